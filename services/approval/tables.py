@@ -1,0 +1,60 @@
+"""Approval's schema: cases as assessed, recorded decisions, and townships' delegated limits."""
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Identity, Index, Integer, Numeric, String, Table, Text, func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.db import service_metadata
+from shared.messaging import add_messaging_tables
+
+metadata = service_metadata("approval")
+add_messaging_tables(metadata)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("subtype", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    Column("assessed_amount", Numeric(14, 2), nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("household_size", Integer, nullable=False),
+    Column("needs", JSONB, nullable=False),
+    Column("assessment", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_cases_status_created", "status", "created_at", "case_id"),
+    Index("ix_cases_township_created", "township_code", "created_at", "case_id"),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("step", String(20), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("stages", JSONB, nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+township_limits = Table(
+    "township_limits", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("approval_limit", Numeric(14, 2), nullable=False),
+    Column("disbursement_limit", Numeric(14, 2), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_township_limits_lookup", "township_code", "effective_from"),
+)

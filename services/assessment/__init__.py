@@ -1,0 +1,27 @@
+"""Assessment (审核前的家庭经济状况评估): the means test and amount (R-CAT, R-AMT), from policy as data."""
+
+from functools import partial
+from pathlib import Path
+
+from services.assessment import service
+from services.assessment.api import router
+from services.assessment.settings import AssessmentSettings
+from services.assessment.tables import metadata
+from shared.contracts.intake import ApplicationSubmitted
+from shared.runtime import Runtime, ServiceModule
+
+
+def handlers(runtime: Runtime):  # noqa: ANN201
+    return {ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime)}
+
+
+MODULE = ServiceModule(
+    name="assessment",
+    settings_cls=AssessmentSettings,
+    router=router,
+    metadata=metadata,
+    migrations=Path(__file__).parent / "migrations",
+    consumes=("intake",),
+    handlers=handlers,
+    on_start=service.seed,
+)

@@ -1,0 +1,73 @@
+"""A county's policy for one period, as data (R-AMT-3, R-CAT-3): never constants in code."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.money import Money
+
+
+class AssetLimits(BaseModel):
+    """R-CAT-3: property must meet local rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    deposits_per_capita: Money
+    vehicles: int = Field(ge=0)
+    vehicle_value: Money
+    houses: int = Field(ge=0)
+
+
+class SeverityTier(BaseModel):
+    """Months granted when the self-paid burden reaches ``min_burden_ratio`` of a year's household income."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    min_burden_ratio: Decimal = Field(ge=0)
+    months: int = Field(ge=1, le=6)
+
+
+class MonthRules(BaseModel):
+    """R-AMT-2: months normally at most ``normal_max`` (3), never above ``absolute_max`` (6)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    normal_max: int = Field(default=3, ge=1, le=6)
+    absolute_max: int = Field(default=6, ge=1, le=6)
+    by_subtype: dict[str, int]
+    severity_tiers: list[SeverityTier] = []
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "MonthRules":
+        if self.normal_max > self.absolute_max:
+            raise ValueError("normal_max cannot exceed absolute_max")
+        for subtype, months in self.by_subtype.items():
+            if not 1 <= months <= self.normal_max:
+                raise ValueError(f"by_subtype.{subtype} must be between 1 and normal_max")
+        for tier in self.severity_tiers:
+            if tier.months > self.absolute_max:
+                raise ValueError("a severity tier cannot exceed absolute_max")
+        return self
+
+
+class PolicyParameters(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    monthly_standard: Money = Field(gt=0)
+    """R-AMT-1: city urban minimum-living standard (城市低保标准), per person per month."""
+    previous_year_income_per_capita: Money = Field(gt=0)
+    """R-CAT-3: local per-capita disposable income of the previous year."""
+    asset_limits: AssetLimits
+    min_self_paid: Money
+    """R-CAT-2: below this, an expenditure is not 'large' enough for temporary assistance."""
+    months: MonthRules
+
+
+class Policy(BaseModel):
+    """One effective-dated version of a county's parameters; assessments pin ``version``."""
+
+    model_config = ConfigDict(frozen=True)
+    county_code: str
+    version: str
+    effective_from: date
+    effective_to: date | None = None
+    parameters: PolicyParameters

@@ -1,0 +1,63 @@
+"""All of assessment's queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.domain.policy import Policy
+from services.assessment.tables import assessments, policies
+
+SEED = Path(__file__).parent / "seed" / "policies.json"
+
+
+async def policy_in_force(session: AsyncSession, county_code: str, on: date) -> Policy | None:
+    """The latest version effective on ``on`` for the county."""
+    row = (await session.execute(
+        select(policies).where(policies.c.county_code == county_code, policies.c.effective_from <= on,
+                               or_(policies.c.effective_to.is_(None), policies.c.effective_to >= on))
+        .order_by(policies.c.effective_from.desc(), policies.c.created_at.desc()).limit(1)
+    )).mappings().first()
+    return Policy.model_validate(dict(row)) if row else None
+
+
+async def list_policies(session: AsyncSession, county_code: str | None) -> list[Policy]:
+    query = select(policies).order_by(policies.c.county_code, policies.c.effective_from)
+    if county_code:
+        query = query.where(policies.c.county_code == county_code)
+    return [Policy.model_validate(dict(r)) for r in (await session.execute(query)).mappings()]
+
+
+async def add_policy(session: AsyncSession, policy: Policy, *, created_by: str) -> bool:
+    result = await session.execute(insert(policies).values(
+        version=policy.version, county_code=policy.county_code, effective_from=policy.effective_from,
+        effective_to=policy.effective_to, parameters=policy.parameters.model_dump(mode="json"),
+        created_by=created_by).on_conflict_do_nothing(index_elements=["version"]))
+    return bool(result.rowcount)
+
+
+async def seed_policies(session: AsyncSession) -> None:
+    if await session.scalar(select(func.count()).select_from(policies)):
+        return
+    for item in json.loads(SEED.read_text(encoding="utf-8"))["policies"]:
+        await add_policy(session, Policy.model_validate(item), created_by="seed")
+
+
+async def add_assessment(session: AsyncSession, row: dict[str, Any]) -> bool:
+    result = await session.execute(insert(assessments).values(**row)
+                                   .on_conflict_do_nothing(index_elements=["case_id", "revision"]))
+    return bool(result.rowcount)
+
+
+async def for_case(session: AsyncSession, case_id: str) -> list[RowMapping]:
+    query = select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.revision.desc())
+    return list((await session.execute(query)).mappings())
+
+

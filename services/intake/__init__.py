@@ -1,0 +1,16 @@
+"""Intake (受理): the single window where applications arrive, are validated, recorded and published."""
+
+from pathlib import Path
+
+from services.intake.api import router
+from services.intake.settings import IntakeSettings
+from services.intake.tables import metadata
+from shared.runtime import ServiceModule
+
+MODULE = ServiceModule(
+    name="intake",
+    settings_cls=IntakeSettings,
+    router=router,
+    metadata=metadata,
+    migrations=Path(__file__).parent / "migrations",
+)

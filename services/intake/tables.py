@@ -1,0 +1,68 @@
+"""Intake's schema. Personal data (names, ID numbers, phone, address, incident text, payee) is stored only
+encrypted (``personal``); ``id_bidx`` is a keyed blind index for duplicate and repeat checks."""
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Identity, Index, Integer, Sequence, String, Table,
+    Text, func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.db import service_metadata
+from shared.messaging import add_messaging_tables
+
+metadata = service_metadata("intake")
+add_messaging_tables(metadata)
+
+case_no_seq = Sequence("case_no_seq", metadata=metadata)
+
+applications = Table(
+    "applications", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_no", String(32), nullable=False, unique=True),
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("status", String(32), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("referring_system", String(100)),
+    Column("idempotency_key", String(200), unique=True),
+    Column("request_hash", String(64)),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("subtype", String(32), nullable=False),
+    Column("incident_date", Date, nullable=False),
+    Column("household_size", Integer, nullable=False),
+    Column("persons_helped", Integer, nullable=False),
+    Column("facts", JSONB, nullable=False),
+    Column("consents", JSONB, nullable=False),
+    Column("personal", Text, nullable=False),
+    Column("applicant_bidx", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_applications_list", "created_at", "id"),
+    Index("ix_applications_county_created", "county_code", "created_at", "id"),
+    Index("ix_applications_township_created", "township_code", "created_at", "id"),
+    Index("ix_applications_applicant", "applicant_bidx"),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("relation", String(20), nullable=False),
+    Column("id_bidx", String(64), nullable=False),
+    Column("dibao", Boolean, nullable=False),
+    Column("tekun", Boolean, nullable=False),
+    Column("jiandang", Boolean, nullable=False),
+    Index("ix_members_id_bidx", "id_bidx"),
+    Index("ix_members_application", "application_id"),
+)
+
+consent_events = Table(
+    "consent_events", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("consent", String(40), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -1,0 +1,32 @@
+"""Referral (转介): consented needs records for partner charities (R-CHA)."""
+
+from functools import partial
+from pathlib import Path
+
+from services.referral import service
+from services.referral.api import router
+from services.referral.settings import ReferralSettings
+from services.referral.tables import metadata
+from shared.contracts.approval import CaseDecided
+from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
+from shared.runtime import Runtime, ServiceModule
+
+
+def handlers(runtime: Runtime):  # noqa: ANN201
+    return {
+        ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime),
+        ConsentWithdrawn.event_type: partial(service.on_consent_withdrawn, runtime),
+        CaseDecided.event_type: partial(service.on_case_decided, runtime),
+    }
+
+
+MODULE = ServiceModule(
+    name="referral",
+    settings_cls=ReferralSettings,
+    router=router,
+    metadata=metadata,
+    migrations=Path(__file__).parent / "migrations",
+    consumes=("intake", "approval"),
+    handlers=handlers,
+    extra_topics=(service.PARTNER_TOPIC,),
+)

@@ -1,0 +1,89 @@
+"""Referral's use cases: a decided case whose household consented becomes a minimised needs record
+for partner charities (R-CHA-1, R-CHA-2); a withdrawal of consent withdraws it everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.referral import repository as repo
+from services.referral.domain.needs import may_share, remaining_needs
+from shared.contracts.approval import CaseDecided
+from shared.contracts.common import Need
+from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
+from shared.contracts.referral import NeedsRecordPublished, NeedsRecordWithdrawn
+from shared.events import Envelope
+from shared.runtime import Runtime
+
+PARTNER_TOPIC = "referral.partner"
+
+
+def case_ref(runtime: Runtime, case_id: str) -> str:
+    """A pseudonymous reference partners see instead of the case id (keyed, not reversible by them)."""
+    key = runtime.settings.blind_index_key.encode()
+    return "CR-" + hmac.new(key, f"case-ref:{case_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def contact_route(township_code: str) -> str:
+    """Partners reach the household only through its township civil-affairs office."""
+    return f"township-civil-affairs-office:{township_code}"
+
+
+async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
+                                   app: ApplicationSubmitted) -> None:
+    case = await repo.merge_case(session, app.case_id, case_ref(runtime, app.case_id),
+                                 county_code=app.county_code, township_code=app.township_code,
+                                 household_size=len(app.household), consents=app.consents.model_dump())
+    await _share(runtime, session, case)
+
+
+async def on_case_decided(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided) -> None:
+    case = await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id),
+                                 decision=ev.model_dump(mode="json"))
+    await _share(runtime, session, case)
+
+
+async def on_consent_withdrawn(runtime: Runtime, session: AsyncSession, envelope: Envelope,
+                               ev: ConsentWithdrawn) -> None:
+    case = await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id))
+    consents = dict(case["consents"] or {})
+    consents[ev.consent] = False
+    if ev.consent == "share_with_charities":
+        consents["share_health_data"] = False
+    await repo.merge_case(session, ev.case_id, case["case_ref"], consents=consents)
+    if may_share(consents):
+        return
+    for record in await repo.withdraw_records(session, ev.case_id):
+        await runtime.outbox.add(session, NeedsRecordWithdrawn(
+            referral_id=record["id"], case_ref=record["case_ref"], reason="consent_withdrawn",
+            withdrawn_at=datetime.now(UTC)), subject=record["case_ref"], topic=runtime.topic(PARTNER_TOPIC))
+
+
+async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> None:
+    """Once the decision and the consents are both known; nothing at all without consent."""
+    decision, consents = case["decision"], case["consents"]
+    if decision is None or consents is None or not may_share(consents):
+        return
+    government = Decimal(decision["amount"]) if decision["decision"] == "approved" else Decimal("0")
+    needs = remaining_needs([Need.model_validate(n) for n in decision["needs"]], government)
+    now = datetime.now(UTC)
+    for need in needs:
+        record_id = str(uuid.uuid4())
+        created = await repo.add_record(session, {
+            "id": record_id, "case_id": case["case_id"], "case_ref": case["case_ref"],
+            "county_code": case["county_code"], "township_code": case["township_code"],
+            "need_type": need.need_type.value, "remaining_amount": need.amount,
+            "household_size": case["household_size"], "status": "published", "published_at": now,
+        })
+        if created:
+            await runtime.outbox.add(session, NeedsRecordPublished(
+                referral_id=record_id, case_ref=case["case_ref"], county_code=case["county_code"],
+                township_code=case["township_code"], need_type=need.need_type, remaining_amount=need.amount,
+                household_size=case["household_size"], contact_route=contact_route(case["township_code"]),
+                published_at=now), subject=case["case_ref"], topic=runtime.topic(PARTNER_TOPIC))

@@ -1,0 +1,155 @@
+"""The app factory: one FastAPI application for one service (distributed mode) or all five (standalone).
+
+Both modes run the same code: routers under their prefixes, the outbox relay and the inbox consumers of
+every mounted service, the same health, readiness and metrics endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shared.bus import Bus, InProcessBus, make_bus
+from shared.errors import install_problem_handlers, problem_response
+from shared.logging import configure_logging, log_context
+from shared.migrations import upgrade
+from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
+from shared.runtime import Runtime, ServiceModule
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("assistance.app")
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Request id and W3C trace context on every log line of the request; the request id is echoed."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        traceparent = request.headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+        with log_context(request_id=request_id[:64], trace_id=traceparent[:55]):
+            response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id[:64]
+        return response
+
+
+def _settings_for(module: ServiceModule, overrides: dict[str, object]) -> ServiceSettings:
+    return module.settings_cls(**overrides)
+
+
+async def start_runtime(module: ServiceModule, settings: ServiceSettings, bus: Bus, *,
+                        migrate: bool, start_bus: bool) -> Runtime:
+    if migrate:
+        await asyncio.to_thread(upgrade, module.migrations, url=settings.database_url or "",
+                                service=module.name, schema=settings.schema_name)
+    runtime = Runtime(module=module, settings=settings, bus=bus)
+    if start_bus:
+        await _start_bus(bus, runtime.topics_used())
+    if module.on_start is not None:
+        await module.on_start(runtime)
+    return runtime
+
+
+async def _start_bus(bus: Bus, topics: list[str]) -> None:
+    delay = 0.5
+    for attempt in range(60):
+        try:
+            await bus.start(topics)
+            return
+        except Exception as exc:  # noqa: BLE001 - wait for the broker within the start-up budget
+            log.warning("bus not reachable yet", extra={"attempt": attempt, "error": repr(exc)[:200]})
+            await bus.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5)
+    raise RuntimeError("message bus unreachable at start-up")
+
+
+def launch(runtime: Runtime) -> None:
+    """Start the consumer (subscribed before any relay publishes), the relay and background tasks."""
+    worker = runtime.consumer()
+    if worker is not None:
+        runtime.tasks.append(asyncio.create_task(worker.run(), name=f"{runtime.name}-consumer"))
+    runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{runtime.name}-relay"))
+    for job in runtime.module.background:
+        runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{runtime.name}-{job.__name__}"))
+
+
+def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str, object]] | None = None,
+              migrate_on_start: bool = False, title: str | None = None) -> FastAPI:
+    """An app serving ``modules``; ``overrides`` gives settings per service name (tests, standalone)."""
+    overrides = overrides or {}
+    settings = [_settings_for(m, overrides.get(m.name, {})) for m in modules]
+    configure_logging(settings[0].log_level if settings else "INFO")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        shared_memory_bus = InProcessBus()
+        runtimes: list[Runtime] = []
+        buses: list[Bus] = []
+        try:
+            for module, s in zip(modules, settings, strict=True):
+                bus = shared_memory_bus if s.bus == "memory" else make_bus(s)
+                buses.append(bus)
+                runtimes.append(await start_runtime(module, s, bus, migrate=migrate_on_start,
+                                                    start_bus=s.bus == "kafka"))
+            app.state.runtimes = {r.name: r for r in runtimes}
+            # Subscribe every consumer before any relay may publish (matters for the in-process bus).
+            for runtime in runtimes:
+                launch(runtime)
+            log.info("services started", extra={"services": [r.name for r in runtimes]})
+            yield
+        finally:
+            for runtime in runtimes:
+                await runtime.close()
+            for bus in dict.fromkeys(buses):
+                await bus.stop()
+
+    app = FastAPI(
+        title=title or ("Temporary assistance — " + ", ".join(m.name for m in modules)),
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Temporary assistance (临时救助) services. Errors are RFC 9457 problem+json.",
+    )
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    install_problem_handlers(app)
+    for module in modules:
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process is serving")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: database and (Kafka mode) broker reachable")
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, dict[str, bool]] = {}
+        for runtime in getattr(request.app.state, "runtimes", {}).values():
+            check = {"database": await runtime.database_ready()}
+            if runtime.settings.bus == "kafka":
+                check["kafka"] = await runtime.bus.ping()
+            checks[runtime.name] = check
+        ready = bool(checks) and all(all(c.values()) for c in checks.values())
+        if ready:
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problem_response(503, {"type": "about:blank", "title": "Service unavailable", "status": 503,
+                                      "detail": "a dependency is not reachable", "checks": checks})
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        for runtime in getattr(request.app.state, "runtimes", {}).values():
+            try:
+                count, age = await runtime.relay.backlog()
+                OUTBOX_BACKLOG.labels(runtime.name).set(count)
+                OUTBOX_OLDEST_AGE.labels(runtime.name).set(age)
+            except Exception:  # noqa: BLE001 - a scrape never fails for a database hiccup
+                pass
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,277 @@
+"""The message bus behind one interface: Apache Kafka (aiokafka) or an in-process bus for standalone mode.
+
+Both deliver per-key in order, to consumer groups, with an explicit commit after processing. The
+in-process bus acknowledges a publish only once every subscribed group has committed the message, so an
+outbox row is marked sent only after its consumers have recorded it: standalone mode loses nothing either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("assistance.bus")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A message to publish."""
+
+    topic: str
+    key: str | None
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message received by a consumer group."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: dict[str, str]
+
+
+class Subscription(ABC):
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    async def fetch(self, timeout: float) -> list[Message]:
+        """The next messages, in order per partition; empty after ``timeout`` seconds."""
+
+    @abstractmethod
+    async def commit(self, message: Message) -> None:
+        """Mark ``message`` (and everything before it in its partition) processed."""
+
+
+class Bus(ABC):
+    @abstractmethod
+    async def start(self, topics: Sequence[str] = ()) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Publish and wait until every record is durably accepted (acks=all for Kafka)."""
+
+    @abstractmethod
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
+
+    @abstractmethod
+    async def ping(self) -> bool: ...
+
+
+# ---------------------------------------------------------------- in-process
+
+
+class _MemorySubscription(Subscription):
+    def __init__(self, bus: "InProcessBus", group: str, topics: Sequence[str]) -> None:
+        self.bus, self.group, self.topics = bus, group, set(topics)
+        self.queue: asyncio.Queue[tuple[Message, asyncio.Future[None]]] = asyncio.Queue()
+        self.pending: dict[tuple[str, int, int], asyncio.Future[None]] = {}
+
+    async def start(self) -> None:
+        self.bus._subscriptions.append(self)
+
+    async def stop(self) -> None:
+        if self in self.bus._subscriptions:
+            self.bus._subscriptions.remove(self)
+        for fut in self.pending.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError(f"consumer group {self.group} stopped"))
+        while not self.queue.empty():
+            _, fut = self.queue.get_nowait()
+            if not fut.done():
+                fut.set_exception(ConnectionError(f"consumer group {self.group} stopped"))
+
+    async def fetch(self, timeout: float) -> list[Message]:
+        try:
+            message, fut = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return []
+        self.pending[(message.topic, message.partition, message.offset)] = fut
+        batch = [message]
+        while not self.queue.empty() and len(batch) < 100:
+            message, fut = self.queue.get_nowait()
+            self.pending[(message.topic, message.partition, message.offset)] = fut
+            batch.append(message)
+        return batch
+
+    async def commit(self, message: Message) -> None:
+        fut = self.pending.pop((message.topic, message.partition, message.offset), None)
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+
+class InProcessBus(Bus):
+    """One partition per topic; offsets count per topic. For standalone mode and unit tests."""
+
+    def __init__(self) -> None:
+        self._subscriptions: list[_MemorySubscription] = []
+        self._offsets: dict[str, int] = {}
+
+    async def start(self, topics: Sequence[str] = ()) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        waits: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
+        for record in records:
+            offset = self._offsets.get(record.topic, 0)
+            self._offsets[record.topic] = offset + 1
+            message = Message(record.topic, 0, offset, record.key, record.value, dict(record.headers))
+            for sub in self._subscriptions:
+                if record.topic in sub.topics:
+                    fut: asyncio.Future[None] = loop.create_future()
+                    sub.queue.put_nowait((message, fut))
+                    waits.append(fut)
+        if waits:
+            await asyncio.gather(*waits)
+
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
+        return _MemorySubscription(self, group, topics)
+
+    async def ping(self) -> bool:
+        return True
+
+
+# ---------------------------------------------------------------- Kafka
+
+
+def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:
+    options: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        options.update(sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
+                       sasl_plain_username=settings.kafka_sasl_username,
+                       sasl_plain_password=settings.kafka_sasl_password)
+    return options
+
+
+class _KafkaSubscription(Subscription):
+    def __init__(self, settings: ServiceSettings, group: str, topics: Sequence[str]) -> None:
+        from aiokafka import AIOKafkaConsumer
+
+        self.consumer = AIOKafkaConsumer(
+            *topics,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+            session_timeout_ms=15000,
+            heartbeat_interval_ms=3000,
+            metadata_max_age_ms=5000,
+            **kafka_client_options(settings),
+        )
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    async def fetch(self, timeout: float) -> list[Message]:
+        batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
+        return [
+            Message(m.topic, m.partition, m.offset, m.key.decode() if m.key else None, m.value,
+                    {k: v.decode() for k, v in (m.headers or ())})
+            for msgs in batches.values()
+            for m in msgs
+        ]
+
+    async def commit(self, message: Message) -> None:
+        from aiokafka import TopicPartition
+
+        await self.consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
+
+
+class KafkaBus(Bus):
+    """Idempotent producer with acks=all; consumers in groups with manual commit after processing."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._producer = None
+
+    async def start(self, topics: Sequence[str] = ()) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        await self.ensure_topics(topics)
+        self._producer = AIOKafkaProducer(
+            enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000,
+            **kafka_client_options(self.settings),
+        )
+        await self._producer.start()
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        """Create missing topics with the configured partition count (replication from the broker default)."""
+        if not topics:
+            return
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+        from aiokafka.errors import TopicAlreadyExistsError
+
+        admin = AIOKafkaAdminClient(**kafka_client_options(self.settings))
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [t for t in dict.fromkeys(topics) if t not in existing]
+            if missing:
+                try:
+                    await admin.create_topics([NewTopic(t, self.settings.topic_partitions,
+                                                          self.settings.topic_replication_factor) for t in missing])
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            await admin.close()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        assert self._producer is not None, "KafkaBus.start() first"
+        futures = [
+            await self._producer.send(
+                r.topic, r.value, key=r.key.encode() if r.key else None,
+                headers=[(k, v.encode()) for k, v in r.headers.items()],
+            )
+            for r in records
+        ]
+        await asyncio.gather(*futures)
+
+    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
+        return _KafkaSubscription(self.settings, group, topics)
+
+    async def ping(self) -> bool:
+        if self._producer is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), 3)
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports, never raises
+            return False
+
+
+def make_bus(settings: ServiceSettings) -> Bus:
+    return KafkaBus(settings) if settings.bus == "kafka" else InProcessBus()

@@ -1,0 +1,94 @@
+"""Events published by intake on ``<prefix>.intake.v1`` (key: case id)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.common import Category, Subtype
+from shared.events import Event, event
+from shared.money import Money
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MemberFacts(_Part):
+    """What assessment needs of a member: no name, no ID number."""
+
+    relation: str
+    age: int
+    dibao: bool = False
+    tekun: bool = False
+    jiandang: bool = False
+
+
+class Property(_Part):
+    deposits: Money
+    vehicles: int
+    vehicle_value: Money
+    houses: int
+
+
+class MedicalCosts(_Part):
+    total_bills: Money
+    basic_insurance: Money
+    critical_illness_insurance: Money
+    commercial_insurance: Money
+    medical_assistance: Money
+
+
+class EducationCosts(_Part):
+    tuition: Money
+    accommodation: Money
+    living: Money
+    non_basic: Money
+    education_assistance: Money
+
+
+class Consents(_Part):
+    verify_economic_situation: bool
+    share_with_charities: bool
+    share_health_data: bool
+
+
+class Payee(_Part):
+    """Needed by disbursement only: the account the money goes to (socialised channel, R-AID-2)."""
+
+    name: str
+    bank: str
+    account: str
+
+
+@event("gov.assistance.intake.application-submitted.v1")
+class ApplicationSubmitted(Event):
+    case_id: str
+    case_no: str
+    revision: int
+    channel: str
+    referring_system: str | None
+    county_code: str
+    township_code: str
+    category: Category
+    subtype: Subtype
+    incident_date: date
+    incident_ongoing: bool
+    household: list[MemberFacts]
+    persons_helped: int
+    requested_months: int | None
+    annual_household_income: Money
+    property: Property
+    medical: MedicalCosts | None
+    education: EducationCosts | None
+    consents: Consents
+    payee: Payee | None
+    submitted_at: datetime
+
+
+@event("gov.assistance.intake.consent-withdrawn.v1")
+class ConsentWithdrawn(Event):
+    case_id: str
+    consent: str
+    withdrawn_at: datetime

@@ -1,0 +1,124 @@
+"""RFC 9457 problem details (application/problem+json) for every error the services return.
+
+Business errors are exception classes carrying their HTTP status; 422 is for payload validation only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://assistance.gov.example/problems/"
+
+log = logging.getLogger("assistance.errors")
+
+
+class Problem(Exception):
+    """A business error with an HTTP status, a stable type URI and a human detail."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, status: int | None = None, slug: str | None = None,
+                 title: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+        if title is not None:
+            self.title = title
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": PROBLEM_BASE + self.slug, "title": self.title,
+                                "status": self.status, "detail": self.detail}
+        if instance:
+            body["instance"] = instance
+        body.update(self.extensions)
+        return body
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+
+class InvalidField(Problem):
+    """A payload that is well-formed but breaks a rule on one field: 422 naming the field."""
+
+    status, slug, title = 422, "validation-error", "Request validation failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class BusinessRuleViolated(Problem):
+    """The request is valid but the policy refuses it (e.g. a repeat application)."""
+
+    status, slug, title = 409, "rule-violated", "Refused by a policy rule"
+
+
+def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'household', 0, 'id_number') -> 'household[0].id_number'."""
+    parts = [p for p in loc if p not in ("body",)]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.body(request.url.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+                  for e in exc.errors()]
+        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+        problem = Problem(f"invalid fields: {fields}", status=422, slug=InvalidField.slug,
+                          title=InvalidField.title, errors=errors)
+        return problem_response(422, problem.body(request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large",
+                  415: "Unsupported media type", 401: "Unauthorized", 403: "Forbidden"}
+        body = {"type": "about:blank", "title": titles.get(exc.status_code, "HTTP error"),
+                "status": exc.status_code, "detail": str(exc.detail), "instance": request.url.path}
+        return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,
+                "detail": "an unexpected error occurred; it has been logged", "instance": request.url.path}
+        return problem_response(500, body)

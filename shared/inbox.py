@@ -1,0 +1,162 @@
+"""Idempotent consumption: a handler's effects and the record of its event commit in one transaction,
+and the bus offset is committed only after that, so a redelivered event never applies twice.
+
+A payload that does not parse, or a handler that keeps failing for a reason other than an outage, sends
+the event to the dead-letter topic (and the service's ``dead_letter`` table) after bounded attempts; the
+partition moves on. Outages (database or broker unreachable) are retried without limit and never
+dead-lettered, since the event is not at fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus import Bus, Message, Record, Subscription
+from shared.events import Envelope, Event
+from shared.logging import log_context
+from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
+
+log = logging.getLogger("assistance.inbox")
+
+Handler = Callable[[AsyncSession, Envelope, Event], Awaitable[None]]
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler when an event can never be applied: dead-letter it at once."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, (OSError, ConnectionError, TimeoutError, InterfaceError, OperationalError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+@dataclass
+class ConsumerWorker:
+    service: str
+    bus: Bus
+    group: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+    sessions: async_sessionmaker[AsyncSession]
+    inbox: Table
+    dead_letter: Table
+    dead_letter_topic: str
+    max_attempts: int = 3
+    backoff: float = 0.2
+    after_commit: Callable[[], None] = lambda: None
+
+    async def run(self) -> None:
+        subscription = self.bus.subscribe(self.group, self.topics)
+        await self._start(subscription)
+        try:
+            while True:
+                for message in await subscription.fetch(timeout=1.0):
+                    await self.process(message)
+                    await subscription.commit(message)
+        finally:
+            await subscription.stop()
+
+    async def _start(self, subscription: Subscription) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await subscription.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker not up yet: keep trying
+                log.warning("consumer cannot start yet", extra={"error": repr(exc)[:300]})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def process(self, message: Message) -> None:
+        """Apply one message exactly once in effect; returns when it is applied, skipped or dead-lettered."""
+        try:
+            envelope = Envelope.model_validate_json(message.value)
+        except ValidationError as exc:
+            await self._dead_letter(message, None, f"invalid envelope: {exc}", 1)
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return  # an event this service does not act on
+        with log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject,
+                         trace_id=envelope.traceparent):
+            try:
+                payload = envelope.payload()
+            except ValidationError as exc:
+                await self._dead_letter(message, envelope, f"invalid payload: {exc}", 1)
+                return
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    applied = await self._apply(message, envelope, payload, handler)
+                    EVENTS_CONSUMED.labels(self.service, envelope.type, "applied" if applied else "duplicate").inc()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except PoisonEvent as exc:
+                    await self._dead_letter(message, envelope, f"poison: {exc}", attempt)
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    if is_outage(exc):
+                        log.warning("outage while applying event; will retry", extra={"error": repr(exc)[:300]})
+                        await asyncio.sleep(min(10.0, self.backoff * 2 ** min(attempt, 6)))
+                        attempt = 0
+                        continue
+                    log.exception("handler failed", extra={"attempt": attempt})
+                    if attempt >= self.max_attempts:
+                        await self._dead_letter(message, envelope, f"handler failed: {exc!r}", attempt)
+                        return
+                    await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+
+    async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
+        async with self.sessions() as session, session.begin():
+            recorded = await session.execute(
+                insert(self.inbox).values(event_id=envelope.id, event_type=envelope.type, topic=message.topic,
+                                          partition=message.partition, offset=message.offset)
+                .on_conflict_do_nothing(index_elements=["event_id"]).returning(self.inbox.c.event_id)
+            )
+            if recorded.first() is None:
+                return False
+            await handler(session, envelope, payload)
+        self.after_commit()
+        return True
+
+    async def _dead_letter(self, message: Message, envelope: Envelope | None, error: str, attempts: int) -> None:
+        log.error("event dead-lettered", extra={"topic": message.topic, "offset": message.offset,
+                                                 "error": error[:500]})
+        headers = dict(message.headers) | {"dlq_error": error[:1000], "dlq_source_topic": message.topic,
+                                           "dlq_source_partition": str(message.partition),
+                                           "dlq_source_offset": str(message.offset), "dlq_consumer": self.service}
+        stored = False
+        while True:
+            try:
+                if not stored:
+                    async with self.sessions() as session, session.begin():
+                        await session.execute(self.dead_letter.insert().values(
+                            event_id=envelope.id if envelope else None,
+                            event_type=envelope.type if envelope else None, topic=message.topic,
+                            partition=message.partition, offset=message.offset, key=message.key,
+                            value=message.value.decode(errors="replace"), error=error, attempts=attempts,
+                        ))
+                    stored = True
+                await self.bus.publish([Record(self.dead_letter_topic, message.key, message.value, headers)])
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the dead letter itself must not be lost
+                log.warning("dead-lettering failed; retrying", extra={"error": repr(exc)[:300]})
+                await asyncio.sleep(1.0)
+        DEAD_LETTERS.labels(self.service).inc()
+        EVENTS_CONSUMED.labels(self.service, envelope.type if envelope else "unknown", "dead_lettered").inc()

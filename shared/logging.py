@@ -1,0 +1,66 @@
+"""Structured JSON logs carrying request, case, event and trace ids from context variables.
+
+Personal data never goes into a log: log ids and codes, not names, ID numbers or accounts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+_CONTEXT: dict[str, contextvars.ContextVar[str | None]] = {
+    name: contextvars.ContextVar(name, default=None)
+    for name in ("service", "request_id", "case_id", "event_id", "event_type", "trace_id")
+}
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+
+
+@contextlib.contextmanager
+def log_context(**values: str | None) -> Iterator[None]:
+    """Bind ids (case_id=…, event_id=…) for every log line written inside the block."""
+    tokens = [(_CONTEXT[k], _CONTEXT[k].set(v)) for k, v in values.items() if k in _CONTEXT]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def current(name: str) -> str | None:
+    return _CONTEXT[name].get()
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for name, var in _CONTEXT.items():
+            value = var.get()
+            if value is not None:
+                entry[name] = value
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "sqlalchemy.engine"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

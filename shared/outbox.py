@@ -1,0 +1,114 @@
+"""Transactional outbox: events are rows written in the same transaction as the state change; a relay
+publishes them in order and marks them sent. One relay per service works at a time (advisory lock), so
+per-case order holds even with several replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import zlib
+from collections.abc import Sequence
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.bus import Bus, Record
+from shared.events import CLOUDEVENTS_CONTENT_TYPE, Envelope, Event
+from shared.logging import current
+from shared.observability import EVENTS_PUBLISHED
+
+log = logging.getLogger("assistance.outbox")
+
+
+class Outbox:
+    """Writes events into the caller's transaction."""
+
+    def __init__(self, table: Table, *, service: str, topic: str) -> None:
+        self.table, self.service, self.topic = table, service, topic
+        self.source = f"/assistance/{service}"
+
+    async def add(self, session: AsyncSession, payload: Event, *, subject: str | None,
+                  topic: str | None = None, key: str | None = None) -> Envelope:
+        envelope = Envelope.wrap(payload, source=self.source, subject=subject, traceparent=current("trace_id"))
+        await session.execute(self.table.insert().values(
+            event_id=envelope.id, event_type=envelope.type, topic=topic or self.topic,
+            key=key if key is not None else subject, envelope=envelope.model_dump(mode="json", exclude_none=True),
+        ))
+        return envelope
+
+
+class OutboxRelay:
+    def __init__(self, *, engine: AsyncEngine, table: Table, bus: Bus, service: str,
+                 poll_interval: float, batch_size: int) -> None:
+        self.engine, self.table, self.bus, self.service = engine, table, bus, service
+        self.poll_interval, self.batch_size = poll_interval, batch_size
+        self._wake = asyncio.Event()
+        self._lock_key = zlib.crc32(f"outbox:{table.schema}".encode())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                sent = await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep relaying after broker/database outages
+                log.warning("outbox relay failed; retrying", extra={"error": repr(exc)[:300]})
+                sent = 0
+                await asyncio.sleep(min(5.0, self.poll_interval * 10))
+            if sent < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    pass
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent."""
+        t = self.table
+        async with self.engine.begin() as conn:
+            got = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
+            if not got:
+                return 0
+            rows = (await conn.execute(
+                select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.event_type)
+                .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.batch_size)
+            )).all()
+            if not rows:
+                return 0
+            await self.bus.publish([_record(r.topic, r.key, r.envelope) for r in rows])
+            await conn.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now()))
+        for r in rows:
+            EVENTS_PUBLISHED.labels(self.service, r.event_type).inc()
+        return len(rows)
+
+    async def backlog(self) -> tuple[int, float]:
+        """Unsent rows and the age in seconds of the oldest one."""
+        t = self.table
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                select(func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(t.c.created_at)), 0))
+                .where(t.c.published_at.is_(None))
+            )).one()
+        return int(row[0]), float(row[1])
+
+
+def _record(topic: str, key: str | None, envelope: dict) -> Record:
+    headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce_type": envelope["type"], "ce_id": envelope["id"]}
+    if envelope.get("traceparent"):
+        headers["traceparent"] = envelope["traceparent"]
+    return Record(topic=topic, key=key, value=json.dumps(envelope, ensure_ascii=False).encode(), headers=headers)
+
+
+async def purge_published(engine: AsyncEngine, table: Table, *, older_than_days: int) -> int:
+    """Delete rows published long ago (the topic and the consumers' inboxes keep the history)."""
+    cutoff = func.now() - func.make_interval(0, 0, 0, older_than_days)
+    async with engine.begin() as conn:
+        result = await conn.execute(delete(table).where(table.c.published_at < cutoff))
+    return result.rowcount or 0
+
+
+__all__: Sequence[str] = ("Outbox", "OutboxRelay", "purge_published")
