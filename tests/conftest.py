@@ -1,0 +1,89 @@
+"""Real infrastructure for the suite: PostgreSQL (and Kafka for the e2e tests) started by the project's
+own scripts unless TEST_DATABASE_URL / TEST_KAFKA_BOOTSTRAP_SERVERS point at running ones.
+A missing database or broker fails the tests; nothing is skipped."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import shared.contracts  # noqa: E402,F401 - registers event types
+
+
+def _plain(url: str) -> str:
+    """asyncpg's own DSN form of a SQLAlchemy URL."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    from scripts import pg
+
+    return pg.start(port=int(os.environ.get("TEST_PG_PORT", "55433")), data=str(ROOT / ".run" / "pg-test"))
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    bootstrap = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        return bootstrap
+    from scripts import kafka
+
+    return kafka.start(port=int(os.environ.get("TEST_KAFKA_PORT", "19093")), data=str(ROOT / ".run" / "kafka-test"))
+
+
+async def create_database(server_url: str, prefix: str = "t") -> str:
+    """A fresh, empty database on the test server; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(_plain(server_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def database_url(pg_server_url: str) -> str:
+    return await create_database(pg_server_url)
+
+
+@pytest.fixture(scope="session")
+async def standalone(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """All five services in this process on the real database, over the in-process bus."""
+    from services.registry import all_modules
+    from shared.app import build_app
+
+    modules = all_modules()
+    app = build_app(modules, migrate_on_start=True,
+                    overrides={m.name: {"database_url": database_url, "bus": "memory", "environment": "test",
+                                        "outbox_poll_interval_seconds": 0.05} for m in modules})
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://standalone") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A raw connection to the test database for checking what was (not) written."""
+    conn = await asyncpg.connect(_plain(database_url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
