@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 PG_PORT=${TEST_PG_PORT:-55433}
 KAFKA_PORT=${TEST_KAFKA_PORT:-19093}
-PG_DATA=.run/pg-test
-KAFKA_DATA=.run/kafka-test
+PG_DATA=.run/pg-test-$PG_PORT
+KAFKA_DATA=.run/kafka-test-$KAFKA_PORT
 
 cleanup() {
   "$PY" scripts/kafka.py stop --data "$KAFKA_DATA" >/dev/null 2>&1 || true
