@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,10 +78,11 @@ class Cluster:
                 await asyncio.sleep(0.3)
 
 
-@pytest.fixture(scope="session")
-async def cluster(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[Cluster]:
-    database_url = await create_database(pg_server_url, prefix="e2e")
-    prefix = f"e2e{uuid.uuid4().hex[:8]}"
+@asynccontextmanager
+async def open_cluster(pg_server_url: str, kafka_bootstrap: str, label: str = "e2e") -> AsyncIterator[Cluster]:
+    """A fresh database and topic prefix, migrated by command, and the five services started and ready."""
+    database_url = await create_database(pg_server_url, prefix=label)
+    prefix = f"{label}{uuid.uuid4().hex[:8]}"
     logs = ROOT / "artifacts" / "e2e-logs" / prefix
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANCE_", *[n.upper() + "_" for n in
@@ -106,6 +108,11 @@ async def cluster(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[Clu
     finally:
         cluster.stop_all()
 
+
+@pytest.fixture(scope="session")
+async def cluster(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[Cluster]:
+    async with open_cluster(pg_server_url, kafka_bootstrap) as running:
+        yield running
 
 @pytest.fixture
 async def db_e2e(cluster: Cluster) -> AsyncIterator[object]:
