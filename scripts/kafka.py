@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = os.environ.get("KAFKA_VERSION", "4.1.1")
 LOG4J = "2.24.3"
+CONTROLLER_OFFSET = 100
+"""The KRaft controller listens on the broker port + 100 (so brokers on neighbouring ports can coexist)."""
 CACHE = ROOT / ".cache" / "kafka" / VERSION
 
 POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -108,8 +110,8 @@ def _properties(path: Path, port: int) -> Path:
     conf = path / "server.properties"
     conf.write_text(f"""process.roles=broker,controller
 node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:{port + 1}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{port + 1}
+controller.quorum.bootstrap.servers=127.0.0.1:{port + CONTROLLER_OFFSET}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{port + CONTROLLER_OFFSET}
 advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
@@ -174,7 +176,7 @@ def start(port: int = 19092, data: str = ".run/kafka", timeout: float = 120) -> 
     return bootstrap
 
 
-def stop(data: str = ".run/kafka", timeout: float = 30) -> None:
+def stop(data: str = ".run/kafka", timeout: float = 15) -> None:
     _, pidfile, _ = _paths(data)
     pid = _alive(pidfile)
     if pid is None:

@@ -16,9 +16,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT"
-export TEST_DATABASE_URL=$("$PY" scripts/pg.py start --port "$PG_PORT" --data "$PG_DATA" | sed -n 's/^DATABASE_URL=//p')
+TEST_DATABASE_URL=$("$PY" scripts/pg.py start --port "$PG_PORT" --data "$PG_DATA" | sed -n 's/^DATABASE_URL=//p')
+export TEST_DATABASE_URL
 echo "== starting Kafka on 127.0.0.1:$KAFKA_PORT"
-export TEST_KAFKA_BOOTSTRAP_SERVERS=$("$PY" scripts/kafka.py start --port "$KAFKA_PORT" --data "$KAFKA_DATA" | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
+TEST_KAFKA_BOOTSTRAP_SERVERS=$("$PY" scripts/kafka.py start --port "$KAFKA_PORT" --data "$KAFKA_DATA" | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
+export TEST_KAFKA_BOOTSTRAP_SERVERS
 [ -n "$TEST_DATABASE_URL" ] && [ -n "$TEST_KAFKA_BOOTSTRAP_SERVERS" ] || { echo "infrastructure did not start"; exit 1; }
 
 mkdir -p artifacts

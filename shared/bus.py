@@ -214,14 +214,24 @@ class KafkaBus(Bus):
         self._producer = None
 
     async def start(self, topics: Sequence[str] = ()) -> None:
+        await self.ensure_topics(topics)
+        await self._producer_started()
+
+    async def _producer_started(self):  # noqa: ANN202 - AIOKafkaProducer
         from aiokafka import AIOKafkaProducer
 
-        await self.ensure_topics(topics)
-        self._producer = AIOKafkaProducer(
-            enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000,
-            **kafka_client_options(self.settings),
-        )
-        await self._producer.start()
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000,
+                **kafka_client_options(self.settings),
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Create missing topics with the configured partition count (replication from the broker default)."""
@@ -245,29 +255,38 @@ class KafkaBus(Bus):
             await admin.close()
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 10)
+            except Exception:  # noqa: BLE001 - a broker that is gone cannot be flushed to
+                log.warning("producer did not stop cleanly")
 
     async def publish(self, records: Sequence[Record]) -> None:
-        assert self._producer is not None, "KafkaBus.start() first"
-        futures = [
-            await self._producer.send(
-                r.topic, r.value, key=r.key.encode() if r.key else None,
-                headers=[(k, v.encode()) for k, v in r.headers.items()],
-            )
-            for r in records
-        ]
-        await asyncio.gather(*futures)
+        """On any failure the producer is replaced: after a broker restart an idempotent producer can be
+        left failing for good (OutOfOrderSequenceNumber); a new one gets a new producer id. The caller
+        (the outbox relay) retries, and consumers' inboxes absorb any record sent twice."""
+        producer = await self._producer_started()
+        try:
+            futures = [
+                await producer.send(
+                    r.topic, r.value, key=r.key.encode() if r.key else None,
+                    headers=[(k, v.encode()) for k, v in r.headers.items()],
+                )
+                for r in records
+            ]
+            await asyncio.gather(*futures)
+        except Exception:
+            await self.stop()
+            raise
 
     def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return _KafkaSubscription(self.settings, group, topics)
 
     async def ping(self) -> bool:
-        if self._producer is None:
-            return False
         try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), 3)
+            producer = await asyncio.wait_for(self._producer_started(), 5)
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), 3)
             return True
         except Exception:  # noqa: BLE001 - readiness reports, never raises
             return False

@@ -34,10 +34,23 @@ class PoisonEvent(Exception):
     """Raised by a handler when an event can never be applied: dead-letter it at once."""
 
 
+OUTAGE_SQLSTATES = ("08", "53", "57P")
+"""Connection exceptions, insufficient resources, operator intervention (shutting down, starting up)."""
+
+
 def is_outage(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, ConnectionError, TimeoutError, InterfaceError, OperationalError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    """True when the database or broker is unreachable: the event is not at fault, so retry forever."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (OSError, ConnectionError, TimeoutError, InterfaceError, OperationalError)):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        state = getattr(getattr(seen, "orig", None), "sqlstate", None) or getattr(seen, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(OUTAGE_SQLSTATES):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @dataclass

@@ -51,3 +51,22 @@ async def test_in_process_publish_fails_when_a_consumer_stops_before_committing(
     await sub.stop()
     with pytest.raises(ConnectionError):
         await asyncio.wait_for(publish, 1)
+
+
+class _PgError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate,outage", [("57P03", True), ("08006", True), ("53300", True),
+                                             ("23505", False), ("42P01", False)])
+def test_database_outages_are_told_apart_from_faulty_events(sqlstate, outage):
+    from sqlalchemy.exc import DBAPIError
+
+    from shared.inbox import is_outage
+
+    wrapped = DBAPIError("stmt", {}, _PgError(sqlstate))
+    assert is_outage(wrapped) is outage
+    assert is_outage(ConnectionRefusedError()) is True
+    assert is_outage(ValueError("bad data")) is False
