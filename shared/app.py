@@ -20,6 +20,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
+from shared.guards import RequestGuard
 from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
@@ -127,6 +128,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
         lifespan=lifespan,
         description="Temporary assistance (临时救助) services. Errors are RFC 9457 problem+json.",
     )
+    app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
