@@ -43,3 +43,6 @@ helm: ## build the real helm binary (Go module proxy) into .cache/bin
 clean: ## remove run state (databases, broker data, logs); keeps downloads in .cache
 	-PYTHON=$(BIN)/python bash scripts/up.sh stop
 	rm -rf .run artifacts
+
+bench: install ## benchmark the distributed pipeline against pgbench and Kafka's produce rate (artifacts/bench)
+	$(BIN)/python scripts/bench.py $(ARGS)

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Benchmark of the whole pipeline on this machine (``make bench``; not part of the tests).
+
+Drives N cases through the distributed system (five service processes, Kafka, PostgreSQL), and in the same
+run measures the references it should be judged against: PostgreSQL's commit rate (pgbench) and Kafka's
+produce rate (aiokafka, acks=all, idempotent). Then measures the intake list endpoint as the table grows.
+Writes artifacts/bench/results.json and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts import kafka, pg  # noqa: E402
+from tests.conftest import _plain  # noqa: E402
+from tests.e2e.conftest import free_port, open_cluster  # noqa: E402
+from tests.factories import application  # noqa: E402
+
+OUT = ROOT / "artifacts" / "bench"
+CONSENTS = json.dumps({"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False})
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(pct(values, 50) * 1000, 1), "p90_ms": round(pct(values, 90) * 1000, 1),
+            "p99_ms": round(pct(values, 99) * 1000, 1), "n": len(values)}
+
+
+async def drive(cluster, cases: int, concurrency: int) -> dict:
+    urls = cluster.urls
+    partner_seen: dict[str, float] = {}
+    stop = asyncio.Event()
+
+    async def partner() -> None:
+        consumer = AIOKafkaConsumer(cluster.topic("referral.partner"), bootstrap_servers=cluster.kafka,
+                                    group_id=f"bench-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                for msgs in (await consumer.getmany(timeout_ms=200)).values():
+                    for m in msgs:
+                        partner_seen.setdefault(json.loads(m.value)["data"]["case_ref"], time.perf_counter())
+        finally:
+            await consumer.stop()
+
+    watcher = asyncio.create_task(partner())
+    limits = httpx.Limits(max_connections=concurrency * 2)
+    timings: list[dict[str, float]] = []
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def poll(client: httpx.AsyncClient, url: str, timeout: float = 120):
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            r = await client.get(url)
+            if r.status_code == 200 and r.json():
+                return r.json()
+            await asyncio.sleep(0.02)
+        raise RuntimeError(f"timed out: {url}")
+
+    async def one(client: httpx.AsyncClient) -> None:
+        async with semaphore:
+            t0 = time.perf_counter()
+            r = await client.post(urls["intake"] + "/intake/v1/applications", json=application())
+            case_id = r.json()["id"]
+            await poll(client, f"{urls['approval']}/approval/v1/cases/{case_id}")
+            t1 = time.perf_counter()
+            await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+                              json={"decision": "approved", "actor": "bench", "reasons": "bench"})
+            t2 = time.perf_counter()
+            await poll(client, f"{urls['disbursement']}/disbursement/v1/cases/{case_id}/payments")
+            t3 = time.perf_counter()
+            records = await poll(client, f"{urls['referral']}/referral/v1/cases/{case_id}/needs-records")
+            timings.append({"submit": t0, "ready": t1, "decided": t2, "paid": t3,
+                            "case_ref": records[0]["case_ref"]})
+
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(one(client) for _ in range(cases)))
+        for _ in range(300):
+            if all(t["case_ref"] in partner_seen for t in timings):
+                break
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - start
+    stop.set()
+    await watcher
+    to_partner = [partner_seen[t["case_ref"]] - t["decided"] for t in timings if t["case_ref"] in partner_seen]
+    return {
+        "cases": cases, "concurrency": concurrency, "seconds": round(elapsed, 2),
+        "cases_per_second": round(cases / elapsed, 2),
+        "submission_to_ready_for_decision": summary([t["ready"] - t["submit"] for t in timings]),
+        "decision_to_payment_instruction": summary([t["paid"] - t["decided"] for t in timings]),
+        "decision_to_partner_event": summary(to_partner),
+    }
+
+
+def peak_memory(cluster) -> dict[str, float]:
+    out = {}
+    for name, proc in cluster.procs.items():
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
+            out[name] = round(int(hwm.split()[1]) / 1024, 1)
+        except (OSError, StopIteration):
+            out[name] = float("nan")
+    return out
+
+
+def pgbench(port: int, seconds: int) -> float:
+    binary = str(pg.bin_dir() / "pgbench")
+    common = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
+    subprocess.run([str(pg.bin_dir() / "createdb"), *common, "bench"], capture_output=True)
+    subprocess.run([binary, *common, "-i", "-q", "-s", "5", "bench"], check=True, capture_output=True)
+    done = subprocess.run([binary, *common, "-c", "8", "-j", "2", "-T", str(seconds), "-N", "bench"],
+                          check=True, capture_output=True, text=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
+    return round(float(line.split()[2]), 1)
+
+
+async def kafka_produce_rate(bootstrap: str, messages: int) -> float:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
+    await producer.start()
+    payload = b"x" * 1024
+    topic = f"bench-{uuid.uuid4().hex[:6]}"
+    try:
+        await producer.send_and_wait(topic, payload)
+        start = time.perf_counter()
+        futures = [await producer.send(topic, payload, key=str(i).encode()) for i in range(messages)]
+        await asyncio.gather(*futures)
+        return round(messages / (time.perf_counter() - start), 1)
+    finally:
+        await producer.stop()
+
+
+async def list_growth(cluster, sizes: list[int]) -> list[dict]:
+    """Latency of the first page and of a page deep in the keyset, as intake.applications grows."""
+    from services.intake.service import PERSONAL
+    from services.intake.settings import IntakeSettings
+    from shared.crypto import FieldCipher
+
+    settings = IntakeSettings()
+    personal = FieldCipher(settings.encryption_keys, settings.blind_index_key).encrypt(
+        json.dumps({"household": [], "phone": None, "address": "-", "incident": "-", "payee": None}),
+        context=PERSONAL)
+    conn = await asyncpg.connect(_plain(cluster.database_url))
+    results = []
+    have = await conn.fetchval("SELECT count(*) FROM intake.applications")
+    async with httpx.AsyncClient(timeout=60) as client:
+        for size in sizes:
+            if size > have:
+                await conn.execute("""
+                    INSERT INTO intake.applications (id, case_no, revision, status, channel, county_code,
+                      township_code, category, subtype, incident_date, household_size, persons_helped, facts,
+                      consents, personal, applicant_bidx, created_at, updated_at)
+                    SELECT gen_random_uuid(), 'BENCH' || g, 1, 'submitted', 'walk_in',
+                      (ARRAY['140302','140303','140311','140321','140322'])[1 + g % 5], '140302001',
+                      'expenditure', 'medical', DATE '2026-10-01', 2, 2, '{"household": []}', $4, $3, 'x',
+                      now() - make_interval(secs => g), now()
+                    FROM generate_series($1::bigint, $2::bigint) AS g""", have + 1, size, personal, CONSENTS)
+                await conn.execute("ANALYZE intake.applications")
+                have = size
+            url = cluster.urls["intake"] + "/intake/v1/applications"
+            first, deep = [], []
+            cursor = None
+            for _ in range(20):
+                t = time.perf_counter()
+                page = (await client.get(url, params={"county_code": "140303", "limit": 50})).json()
+                first.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                params = {"county_code": "140303", "limit": 50} | ({"cursor": cursor} if cursor else {})
+                page = (await client.get(url, params=params)).json()
+                deep.append(time.perf_counter() - t)
+                cursor = page["next_cursor"]
+            results.append({"rows": size, "first_page": summary(first), "next_pages": summary(deep)})
+    await conn.close()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    pg_port, kafka_port = free_port(), free_port()
+    pg_data, kafka_data = f".run/bench-pg-{pg_port}", f".run/bench-kafka-{kafka_port}"
+    pg_url = pg.start(pg_port, pg_data)
+    bootstrap = kafka.start(kafka_port, kafka_data)
+    try:
+        async with open_cluster(pg_url, bootstrap, label="bench") as cluster:
+            await drive(cluster, min(20, args.cases), args.concurrency)  # warm-up
+            pipeline = await drive(cluster, args.cases, args.concurrency)
+            memory = peak_memory(cluster)
+            growth = await list_growth(cluster, [int(s) for s in args.sizes.split(",")])
+        references = {"pgbench_tps_8_clients": pgbench(pg_port, 10),
+                      "kafka_produce_msgs_per_s_1KiB_acks_all": await kafka_produce_rate(bootstrap, 20000)}
+    finally:
+        kafka.stop(kafka_data)
+        pg.stop(pg_data)
+        shutil.rmtree(ROOT / kafka_data, ignore_errors=True)
+        shutil.rmtree(ROOT / pg_data, ignore_errors=True)
+    ratios = {
+        "case_per_s_vs_pg_tps": round(pipeline["cases_per_second"] / references["pgbench_tps_8_clients"], 4),
+        "case_per_s_vs_kafka_msgs_per_s": round(
+            pipeline["cases_per_second"] / references["kafka_produce_msgs_per_s_1KiB_acks_all"], 5),
+    }
+    flat = growth[-1]["next_pages"]["p50_ms"] / max(growth[0]["next_pages"]["p50_ms"], 0.001)
+    result = {"pipeline": pipeline, "peak_memory_mib": memory, "references": references, "ratios": ratios,
+              "list_growth": growth, "list_latency_ratio_largest_vs_smallest": round(flat, 2),
+              "machine": {"cpus": __import__("os").cpu_count()}, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    (OUT / "results.json").write_text(json.dumps(result, indent=2))
+    lines = ["| measure | value |", "|---|---|",
+             f"| cases end to end | {pipeline['cases']} in {pipeline['seconds']} s = **{pipeline['cases_per_second']} cases/s** |"]
+    for key in ("submission_to_ready_for_decision", "decision_to_payment_instruction", "decision_to_partner_event"):
+        s = pipeline[key]
+        lines.append(f"| {key.replace('_', ' ')} | p50 {s['p50_ms']} ms, p90 {s['p90_ms']} ms, p99 {s['p99_ms']} ms |")
+    lines += [f"| pgbench (reference) | {references['pgbench_tps_8_clients']} tps |",
+              f"| Kafka produce (reference) | {references['kafka_produce_msgs_per_s_1KiB_acks_all']} msgs/s |",
+              f"| ratio cases/s : pgbench tps | {ratios['case_per_s_vs_pg_tps']} |",
+              f"| peak memory per process (MiB) | {memory} |"]
+    for g in growth:
+        lines.append(f"| list at {g['rows']:,} rows | first page p50 {g['first_page']['p50_ms']} ms, "
+                     f"next pages p50 {g['next_pages']['p50_ms']} ms |")
+    (OUT / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
