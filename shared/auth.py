@@ -1,0 +1,132 @@
+"""Who is calling: bearer JWTs verified against configured issuers' keys (OIDC-compatible JWKS), turned
+into a Principal with roles and a jurisdiction. A development issuer mints tokens locally so standalone
+mode stays usable; production refuses it.
+
+Claims read: ``sub``, ``roles`` (list), ``county_code``, ``township_code``, ``partner_id``, ``scope``.
+Unsigned (``alg: none``) tokens, HMAC tokens, expired tokens and tokens for another audience or issuer are
+refused: only the asymmetric algorithms below are accepted, and ``exp``, ``iat``, ``aud`` and ``iss``
+are required.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+DEV_ISSUER = "urn:assistance:dev-issuer"
+
+
+class Role(StrEnum):
+    intake_clerk = "intake_clerk"
+    township_reviewer = "township_reviewer"
+    township_approver = "township_approver"
+    county_approver = "county_approver"
+    finance_officer = "finance_officer"
+    auditor = "auditor"
+    policy_admin = "policy_admin"
+    partner = "partner"
+    gov_system = "gov_system"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[Role]
+    county_code: str | None = None
+    township_code: str | None = None
+    partner_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def covers(self, county_code: str, township_code: str | None = None) -> bool:
+        """Jurisdiction: city staff (no county) see all; county staff their county; township staff their
+        township only."""
+        if self.county_code is None:
+            return True
+        if self.county_code != county_code:
+            return False
+        return self.township_code is None or township_code is None or self.township_code == township_code
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class TokenVerifier:
+    """Verifies tokens of one issuer against its JWKS (URL, fetched and cached) or a local key set."""
+
+    def __init__(self, *, issuer: str, audience: str, jwks_url: str | None = None,
+                 jwks: dict | None = None) -> None:
+        self.issuer, self.audience = issuer, audience
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks else None
+
+    def _key(self, token: str):  # noqa: ANN202
+        if self._client is not None:
+            return self._client.get_signing_key_from_jwt(token).key
+        header = jwt.get_unverified_header(token)
+        assert self._keys is not None
+        for key in self._keys.keys:
+            if key.key_id == header.get("kid"):
+                return key.key
+        raise InvalidToken("unknown signing key")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self._key(token), algorithms=ALGORITHMS, audience=self.audience,
+                                issuer=self.issuer, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                                leeway=30)
+        except (jwt.PyJWTError, InvalidToken, KeyError, ValueError) as exc:
+            raise InvalidToken(str(exc)) from exc
+        roles = frozenset(Role(r) for r in claims.get("roles", []) if r in Role.__members__)
+        return Principal(subject=claims["sub"], roles=roles, county_code=claims.get("county_code"),
+                         township_code=claims.get("township_code"), partner_id=claims.get("partner_id"),
+                         scopes=frozenset(str(claims.get("scope", "")).split()))
+
+
+class DevIssuer:
+    """A local signing key (EC P-256) kept under .run/; mints tokens for development and tests only."""
+
+    def __init__(self, folder: Path, audience: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        pem = folder / "dev-issuer.pem"
+        if not pem.exists():
+            key = ec.generate_private_key(ec.SECP256R1())
+            pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+            pem.chmod(0o600)
+        self._key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        self.audience = audience
+        self.kid = "dev-" + uuid.uuid5(uuid.NAMESPACE_URL, pem.read_text()).hex[:12]
+
+    def jwks(self) -> dict:
+        public = jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        return {"keys": [public | {"kid": self.kid, "use": "sig", "alg": "ES256"}]}
+
+    def mint(self, subject: str, roles: list[str], *, county_code: str | None = None,
+             township_code: str | None = None, partner_id: str | None = None, ttl: int = 3600,
+             audience: str | None = None, issuer: str = DEV_ISSUER) -> str:
+        now = int(time.time())
+        claims = {"sub": subject, "roles": roles, "iat": now, "exp": now + ttl, "iss": issuer,
+                  "aud": audience or self.audience, "jti": uuid.uuid4().hex}
+        claims.update({k: v for k, v in (("county_code", county_code), ("township_code", township_code),
+                                         ("partner_id", partner_id)) if v})
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
+
+    def verifier(self) -> TokenVerifier:
+        return TokenVerifier(issuer=DEV_ISSUER, audience=self.audience, jwks=self.jwks())
+
+
+def dump_jwks(issuer: DevIssuer) -> str:
+    return json.dumps(issuer.jwks())
