@@ -161,46 +161,48 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
     assert record_ids <= seen, "a committed needs record never reached the partner topic"
 
 
-async def test_a_service_killed_mid_stream_loses_and_doubles_nothing(infra):
-    async with open_cluster(infra.pg_url, infra.kafka, label="kill") as cluster:
-        async def fault(i: int) -> None:
-            if i in (3, CASES + 4):
-                for name in ("assessment", "referral", "disbursement"):
-                    cluster.kill(name)
-                await asyncio.sleep(1)
-                for name in ("assessment", "referral", "disbursement"):
-                    cluster.start(name)
+async def _with_fault(infra: Infra, label: str, at: tuple[int, ...], fault: Callable[[Cluster], Awaitable[None]]) -> None:
+    """Stream cases through a fresh cluster, injecting ``fault`` before the cases numbered ``at``."""
+    async with open_cluster(infra.pg_url, infra.kafka, label=label) as cluster:
+        async def maybe(i: int) -> None:
+            if i in at:
+                await fault(cluster)
 
-        case_ids = await _stream(cluster, fault)
+        case_ids = await _stream(cluster, maybe)
         await _assert_consistent(cluster, case_ids)
+
+
+async def test_a_service_killed_mid_stream_loses_and_doubles_nothing(infra):
+    async def kill_consumers(cluster: Cluster) -> None:
+        for name in ("assessment", "referral", "disbursement"):
+            cluster.kill(name)
+        await asyncio.sleep(1)
+        for name in ("assessment", "referral", "disbursement"):
+            cluster.start(name)
+
+    await _with_fault(infra, "kill", (3, CASES + 4), kill_consumers)
 
 
 async def test_the_broker_stopped_and_restarted_mid_stream(infra):
     from scripts import kafka
 
-    async with open_cluster(infra.pg_url, infra.kafka, label="broker") as cluster:
-        async def fault(i: int) -> None:
-            if i in (4, CASES + 3):
-                await asyncio.to_thread(kafka.stop, infra.kafka_data)
-                await asyncio.sleep(3)
-                await asyncio.to_thread(kafka.start, infra.kafka_port, infra.kafka_data)
+    async def restart_broker(cluster: Cluster) -> None:
+        await asyncio.to_thread(kafka.stop, infra.kafka_data)
+        await asyncio.sleep(3)
+        await asyncio.to_thread(kafka.start, infra.kafka_port, infra.kafka_data)
 
-        case_ids = await _stream(cluster, fault)
-        await _assert_consistent(cluster, case_ids)
+    await _with_fault(infra, "broker", (4, CASES + 3), restart_broker)
 
 
 async def test_postgresql_killed_and_restarted_mid_stream(infra):
     from scripts import pg
 
-    async with open_cluster(infra.pg_url, infra.kafka, label="pgkill") as cluster:
-        async def fault(i: int) -> None:
-            if i in (5, CASES + 5):
-                await asyncio.to_thread(pg.kill, infra.pg_data)
-                await asyncio.sleep(2)
-                await asyncio.to_thread(pg.start, infra.pg_port, infra.pg_data)
+    async def restart_database(cluster: Cluster) -> None:
+        await asyncio.to_thread(pg.kill, infra.pg_data)
+        await asyncio.sleep(2)
+        await asyncio.to_thread(pg.start, infra.pg_port, infra.pg_data)
 
-        case_ids = await _stream(cluster, fault)
-        await _assert_consistent(cluster, case_ids)
+    await _with_fault(infra, "pgkill", (5, CASES + 5), restart_database)
 
 
 async def test_a_consumer_crashing_after_its_commit_but_before_the_offset_commit_applies_once(infra):
