@@ -18,9 +18,11 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from shared.api import PROBLEM_RESPONSES
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
+from shared.ops import ops_router
 from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
@@ -134,6 +136,8 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
     install_problem_handlers(app)
     for module in modules:
         app.include_router(module.router)
+        if module.consumes:
+            app.include_router(ops_router(module.name), responses=PROBLEM_RESPONSES)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process is serving")
     async def healthz() -> dict[str, str]:
