@@ -55,7 +55,7 @@ def ops_router(service: str) -> APIRouter:
 
     @router.post("/dead-letters/{dead_letter_id}/replay", response_model=DeadLetterOut,
                  summary="Apply a dead-lettered event again (after the cause was fixed)")
-    async def replay(dead_letter_id: Annotated[int, Path(ge=1)], request: Request) -> DeadLetterOut:
+    async def replay(dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request) -> DeadLetterOut:
         runtime = runtime_of(request)
         table = runtime.dead_letter_table
         async with runtime.reading() as session:
