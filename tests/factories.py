@@ -72,3 +72,94 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+REVIEW = {"opinion": "approved", "actor": "township-reviewer", "reasons": "home visit done, papers complete (R-FLOW-1)"}
+"""The review (审核) step that precedes every approval (审批) decision (R-FLOW-1)."""
+
+
+async def review(client: Any, case_id: str, base: str = "", **overrides: Any) -> Any:
+    """POST the review step of a case; returns the response."""
+    return await client.post(f"{base}/approval/v1/cases/{case_id}/review", json={**REVIEW, **overrides})
+
+
+def address(county_code: str, township_code: str) -> dict[str, str]:
+    return {"county_code": county_code, "township_code": township_code, "detail": "某路1号"}
+
+
+async def pending_case(client: Any, body: dict[str, Any], base: str = "", timeout: float = 30.0) -> tuple[str, Any]:
+    """Submit through intake and wait until approval holds the assessed case; returns (case id, case)."""
+    created = await client.post(f"{base}/intake/v1/applications", json=body)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+
+    async def arrived():
+        r = await client.get(f"{base}/approval/v1/cases/{case_id}")
+        return r.json() if r.status_code == 200 else None
+
+    return case_id, await eventually(arrived, timeout=timeout, what="the case to reach approval")
+
+
+class WebhookReceiver:
+    """A partner's webhook endpoint on 127.0.0.1 (a real HTTP server in a thread): verifies the Standard
+    Webhooks signature, answers 500 to its first ``fail_first`` requests, and applies each ``webhook-id``
+    once (``effects``), however often it is delivered (``requests``)."""
+
+    def __init__(self, secret: str | None = None, fail_first: int = 0) -> None:
+        import http.server
+        import threading
+
+        self.secret, self.fail_first = secret, fail_first
+        self.requests: list[dict[str, Any]] = []
+        self.effects: dict[str, dict[str, Any]] = {}
+        self.bad_signatures = 0
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                status = receiver.receive(dict(self.headers.items()), body)
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/assistance"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def receive(self, headers: dict[str, str], body: bytes) -> int:
+        import json as _json
+        import time
+
+        from services.referral.domain.webhooks import verify
+
+        headers = {k.lower(): v for k, v in headers.items()}
+        self.requests.append({"headers": headers, "body": body})
+        msg_id, stamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "0")
+        if (self.secret is None or not stamp.isdigit() or abs(time.time() - int(stamp)) > 300
+                or not verify(self.secret, msg_id, int(stamp), body, headers.get("webhook-signature", ""))):
+            self.bad_signatures += 1
+            return 401
+        if len(self.requests) <= self.fail_first:
+            return 500
+        self.effects.setdefault(msg_id, _json.loads(body))
+        return 204
+
+    def events(self, type_suffix: str = "") -> list[dict[str, Any]]:
+        return [e for e in self.effects.values() if e["type"].endswith(type_suffix)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def partner_body(**overrides: Any) -> dict[str, Any]:
+    """A partner charity serving medical needs in one township (each test uses its own township)."""
+    body: dict[str, Any] = {"name": f"阳泉慈善会-{next(_seq)}", "kind": "charity", "need_types": ["medical"],
+                            "service_areas": ["140302005"], "email": "help@charity.example"}
+    body.update(overrides)
+    return body

@@ -1,10 +1,12 @@
-"""Referral (转介): consented needs records for partner charities (R-CHA)."""
+"""Referral (转介): consented needs records offered to partner charities, their answers and outcomes (R-CHA)."""
 
 from functools import partial
 from pathlib import Path
 
 from services.referral import service
 from services.referral.api import router
+from services.referral.exchange import sweep_offers
+from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
 from shared.contracts.approval import CaseDecided
@@ -29,4 +31,5 @@ MODULE = ServiceModule(
     consumes=("intake", "approval"),
     handlers=handlers,
     extra_topics=(service.PARTNER_TOPIC,),
+    background=(sweep_offers, dispatch_webhooks),
 )

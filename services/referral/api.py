@@ -1,16 +1,29 @@
-"""Referral's REST API (staff side)."""
+"""Referral's REST API, staff side (open until the security issue lands JWTs): needs records and referral
+history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI document.
+The partner side (API-key authenticated) is in ``api_partner``."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from services.referral import partners as registry
 from services.referral import repository as repo
-from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
+from services.referral.api_partner import DeliveryId, PartnerId
+from services.referral.api_partner import router as partner_router
+from services.referral.asyncapi_doc import partner_asyncapi
+from services.referral.schemas import (NULLABLE, DeliveryOut, HistoryOut, PartnerCredentials, PartnerIn,
+                                       PartnerOut, PartnerPatch, PartnerPatched, PerformanceOut)
+from services.referral.webhooks import redeliver
+from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.errors import NotFound
 
-router = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
+staff = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
+
+CountyCode = Annotated[str | None, Query(pattern=r"^\d{6}$", description="a county code")]
 
 
 class NeedsRecordOut(BaseModel):
@@ -22,13 +35,100 @@ class NeedsRecordOut(BaseModel):
     remaining_amount: str
     household_size: int
     status: str
+    match_state: str
     published_at: datetime
     withdrawn_at: datetime | None
 
 
-@router.get("/cases/{case_id}/needs-records", response_model=list[NeedsRecordOut],
-            summary="Needs records shared with partner charities for a case")
+@staff.get("/cases/{case_id}/needs-records", response_model=list[NeedsRecordOut],
+           summary="Needs records shared with partner charities for a case")
 async def case_records(case_id: CaseId, request: Request) -> list[NeedsRecordOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.records_for(session, case_id)
     return [NeedsRecordOut(**{**r, "remaining_amount": str(r["remaining_amount"])}) for r in rows]
+
+
+@staff.get("/cases/{case_id}/referrals", response_model=list[HistoryOut],
+           summary="A case's referral history: every offer to a partner and its outcome (township view)")
+async def case_referrals(case_id: CaseId, request: Request) -> list[HistoryOut]:
+    async with runtime_of(request, "referral").reading() as session:
+        rows = await repo.case_history(session, case_id)
+    return [HistoryOut(task_id=r["id"], referral_id=r["record_id"], **{k: r[k] for k in HistoryOut.model_fields
+                                                                        if k in r and k not in ("task_id",)})
+            for r in rows]
+
+
+@staff.post("/partners", status_code=201, response_model=PartnerCredentials,
+            summary="Register a partner organisation; its API key and webhook secret are shown only now")
+async def register_partner(body: PartnerIn, request: Request) -> PartnerCredentials:
+    row, key, secret = await registry.register(runtime_of(request, "referral"), body.model_dump(mode="json"))
+    return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
+
+
+@staff.get("/partners", response_model=list[PartnerOut], summary="The partner directory")
+async def list_partners(request: Request,
+                        status: Literal["active", "suspended"] | None = None) -> list[PartnerOut]:
+    async with runtime_of(request, "referral").reading() as session:
+        rows = await repo.list_partners(session, status)
+    return [PartnerOut.of(r) for r in rows]
+
+
+@staff.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
+async def get_partner(partner_id: PartnerId, request: Request) -> PartnerOut:
+    async with runtime_of(request, "referral").reading() as session:
+        row = await repo.get_partner(session, partner_id)
+    if row is None:
+        raise NotFound(f"partner {partner_id} not found")
+    return PartnerOut.of(row)
+
+
+@staff.patch("/partners/{partner_id}", response_model=PartnerPatched,
+             summary="Change a partner (status active/suspended, needs, areas, webhook); a first webhook URL "
+                     "returns its new secret once")
+async def patch_partner(partner_id: PartnerId, body: PartnerPatch, request: Request) -> PartnerPatched:
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None or k in NULLABLE}
+    row, secret = await registry.update(runtime_of(request, "referral"), partner_id, changes)
+    return PartnerPatched(**PartnerOut.of(row).model_dump(), webhook_secret=secret)
+
+
+@staff.post("/partners/{partner_id}/credentials", response_model=PartnerCredentials,
+            summary="Issue a new API key (and webhook secret); the old ones stop working at once")
+async def rotate_credentials(partner_id: PartnerId, request: Request) -> PartnerCredentials:
+    row, key, secret = await registry.rotate(runtime_of(request, "referral"), partner_id)
+    return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
+
+
+@staff.get("/performance", response_model=list[PerformanceOut],
+           summary="Per-partner performance (R-CHA-3): offers, acceptance rate, time to respond, amount fulfilled")
+async def performance(request: Request, county_code: CountyCode = None) -> list[PerformanceOut]:
+    async with runtime_of(request, "referral").reading() as session:
+        rows = await repo.performance(session, county_code)
+    return [PerformanceOut(**r, acceptance_rate=(round(r["accepted"] / r["offers"], 4) if r["offers"] else None))
+            for r in rows]
+
+
+@staff.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
+async def list_deliveries(request: Request,
+                          partner_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
+                          status: Literal["pending", "delivered", "dead_letter", "cancelled"] | None = None,
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+    async with runtime_of(request, "referral").reading() as session:
+        rows = await repo.deliveries(session, partner_id, status, limit)
+    return [DeliveryOut.of(r) for r in rows]
+
+
+@staff.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
+            summary="Send a delivered or dead-lettered webhook again (same webhook-id)")
+async def redeliver_staff(delivery_id: DeliveryId, request: Request) -> DeliveryOut:
+    return DeliveryOut.of(await redeliver(runtime_of(request, "referral"), delivery_id))
+
+
+@staff.get("/asyncapi.json", summary="AsyncAPI 3 document of the partner channels and payloads")
+async def asyncapi(request: Request) -> dict[str, Any]:
+    return partner_asyncapi(runtime_of(request, "referral"))
+
+
+router = APIRouter()
+router.include_router(staff)
+router.include_router(partner_router)

@@ -1,5 +1,6 @@
 """Referral's use cases: a decided case whose household consented becomes a minimised needs record
-for partner charities (R-CHA-1, R-CHA-2); a withdrawal of consent withdraws it everywhere."""
+for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching partner; a withdrawal of
+consent withdraws it everywhere (see ``exchange``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
 from services.referral.domain.needs import may_share, remaining_needs
+from services.referral.exchange import PARTNER_TOPIC, contact_route, offer_next, withdraw_from_partners
 from shared.contracts.approval import CaseDecided
 from shared.contracts.common import Need
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
@@ -21,18 +23,13 @@ from shared.contracts.referral import NeedsRecordPublished, NeedsRecordWithdrawn
 from shared.events import Envelope
 from shared.runtime import Runtime
 
-PARTNER_TOPIC = "referral.partner"
+__all__ = ["PARTNER_TOPIC", "case_ref", "on_application_submitted", "on_case_decided", "on_consent_withdrawn"]
 
 
 def case_ref(runtime: Runtime, case_id: str) -> str:
     """A pseudonymous reference partners see instead of the case id (keyed, not reversible by them)."""
     key = runtime.settings.blind_index_key.encode()
     return "CR-" + hmac.new(key, f"case-ref:{case_id}".encode(), hashlib.sha256).hexdigest()[:20]
-
-
-def contact_route(township_code: str) -> str:
-    """Partners reach the household only through its township civil-affairs office."""
-    return f"township-civil-affairs-office:{township_code}"
 
 
 async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
@@ -63,6 +60,7 @@ async def on_consent_withdrawn(runtime: Runtime, session: AsyncSession, envelope
         await runtime.outbox.add(session, NeedsRecordWithdrawn(
             referral_id=record["id"], case_ref=record["case_ref"], reason="consent_withdrawn",
             withdrawn_at=datetime.now(UTC)), subject=record["case_ref"], topic=runtime.topic(PARTNER_TOPIC))
+        await withdraw_from_partners(runtime, session, record)
 
 
 async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> None:
@@ -87,3 +85,4 @@ async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> N
                 township_code=case["township_code"], need_type=need.need_type, remaining_amount=need.amount,
                 household_size=case["household_size"], contact_route=contact_route(case["township_code"]),
                 published_at=now), subject=case["case_ref"], topic=runtime.topic(PARTNER_TOPIC))
+            await offer_next(runtime, session, await repo.lock_record(session, record_id))

@@ -1,7 +1,9 @@
-"""Referral's schema: what it knows of each case (consents, decision) and the needs records it shared."""
+"""Referral's schema: what it knows of each case (consents, decision), the needs records it shared, the
+partner registry, the offers to partners (FHIR Tasks), each partner's event feed and webhook deliveries."""
 
-from sqlalchemy import Column, DateTime, Index, Integer, Numeric, String, Table, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Identity, Index, Integer, Numeric, String, Table,
+                        Text, UniqueConstraint, func)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.db import service_metadata
 from shared.messaging import add_messaging_tables
@@ -34,6 +36,86 @@ needs_records = Table(
     Column("status", String(20), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("withdrawn_at", DateTime(timezone=True)),
+    Column("match_state", String(20), nullable=False, server_default="unmatched"),
+    # unmatched (waiting for a partner) | offered | accepted | fulfilled | closed (withdrawn).
     UniqueConstraint("case_id", "need_type"),
     Index("ix_needs_records_published", "published_at", "id"),
+    Index("ix_needs_records_unmatched", "published_at", postgresql_where="match_state = 'unmatched'"),
+)
+
+partners = Table(
+    "partners", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("description", Text),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column("website", String(300)),
+    Column("need_types", ARRAY(String(20)), nullable=False),
+    Column("service_areas", ARRAY(String(9)), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("api_key_hash", String(64), nullable=False, unique=True),
+    Column("webhook_url", String(500)),
+    Column("webhook_secret", Text),
+    # Encrypted (``whsec_…``); shown once at registration.
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("record_id", UUID(as_uuid=False), nullable=False),
+    Column("case_id", UUID(as_uuid=False), nullable=False),
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_reason", String(500)),
+    Column("offered_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("responded_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("fulfilled_amount", Numeric(14, 2)),
+    Column("fulfilled_form", String(20)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("record_id", "partner_id"),
+    Index("ix_tasks_case_id", "case_id"),
+    Index("ix_tasks_partner_id", "partner_id", "offered_at"),
+    Index("ix_tasks_requested", "expires_at", postgresql_where="status = 'requested'"),
+)
+
+partner_events = Table(
+    "partner_events", metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    # The feed cursor.
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("record_id", UUID(as_uuid=False), nullable=False),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("event_type", String(200), nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("hidden", Boolean, nullable=False, server_default="false"),
+    # Set when consent is withdrawn: the feed stops showing the record's data.
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_partner_events_feed", "partner_id", "seq"),
+    Index("ix_partner_events_record", "record_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    # Also the ``webhook-id`` header: the same on every attempt, so receivers deduplicate by it.
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("record_id", UUID(as_uuid=False), nullable=False),
+    Column("status", String(20), nullable=False),
+    # pending | delivered | dead_letter | cancelled.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where="status = 'pending'"),
+    Index("ix_webhook_deliveries_partner", "partner_id", "id"),
 )

@@ -1,0 +1,93 @@
+"""The partner registry (Open Referral HSDS: organization, service = need types, service area) and partner
+credentials: an API key (random, shown once, stored as a SHA-256 hash) and, for webhook receivers, a
+Standard Webhooks ``whsec_`` secret (shown once, stored encrypted)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from services.referral import repository as repo
+from services.referral.domain.webhooks import new_secret, url_problem
+from shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
+from shared.runtime import Runtime
+
+KEY_PREFIX = "rpk_"
+SECRET_CONTEXT = "referral.partner.webhook_secret"
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check_url(runtime: Runtime, url: str | None) -> None:
+    if url is not None:
+        problem = url_problem(url, production=runtime.settings.environment == "production")
+        if problem:
+            raise InvalidField("webhook_url", problem)
+
+
+async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, str, str | None]:
+    """Returns the partner row, its API key and its webhook secret (both shown only now)."""
+    _check_url(runtime, body.get("webhook_url"))
+    key = new_api_key()
+    secret = new_secret() if body.get("webhook_url") else None
+    async with runtime.transaction() as session:
+        row = await repo.insert_partner(session, {
+            **body, "id": str(uuid.uuid4()), "status": "active", "api_key_hash": key_hash(key),
+            "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None})
+    return row, key, secret
+
+
+async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[RowMapping, str | None]:
+    """Change a partner's details or status; a first webhook URL gets a new secret (returned once)."""
+    _check_url(runtime, changes.get("webhook_url"))
+    secret = None
+    async with runtime.transaction() as session:
+        current = await repo.get_partner(session, partner_id)
+        if current is None:
+            raise NotFound(f"partner {partner_id} not found")
+        if changes.get("webhook_url") and not current["webhook_secret"]:
+            secret = new_secret()
+            changes["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
+        row = await repo.update_partner(session, partner_id, changes) if changes else current
+    assert row is not None
+    return row, secret
+
+
+async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, str | None]:
+    """New API key (the old one stops working at once) and, with a webhook, a new signing secret."""
+    key = new_api_key()
+    async with runtime.transaction() as session:
+        current = await repo.get_partner(session, partner_id)
+        if current is None:
+            raise NotFound(f"partner {partner_id} not found")
+        secret = new_secret() if current["webhook_url"] else None
+        values: dict[str, Any] = {"api_key_hash": key_hash(key)}
+        if secret:
+            values["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
+        row = await repo.update_partner(session, partner_id, values)
+    assert row is not None
+    return row, key, secret
+
+
+async def authenticate(runtime: Runtime, authorization: str | None) -> RowMapping:
+    """The partner presenting ``Authorization: Bearer <api key>``; 401 without a valid key, 403 if suspended."""
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
+        raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
+    async with runtime.reading() as session:
+        partner = await repo.partner_by_key(session, key_hash(key.strip()))
+    if partner is None:
+        raise Unauthorized("unknown or revoked API key")
+    if partner["status"] != "active":
+        raise Forbidden("this partner is suspended")
+    return partner

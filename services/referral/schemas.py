@@ -1,0 +1,165 @@
+"""Request and response bodies of referral's REST API (staff and partner sides)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.referral.domain.tasks import HelpForm
+from shared.contracts.common import NeedType
+
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold NUL: refused as a 422, never a database error."""
+AreaCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?$",
+                                description="a county (6 digits) or township (9 digits) code")]
+
+
+class PartnerFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+\- ()]{3,40}$")
+    website: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s\x00]+$")
+    webhook_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s\x00]+$",
+                                    description="HTTPS endpoint receiving signed events (Standard Webhooks)")
+
+
+class PartnerIn(PartnerFields):
+    """A partner organisation (HSDS organization) with the needs it serves (HSDS service) and where
+    (HSDS service_area: county or township codes)."""
+
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    kind: Literal["charity", "foundation", "corporate_fund"]
+    need_types: list[NeedType] = Field(min_length=1, max_length=4)
+    service_areas: list[AreaCode] = Field(min_length=1, max_length=200)
+
+
+class PartnerPatch(PartnerFields):
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    status: Literal["active", "suspended"] | None = None
+    need_types: list[NeedType] | None = Field(default=None, min_length=1, max_length=4)
+    service_areas: list[AreaCode] | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PartnerOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    description: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    need_types: list[str]
+    service_areas: list[str]
+    status: str
+    webhook_url: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> "PartnerOut":
+        return cls(**{k: row[k] for k in cls.model_fields})
+
+
+class PartnerCredentials(PartnerOut):
+    api_key: str = Field(description="Shown once: send as Authorization: Bearer <api_key>")
+    webhook_secret: str | None = Field(description="Shown once: whsec_ secret verifying webhook signatures")
+
+
+class PartnerPatched(PartnerOut):
+    webhook_secret: str | None = Field(default=None, description="Only when a first webhook URL was set")
+
+
+NULLABLE = ("description", "email", "phone", "website", "webhook_url")
+"""Fields a PATCH may clear with null; other nulls mean "unchanged"."""
+
+
+class TaskOut(BaseModel):
+    """A referral as one partner sees it: the Task and the minimised needs record (FHIR ServiceRequest)."""
+
+    task_id: str
+    referral_id: str
+    status: str
+    status_reason: str | None
+    case_ref: str
+    county_code: str
+    township_code: str
+    need_type: str
+    remaining_amount: Decimal
+    household_size: int
+    contact_route: str
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+    fulfilled_amount: Decimal | None
+    fulfilled_form: str | None
+
+
+class HistoryOut(BaseModel):
+    """One offer of a case's needs record, for the township (R-CHA-3)."""
+
+    task_id: str
+    referral_id: str
+    need_type: str
+    partner_id: str
+    partner_name: str
+    status: str
+    status_reason: str | None
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+    fulfilled_amount: Decimal | None
+    fulfilled_form: str | None
+
+
+class PerformanceOut(BaseModel):
+    """Per partner (R-CHA-3). ``acceptance_rate`` = accepted / offers."""
+
+    partner_id: str
+    name: str
+    partner_status: str
+    offers: int
+    accepted: int
+    declined: int
+    expired: int
+    completed: int
+    acceptance_rate: float | None
+    avg_response_seconds: float | None
+    amount_fulfilled: Decimal
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    event_id: str
+    partner_id: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> "DeliveryOut":
+        return cls(**{k: row[k] for k in cls.model_fields})
+
+
+class FeedPage(BaseModel):
+    items: list[dict[str, Any]] = Field(description="CloudEvents envelopes, oldest first")
+    next_cursor: str = Field(description="pass as ?after= to get what follows")
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+
+
+class FulfilIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="CNY given or its value")
+    form: HelpForm

@@ -1,0 +1,105 @@
+"""Webhook dispatcher (background task): sends due deliveries with Standard Webhooks signatures, retries
+with exponential backoff up to ``webhook_max_attempts``, then dead-letters (redelivery on request).
+The ``webhook-id`` is the CloudEvent id, the same on every attempt, so receivers deduplicate by it and
+each event takes effect once however often it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import RowMapping
+
+from services.referral import repository as repo
+from services.referral.domain.webhooks import backoff, headers
+from services.referral.partners import SECRET_CONTEXT
+from services.referral.settings import ReferralSettings
+from shared.errors import Conflict, NotFound
+from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.referral.webhooks")
+BATCH = 20
+
+
+def body_of(envelope: dict[str, Any]) -> bytes:
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _send(runtime: Runtime, client: httpx.AsyncClient, row: RowMapping) -> tuple[int | None, str | None]:
+    """(HTTP status, error) of one attempt; never raises."""
+    try:
+        secret = runtime.cipher.decrypt(row["webhook_secret"], context=SECRET_CONTEXT)
+        body = body_of(row["envelope"])
+        response = await client.post(row["webhook_url"], content=body,
+                                     headers=headers(secret, row["event_id"], int(time.time()), body))
+        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
+    except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt
+        return None, type(exc).__name__
+
+
+async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
+    s: ReferralSettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.transaction() as session:
+        rows = await repo.claim_due(session, BATCH, lease_seconds=s.webhook_timeout_seconds * 2 + 5)
+    if not rows:
+        return 0
+    sendable = [r for r in rows if r["webhook_url"] and r["webhook_secret"] and r["partner_status"] == "active"]
+    results = await asyncio.gather(*(_send(runtime, client, r) for r in sendable))
+    outcome = dict(zip([r["id"] for r in sendable], results, strict=True))
+    now = datetime.now(UTC)
+    async with runtime.transaction() as session:
+        for row in rows:
+            if row["id"] not in outcome:
+                await repo.finish_delivery(session, row["id"], {"status": "cancelled",
+                                                                "last_error": "partner suspended or no webhook"})
+                continue
+            status, error = outcome[row["id"]]
+            attempts = row["attempts"] + 1
+            values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+            if error is None:
+                values.update(status="delivered", delivered_at=now)
+            elif attempts >= s.webhook_max_attempts:
+                values["status"] = "dead_letter"
+            else:
+                delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+            await repo.finish_delivery(session, row["id"], values)
+            log.info("webhook attempt", extra={"delivery_id": row["id"], "attempt": attempts,
+                                               "http_status": status, "outcome": values.get("status", "retry")})
+    return len(rows)
+
+
+async def dispatch_webhooks(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background)."""
+    s: ReferralSettings = runtime.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient(timeout=s.webhook_timeout_seconds, follow_redirects=False,
+                                 trust_env=False) as client:
+        while True:
+            try:
+                sent = await dispatch_once(runtime, client)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep dispatching after database outages
+                log.warning("webhook dispatch failed; retrying", extra={"error": repr(exc)[:300]})
+                sent = 0
+            if sent < BATCH:
+                await asyncio.sleep(s.webhook_poll_interval_seconds)
+
+
+async def redeliver(runtime: Runtime, delivery_id: int, *, partner_id: str | None = None) -> RowMapping:
+    """Queue a delivered or dead-lettered delivery again (same webhook-id); a partner may ask only for its own.
+    Deliveries cancelled by a consent withdrawal are never resent."""
+    async with runtime.transaction() as session:
+        row = await repo.get_delivery(session, delivery_id)
+        if row is None or (partner_id is not None and row["partner_id"] != partner_id):
+            raise NotFound(f"delivery {delivery_id} not found")
+        if row["status"] == "cancelled":
+            raise Conflict("this delivery was cancelled (record withdrawn or partner suspended); it is not resent")
+        if row["status"] == "pending":
+            return row
+        return await repo.redeliver(session, delivery_id)
