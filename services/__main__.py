@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 import uvicorn
@@ -34,11 +35,17 @@ def standalone(host: str, port: int) -> None:
         url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")), data=embedded)
         os.environ["ASSISTANCE_DATABASE_URL"] = url
     os.environ.setdefault("ASSISTANCE_BUS", "memory")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exit through Python so `finally` runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _standalone_app(host, port)
     finally:
         if embedded is not None:
             pg.stop(embedded)  # the embedded server lives as long as the standalone process
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _standalone_app(host: str, port: int) -> None:
