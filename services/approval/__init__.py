@@ -1,9 +1,9 @@
-"""Approval (审核/审批): review and tiered approval of assessed cases (R-FLOW)."""
+"""Approval (审核/审批): review and tiered approval of assessed cases, help first (R-FLOW)."""
 
 from functools import partial
 from pathlib import Path
 
-from services.approval import service
+from services.approval import help_first, service
 from services.approval.api import router
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
@@ -23,5 +23,6 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("assessment",),
     handlers=handlers,
+    background=(help_first.overdue_watch,),
     on_start=service.seed,
 )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.approval.tables import cases, decisions, township_limits
+from services.approval.tables import calendars, cases, decisions, help_first_grants, township_limits
 from shared.reference import jurisdictions
 
 
@@ -47,11 +47,28 @@ async def decisions_for(session: AsyncSession, case_id: str) -> list[RowMapping]
     return list((await session.execute(query)).mappings())
 
 
-async def township_limit(session: AsyncSession, township_code: str, on: date) -> Decimal | None:
-    return await session.scalar(
-        select(township_limits.c.approval_limit)
+async def township_limits_on(session: AsyncSession, township_code: str, on: date) -> RowMapping | None:
+    """The limits in force on ``on`` (the latest effective version; a later same-day entry wins)."""
+    return (await session.execute(
+        select(township_limits)
         .where(township_limits.c.township_code == township_code, township_limits.c.effective_from <= on)
-        .order_by(township_limits.c.effective_from.desc(), township_limits.c.id.desc()).limit(1))
+        .order_by(township_limits.c.effective_from.desc(), township_limits.c.id.desc()).limit(1)
+    )).mappings().first()
+
+
+async def township_limit(session: AsyncSession, township_code: str, on: date) -> Decimal | None:
+    row = await township_limits_on(session, township_code, on)
+    return row["approval_limit"] if row else None
+
+
+async def limit_history(session: AsyncSession, township_code: str) -> list[RowMapping]:
+    query = (select(township_limits).where(township_limits.c.township_code == township_code)
+             .order_by(township_limits.c.effective_from, township_limits.c.id))
+    return list((await session.execute(query)).mappings())
+
+
+async def add_limit(session: AsyncSession, row: dict[str, Any]) -> RowMapping:
+    return (await session.execute(township_limits.insert().values(**row).returning(township_limits))).mappings().one()
 
 
 async def seed_limits(session: AsyncSession) -> None:
@@ -72,3 +89,61 @@ async def page(session: AsyncSession, *, status: str | None, township_code: str 
     if township_code:
         query = query.where(cases.c.township_code == township_code)
     return list((await session.execute(query)).mappings())
+
+
+# --- help first (R-FLOW-2) ---
+
+async def add_grant(session: AsyncSession, row: dict[str, Any]) -> bool:
+    result = await session.execute(insert(help_first_grants).values(**row)
+                                   .on_conflict_do_nothing(index_elements=["case_id"]))
+    return bool(result.rowcount)
+
+
+async def grant(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
+    query = select(help_first_grants).where(help_first_grants.c.case_id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).mappings().first()
+
+
+async def update_grant(session: AsyncSession, case_id: str, **values: Any) -> None:
+    await session.execute(update(help_first_grants).where(help_first_grants.c.case_id == case_id).values(**values))
+
+
+async def overdue_grants(session: AsyncSession, on: date, *, county_code: str | None = None,
+                         unnotified_only: bool = False, lock: bool = False, limit: int = 500) -> list[RowMapping]:
+    """Open obligations whose deadline has passed by ``on`` (the deadline day itself is still in time)."""
+    query = (select(help_first_grants)
+             .where(help_first_grants.c.status == "open", help_first_grants.c.deadline < on)
+             .order_by(help_first_grants.c.deadline, help_first_grants.c.case_id).limit(limit))
+    if county_code:
+        query = query.where(help_first_grants.c.county_code == county_code)
+    if unnotified_only:
+        query = query.where(help_first_grants.c.overdue_notified_at.is_(None))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.execute(query)).mappings())
+
+
+# --- working-day calendars ---
+
+async def put_calendar(session: AsyncSession, row: dict[str, Any]) -> None:
+    stmt = insert(calendars).values(**row)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["scope", "year"],
+        set_={k: stmt.excluded[k] for k in ("holidays", "workdays", "source", "actor", "updated_at")}))
+
+
+async def seed_calendar(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Seed data never overwrites what an administrator loaded."""
+    await session.execute(insert(calendars).values(**row).on_conflict_do_nothing(index_elements=["scope", "year"]))
+
+
+async def calendars_for(session: AsyncSession, scopes: list[str], years: list[int]) -> list[RowMapping]:
+    query = select(calendars).where(calendars.c.scope.in_(scopes), calendars.c.year.in_(years))
+    return list((await session.execute(query)).mappings())
+
+
+async def calendar(session: AsyncSession, scope: str, year: int) -> RowMapping | None:
+    query = select(calendars).where(calendars.c.scope == scope, calendars.c.year == year)
+    return (await session.execute(query)).mappings().first()

@@ -1,4 +1,5 @@
-"""Approval's schema: cases as assessed, recorded decisions, and townships' delegated limits."""
+"""Approval's schema: cases as assessed, recorded review and approval steps, townships' delegated limits,
+help-first grants with their paperwork clock, and working-day calendars."""
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Identity, Index, Integer, Numeric, String, Table, Text, func,
@@ -45,6 +46,7 @@ decisions = Table(
     Column("stages", JSONB, nullable=False),
     Column("form", String(20), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("role", String(20)),
 )
 
 township_limits = Table(
@@ -56,5 +58,41 @@ township_limits = Table(
     Column("approval_limit", Numeric(14, 2), nullable=False),
     Column("disbursement_limit", Numeric(14, 2), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", String(100)),
     Index("ix_township_limits_lookup", "township_code", "effective_from"),
+)
+
+help_first_grants = Table(
+    "help_first_grants", metadata,
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("grant_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("emergency_over_on", Date),
+    Column("declared_over_by", String(100)),
+    Column("deadline", Date),
+    Column("calendar", Text),
+    Column("status", String(20), nullable=False),
+    Column("overdue_notified_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Index("ix_help_first_grants_open_deadline", "status", "deadline"),
+)
+
+calendars = Table(
+    "calendars", metadata,
+    Column("scope", String(10), primary_key=True),
+    # scope: 'national' or a county code (that county's amendments)
+    Column("year", Integer, primary_key=True),
+    Column("holidays", JSONB, nullable=False),
+    Column("workdays", JSONB, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

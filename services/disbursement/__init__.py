@@ -1,4 +1,5 @@
-"""Disbursement (发放): payment instructions for approved help (R-AID)."""
+"""Disbursement (发放): payments and handovers of approved and help-first aid, reserve funds, ledger (R-AID,
+R-RES, R-OVS-3)."""
 
 from functools import partial
 from pathlib import Path
@@ -7,7 +8,7 @@ from services.disbursement import service
 from services.disbursement.api import router
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
-from shared.contracts.approval import CaseDecided
+from shared.contracts.approval import CaseDecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
 
@@ -16,6 +17,7 @@ def handlers(runtime: Runtime):  # noqa: ANN201
     return {
         ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime),
         CaseDecided.event_type: partial(service.on_case_decided, runtime),
+        HelpFirstGranted.event_type: partial(service.on_help_first_granted, runtime),
     }
 
 

@@ -1,44 +1,148 @@
-"""Disbursement's REST API."""
+"""Disbursement's REST API: payments (results, retries, handovers, corrections) and payee changes."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
+from services.disbursement import payees, service
 from services.disbursement import repository as repo
-from services.disbursement.service import PAYEE
-from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
+from services.disbursement.api_funds import router as funds_router
+from services.disbursement.payees import ChangeDecisionIn, PayeeChangeIn
+from services.disbursement.service import PAYEE, CorrectionIn, HandoverIn, ResultIn, RetryIn
+from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.errors import NotFound
 from shared.idnumber import mask_account, mask_name
+from shared.runtime import Runtime
 
 router = APIRouter(prefix="/disbursement/v1", tags=["disbursement"], responses=PROBLEM_RESPONSES)
+router.include_router(funds_router)
+
+PaymentId = Annotated[str, Path(pattern=UUID_PATTERN)]
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    channel: str
+    payee_account: str | None
+    status: str
+    reason: str | None
+    actor: str | None
+    sent_at: datetime
+    result_at: datetime | None
 
 
 class PaymentOut(BaseModel):
     id: str
     case_id: str
     stage: int
+    """0 is the help-first payment (R-FLOW-2); 1.. the approved stages (R-FLOW-4)."""
     reference: str
     amount: str
     channel: str
-    payee_name: str
-    payee_account: str
+    form: str
+    kind: str
+    funding: str
+    payee_name: str | None
+    payee_account: str | None
     status: str
+    status_reason: str | None
     due_on: date
+    paid_at: datetime | None
+    correction_of: str | None
+    attempts: int
+    """Bank transfers sent under this reference (re-issues after failures/returns)."""
+    attempt_history: list[AttemptOut] = []
     created_at: datetime
 
 
+def _payee(runtime: Runtime, token: str | None) -> dict[str, str] | None:
+    return json.loads(runtime.cipher.decrypt(token, context=PAYEE)) if token else None
+
+
+def _out(runtime: Runtime, r: Any, attempts: list[Any]) -> PaymentOut:
+    payee = _payee(runtime, r["payee"])
+    return PaymentOut(**{**r, "amount": str(r["amount"]), "payee_name": mask_name(payee["name"]) if payee else None,
+                         "payee_account": mask_account(payee["account"]) if payee else None}, attempt_history=[
+        AttemptOut(**{**a, "payee_account": mask_account(p["account"]) if (p := _payee(runtime, a["payee"])) else None})
+        for a in attempts if a["instruction_id"] == r["id"]])
+
+
+async def _one(request: Request, instruction_id: str) -> PaymentOut:
+    runtime = runtime_of(request, "disbursement")
+    async with runtime.reading() as session:
+        row = await repo.instruction(session, instruction_id)
+        attempts = await repo.attempts_for(session, [instruction_id])
+    assert row is not None
+    return _out(runtime, row, attempts)
+
+
 @router.get("/cases/{case_id}/payments", response_model=list[PaymentOut],
-            summary="A case's payment instructions (payee masked)")
+            summary="A case's payment instructions with their attempts (payee masked)")
 async def case_payments(case_id: CaseId, request: Request) -> list[PaymentOut]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
         rows = await repo.instructions_for(session, case_id)
-    out = []
-    for r in rows:
-        payee = json.loads(runtime.cipher.decrypt(r["payee"], context=PAYEE))
-        out.append(PaymentOut(**{**r, "amount": str(r["amount"]), "payee_name": mask_name(payee["name"]),
-                                 "payee_account": mask_account(payee["account"])}))
-    return out
+        attempts = await repo.attempts_for(session, [r["id"] for r in rows]) if rows else []
+    return [_out(runtime, r, attempts) for r in rows]
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut, summary="One payment instruction")
+async def get_payment(payment_id: PaymentId, request: Request) -> PaymentOut:
+    async with runtime_of(request, "disbursement").reading() as session:
+        if await repo.instruction(session, payment_id) is None:
+            raise NotFound(f"payment {payment_id} not found")
+    return await _one(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/result", response_model=PaymentOut,
+             summary="Record a bank result: paid, failed or returned (finance officer or bank callback)")
+async def record_result(payment_id: PaymentId, body: ResultIn, request: Request) -> PaymentOut:
+    await service.record_result(runtime_of(request, "disbursement"), payment_id, body)
+    return await _one(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/retry", response_model=PaymentOut,
+             summary="Re-issue a failed/returned transfer (same reference, new attempt) or re-route it")
+async def retry(payment_id: PaymentId, body: RetryIn, request: Request) -> PaymentOut:
+    await service.retry(runtime_of(request, "disbursement"), payment_id, body)
+    return await _one(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/handover", response_model=PaymentOut,
+             summary="Record a direct cash or goods handover with its witness (R-AID-2, R-AID-3)")
+async def handover(payment_id: PaymentId, body: HandoverIn, request: Request) -> PaymentOut:
+    await service.handover(runtime_of(request, "disbursement"), payment_id, body)
+    return await _one(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/correction", response_model=PaymentOut, status_code=201,
+             summary="Correct a wrong payment: reversing ledger entry and a new instruction (returned)")
+async def correct(payment_id: PaymentId, body: CorrectionIn, request: Request) -> PaymentOut:
+    row = await service.correct(runtime_of(request, "disbursement"), payment_id, body)
+    return await _one(request, row["id"])
+
+
+@router.put("/cases/{case_id}/payee", status_code=201,
+            summary="Change the beneficiary's account: applied at once before approval, else pending approval")
+async def change_payee(case_id: CaseId, body: PayeeChangeIn, request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request, "disbursement")
+    return payees.change_out(runtime, await payees.request_change(runtime, case_id, body))
+
+
+@router.get("/cases/{case_id}/payee-changes", summary="The audit trail of a case's account changes (masked)")
+async def payee_changes(case_id: CaseId, request: Request) -> list[dict[str, Any]]:
+    runtime = runtime_of(request, "disbursement")
+    async with runtime.reading() as session:
+        rows = await repo.payee_changes_for(session, case_id)
+    return [payees.change_out(runtime, r) for r in rows]
+
+
+@router.post("/payee-changes/{change_id}/decision", summary="Approve or reject a pending account change")
+async def decide_payee_change(change_id: PaymentId, body: ChangeDecisionIn, request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request, "disbursement")
+    return payees.change_out(runtime, await payees.decide_change(runtime, change_id, body))

@@ -1,6 +1,11 @@
-"""Disbursement's schema: beneficiaries (payee encrypted), decisions as received, payment instructions."""
+"""Disbursement's schema: beneficiaries (payee encrypted) and audited payee changes, decisions and help-first
+grants as received, payment instructions and their attempts, handovers, township reserve funds (R-RES) and
+the append-only ledger (工作台账, R-OVS-3)."""
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, Numeric, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Column, Date, DateTime, Identity, Index, Integer, Numeric, String, Table, Text,
+    UniqueConstraint, func, text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db import service_metadata
@@ -16,6 +21,22 @@ beneficiaries = Table(
     Column("township_code", String(9), nullable=False),
     Column("payee", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("case_no", String(64)),
+)
+
+payee_changes = Table(
+    "payee_changes", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("old_payee", Text),
+    Column("new_payee", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(100)),
+    Column("decision_reason", Text),
+    Column("decided_at", DateTime(timezone=True)),
 )
 
 approved_cases = Table(
@@ -25,6 +46,20 @@ approved_cases = Table(
     Column("amount", Numeric(14, 2), nullable=False),
     Column("stages", JSONB, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("help_first_amount", Numeric(14, 2), nullable=False, server_default=text("0")),
+)
+
+help_first_grants = Table(
+    "help_first_grants", metadata,
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("grant_id", UUID(as_uuid=False), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("granted_by", String(100), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
 )
 
 payment_instructions = Table(
@@ -35,10 +70,93 @@ payment_instructions = Table(
     Column("reference", String(64), nullable=False, unique=True),
     Column("amount", Numeric(14, 2), nullable=False),
     Column("channel", String(20), nullable=False),
-    Column("payee", Text, nullable=False),
+    Column("payee", Text),
     Column("status", String(20), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("case_id", "stage"),
+    Column("kind", String(20), nullable=False, server_default="stage"),
+    Column("form", String(20), nullable=False, server_default="cash"),
+    Column("funding", String(20), nullable=False, server_default="budget"),
+    Column("county_code", String(6)),
+    Column("township_code", String(9)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("correction_of", UUID(as_uuid=False)),
+    Column("fund_entry_id", BigInteger),
+    # fund_entry_id: the reserve draw that funded it, tracing allocation to payment (R-OVS-3)
+    Column("status_reason", Text),
+    Column("paid_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_payment_instructions_status_created", "status", "created_at"),
+    Index("uq_payment_instructions_case_stage", "case_id", "stage", unique=True,
+          postgresql_where=text("correction_of IS NULL")),
+    Index("ix_payment_instructions_township_paid", "township_code", "paid_at"),
+)
+
+payment_attempts = Table(
+    "payment_attempts", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("instruction_id", UUID(as_uuid=False), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("payee", Text),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text),
+    Column("actor", String(100)),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("result_at", DateTime(timezone=True)),
+    UniqueConstraint("instruction_id", "attempt"),
+    Index("uq_payment_attempts_one_paid", "instruction_id", unique=True, postgresql_where=text("status = 'paid'")),
+)
+
+handovers = Table(
+    "handovers", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("instruction_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("items", Text, nullable=False),
+    Column("value", Numeric(14, 2), nullable=False),
+    Column("procurement_reference", String(100)),
+    Column("recipient", Text, nullable=False),
+    Column("handed_over_by", String(100), nullable=False),
+    Column("witness", String(100), nullable=False),
+    Column("handed_over_at", DateTime(timezone=True), nullable=False),
+)
+
+reserve_funds = Table(
+    "reserve_funds", metadata,
+    Column("township_code", String(9), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("proportion", Numeric(7, 4), nullable=False),
+    Column("previous_year_spending", Numeric(14, 2), nullable=False),
+    Column("spending_source", String(20), nullable=False),
+    Column("allocated", Numeric(14, 2), nullable=False),
+    Column("balance", Numeric(14, 2), nullable=False),
+    Column("allocation_entry_id", BigInteger),
+    Column("actor", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+)
+
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("kind", String(30), nullable=False),
+    Column("fund", String(40), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9)),
+    Column("case_id", UUID(as_uuid=False)),
+    Column("instruction_id", UUID(as_uuid=False)),
+    Column("reference", String(80)),
+    Column("source_entry_id", BigInteger),
+    Column("reverses_id", BigInteger),
+    Column("memo", Text),
+    Column("actor", String(100)),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_ledger_entries_township_at", "township_code", "at"),
+    Index("ix_ledger_entries_case", "case_id"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -50,3 +51,74 @@ class CaseDecided(Event):
     household_size: int
     needs: list[Need]
     decided_at: datetime
+    help_first_amount: Money = Decimal("0.00")
+    """R-FLOW-2: already granted as help first (paid from the township reserve fund); ``amount`` is the
+    total government help and ``stages`` cover ``amount - help_first_amount``."""
+    actor: str | None = None
+    """Who approved (审批)."""
+    reviewed_by: str | None = None
+    """Who reviewed (审核), a different person (R-FLOW-1)."""
+
+
+class Channel(StrEnum):
+    """R-AID-2: bank transfer (socialised channel), or cash/goods handed over directly in an emergency."""
+
+    bank_transfer = "bank_transfer"
+    direct = "direct"
+
+
+@event("gov.assistance.approval.case-reviewed.v1")
+class CaseReviewed(Event):
+    """R-FLOW-1: the review step (审核), recorded before the approval step (审批)."""
+
+    case_id: str
+    opinion: Decision
+    level: str
+    """The level that will approve (R-FLOW-3)."""
+    actor: str
+    reasons: str
+    amount: Money
+    reviewed_at: datetime
+
+
+@event("gov.assistance.approval.case-returned.v1")
+class CaseReturned(Event):
+    """A case sent back for revision, with reasons: it waits for a revised application."""
+
+    case_id: str
+    step: str
+    actor: str
+    reasons: str
+    county_code: str
+    township_code: str
+    returned_at: datetime
+
+
+@event("gov.assistance.approval.help-first-granted.v1")
+class HelpFirstGranted(Event):
+    """R-FLOW-2: immediate help before review; disbursement pays it from the township reserve fund (R-RES)."""
+
+    case_id: str
+    grant_id: str
+    county_code: str
+    township_code: str
+    level: str
+    form: AidForm
+    channel: Channel
+    amount: Money
+    granted_by: str
+    granted_at: datetime
+
+
+@event("gov.assistance.approval.paperwork-overdue.v1")
+class PaperworkOverdue(Event):
+    """R-FLOW-2: the review/approval paperwork of a help-first case missed its 10-working-day deadline."""
+
+    case_id: str
+    grant_id: str
+    county_code: str
+    township_code: str
+    emergency_over_on: date
+    deadline: date
+    calendar: str
+    detected_at: datetime

@@ -19,3 +19,37 @@ class PaymentScheduled(Event):
     channel: str
     due_on: date
     scheduled_at: datetime
+    attempt: int = 1
+    """Re-issues after a failed or returned transfer keep the reference and count attempts."""
+    funding: str = "budget"
+    """budget (county budget) or reserve (township reserve fund, R-RES, for help first)."""
+    kind: str = "stage"
+    """stage (R-FLOW-4), help_first (R-FLOW-2) or correction."""
+
+
+@event("gov.assistance.disbursement.payment-result-recorded.v1")
+class PaymentResultRecorded(Event):
+    """A bank result (paid / failed / returned) or a direct handover (R-AID-2) of one payment."""
+
+    case_id: str
+    instruction_id: str
+    reference: str
+    stage: int
+    attempt: int
+    result: str
+    amount: Money
+    channel: str
+    recorded_at: datetime
+
+
+@event("gov.assistance.disbursement.payment-corrected.v1")
+class PaymentCorrected(Event):
+    """A wrong payment reversed by a ledger entry and replaced by a new instruction (history is never edited)."""
+
+    case_id: str
+    reversed_instruction_id: str
+    new_instruction_id: str
+    reversed_amount: Money
+    new_amount: Money
+    reason: str
+    corrected_at: datetime

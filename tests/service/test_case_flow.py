@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import application, emergency_application, eventually
+from tests.factories import application, emergency_application, eventually, review
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -30,10 +30,11 @@ async def test_consented_medical_case_is_assessed_approved_paid_and_referred(sta
         "result"]["months"]
     assert case["status"] == "pending" and case["assessed_amount"] == assessment["amount"]
 
+    assert (await review(standalone, case_id)).status_code == 200
     decided = await standalone.post(f"/approval/v1/cases/{case_id}/decision",
                                     json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"})
     assert decided.status_code == 200, decided.text
-    assert decided.json()["status"] == "approved" and decided.json()["decisions"][0]["level"] == "county"
+    assert decided.json()["status"] == "approved" and decided.json()["decisions"][-1]["level"] == "county"
 
     async def payments():
         return (await standalone.get(f"/disbursement/v1/cases/{case_id}/payments")).json()
@@ -58,6 +59,7 @@ async def test_unconsented_case_is_paid_but_never_referred(standalone, db):
     body = application(consents={"verify_economic_situation": True, "share_with_charities": False,
                                  "share_health_data": False})
     case_id, _ = await _submitted_and_pending(standalone, body)
+    await review(standalone, case_id)
     await standalone.post(f"/approval/v1/cases/{case_id}/decision",
                           json={"decision": "approved", "actor": "a", "reasons": "ok"})
 
@@ -75,6 +77,7 @@ async def test_unconsented_case_is_paid_but_never_referred(standalone, db):
 
 async def test_withdrawing_consent_withdraws_the_shared_record(standalone):
     case_id, _ = await _submitted_and_pending(standalone, application())
+    await review(standalone, case_id)
     await standalone.post(f"/approval/v1/cases/{case_id}/decision",
                           json={"decision": "approved", "actor": "a", "reasons": "ok"})
 

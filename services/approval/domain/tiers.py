@@ -1,4 +1,9 @@
-"""Tiered approval (R-FLOW-3): a township approves within its limit; above it the county approves."""
+"""Tiered approval (R-FLOW-3): counties delegate to townships an approval limit and a disbursement limit.
+
+A case within the township's approval limit is approved by the township; above it the township reviews and
+the county civil-affairs department approves. A township may grant help first (R-FLOW-2) up to its
+disbursement limit; above it only the county may.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +22,15 @@ def approval_level(amount: Decimal, township_limit: Decimal | None) -> Level:
     if township_limit is not None and amount <= township_limit:
         return Level.township
     return Level.county
+
+
+def may_decide(role: Level, required: Level) -> bool:
+    """The county may decide anything; a township only what is within its delegation."""
+    return role is Level.county or required is Level.township
+
+
+def help_first_allowed(role: Level, amount: Decimal, disbursement_limit: Decimal | None) -> bool:
+    """R-FLOW-2 with R-FLOW-3: a township hands out help first within its disbursement limit."""
+    if role is Level.county:
+        return True
+    return disbursement_limit is not None and amount <= disbursement_limit

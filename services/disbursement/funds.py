@@ -1,0 +1,218 @@
+"""Township reserve funds (R-RES), the ledger (工作台账, R-OVS-3) with its reconciliation, and the public
+disclosure of what was paid (向社会公布, R-AID-2), personal data masked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disbursement import repository as repo
+from services.disbursement import repository_funds as ledger
+from services.disbursement.domain.funds import yearly_allocation
+from shared.api import UUID_PATTERN
+from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
+from shared.idnumber import mask_account, mask_name
+from shared.money import ZERO, Money
+from shared.reference import township_county
+from shared.runtime import Runtime
+
+CHINA = timezone(timedelta(hours=8))
+NO_NUL = r"^[^\x00]*$"
+Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Note = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
+PAYEE = "disbursement.payee"
+RECIPIENT = "disbursement.handover.recipient"
+
+
+class AllocationIn(BaseModel):
+    """R-RES-1: the county's yearly allocation to a township's reserve fund."""
+
+    model_config = ConfigDict(extra="forbid")
+    county_code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    proportion: Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
+    """County-set proportion of the previous year's temporary-assistance spending."""
+    previous_year_spending: Money | None = None
+    """Declared by the county when the ledger does not hold the previous year (e.g. before go-live);
+    otherwise computed from the ledger."""
+    actor: Actor
+
+
+class DrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Annotated[Money, Field(gt=0)]
+    actor: Actor
+    purpose: Note
+    case_id: Annotated[str, Field(pattern=UUID_PATTERN)] | None = None
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+
+
+def disbursed(totals: dict[str, Decimal]) -> Decimal:
+    """Net money and goods that reached beneficiaries: paid and handed over, less returns and reversals."""
+    get = lambda k: totals.get(k, ZERO)  # noqa: E731
+    return get("payment") + get("handover") - get("payment_returned") - get("reversal")
+
+
+async def draw_reserve(session: AsyncSession, *, township_code: str, county_code: str, year: int, amount: Decimal,
+                       case_id: str | None, instruction_id: str | None, reference: str | None, actor: str | None,
+                       memo: str) -> int | None:
+    """Draw from the township's reserve fund of ``year``; the ledger entry id, or None when short (R-RES)."""
+    if await ledger.draw(session, township_code, year, amount) is None:
+        return None
+    fund = await ledger.fund(session, township_code, year)
+    assert fund is not None
+    return await ledger.add_entry(session, {
+        "kind": "reserve_draw", "fund": ledger.reserve_fund_name(township_code, year), "amount": amount,
+        "county_code": county_code, "township_code": township_code, "case_id": case_id,
+        "instruction_id": instruction_id, "reference": reference, "source_entry_id": fund["allocation_entry_id"],
+        "memo": memo, "actor": actor})
+
+
+async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> RowMapping:
+    if township_county(township_code) != body.county_code:
+        raise InvalidField("county_code", f"township {township_code} is not in county {body.county_code}")
+    async with runtime.transaction() as session:
+        if body.previous_year_spending is not None:
+            spending, source = body.previous_year_spending, "declared"
+        else:
+            start, end = year_bounds(body.year - 1)
+            totals = await ledger.totals_by_kind(session, township_code=township_code, county_code=None,
+                                                 start=start, end=end)
+            spending = disbursed({k: v for (k, _), v in totals.items()})
+            source = "ledger"
+        allocated = yearly_allocation(body.proportion, spending)
+        created = await ledger.add_fund(session, {
+            "township_code": township_code, "year": body.year, "county_code": body.county_code,
+            "proportion": body.proportion, "previous_year_spending": spending, "spending_source": source,
+            "allocated": allocated, "balance": allocated, "actor": body.actor})
+        if not created:
+            raise Conflict(f"the {body.year} reserve fund of {township_code} is already allocated",
+                           slug="already-allocated")
+        if allocated > 0:
+            entry = await ledger.add_entry(session, {
+                "kind": "allocation", "fund": ledger.reserve_fund_name(township_code, body.year), "amount": allocated,
+                "county_code": body.county_code, "township_code": township_code, "actor": body.actor,
+                "memo": f"{body.proportion} x {spending} previous-year spending ({source}) (R-RES-1)"})
+            await ledger.set_fund_entry(session, township_code, body.year, entry)
+        row = await ledger.fund(session, township_code, body.year)
+    assert row is not None
+    return row
+
+
+async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) -> dict[str, Any]:
+    async with runtime.transaction() as session:
+        fund = await ledger.fund(session, township_code, year)
+        if fund is None:
+            raise NotFound(f"no {year} reserve fund for township {township_code}")
+        entry = await draw_reserve(session, township_code=township_code, county_code=fund["county_code"], year=year,
+                                   amount=body.amount, case_id=body.case_id, instruction_id=None, reference=None,
+                                   actor=body.actor, memo=body.purpose)
+        if entry is None:
+            raise BusinessRuleViolated(f"the reserve fund holds less than {body.amount}: its balance never goes "
+                                       "negative (R-RES)", slug="reserve-fund-short", rule="R-RES")
+        after = await ledger.fund(session, township_code, year)
+    assert after is not None
+    return {"entry_id": entry, "amount": body.amount, "balance": after["balance"]}
+
+
+async def usage_report(runtime: Runtime, county_code: str, year: int, start: date | None,
+                       end: date | None) -> list[dict[str, Any]]:
+    """R-RES-2: per township, what the reserve fund was given, what it paid for in the period, what is left."""
+    begin = day_start(start) if start else year_bounds(year)[0]
+    finish = day_start(end + timedelta(days=1)) if end else year_bounds(year)[1]
+    async with runtime.reading() as session:
+        funds = await ledger.funds(session, county_code, year)
+        out = []
+        for fund in funds:
+            name = ledger.reserve_fund_name(fund["township_code"], year)
+            rows = [e for e in await ledger.entries(session, township_code=fund["township_code"], start=begin,
+                                                    end=finish, limit=100000) if e["fund"] == name]
+            draws = [e for e in rows if e["kind"] == "reserve_draw"]
+            out.append({
+                "township_code": fund["township_code"], "year": year, "allocated": fund["allocated"],
+                "proportion": fund["proportion"], "previous_year_spending": fund["previous_year_spending"],
+                "drawn_in_period": sum((e["amount"] for e in draws), ZERO), "draws": len(draws),
+                "released_in_period": sum((e["amount"] for e in rows if e["kind"] == "reserve_release"), ZERO),
+                "cases": len({e["case_id"] for e in draws if e["case_id"]}), "balance": fund["balance"]})
+    return out
+
+
+async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[str, Any]:
+    """Ledger against state: reserve balances and paid instructions must both follow from the entries."""
+    async with runtime.reading() as session:
+        funds_out = []
+        for fund in await ledger.funds(session, county_code, year):
+            totals = await ledger.fund_totals(session, ledger.reserve_fund_name(fund["township_code"], year))
+            expected = totals.get("allocation", ZERO) - totals.get("reserve_draw", ZERO) + totals.get(
+                "reserve_release", ZERO)
+            funds_out.append({"township_code": fund["township_code"], "ledger_balance": expected,
+                              "balance": fund["balance"], "balanced": expected == fund["balance"]})
+        totals = await ledger.totals_by_kind(session, township_code=None, county_code=county_code, start=None, end=None)
+        townships = sorted({t for (_, t) in totals if t})
+        payments_out = []
+        for township in townships:
+            net = disbursed({k: v for (k, t), v in totals.items() if t == township})
+            paid = await ledger.paid_instruction_total(session, township)
+            payments_out.append({"township_code": township, "ledger_disbursed": net, "paid_instructions": paid,
+                                 "balanced": net == paid})
+    balanced = all(f["balanced"] for f in funds_out) and all(p["balanced"] for p in payments_out)
+    return {"county_code": county_code, "year": year, "balanced": balanced, "reserve_funds": funds_out,
+            "payments": payments_out}
+
+
+DISCLOSURE_FIELDS = ("township_code", "case_no", "name", "account", "form", "channel", "amount", "paid_on",
+                     "procurement_reference")
+
+
+async def disclosure(runtime: Runtime, township_code: str, start: date, end: date) -> list[dict[str, Any]]:
+    """向社会公布: what was paid or handed over in a township in [start, end], names and accounts masked."""
+    if end < start:
+        raise InvalidField("to", "the period ends before it starts")
+    async with runtime.reading() as session:
+        rows = await repo.paid_between(session, township_code, day_start(start), day_start(end + timedelta(days=1)))
+        handed = {h["instruction_id"]: h for h in await repo.handovers_for(session, [r["id"] for r in rows])}
+        payees = {}
+        for r in rows:
+            if r["case_id"] not in payees:
+                b = await repo.beneficiary(session, r["case_id"])
+                payees[r["case_id"]] = b["payee"] if b else None
+    out = []
+    for r in rows:
+        h = handed.get(r["id"])
+        token = payees.get(r["case_id"])
+        payee = json.loads(runtime.cipher.decrypt(token, context=PAYEE)) if token else None
+        if h is not None:
+            name = runtime.cipher.decrypt(h["recipient"], context=RECIPIENT)
+        else:
+            name = payee["name"] if payee else ""
+        account = ""
+        if r["channel"] == "bank_transfer" and r["payee"]:
+            account = mask_account(json.loads(runtime.cipher.decrypt(r["payee"], context=PAYEE))["account"])
+        out.append({"township_code": township_code, "case_no": r["case_no"] or "", "name": mask_name(name),
+                    "account": account, "form": r["form"], "channel": r["channel"], "amount": str(r["amount"]),
+                    "paid_on": r["paid_at"].astimezone(CHINA).date().isoformat(),
+                    "procurement_reference": (h["procurement_reference"] or "") if h else ""})
+    return out
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=DISCLOSURE_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
