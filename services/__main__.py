@@ -3,6 +3,8 @@
   python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
   python -m services <service> migrate                       its Alembic migrations, then exit
   python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
+  python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
+                                                             a development access token (not in production)
 """
 
 from __future__ import annotations
@@ -55,12 +57,43 @@ def _standalone_app(host: str, port: int) -> None:
     for name in SERVICE_NAMES:
         print(f"  {name:<13} {base}/{name}/v1", flush=True)
     print(f"  API docs      {base}/docs    health {base}/healthz    metrics {base}/metrics", flush=True)
+    print("  access token  .venv/bin/python -m services token   (every staff role, city-wide; see --help)",
+          flush=True)
     _serve(app, host, port)
+
+
+def token(argv: list[str]) -> None:
+    """Mint a token of the development issuer every non-production service trusts (shared/access.py)."""
+    from pathlib import Path
+
+    from shared.auth import DevIssuer, Role
+    from shared.settings import ServiceSettings
+
+    parser = argparse.ArgumentParser(prog="python -m services token")
+    parser.add_argument("--role", action="append", choices=[r.value for r in Role],
+                        help="repeat for several; default: every staff role")
+    parser.add_argument("--county", help="county code: limits the token to that county")
+    parser.add_argument("--township", help="township code: limits the token to that township")
+    parser.add_argument("--partner", help="partner id (partner role)")
+    parser.add_argument("--sub", default="dev-officer", help="who the caller is (recorded in the audit log)")
+    parser.add_argument("--ttl", type=int, default=8 * 3600)
+    args = parser.parse_args(argv)
+    settings = ServiceSettings()
+    if settings.environment == "production" or not settings.auth_dev_issuer:
+        sys.exit("the development issuer is disabled here (production, or AUTH_DEV_ISSUER=false)")
+    roles = args.role or [r.value for r in Role if r not in (Role.partner, Role.gov_system)]
+    county = args.county or (args.township[:6] if args.township else None)
+    issuer = DevIssuer(Path(settings.auth_dev_key_dir), settings.auth_audience)
+    print(issuer.mint(args.sub, roles, county_code=county, township_code=args.township, partner_id=args.partner,
+                      ttl=args.ttl))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["token"]:
+        token((argv if argv is not None else sys.argv[1:])[1:])
+        return
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     parser.add_argument("--host", default="127.0.0.1")

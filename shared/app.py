@@ -18,7 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shared.api import PROBLEM_RESPONSES
+from shared.access import Authenticator
+from shared.api import AUTH_RESPONSES, PROBLEM_RESPONSES
+from shared.audit import audit_router
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
@@ -134,8 +136,10 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    app.state.authenticator = Authenticator(settings[0]) if settings else None
     for module in modules:
         app.include_router(module.router)
+        app.include_router(audit_router(module.name), responses=AUTH_RESPONSES)
         if module.consumes:
             app.include_router(ops_router(module.name), responses=PROBLEM_RESPONSES)
 

@@ -90,8 +90,10 @@ class TokenVerifier:
         except (jwt.PyJWTError, InvalidToken, KeyError, ValueError) as exc:
             raise InvalidToken(str(exc)) from exc
         roles = frozenset(Role(r) for r in claims.get("roles", []) if r in Role.__members__)
-        return Principal(subject=claims["sub"], roles=roles, county_code=claims.get("county_code"),
-                         township_code=claims.get("township_code"), partner_id=claims.get("partner_id"),
+        township = claims.get("township_code")
+        county = claims.get("county_code") or (township[:6] if township else None)  # a township is in its county
+        return Principal(subject=claims["sub"], roles=roles, county_code=county,
+                         township_code=township, partner_id=claims.get("partner_id"),
                          scopes=frozenset(str(claims.get("scope", "")).split()))
 
 

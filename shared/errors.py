@@ -25,6 +25,7 @@ class Problem(Exception):
     status: int = 400
     slug: str = "bad-request"
     title: str = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, status: int | None = None, slug: str | None = None,
                  title: str | None = None, **extensions: Any) -> None:
@@ -97,7 +98,7 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.body(request.url.path))
+        return problem_response(exc.status, exc.body(request.url.path), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

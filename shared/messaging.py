@@ -46,4 +46,7 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("replayed_at", DateTime(timezone=True)),
     )
+    from shared.audit import add_audit_table
+
+    add_audit_table(metadata)  # every service also keeps its audit chain (shared/audit.py)
     return outbox, inbox, dead_letter

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db import service_metadata
+from shared.audit import append_only_trigger_sql
 from shared.messaging import add_messaging_tables
 
-MESSAGING_TABLES = {"outbox", "inbox", "dead_letter"}
+MESSAGING_TABLES = {"outbox", "inbox", "dead_letter", "audit_log"}
 
 
 def alembic_config(migrations: Path, *, url: str, service: str, schema: str) -> Config:
@@ -77,6 +78,21 @@ def create_messaging_tables(service: str) -> None:
     """For a service's first migration: its outbox, inbox and dead-letter tables."""
     for table in add_messaging_tables(service_metadata(service)):
         table.create(op.get_bind())
+
+
+def create_audit_log(service: str) -> None:
+    """For a service's audit migration: the hash-chained log and its append-only trigger (shared/audit.py)."""
+    metadata = service_metadata(service)
+    add_messaging_tables(metadata)
+    metadata.tables[f"{service}.audit_log"].create(op.get_bind())
+    for statement in append_only_trigger_sql(context.config.attributes.get("schema", service)):
+        op.execute(statement)
+
+
+def drop_audit_log(service: str) -> None:
+    schema = context.config.attributes.get("schema", service)
+    op.execute(f'DROP TABLE IF EXISTS "{schema}".audit_log')
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_log_append_only()')
 
 
 def drop_messaging_tables(service: str) -> None:

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
+from shared.access import require
+from shared.auth import Principal, Role
 from shared.bus import Message
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
@@ -35,6 +37,10 @@ class DeadLetterOut(BaseModel):
     replayed_at: datetime | None
 
 
+OPERATORS = (Role.policy_admin, Role.auditor)
+"""Dead letters are seen by administrators and auditors; only administrators replay them."""
+
+
 def ops_router(service: str) -> APIRouter:
     router = APIRouter(prefix=f"/{service}/v1/ops", tags=[f"{service} operations"])
 
@@ -42,7 +48,8 @@ def ops_router(service: str) -> APIRouter:
         return request.app.state.runtimes[service]
 
     @router.get("/dead-letters", response_model=list[DeadLetterOut], summary="Events this service could not apply")
-    async def dead_letters(request: Request, pending: bool = True,
+    async def dead_letters(request: Request, _: Annotated[Principal, Depends(require(*OPERATORS))],
+                           pending: bool = True,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeadLetterOut]:
         runtime = runtime_of(request)
         table = runtime.dead_letter_table
@@ -55,7 +62,8 @@ def ops_router(service: str) -> APIRouter:
 
     @router.post("/dead-letters/{dead_letter_id}/replay", response_model=DeadLetterOut,
                  summary="Apply a dead-lettered event again (after the cause was fixed)")
-    async def replay(dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request) -> DeadLetterOut:
+    async def replay(dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request,
+                     _: Annotated[Principal, Depends(require(Role.policy_admin))]) -> DeadLetterOut:
         runtime = runtime_of(request)
         table = runtime.dead_letter_table
         async with runtime.reading() as session:

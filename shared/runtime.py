@@ -13,6 +13,8 @@ from fastapi import APIRouter
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import audit
+from shared.access import current_actor
 from shared.bus import Bus
 from shared.crypto import FieldCipher
 from shared.db import make_engine, make_sessions
@@ -59,6 +61,7 @@ class Runtime:
         self.outbox_table: Table = tables[f"{name}.outbox"]
         self.inbox_table: Table = tables[f"{name}.inbox"]
         self.dead_letter_table: Table = tables[f"{name}.dead_letter"]
+        self.audit_table: Table = tables[f"{name}.audit_log"]
         self.outbox = Outbox(self.outbox_table, service=name, topic=s.topic(name))
         self.relay = OutboxRelay(engine=self.engine, table=self.outbox_table, bus=self.bus, service=name,
                                  poll_interval=s.outbox_poll_interval_seconds, batch_size=s.outbox_batch_size)
@@ -79,13 +82,20 @@ class Runtime:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success (state and outbox together), then wake the relay."""
+        actor = current_actor()
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+                if actor is not None:  # an API call's change commits with its audit entry, or not at all
+                    await audit.append(session, self.audit_table, actor, "change")
         self.relay.wake()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        actor = current_actor()
+        if actor is not None:  # recorded before anything is disclosed
+            async with self.sessions() as session, session.begin():
+                await audit.append(session, self.audit_table, actor, "read")
         async with self.sessions() as session:
             yield session
 

@@ -49,8 +49,12 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
     auth_jwks_url: str | None = None
+    """The identity provider's JWKS (OIDC ``jwks_uri``); tokens of ``auth_issuer`` are verified against it."""
     auth_issuer: str | None = None
-    auth_audience: str | None = None
+    auth_audience: str = "assistance-api"
+    auth_dev_issuer: bool = True
+    """Also trust the local development issuer (``python -m services token``); refused in production."""
+    auth_dev_key_dir: str = ".run/dev-issuer"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "ServiceSettings":
@@ -59,6 +63,10 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production refuses the development encryption/blind-index keys")
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL")
+            if self.auth_dev_issuer:
+                raise ValueError("production refuses the development token issuer (set AUTH_DEV_ISSUER=false)")
+            if not (self.auth_issuer and self.auth_jwks_url):
+                raise ValueError("production needs AUTH_ISSUER and AUTH_JWKS_URL")
         return self
 
     @property

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import shared.contracts  # noqa: E402,F401 - registers event types
+from tests.factories import officer  # noqa: E402 - also points every service at the tests' token issuer
 
 
 def _plain(url: str) -> str:
@@ -74,7 +75,8 @@ async def standalone(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
                     overrides={m.name: {"database_url": database_url, "bus": "memory", "environment": "test",
                                         "outbox_poll_interval_seconds": 0.05} for m in modules})
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://standalone") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://standalone",
+                                     headers=officer()) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
 

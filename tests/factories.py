@@ -4,14 +4,57 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import itertools
+import os
 import random
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from shared import idnumber
 
 T = TypeVar("T")
+
+# --- access tokens: every service trusts the development issuer whose key is in this folder ---
+DEV_KEY_DIR = os.environ.setdefault(
+    "ASSISTANCE_AUTH_DEV_KEY_DIR", str(Path(__file__).resolve().parents[1] / ".run" / "test-dev-issuer"))
+ALL_STAFF = ["intake_clerk", "township_reviewer", "township_approver", "county_approver", "finance_officer",
+             "auditor", "policy_admin"]
+
+
+@functools.cache
+def _issuer() -> Any:
+    from shared.auth import DevIssuer
+
+    return DevIssuer(Path(DEV_KEY_DIR), "assistance-api")
+
+
+def token(subject: str, *roles: str, county: str | None = None, township: str | None = None,
+          partner: str | None = None, **kw: Any) -> str:
+    return _issuer().mint(subject, list(roles), county_code=county, township_code=township, partner_id=partner, **kw)
+
+
+def auth(subject: str, *roles: str, **kw: Any) -> dict[str, str]:
+    """Headers of a caller with ``roles`` (city-wide unless ``county``/``township`` are given)."""
+    return {"Authorization": f"Bearer {token(subject, *roles, **kw)}"}
+
+
+def officer() -> dict[str, str]:
+    """A city-wide officer holding every staff role: the default caller of the tests."""
+    return auth("test-officer", *ALL_STAFF)
+
+
+def reviewer() -> dict[str, str]:
+    """A second person, who reviews (审核) so that the officer may approve (审批) (R-FLOW-1)."""
+    return auth("test-reviewer", "township_reviewer")
+
+
+def staff_client(**kwargs: Any) -> Any:
+    """An HTTP client for the distributed services, calling as the test officer."""
+    import httpx
+
+    return httpx.AsyncClient(headers=officer(), **kwargs)
 _seq = itertools.count(random.randint(1, 400) * 1000)
 
 
@@ -74,13 +117,15 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
         await asyncio.sleep(interval)
 
 
-REVIEW = {"opinion": "approved", "actor": "township-reviewer", "reasons": "home visit done, papers complete (R-FLOW-1)"}
+REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R-FLOW-1)"}
 """The review (审核) step that precedes every approval (审批) decision (R-FLOW-1)."""
 
 
-async def review(client: Any, case_id: str, base: str = "", **overrides: Any) -> Any:
-    """POST the review step of a case; returns the response."""
-    return await client.post(f"{base}/approval/v1/cases/{case_id}/review", json={**REVIEW, **overrides})
+async def review(client: Any, case_id: str, base: str = "", headers: dict[str, str] | None = None,
+                 **overrides: Any) -> Any:
+    """POST the review step of a case (as the test reviewer unless ``headers`` say who); returns the response."""
+    return await client.post(f"{base}/approval/v1/cases/{case_id}/review", json={**REVIEW, **overrides},
+                             headers=headers or reviewer())
 
 
 def address(county_code: str, township_code: str) -> dict[str, str]:

@@ -32,7 +32,7 @@ class LimitIn(BaseModel):
     effective_from: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
     approval_limit: Money
     disbursement_limit: Money
-    actor: Actor
+    actor: Actor = None
 
 
 class CalendarIn(BaseModel):
@@ -43,7 +43,7 @@ class CalendarIn(BaseModel):
     workdays: Annotated[list[date], Field(max_length=366)] = []
     source: Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
     """e.g. the State Council notice, or the county's decision."""
-    actor: Actor
+    actor: Actor = None
 
     @model_validator(mode="after")
     def _distinct(self) -> "CalendarIn":

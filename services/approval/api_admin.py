@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from services.approval import admin
 from services.approval import repository as repo
 from services.approval.admin import NATIONAL, CalendarIn, LimitIn
 from services.approval.help_first import today
+from shared.access import ADMIN, STAFF, ensure_covers, require
 from shared.api import runtime_of
-from shared.errors import NotFound
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, NotFound
+
+Reader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
+Admin = Annotated[Principal, Depends(require(*ADMIN))]
 
 router = APIRouter(tags=["approval admin"])
 
@@ -55,8 +60,9 @@ def _limit(row: Any) -> LimitOut:
 
 @router.get("/townships/{township_code}/limits", response_model=LimitsOut,
             summary="A township's delegated approval and disbursement limits, in force and history (R-FLOW-3)")
-async def limits(township_code: Township, request: Request,
+async def limits(township_code: Township, request: Request, principal: Reader,
                  on: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))] = None) -> LimitsOut:
+    ensure_covers(principal, township_code[:6], township_code, "township")
     async with runtime_of(request, "approval").reading() as session:
         current = await repo.township_limits_on(session, township_code, on or today())
         history = await repo.limit_history(session, township_code)
@@ -66,25 +72,33 @@ async def limits(township_code: Township, request: Request,
 
 @router.post("/townships/{township_code}/limits", response_model=LimitOut, status_code=201,
              summary="Set a new effective-dated version of a township's limits (by its county, R-FLOW-3)")
-async def add_limit(township_code: Township, body: LimitIn, request: Request) -> LimitOut:
+async def add_limit(township_code: Township, body: LimitIn, request: Request, principal: Admin) -> LimitOut:
+    ensure_covers(principal, township_code[:6], None, "township")
+    body = body.model_copy(update={"actor": principal.subject})
     return _limit(await admin.add_limit(runtime_of(request, "approval"), township_code, body))
 
 
 @router.put("/calendars/national/{year}", response_model=CalendarOut,
             summary="Load or replace the national holiday schedule of a year (R-FLOW-2)")
-async def put_national(year: Year, body: CalendarIn, request: Request) -> CalendarOut:
+async def put_national(year: Year, body: CalendarIn, request: Request, principal: Admin) -> CalendarOut:
+    if principal.county_code is not None:
+        raise Forbidden("the national calendar is loaded by the city's administrators")
+    body = body.model_copy(update={"actor": principal.subject})
     return CalendarOut(**await admin.put_calendar(runtime_of(request, "approval"), NATIONAL, year, body))
 
 
 @router.put("/calendars/counties/{county_code}/{year}", response_model=CalendarOut,
             summary="A county's amendments to the national calendar for a year (R-FLOW-2)")
-async def put_county(county_code: County, year: Year, body: CalendarIn, request: Request) -> CalendarOut:
+async def put_county(county_code: County, year: Year, body: CalendarIn, request: Request,
+                     principal: Admin) -> CalendarOut:
+    ensure_covers(principal, county_code, None, "county")
+    body = body.model_copy(update={"actor": principal.subject})
     return CalendarOut(**await admin.put_calendar(runtime_of(request, "approval"), county_code, year, body))
 
 
 @router.get("/calendars/{scope}/{year}", response_model=CalendarOut, summary="A loaded schedule")
 async def get_calendar(scope: Annotated[str, Path(pattern=r"^(national|\d{6})$")], year: Year,
-                       request: Request) -> CalendarOut:
+                       request: Request, _: Reader) -> CalendarOut:
     async with runtime_of(request, "approval").reading() as session:
         row = await repo.calendar(session, scope, year)
     if row is None:
@@ -93,7 +107,7 @@ async def get_calendar(scope: Annotated[str, Path(pattern=r"^(national|\d{6})$")
 
 
 @router.get("/calendars/deadline", summary="Preview: the 10-working-day paperwork deadline (R-FLOW-2)")
-async def preview_deadline(request: Request, county_code: Annotated[str, Query(pattern=r"^\d{6}$")],
+async def preview_deadline(request: Request, _: Reader, county_code: Annotated[str, Query(pattern=r"^\d{6}$")],
                            over_on: Annotated[date, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
                            ) -> dict[str, Any]:
     from services.approval.domain.calendar import paperwork_deadline

@@ -18,6 +18,7 @@ from services.approval.admin import load_calendar
 from services.approval.domain.calendar import paperwork_deadline
 from services.approval.domain.tiers import Level, help_first_allowed
 from services.approval.service import Actor, Reasons, Status
+from shared.access import guard
 from shared.contracts.approval import AidForm, Channel, HelpFirstGranted, PaperworkOverdue
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.money import Money
@@ -34,8 +35,9 @@ def today() -> date:
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actor: Actor
-    role: Level
+    actor: Actor = None
+    role: Level | None = None
+    """Set from the caller's role: a township or a county approver (R-FLOW-3)."""
     """township or county department granting help first."""
     amount: Annotated[Money, Field(gt=0)]
     form: AidForm = AidForm.cash
@@ -46,7 +48,7 @@ class GrantIn(BaseModel):
 
 class EmergencyOverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actor: Actor
+    actor: Actor = None
     over_on: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
     """The day the emergency was declared over: the 10-working-day clock starts the day after."""
 
@@ -58,6 +60,7 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
         case = await repo.get(session, case_id, for_update=True)
         if case is None:
             raise NotFound(f"case {case_id} is not (yet) known to approval")
+        guard(case["county_code"], case["township_code"])
         if case["category"] != "emergency":
             raise BusinessRuleViolated("help first is for emergency cases (R-FLOW-2, R-CAT-1)",
                                        slug="not-an-emergency", rule="R-FLOW-2")
@@ -98,6 +101,7 @@ async def emergency_over(runtime: Runtime, case_id: str, body: EmergencyOverIn) 
         current = await repo.grant(session, case_id, for_update=True)
         if current is None:
             raise NotFound(f"case {case_id} had no help first")
+        guard(current["county_code"], current["township_code"])
         if current["emergency_over_on"] is not None:
             raise Conflict(f"the emergency of case {case_id} was already declared over on "
                            f"{current['emergency_over_on']}", slug="already-declared-over")

@@ -82,10 +82,12 @@ async def seed_limits(session: AsyncSession) -> None:
 
 
 async def page(session: AsyncSession, *, status: str | None, township_code: str | None,
-               limit: int) -> list[RowMapping]:
+               limit: int, county_code: str | None = None) -> list[RowMapping]:
     query = select(cases).order_by(cases.c.created_at.desc(), cases.c.case_id.desc()).limit(limit)
     if status:
         query = query.where(cases.c.status == status)
+    if county_code:
+        query = query.where(cases.c.county_code == county_code)
     if township_code:
         query = query.where(cases.c.township_code == township_code)
     return list((await session.execute(query)).mappings())

@@ -20,6 +20,7 @@ from services.approval.domain.tiers import Level, approval_level, may_decide
 from shared.contracts.approval import AidForm, CaseDecided, CaseReturned, CaseReviewed, Decision, Stage
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.common import Need
+from shared.access import guard
 from shared.api import UUID_PATTERN
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound, Problem
 from shared.events import Envelope
@@ -29,7 +30,8 @@ from shared.runtime import Runtime
 log = logging.getLogger("assistance.approval")
 
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
+                                    description="Ignored: the caller identified by the access token is recorded")]
 Reasons = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
 CaseRef = Annotated[str, Field(pattern=UUID_PATTERN)]
 
@@ -54,7 +56,7 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     opinion: Opinion
-    actor: Actor
+    actor: Actor = None
     reasons: Reasons
     role: Level = Level.township
     amount: Money | None = None
@@ -66,7 +68,7 @@ class DecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     decision: Opinion
-    actor: Actor
+    actor: Actor = None
     reasons: Reasons
     role: Level | None = None
     """township or county approver; a township cannot approve above its limit (R-FLOW-3)."""
@@ -114,6 +116,7 @@ async def _case(session: AsyncSession, case_id: str) -> RowMapping:
     case = await repo.get(session, case_id, for_update=True)
     if case is None:
         raise NotFound(f"case {case_id} is not (yet) awaiting approval")
+    guard(case["county_code"], case["township_code"])
     if case["status"] in (Status.approved, Status.rejected):
         raise Conflict(f"case {case_id} is already {case['status']}", slug="case-already-decided")
     return case

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 
 from services.disbursement import payees, service
@@ -14,7 +14,9 @@ from services.disbursement import repository as repo
 from services.disbursement.api_funds import router as funds_router
 from services.disbursement.payees import ChangeDecisionIn, PayeeChangeIn
 from services.disbursement.service import PAYEE, CorrectionIn, HandoverIn, ResultIn, RetryIn
+from shared.access import DECIDERS, STAFF, ensure_covers, require
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.idnumber import mask_account, mask_name
 from shared.runtime import Runtime
@@ -23,6 +25,16 @@ router = APIRouter(prefix="/disbursement/v1", tags=["disbursement"], responses=P
 router.include_router(funds_router)
 
 PaymentId = Annotated[str, Path(pattern=UUID_PATTERN)]
+
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+Finance = Annotated[Principal, Depends(require(Role.finance_officer))]
+PayeeClerk = Annotated[Principal, Depends(require(Role.intake_clerk, Role.finance_officer))]
+Decider = Annotated[Principal, Depends(require(*DECIDERS))]
+
+
+def _by(body: Any, principal: Principal) -> Any:
+    """The recorded actor comes from the token, never from the request body."""
+    return body.model_copy(update={"actor": principal.subject})
 
 
 class AttemptOut(BaseModel):
@@ -72,77 +84,87 @@ def _out(runtime: Runtime, r: Any, attempts: list[Any]) -> PaymentOut:
         for a in attempts if a["instruction_id"] == r["id"]])
 
 
-async def _one(request: Request, instruction_id: str) -> PaymentOut:
+async def _one(request: Request, instruction_id: str, principal: Principal) -> PaymentOut:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
         row = await repo.instruction(session, instruction_id)
+        if row is None:
+            raise NotFound(f"payment {instruction_id} not found")
+        ensure_covers(principal, row["county_code"], row["township_code"], "payment")
         attempts = await repo.attempts_for(session, [instruction_id])
-    assert row is not None
     return _out(runtime, row, attempts)
 
 
 @router.get("/cases/{case_id}/payments", response_model=list[PaymentOut],
             summary="A case's payment instructions with their attempts (payee masked)")
-async def case_payments(case_id: CaseId, request: Request) -> list[PaymentOut]:
+async def case_payments(case_id: CaseId, request: Request, principal: Reader) -> list[PaymentOut]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
+        owner = await repo.beneficiary(session, case_id)
         rows = await repo.instructions_for(session, case_id)
+        place = owner or (rows[0] if rows else None)
+        if place is None:
+            return []
+        ensure_covers(principal, place["county_code"], place["township_code"])
         attempts = await repo.attempts_for(session, [r["id"] for r in rows]) if rows else []
     return [_out(runtime, r, attempts) for r in rows]
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, summary="One payment instruction")
-async def get_payment(payment_id: PaymentId, request: Request) -> PaymentOut:
-    async with runtime_of(request, "disbursement").reading() as session:
-        if await repo.instruction(session, payment_id) is None:
-            raise NotFound(f"payment {payment_id} not found")
-    return await _one(request, payment_id)
+async def get_payment(payment_id: PaymentId, request: Request, principal: Reader) -> PaymentOut:
+    return await _one(request, payment_id, principal)
 
 
 @router.post("/payments/{payment_id}/result", response_model=PaymentOut,
              summary="Record a bank result: paid, failed or returned (finance officer or bank callback)")
-async def record_result(payment_id: PaymentId, body: ResultIn, request: Request) -> PaymentOut:
-    await service.record_result(runtime_of(request, "disbursement"), payment_id, body)
-    return await _one(request, payment_id)
+async def record_result(payment_id: PaymentId, body: ResultIn, request: Request, principal: Finance) -> PaymentOut:
+    await service.record_result(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, payment_id, principal)
 
 
 @router.post("/payments/{payment_id}/retry", response_model=PaymentOut,
              summary="Re-issue a failed/returned transfer (same reference, new attempt) or re-route it")
-async def retry(payment_id: PaymentId, body: RetryIn, request: Request) -> PaymentOut:
-    await service.retry(runtime_of(request, "disbursement"), payment_id, body)
-    return await _one(request, payment_id)
+async def retry(payment_id: PaymentId, body: RetryIn, request: Request, principal: Finance) -> PaymentOut:
+    await service.retry(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, payment_id, principal)
 
 
 @router.post("/payments/{payment_id}/handover", response_model=PaymentOut,
              summary="Record a direct cash or goods handover with its witness (R-AID-2, R-AID-3)")
-async def handover(payment_id: PaymentId, body: HandoverIn, request: Request) -> PaymentOut:
-    await service.handover(runtime_of(request, "disbursement"), payment_id, body)
-    return await _one(request, payment_id)
+async def handover(payment_id: PaymentId, body: HandoverIn, request: Request, principal: Finance) -> PaymentOut:
+    await service.handover(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, payment_id, principal)
 
 
 @router.post("/payments/{payment_id}/correction", response_model=PaymentOut, status_code=201,
              summary="Correct a wrong payment: reversing ledger entry and a new instruction (returned)")
-async def correct(payment_id: PaymentId, body: CorrectionIn, request: Request) -> PaymentOut:
-    row = await service.correct(runtime_of(request, "disbursement"), payment_id, body)
-    return await _one(request, row["id"])
+async def correct(payment_id: PaymentId, body: CorrectionIn, request: Request, principal: Finance) -> PaymentOut:
+    row = await service.correct(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, row["id"], principal)
 
 
 @router.put("/cases/{case_id}/payee", status_code=201,
             summary="Change the beneficiary's account: applied at once before approval, else pending approval")
-async def change_payee(case_id: CaseId, body: PayeeChangeIn, request: Request) -> dict[str, Any]:
+async def change_payee(case_id: CaseId, body: PayeeChangeIn, request: Request,
+                       principal: PayeeClerk) -> dict[str, Any]:
     runtime = runtime_of(request, "disbursement")
-    return payees.change_out(runtime, await payees.request_change(runtime, case_id, body))
+    return payees.change_out(runtime, await payees.request_change(runtime, case_id, _by(body, principal)))
 
 
 @router.get("/cases/{case_id}/payee-changes", summary="The audit trail of a case's account changes (masked)")
-async def payee_changes(case_id: CaseId, request: Request) -> list[dict[str, Any]]:
+async def payee_changes(case_id: CaseId, request: Request, principal: Reader) -> list[dict[str, Any]]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
+        owner = await repo.beneficiary(session, case_id)
+        if owner is None:
+            raise NotFound(f"case {case_id} is not known to disbursement")
+        ensure_covers(principal, owner["county_code"], owner["township_code"])
         rows = await repo.payee_changes_for(session, case_id)
     return [payees.change_out(runtime, r) for r in rows]
 
 
 @router.post("/payee-changes/{change_id}/decision", summary="Approve or reject a pending account change")
-async def decide_payee_change(change_id: PaymentId, body: ChangeDecisionIn, request: Request) -> dict[str, Any]:
+async def decide_payee_change(change_id: PaymentId, body: ChangeDecisionIn, request: Request,
+                              principal: Decider) -> dict[str, Any]:
     runtime = runtime_of(request, "disbursement")
-    return payees.change_out(runtime, await payees.decide_change(runtime, change_id, body))
+    return payees.change_out(runtime, await payees.decide_change(runtime, change_id, _by(body, principal)))

@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.disbursement import funds
 from services.disbursement import repository_funds as ledger
 from services.disbursement.funds import AllocationIn, DrawIn, day_start
+from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import UUID_PATTERN, CaseId, runtime_of
-from shared.errors import NotFound
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, NotFound
 
 router = APIRouter(tags=["disbursement funds"])
+
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+Finance = Annotated[Principal, Depends(require(Role.finance_officer))]
+Allocator = Annotated[Principal, Depends(require(Role.finance_officer, Role.policy_admin))]
+Oversight = Annotated[Principal, Depends(require(Role.finance_officer, Role.auditor, Role.county_approver))]
 Township = Annotated[str, Path(pattern=r"^\d{9}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 CountyQ = Annotated[str, Query(pattern=r"^\d{6}$")]
@@ -49,12 +56,14 @@ def _jsonable(row: Any) -> dict[str, Any]:
 
 @router.post("/reserve-funds/{township_code}", response_model=FundOut, status_code=201,
              summary="Allocate a township's yearly reserve fund: proportion × previous-year spending (R-RES-1)")
-async def allocate(township_code: Township, body: AllocationIn, request: Request) -> FundOut:
+async def allocate(township_code: Township, body: AllocationIn, request: Request, principal: Allocator) -> FundOut:
+    body = body.model_copy(update={"actor": principal.subject})
     return _fund(await funds.allocate(runtime_of(request, "disbursement"), township_code, body))
 
 
 @router.get("/reserve-funds/{township_code}/{year}", response_model=FundOut, summary="A reserve fund")
-async def get_fund(township_code: Township, year: Year, request: Request) -> FundOut:
+async def get_fund(township_code: Township, year: Year, request: Request, principal: Reader) -> FundOut:
+    ensure_covers(principal, township_code[:6], township_code, "reserve fund")
     async with runtime_of(request, "disbursement").reading() as session:
         row = await ledger.fund(session, township_code, year)
     if row is None:
@@ -64,23 +73,28 @@ async def get_fund(township_code: Township, year: Year, request: Request) -> Fun
 
 @router.post("/reserve-funds/{township_code}/{year}/draws", status_code=201,
              summary="Draw from the reserve fund; refused (409) rather than go below zero (R-RES)")
-async def draw(township_code: Township, year: Year, body: DrawIn, request: Request) -> dict[str, Any]:
+async def draw(township_code: Township, year: Year, body: DrawIn, request: Request,
+               principal: Finance) -> dict[str, Any]:
+    body = body.model_copy(update={"actor": principal.subject})
     return _jsonable(await funds.draw(runtime_of(request, "disbursement"), township_code, year, body))
 
 
 @router.get("/reserve-funds/report", summary="Reserve-fund usage per township for the county (R-RES-2)")
-async def usage_report(request: Request, county_code: CountyQ, year: Annotated[int, Query(ge=2000, le=2100)],
+async def usage_report(request: Request, principal: Oversight, county_code: CountyQ,
+                       year: Annotated[int, Query(ge=2000, le=2100)],
                        start: From = None, end: To = None) -> list[dict[str, Any]]:
+    _, township_code = scope(principal, county_code, None)
     rows = await funds.usage_report(runtime_of(request, "disbursement"), county_code, year, start, end)
-    return [_jsonable(r) for r in rows]
+    return [_jsonable(r) for r in rows if township_code is None or r["township_code"] == township_code]
 
 
 @router.get("/ledger", summary="The ledger (工作台账): every movement of money or goods, append-only (R-OVS-3)")
-async def ledger_entries(request: Request, county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+async def ledger_entries(request: Request, principal: Oversight, county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
                          township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
                          case_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
                          start: From = None, end: To = None,
                          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[dict[str, Any]]:
+    county_code, township_code = scope(principal, county_code, township_code)
     async with runtime_of(request, "disbursement").reading() as session:
         rows = await ledger.entries(session, county_code=county_code, township_code=township_code, case_id=case_id,
                                     start=day_start(start) if start else None,
@@ -89,9 +103,11 @@ async def ledger_entries(request: Request, county_code: Annotated[str | None, Qu
 
 
 @router.get("/cases/{case_id}/ledger", summary="A case's trail: allocation → draw → payment (R-OVS-3)")
-async def case_ledger(case_id: CaseId, request: Request) -> list[dict[str, Any]]:
+async def case_ledger(case_id: CaseId, request: Request, principal: Reader) -> list[dict[str, Any]]:
     async with runtime_of(request, "disbursement").reading() as session:
         rows = await ledger.entries(session, case_id=case_id)
+        for row in rows:
+            ensure_covers(principal, row["county_code"], row["township_code"])
         sources = {r["source_entry_id"] for r in rows if r["source_entry_id"]} - {r["id"] for r in rows}
         while sources:  # follow draws back to their allocation
             found = await ledger.entries_by_id(session, sources)
@@ -101,8 +117,11 @@ async def case_ledger(case_id: CaseId, request: Request) -> list[dict[str, Any]]
 
 
 @router.get("/ledger/reconciliation", summary="Reconcile the ledger with reserve balances and paid payments")
-async def reconciliation(request: Request, county_code: CountyQ,
+async def reconciliation(request: Request, principal: Oversight, county_code: CountyQ,
                          year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+    if principal.township_code is not None:
+        raise Forbidden("the reconciliation is a county report")
+    ensure_covers(principal, county_code, None, "county")
     report = await funds.reconciliation(runtime_of(request, "disbursement"), county_code, year)
     report["reserve_funds"] = [_jsonable(r) for r in report["reserve_funds"]]
     report["payments"] = [_jsonable(r) for r in report["payments"]]

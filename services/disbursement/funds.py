@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import yearly_allocation
+from shared.access import guard
 from shared.api import UUID_PATTERN
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.idnumber import mask_account, mask_name
@@ -26,7 +27,8 @@ from shared.runtime import Runtime
 
 CHINA = timezone(timedelta(hours=8))
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
+                                    description="Ignored: the caller identified by the access token is recorded")]
 Note = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
 PAYEE = "disbursement.payee"
 RECIPIENT = "disbursement.handover.recipient"
@@ -43,13 +45,13 @@ class AllocationIn(BaseModel):
     previous_year_spending: Money | None = None
     """Declared by the county when the ledger does not hold the previous year (e.g. before go-live);
     otherwise computed from the ledger."""
-    actor: Actor
+    actor: Actor = None
 
 
 class DrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Annotated[Money, Field(gt=0)]
-    actor: Actor
+    actor: Actor = None
     purpose: Note
     case_id: Annotated[str, Field(pattern=UUID_PATTERN)] | None = None
 
@@ -84,6 +86,7 @@ async def draw_reserve(session: AsyncSession, *, township_code: str, county_code
 
 
 async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> RowMapping:
+    guard(township_code[:6], township_code, "township")
     if township_county(township_code) != body.county_code:
         raise InvalidField("county_code", f"township {township_code} is not in county {body.county_code}")
     async with runtime.transaction() as session:
@@ -115,6 +118,7 @@ async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> 
 
 
 async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) -> dict[str, Any]:
+    guard(township_code[:6], township_code, "township")
     async with runtime.transaction() as session:
         fund = await ledger.fund(session, township_code, year)
         if fund is None:

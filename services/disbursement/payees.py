@@ -15,6 +15,7 @@ from sqlalchemy.engine import RowMapping
 
 from services.disbursement import repository as repo
 from services.disbursement.funds import Actor, Note
+from shared.access import guard
 from shared.contracts.intake import Payee
 from shared.errors import BusinessRuleViolated, Conflict, NotFound
 from shared.idnumber import mask_account, mask_name
@@ -29,7 +30,7 @@ class PayeeChangeIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     bank: Annotated[str, Field(min_length=1, max_length=100)]
     account: Annotated[str, Field(pattern=r"^\d{8,30}$")]
-    actor: Actor
+    actor: Actor = None
     reason: Note
 
 
@@ -41,7 +42,7 @@ class ChangeDecision(StrEnum):
 class ChangeDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: ChangeDecision
-    actor: Actor
+    actor: Actor = None
     reason: Note
 
 
@@ -50,6 +51,7 @@ async def request_change(runtime: Runtime, case_id: str, body: PayeeChangeIn) ->
         beneficiary = await repo.beneficiary(session, case_id, for_update=True)
         if beneficiary is None:
             raise NotFound(f"case {case_id} is not known to disbursement")
+        guard(beneficiary["county_code"], beneficiary["township_code"])
         after_approval = (await repo.approved(session, case_id) is not None
                           or await repo.help_first(session, case_id) is not None)
         new = runtime.cipher.encrypt(Payee(name=body.name, bank=body.bank, account=body.account).model_dump_json(),
@@ -71,6 +73,8 @@ async def decide_change(runtime: Runtime, change_id: str, body: ChangeDecisionIn
         change = await repo.payee_change(session, change_id, for_update=True)
         if change is None:
             raise NotFound(f"payee change {change_id} not found")
+        owner = await repo.beneficiary(session, change["case_id"])
+        guard(owner["county_code"] if owner else None, owner["township_code"] if owner else None, "payee change")
         if change["status"] != "pending":
             raise Conflict(f"payee change {change_id} is {change['status']}", slug="change-already-decided")
         if change["requested_by"] == body.actor:

@@ -20,6 +20,7 @@ from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import result_allowed, retry_allowed
 from services.disbursement.funds import NO_NUL, Actor, Note, draw_reserve
+from shared.access import guard
 from shared.contracts.approval import AidForm, CaseDecided, Channel, Decision, HelpFirstGranted
 from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded, PaymentScheduled
 from shared.contracts.intake import ApplicationSubmitted
@@ -52,7 +53,7 @@ class ResultIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     result: Result
-    actor: Actor
+    actor: Actor = None
     reason: Note | None = None
     attempt: Annotated[int, Field(ge=0, le=1000)] | None = None
     """The attempt the result is for; a result for a superseded attempt is refused."""
@@ -60,7 +61,7 @@ class ResultIn(BaseModel):
 
 class RetryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actor: Actor
+    actor: Actor = None
     reason: Note
     channel: Channel | None = None
     """Re-route: e.g. direct handover in an emergency when the account keeps failing (R-AID-2)."""
@@ -81,7 +82,7 @@ class HandoverIn(BaseModel):
 
 class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actor: Actor
+    actor: Actor = None
     reason: Note
     amount: Annotated[Money, Field(gt=0)]
     """The right amount, paid by a new instruction after the wrong payment is reversed."""
@@ -188,6 +189,7 @@ async def _locked(session: AsyncSession, instruction_id: str) -> RowMapping:
     row = await repo.instruction(session, instruction_id, for_update=True)
     if row is None:
         raise NotFound(f"payment {instruction_id} not found")
+    guard(row["county_code"], row["township_code"], "payment")
     return row
 
 

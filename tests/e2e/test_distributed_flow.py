@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.contracts.intake import ApplicationSubmitted
 from shared.events import Envelope
-from tests.factories import application, emergency_application, eventually, review
+from tests.factories import application, emergency_application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -59,7 +59,7 @@ async def _partner_records(kafka: str, topic: str, expected: int, timeout: float
 
 async def test_cases_reach_their_final_state_in_every_service_and_partners_see_only_consented(cluster):
     urls = cluster.urls
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         consented = await _run_case(client, urls, application())
         unconsented = await _run_case(client, urls, application(consents={
             "verify_economic_situation": True, "share_with_charities": False, "share_health_data": False}))

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from tests.conftest import ROOT, _plain, create_database
 from tests.e2e.conftest import Cluster, free_port, open_cluster
-from tests.factories import application, eventually
+from tests.factories import application, eventually, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -88,7 +88,7 @@ async def _retrying(call: Callable[[], Awaitable[httpx.Response]], ok: set[int],
 async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> list[str]:
     """Submit and approve CASES cases; ``fault(i)`` runs before case i in both phases."""
     case_ids: list[str] = []
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         for i in range(CASES):
             await fault(i)
             key = f"fault-{uuid.uuid4().hex}"

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.factories import application, eventually
+from tests.factories import application, eventually, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e]
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e]
 async def test_a_trace_id_set_on_the_intake_request_appears_in_the_referral_log(cluster):
     trace_id = uuid.uuid4().hex
     traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         created = await client.post(cluster.urls["intake"] + "/intake/v1/applications", json=application(),
                                     headers={"traceparent": traceparent, "X-Request-ID": "req-obs-1"})
         assert created.status_code == 201 and created.headers["X-Request-ID"] == "req-obs-1"
@@ -36,7 +36,7 @@ async def test_a_trace_id_set_on_the_intake_request_appears_in_the_referral_log(
 
 
 async def test_metrics_expose_http_event_and_outbox_series(cluster):
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         bodies = {name: (await client.get(url + "/metrics")).text for name, url in cluster.urls.items()}
     for name, body in bodies.items():
         assert 'assistance_http_requests_total{' in body, name

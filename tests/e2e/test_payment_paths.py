@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.factories import address, application, emergency_application, eventually, review
+from tests.factories import address, application, emergency_application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -35,7 +35,7 @@ async def _pending(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
 async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster):
     urls = cluster.urls
     county, township = "140321", "140321102"
-    async with httpx.AsyncClient(timeout=15) as client:
+    async with staff_client(timeout=15) as client:
         fund = await client.post(f"{urls['disbursement']}/disbursement/v1/reserve-funds/{township}", json={
             "county_code": county, "year": 2026, "proportion": "0.1", "previous_year_spending": "50000.00",
             "actor": "county-finance"})
@@ -73,7 +73,7 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
 
 async def test_expenditure_case_reviewed_approved_failed_retried_and_paid_once(cluster, db_e2e):
     urls = cluster.urls
-    async with httpx.AsyncClient(timeout=15) as client:
+    async with staff_client(timeout=15) as client:
         case_id, _ = await _pending(client, urls, application())
         assert (await review(client, case_id, urls["approval"])).status_code == 200
         decided = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision", json={

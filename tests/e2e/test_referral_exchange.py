@@ -13,7 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from tests.factories import WebhookReceiver, address, application, eventually, partner_body
+from tests.factories import WebhookReceiver, address, application, eventually, partner_body, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIP = "140302004"
@@ -86,7 +86,7 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
     urls, base = cluster.urls, cluster.urls["referral"] + "/referral/v1"
     receiver = WebhookReceiver(fail_first=3)
     registered: list[dict] = []
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         try:
             async def register(**kw) -> dict:
                 r = await client.post(base + "/partners", json=partner_body(service_areas=[TOWNSHIP], **kw))

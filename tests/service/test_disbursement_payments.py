@@ -8,7 +8,7 @@ import io
 import asyncpg
 import pytest
 
-from tests.factories import address, application, eventually, pending_case, review
+from tests.factories import address, application, eventually, pending_case, review, auth
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -73,7 +73,7 @@ async def test_an_account_change_after_approval_needs_its_own_approval(standalon
                                  json={"decision": "approved", "actor": "clerk", "reason": "self"})
     assert same.status_code == 409
     approved = await standalone.post(f"/disbursement/v1/payee-changes/{change.json()['id']}/decision",
-                                     json={"decision": "approved", "actor": "township-head", "reason": "checked"})
+                                     json={"decision": "approved", "reason": "checked"}, headers=auth("township-head", "township_approver"))
     assert approved.json()["status"] == "approved"
     await _result(standalone, payment["id"], "failed", reason="card lost")
     rerouted = (await standalone.post(f"/disbursement/v1/payments/{payment['id']}/retry",
@@ -81,7 +81,7 @@ async def test_an_account_change_after_approval_needs_its_own_approval(standalon
     assert rerouted["payee_account"].endswith("9876") and rerouted["attempts"] == 3
     trail = (await standalone.get(f"/disbursement/v1/cases/{case_id}/payee-changes")).json()
     assert [(c["status"], c["requested_by"], c["decided_by"]) for c in trail] == [
-        ("approved", "clerk", "township-head")]
+        ("approved", "test-officer", "township-head")]
 
 
 async def test_a_wrong_payment_is_reversed_and_paid_anew_never_edited(standalone, db):

@@ -129,6 +129,7 @@ ASSISTANCE_AUTH_ISSUER: {{ . | quote }}
 {{- with $g.auth.audience }}
 ASSISTANCE_AUTH_AUDIENCE: {{ . | quote }}
 {{- end }}
+ASSISTANCE_AUTH_DEV_ISSUER: "false"
 {{- with $g.otel.endpoint }}
 ASSISTANCE_OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

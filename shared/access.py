@@ -1,0 +1,172 @@
+"""Who may do what, where: the bearer-token check, roles per endpoint and jurisdiction per object.
+
+Every endpoint declares its roles with ``Depends(require(...))`` and gets the caller's ``Principal``;
+an endpoint that takes an id then calls ``ensure_covers`` with the object's county and township
+(OWASP API1: object-level authorisation — a case outside the caller's jurisdiction is a 404, as if it
+did not exist), and a list endpoint narrows its filters with ``scope``.
+
+The check also records who is acting (``current_actor``) for the audit log (shared/audit.py), which the
+runtime writes in the same transaction as the state change.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth import DEV_ISSUER, DevIssuer, InvalidToken, Principal, Role, TokenVerifier
+from shared.errors import Forbidden, NotFound, Problem
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("assistance.access")
+
+STAFF = (Role.intake_clerk, Role.township_reviewer, Role.township_approver, Role.county_approver,
+         Role.finance_officer, Role.auditor)
+"""Government staff who may read cases in their jurisdiction."""
+DECIDERS = (Role.township_approver, Role.county_approver)
+ADMIN = (Role.policy_admin,)
+
+bearer = HTTPBearer(auto_error=False, description="An access token (JWT) from the configured identity provider; "
+                                                  "`python -m services token` mints one in development")
+
+
+class Unauthenticated(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+
+class Authenticator:
+    """Verifies a token with the verifier of its issuer: the configured identity provider and, outside
+    production, the development issuer."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.verifiers: dict[str, TokenVerifier] = {}
+        self.dev: DevIssuer | None = None
+        if settings.auth_issuer and settings.auth_jwks_url:
+            self.verifiers[settings.auth_issuer] = TokenVerifier(
+                issuer=settings.auth_issuer, audience=settings.auth_audience, jwks_url=settings.auth_jwks_url)
+        if settings.auth_dev_issuer and settings.environment != "production":
+            self.dev = DevIssuer(Path(settings.auth_dev_key_dir), settings.auth_audience)
+            self.verifiers[DEV_ISSUER] = self.dev.verifier()
+
+    def verify(self, token: str) -> Principal:
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("not a JWT") from exc
+        verifier = self.verifiers.get(issuer) if isinstance(issuer, str) else None
+        if verifier is None:
+            raise InvalidToken("unknown issuer")
+        return verifier.verify(token)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting in this request, for the audit log."""
+
+    principal: Principal
+    action: str
+    target: dict[str, str]
+    ip: str | None
+    reason: str | None
+    request_id: str | None
+
+
+_ACTOR: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("assistance_actor", default=None)
+
+
+def current_actor() -> Actor | None:
+    return _ACTOR.get()
+
+
+def _authenticator(request: Request) -> Authenticator:
+    return request.app.state.authenticator
+
+
+async def authenticate(request: Request,
+                       credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+    if credentials is None:
+        raise _unauthenticated("a bearer token is required")
+    try:
+        return _authenticator(request).verify(credentials.credentials)
+    except InvalidToken as exc:
+        log.info("token refused", extra={"reason": str(exc)[:120]})
+        raise _unauthenticated("the bearer token is not valid (signature, issuer, audience or expiry)") from exc
+
+
+def _unauthenticated(detail: str) -> Unauthenticated:
+    problem = Unauthenticated(detail)
+    problem.headers = {"WWW-Authenticate": 'Bearer realm="assistance"'}
+    return problem
+
+
+def require(*roles: Role) -> Callable[..., Any]:
+    """A dependency: the caller holds one of ``roles``; returns the Principal and records the actor."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request,
+                         credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+        principal = await authenticate(request, credentials)
+        if not principal.roles & allowed:
+            raise Forbidden(f"this action needs one of the roles: {', '.join(sorted(allowed))}")
+        route = request.scope.get("route")
+        _ACTOR.set(Actor(
+            principal=principal, action=f"{request.method} {getattr(route, 'path', request.url.path)}",
+            target={k: str(v)[:64] for k, v in request.path_params.items()},
+            ip=request.client.host if request.client else None,
+            reason=(request.headers.get("x-audit-reason") or "")[:200] or None,
+            request_id=request.headers.get("x-request-id", "")[:64] or None))
+        return principal
+
+    dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
+    return dependency
+
+
+def ensure_covers(principal: Principal, county_code: str | None, township_code: str | None,
+                  what: str = "case") -> None:
+    """Object-level check: outside the caller's jurisdiction the object does not exist for them (404)."""
+    if county_code is None:
+        if principal.county_code is not None:  # an object of no known place is for city-wide staff only
+            raise NotFound(f"{what} not found")
+        return
+    if not principal.covers(county_code, township_code):
+        raise NotFound(f"{what} not found")
+
+
+def scope(principal: Principal, county_code: str | None, township_code: str | None) -> tuple[str | None, str | None]:
+    """List filters narrowed to the caller's jurisdiction; asking for another one is a 403."""
+    if principal.county_code is None:
+        return county_code, township_code
+    if county_code not in (None, principal.county_code):
+        raise Forbidden(f"county {county_code} is outside your jurisdiction")
+    if principal.township_code is None:
+        if township_code is not None and not township_code.startswith(principal.county_code):
+            raise Forbidden(f"township {township_code} is outside your jurisdiction")
+        return principal.county_code, township_code
+    if township_code not in (None, principal.township_code):
+        raise Forbidden(f"township {township_code} is outside your jurisdiction")
+    return principal.county_code, principal.township_code
+
+
+def has_any(principal: Principal, roles: Iterable[Role]) -> bool:
+    return principal.has(*roles)
+
+
+def guard(county_code: str | None, township_code: str | None, what: str = "case") -> None:
+    """Object-level check for use-case code: called right after an object is loaded. Within an API call it
+    refuses (404) an object outside the caller's jurisdiction; event handlers (no caller) are not limited."""
+    actor = _ACTOR.get()
+    if actor is not None:
+        ensure_covers(actor.principal, county_code, township_code, what)
+
+
+def caller() -> Principal | None:
+    actor = _ACTOR.get()
+    return actor.principal if actor else None
