@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from scripts import kafka, pg  # noqa: E402
 from tests.conftest import _plain  # noqa: E402
 from tests.e2e.conftest import free_port, open_cluster  # noqa: E402
-from tests.factories import application  # noqa: E402
+from tests.factories import application, officer  # noqa: E402
 
 OUT = ROOT / "artifacts" / "bench"
 CONSENTS = json.dumps({"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False})
@@ -87,7 +87,7 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
             await poll(client, f"{urls['approval']}/approval/v1/cases/{case_id}")
             t1 = time.perf_counter()
             await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-                              json={"decision": "approved", "actor": "bench", "reasons": "bench"})
+                              json={"decision": "approved", "reasons": "bench"})
             t2 = time.perf_counter()
             await poll(client, f"{urls['disbursement']}/disbursement/v1/cases/{case_id}/payments")
             t3 = time.perf_counter()
@@ -95,7 +95,7 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
             timings.append({"submit": t0, "ready": t1, "decided": t2, "paid": t3,
                             "case_ref": records[0]["case_ref"]})
 
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=officer()) as client:
         start = time.perf_counter()
         await asyncio.gather(*(one(client) for _ in range(cases)))
         for _ in range(300):
@@ -166,7 +166,7 @@ async def list_growth(cluster, sizes: list[int]) -> list[dict]:
     conn = await asyncpg.connect(_plain(cluster.database_url))
     results = []
     have = await conn.fetchval("SELECT count(*) FROM intake.applications")
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, headers=officer()) as client:
         for size in sizes:
             if size > have:
                 await conn.execute("""
