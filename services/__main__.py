@@ -3,6 +3,7 @@
   python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
   python -m services <service> migrate                       its Alembic migrations, then exit
   python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
+  python -m services demo [--url URL] [--cases N]            demo cases through a running system's APIs
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def _standalone_app(host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["demo"]:
+        from scripts import demo  # demo data for the oversight page (make demo)
+
+        demo.main(args_in[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m services", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])

@@ -23,6 +23,7 @@ from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
 from shared.ops import ops_router
+from shared.oversight import router as oversight_router
 from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
@@ -134,6 +135,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    app.include_router(oversight_router)  # the oversight page, /oversight/ (R-OVS-1)
     for module in modules:
         app.include_router(module.router)
         if module.consumes:
