@@ -304,3 +304,16 @@ async def test_figures_as_csv_and_bad_filters_are_problems(world):
         bad = await client.get("/referral/v1/figures", params=params)
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
         assert field in bad.text
+
+
+async def test_the_oversight_page_and_its_assets_are_served(world):
+    client = world["client"]
+    assert (await client.get("/oversight")).headers["location"] == "/oversight/"
+    page = await client.get("/oversight/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'src="oversight.js"' in page.text and "https://" not in page.text  # no CDN
+    script = await client.get("/oversight/oversight.js")
+    assert script.headers["content-type"].startswith("text/javascript") and "/v1/figures" in script.text
+    assert (await client.get("/oversight/oversight.css")).status_code == 200
+    places = (await client.get("/oversight/yangquan.json")).json()
+    assert {c["code"] for c in places["counties"]} >= {A, B}
