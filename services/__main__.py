@@ -56,6 +56,7 @@ def _standalone_app(host: str, port: int) -> None:
     for name in SERVICE_NAMES:
         print(f"  {name:<13} {base}/{name}/v1", flush=True)
     print(f"  API docs      {base}/docs    health {base}/healthz    metrics {base}/metrics", flush=True)
+    print(f"  oversight     {base}/oversight/   (demo data: python -m services demo --url {base})", flush=True)
     _serve(app, host, port)
 
 
