@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-unit up down status helm bench clean
+.PHONY: help install run demo test test-unit up down status helm bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ install: $(STAMP) ## create .venv and install the pinned dependencies
 
 run: install ## standalone: all five services in one process, embedded PostgreSQL, in-process bus
 	$(BIN)/python -m services standalone --host $(HOST) --port $(PORT)
+
+demo: install ## demo cases through the APIs of a running `make run` (then open /oversight/)
+	$(BIN)/python -m services demo --url http://$(HOST):$(PORT) $(ARGS)
 
 test: install ## the whole suite on real PostgreSQL and Kafka (started and stopped here)
 	PYTHON=$(BIN)/python bash scripts/test.sh $(ARGS)

@@ -5,6 +5,7 @@
   python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
   python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
                                                              a development access token (not in production)
+  python -m services demo [--url URL] [--cases N]            demo cases through a running system's APIs
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def _standalone_app(host: str, port: int) -> None:
     print(f"  API docs      {base}/docs    health {base}/healthz    metrics {base}/metrics", flush=True)
     print("  access token  .venv/bin/python -m services token   (every staff role, city-wide; see --help)",
           flush=True)
+    print(f"  oversight     {base}/oversight/   (demo data: python -m services demo --url {base})", flush=True)
     _serve(app, host, port)
 
 
@@ -89,11 +91,17 @@ def token(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["demo"]:
+        from scripts import demo  # demo data for the oversight page (make demo)
+
+        demo.main(args_in[1:])
+        return
+    if args_in[:1] == ["token"]:
+        token(args_in[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m services", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    if (argv if argv is not None else sys.argv[1:])[:1] == ["token"]:
-        token((argv if argv is not None else sys.argv[1:])[1:])
-        return
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     parser.add_argument("--host", default="127.0.0.1")

@@ -25,6 +25,7 @@ from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
 from shared.ops import ops_router
+from shared.oversight import router as oversight_router
 from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
@@ -137,6 +138,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.state.authenticator = Authenticator(settings[0]) if settings else None
+    app.include_router(oversight_router)  # the oversight page, /oversight/ (R-OVS-1)
     for module in modules:
         app.include_router(module.router)
         app.include_router(audit_router(module.name), responses=AUTH_RESPONSES)

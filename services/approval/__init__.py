@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.approval import help_first, service
 from services.approval.api import router
+from services.approval.api_figures import router as figures_router
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
 from shared.contracts.assessment import CaseAssessed
@@ -14,6 +15,8 @@ from shared.runtime import Runtime, ServiceModule
 def handlers(runtime: Runtime):  # noqa: ANN201
     return {CaseAssessed.event_type: partial(service.on_case_assessed, runtime)}
 
+
+router.include_router(figures_router)  # GET /approval/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="approval",

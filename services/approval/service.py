@@ -95,7 +95,7 @@ async def on_case_assessed(runtime: Runtime, session: AsyncSession, envelope: En
         "status": Status.pending.value, "eligible": ev.eligible, "assessed_amount": ev.amount,
         "months": ev.months, "household_size": ev.household_size,
         "needs": [n.model_dump(mode="json") for n in ev.needs], "assessment": ev.model_dump(mode="json"),
-        "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC),
+        "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC), "submitted_at": ev.submitted_at,
     })
 
 

@@ -29,6 +29,8 @@ cases = Table(
     Column("assessment", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("submitted_at", DateTime(timezone=True)),
+    # submitted_at: when intake received it (CaseAssessed.submitted_at), for time to decision (R-OVS-2).
     Index("ix_cases_status_created", "status", "created_at", "case_id"),
     Index("ix_cases_township_created", "township_code", "created_at", "case_id"),
 )

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.assessment import service
 from services.assessment.api import router
+from services.assessment.api_figures import router as figures_router
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.intake import ApplicationSubmitted
@@ -14,6 +15,8 @@ from shared.runtime import Runtime, ServiceModule
 def handlers(runtime: Runtime):  # noqa: ANN201
     return {ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime)}
 
+
+router.include_router(figures_router)  # GET /assessment/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="assessment",

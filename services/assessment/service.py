@@ -49,7 +49,7 @@ async def on_application_submitted(runtime: Runtime, session: AsyncSession, enve
         reasons=result.reasons, priority_verification=result.priority_verification,
         household_size=len(app.household), persons_helped=min(app.persons_helped, len(app.household)),
         months=result.months, monthly_standard=policy.parameters.monthly_standard, amount=result.amount,
-        needs=result.needs, policy_version=policy.version, assessed_at=now,
+        needs=result.needs, policy_version=policy.version, assessed_at=now, submitted_at=app.submitted_at,
     ), subject=app.case_id)
 
 

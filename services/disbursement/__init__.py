@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.disbursement import service
 from services.disbursement.api import router
+from services.disbursement.api_figures import router as figures_router
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
@@ -20,6 +21,8 @@ def handlers(runtime: Runtime):  # noqa: ANN201
         HelpFirstGranted.event_type: partial(service.on_help_first_granted, runtime),
     }
 
+
+router.include_router(figures_router)  # GET /disbursement/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="disbursement",

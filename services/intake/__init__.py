@@ -3,9 +3,12 @@
 from pathlib import Path
 
 from services.intake.api import router
+from services.intake.api_figures import router as figures_router
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.runtime import ServiceModule
+
+router.include_router(figures_router)  # GET /intake/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="intake",

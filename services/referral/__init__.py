@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.referral import service
 from services.referral.api import router
+from services.referral.api_figures import router as figures_router
 from services.referral.exchange import sweep_offers
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
@@ -21,6 +22,8 @@ def handlers(runtime: Runtime):  # noqa: ANN201
         CaseDecided.event_type: partial(service.on_case_decided, runtime),
     }
 
+
+router.include_router(figures_router)  # GET /referral/v1/figures (R-OVS-1, R-CHA-3)
 
 MODULE = ServiceModule(
     name="referral",

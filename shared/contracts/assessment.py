@@ -39,3 +39,5 @@ class CaseAssessed(Event):
     needs: list[Need]
     policy_version: str
     assessed_at: datetime
+    submitted_at: datetime | None = None
+    """When intake received the application (from ApplicationSubmitted), for time-to-decision (R-OVS-2)."""

@@ -371,8 +371,10 @@ def test_ingress_routes_each_enabled_service_prefix(render: Callable[..., Docs],
     assert rule["host"] == "assistance.example.org"
     services = {d["metadata"]["name"] for d in of_kind(docs, "Service")}
     routes = {p["path"]: p for p in rule["http"]["paths"]}
+    page = routes.pop("/oversight")  # the oversight page, served by the first enabled service
+    assert page["backend"]["service"]["name"] == f"{RELEASE}-{enabled_services(value_set)[0]}"
     assert list(routes) == [f"/{name}/v1" for name in enabled_services(value_set)]
-    for path, route in routes.items():
+    for path, route in [*routes.items(), ("/" + enabled_services(value_set)[0], page)]:
         assert route["pathType"] == "Prefix"
         backend = route["backend"]["service"]
         assert backend["name"] == f"{RELEASE}-{path.split('/')[1]}" and backend["name"] in services
