@@ -29,3 +29,17 @@ def test_a_partner_with_its_own_topic_gets_it_others_share_one():
     assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == f"city.referral.partner.{pid}.v1"  # type: ignore[arg-type]
     assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == "city.referral.partner.v1"  # type: ignore[arg-type]
     assert own_topic(runtime, pid) == own_topic_address("city").replace("{partnerId}", pid)  # type: ignore[arg-type]
+
+
+def test_a_suspended_partner_still_gets_stop_notices_by_webhook_and_nothing_else():
+    from services.referral.webhooks import sendable
+
+    def row(status: str, event_type: str, url: str | None = "https://charity.example/hook") -> dict:
+        return {"webhook_url": url, "webhook_secret": "enc", "partner_status": status,
+                "envelope": {"type": f"gov.assistance.referral.{event_type}.v1"}}
+    assert sendable(row("active", "referral-offered"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-offered"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-offer-expired"))  # type: ignore[arg-type]
+    assert sendable(row("suspended", "referral-cancelled"))  # type: ignore[arg-type]
+    assert sendable(row("suspended", "needs-record-withdrawn"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-cancelled", url=None))  # type: ignore[arg-type]
