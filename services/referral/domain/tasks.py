@@ -81,11 +81,6 @@ def serves(need_types: list[str], service_areas: list[str], *, need_type: str, c
     return need_type in need_types and (county_code in service_areas or township_code in service_areas)
 
 
-STOP_REASONS = ("offer_expired", "consent_withdrawn", "partner_suspended")
-"""Why a task is ``cancelled``: the partner did not accept in time, the household withdrew consent (R-CHA-2),
-or the partner was suspended and its open work handed on."""
-
-
 def outstanding(remaining: Decimal, fulfilled: list[Decimal]) -> Decimal:
     """What of a needs record is still uncovered after the help partners reported (never below zero)."""
     return max(ZERO, remaining - sum(fulfilled, ZERO))
