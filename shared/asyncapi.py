@@ -40,6 +40,8 @@ class Channel:
     servers: Sequence[str] = ()
     bindings: Mapping[str, Any] = field(default_factory=dict)
     message_bindings: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """AsyncAPI 3 parameter objects for ``{name}`` placeholders in ``address``."""
 
 
 def payload_schema(model: type[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -79,6 +81,7 @@ def build(*, title: str, version: str, description: str, channels: Sequence[Chan
             refs[name] = {"$ref": f"#/components/messages/{name}"}
         doc_channels[channel.key] = {
             "address": channel.address, "description": channel.description, "messages": refs,
+            **({"parameters": dict(channel.parameters)} if channel.parameters else {}),
             **({"servers": [{"$ref": f"#/servers/{s}"} for s in channel.servers]} if channel.servers else {}),
             **({"bindings": dict(channel.bindings)} if channel.bindings else {}),
         }

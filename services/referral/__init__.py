@@ -10,6 +10,7 @@ from services.referral.exchange import sweep_offers
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
+from services.referral.topics import on_start
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.runtime import Runtime, ServiceModule
@@ -35,4 +36,5 @@ MODULE = ServiceModule(
     handlers=handlers,
     extra_topics=(service.PARTNER_TOPIC,),
     background=(sweep_offers, dispatch_webhooks),
+    on_start=on_start,
 )

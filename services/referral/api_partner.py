@@ -45,8 +45,10 @@ Partner = Annotated[RowMapping, Depends(current_partner)]
 
 
 def _task_out(row: RowMapping) -> TaskOut:
+    own = ("task_id", "referral_id", "remaining_amount")
+    asked = row["requested_amount"] if row["requested_amount"] is not None else row["remaining_amount"]
     return TaskOut(task_id=row["id"], referral_id=row["record_id"], contact_route=contact_route(row["township_code"]),
-                   **{k: row[k] for k in TaskOut.model_fields if k in row and k not in ("task_id", "referral_id")})
+                   remaining_amount=asked, **{k: row[k] for k in TaskOut.model_fields if k in row and k not in own})
 
 
 async def _own_task(request: Request, partner: RowMapping, task_id: str) -> TaskOut:

@@ -1,20 +1,26 @@
-"""The partner-facing AsyncAPI document: the Kafka partner topic and the signed webhook, both carrying the
-same CloudEvents (the pull feed serves them too, see the OpenAPI document)."""
+"""The partner-facing AsyncAPI document: the shared Kafka partner topic, each partner's own topic (a channel
+with a ``partnerId`` parameter) and the signed webhook, all carrying the same CloudEvents (the pull feed
+serves them too, see the OpenAPI document)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.referral.exchange import PARTNER_TOPIC
+from services.referral.topics import OWN_TOPIC_PARAMETER, PARTNER_TOPIC, own_topic_address
 from shared.asyncapi import Channel, build
-from shared.contracts.referral import PARTNER_EVENT_TYPES
+from shared.contracts.referral import PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVENT_TYPES
 from shared.runtime import Runtime
 
 KAFKA_DESCRIPTION = (
-    "Partner-facing topic. Consume it with your own consumer group. Events addressed to one partner carry "
+    "Shared partner-facing topic (partners registered with `kafka_topic: shared`). Consume it with your own consumer group. Events addressed to one partner carry "
     "`data.partner_id` and have the partner id as Kafka key: process only those with your id (and the "
     "`NeedsRecordPublished`/`NeedsRecordWithdrawn` announcements without a partner id). Headers: "
     "`content-type: application/cloudevents+json`, `ce_type`, `ce_id`, `traceparent`.")
+OWN_TOPIC_DESCRIPTION = (
+    "Your own topic (partners registered with `kafka_topic: own`): only events addressed to you "
+    "(`data.partner_id` is your id, so is the Kafka key) — offers, expiries, cancellations and withdrawals. "
+    "You are granted READ on this topic alone (Kafka ACLs), with your own consumer group. Headers as on the "
+    "shared topic.")
 WEBHOOK_DESCRIPTION = (
     "HTTPS POST of one CloudEvent to the partner's registered URL, signed per Standard Webhooks: headers "
     "`webhook-id` (= the CloudEvent id, the same on every retry: deduplicate by it), `webhook-timestamp` "
@@ -44,6 +50,14 @@ def partner_asyncapi(runtime: Runtime) -> dict[str, Any]:
                     bindings={"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
                     message_bindings={"kafka": {"key": {"type": "string",
                                                          "description": "partner id, or case_ref on announcements"},
+                                                 "bindingVersion": "0.5.0"}}),
+            Channel(key="partnerOwnTopic", address=own_topic_address(s.topic_prefix),
+                    description=OWN_TOPIC_DESCRIPTION, event_types=PARTNER_ADDRESSED_EVENT_TYPES, servers=("kafka",),
+                    parameters={OWN_TOPIC_PARAMETER: {
+                        "description": "your partner id (a UUID), as returned at registration",
+                        "examples": ["3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"]}},
+                    bindings={"kafka": {"bindingVersion": "0.5.0"}},
+                    message_bindings={"kafka": {"key": {"type": "string", "description": "partner id"},
                                                  "bindingVersion": "0.5.0"}}),
             Channel(key="partnerWebhook", address=None, description=WEBHOOK_DESCRIPTION,
                     event_types=PARTNER_EVENT_TYPES, servers=("webhook",),

@@ -1,8 +1,10 @@
 """The referral exchange (R-CHA-1, R-CHA-3): a needs record is offered to ONE matching active partner at a
 time (a FHIR Task, status ``requested``), in registration order; an offer not accepted in time, or declined,
-goes to the next matching partner. Every event addressed to a partner is written in the same transaction
-to the partner topic (Kafka key = partner id), the partner's pull feed and, when it has a webhook, the
-webhook delivery queue."""
+goes to the next matching partner. A part-fulfilment completes the task for the part and offers the rest to
+the next matching partner; a suspended partner's open tasks are cancelled (it is told) and handed on.
+Every event addressed to a partner is written in the same transaction to its Kafka topic (the shared
+partner topic keyed by partner id, or its own topic, see ``topics``), its pull feed and, when it has a
+webhook, the webhook delivery queue. Each partner answer is also published internally (R-CHA-3)."""
 
 from __future__ import annotations
 
@@ -17,15 +19,18 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
-from services.referral.domain.tasks import (Action, TaskStatus, TransitionRefused, check_fulfilled_amount,
-                                            next_status, record_state_after)
-from shared.contracts.referral import NeedsRecordWithdrawn, ReferralOffered, ReferralOfferExpired
+from services.referral.domain.tasks import (OPEN, Action, TaskStatus, TransitionRefused, check_fulfilled_amount,
+                                            next_status, outstanding, part_left, record_state_after)
+from services.referral.topics import PARTNER_TOPIC, ensure_all_own_topics, topic_for
+from shared.contracts.referral import (NeedsRecordWithdrawn, ReferralAccepted, ReferralCancelled, ReferralDeclined,
+                                       ReferralFulfilled, ReferralOffered, ReferralOfferExpired)
 from shared.errors import Conflict, InvalidField, NotFound
 from shared.events import Event
 from shared.runtime import Runtime
 
 log = logging.getLogger("assistance.referral.exchange")
-PARTNER_TOPIC = "referral.partner"
+__all__ = ["PARTNER_TOPIC", "contact_route", "emit", "offer_next", "reassign_open_tasks", "respond",
+           "sweep_once", "withdraw_from_partners"]
 
 
 def contact_route(township_code: str) -> str:
@@ -35,8 +40,9 @@ def contact_route(township_code: str) -> str:
 
 async def emit(runtime: Runtime, session: AsyncSession, partner: RowMapping | dict[str, Any], record_id: str,
                case_ref: str, payload: Event) -> None:
-    """One event to one partner: partner topic, feed and (if it has one) webhook, in the caller's transaction."""
-    envelope = await runtime.outbox.add(session, payload, subject=case_ref, topic=runtime.topic(PARTNER_TOPIC),
+    """One event to one partner: its Kafka topic (shared or own), feed and (if it has one) webhook, in the
+    caller's transaction."""
+    envelope = await runtime.outbox.add(session, payload, subject=case_ref, topic=topic_for(runtime, partner),
                                         key=str(partner["id"]))
     await repo.add_partner_event(session, {
         "partner_id": partner["id"], "record_id": record_id, "event_id": envelope.id,
@@ -57,18 +63,48 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping
         return None
     task_id, now = str(uuid.uuid4()), datetime.now(UTC)
     expires = now + timedelta(seconds=runtime.settings.offer_timeout_seconds)  # type: ignore[attr-defined]
+    amount = await _outstanding(session, record)
     await repo.insert_task(session, {"id": task_id, "record_id": record["id"], "case_id": record["case_id"],
                                      "partner_id": partner["id"], "status": TaskStatus.requested.value,
-                                     "offered_at": now, "expires_at": expires})
+                                     "offered_at": now, "expires_at": expires, "requested_amount": amount})
     await repo.set_match_state(session, record["id"], "offered")
     await emit(runtime, session, partner, record["id"], record["case_ref"], ReferralOffered(
         partner_id=partner["id"], task_id=task_id, referral_id=record["id"], case_ref=record["case_ref"],
         county_code=record["county_code"], township_code=record["township_code"],
-        need_type=record["need_type"], remaining_amount=record["remaining_amount"],
+        need_type=record["need_type"], remaining_amount=amount,
         household_size=record["household_size"], contact_route=contact_route(record["township_code"]),
         offered_at=now, expires_at=expires))
     log.info("referral offered", extra={"task_id": task_id, "partner_id": partner["id"]})
     return task_id
+
+
+async def _outstanding(session: AsyncSession, record: RowMapping) -> Decimal:
+    """What of the record no partner has covered yet (R-CHA-1)."""
+    return outstanding(record["remaining_amount"], await repo.fulfilled_amounts(session, record["id"]))
+
+
+async def reassign_open_tasks(runtime: Runtime, session: AsyncSession, partner: RowMapping) -> int:
+    """The partner was suspended: each of its open tasks (offered, accepted, in progress) is cancelled, the
+    partner is told to stop (``ReferralCancelled``) and the need is offered to the next matching partner
+    (R-CHA-1). Returns how many tasks were handed on."""
+    handed = 0
+    now = datetime.now(UTC)
+    for open_task in await repo.open_tasks_of_partner(session, partner["id"]):
+        record = await repo.lock_record(session, open_task["record_id"])
+        task = await repo.get_task(session, open_task["id"], lock=True)
+        if record is None or task is None or task["status"] not in OPEN or record["status"] != "published":
+            continue
+        await repo.update_task(session, task["id"], {"status": TaskStatus.cancelled.value,
+                                                     "status_reason": "partner_suspended"})
+        await emit(runtime, session, partner, record["id"], record["case_ref"], ReferralCancelled(
+            partner_id=partner["id"], task_id=task["id"], referral_id=record["id"], reason="partner_suspended",
+            cancelled_at=now))
+        await repo.set_match_state(session, record["id"], "unmatched")
+        await offer_next(runtime, session, await repo.lock_record(session, record["id"]))
+        handed += 1
+    if handed:
+        log.info("suspended partner's referrals handed on", extra={"partner_id": partner["id"], "tasks": handed})
+    return handed
 
 
 async def withdraw_from_partners(runtime: Runtime, session: AsyncSession, record: RowMapping) -> None:
@@ -91,7 +127,10 @@ async def withdraw_from_partners(runtime: Runtime, session: AsyncSession, record
 
 async def respond(runtime: Runtime, partner_id: str, task_id: str, action: Action, *,
                   reason: str | None = None, amount: Decimal | None = None, form: str | None = None) -> RowMapping:
-    """A partner's answer to its own task; another partner's task is a 404 (its existence is not revealed)."""
+    """A partner's answer to its own task; another partner's task is a 404 (its existence is not revealed).
+    Accepted, declined and fulfilled answers are published internally in the same transaction (R-CHA-3); a
+    fulfilment smaller than what was outstanding completes this task and offers the rest to the next
+    matching partner."""
     async with runtime.transaction() as session:
         task = await repo.get_task(session, task_id)
         if task is None or task["partner_id"] != partner_id:
@@ -110,18 +149,47 @@ async def respond(runtime: Runtime, partner_id: str, task_id: str, action: Actio
             values["responded_at"] = now
         if action is Action.decline:
             values["status_reason"] = reason
+        left = None
         if action is Action.fulfil:
             assert amount is not None
-            problem = check_fulfilled_amount(amount, record["remaining_amount"])
+            before = await _outstanding(session, record)
+            problem = check_fulfilled_amount(amount, before)
             if problem:
                 raise InvalidField("amount", problem)
+            left = part_left(before, amount)
             values.update(completed_at=now, fulfilled_amount=amount, fulfilled_form=form)
         updated = await repo.update_task(session, task_id, values)
-        await repo.set_match_state(session, record["id"], record_state_after(status))
+        await _publish_answer(runtime, session, record, updated, action, now, left)
+        if left:  # part-fulfilled: the rest goes to the next matching partner (a new task)
+            await repo.set_match_state(session, record["id"], "unmatched")
+            await offer_next(runtime, session, await repo.lock_record(session, record["id"]))
+        else:
+            await repo.set_match_state(session, record["id"], record_state_after(status))
         if status is TaskStatus.rejected:
             await offer_next(runtime, session, await repo.lock_record(session, record["id"]))
-    log.info("referral answered", extra={"task_id": task_id, "partner_id": partner_id, "status": status.value})
+    log.info("referral answered", extra={"task_id": task_id, "partner_id": partner_id, "status": status.value,
+                                         "partial": bool(left)})
     return updated
+
+
+async def _publish_answer(runtime: Runtime, session: AsyncSession, record: RowMapping, task: RowMapping,
+                          action: Action, now: datetime, left: Decimal | None) -> None:
+    """The internal event of an answer, on referral's own topic keyed by case id (R-CHA-3)."""
+    common = {"case_id": record["case_id"], "referral_id": record["id"], "task_id": task["id"],
+              "partner_id": task["partner_id"], "county_code": record["county_code"],
+              "township_code": record["township_code"], "need_type": record["need_type"], "answered_at": now}
+    waited = (now - task["offered_at"]).total_seconds()
+    if action is Action.accept:
+        payload: Any = ReferralAccepted(**common, response_seconds=waited)
+    elif action is Action.decline:
+        payload = ReferralDeclined(**common, response_seconds=waited, reason=task["status_reason"] or "")
+    elif action is Action.fulfil:
+        assert left is not None
+        payload = ReferralFulfilled(**common, amount=task["fulfilled_amount"], form=task["fulfilled_form"] or "",
+                                    remaining_amount=left)
+    else:
+        return
+    await runtime.outbox.add(session, payload, subject=record["case_id"])
 
 
 async def sweep_once(runtime: Runtime) -> int:
@@ -151,10 +219,12 @@ async def sweep_once(runtime: Runtime) -> int:
 
 
 async def sweep_offers(runtime: Runtime) -> None:
-    """Background task (ServiceModule.background)."""
+    """Background task (ServiceModule.background); also creates partners' own topics missed during a broker
+    outage."""
     interval = runtime.settings.offer_sweep_interval_seconds  # type: ignore[attr-defined]
     while True:
         try:
+            await ensure_all_own_topics(runtime)
             await sweep_once(runtime)
         except asyncio.CancelledError:
             raise

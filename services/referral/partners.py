@@ -1,6 +1,7 @@
 """The partner registry (Open Referral HSDS: organization, service = need types, service area) and partner
 credentials: an API key (random, shown once, stored as a SHA-256 hash) and, for webhook receivers, a
-Standard Webhooks ``whsec_`` secret (shown once, stored encrypted)."""
+Standard Webhooks ``whsec_`` secret (shown once, stored encrypted). Suspending a partner hands its open
+referrals on to the next matching partners in the same transaction (R-CHA-1)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
+from services.referral.exchange import reassign_open_tasks
+from services.referral.topics import ensure_own_topics
 from services.referral.domain.webhooks import new_secret, url_problem
 from shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
@@ -40,15 +43,20 @@ async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, 
     _check_url(runtime, body.get("webhook_url"))
     key = new_api_key()
     secret = new_secret() if body.get("webhook_url") else None
+    body = {**body, "kafka_topic": body.get("kafka_topic")
+            or runtime.settings.partner_kafka_topic_default}  # type: ignore[attr-defined]
     async with runtime.transaction() as session:
         row = await repo.insert_partner(session, {
             **body, "id": str(uuid.uuid4()), "status": "active", "api_key_hash": key_hash(key),
             "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None})
+    if row["kafka_topic"] == "own":
+        await ensure_own_topics(runtime, [row["id"]])
     return row, key, secret
 
 
 async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[RowMapping, str | None]:
-    """Change a partner's details or status; a first webhook URL gets a new secret (returned once)."""
+    """Change a partner's details or status; a first webhook URL gets a new secret (returned once). Going from
+    active to suspended cancels its open referrals and offers them to the next matching partners."""
     _check_url(runtime, changes.get("webhook_url"))
     secret = None
     async with runtime.transaction() as session:
@@ -59,7 +67,11 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
             secret = new_secret()
             changes["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
         row = await repo.update_partner(session, partner_id, changes) if changes else current
-    assert row is not None
+        assert row is not None
+        if current["status"] == "active" and row["status"] == "suspended":
+            await reassign_open_tasks(runtime, session, row)
+    if row["kafka_topic"] == "own":
+        await ensure_own_topics(runtime, [row["id"]])
     return row, secret
 
 

@@ -94,6 +94,12 @@ async def list_partners(session: AsyncSession, status: str | None) -> list[RowMa
     return await _all(session, query)
 
 
+async def own_topic_partner_ids(session: AsyncSession) -> list[str]:
+    """Partners receiving Kafka records on their own topic (whose topics must exist)."""
+    return list((await session.execute(select(partners.c.id).where(partners.c.kafka_topic == "own")
+                                       .order_by(partners.c.seq))).scalars())
+
+
 async def update_partner(session: AsyncSession, partner_id: str, values: dict[str, Any]) -> RowMapping | None:
     return await _one(session, update(partners).where(partners.c.id == partner_id)
                       .values(**values, updated_at=func.now()).returning(partners))
@@ -131,6 +137,20 @@ async def update_task(session: AsyncSession, task_id: str, values: dict[str, Any
 
 async def open_task(session: AsyncSession, record_id: str) -> RowMapping | None:
     return await _one(session, select(tasks).where(tasks.c.record_id == record_id, tasks.c.status.in_(OPEN)))
+
+
+async def open_tasks_of_partner(session: AsyncSession, partner_id: str) -> list[RowMapping]:
+    """A partner's tasks still holding a record (offered, accepted, in progress), in record order so that
+    concurrent hand-overs lock records in the same order."""
+    return await _all(session, select(tasks).where(tasks.c.partner_id == partner_id, tasks.c.status.in_(OPEN))
+                      .order_by(tasks.c.record_id))
+
+
+async def fulfilled_amounts(session: AsyncSession, record_id: str) -> list[Any]:
+    """The amounts partners reported as given on a record (completed tasks)."""
+    query = select(tasks.c.fulfilled_amount).where(tasks.c.record_id == record_id, tasks.c.status == "completed",
+                                                   tasks.c.fulfilled_amount.is_not(None))
+    return list((await session.execute(query)).scalars())
 
 
 async def expired_task_ids(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:

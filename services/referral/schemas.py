@@ -13,6 +13,7 @@ from shared.contracts.common import NeedType
 
 NO_NUL = r"^[^\x00]*$"
 """PostgreSQL text cannot hold NUL: refused as a 422, never a database error."""
+KafkaTopicMode = Literal["shared", "own"]
 AreaCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?$",
                                 description="a county (6 digits) or township (9 digits) code")]
 
@@ -25,6 +26,10 @@ class PartnerFields(BaseModel):
     website: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s\x00]+$")
     webhook_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s\x00]+$",
                                     description="HTTPS endpoint receiving signed events (Standard Webhooks)")
+    kafka_topic: KafkaTopicMode | None = Field(
+        default=None, description="Kafka delivery: `shared` = the shared partner topic keyed by partner id; "
+                                  "`own` = the partner's own topic `<prefix>.referral.partner.<partner_id>.v1` "
+                                  "(ACLs per topic). Omitted at registration: the service default.")
 
 
 class PartnerIn(PartnerFields):
@@ -56,6 +61,7 @@ class PartnerOut(BaseModel):
     service_areas: list[str]
     status: str
     webhook_url: str | None
+    kafka_topic: str
     created_at: datetime
 
     @classmethod
@@ -87,7 +93,7 @@ class TaskOut(BaseModel):
     county_code: str
     township_code: str
     need_type: str
-    remaining_amount: Decimal
+    remaining_amount: Decimal = Field(description="What this offer asks for: the need still uncovered when offered")
     household_size: int
     contact_route: str
     offered_at: datetime
@@ -108,6 +114,7 @@ class HistoryOut(BaseModel):
     partner_name: str
     status: str
     status_reason: str | None
+    requested_amount: Decimal | None = Field(description="What the offer asked for (less after a part-fulfilment)")
     offered_at: datetime
     expires_at: datetime
     responded_at: datetime | None

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -20,3 +22,8 @@ class ReferralSettings(ServiceSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_interval_seconds: float = Field(default=1.0, gt=0)
+
+    partner_kafka_topic_default: Literal["shared", "own"] = "shared"
+    """Kafka delivery for partners registered without a choice: ``shared`` (``<prefix>.referral.partner.v1``,
+    keyed by partner) or ``own`` (``<prefix>.referral.partner.<partner_id>.v1``, so ACLs can be granted per
+    topic). Each partner keeps the mode it was registered with until changed (PATCH ``kafka_topic``)."""

@@ -60,6 +60,8 @@ partners = Table(
     Column("webhook_url", String(500)),
     Column("webhook_secret", Text),
     # Encrypted (``whsec_…``); shown once at registration.
+    Column("kafka_topic", String(10), nullable=False, server_default="shared"),
+    # shared: the shared partner topic keyed by partner | own: ``<prefix>.referral.partner.<id>.v1``.
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -78,11 +80,15 @@ tasks = Table(
     Column("completed_at", DateTime(timezone=True)),
     Column("fulfilled_amount", Numeric(14, 2)),
     Column("fulfilled_form", String(20)),
+    Column("requested_amount", Numeric(14, 2)),
+    # What this offer asked for: the record's amount still uncovered when offered (less after a part-fulfilment).
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("record_id", "partner_id"),
     Index("ix_tasks_case_id", "case_id"),
     Index("ix_tasks_partner_id", "partner_id", "offered_at"),
     Index("ix_tasks_requested", "expires_at", postgresql_where="status = 'requested'"),
+    Index("ix_tasks_open_by_partner", "partner_id",
+          postgresql_where="status IN ('requested', 'accepted', 'in-progress')"),
 )
 
 partner_events = Table(

@@ -19,11 +19,21 @@ from services.referral import repository as repo
 from services.referral.domain.webhooks import backoff, headers
 from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
+from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
 
 log = logging.getLogger("assistance.referral.webhooks")
 BATCH = 20
+STOP_NOTICES = frozenset({NeedsRecordWithdrawn.event_type, ReferralCancelled.event_type})
+"""Events telling a partner to stop work and delete a record: still sent after it is suspended (it may hold
+the record); anything else to a suspended partner is cancelled."""
+
+
+def sendable(row: RowMapping) -> bool:
+    if not (row["webhook_url"] and row["webhook_secret"]):
+        return False
+    return row["partner_status"] == "active" or row["envelope"].get("type") in STOP_NOTICES
 
 
 def body_of(envelope: dict[str, Any]) -> bytes:
@@ -48,9 +58,9 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
         rows = await repo.claim_due(session, BATCH, lease_seconds=s.webhook_timeout_seconds * 2 + 5)
     if not rows:
         return 0
-    sendable = [r for r in rows if r["webhook_url"] and r["webhook_secret"] and r["partner_status"] == "active"]
-    results = await asyncio.gather(*(_send(runtime, client, r) for r in sendable))
-    outcome = dict(zip([r["id"] for r in sendable], results, strict=True))
+    to_send = [r for r in rows if sendable(r)]
+    results = await asyncio.gather(*(_send(runtime, client, r) for r in to_send))
+    outcome = dict(zip([r["id"] for r in to_send], results, strict=True))
     now = datetime.now(UTC)
     async with runtime.transaction() as session:
         for row in rows:

@@ -14,7 +14,7 @@ from services.referral.domain.tasks import (Action, TaskStatus, TransitionRefuse
 from services.referral.domain.webhooks import backoff, headers, new_secret, sign, url_problem, verify
 from shared.asyncapi import REF_TEMPLATE
 from shared.contracts import referral as referral_contracts
-from shared.contracts.referral import PARTNER_EVENT_TYPES
+from shared.contracts.referral import INTERNAL_EVENT_TYPES, PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVENT_TYPES
 from shared.events import REGISTRY
 from shared.settings import ServiceSettings
 
@@ -86,8 +86,12 @@ def test_asyncapi_lists_every_partner_event_with_the_models_own_schema():
     runtime = SimpleNamespace(settings=settings, topic=lambda name: f"assistance.{name}.v1")
     doc = partner_asyncapi(runtime)  # type: ignore[arg-type]
     assert doc["asyncapi"].startswith("3.")
-    partner_types = {t for t, m in REGISTRY.items() if m.__module__ == referral_contracts.__name__}
-    assert partner_types == set(PARTNER_EVENT_TYPES)
+    module_types = {t for t, m in REGISTRY.items() if m.__module__ == referral_contracts.__name__}
+    # every referral event is either for partners (in the document) or internal (never in it)
+    assert module_types == set(PARTNER_EVENT_TYPES) | set(INTERNAL_EVENT_TYPES)
+    assert not set(PARTNER_EVENT_TYPES) & set(INTERNAL_EVENT_TYPES)
+    assert set(PARTNER_ADDRESSED_EVENT_TYPES) <= set(PARTNER_EVENT_TYPES)
+    partner_types = set(PARTNER_EVENT_TYPES)
     schemas, messages = doc["components"]["schemas"], doc["components"]["messages"]
     for event_type in partner_types:
         model = REGISTRY[event_type]
@@ -101,5 +105,16 @@ def test_asyncapi_lists_every_partner_event_with_the_models_own_schema():
         for channel in ("partnerTopic", "partnerWebhook"):
             assert model.__name__ in doc["channels"][channel]["messages"]
     assert doc["channels"]["partnerTopic"]["address"] == "assistance.referral.partner.v1"
+    for event_type in INTERNAL_EVENT_TYPES:
+        assert REGISTRY[event_type].__name__ not in messages, "internal events are not for partners"
+    # each partner's own topic: a channel with a partnerId parameter, carrying what is addressed to one partner
+    own = doc["channels"]["partnerOwnTopic"]
+    assert own["address"] == "assistance.referral.partner.{partnerId}.v1"
+    assert set(own["parameters"]) == {"partnerId"} and own["parameters"]["partnerId"]["description"]
+    assert set(own["messages"]) == {REGISTRY[t].__name__ for t in PARTNER_ADDRESSED_EVENT_TYPES}
+    for event_type in PARTNER_ADDRESSED_EVENT_TYPES:
+        assert "partner_id" in REGISTRY[event_type].model_fields, event_type
+    assert "NeedsRecordPublished" not in own["messages"]  # announcements stay on the shared topic
+    assert {"receive_partnerTopic", "receive_partnerOwnTopic", "receive_partnerWebhook"} <= set(doc["operations"])
     refs = [m["$ref"] for op in doc["operations"].values() for m in op["messages"]]
     assert all(r.split("/messages/")[1] in messages for r in refs)

@@ -79,3 +79,14 @@ def serves(need_types: list[str], service_areas: list[str], *, need_type: str, c
     """A partner matches a record when it serves the need type and covers the county or the township
     (Open Referral HSDS: service + service area)."""
     return need_type in need_types and (county_code in service_areas or township_code in service_areas)
+
+
+def outstanding(remaining: Decimal, fulfilled: list[Decimal]) -> Decimal:
+    """What of a needs record is still uncovered after the help partners reported (never below zero)."""
+    return max(ZERO, remaining - sum(fulfilled, ZERO))
+
+
+def part_left(outstanding_before: Decimal, amount: Decimal) -> Decimal:
+    """What remains after a partner fulfils ``amount`` of ``outstanding_before``: above zero the fulfilment
+    was partial (FHIR: this Task completed for the part, a new Task for the rest to the next partner)."""
+    return max(ZERO, outstanding_before - amount)

@@ -1,0 +1,77 @@
+"""Where a partner's Kafka records go: the shared partner topic ``<prefix>.referral.partner.v1`` keyed by
+partner id, or — for a partner registered with ``kafka_topic: own`` — its own topic
+``<prefix>.referral.partner.<partner_id>.v1``, so operations can grant each partner READ on its topic only
+(Kafka ACLs are per topic; see docs/partners.md). Own topics are created when the partner is registered or
+switched to ``own``, at start-up and, after a broker outage, by the offer sweep."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from services.referral import repository as repo
+from shared.bus import KafkaBus
+from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.referral.topics")
+
+PARTNER_TOPIC = "referral.partner"
+"""The shared partner topic (without prefix and version)."""
+OWN_TOPIC_PARAMETER = "partnerId"
+"""The AsyncAPI channel parameter naming a partner's own topic."""
+
+_ensured: dict[int, set[str]] = {}
+"""Own topics already known to exist, per runtime (so the sweep does not ask the broker every time)."""
+
+
+def own_topic(runtime: Runtime, partner_id: str) -> str:
+    """``<prefix>.referral.partner.<partner_id>.v1`` (a UUID: letters, digits and ``-``, valid in Kafka)."""
+    return runtime.topic(f"{PARTNER_TOPIC}.{partner_id}")
+
+
+def own_topic_address(topic_prefix: str) -> str:
+    """The per-partner channel address with its AsyncAPI parameter."""
+    return f"{topic_prefix}.{PARTNER_TOPIC}.{{{OWN_TOPIC_PARAMETER}}}.v1"
+
+
+def topic_for(runtime: Runtime, partner: Mapping[str, Any]) -> str:
+    """The Kafka topic of events addressed to ``partner``."""
+    if partner.get("kafka_topic") == "own":
+        return own_topic(runtime, str(partner["id"]))
+    return runtime.topic(PARTNER_TOPIC)
+
+
+async def ensure_own_topics(runtime: Runtime, partner_ids: Iterable[str]) -> bool:
+    """Create the own topics of these partners if missing; False (logged) when the broker cannot be reached
+    now: the sweep tries again. Nothing to do on the in-process bus."""
+    if not isinstance(runtime.bus, KafkaBus):
+        return True
+    known = _ensured.setdefault(id(runtime), set())
+    missing = [t for t in (own_topic(runtime, p) for p in partner_ids) if t not in known]
+    if not missing:
+        return True
+    try:
+        await runtime.bus.ensure_topics(missing)
+    except Exception as exc:  # noqa: BLE001 - registration stands; the sweep creates the topic later
+        log.warning("partner topics not created yet", extra={"topics": len(missing), "error": repr(exc)[:200]})
+        return False
+    known.update(missing)
+    return True
+
+
+async def ensure_all_own_topics(runtime: Runtime) -> bool:
+    """Every own-topic partner's topic (start-up hook and offer sweep)."""
+    if not isinstance(runtime.bus, KafkaBus):
+        return True
+    async with runtime.reading() as session:
+        ids = await repo.own_topic_partner_ids(session)
+    return await ensure_own_topics(runtime, ids)
+
+
+async def on_start(runtime: Runtime) -> None:
+    """ServiceModule.on_start: own topics exist before the relay publishes to them (best effort)."""
+    try:
+        await ensure_all_own_topics(runtime)
+    except Exception as exc:  # noqa: BLE001 - the database may still be coming up; the sweep retries
+        log.warning("partner topics not checked at start-up", extra={"error": repr(exc)[:200]})

@@ -1,0 +1,45 @@
+"""Referral hand-over rules: what of a needs record is still outstanding after partners' help, what a
+part-fulfilment leaves for the next partner (R-CHA-1), and where a partner's Kafka records go."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+from services.referral.domain.tasks import outstanding, part_left
+from services.referral.topics import own_topic, own_topic_address, topic_for
+
+
+def test_outstanding_is_what_partners_have_not_covered_and_never_negative():
+    assert outstanding(Decimal("5000.00"), []) == Decimal("5000.00")
+    assert outstanding(Decimal("5000.00"), [Decimal("1200.00"), Decimal("800.50")]) == Decimal("2999.50")
+    assert outstanding(Decimal("5000.00"), [Decimal("5000.00")]) == Decimal("0.00")
+    assert outstanding(Decimal("100.00"), [Decimal("80.00"), Decimal("80.00")]) == Decimal("0.00")
+
+
+def test_a_part_fulfilment_leaves_the_rest_and_a_full_one_nothing():
+    assert part_left(Decimal("5000.00"), Decimal("1200.00")) == Decimal("3800.00")
+    assert part_left(Decimal("5000.00"), Decimal("5000.00")) == Decimal("0.00")
+    assert not part_left(Decimal("0.01"), Decimal("0.01"))
+
+
+def test_a_partner_with_its_own_topic_gets_it_others_share_one():
+    runtime = SimpleNamespace(topic=lambda name: f"city.{name}.v1")
+    pid = "3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"
+    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == f"city.referral.partner.{pid}.v1"  # type: ignore[arg-type]
+    assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == "city.referral.partner.v1"  # type: ignore[arg-type]
+    assert own_topic(runtime, pid) == own_topic_address("city").replace("{partnerId}", pid)  # type: ignore[arg-type]
+
+
+def test_a_suspended_partner_still_gets_stop_notices_by_webhook_and_nothing_else():
+    from services.referral.webhooks import sendable
+
+    def row(status: str, event_type: str, url: str | None = "https://charity.example/hook") -> dict:
+        return {"webhook_url": url, "webhook_secret": "enc", "partner_status": status,
+                "envelope": {"type": f"gov.assistance.referral.{event_type}.v1"}}
+    assert sendable(row("active", "referral-offered"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-offered"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-offer-expired"))  # type: ignore[arg-type]
+    assert sendable(row("suspended", "referral-cancelled"))  # type: ignore[arg-type]
+    assert sendable(row("suspended", "needs-record-withdrawn"))  # type: ignore[arg-type]
+    assert not sendable(row("suspended", "referral-cancelled", url=None))  # type: ignore[arg-type]
