@@ -1,12 +1,12 @@
 """audit log: hash-chained, append-only (shared/audit.py)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from shared.migrations import create_audit_log, drop_audit_log
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
