@@ -1,5 +1,5 @@
-"""Referral's REST API, staff side (open until the security issue lands JWTs): needs records and referral
-history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI document.
+"""Referral's REST API, staff side (bearer JWTs, roles and jurisdiction: shared/access.py): needs records and
+referral history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI document.
 The partner side (API-key authenticated) is in ``api_partner``."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.referral import partners as registry
@@ -18,10 +18,17 @@ from services.referral.asyncapi_doc import partner_asyncapi
 from services.referral.schemas import (NULLABLE, DeliveryOut, HistoryOut, PartnerCredentials, PartnerIn,
                                        PartnerOut, PartnerPatch, PartnerPatched, PerformanceOut)
 from services.referral.webhooks import redeliver
+from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.auth import Principal, Role
 from shared.errors import NotFound
 
 staff = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
+Directory = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
+Oversight = Annotated[Principal, Depends(require(Role.county_approver, Role.auditor, Role.policy_admin))]
 
 CountyCode = Annotated[str | None, Query(pattern=r"^\d{6}$", description="a county code")]
 
@@ -40,18 +47,26 @@ class NeedsRecordOut(BaseModel):
     withdrawn_at: datetime | None
 
 
+def _covers(principal: Principal, records: Any) -> None:
+    """Object level: a case's records are in one township; elsewhere the case does not exist."""
+    for r in records:
+        ensure_covers(principal, r["county_code"], r["township_code"])
+
+
 @staff.get("/cases/{case_id}/needs-records", response_model=list[NeedsRecordOut],
            summary="Needs records shared with partner charities for a case")
-async def case_records(case_id: CaseId, request: Request) -> list[NeedsRecordOut]:
+async def case_records(case_id: CaseId, request: Request, principal: Reader) -> list[NeedsRecordOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.records_for(session, case_id)
+    _covers(principal, rows)
     return [NeedsRecordOut(**{**r, "remaining_amount": str(r["remaining_amount"])}) for r in rows]
 
 
 @staff.get("/cases/{case_id}/referrals", response_model=list[HistoryOut],
            summary="A case's referral history: every offer to a partner and its outcome (township view)")
-async def case_referrals(case_id: CaseId, request: Request) -> list[HistoryOut]:
+async def case_referrals(case_id: CaseId, request: Request, principal: Reader) -> list[HistoryOut]:
     async with runtime_of(request, "referral").reading() as session:
+        _covers(principal, await repo.records_for(session, case_id))
         rows = await repo.case_history(session, case_id)
     return [HistoryOut(task_id=r["id"], referral_id=r["record_id"], **{k: r[k] for k in HistoryOut.model_fields
                                                                         if k in r and k not in ("task_id",)})
@@ -60,13 +75,13 @@ async def case_referrals(case_id: CaseId, request: Request) -> list[HistoryOut]:
 
 @staff.post("/partners", status_code=201, response_model=PartnerCredentials,
             summary="Register a partner organisation; its API key and webhook secret are shown only now")
-async def register_partner(body: PartnerIn, request: Request) -> PartnerCredentials:
+async def register_partner(body: PartnerIn, request: Request, _: Admin) -> PartnerCredentials:
     row, key, secret = await registry.register(runtime_of(request, "referral"), body.model_dump(mode="json"))
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
 @staff.get("/partners", response_model=list[PartnerOut], summary="The partner directory")
-async def list_partners(request: Request,
+async def list_partners(request: Request, _: Directory,
                         status: Literal["active", "suspended"] | None = None) -> list[PartnerOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.list_partners(session, status)
@@ -74,7 +89,7 @@ async def list_partners(request: Request,
 
 
 @staff.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
-async def get_partner(partner_id: PartnerId, request: Request) -> PartnerOut:
+async def get_partner(partner_id: PartnerId, request: Request, _: Directory) -> PartnerOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.get_partner(session, partner_id)
     if row is None:
@@ -85,7 +100,7 @@ async def get_partner(partner_id: PartnerId, request: Request) -> PartnerOut:
 @staff.patch("/partners/{partner_id}", response_model=PartnerPatched,
              summary="Change a partner (status active/suspended, needs, areas, webhook); a first webhook URL "
                      "returns its new secret once")
-async def patch_partner(partner_id: PartnerId, body: PartnerPatch, request: Request) -> PartnerPatched:
+async def patch_partner(partner_id: PartnerId, body: PartnerPatch, request: Request, _: Admin) -> PartnerPatched:
     changes = body.model_dump(mode="json", exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k in NULLABLE}
     row, secret = await registry.update(runtime_of(request, "referral"), partner_id, changes)
@@ -94,14 +109,15 @@ async def patch_partner(partner_id: PartnerId, body: PartnerPatch, request: Requ
 
 @staff.post("/partners/{partner_id}/credentials", response_model=PartnerCredentials,
             summary="Issue a new API key (and webhook secret); the old ones stop working at once")
-async def rotate_credentials(partner_id: PartnerId, request: Request) -> PartnerCredentials:
+async def rotate_credentials(partner_id: PartnerId, request: Request, _: Admin) -> PartnerCredentials:
     row, key, secret = await registry.rotate(runtime_of(request, "referral"), partner_id)
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
 @staff.get("/performance", response_model=list[PerformanceOut],
            summary="Per-partner performance (R-CHA-3): offers, acceptance rate, time to respond, amount fulfilled")
-async def performance(request: Request, county_code: CountyCode = None) -> list[PerformanceOut]:
+async def performance(request: Request, principal: Oversight, county_code: CountyCode = None) -> list[PerformanceOut]:
+    county_code, _ = scope(principal, county_code, None)
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.performance(session, county_code)
     return [PerformanceOut(**r, acceptance_rate=(round(r["accepted"] / r["offers"], 4) if r["offers"] else None))
@@ -109,7 +125,7 @@ async def performance(request: Request, county_code: CountyCode = None) -> list[
 
 
 @staff.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
-async def list_deliveries(request: Request,
+async def list_deliveries(request: Request, _: Admin,
                           partner_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
                           status: Literal["pending", "delivered", "dead_letter", "cancelled"] | None = None,
                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryOut]:
@@ -120,7 +136,7 @@ async def list_deliveries(request: Request,
 
 @staff.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
             summary="Send a delivered or dead-lettered webhook again (same webhook-id)")
-async def redeliver_staff(delivery_id: DeliveryId, request: Request) -> DeliveryOut:
+async def redeliver_staff(delivery_id: DeliveryId, request: Request, _: Admin) -> DeliveryOut:
     return DeliveryOut.of(await redeliver(runtime_of(request, "referral"), delivery_id))
 
 

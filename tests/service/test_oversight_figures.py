@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import _plain, create_database
-from tests.factories import address, application, emergency_application, eventually, pending_case, review
+from tests.factories import address, application, emergency_application, eventually, officer, pending_case, review
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -50,7 +50,8 @@ async def world(pg_server_url: str) -> AsyncIterator[dict[str, Any]]:
         "database_url": url, "bus": "memory", "environment": "test", "outbox_poll_interval_seconds": 0.05}
         for m in modules})
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oversight") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oversight",
+                                     headers=officer()) as client:
             db = await asyncpg.connect(_plain(url))
             try:
                 yield {"client": client, "db": db, **await _drive(client, db)}
