@@ -18,6 +18,7 @@ import pytest
 
 from services import SERVICE_NAMES
 from tests.conftest import ROOT, create_database
+from tests.factories import DEV_KEY_DIR
 
 
 def free_port() -> int:
@@ -92,6 +93,7 @@ async def open_cluster(pg_server_url: str, kafka_bootstrap: str, label: str = "e
         "ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "ASSISTANCE_TOPIC_PREFIX": prefix,
         "ASSISTANCE_TOPIC_PARTITIONS": "3", "ASSISTANCE_OUTBOX_POLL_INTERVAL_SECONDS": "0.1",
         "ASSISTANCE_CONSUMER_RETRY_BACKOFF_SECONDS": "0.05", "PYTHONUNBUFFERED": "1",
+        "ASSISTANCE_AUTH_DEV_KEY_DIR": DEV_KEY_DIR,  # the issuer the tests sign their tokens with
     })
     cluster = Cluster(env=env, urls={n: f"http://127.0.0.1:{free_port()}" for n in SERVICE_NAMES}, logs=logs,
                       topic_prefix=prefix, kafka=kafka_bootstrap, database_url=database_url)
