@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.approval import help_first, service
 from services.approval.api import router
+from services.approval.metrics import state_gauges
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
 from shared.contracts.assessment import CaseAssessed
@@ -25,4 +26,5 @@ MODULE = ServiceModule(
     handlers=handlers,
     background=(help_first.overdue_watch,),
     on_start=service.seed,
+    state_gauges=state_gauges,
 )

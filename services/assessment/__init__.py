@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.assessment import service
 from services.assessment.api import router
+from services.assessment.metrics import state_gauges
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.intake import ApplicationSubmitted
@@ -24,4 +25,5 @@ MODULE = ServiceModule(
     consumes=("intake",),
     handlers=handlers,
     on_start=service.seed,
+    state_gauges=state_gauges,
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.disbursement import service
 from services.disbursement.api import router
+from services.disbursement.metrics import state_gauges
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
@@ -29,4 +30,5 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "approval"),
     handlers=handlers,
+    state_gauges=state_gauges,
 )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from services.intake.api import router
+from services.intake.metrics import state_gauges
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.runtime import ServiceModule
@@ -13,4 +14,5 @@ MODULE = ServiceModule(
     router=router,
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
+    state_gauges=state_gauges,
 )

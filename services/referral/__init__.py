@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.referral import service
 from services.referral.api import router
+from services.referral.metrics import state_gauges
 from services.referral.exchange import sweep_offers
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
@@ -32,4 +33,5 @@ MODULE = ServiceModule(
     handlers=handlers,
     extra_topics=(service.PARTNER_TOPIC,),
     background=(sweep_offers, dispatch_webhooks),
+    state_gauges=state_gauges,
 )
