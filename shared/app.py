@@ -17,9 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.types import ASGIApp
 
-from shared import telemetry
 from shared.api import PROBLEM_RESPONSES
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
@@ -31,6 +29,7 @@ from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
 from shared.runtime import Runtime, ServiceModule
 from shared.settings import ServiceSettings
+from shared.telemetry import finish_server_span, server_span, start_export, stop_export
 
 log = logging.getLogger("assistance.app")
 QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}
@@ -40,15 +39,14 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     """A server span per request (child of the caller's W3C ``traceparent``), and the request id and trace
     id on every log line of the request; the request id is echoed. Probes and scrapes get no span."""
 
-    def __init__(self, app: ASGIApp, services: Sequence[str] = ()) -> None:
-        super().__init__(app)
-        self.services = tuple(services)
-
-    def _service(self, path: str) -> str:
-        first = path.lstrip("/").split("/", 1)[0]
-        if first in self.services:
+    @staticmethod
+    def _service(request: Request) -> str:
+        """The mounted service the path belongs to (standalone mode serves all five)."""
+        services = list(getattr(request.app.state, "runtimes", {}))
+        first = request.url.path.lstrip("/").split("/", 1)[0]
+        if first in services:
             return first
-        return self.services[0] if len(self.services) == 1 else "standalone"
+        return services[0] if len(services) == 1 else "standalone"
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
@@ -57,13 +55,12 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                 response = await call_next(request)
             response.headers["X-Request-ID"] = request_id
             return response
-        service = self._service(request.url.path)
-        with telemetry.server_span(service, request.method, request.headers) as span, \
+        with server_span(self._service(request), request.method, request.headers) as span, \
                 log_context(request_id=request_id):
             started = time.perf_counter()
             response = await call_next(request)
             route = getattr(request.scope.get("route"), "path", "unmatched")
-            telemetry.finish_server_span(span, request.method, route, response.status_code)
+            finish_server_span(span, request.method, route, response.status_code)
             log.info("request handled", extra={"method": request.method, "route": route,
                                                "status": response.status_code,
                                                "ms": round((time.perf_counter() - started) * 1000, 1)})
@@ -124,7 +121,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
         shared_memory_bus = InProcessBus()
         runtimes: list[Runtime] = []
         buses: list[Bus] = []
-        exporters = telemetry.start_export(settings)
+        exporters = start_export(settings)
         try:
             for module, s in zip(modules, settings, strict=True):
                 bus = shared_memory_bus if s.bus == "memory" else make_bus(s)
@@ -142,7 +139,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
                 await runtime.close()
             for bus in dict.fromkeys(buses):
                 await bus.stop()
-            await asyncio.to_thread(telemetry.stop_export, exporters)
+            await asyncio.to_thread(stop_export, exporters)
 
     app = FastAPI(
         title=title or ("Temporary assistance — " + ", ".join(m.name for m in modules)),
@@ -152,7 +149,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
     )
     app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestContextMiddleware, services=[m.name for m in modules])
+    app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     for module in modules:
         app.include_router(module.router)
