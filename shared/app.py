@@ -23,7 +23,7 @@ from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
 from shared.ops import ops_router
-from shared.logging import configure_logging, log_context
+from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
 from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
@@ -51,7 +51,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
         if request.url.path in QUIET_ROUTES:
-            with log_context(request_id=request_id):
+            with log_context(request_id=request_id, **trace_context(request.headers.get("traceparent", "")[:55])):
                 response = await call_next(request)
             response.headers["X-Request-ID"] = request_id
             return response

@@ -11,6 +11,6 @@ from shared.runtime import Runtime
 
 
 async def state_gauges(runtime: Runtime) -> None:
-    async with runtime.reading() as session:
+    async with runtime.sessions() as session:
         rows = (await session.execute(select(cases.c.status, func.count()).group_by(cases.c.status))).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, status): count for status, count in rows})

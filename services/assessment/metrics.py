@@ -17,6 +17,6 @@ async def state_gauges(runtime: Runtime) -> None:
               .order_by(assessments.c.case_id, assessments.c.revision.desc())
               .subquery())
     state = case((latest.c.eligible, "eligible"), else_="ineligible")
-    async with runtime.reading() as session:
+    async with runtime.sessions() as session:
         rows = (await session.execute(select(state, func.count()).group_by(state))).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, s): count for s, count in rows})

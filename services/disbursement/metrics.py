@@ -21,7 +21,7 @@ async def state_gauges(runtime: Runtime) -> None:
               .ext(distinct_on(p.c.case_id))
               .order_by(p.c.case_id, p.c.created_at.desc(), p.c.stage.desc())
               .subquery())
-    async with runtime.reading() as session:
+    async with runtime.sessions() as session:
         states = (await session.execute(
             select(latest.c.status, func.count()).group_by(latest.c.status))).all()
         funds = (await session.execute(select(

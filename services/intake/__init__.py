@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from services.intake.api import router
-from services.intake.metrics import state_gauges
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
+from services.intake.metrics import state_gauges
 from shared.runtime import ServiceModule
 
 MODULE = ServiceModule(

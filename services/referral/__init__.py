@@ -5,11 +5,11 @@ from pathlib import Path
 
 from services.referral import service
 from services.referral.api import router
-from services.referral.metrics import state_gauges
 from services.referral.exchange import sweep_offers
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
+from services.referral.metrics import state_gauges
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.runtime import Runtime, ServiceModule

@@ -31,6 +31,6 @@ async def state_gauges(runtime: Runtime) -> None:
     query = (select(state, func.count())
              .select_from(cases.outerjoin(latest, latest.c.case_id == cases.c.case_id))
              .group_by(state))
-    async with runtime.reading() as session:
+    async with runtime.sessions() as session:
         rows = (await session.execute(query)).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, s): count for s, count in rows})
