@@ -6,10 +6,10 @@ from pathlib import Path
 from services.referral import service
 from services.referral.api import router
 from services.referral.exchange import sweep_offers
+from services.referral.metrics import state_gauges
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
-from services.referral.metrics import state_gauges
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.runtime import Runtime, ServiceModule
@@ -31,7 +31,7 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "approval"),
     handlers=handlers,
+    state_gauges=state_gauges,
     extra_topics=(service.PARTNER_TOPIC,),
     background=(sweep_offers, dispatch_webhooks),
-    state_gauges=state_gauges,
 )
