@@ -10,6 +10,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import application, eventually, review
 
+try:  # once access control is merged, staff calls carry the tests' officer token
+    from tests.factories import staff_client
+except ImportError:  # before it: no token needed
+    staff_client = httpx.AsyncClient
+
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
 CONSUMERS = {"assessment": ("intake",), "approval": ("assessment",), "disbursement": ("intake", "approval"),
@@ -25,7 +30,7 @@ async def _scrape(client: httpx.AsyncClient, url: str) -> tuple[str, dict[str, d
 
 async def test_metrics_expose_the_named_series_after_a_case_runs_end_to_end(cluster):
     township, year = "140322103", 2026
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         fund = await client.post(f"{cluster.urls['disbursement']}/disbursement/v1/reserve-funds/{township}", json={
             "county_code": "140322", "year": year, "proportion": "0.2", "previous_year_spending": "10000.00",
             "actor": "county-finance"})
