@@ -28,31 +28,46 @@ from shared.ops import ops_router
 from shared.oversight import router as oversight_router
 from shared.logging import configure_logging, log_context, trace_context
 from shared.migrations import upgrade
-from shared.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, MetricsMiddleware
+from shared.observability import MetricsMiddleware
+from shared.observability import refresh as refresh_gauges
 from shared.runtime import Runtime, ServiceModule
 from shared.settings import ServiceSettings
+from shared.telemetry import finish_server_span, server_span, start_export, stop_export
 
 log = logging.getLogger("assistance.app")
 QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Request id and W3C trace context on every log line of the request; the request id is echoed."""
+    """A server span per request (child of the caller's W3C ``traceparent``), and the request id and trace
+    id on every log line of the request; the request id is echoed. Probes and scrapes get no span."""
+
+    @staticmethod
+    def _service(request: Request) -> str:
+        """The mounted service the path belongs to (standalone mode serves all five)."""
+        services = list(getattr(request.app.state, "runtimes", {}))
+        first = request.url.path.lstrip("/").split("/", 1)[0]
+        if first in services:
+            return first
+        return services[0] if len(services) == 1 else "standalone"
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        trace = trace_context(request.headers.get("traceparent", "")[:55])
-        if trace["trace_id"] is None:
-            trace = trace_context(f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01")
-        with log_context(request_id=request_id[:64], **trace):
+        request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
+        if request.url.path in QUIET_ROUTES:
+            with log_context(request_id=request_id, **trace_context(request.headers.get("traceparent", "")[:55])):
+                response = await call_next(request)
+            response.headers["X-Request-ID"] = request_id
+            return response
+        with server_span(self._service(request), request.method, request.headers) as span, \
+                log_context(request_id=request_id):
             started = time.perf_counter()
             response = await call_next(request)
             route = getattr(request.scope.get("route"), "path", "unmatched")
-            if route not in QUIET_ROUTES:
-                log.info("request handled", extra={"method": request.method, "route": route,
-                                                   "status": response.status_code,
-                                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
-        response.headers["X-Request-ID"] = request_id[:64]
+            finish_server_span(span, request.method, route, response.status_code)
+            log.info("request handled", extra={"method": request.method, "route": route,
+                                               "status": response.status_code,
+                                               "ms": round((time.perf_counter() - started) * 1000, 1)})
+        response.headers["X-Request-ID"] = request_id
         return response
 
 
@@ -89,7 +104,7 @@ async def _start_bus(bus: Bus, topics: list[str]) -> None:
 
 def launch(runtime: Runtime) -> None:
     """Start the consumer (subscribed before any relay publishes), the relay and background tasks."""
-    worker = runtime.consumer()
+    worker = runtime.worker = runtime.consumer()
     if worker is not None:
         runtime.tasks.append(asyncio.create_task(worker.run(), name=f"{runtime.name}-consumer"))
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{runtime.name}-relay"))
@@ -109,6 +124,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
         shared_memory_bus = InProcessBus()
         runtimes: list[Runtime] = []
         buses: list[Bus] = []
+        exporters = start_export(settings)
         try:
             for module, s in zip(modules, settings, strict=True):
                 bus = shared_memory_bus if s.bus == "memory" else make_bus(s)
@@ -126,6 +142,7 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
                 await runtime.close()
             for bus in dict.fromkeys(buses):
                 await bus.stop()
+            await asyncio.to_thread(stop_export, exporters)
 
     app = FastAPI(
         title=title or ("Temporary assistance — " + ", ".join(m.name for m in modules)),
@@ -165,13 +182,8 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        for runtime in getattr(request.app.state, "runtimes", {}).values():
-            try:
-                count, age = await runtime.relay.backlog()
-                OUTBOX_BACKLOG.labels(runtime.name).set(count)
-                OUTBOX_OLDEST_AGE.labels(runtime.name).set(age)
-            except Exception:  # noqa: BLE001 - a scrape never fails for a database hiccup
-                pass
+        runtimes = list(getattr(request.app.state, "runtimes", {}).values())
+        await asyncio.gather(*(refresh_gauges(r) for r in runtimes))  # never raises: see refresh
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -56,6 +56,10 @@ class Subscription(ABC):
     async def commit(self, message: Message) -> None:
         """Mark ``message`` (and everything before it in its partition) processed."""
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Messages not yet processed (committed) per assigned (topic, partition); only what is known."""
+        return {}
+
 
 class Bus(ABC):
     @abstractmethod
@@ -83,6 +87,7 @@ class _MemorySubscription(Subscription):
         self.bus, self.group, self.topics = bus, group, set(topics)
         self.queue: asyncio.Queue[tuple[Message, asyncio.Future[None]]] = asyncio.Queue()
         self.pending: dict[tuple[str, int, int], asyncio.Future[None]] = {}
+        self.outstanding: dict[str, int] = {}
 
     async def start(self) -> None:
         self.bus._subscriptions.append(self)
@@ -116,6 +121,18 @@ class _MemorySubscription(Subscription):
         if fut is not None and not fut.done():
             fut.set_result(None)
 
+    def deliver(self, message: Message, fut: asyncio.Future[None]) -> None:
+        self.queue.put_nowait((message, fut))
+        self.outstanding[message.topic] = self.outstanding.get(message.topic, 0) + 1
+        fut.add_done_callback(lambda _: self._settled(message.topic))
+
+    def _settled(self, topic: str) -> None:
+        self.outstanding[topic] -= 1
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Messages delivered to this group and not yet committed, per topic (one partition each)."""
+        return {(topic, 0): self.outstanding.get(topic, 0) for topic in sorted(self.topics)}
+
 
 class InProcessBus(Bus):
     """One partition per topic; offsets count per topic. For standalone mode and unit tests."""
@@ -140,7 +157,7 @@ class InProcessBus(Bus):
             for sub in self._subscriptions:
                 if record.topic in sub.topics:
                     fut: asyncio.Future[None] = loop.create_future()
-                    sub.queue.put_nowait((message, fut))
+                    sub.deliver(message, fut)
                     waits.append(fut)
         if waits:
             await asyncio.gather(*waits)
@@ -184,6 +201,7 @@ class _KafkaSubscription(Subscription):
             metadata_max_age_ms=5000,
             **kafka_client_options(settings),
         )
+        self._committed: dict[tuple[str, int], int] = {}
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -204,6 +222,29 @@ class _KafkaSubscription(Subscription):
         from aiokafka import TopicPartition
 
         await self.consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
+        self._committed[(message.topic, message.partition)] = message.offset + 1
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """High watermark minus the group's committed offset, per partition assigned to this consumer
+        (partitions not fetched from yet have no known high watermark and are left out)."""
+        assigned = {(tp.topic, tp.partition): tp for tp in self.consumer.assignment()}
+        for gone in set(self._committed) - set(assigned):
+            del self._committed[gone]  # moved to another member; re-read if it comes back
+        lags: dict[tuple[str, int], int] = {}
+        for key, tp in assigned.items():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                continue
+            committed = self._committed.get(key)
+            if committed is None:
+                try:
+                    committed = await asyncio.wait_for(self.consumer.committed(tp), 2)
+                    if committed is None:  # nothing committed by the group yet: from the fetch position
+                        committed = await asyncio.wait_for(self.consumer.position(tp), 2)
+                except Exception:  # noqa: BLE001 - a scrape reports what it can
+                    continue
+            lags[key] = max(0, highwater - committed)
+        return lags
 
 
 class KafkaBus(Bus):

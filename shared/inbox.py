@@ -20,6 +20,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from opentelemetry.trace import Span, Status, StatusCode
+
+from shared import telemetry
 from shared.bus import Bus, Message, Record, Subscription
 from shared.events import Envelope, Event
 from shared.logging import log_context, trace_context
@@ -67,9 +70,10 @@ class ConsumerWorker:
     max_attempts: int = 3
     backoff: float = 0.2
     after_commit: Callable[[], None] = lambda: None
+    subscription: Subscription | None = None
 
     async def run(self) -> None:
-        subscription = self.bus.subscribe(self.group, self.topics)
+        subscription = self.subscription = self.bus.subscribe(self.group, self.topics)
         await self._start(subscription)
         try:
             while True:
@@ -102,38 +106,52 @@ class ConsumerWorker:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # an event this service does not act on
-        with log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject,
-                         **trace_context(envelope.traceparent)):
+        # A consumer span, child of the producer span named by the event's traceparent: one case's path
+        # through the services is one trace; the logs inside carry its trace id.
+        with telemetry.consumer_span(self.service, topic=message.topic, partition=message.partition,
+                                     offset=message.offset, group=self.group, event_id=envelope.id,
+                                     event_type=envelope.type, traceparent=envelope.traceparent,
+                                     headers=message.headers) as span, \
+                log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject,
+                            **trace_context(envelope.traceparent)):
+            await self._process(message, envelope, handler, span)
+
+    async def _process(self, message: Message, envelope: Envelope, handler: Handler, span: Span) -> None:
+        try:
+            payload = envelope.payload()
+        except ValidationError as exc:
+            _outcome(span, "dead_lettered")
+            await self._dead_letter(message, envelope, f"invalid payload: {exc}", 1)
+            return
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                payload = envelope.payload()
-            except ValidationError as exc:
-                await self._dead_letter(message, envelope, f"invalid payload: {exc}", 1)
+                applied = await self._apply(message, envelope, payload, handler)
+                outcome = "applied" if applied else "duplicate"
+                _outcome(span, outcome)
+                EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+                log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
                 return
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    applied = await self._apply(message, envelope, payload, handler)
-                    outcome = "applied" if applied else "duplicate"
-                    EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
-                    log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
+            except asyncio.CancelledError:
+                raise
+            except PoisonEvent as exc:
+                _outcome(span, "dead_lettered")
+                await self._dead_letter(message, envelope, f"poison: {exc}", attempt)
+                return
+            except Exception as exc:  # noqa: BLE001
+                span.record_exception(exc)
+                if is_outage(exc):
+                    log.warning("outage while applying event; will retry", extra={"error": repr(exc)[:300]})
+                    await asyncio.sleep(min(10.0, self.backoff * 2 ** min(attempt, 6)))
+                    attempt = 0
+                    continue
+                log.exception("handler failed", extra={"attempt": attempt})
+                if attempt >= self.max_attempts:
+                    _outcome(span, "dead_lettered")
+                    await self._dead_letter(message, envelope, f"handler failed: {exc!r}", attempt)
                     return
-                except asyncio.CancelledError:
-                    raise
-                except PoisonEvent as exc:
-                    await self._dead_letter(message, envelope, f"poison: {exc}", attempt)
-                    return
-                except Exception as exc:  # noqa: BLE001
-                    if is_outage(exc):
-                        log.warning("outage while applying event; will retry", extra={"error": repr(exc)[:300]})
-                        await asyncio.sleep(min(10.0, self.backoff * 2 ** min(attempt, 6)))
-                        attempt = 0
-                        continue
-                    log.exception("handler failed", extra={"attempt": attempt})
-                    if attempt >= self.max_attempts:
-                        await self._dead_letter(message, envelope, f"handler failed: {exc!r}", attempt)
-                        return
-                    await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
 
     async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
         async with self.sessions() as session, session.begin():
@@ -175,3 +193,9 @@ class ConsumerWorker:
                 await asyncio.sleep(1.0)
         DEAD_LETTERS.labels(self.service).inc()
         EVENTS_CONSUMED.labels(self.service, envelope.type if envelope else "unknown", "dead_lettered").inc()
+
+
+def _outcome(span: Span, outcome: str) -> None:
+    span.set_attribute("assistance.outcome", outcome)
+    if outcome == "dead_lettered":
+        span.set_status(Status(StatusCode.ERROR, "dead-lettered"))

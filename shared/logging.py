@@ -1,4 +1,5 @@
-"""Structured JSON logs carrying request, case, event and trace ids from context variables.
+"""Structured JSON logs carrying request, case, event and trace ids from context variables; the trace and
+span ids are those of the active OpenTelemetry span (shared/telemetry.py) when there is one.
 
 Personal data never goes into a log: log ids and codes, not names, ID numbers or accounts.
 """
@@ -12,6 +13,8 @@ import logging
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+
+from opentelemetry import trace
 
 _CONTEXT: dict[str, contextvars.ContextVar[str | None]] = {
     name: contextvars.ContextVar(name, default=None)
@@ -58,6 +61,10 @@ class JsonFormatter(logging.Formatter):
             value = var.get()
             if value is not None and name != "traceparent":
                 entry[name] = value
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = trace.format_trace_id(span.trace_id)
+            entry["span_id"] = trace.format_span_id(span.span_id)
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

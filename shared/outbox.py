@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from opentelemetry.trace import Status, StatusCode
+
+from shared import telemetry
 from shared.bus import Bus, Record
 from shared.events import CLOUDEVENTS_CONTENT_TYPE, Envelope, Event
 from shared.logging import current
@@ -30,9 +33,14 @@ class Outbox:
 
     async def add(self, session: AsyncSession, payload: Event, *, subject: str | None,
                   topic: str | None = None, key: str | None = None) -> Envelope:
-        envelope = Envelope.wrap(payload, source=self.source, subject=subject, traceparent=current("traceparent"))
+        topic = topic or self.topic
+        envelope = Envelope.wrap(payload, source=self.source, subject=subject)
+        # A producer span, child of the request's or the consumed event's span: the event carries its
+        # traceparent, so consumers continue the same trace.
+        envelope.traceparent = telemetry.producer_traceparent(
+            self.service, topic=topic, event_id=envelope.id, event_type=envelope.type) or current("traceparent")
         await session.execute(self.table.insert().values(
-            event_id=envelope.id, event_type=envelope.type, topic=topic or self.topic,
+            event_id=envelope.id, event_type=envelope.type, topic=topic,
             key=key if key is not None else subject, envelope=envelope.model_dump(mode="json", exclude_none=True),
         ))
         return envelope
@@ -79,7 +87,19 @@ class OutboxRelay:
             )).all()
             if not rows:
                 return 0
-            await self.bus.publish([_record(r.topic, r.key, r.envelope) for r in rows])
+            spans = [telemetry.send_span(self.service, topic=r.topic, event_id=r.envelope["id"],
+                                         event_type=r.event_type, traceparent=r.envelope.get("traceparent"))
+                     for r in rows]
+            try:
+                await self.bus.publish([_record(r.topic, r.key, r.envelope) for r in rows])
+            except BaseException as exc:
+                for span in spans:
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                    span.end()
+                raise
+            for span in spans:
+                span.end()
             await conn.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now()))
         for r in rows:
             EVENTS_PUBLISHED.labels(self.service, r.event_type).inc()

@@ -41,6 +41,9 @@ class ServiceModule:
     """Topic names (without prefix) it also produces to, e.g. ``referral.partner``."""
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     on_start: Callable[["Runtime"], Awaitable[None]] | None = None
+    state_gauges: Callable[["Runtime"], Awaitable[None]] | None = None
+    """Reads the service's own tables when /metrics is scraped and replaces its series of the snapshot
+    gauges in shared/observability.py (cases by state, reserve funds); labels never carry personal data."""
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Runtime:
     settings: ServiceSettings
     bus: Bus
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    worker: ConsumerWorker | None = None
+    """The running consumer (set by the app at launch), for its lag."""
 
     def __post_init__(self) -> None:
         s, name = self.settings, self.module.name

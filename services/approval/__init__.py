@@ -8,6 +8,7 @@ from services.approval.api import router
 from services.approval.api_figures import router as figures_router
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
+from services.approval.metrics import state_gauges
 from shared.contracts.assessment import CaseAssessed
 from shared.runtime import Runtime, ServiceModule
 
@@ -28,4 +29,5 @@ MODULE = ServiceModule(
     handlers=handlers,
     background=(help_first.overdue_watch,),
     on_start=service.seed,
+    state_gauges=state_gauges,
 )

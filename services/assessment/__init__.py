@@ -8,6 +8,7 @@ from services.assessment.api import router
 from services.assessment.api_figures import router as figures_router
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
+from services.assessment.metrics import state_gauges
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
 
@@ -27,4 +28,5 @@ MODULE = ServiceModule(
     consumes=("intake",),
     handlers=handlers,
     on_start=service.seed,
+    state_gauges=state_gauges,
 )

@@ -9,6 +9,7 @@ from services.disbursement.api import router
 from services.disbursement.api_figures import router as figures_router
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
+from services.disbursement.metrics import state_gauges
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
@@ -32,4 +33,5 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "approval"),
     handlers=handlers,
+    state_gauges=state_gauges,
 )

@@ -6,6 +6,7 @@ from services.intake.api import router
 from services.intake.api_figures import router as figures_router
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
+from services.intake.metrics import state_gauges
 from shared.runtime import ServiceModule
 
 router.include_router(figures_router)  # GET /intake/v1/figures (R-OVS-1)
@@ -16,4 +17,5 @@ MODULE = ServiceModule(
     router=router,
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
+    state_gauges=state_gauges,
 )

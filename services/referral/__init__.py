@@ -7,6 +7,7 @@ from services.referral import service
 from services.referral.api import router
 from services.referral.api_figures import router as figures_router
 from services.referral.exchange import sweep_offers
+from services.referral.metrics import state_gauges
 from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
@@ -34,6 +35,7 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "approval"),
     handlers=handlers,
+    state_gauges=state_gauges,
     extra_topics=(service.PARTNER_TOPIC,),
     background=(sweep_offers, dispatch_webhooks),
     on_start=on_start,
