@@ -8,12 +8,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import application, eventually, review
-
-try:  # once access control is merged, staff calls carry the tests' officer token
-    from tests.factories import staff_client
-except ImportError:  # before it: no token needed
-    staff_client = httpx.AsyncClient
+from tests.factories import application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
