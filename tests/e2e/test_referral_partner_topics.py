@@ -14,7 +14,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.factories import address, application, eventually, partner_body
+from tests.factories import address, application, eventually, partner_body, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIPS = ("140321102", "140321103")
@@ -66,7 +66,7 @@ class TopicReader:
 async def test_each_partner_reads_only_its_own_topic(cluster):
     urls, base = cluster.urls, cluster.urls["referral"] + "/referral/v1"
     registered: list[dict] = []
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with staff_client(timeout=10) as client:
         readers: list[TopicReader] = []
         try:
             for township in TOWNSHIPS:
