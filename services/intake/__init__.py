@@ -1,11 +1,25 @@
 """Intake (受理): the single window where applications arrive, are validated, recorded and published."""
 
+from functools import partial
 from pathlib import Path
 
+from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
-from shared.runtime import ServiceModule
+from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
+from shared.contracts.assessment import CaseAssessed
+from shared.runtime import Runtime, ServiceModule
+
+
+def handlers(runtime: Runtime):  # noqa: ANN201
+    return {
+        CaseAssessed.event_type: partial(h.on_case_assessed, runtime),
+        CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),
+        CaseReturned.event_type: partial(h.on_case_returned, runtime),
+        CaseDecided.event_type: partial(h.on_case_decided, runtime),
+    }
+
 
 MODULE = ServiceModule(
     name="intake",
@@ -13,4 +27,6 @@ MODULE = ServiceModule(
     router=router,
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
+    consumes=("assessment", "approval"),
+    handlers=handlers,
 )
