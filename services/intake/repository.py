@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,7 +162,7 @@ async def flags_page(session: AsyncSession, *, status: str | None, kind: str | N
 
 async def add_document(session: AsyncSession, row: dict[str, Any]) -> RowMapping | None:
     """Insert; None when the same content was already recorded as the same kind for the case."""
-    result = await session.execute(insert(documents).values(**row)
+    result = await session.execute(pg_insert(documents).values(**row)
                                    .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
                                    .returning(documents))
     return result.mappings().first()
