@@ -15,7 +15,7 @@ from services.intake import repository as repo
 from services.intake.domain import duplicates, policy
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
-    AmendmentIn, ApplicationFacts, ApplicationIn, ApplicationOut, ConsentName, DocumentIn, DuplicateReviewIn,
+    AmendmentIn, ApplicationFacts, ApplicationIn, ApplicationOut, Channel, ConsentName, DocumentIn, DuplicateReviewIn,
     MemberOut, ReviewOutcome,
 )
 from shared import idnumber
@@ -56,6 +56,12 @@ def validate_rules(data: ApplicationFacts) -> None:
         raise InvalidField(error.field, error.message)
     if data.incident.occurred_on > date.today():
         raise InvalidField("incident.occurred_on", "the incident date is in the future")
+
+
+def validate_channel(data: ApplicationIn) -> None:
+    """R-OVS-2: an application from another government system (proactive discovery) names that system."""
+    if data.channel is Channel.gov_system and not data.referring_system:
+        raise InvalidField("referring_system", "an application from another government system names it (R-OVS-2)")
 
 
 def _request_hash(data: ApplicationIn) -> str:
@@ -137,6 +143,7 @@ async def submit_application(runtime: Runtime, data: ApplicationIn, *,
 
     Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
     validate_rules(data)
+    validate_channel(data)
     request_hash = _request_hash(data)
     cipher = runtime.cipher
     bidxs = _bidxs(runtime, data)

@@ -259,3 +259,12 @@ async def test_each_consent_withdrawal_is_recorded_and_published_once(standalone
                              "'%consent-withdrawn%'", case["id"]) == 1
     assert await db.fetchval("SELECT count(*) FROM intake.consent_events WHERE application_id = $1",
                              case["id"]) == 1
+
+
+async def test_an_application_from_another_government_system_names_it(standalone, db):
+    before = await db.fetchval("SELECT count(*) FROM intake.applications")
+    unnamed = await standalone.post("/intake/v1/applications", json=application(channel="gov_system"))
+    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "referring_system"
+    assert await db.fetchval("SELECT count(*) FROM intake.applications") == before
+    named = await _submit(standalone, application(channel="gov_system", referring_system="civil-affairs-big-data"))
+    assert named["channel"] == "gov_system" and named["referring_system"] == "civil-affairs-big-data"

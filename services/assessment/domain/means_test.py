@@ -117,7 +117,8 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
                     f"{limits.deposits_per_capita}, vehicles {app.property.vehicles} <= {limits.vehicles}, "
                     f"vehicle value {app.property.vehicle_value} <= {limits.vehicle_value}, "
                     f"houses {app.property.houses} <= {limits.houses})",
-            figures={"deposits_per_capita": str(deposits_pc), "limit_deposits_per_capita": str(limits.deposits_per_capita),
+            figures={"deposits_per_capita": str(deposits_pc),
+                     "limit_deposits_per_capita": str(limits.deposits_per_capita),
                      "vehicles": str(app.property.vehicles), "limit_vehicles": str(limits.vehicles),
                      "vehicle_value": str(app.property.vehicle_value), "limit_vehicle_value": str(limits.vehicle_value),
                      "houses": str(app.property.houses), "limit_houses": str(limits.houses)}))
