@@ -44,6 +44,16 @@ class TestRepeatRule:
         assert first["case_no"] in problem["detail"]
         assert await db.fetchval("SELECT count(*) FROM intake.applications") == before
 
+    async def test_two_simultaneous_applications_for_the_same_cause_make_one_case(self, standalone, db):
+        import asyncio
+
+        body = application()
+        responses = await asyncio.gather(*(standalone.post("/intake/v1/applications", json=same_household(body))
+                                           for _ in range(4)))
+        assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+        created = next(r.json() for r in responses if r.status_code == 201)
+        assert all(r.json()["earlier_case_id"] == created["id"] for r in responses if r.status_code == 409)
+
     async def test_any_member_of_the_household_applying_alone_is_the_same_household(self, standalone):
         body = application()
         first = await _submit(standalone, body)
