@@ -208,3 +208,32 @@ def partner_body(**overrides: Any) -> dict[str, Any]:
                             "service_areas": ["140302005"], "email": "help@charity.example"}
     body.update(overrides)
     return body
+
+
+def same_household(earlier: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A new application body by the household of ``earlier`` (same people, same ID numbers)."""
+    body = copy.deepcopy(earlier)
+    body.update(copy.deepcopy(overrides))
+    return body
+
+
+def education_application(**overrides: Any) -> dict[str, Any]:
+    """An eligible education expenditure case (R-CAT-2) with a fresh household."""
+    body = application(subtype="education", medical=None,
+                       incident={"description": "大学入学", "occurred_on": "2026-09-01", "ongoing": False},
+                       education={"tuition": "6000.00", "accommodation": "1200.00", "living": "3000.00",
+                                  "non_basic": "5000.00", "education_assistance": "2000.00"})
+    body.update(overrides)
+    return body
+
+
+def document_body(kind: str, **overrides: Any) -> dict[str, Any]:
+    """An archive document record (R-ARC-1) with a fresh content hash."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{kind}-{next(_seq)}".encode()).hexdigest()
+    body: dict[str, Any] = {"kind": kind, "media_type": "application/pdf", "size_bytes": 123456, "sha256": digest,
+                            "storage_uri": f"s3://archive/{digest[:12]}.pdf", "metadata": {"pages": "3"},
+                            "recorded_by": "township-clerk"}
+    body.update(overrides)
+    return body

@@ -18,9 +18,14 @@ router = APIRouter(prefix="/assessment/v1", tags=["assessment"], responses=PROBL
 
 
 class AssessmentOut(BaseModel):
+    """One frozen assessment: the inputs (application revision) and policy version it pinned, its result."""
+
     id: str
     case_id: str
     revision: int
+    application_revision: int
+    raise_decision: dict[str, Any] | None = None
+    recorded_by: str | None = None
     eligible: bool
     amount: str
     policy_version: str
@@ -46,7 +51,18 @@ async def _assessments(request: Request, case_id: str) -> list[AssessmentOut]:
         rows = await repo.for_case(session, case_id)
     if not rows:
         raise NotFound(f"no assessment for case {case_id} (yet)")
-    return [AssessmentOut(**{**r, "amount": str(r["amount"])}) for r in rows]
+    return [_out(r) for r in rows]
+
+
+def _out(row: Any) -> AssessmentOut:
+    return AssessmentOut(**{**row, "amount": str(row["amount"])})
+
+
+@router.post("/cases/{case_id}/raises", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED,
+             summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
+             description="Approval takes the raised amount while the case awaits review (or was returned).")
+async def record_raise(case_id: CaseId, body: service.RaiseIn, request: Request) -> AssessmentOut:
+    return _out(await service.record_raise(runtime_of(request, "assessment"), case_id, body))
 
 
 @router.get("/policies", response_model=list[Policy], summary="Policy versions, per county, effective-dated")

@@ -50,10 +50,38 @@ async def seed_policies(session: AsyncSession) -> None:
         await add_policy(session, Policy.model_validate(item), created_by="seed")
 
 
+async def lock_case(session: AsyncSession, case_id: str) -> None:
+    """Serialise assessments of one case (event handler and raises), so revisions are gapless and ordered."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"assessment:{case_id}"))))
+
+
+async def assessed_application_revision(session: AsyncSession, case_id: str, application_revision: int) -> bool:
+    a = assessments.c
+    query = select(a.id).where(a.case_id == case_id, a.application_revision == application_revision,
+                               a.raise_decision.is_(None))
+    return (await session.execute(query)).first() is not None
+
+
+async def next_revision(session: AsyncSession, case_id: str) -> int:
+    current = await session.scalar(select(func.max(assessments.c.revision)).where(assessments.c.case_id == case_id))
+    return (current or 0) + 1
+
+
 async def add_assessment(session: AsyncSession, row: dict[str, Any]) -> bool:
-    result = await session.execute(insert(assessments).values(**row)
-                                   .on_conflict_do_nothing(index_elements=["case_id", "revision"]))
+    """Insert a new assessment revision (rows are never updated); False if it exists already."""
+    result = await session.execute(insert(assessments).values(**row).on_conflict_do_nothing())
     return bool(result.rowcount)
+
+
+async def latest(session: AsyncSession, case_id: str) -> RowMapping | None:
+    query = (select(assessments).where(assessments.c.case_id == case_id)
+             .order_by(assessments.c.revision.desc()).limit(1))
+    return (await session.execute(query)).mappings().first()
+
+
+async def policy_version(session: AsyncSession, version: str) -> Policy | None:
+    row = (await session.execute(select(policies).where(policies.c.version == version))).mappings().first()
+    return Policy.model_validate(dict(row)) if row else None
 
 
 async def for_case(session: AsyncSession, case_id: str) -> list[RowMapping]:

@@ -1,6 +1,8 @@
 """Assessment's schema: effective-dated county policies and frozen assessments."""
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, Numeric, String, Table, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, Index, Integer, Numeric, String, Table, UniqueConstraint, func, text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db import service_metadata
@@ -33,5 +35,12 @@ assessments = Table(
     Column("inputs", JSONB, nullable=False),
     Column("result", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("application_revision", Integer, nullable=False),
+    Column("raise_decision", JSONB),
+    Column("recorded_by", String(100)),
     UniqueConstraint("case_id", "revision"),
+    Index("uq_assessments_application_revision", "case_id", "application_revision", unique=True,
+          postgresql_where=text("raise_decision IS NULL")),
 )
+"""``revision`` is the assessment's own revision per case (what approval orders by); each pins the frozen
+application revision it assessed and the policy version it used. Rows are never updated."""

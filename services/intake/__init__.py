@@ -1,13 +1,27 @@
 """Intake (受理): the single window where applications arrive, are validated, recorded and published."""
 
+from functools import partial
 from pathlib import Path
 
+from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.api_figures import router as figures_router
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from services.intake.metrics import state_gauges
-from shared.runtime import ServiceModule
+from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
+from shared.contracts.assessment import CaseAssessed
+from shared.runtime import Runtime, ServiceModule
+
+
+def handlers(runtime: Runtime):  # noqa: ANN201
+    return {
+        CaseAssessed.event_type: partial(h.on_case_assessed, runtime),
+        CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),
+        CaseReturned.event_type: partial(h.on_case_returned, runtime),
+        CaseDecided.event_type: partial(h.on_case_decided, runtime),
+    }
+
 
 router.include_router(figures_router)  # GET /intake/v1/figures (R-OVS-1)
 
@@ -18,4 +32,6 @@ MODULE = ServiceModule(
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
     state_gauges=state_gauges,
+    consumes=("assessment", "approval"),
+    handlers=handlers,
 )

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from services.intake import repository as repo
 from services.intake import service
-from services.intake.schemas import ApplicationIn, ApplicationOut, ConsentName
+from services.intake.domain import policy
+from services.intake.domain.duplicates import FlagKind
+from services.intake.schemas import (
+    AmendmentIn, ApplicationIn, ApplicationOut, ArchiveOut, ChecklistItem, ConsentName, DocumentIn, DocumentOut,
+    DuplicateReviewIn, FlagOut, FlagStatus, PersonSearchIn, RevisionOut,
+)
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
-from shared.contracts.common import Category
-from shared.errors import NotFound
+from shared.contracts.common import Category, Subtype
+from shared.errors import InvalidField, NotFound
 from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.runtime import Runtime
 
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
 
+UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged)$"
+
+
+async def _view(runtime: Runtime, application_id: str) -> ApplicationOut:
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise NotFound(f"application {application_id} not found")
+        return (await service.views(runtime, session, [row]))[0]
+
 
 @router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut,
-             summary="Submit an application (walk-in or from another government system)")
+             summary="Submit an application (walk-in or from another government system)",
+             description="Refused with 409 `repeat-application` when the household already applied for the same "
+                         "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
+                         "case, or a household being helped, is flagged: the case is `held` until a supervisor "
+                         "reviews it.")
 async def submit_application(
     body: ApplicationIn, request: Request, response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
@@ -29,17 +51,30 @@ async def submit_application(
     response.headers["Location"] = f"/intake/v1/applications/{row['id']}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return service.to_out(runtime, row)
+    return await _view(runtime, row["id"])
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application")
 async def get_application(application_id: CaseId, request: Request) -> ApplicationOut:
+    return await _view(runtime_of(request, "intake"), application_id)
+
+
+@router.put("/applications/{application_id}", response_model=ApplicationOut,
+            summary="Amend an application: a new revision, re-assessed (earlier revisions and assessments stay)")
+async def amend_application(application_id: CaseId, body: AmendmentIn, request: Request) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
-    async with runtime.reading() as session:
-        row = await repo.get(session, application_id)
-    if row is None:
+    row = await service.amend_application(runtime, application_id, body)
+    return await _view(runtime, row["id"])
+
+
+@router.get("/applications/{application_id}/revisions", response_model=list[RevisionOut],
+            summary="Every revision of an application, oldest first")
+async def list_revisions(application_id: CaseId, request: Request) -> list[RevisionOut]:
+    async with runtime_of(request, "intake").reading() as session:
+        rows = await repo.revisions(session, application_id)
+    if not rows:
         raise NotFound(f"application {application_id} not found")
-    return service.to_out(runtime, row)
+    return [RevisionOut.model_validate(dict(r)) for r in rows]
 
 
 @router.get("/applications", response_model=Page[ApplicationOut], summary="List applications, newest first")
@@ -47,22 +82,105 @@ async def list_applications(
     request: Request,
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    status_: Annotated[str | None, Query(alias="status", pattern=CASE_STATUSES)] = None,
     category: Category | None = None,
+    subtype: Subtype | None = None,
     submitted_from: date | None = None,
-    submitted_to: date | None = None,
+    submitted_to: Annotated[date | None, Query(description="inclusive")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ApplicationOut]:
     runtime = runtime_of(request, "intake")
     async with runtime.reading() as session:
         rows = await repo.page(session, county_code=county_code, township_code=township_code, status=status_,
-                               category=category.value if category else None, submitted_from=submitted_from,
-                               submitted_to=submitted_to, after=decode_cursor(cursor) if cursor else None,
-                               limit=limit + 1)
-    items = [service.to_out(runtime, r) for r in rows[:limit]]
+                               category=category.value if category else None,
+                               subtype=subtype.value if subtype else None, submitted_from=submitted_from,
+                               submitted_to=submitted_to + timedelta(days=1) if submitted_to else None,
+                               after=decode_cursor(cursor) if cursor else None, limit=limit + 1)
+        items = await service.views(runtime, session, rows[:limit])
     next_cursor = encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
     return Page[ApplicationOut](items=items, next_cursor=next_cursor)
+
+
+@router.post("/applications/search", response_model=list[ApplicationOut],
+             summary="Every case of one person, any status (merged and cleared included), by ID number")
+async def search_person(body: PersonSearchIn, request: Request,
+                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ApplicationOut]:
+    runtime = runtime_of(request, "intake")
+    bidx = runtime.cipher.blind_index(body.id_number, purpose="id_number")
+    async with runtime.reading() as session:
+        rows = await repo.applications_of_person(session, bidx, limit)
+        return await service.views(runtime, session, rows)
+
+
+@router.post("/applications/{application_id}/duplicate-review", response_model=ApplicationOut,
+             summary="A supervisor clears a held case (it goes on to assessment) or merges it (audited)")
+async def review_duplicates(application_id: CaseId, body: DuplicateReviewIn, request: Request) -> ApplicationOut:
+    runtime = runtime_of(request, "intake")
+    await service.review_duplicates(runtime, application_id, body)
+    return await _view(runtime, application_id)
+
+
+@router.get("/duplicate-flags", response_model=Page[FlagOut],
+            summary="Duplicate flags, newest first (open, cleared and merged ones)")
+async def list_duplicate_flags(
+    request: Request,
+    status_: Annotated[FlagStatus | None, Query(alias="status")] = None,
+    kind: FlagKind | None = None,
+    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    application_id: Annotated[str | None, Query(pattern=UUID_QUERY,
+                                                description="flags of this case or against it")] = None,
+    created_from: date | None = None,
+    created_to: Annotated[date | None, Query(description="inclusive")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[FlagOut]:
+    after = decode_cursor(cursor) if cursor else None
+    if after is not None:
+        try:
+            UUID(after[1])
+        except ValueError as exc:
+            raise InvalidField("cursor", "not a cursor returned by this list") from exc
+    async with runtime_of(request, "intake").reading() as session:
+        rows = await repo.flags_page(session, status=status_.value if status_ else None,
+                                     kind=kind.value if kind else None, county_code=county_code,
+                                     township_code=township_code, application_id=application_id,
+                                     created_from=created_from,
+                                     created_to=created_to + timedelta(days=1) if created_to else None,
+                                     after=after, limit=limit + 1)
+    items = [FlagOut.model_validate(dict(r)) for r in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    return Page[FlagOut](items=items, next_cursor=next_cursor)
+
+
+@router.post("/applications/{application_id}/documents", response_model=DocumentOut,
+             status_code=status.HTTP_201_CREATED,
+             summary="Record an archive document (R-ARC-1): kind, metadata, SHA-256 and where it is stored")
+async def record_document(application_id: CaseId, body: DocumentIn, request: Request,
+                          response: Response) -> DocumentOut:
+    row, created = await service.record_document(runtime_of(request, "intake"), application_id, body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return DocumentOut.model_validate(dict(row))
+
+
+@router.get("/applications/{application_id}/documents", response_model=ArchiveOut,
+            summary="The case archive: its checklist by type, what is missing, every document (R-ARC-1)")
+async def archive(application_id: CaseId, request: Request) -> ArchiveOut:
+    async with runtime_of(request, "intake").reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise NotFound(f"application {application_id} not found")
+        docs = await repo.documents_of(session, application_id)
+    rules, required = service.checklist(row)
+    recorded = {d["kind"] for d in docs}
+    return ArchiveOut(
+        application_id=application_id, policy_version=rules.version,
+        required=[ChecklistItem(kind=k, title=rules.documents[k].title, stage=rules.documents[k].stage,
+                                recorded=k in recorded) for k in required],
+        missing=policy.missing(required, recorded), documents=[DocumentOut.model_validate(dict(d)) for d in docs])
 
 
 @router.post("/applications/{application_id}/consents/{consent}/withdrawal", response_model=ApplicationOut,
@@ -70,4 +188,5 @@ async def list_applications(
 async def withdraw_consent(application_id: CaseId, consent: ConsentName,
                            request: Request) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
-    return service.to_out(runtime, await service.withdraw_consent(runtime, application_id, consent))
+    await service.withdraw_consent(runtime, application_id, consent)
+    return await _view(runtime, application_id)

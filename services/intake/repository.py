@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.tables import applications, case_no_seq, consent_events, members
+from services.intake.tables import (
+    application_revisions, applications, case_no_seq, consent_events, documents, duplicate_flags, members,
+)
 
 
 async def next_case_no(session: AsyncSession, county_code: str, year: int) -> str:
@@ -41,13 +44,13 @@ async def set_consents(session: AsyncSession, application_id: str, consents: dic
 
 
 async def page(session: AsyncSession, *, county_code: str | None, township_code: str | None, status: str | None,
-               category: str | None, submitted_from: date | None, submitted_to: date | None,
+               category: str | None, subtype: str | None = None, submitted_from: date | None, submitted_to: date | None,
                after: tuple[datetime, str] | None, limit: int) -> list[RowMapping]:
     """Newest first, keyset on (created_at, id)."""
     c = applications.c
     conditions = []
     for column, value in ((c.county_code, county_code), (c.township_code, township_code), (c.status, status),
-                          (c.category, category)):
+                          (c.category, category), (c.subtype, subtype)):
         if value is not None:
             conditions.append(column == value)
     if submitted_from:
@@ -59,3 +62,146 @@ async def page(session: AsyncSession, *, county_code: str | None, township_code:
         conditions.append(or_(c.created_at < created, and_(c.created_at == created, c.id < id_)))
     query = select(applications).where(*conditions).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
     return list((await session.execute(query)).mappings().all())
+
+
+async def lock_people(session: AsyncSession, bidxs: list[str]) -> None:
+    """Serialise concurrent submissions that share a person, so the repeat rule and flags see each other."""
+    for bidx in sorted(set(bidxs)):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"intake:person:{bidx}"))))
+
+
+async def candidates(session: AsyncSession, bidxs: list[str], *, exclude: str | None = None) -> list[RowMapping]:
+    """Earlier cases whose current household shares a person (by ID-number blind index) with ``bidxs``."""
+    a = applications.c
+    shared = select(members.c.application_id).where(members.c.id_bidx.in_(bidxs))
+    query = select(a.id, a.case_no, a.status, a.category, a.subtype, a.incident_date, a.decided_at,
+                   a.facts["incident_ongoing"].astext.label("incident_ongoing")).where(a.id.in_(shared))
+    if exclude is not None:
+        query = query.where(a.id != exclude)
+    return list((await session.execute(query)).mappings())
+
+
+async def add_revision(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(application_revisions.insert().values(**row))
+
+
+async def revision(session: AsyncSession, application_id: str, number: int) -> RowMapping | None:
+    query = select(application_revisions).where(application_revisions.c.application_id == application_id,
+                                                application_revisions.c.revision == number)
+    return (await session.execute(query)).mappings().first()
+
+
+async def revisions(session: AsyncSession, application_id: str) -> list[RowMapping]:
+    query = (select(application_revisions).where(application_revisions.c.application_id == application_id)
+             .order_by(application_revisions.c.revision))
+    return list((await session.execute(query)).mappings())
+
+
+async def amend(session: AsyncSession, application_id: str, values: dict[str, Any],
+                member_rows: list[dict[str, Any]]) -> None:
+    await session.execute(update(applications).where(applications.c.id == application_id).values(**values))
+    await session.execute(delete(members).where(members.c.application_id == application_id))
+    await session.execute(members.insert(), member_rows)
+
+
+async def set_status(session: AsyncSession, application_id: str, status: str, **values: Any) -> None:
+    await session.execute(update(applications).where(applications.c.id == application_id)
+                          .values(status=status, updated_at=func.now(), **values))
+
+
+async def set_raised(session: AsyncSession, application_id: str) -> None:
+    await session.execute(update(applications).where(applications.c.id == application_id)
+                          .values(raised=True, updated_at=func.now()))
+
+
+async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(duplicate_flags.insert(), rows)
+
+
+async def flags_of(session: AsyncSession, application_id: str, *, status: str | None = None) -> list[RowMapping]:
+    f = duplicate_flags.c
+    query = select(duplicate_flags).where(f.application_id == application_id)
+    if status is not None:
+        query = query.where(f.status == status)
+    return list((await session.execute(query.order_by(f.created_at, f.id))).mappings())
+
+
+async def resolve_flags(session: AsyncSession, application_id: str, *, status: str, actor: str, reason: str,
+                        at: datetime) -> int:
+    f = duplicate_flags.c
+    result = await session.execute(update(duplicate_flags).where(f.application_id == application_id,
+                                                                 f.status == "open")
+                                   .values(status=status, resolved_by=actor, resolved_at=at,
+                                           resolution_reason=reason))
+    return int(result.rowcount or 0)
+
+
+async def flags_page(session: AsyncSession, *, status: str | None, kind: str | None, county_code: str | None,
+                     township_code: str | None, application_id: str | None, created_from: date | None,
+                     created_to: date | None, after: tuple[datetime, str] | None, limit: int) -> list[RowMapping]:
+    """Newest first, keyset on (created_at, id); cleared and merged flags stay listed."""
+    f = duplicate_flags.c
+    conditions = []
+    for column, value in ((f.status, status), (f.kind, kind), (f.county_code, county_code),
+                          (f.township_code, township_code)):
+        if value is not None:
+            conditions.append(column == value)
+    if application_id is not None:
+        conditions.append(or_(f.application_id == application_id, f.matched_application_id == application_id))
+    if created_from:
+        conditions.append(f.created_at >= created_from)
+    if created_to:
+        conditions.append(f.created_at < created_to)
+    if after:
+        created, id_ = after
+        conditions.append(or_(f.created_at < created, and_(f.created_at == created, f.id < id_)))
+    query = select(duplicate_flags).where(*conditions).order_by(f.created_at.desc(), f.id.desc()).limit(limit)
+    return list((await session.execute(query)).mappings())
+
+
+async def add_document(session: AsyncSession, row: dict[str, Any]) -> RowMapping | None:
+    """Insert; None when the same content was already recorded as the same kind for the case."""
+    result = await session.execute(pg_insert(documents).values(**row)
+                                   .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
+                                   .returning(documents))
+    return result.mappings().first()
+
+
+async def document_by_hash(session: AsyncSession, application_id: str, kind: str, sha256: str) -> RowMapping | None:
+    d = documents.c
+    query = select(documents).where(d.application_id == application_id, d.kind == kind, d.sha256 == sha256)
+    return (await session.execute(query)).mappings().first()
+
+
+async def documents_of(session: AsyncSession, application_id: str) -> list[RowMapping]:
+    query = (select(documents).where(documents.c.application_id == application_id)
+             .order_by(documents.c.recorded_at, documents.c.id))
+    return list((await session.execute(query)).mappings())
+
+
+async def document_kinds(session: AsyncSession, application_ids: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {i: set() for i in application_ids}
+    if application_ids:
+        query = select(documents.c.application_id, documents.c.kind).where(
+            documents.c.application_id.in_(application_ids)).distinct()
+        for app_id, kind in (await session.execute(query)).all():
+            out[app_id].add(kind)
+    return out
+
+
+async def open_flag_counts(session: AsyncSession, application_ids: list[str]) -> dict[str, int]:
+    if not application_ids:
+        return {}
+    f = duplicate_flags.c
+    query = (select(f.application_id, func.count()).where(f.application_id.in_(application_ids), f.status == "open")
+             .group_by(f.application_id))
+    return {app_id: int(n) for app_id, n in (await session.execute(query)).all()}
+
+
+async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -> list[RowMapping]:
+    """Every case (any status, merged and cleared included) whose household has this person."""
+    shared = select(members.c.application_id).where(members.c.id_bidx == bidx)
+    query = (select(applications).where(applications.c.id.in_(shared))
+             .order_by(applications.c.created_at.desc(), applications.c.id.desc()).limit(limit))
+    return list((await session.execute(query)).mappings())

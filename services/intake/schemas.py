@@ -66,8 +66,8 @@ class PayeeIn(Strict):
     account: Annotated[str, Field(pattern=r"^\d{12,30}$")]
 
 
-class ApplicationIn(Strict):
-    """One household's application; ``household`` lists everyone, the applicant with relation ``self``."""
+class ApplicationFacts(Strict):
+    """What an application states; ``household`` lists everyone, the applicant with relation ``self``."""
 
     household: Annotated[list[MemberIn], Field(min_length=1, max_length=30)]
     phone: Annotated[str | None, Field(pattern=r"^\+?\d{7,15}$")] = None
@@ -82,9 +82,28 @@ class ApplicationIn(Strict):
     medical: MedicalCosts | None = None
     education: EducationCosts | None = None
     payee: PayeeIn | None = None
+
+
+class ApplicationIn(ApplicationFacts):
+    """One household's application (walk-in, or from another government system: R-OVS-2)."""
+
     consents: Consents
     channel: Channel = Channel.walk_in
     referring_system: Annotated[str | None, Field(max_length=100)] = None
+
+
+NO_NUL = r"^[^\x00]*$"
+Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
+
+
+class AmendmentIn(ApplicationFacts):
+    """The whole application as amended: a new revision, re-assessed; earlier revisions stay as they were.
+    Consents change only through the withdrawal endpoint; ``consents``, if given, must equal the current."""
+
+    consents: Consents | None = None
+    amended_by: Actor
+    reason: Reason
 
 
 class MemberOut(BaseModel):
@@ -114,6 +133,115 @@ class ApplicationOut(BaseModel):
     consents: Consents
     submitted_at: datetime
     updated_at: datetime
+    merged_into: str | None = None
+    """Set when a supervisor merged this case into another (duplicate review); it stays searchable."""
+    open_duplicate_flags: int = 0
+    """Open duplicate flags: while any is open the case is ``held`` and not assessed."""
+    missing_documents: list[str] = []
+    """R-ARC-1: required archive items not recorded yet."""
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    category: Category
+    subtype: Subtype
+    incident_date: date
+    persons_helped: int
+    amended_by: str | None
+    reason: str | None
+    created_at: datetime
+
+
+class ReviewOutcome(StrEnum):
+    cleared = "cleared"
+    """Not a duplicate (or a justified one): the case moves on to assessment."""
+    merged = "merged"
+    """A duplicate: merged into the other case, which carries on; this one stops, stays searchable."""
+
+
+class DuplicateReviewIn(Strict):
+    """A supervisor's audited decision on a held case's duplicate flags."""
+
+    outcome: ReviewOutcome
+    actor: Actor
+    reason: Reason
+    merged_into: Annotated[str | None, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                                                      r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")] = None
+    """For ``merged``: which flagged case it merges into (defaults to the first flagged one)."""
+
+
+class FlagOut(BaseModel):
+    id: str
+    application_id: str
+    matched_application_id: str
+    kind: str
+    status: str
+    county_code: str
+    township_code: str
+    created_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_reason: str | None
+
+
+class FlagStatus(StrEnum):
+    open = "open"
+    cleared = "cleared"
+    merged = "merged"
+
+
+class PersonSearchIn(Strict):
+    """Find every case of a person (by blind index; the number never appears in a URL or a log)."""
+
+    id_number: ResidentId
+
+
+class DocumentIn(Strict):
+    """R-ARC-1: one archive item; the content is stored elsewhere, here its metadata, hash and location."""
+
+    kind: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$", examples=["medical_bills"])]
+    media_type: Annotated[str, Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$",
+                                     examples=["application/pdf"])]
+    size_bytes: Annotated[int, Field(ge=1, le=10**12)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    storage_uri: Annotated[str, Field(min_length=5, max_length=1000, pattern=r"^[a-z][a-z0-9+.-]*://[^\s\x00]+$",
+                                      examples=["s3://archive/140302/2026/scan-0001.pdf"])]
+    metadata: Annotated[dict[Annotated[str, Field(max_length=50, pattern=NO_NUL)],
+                             Annotated[str, Field(max_length=500, pattern=NO_NUL)]],
+                        Field(max_length=20)] = {}
+    """E.g. pages, issuer, document date. No personal data: it is not encrypted."""
+    recorded_by: Actor
+
+
+class DocumentOut(BaseModel):
+    id: str
+    application_id: str
+    kind: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    storage_uri: str
+    metadata: dict[str, str]
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ChecklistItem(BaseModel):
+    kind: str
+    title: str
+    stage: str
+    recorded: bool
+
+
+class ArchiveOut(BaseModel):
+    """R-ARC-1: the case's checklist (by sub-type, from the intake policy in force), what is missing, and
+    every recorded document."""
+
+    application_id: str
+    policy_version: str
+    required: list[ChecklistItem]
+    missing: list[str]
+    documents: list[DocumentOut]
 
 
 class ConsentName(StrEnum):

@@ -3,7 +3,7 @@ encrypted (``personal``); ``id_bidx`` is a keyed blind index for duplicate and r
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Identity, Index, Integer, Sequence, String, Table,
-    Text, func,
+    Text, UniqueConstraint, func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -36,12 +36,16 @@ applications = Table(
     Column("consents", JSONB, nullable=False),
     Column("personal", Text, nullable=False),
     Column("applicant_bidx", String(64), nullable=False),
+    Column("merged_into", UUID(as_uuid=False)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("raised", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_applications_list", "created_at", "id"),
     Index("ix_applications_county_created", "county_code", "created_at", "id"),
     Index("ix_applications_township_created", "township_code", "created_at", "id"),
     Index("ix_applications_applicant", "applicant_bidx"),
+    Index("ix_applications_status_created", "status", "created_at", "id"),
 )
 
 members = Table(
@@ -66,3 +70,57 @@ consent_events = Table(
     Column("action", String(20), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+application_revisions = Table(
+    "application_revisions", metadata,
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("category", String(32), nullable=False),
+    Column("subtype", String(32), nullable=False),
+    Column("incident_date", Date, nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("persons_helped", Integer, nullable=False),
+    Column("facts", JSONB, nullable=False),
+    Column("personal", Text, nullable=False),
+    Column("amended_by", String(100)),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Every revision of an application, frozen as submitted (an amendment adds one, never edits one)."""
+
+duplicate_flags = Table(
+    "duplicate_flags", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("matched_application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("resolved_by", String(100)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolution_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_duplicate_flags_list", "created_at", "id"),
+    Index("ix_duplicate_flags_application", "application_id"),
+    Index("ix_duplicate_flags_status_created", "status", "created_at", "id"),
+)
+"""Suspected duplicates: open until a supervisor clears them or merges the case (then kept, searchable)."""
+
+documents = Table(
+    "documents", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_uri", String(1000), nullable=False),
+    Column("metadata", JSONB, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("application_id", "kind", "sha256"),
+    Index("ix_documents_application", "application_id"),
+)
+"""R-ARC-1: the case archive; the content itself lives in document storage, addressed by ``storage_uri``."""

@@ -85,6 +85,10 @@ class ApplicationSubmitted(Event):
     consents: Consents
     payee: Payee | None
     submitted_at: datetime
+    amended_at: datetime | None = None
+    """Set on revisions after the first: the application was amended (a new revision, re-assessed)."""
+    duplicate_review: str | None = None
+    """``cleared`` when a supervisor cleared duplicate flags before the case could move on."""
 
 
 @event("gov.assistance.intake.consent-withdrawn.v1")

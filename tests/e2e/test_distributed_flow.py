@@ -66,10 +66,14 @@ async def test_cases_reach_their_final_state_in_every_service_and_partners_see_o
         emergency = await _run_case(client, urls, emergency_application())
 
         for case_id in (consented, unconsented, emergency):
-            intake = await _get_json(client, f"{urls['intake']}/intake/v1/applications/{case_id}")
+            async def intake_approved(cid=case_id):  # intake follows approval's events too
+                got = await _get_json(client, f"{urls['intake']}/intake/v1/applications/{cid}")
+                return got if got and got["status"] == "approved" else None
+
+            intake = await eventually(intake_approved, timeout=60, what="intake to see the approval")
             assessment = await _get_json(client, f"{urls['assessment']}/assessment/v1/cases/{case_id}")
             approval = await _get_json(client, f"{urls['approval']}/approval/v1/cases/{case_id}")
-            assert intake["status"] == "submitted" and assessment["eligible"] and approval["status"] == "approved"
+            assert intake["status"] == "approved" and assessment["eligible"] and approval["status"] == "approved"
             payments = await eventually(
                 lambda cid=case_id: _get_json(client, f"{urls['disbursement']}/disbursement/v1/cases/{cid}/payments"),
                 timeout=60, what="the payment instruction")

@@ -1,12 +1,12 @@
 """audit log: hash-chained, append-only (shared/audit.py)
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 from shared.migrations import create_audit_log, drop_audit_log
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
