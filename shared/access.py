@@ -23,7 +23,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth import DEV_ISSUER, DevIssuer, InvalidToken, Principal, Role, TokenVerifier
-from shared.errors import Forbidden, NotFound, Problem
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.access")
@@ -36,10 +36,6 @@ ADMIN = (Role.policy_admin,)
 
 bearer = HTTPBearer(auto_error=False, description="An access token (JWT) from the configured identity provider; "
                                                   "`python -m services token` mints one in development")
-
-
-class Unauthenticated(Problem):
-    status, slug, title = 401, "unauthorized", "Unauthorized"
 
 
 class Authenticator:
@@ -101,10 +97,8 @@ async def authenticate(request: Request,
         raise _unauthenticated("the bearer token is not valid (signature, issuer, audience or expiry)") from exc
 
 
-def _unauthenticated(detail: str) -> Unauthenticated:
-    problem = Unauthenticated(detail)
-    problem.headers = {"WWW-Authenticate": 'Bearer realm="assistance"'}
-    return problem
+def _unauthenticated(detail: str) -> Unauthorized:
+    return Unauthorized(detail)
 
 
 def require(*roles: Role) -> Callable[..., Any]:

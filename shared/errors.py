@@ -62,6 +62,7 @@ class Forbidden(Problem):
 
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="assistance"'}  # RFC 6750
 
 
 class InvalidField(Problem):

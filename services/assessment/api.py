@@ -5,16 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
 from services.assessment import repository as repo
 from services.assessment import service
 from services.assessment.domain.policy import Policy
+from shared.access import STAFF, ensure_covers, require
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
+from shared.auth import Principal, Role
 from shared.errors import NotFound
 
 router = APIRouter(prefix="/assessment/v1", tags=["assessment"], responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+County = Annotated[Principal, Depends(require(Role.county_approver))]
+PolicyReader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
+Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
 
 
 class AssessmentOut(BaseModel):
@@ -35,22 +42,23 @@ class AssessmentOut(BaseModel):
 
 
 @router.get("/cases/{case_id}", response_model=AssessmentOut, summary="The latest assessment of a case")
-async def latest_assessment(case_id: CaseId, request: Request) -> AssessmentOut:
-    rows = await _assessments(request, case_id)
+async def latest_assessment(case_id: CaseId, request: Request, principal: Reader) -> AssessmentOut:
+    rows = await _assessments(request, case_id, principal)
     return rows[0]
 
 
 @router.get("/cases/{case_id}/assessments", response_model=list[AssessmentOut],
             summary="Every assessment of a case, newest revision first")
-async def all_assessments(case_id: CaseId, request: Request) -> list[AssessmentOut]:
-    return await _assessments(request, case_id)
+async def all_assessments(case_id: CaseId, request: Request, principal: Reader) -> list[AssessmentOut]:
+    return await _assessments(request, case_id, principal)
 
 
-async def _assessments(request: Request, case_id: str) -> list[AssessmentOut]:
+async def _assessments(request: Request, case_id: str, principal: Principal) -> list[AssessmentOut]:
     async with runtime_of(request, "assessment").reading() as session:
         rows = await repo.for_case(session, case_id)
     if not rows:
         raise NotFound(f"no assessment for case {case_id} (yet)")
+    ensure_covers(principal, rows[0]["county_code"], rows[0]["inputs"].get("township_code"))
     return [_out(r) for r in rows]
 
 
@@ -61,12 +69,13 @@ def _out(row: Any) -> AssessmentOut:
 @router.post("/cases/{case_id}/raises", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED,
              summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
              description="Approval takes the raised amount while the case awaits review (or was returned).")
-async def record_raise(case_id: CaseId, body: service.RaiseIn, request: Request) -> AssessmentOut:
+async def record_raise(case_id: CaseId, body: service.RaiseIn, request: Request, principal: County) -> AssessmentOut:
+    body = body.model_copy(update={"recorded_by": principal.subject})
     return _out(await service.record_raise(runtime_of(request, "assessment"), case_id, body))
 
 
 @router.get("/policies", response_model=list[Policy], summary="Policy versions, per county, effective-dated")
-async def list_policies(request: Request,
+async def list_policies(request: Request, _: PolicyReader,
                         county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None) -> list[Policy]:
     async with runtime_of(request, "assessment").reading() as session:
         return await repo.list_policies(session, county_code)
@@ -74,5 +83,6 @@ async def list_policies(request: Request,
 
 @router.post("/policies", response_model=Policy, status_code=status.HTTP_201_CREATED,
              summary="Add a policy version (versions are immutable; assessments pin the one they used)")
-async def add_policy(policy: Policy, request: Request) -> Policy:
-    return await service.add_policy(runtime_of(request, "assessment"), policy, created_by="policy-admin")
+async def add_policy(policy: Policy, request: Request, principal: Admin) -> Policy:
+    ensure_covers(principal, policy.county_code, None, "county")
+    return await service.add_policy(runtime_of(request, "assessment"), policy, created_by=principal.subject)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.assessment import repository as repo
 from services.assessment.domain.means_test import RaiseRefused, assess, raised_amount
 from services.assessment.domain.policy import Policy
+from shared.access import guard
 from shared.contracts.assessment import CaseAssessed, RaiseDecision, Reason
 from shared.contracts.common import Need
 from shared.contracts.intake import ApplicationSubmitted
@@ -38,7 +39,8 @@ class RaiseIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
     months: int | None = Field(default=None, ge=1, le=6)
     amount: Money | None = None
-    recorded_by: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    recorded_by: str | None = Field(default=None, min_length=1, max_length=100, pattern=NO_NUL,
+                                    description="Ignored: the caller identified by the access token is recorded")
 
 
 async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
@@ -69,7 +71,7 @@ async def on_application_submitted(runtime: Runtime, session: AsyncSession, enve
         "id": str(uuid.uuid4()), "case_id": app.case_id, "revision": await repo.next_revision(session, app.case_id),
         "application_revision": app.revision, "county_code": app.county_code, "eligible": result.eligible,
         "amount": result.amount, "policy_version": policy.version,
-        "inputs": app.model_dump(mode="json", exclude={"payee"}), "result": outcome, "created_at": now,
+        "inputs": app.model_dump(mode="json", exclude={"payee", "payee_sealed"}), "result": outcome, "created_at": now,
     }
     if await repo.add_assessment(session, row):
         await runtime.outbox.add(session, _event(row), subject=app.case_id)
@@ -103,6 +105,7 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
         current = await repo.latest(session, case_id)
         if current is None:
             raise NotFound(f"no assessment for case {case_id} (yet)")
+        guard(current["county_code"], current["inputs"].get("township_code"))
         if not current["eligible"]:
             raise BusinessRuleViolated("only an eligible case's amount can be raised (R-AMT-4)",
                                        slug="not-eligible", rule="R-AMT-4")

@@ -23,7 +23,7 @@ from services.disbursement.funds import NO_NUL, Actor, Note, draw_reserve
 from shared.access import guard
 from shared.contracts.approval import AidForm, CaseDecided, Channel, Decision, HelpFirstGranted
 from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded, PaymentScheduled
-from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.intake import PAYEE_SEAL_CONTEXT, ApplicationSubmitted, Payee
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.events import Envelope
 from shared.money import Money
@@ -96,7 +96,9 @@ def year_of(moment: datetime) -> int:
 
 async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
                                    app: ApplicationSubmitted) -> None:
-    payee = runtime.cipher.encrypt(app.payee.model_dump_json(), context=PAYEE) if app.payee else None
+    sealed = runtime.cipher.decrypt(app.payee_sealed, context=PAYEE_SEAL_CONTEXT) if app.payee_sealed else None
+    clear = sealed or (app.payee.model_dump_json() if app.payee else None)
+    payee = runtime.cipher.encrypt(Payee.model_validate_json(clear).model_dump_json(), context=PAYEE) if clear else None
     await repo.add_beneficiary(session, {"case_id": app.case_id, "county_code": app.county_code,
                                          "township_code": app.township_code, "payee": payee,
                                          "case_no": app.case_no})

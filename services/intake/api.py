@@ -6,19 +6,22 @@ from datetime import date, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from services.intake import repository as repo
 from services.intake import service
 from services.intake.domain import policy
 from services.intake.domain.duplicates import FlagKind
 from services.intake.schemas import (
+    Channel,
     AmendmentIn, ApplicationIn, ApplicationOut, ArchiveOut, ChecklistItem, ConsentName, DocumentIn, DocumentOut,
     DuplicateReviewIn, FlagOut, FlagStatus, PersonSearchIn, RevisionOut,
 )
+from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
+from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
-from shared.errors import InvalidField, NotFound
+from shared.errors import Forbidden, InvalidField, NotFound
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.runtime import Runtime
 
@@ -27,12 +30,19 @@ router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPO
 UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged)$"
 
+Submitter = Annotated[Principal, Depends(require(Role.intake_clerk, Role.gov_system))]
+Clerk = Annotated[Principal, Depends(require(Role.intake_clerk))]
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+Supervisor = Annotated[Principal, Depends(require(*DECIDERS))]
+Archivist = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
 
-async def _view(runtime: Runtime, application_id: str) -> ApplicationOut:
+
+async def _view(runtime: Runtime, application_id: str, principal: Principal) -> ApplicationOut:
     async with runtime.reading() as session:
         row = await repo.get(session, application_id)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        ensure_covers(principal, row["county_code"], row["township_code"], "application")
         return (await service.views(runtime, session, [row]))[0]
 
 
@@ -43,34 +53,46 @@ async def _view(runtime: Runtime, application_id: str) -> ApplicationOut:
                          "case, or a household being helped, is flagged: the case is `held` until a supervisor "
                          "reviews it.")
 async def submit_application(
-    body: ApplicationIn, request: Request, response: Response,
+    body: ApplicationIn, request: Request, response: Response, principal: Submitter,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> ApplicationOut:
+    if not principal.covers(body.address.county_code, body.address.township_code):
+        raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
+    if not principal.has(Role.intake_clerk):  # another government system: recorded as the referring system
+        body = body.model_copy(update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]})
     runtime = runtime_of(request, "intake")
     row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row['id']}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return await _view(runtime, row["id"])
+    return await _view(runtime, row["id"], principal)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application")
-async def get_application(application_id: CaseId, request: Request) -> ApplicationOut:
-    return await _view(runtime_of(request, "intake"), application_id)
+async def get_application(application_id: CaseId, request: Request, principal: Reader) -> ApplicationOut:
+    return await _view(runtime_of(request, "intake"), application_id, principal)
 
 
 @router.put("/applications/{application_id}", response_model=ApplicationOut,
             summary="Amend an application: a new revision, re-assessed (earlier revisions and assessments stay)")
-async def amend_application(application_id: CaseId, body: AmendmentIn, request: Request) -> ApplicationOut:
+async def amend_application(application_id: CaseId, body: AmendmentIn, request: Request,
+                            principal: Clerk) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
+    if not principal.covers(body.address.county_code, body.address.township_code):
+        raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
+    body = body.model_copy(update={"amended_by": principal.subject})
     row = await service.amend_application(runtime, application_id, body)
-    return await _view(runtime, row["id"])
+    return await _view(runtime, row["id"], principal)
 
 
 @router.get("/applications/{application_id}/revisions", response_model=list[RevisionOut],
             summary="Every revision of an application, oldest first")
-async def list_revisions(application_id: CaseId, request: Request) -> list[RevisionOut]:
+async def list_revisions(application_id: CaseId, request: Request, principal: Reader) -> list[RevisionOut]:
     async with runtime_of(request, "intake").reading() as session:
+        case = await repo.get(session, application_id)
+        if case is None:
+            raise NotFound(f"application {application_id} not found")
+        ensure_covers(principal, case["county_code"], case["township_code"], "application")
         rows = await repo.revisions(session, application_id)
     if not rows:
         raise NotFound(f"application {application_id} not found")
@@ -80,6 +102,7 @@ async def list_revisions(application_id: CaseId, request: Request) -> list[Revis
 @router.get("/applications", response_model=Page[ApplicationOut], summary="List applications, newest first")
 async def list_applications(
     request: Request,
+    principal: Reader,
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     status_: Annotated[str | None, Query(alias="status", pattern=CASE_STATUSES)] = None,
@@ -90,6 +113,7 @@ async def list_applications(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ApplicationOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
     runtime = runtime_of(request, "intake")
     async with runtime.reading() as session:
         rows = await repo.page(session, county_code=county_code, township_code=township_code, status=status_,
@@ -104,27 +128,30 @@ async def list_applications(
 
 @router.post("/applications/search", response_model=list[ApplicationOut],
              summary="Every case of one person, any status (merged and cleared included), by ID number")
-async def search_person(body: PersonSearchIn, request: Request,
+async def search_person(body: PersonSearchIn, request: Request, principal: Reader,
                         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ApplicationOut]:
     runtime = runtime_of(request, "intake")
     bidx = runtime.cipher.blind_index(body.id_number, purpose="id_number")
     async with runtime.reading() as session:
-        rows = await repo.applications_of_person(session, bidx, limit)
+        rows = [r for r in await repo.applications_of_person(session, bidx, limit)
+                if principal.covers(r["county_code"], r["township_code"])]
         return await service.views(runtime, session, rows)
 
 
 @router.post("/applications/{application_id}/duplicate-review", response_model=ApplicationOut,
              summary="A supervisor clears a held case (it goes on to assessment) or merges it (audited)")
-async def review_duplicates(application_id: CaseId, body: DuplicateReviewIn, request: Request) -> ApplicationOut:
+async def review_duplicates(application_id: CaseId, body: DuplicateReviewIn, request: Request,
+                            principal: Supervisor) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
-    await service.review_duplicates(runtime, application_id, body)
-    return await _view(runtime, application_id)
+    await service.review_duplicates(runtime, application_id, body.model_copy(update={"actor": principal.subject}))
+    return await _view(runtime, application_id, principal)
 
 
 @router.get("/duplicate-flags", response_model=Page[FlagOut],
             summary="Duplicate flags, newest first (open, cleared and merged ones)")
 async def list_duplicate_flags(
     request: Request,
+    principal: Reader,
     status_: Annotated[FlagStatus | None, Query(alias="status")] = None,
     kind: FlagKind | None = None,
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -136,6 +163,7 @@ async def list_duplicate_flags(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FlagOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
         try:
@@ -158,7 +186,8 @@ async def list_duplicate_flags(
              status_code=status.HTTP_201_CREATED,
              summary="Record an archive document (R-ARC-1): kind, metadata, SHA-256 and where it is stored")
 async def record_document(application_id: CaseId, body: DocumentIn, request: Request,
-                          response: Response) -> DocumentOut:
+                          response: Response, principal: Archivist) -> DocumentOut:
+    body = body.model_copy(update={"recorded_by": principal.subject})
     row, created = await service.record_document(runtime_of(request, "intake"), application_id, body)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -168,11 +197,12 @@ async def record_document(application_id: CaseId, body: DocumentIn, request: Req
 
 @router.get("/applications/{application_id}/documents", response_model=ArchiveOut,
             summary="The case archive: its checklist by type, what is missing, every document (R-ARC-1)")
-async def archive(application_id: CaseId, request: Request) -> ArchiveOut:
+async def archive(application_id: CaseId, request: Request, principal: Reader) -> ArchiveOut:
     async with runtime_of(request, "intake").reading() as session:
         row = await repo.get(session, application_id)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        ensure_covers(principal, row["county_code"], row["township_code"], "application")
         docs = await repo.documents_of(session, application_id)
     rules, required = service.checklist(row)
     recorded = {d["kind"] for d in docs}
@@ -186,7 +216,7 @@ async def archive(application_id: CaseId, request: Request) -> ArchiveOut:
 @router.post("/applications/{application_id}/consents/{consent}/withdrawal", response_model=ApplicationOut,
              summary="Withdraw a consent (R-CHA-2); published as ConsentWithdrawn")
 async def withdraw_consent(application_id: CaseId, consent: ConsentName,
-                           request: Request) -> ApplicationOut:
+                           request: Request, principal: Clerk) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
     await service.withdraw_consent(runtime, application_id, consent)
-    return await _view(runtime, application_id)
+    return await _view(runtime, application_id, principal)

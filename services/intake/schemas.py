@@ -93,7 +93,8 @@ class ApplicationIn(ApplicationFacts):
 
 
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
+                                    description="Ignored: the caller identified by the access token is recorded")]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
@@ -102,7 +103,7 @@ class AmendmentIn(ApplicationFacts):
     Consents change only through the withdrawal endpoint; ``consents``, if given, must equal the current."""
 
     consents: Consents | None = None
-    amended_by: Actor
+    amended_by: Actor = None
     reason: Reason
 
 
@@ -163,7 +164,7 @@ class DuplicateReviewIn(Strict):
     """A supervisor's audited decision on a held case's duplicate flags."""
 
     outcome: ReviewOutcome
-    actor: Actor
+    actor: Actor = None
     reason: Reason
     merged_into: Annotated[str | None, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                                                       r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")] = None
@@ -210,7 +211,7 @@ class DocumentIn(Strict):
                              Annotated[str, Field(max_length=500, pattern=NO_NUL)]],
                         Field(max_length=20)] = {}
     """E.g. pages, issuer, document date. No personal data: it is not encrypted."""
-    recorded_by: Actor
+    recorded_by: Actor = None
 
 
 class DocumentOut(BaseModel):

@@ -19,8 +19,10 @@ from services.intake.schemas import (
     MemberOut, ReviewOutcome,
 )
 from shared import idnumber
+from shared.access import guard
 from shared.contracts.intake import (
-    ApplicationSubmitted, Consents, ConsentWithdrawn, EducationCosts, MedicalCosts, MemberFacts, Payee, Property,
+    PAYEE_SEAL_CONTEXT, ApplicationSubmitted, Consents, ConsentWithdrawn, EducationCosts, MedicalCosts, MemberFacts,
+    Property,
 )
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.logging import log_context
@@ -199,7 +201,9 @@ def submitted_event(runtime: Runtime, row: RowMapping, *, duplicate_review: str 
         medical=MedicalCosts.model_validate(facts["medical"]) if facts["medical"] else None,
         education=EducationCosts.model_validate(facts["education"]) if facts["education"] else None,
         consents=Consents.model_validate(row["consents"]),
-        payee=Payee(**personal["payee"]) if personal["payee"] else None, submitted_at=row["created_at"],
+        payee_sealed=runtime.cipher.encrypt(json.dumps(personal["payee"], ensure_ascii=False),
+                                            context=PAYEE_SEAL_CONTEXT) if personal["payee"] else None,
+        submitted_at=row["created_at"],
         amended_at=row["updated_at"] if row["revision"] > 1 else None, duplicate_review=duplicate_review,
     )
 
@@ -213,6 +217,7 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        guard(row["county_code"], row["township_code"], "application")
         if row["status"] not in AMENDABLE:
             raise Conflict(f"case {row['case_no']} is {row['status']}: it can be amended only while "
                            f"{', '.join(sorted(AMENDABLE))}", slug="case-not-amendable")
@@ -252,6 +257,7 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        guard(row["county_code"], row["township_code"], "application")
         open_flags = await repo.flags_of(session, application_id, status="open")
         if row["status"] != "held" or not open_flags:
             raise Conflict(f"case {row['case_no']} is {row['status']} with no open duplicate flag",
@@ -285,6 +291,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         row = await repo.get(session, application_id)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        guard(row["county_code"], row["township_code"], "application")
         rules = policy.in_force(row["created_at"].date())
         if body.kind not in rules.documents:
             raise InvalidField("kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
@@ -312,6 +319,7 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
             raise NotFound(f"application {application_id} not found")
+        guard(row["county_code"], row["township_code"], "application")
         consents = dict(row["consents"])
         if consents.get(consent.value):
             consents[consent.value] = False

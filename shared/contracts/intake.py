@@ -54,6 +54,9 @@ class Consents(_Part):
     share_health_data: bool
 
 
+PAYEE_SEAL_CONTEXT = "gov.assistance.intake.payee"
+
+
 class Payee(_Part):
     """Needed by disbursement only: the account the money goes to (socialised channel, R-AID-2)."""
 
@@ -83,7 +86,12 @@ class ApplicationSubmitted(Event):
     medical: MedicalCosts | None
     education: EducationCosts | None
     consents: Consents
-    payee: Payee | None
+    payee: Payee | None = None
+    """Never filled by this version: the account travels sealed (``payee_sealed``)."""
+    payee_sealed: str | None = None
+    """The payee (name, bank, account) as JSON, encrypted with the services' field keys (AES-256-GCM, context
+    ``PAYEE_SEAL_CONTEXT``): only a service holding the keys — disbursement — reads it; the broker, the
+    outbox and every other consumer see ciphertext."""
     submitted_at: datetime
     amended_at: datetime | None = None
     """Set on revisions after the first: the application was amended (a new revision, re-assessed)."""

@@ -51,7 +51,7 @@ async def test_an_amendment_is_a_new_revision_reassessed_and_the_old_assessment_
     assert approval["assessed_amount"] == newest["amount"]
 
     revisions = (await standalone.get(f"/intake/v1/applications/{case_id}/revisions")).json()
-    assert [(r["revision"], r["amended_by"]) for r in revisions] == [(1, None), (2, "township-clerk")]
+    assert [(r["revision"], r["amended_by"]) for r in revisions] == [(1, None), (2, "test-officer")]
 
 
 async def test_an_amendment_cannot_change_consents_or_repeat_another_cases_cause(standalone):
@@ -91,7 +91,7 @@ async def test_a_county_government_raise_is_a_new_assessment_revision_approval_c
     assert raised.status_code == 201, raised.text
     out = raised.json()
     assert (out["revision"], out["application_revision"]) == (2, 1)
-    assert out["raise_decision"]["reference"] == "城政纪〔2026〕12号" and out["recorded_by"] == "county-clerk"
+    assert out["raise_decision"]["reference"] == "城政纪〔2026〕12号" and out["recorded_by"] == "test-officer"
     assert Decimal(out["amount"]) == Decimal(out["result"]["monthly_standard"]) * 2 * 6 > Decimal(before["amount"])
     assert out["result"]["reasons"][-1]["rule"] == "R-AMT-4"
     assert out["policy_version"] == before["policy_version"] and out["inputs"] == before["inputs"]

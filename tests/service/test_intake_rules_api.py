@@ -118,7 +118,7 @@ class TestDuplicates:
         flags = (await standalone.get("/intake/v1/duplicate-flags",
                                       params={"application_id": held["id"], "status": "cleared"})).json()["items"]
         assert len(flags) == 1 and flags[0]["matched_application_id"] == first["id"]
-        assert flags[0]["resolved_by"] == "supervisor-wang" and flags[0]["resolved_at"]
+        assert flags[0]["resolved_by"] == "test-officer" and flags[0]["resolved_at"]
         assert flags[0]["resolution_reason"] == "different cause: the child's tuition"
         twice = await standalone.post(f"/intake/v1/applications/{held['id']}/duplicate-review", json={
             "outcome": "cleared", "actor": "supervisor-wang", "reason": "again"})

@@ -98,7 +98,8 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
     consumed = {(dict(k)["service"], dict(k)["topic"]) for k in lag}
     assert consumed == {("assessment", "assistance.intake.v1"), ("approval", "assistance.assessment.v1"),
                         ("disbursement", "assistance.intake.v1"), ("disbursement", "assistance.approval.v1"),
-                        ("referral", "assistance.intake.v1"), ("referral", "assistance.approval.v1")}
+                        ("referral", "assistance.intake.v1"), ("referral", "assistance.approval.v1"),
+                        ("intake", "assistance.assessment.v1"), ("intake", "assistance.approval.v1")}
     for service in ("intake", "assessment", "approval", "disbursement", "referral"):
         assert (("service", service),) in metrics["assistance_dead_letters_waiting"]
         assert (("service", service),) in metrics["assistance_outbox_backlog"]

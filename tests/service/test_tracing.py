@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from shared import telemetry
-from tests.factories import application, eventually
+from tests.factories import application, eventually, officer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -157,7 +157,8 @@ async def test_with_an_otlp_endpoint_spans_are_exported_as_otlp_http_protobuf(da
         "otel_exporter_otlp_endpoint": endpoint}})
     trace_id = uuid.uuid4().hex
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=officer()) as client:
             listed = await client.get("/intake/v1/applications",
                                       headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"})
             assert listed.status_code == 200
@@ -184,6 +185,7 @@ async def test_without_an_endpoint_nothing_is_exported(database_url, otlp_receiv
     app = build_app([module("intake")], overrides={"intake": {"database_url": database_url, "bus": "memory",
                                                               "environment": "test"}})
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                                     headers=officer()) as client:
             assert (await client.get("/intake/v1/applications")).status_code == 200
     assert received == []
