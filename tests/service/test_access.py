@@ -106,6 +106,20 @@ MATRIX = [
      {"finance_officer", "auditor", "county_approver"}),
     ("POST", f"/disbursement/v1/reserve-funds/{A_TOWNSHIP}/2026/draws", {"amount": "1.00", "purpose": "x"},
      {"finance_officer"}),
+    ("POST", "/intake/v1/applications", {"category": "x"}, {"intake_clerk", "gov_system"}),
+    ("GET", "/intake/v1/applications", None, set(ALL_STAFF) - {"policy_admin"}),
+    ("GET", f"/intake/v1/applications/{CASE}", None, set(ALL_STAFF) - {"policy_admin"}),
+    ("POST", f"/intake/v1/applications/{CASE}/duplicate-review", {"outcome": "cleared", "reason": "r"},
+     {"township_approver", "county_approver"}),
+    ("POST", f"/intake/v1/applications/{CASE}/consents/share_with_charities/withdrawal", None, {"intake_clerk"}),
+    ("GET", f"/assessment/v1/cases/{CASE}", None, set(ALL_STAFF) - {"policy_admin"}),
+    ("POST", f"/assessment/v1/cases/{CASE}/raises", {}, {"county_approver"}),
+    ("POST", "/assessment/v1/policies", {}, {"policy_admin"}),
+    ("GET", "/assessment/v1/policies", None, set(ALL_STAFF)),
+    ("GET", "/intake/v1/figures", None, set(ALL_STAFF)),
+    ("GET", "/referral/v1/performance", None, {"county_approver", "auditor", "policy_admin"}),
+    ("POST", "/referral/v1/partners", {}, {"policy_admin"}),
+    ("GET", f"/referral/v1/cases/{CASE}/referrals", None, set(ALL_STAFF) - {"policy_admin"}),
     ("GET", "/approval/v1/audit/verify", None, {"auditor"}),
     ("GET", "/disbursement/v1/audit/entries", None, {"auditor"}),
     ("GET", "/assessment/v1/ops/dead-letters", None, {"auditor", "policy_admin"}),
@@ -160,6 +174,36 @@ async def test_a_township_sees_and_acts_on_its_own_cases_only(standalone):
     assert steps == [("review", "own-reviewer"), ("approval", "county-approver")]
     listed = await standalone.get(f"/approval/v1/cases?county_code={A_COUNTY}&limit=200", headers=county)
     assert case_id in {c["case_id"] for c in listed.json()}
+
+
+async def test_intake_applications_are_seen_only_within_the_jurisdiction(standalone):
+    created = await standalone.post("/intake/v1/applications", json=application(address=address(A_COUNTY, A_TOWNSHIP)),
+                                    headers=auth("clerk-a", "intake_clerk", township=A_TOWNSHIP))
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    elsewhere = await standalone.post("/intake/v1/applications", json=application(address=address(B_COUNTY, B_TOWNSHIP)),
+                                      headers=auth("clerk-a", "intake_clerk", township=A_TOWNSHIP))
+    assert elsewhere.status_code == 403
+    clerk_b = auth("clerk-b", "intake_clerk", township=B_TOWNSHIP)
+    for path in (f"/intake/v1/applications/{case_id}", f"/intake/v1/applications/{case_id}/documents",
+                 f"/intake/v1/applications/{case_id}/revisions"):
+        assert (await standalone.get(path, headers=clerk_b)).status_code == 404, path
+    withdrawn = await standalone.post(f"/intake/v1/applications/{case_id}/consents/share_with_charities/withdrawal",
+                                      headers=clerk_b)
+    assert withdrawn.status_code == 404
+    listed = (await standalone.get("/intake/v1/applications?limit=200", headers=clerk_b)).json()["items"]
+    assert case_id not in {a["id"] for a in listed} and {a["township_code"] for a in listed} <= {B_TOWNSHIP}
+    own = await standalone.get(f"/intake/v1/applications/{case_id}", headers=auth("clerk-a2", "intake_clerk",
+                                                                                   township=A_TOWNSHIP))
+    assert own.status_code == 200
+
+
+async def test_a_government_system_is_recorded_as_the_referring_system(standalone):
+    created = await standalone.post("/intake/v1/applications", json=application(),
+                                    headers=auth("urn:gov:monitoring-platform", "gov_system"))
+    assert created.status_code == 201, created.text
+    assert created.json()["channel"] == "gov_system"
+    assert created.json()["referring_system"] == "urn:gov:monitoring-platform"
 
 
 async def test_the_actor_recorded_is_the_token_holder_not_what_the_body_claims(standalone):
