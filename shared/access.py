@@ -22,6 +22,7 @@ import jwt
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.logging import route_template
 from shared.auth import DEV_ISSUER, DevIssuer, InvalidToken, Principal, Role, TokenVerifier
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.settings import ServiceSettings
@@ -110,9 +111,8 @@ def require(*roles: Role) -> Callable[..., Any]:
         principal = await authenticate(request, credentials)
         if not principal.roles & allowed:
             raise Forbidden(f"this action needs one of the roles: {', '.join(sorted(allowed))}")
-        route = request.scope.get("route")
         _ACTOR.set(Actor(
-            principal=principal, action=f"{request.method} {getattr(route, 'path', request.url.path)}",
+            principal=principal, action=f"{request.method} {route_template(request.scope)}",
             target={k: str(v)[:64] for k, v in request.path_params.items()},
             ip=request.client.host if request.client else None,
             reason=(request.headers.get("x-audit-reason") or "")[:200] or None,

@@ -26,7 +26,7 @@ from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
 from shared.ops import ops_router
 from shared.oversight import router as oversight_router
-from shared.logging import configure_logging, log_context, trace_context
+from shared.logging import configure_logging, log_context, route_template, trace_context
 from shared.migrations import upgrade
 from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
@@ -62,7 +62,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                 log_context(request_id=request_id):
             started = time.perf_counter()
             response = await call_next(request)
-            route = getattr(request.scope.get("route"), "path", "unmatched")
+            route = route_template(request.scope)
             finish_server_span(span, request.method, route, response.status_code)
             log.info("request handled", extra={"method": request.method, "route": route,
                                                "status": response.status_code,

@@ -81,3 +81,22 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "kafka", "uvicorn.access", "sqlalchemy.engine"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def route_template(scope: dict) -> str:
+    """The matched route as a template with its full prefix (``/approval/v1/townships/{township_code}/limits``).
+
+    A route of a router included in another router knows only its own part of the path, so the prefix is
+    taken from the request path: what is left after the route's part, filled with the path parameters."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return "unmatched"
+    path = scope.get("path", "")
+    try:
+        filled = template.format(**{k: str(v) for k, v in scope.get("path_params", {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return template
+    if filled != path and path.endswith(filled):
+        return path[: len(path) - len(filled)] + template
+    return template

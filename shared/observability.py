@@ -21,6 +21,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shared.logging import route_template
+
 HTTP_REQUESTS = Counter("assistance_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("assistance_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
 EVENTS_PUBLISHED = Counter("assistance_events_published_total", "Events published", ["service", "type"])
@@ -124,7 +126,6 @@ class MetricsMiddleware(BaseHTTPMiddleware):
             status = response.status_code
             return response
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = route_template(request.scope)
             HTTP_REQUESTS.labels(request.method, template, str(status)).inc()
             HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - start)

@@ -103,3 +103,29 @@ class TestSettings:
     def test_production_refuses_development_keys(self):
         with pytest.raises(ValueError, match="development"):
             ServiceSettings(environment="production", database_url="postgresql+asyncpg://x/y")
+
+
+class TestRouteTemplate:
+    """Metrics, logs, spans and the audit log name a route by its full template (never ids or values)."""
+
+    def _scope(self, template: str, path: str, **params: str) -> dict:
+        class Route:
+            pass
+
+        route = Route()
+        route.path = template
+        return {"route": route, "path": path, "path_params": params}
+
+    def test_a_route_of_a_nested_router_gets_its_prefix_back(self):
+        from shared.logging import route_template
+
+        scope = self._scope("/townships/{township_code}/limits", "/approval/v1/townships/140302001/limits",
+                            township_code="140302001")
+        assert route_template(scope) == "/approval/v1/townships/{township_code}/limits"
+
+    def test_a_full_route_and_no_route(self):
+        from shared.logging import route_template
+
+        assert route_template(self._scope("/approval/v1/cases/{case_id}", "/approval/v1/cases/abc",
+                                           case_id="abc")) == "/approval/v1/cases/{case_id}"
+        assert route_template({"path": "/nowhere"}) == "unmatched"
