@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from scripts import kafka, pg  # noqa: E402
 from tests.conftest import _plain  # noqa: E402
 from tests.e2e.conftest import free_port, open_cluster  # noqa: E402
-from tests.factories import application, officer  # noqa: E402
+from tests.factories import application, auth, officer  # noqa: E402
 
 OUT = ROOT / "artifacts" / "bench"
 CONSENTS = json.dumps({"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False})
@@ -197,11 +197,49 @@ async def list_growth(cluster, sizes: list[int]) -> list[dict]:
     return results
 
 
+async def batch_approval(cluster, count: int) -> dict:
+    """Hundreds of reviewed cases approved in one ``decisions:batch`` call, against the reference measured in
+    the same run: the same number of cases approved one request at a time."""
+    conn = await asyncpg.connect(_plain(cluster.database_url))
+    url = cluster.urls["approval"] + "/approval/v1"
+    reviewer = auth("bench-reviewer", "township_reviewer")
+
+    async def reviewed(n: int) -> list[str]:
+        ids = [str(uuid.uuid4()) for _ in range(n)]
+        await conn.executemany(
+            "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
+            "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
+            "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')", [(i,) for i in ids])
+        async with httpx.AsyncClient(timeout=120, headers=reviewer) as client:
+            r = await client.post(f"{url}/reviews:batch", json={"items": [
+                {"case_id": i, "opinion": "approved", "reasons": "bench"} for i in ids]})
+            assert r.json()["succeeded"] == n, r.text[:300]
+        return ids
+
+    try:
+        batch_ids, single_ids = await reviewed(count), await reviewed(count)
+        async with httpx.AsyncClient(timeout=300, headers=officer()) as client:
+            t0 = time.perf_counter()
+            r = await client.post(f"{url}/decisions:batch", json={"items": [
+                {"case_id": i, "decision": "approved", "reasons": "bench"} for i in batch_ids]})
+            batch_s = time.perf_counter() - t0
+            assert r.json()["succeeded"] == count, r.text[:300]
+            t0 = time.perf_counter()
+            for i in single_ids:
+                await client.post(f"{url}/cases/{i}/decision", json={"decision": "approved", "reasons": "bench"})
+            single_s = time.perf_counter() - t0
+    finally:
+        await conn.close()
+    return {"cases": count, "batch_seconds": round(batch_s, 2), "one_by_one_seconds": round(single_s, 2),
+            "batch_speedup": round(single_s / batch_s, 2)}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--batch", type=int, default=300, help="cases in the batch-approval measurement")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     pg_port, kafka_port = free_port(), free_port()
@@ -214,6 +252,7 @@ async def main() -> None:
             pipeline = await drive(cluster, args.cases, args.concurrency)
             memory = peak_memory(cluster)
             growth = await list_growth(cluster, [int(s) for s in args.sizes.split(",")])
+            batch = await batch_approval(cluster, args.batch)
         references = {"pgbench_tps_8_clients": pgbench(pg_port, 10),
                       "kafka_produce_msgs_per_s_1KiB_acks_all": await kafka_produce_rate(bootstrap, 20000)}
     finally:
@@ -227,7 +266,7 @@ async def main() -> None:
             pipeline["cases_per_second"] / references["kafka_produce_msgs_per_s_1KiB_acks_all"], 5),
     }
     flat = growth[-1]["next_pages"]["p50_ms"] / max(growth[0]["next_pages"]["p50_ms"], 0.001)
-    result = {"pipeline": pipeline, "peak_memory_mib": memory, "references": references, "ratios": ratios,
+    result = {"pipeline": pipeline, "batch_approval": batch, "peak_memory_mib": memory, "references": references, "ratios": ratios,
               "list_growth": growth, "list_latency_ratio_largest_vs_smallest": round(flat, 2),
               "machine": {"cpus": __import__("os").cpu_count()}, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     (OUT / "results.json").write_text(json.dumps(result, indent=2))
@@ -239,7 +278,9 @@ async def main() -> None:
     lines += [f"| pgbench (reference) | {references['pgbench_tps_8_clients']} tps |",
               f"| Kafka produce (reference) | {references['kafka_produce_msgs_per_s_1KiB_acks_all']} msgs/s |",
               f"| ratio cases/s : pgbench tps | {ratios['case_per_s_vs_pg_tps']} |",
-              f"| peak memory per process (MiB) | {memory} |"]
+              f"| peak memory per process (MiB) | {memory} |",
+              f"| {batch['cases']} approvals in one batch | {batch['batch_seconds']} s (one by one, same run: "
+              f"{batch['one_by_one_seconds']} s; x{batch['batch_speedup']}) |"]
     for g in growth:
         lines.append(f"| list at {g['rows']:,} rows | first page p50 {g['first_page']['p50_ms']} ms, "
                      f"next pages p50 {g['next_pages']['p50_ms']} ms |")

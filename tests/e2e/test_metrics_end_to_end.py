@@ -81,7 +81,7 @@ async def test_metrics_expose_the_named_series_after_a_case_runs_end_to_end(clus
 
     cases = {name: {dict(k)["state"]: v for k, v in scraped[name][1]["assistance_cases_by_state"].items()}
              for name in cluster.urls}
-    assert cases["intake"].get("submitted", 0) >= 1
+    assert sum(cases["intake"].values()) >= 1  # intake follows the case: submitted … approved
     assert cases["approval"].get("approved", 0) >= 1
     assert cases["assessment"].get("eligible", 0) >= 1
 
