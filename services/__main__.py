@@ -1,11 +1,11 @@
 """Command line: run one service, migrate one, or run all five in one process (standalone).
 
-  python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
-  python -m services <service> migrate                       its Alembic migrations, then exit
-  python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
-  python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
-                                                             a development access token (not in production)
-  python -m services demo [--url URL] [--cases N]            demo cases through a running system's APIs
+python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
+python -m services <service> migrate                       its Alembic migrations, then exit
+python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
+python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
+                                                           a development access token (not in production)
+python -m services demo [--url URL] [--cases N]            demo cases through a running system's APIs
 """
 
 from __future__ import annotations
@@ -25,8 +25,14 @@ from shared.migrations import upgrade
 
 
 def _serve(app: object, host: str, port: int) -> None:
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
-                limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")),
+    )
 
 
 def standalone(host: str, port: int) -> None:
@@ -58,9 +64,13 @@ def _standalone_app(host: str, port: int) -> None:
     for name in SERVICE_NAMES:
         print(f"  {name:<13} {base}/{name}/v1", flush=True)
     print(f"  API docs      {base}/docs    health {base}/healthz    metrics {base}/metrics", flush=True)
-    print("  access token  .venv/bin/python -m services token   (every staff role, city-wide; see --help)",
-          flush=True)
-    print(f"  oversight     {base}/oversight/   (demo data: python -m services demo --url {base})", flush=True)
+    print(
+        "  access token  .venv/bin/python -m services token   (every staff role, city-wide; see --help)",
+        flush=True,
+    )
+    print(
+        f"  oversight     {base}/oversight/   (demo data: python -m services demo --url {base})", flush=True
+    )
     _serve(app, host, port)
 
 
@@ -72,8 +82,12 @@ def token(argv: list[str]) -> None:
     from shared.settings import ServiceSettings
 
     parser = argparse.ArgumentParser(prog="python -m services token")
-    parser.add_argument("--role", action="append", choices=[r.value for r in Role],
-                        help="repeat for several; default: every staff role")
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=[r.value for r in Role],
+        help="repeat for several; default: every staff role",
+    )
     parser.add_argument("--county", help="county code: limits the token to that county")
     parser.add_argument("--township", help="township code: limits the token to that township")
     parser.add_argument("--partner", help="partner id (partner role)")
@@ -86,8 +100,16 @@ def token(argv: list[str]) -> None:
     roles = args.role or [r.value for r in Role if r not in (Role.partner, Role.gov_system)]
     county = args.county or (args.township[:6] if args.township else None)
     issuer = DevIssuer(Path(settings.auth_dev_key_dir), settings.auth_audience)
-    print(issuer.mint(args.sub, roles, county_code=county, township_code=args.township, partner_id=args.partner,
-                      ttl=args.ttl))
+    print(
+        issuer.mint(
+            args.sub,
+            roles,
+            county_code=county,
+            township_code=args.township,
+            partner_id=args.partner,
+            ttl=args.ttl,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,8 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     if args_in[:1] == ["token"]:
         token(args_in[1:])
         return
-    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m services", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     parser.add_argument("--host", default="127.0.0.1")

@@ -22,21 +22,30 @@ import jwt
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.logging import route_template
 from shared.auth import DEV_ISSUER, DevIssuer, InvalidToken, Principal, Role, TokenVerifier
 from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.logging import route_template
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.access")
 
-STAFF = (Role.intake_clerk, Role.township_reviewer, Role.township_approver, Role.county_approver,
-         Role.finance_officer, Role.auditor)
+STAFF = (
+    Role.intake_clerk,
+    Role.township_reviewer,
+    Role.township_approver,
+    Role.county_approver,
+    Role.finance_officer,
+    Role.auditor,
+)
 """Government staff who may read cases in their jurisdiction."""
 DECIDERS = (Role.township_approver, Role.county_approver)
 ADMIN = (Role.policy_admin,)
 
-bearer = HTTPBearer(auto_error=False, description="An access token (JWT) from the configured identity provider; "
-                                                  "`python -m services token` mints one in development")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token (JWT) from the configured identity provider; "
+    "`python -m services token` mints one in development",
+)
 
 
 class Authenticator:
@@ -48,7 +57,8 @@ class Authenticator:
         self.dev: DevIssuer | None = None
         if settings.auth_issuer and settings.auth_jwks_url:
             self.verifiers[settings.auth_issuer] = TokenVerifier(
-                issuer=settings.auth_issuer, audience=settings.auth_audience, jwks_url=settings.auth_jwks_url)
+                issuer=settings.auth_issuer, audience=settings.auth_audience, jwks_url=settings.auth_jwks_url
+            )
         if settings.auth_dev_issuer and settings.environment != "production":
             self.dev = DevIssuer(Path(settings.auth_dev_key_dir), settings.auth_audience)
             self.verifiers[DEV_ISSUER] = self.dev.verifier()
@@ -87,15 +97,18 @@ def _authenticator(request: Request) -> Authenticator:
     return request.app.state.authenticator
 
 
-async def authenticate(request: Request,
-                       credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+async def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+) -> Principal:
     if credentials is None:
         raise _unauthenticated("a bearer token is required")
     try:
         return _authenticator(request).verify(credentials.credentials)
     except InvalidToken as exc:
         log.info("token refused", extra={"reason": str(exc)[:120]})
-        raise _unauthenticated("the bearer token is not valid (signature, issuer, audience or expiry)") from exc
+        raise _unauthenticated(
+            "the bearer token is not valid (signature, issuer, audience or expiry)"
+        ) from exc
 
 
 def _unauthenticated(detail: str) -> Unauthorized:
@@ -106,25 +119,31 @@ def require(*roles: Role) -> Callable[..., Any]:
     """A dependency: the caller holds one of ``roles``; returns the Principal and records the actor."""
     allowed = frozenset(roles)
 
-    async def dependency(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+    async def dependency(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+    ) -> Principal:
         principal = await authenticate(request, credentials)
         if not principal.roles & allowed:
             raise Forbidden(f"this action needs one of the roles: {', '.join(sorted(allowed))}")
-        _ACTOR.set(Actor(
-            principal=principal, action=f"{request.method} {route_template(request.scope)}",
-            target={k: str(v)[:64] for k, v in request.path_params.items()},
-            ip=request.client.host if request.client else None,
-            reason=(request.headers.get("x-audit-reason") or "")[:200] or None,
-            request_id=request.headers.get("x-request-id", "")[:64] or None))
+        _ACTOR.set(
+            Actor(
+                principal=principal,
+                action=f"{request.method} {route_template(request.scope)}",
+                target={k: str(v)[:64] for k, v in request.path_params.items()},
+                ip=request.client.host if request.client else None,
+                reason=(request.headers.get("x-audit-reason") or "")[:200] or None,
+                request_id=request.headers.get("x-request-id", "")[:64] or None,
+            )
+        )
         return principal
 
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
     return dependency
 
 
-def ensure_covers(principal: Principal, county_code: str | None, township_code: str | None,
-                  what: str = "case") -> None:
+def ensure_covers(
+    principal: Principal, county_code: str | None, township_code: str | None, what: str = "case"
+) -> None:
     """Object-level check: outside the caller's jurisdiction the object does not exist for them (404)."""
     if county_code is None:
         if principal.county_code is not None:  # an object of no known place is for city-wide staff only
@@ -134,7 +153,9 @@ def ensure_covers(principal: Principal, county_code: str | None, township_code: 
         raise NotFound(f"{what} not found")
 
 
-def scope(principal: Principal, county_code: str | None, township_code: str | None) -> tuple[str | None, str | None]:
+def scope(
+    principal: Principal, county_code: str | None, township_code: str | None
+) -> tuple[str | None, str | None]:
     """List filters narrowed to the caller's jurisdiction; asking for another one is a 403."""
     if principal.county_code is None:
         return county_code, township_code

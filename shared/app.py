@@ -24,12 +24,12 @@ from shared.audit import audit_router
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
-from shared.ops import ops_router
-from shared.oversight import router as oversight_router
 from shared.logging import configure_logging, log_context, route_template, trace_context
 from shared.migrations import upgrade
 from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
+from shared.ops import ops_router
+from shared.oversight import router as oversight_router
 from shared.runtime import Runtime, ServiceModule
 from shared.settings import ServiceSettings
 from shared.telemetry import finish_server_span, server_span, start_export, stop_export
@@ -54,19 +54,29 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
         if request.url.path in QUIET_ROUTES:
-            with log_context(request_id=request_id, **trace_context(request.headers.get("traceparent", "")[:55])):
+            with log_context(
+                request_id=request_id, **trace_context(request.headers.get("traceparent", "")[:55])
+            ):
                 response = await call_next(request)
             response.headers["X-Request-ID"] = request_id
             return response
-        with server_span(self._service(request), request.method, request.headers) as span, \
-                log_context(request_id=request_id):
+        with (
+            server_span(self._service(request), request.method, request.headers) as span,
+            log_context(request_id=request_id),
+        ):
             started = time.perf_counter()
             response = await call_next(request)
             route = route_template(request.scope)
             finish_server_span(span, request.method, route, response.status_code)
-            log.info("request handled", extra={"method": request.method, "route": route,
-                                               "status": response.status_code,
-                                               "ms": round((time.perf_counter() - started) * 1000, 1)})
+            log.info(
+                "request handled",
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
         response.headers["X-Request-ID"] = request_id
         return response
 
@@ -75,11 +85,17 @@ def _settings_for(module: ServiceModule, overrides: dict[str, object]) -> Servic
     return module.settings_cls(**overrides)
 
 
-async def start_runtime(module: ServiceModule, settings: ServiceSettings, bus: Bus, *,
-                        migrate: bool, start_bus: bool) -> Runtime:
+async def start_runtime(
+    module: ServiceModule, settings: ServiceSettings, bus: Bus, *, migrate: bool, start_bus: bool
+) -> Runtime:
     if migrate:
-        await asyncio.to_thread(upgrade, module.migrations, url=settings.database_url or "",
-                                service=module.name, schema=settings.schema_name)
+        await asyncio.to_thread(
+            upgrade,
+            module.migrations,
+            url=settings.database_url or "",
+            service=module.name,
+            schema=settings.schema_name,
+        )
     runtime = Runtime(module=module, settings=settings, bus=bus)
     if start_bus:
         await _start_bus(bus, runtime.topics_used())
@@ -112,8 +128,13 @@ def launch(runtime: Runtime) -> None:
         runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{runtime.name}-{job.__name__}"))
 
 
-def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str, object]] | None = None,
-              migrate_on_start: bool = False, title: str | None = None) -> FastAPI:
+def build_app(
+    modules: Sequence[ServiceModule],
+    *,
+    overrides: dict[str, dict[str, object]] | None = None,
+    migrate_on_start: bool = False,
+    title: str | None = None,
+) -> FastAPI:
     """An app serving ``modules``; ``overrides`` gives settings per service name (tests, standalone)."""
     overrides = overrides or {}
     settings = [_settings_for(m, overrides.get(m.name, {})) for m in modules]
@@ -129,8 +150,9 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
             for module, s in zip(modules, settings, strict=True):
                 bus = shared_memory_bus if s.bus == "memory" else make_bus(s)
                 buses.append(bus)
-                runtimes.append(await start_runtime(module, s, bus, migrate=migrate_on_start,
-                                                    start_bus=s.bus == "kafka"))
+                runtimes.append(
+                    await start_runtime(module, s, bus, migrate=migrate_on_start, start_bus=s.bus == "kafka")
+                )
             app.state.runtimes = {r.name: r for r in runtimes}
             # Subscribe every consumer before any relay may publish (matters for the in-process bus).
             for runtime in runtimes:
@@ -177,8 +199,16 @@ def build_app(modules: Sequence[ServiceModule], *, overrides: dict[str, dict[str
         ready = bool(checks) and all(all(c.values()) for c in checks.values())
         if ready:
             return JSONResponse({"status": "ready", "checks": checks})
-        return problem_response(503, {"type": "about:blank", "title": "Service unavailable", "status": 503,
-                                      "detail": "a dependency is not reachable", "checks": checks})
+        return problem_response(
+            503,
+            {
+                "type": "about:blank",
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "a dependency is not reachable",
+                "checks": checks,
+            },
+        )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

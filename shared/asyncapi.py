@@ -55,8 +55,9 @@ def message_name(event_type: str) -> str:
     return REGISTRY[event_type].__name__
 
 
-def build(*, title: str, version: str, description: str, channels: Sequence[Channel],
-          servers: Mapping[str, Any]) -> dict[str, Any]:
+def build(
+    *, title: str, version: str, description: str, channels: Sequence[Channel], servers: Mapping[str, Any]
+) -> dict[str, Any]:
     schemas: dict[str, Any] = {"CloudEvent": CLOUD_EVENT_SCHEMA}
     messages: dict[str, Any] = {}
     doc_channels: dict[str, Any] = {}
@@ -69,24 +70,41 @@ def build(*, title: str, version: str, description: str, channels: Sequence[Chan
             schema, defs = payload_schema(model)
             schemas.update(defs)
             schemas[name] = schema
-            messages.setdefault(name, {
-                "name": name, "title": name, "summary": (model.__doc__ or name).strip().splitlines()[0],
-                "contentType": CLOUDEVENTS_CONTENT_TYPE,
-                "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEvent"}, {
-                    "type": "object", "properties": {"type": {"const": event_type},
-                                                     "dataschema": {"const": f"urn:assistance:schema:{event_type}"},
-                                                     "data": {"$ref": f"#/components/schemas/{name}"}}}]},
-                **({"bindings": dict(channel.message_bindings)} if channel.message_bindings else {}),
-            })
+            messages.setdefault(
+                name,
+                {
+                    "name": name,
+                    "title": name,
+                    "summary": (model.__doc__ or name).strip().splitlines()[0],
+                    "contentType": CLOUDEVENTS_CONTENT_TYPE,
+                    "payload": {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/CloudEvent"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "type": {"const": event_type},
+                                    "dataschema": {"const": f"urn:assistance:schema:{event_type}"},
+                                    "data": {"$ref": f"#/components/schemas/{name}"},
+                                },
+                            },
+                        ]
+                    },
+                    **({"bindings": dict(channel.message_bindings)} if channel.message_bindings else {}),
+                },
+            )
             refs[name] = {"$ref": f"#/components/messages/{name}"}
         doc_channels[channel.key] = {
-            "address": channel.address, "description": channel.description, "messages": refs,
+            "address": channel.address,
+            "description": channel.description,
+            "messages": refs,
             **({"parameters": dict(channel.parameters)} if channel.parameters else {}),
             **({"servers": [{"$ref": f"#/servers/{s}"} for s in channel.servers]} if channel.servers else {}),
             **({"bindings": dict(channel.bindings)} if channel.bindings else {}),
         }
         operations[f"receive_{channel.key}"] = {
-            "action": "receive", "channel": {"$ref": f"#/channels/{channel.key}"},
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel.key}"},
             "messages": [{"$ref": f"#/channels/{channel.key}/messages/{n}"} for n in refs],
         }
     return {

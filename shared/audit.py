@@ -33,7 +33,8 @@ GENESIS = "0" * 64
 
 def add_audit_table(metadata: MetaData) -> Table:
     return Table(
-        "audit_log", metadata,
+        "audit_log",
+        metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("actor", String(200), nullable=False),
@@ -51,8 +52,10 @@ def add_audit_table(metadata: MetaData) -> Table:
 
 
 def _canonical(entry: dict[str, Any]) -> bytes:
-    fields = {k: entry[k] for k in ("at", "actor", "roles", "kind", "action", "target", "ip", "reason",
-                                    "request_id")}
+    fields = {
+        k: entry[k]
+        for k in ("at", "actor", "roles", "kind", "action", "target", "ip", "reason", "request_id")
+    }
     fields["at"] = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -67,11 +70,21 @@ async def append(session: AsyncSession, table: Table, actor: Actor, kind: str) -
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
     prev = (await session.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1))).scalar()
     p = actor.principal
-    entry = {"at": datetime.now(UTC), "actor": p.subject[:200],
-             "roles": ",".join(sorted(r.value for r in p.roles))[:300], "kind": kind, "action": actor.action[:300],
-             "target": actor.target, "ip": actor.ip, "reason": actor.reason, "request_id": actor.request_id}
+    entry = {
+        "at": datetime.now(UTC),
+        "actor": p.subject[:200],
+        "roles": ",".join(sorted(r.value for r in p.roles))[:300],
+        "kind": kind,
+        "action": actor.action[:300],
+        "target": actor.target,
+        "ip": actor.ip,
+        "reason": actor.reason,
+        "request_id": actor.request_id,
+    }
     prev_hash = prev or GENESIS
-    await session.execute(table.insert().values(**entry, prev_hash=prev_hash, hash=chain_hash(prev_hash, entry)))
+    await session.execute(
+        table.insert().values(**entry, prev_hash=prev_hash, hash=chain_hash(prev_hash, entry))
+    )
 
 
 async def verify(session: AsyncSession, table: Table) -> dict[str, Any]:
@@ -120,11 +133,16 @@ def audit_router(service: str) -> APIRouter:
     router = APIRouter(prefix=f"/{service}/v1/audit", tags=[f"{service} audit"])
     auditor = Depends(require(Role.auditor))
 
-    @router.get("/entries", response_model=list[AuditEntryOut], summary="The audit log, oldest first (auditors)")
-    async def entries(request: Request, _: Principal = auditor,
-                      after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-                      actor: Annotated[str | None, Query(max_length=200)] = None,
-                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditEntryOut]:
+    @router.get(
+        "/entries", response_model=list[AuditEntryOut], summary="The audit log, oldest first (auditors)"
+    )
+    async def entries(
+        request: Request,
+        _: Principal = auditor,
+        after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+        actor: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[AuditEntryOut]:
         runtime = request.app.state.runtimes[service]
         table = runtime.audit_table
         query = select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)

@@ -66,8 +66,9 @@ class InvalidToken(Exception):
 class TokenVerifier:
     """Verifies tokens of one issuer against its JWKS (URL, fetched and cached) or a local key set."""
 
-    def __init__(self, *, issuer: str, audience: str, jwks_url: str | None = None,
-                 jwks: dict | None = None) -> None:
+    def __init__(
+        self, *, issuer: str, audience: str, jwks_url: str | None = None, jwks: dict | None = None
+    ) -> None:
         self.issuer, self.audience = issuer, audience
         self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks else None
@@ -84,17 +85,30 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(token, self._key(token), algorithms=ALGORITHMS, audience=self.audience,
-                                issuer=self.issuer, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-                                leeway=30)
+            claims = jwt.decode(
+                token,
+                self._key(token),
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                leeway=30,
+            )
         except (jwt.PyJWTError, InvalidToken, KeyError, ValueError) as exc:
             raise InvalidToken(str(exc)) from exc
         roles = frozenset(Role(r) for r in claims.get("roles", []) if r in Role.__members__)
         township = claims.get("township_code")
-        county = claims.get("county_code") or (township[:6] if township else None)  # a township is in its county
-        return Principal(subject=claims["sub"], roles=roles, county_code=county,
-                         township_code=township, partner_id=claims.get("partner_id"),
-                         scopes=frozenset(str(claims.get("scope", "")).split()))
+        county = claims.get("county_code") or (
+            township[:6] if township else None
+        )  # a township is in its county
+        return Principal(
+            subject=claims["sub"],
+            roles=roles,
+            county_code=county,
+            township_code=township,
+            partner_id=claims.get("partner_id"),
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+        )
 
 
 class DevIssuer:
@@ -105,8 +119,13 @@ class DevIssuer:
         pem = folder / "dev-issuer.pem"
         if not pem.exists():
             key = ec.generate_private_key(ec.SECP256R1())
-            pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+            pem.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
             pem.chmod(0o600)
         self._key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
         self.audience = audience
@@ -116,14 +135,39 @@ class DevIssuer:
         public = jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
         return {"keys": [public | {"kid": self.kid, "use": "sig", "alg": "ES256"}]}
 
-    def mint(self, subject: str, roles: list[str], *, county_code: str | None = None,
-             township_code: str | None = None, partner_id: str | None = None, ttl: int = 3600,
-             audience: str | None = None, issuer: str = DEV_ISSUER) -> str:
+    def mint(
+        self,
+        subject: str,
+        roles: list[str],
+        *,
+        county_code: str | None = None,
+        township_code: str | None = None,
+        partner_id: str | None = None,
+        ttl: int = 3600,
+        audience: str | None = None,
+        issuer: str = DEV_ISSUER,
+    ) -> str:
         now = int(time.time())
-        claims = {"sub": subject, "roles": roles, "iat": now, "exp": now + ttl, "iss": issuer,
-                  "aud": audience or self.audience, "jti": uuid.uuid4().hex}
-        claims.update({k: v for k, v in (("county_code", county_code), ("township_code", township_code),
-                                         ("partner_id", partner_id)) if v})
+        claims = {
+            "sub": subject,
+            "roles": roles,
+            "iat": now,
+            "exp": now + ttl,
+            "iss": issuer,
+            "aud": audience or self.audience,
+            "jti": uuid.uuid4().hex,
+        }
+        claims.update(
+            {
+                k: v
+                for k, v in (
+                    ("county_code", county_code),
+                    ("township_code", township_code),
+                    ("partner_id", partner_id),
+                )
+                if v
+            }
+        )
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 
     def verifier(self) -> TokenVerifier:

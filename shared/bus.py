@@ -83,7 +83,7 @@ class Bus(ABC):
 
 
 class _MemorySubscription(Subscription):
-    def __init__(self, bus: "InProcessBus", group: str, topics: Sequence[str]) -> None:
+    def __init__(self, bus: InProcessBus, group: str, topics: Sequence[str]) -> None:
         self.bus, self.group, self.topics = bus, group, set(topics)
         self.queue: asyncio.Queue[tuple[Message, asyncio.Future[None]]] = asyncio.Queue()
         self.pending: dict[tuple[str, int, int], asyncio.Future[None]] = {}
@@ -180,9 +180,11 @@ def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
         options["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
     if settings.kafka_security_protocol.startswith("SASL"):
-        options.update(sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
-                       sasl_plain_username=settings.kafka_sasl_username,
-                       sasl_plain_password=settings.kafka_sasl_password)
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password,
+        )
     return options
 
 
@@ -212,8 +214,14 @@ class _KafkaSubscription(Subscription):
     async def fetch(self, timeout: float) -> list[Message]:
         batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
         return [
-            Message(m.topic, m.partition, m.offset, m.key.decode() if m.key else None, m.value,
-                    {k: v.decode() for k, v in (m.headers or ())})
+            Message(
+                m.topic,
+                m.partition,
+                m.offset,
+                m.key.decode() if m.key else None,
+                m.value,
+                {k: v.decode() for k, v in (m.headers or ())},
+            )
             for msgs in batches.values()
             for m in msgs
         ]
@@ -263,7 +271,10 @@ class KafkaBus(Bus):
 
         if self._producer is None:
             producer = AIOKafkaProducer(
-                enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=30000,
+                enable_idempotence=True,
+                acks="all",
+                linger_ms=5,
+                request_timeout_ms=30000,
                 **kafka_client_options(self.settings),
             )
             try:
@@ -288,8 +299,14 @@ class KafkaBus(Bus):
             missing = [t for t in dict.fromkeys(topics) if t not in existing]
             if missing:
                 try:
-                    await admin.create_topics([NewTopic(t, self.settings.topic_partitions,
-                                                          self.settings.topic_replication_factor) for t in missing])
+                    await admin.create_topics(
+                        [
+                            NewTopic(
+                                t, self.settings.topic_partitions, self.settings.topic_replication_factor
+                            )
+                            for t in missing
+                        ]
+                    )
                 except TopicAlreadyExistsError:
                     pass
         finally:
@@ -311,7 +328,9 @@ class KafkaBus(Bus):
         try:
             futures = [
                 await producer.send(
-                    r.topic, r.value, key=r.key.encode() if r.key else None,
+                    r.topic,
+                    r.value,
+                    key=r.key.encode() if r.key else None,
                     headers=[(k, v.encode()) for k, v in r.headers.items()],
                 )
                 for r in records

@@ -19,7 +19,9 @@ def service_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, schema: str, configured_schema: str, pool_size: int, app_name: str) -> AsyncEngine:
+def make_engine(
+    url: str, *, schema: str, configured_schema: str, pool_size: int, app_name: str
+) -> AsyncEngine:
     """An asyncpg engine; ``schema_translate_map`` lets a deployment rename the service's schema."""
     engine = create_async_engine(
         url,

@@ -27,8 +27,15 @@ class Problem(Exception):
     title: str = "Bad request"
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str, *, status: int | None = None, slug: str | None = None,
-                 title: str | None = None, **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        slug: str | None = None,
+        title: str | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
@@ -40,8 +47,12 @@ class Problem(Exception):
         self.extensions = extensions
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": PROBLEM_BASE + self.slug, "title": self.title,
-                                "status": self.status, "detail": self.detail}
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
         if instance:
             body["instance"] = instance
         body.update(self.extensions)
@@ -80,7 +91,9 @@ class BusinessRuleViolated(Problem):
     status, slug, title = 409, "rule-violated", "Refused by a policy rule"
 
 
-def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -103,24 +116,47 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
-                  for e in exc.errors()]
+        errors = [
+            {"field": field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()
+        ]
         fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-        problem = Problem(f"invalid fields: {fields}", status=422, slug=InvalidField.slug,
-                          title=InvalidField.title, errors=errors)
+        problem = Problem(
+            f"invalid fields: {fields}",
+            status=422,
+            slug=InvalidField.slug,
+            title=InvalidField.title,
+            errors=errors,
+        )
         return problem_response(422, problem.body(request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large",
-                  415: "Unsupported media type", 401: "Unauthorized", 403: "Forbidden"}
-        body = {"type": "about:blank", "title": titles.get(exc.status_code, "HTTP error"),
-                "status": exc.status_code, "detail": str(exc.detail), "instance": request.url.path}
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Content too large",
+            415: "Unsupported media type",
+            401: "Unauthorized",
+            403: "Forbidden",
+        }
+        body = {
+            "type": "about:blank",
+            "title": titles.get(exc.status_code, "HTTP error"),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": request.url.path,
+        }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,
-                "detail": "an unexpected error occurred; it has been logged", "instance": request.url.path}
+        body = {
+            "type": PROBLEM_BASE + "internal",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "an unexpected error occurred; it has been logged",
+            "instance": request.url.path,
+        }
         return problem_response(500, body)

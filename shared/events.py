@@ -57,10 +57,17 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def wrap(cls, payload: Event, *, source: str, subject: str | None, traceparent: str | None = None) -> "Envelope":
-        return cls(source=source, type=payload.event_type, subject=subject, traceparent=traceparent,
-                   dataschema=f"urn:assistance:schema:{payload.event_type}",
-                   data=payload.model_dump(mode="json"))
+    def wrap(
+        cls, payload: Event, *, source: str, subject: str | None, traceparent: str | None = None
+    ) -> Envelope:
+        return cls(
+            source=source,
+            type=payload.event_type,
+            subject=subject,
+            traceparent=traceparent,
+            dataschema=f"urn:assistance:schema:{payload.event_type}",
+            data=payload.model_dump(mode="json"),
+        )
 
     def payload(self) -> Event:
         """Validate ``data`` into the registered model; raises KeyError (unknown) or ValidationError."""

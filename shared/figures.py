@@ -32,8 +32,15 @@ LOCAL_ZONE = "Asia/Shanghai"
 """The civil-affairs offices' time zone: months and periods are local calendar dates (UTC+8, no DST)."""
 LOW, HIGH = date(2000, 1, 1), date(2100, 12, 31)
 
-AMOUNT_BUCKETS: tuple[Decimal, ...] = (Decimal("0"), Decimal("500"), Decimal("1000"), Decimal("2000"),
-                                       Decimal("5000"), Decimal("10000"), Decimal("20000"))
+AMOUNT_BUCKETS: tuple[Decimal, ...] = (
+    Decimal("0"),
+    Decimal("500"),
+    Decimal("1000"),
+    Decimal("2000"),
+    Decimal("5000"),
+    Decimal("10000"),
+    Decimal("20000"),
+)
 """Lower bounds (inclusive) of the distribution buckets of amounts, in CNY; the last is open-ended."""
 
 
@@ -47,11 +54,14 @@ class Filters:
     subtype: Subtype | None = None
 
     def echo(self) -> dict[str, Any]:
-        return {"county_code": self.county_code, "township_code": self.township_code,
-                "from": self.start.isoformat() if self.start else None,
-                "to": self.end.isoformat() if self.end else None,
-                "category": self.category.value if self.category else None,
-                "subtype": self.subtype.value if self.subtype else None}
+        return {
+            "county_code": self.county_code,
+            "township_code": self.township_code,
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "category": self.category.value if self.category else None,
+            "subtype": self.subtype.value if self.subtype else None,
+        }
 
     def as_of(self, today: date | None = None) -> date:
         """The day open obligations are judged on: the end of the period, or today if it is later."""
@@ -87,8 +97,12 @@ class Filters:
 def figure_filters(
     principal: Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))],
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$", description="county (区县) code")] = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$", description="township (乡镇/街道) code")] = None,
-    start: Annotated[date | None, Query(alias="from", ge=LOW, le=HIGH, description="first day (local)")] = None,
+    township_code: Annotated[
+        str | None, Query(pattern=r"^\d{9}$", description="township (乡镇/街道) code")
+    ] = None,
+    start: Annotated[
+        date | None, Query(alias="from", ge=LOW, le=HIGH, description="first day (local)")
+    ] = None,
     end: Annotated[date | None, Query(alias="to", ge=LOW, le=HIGH, description="last day (local)")] = None,
     category: Category | None = None,
     subtype: Subtype | None = None,
@@ -144,15 +158,24 @@ def distribution(values: list[Decimal]) -> list[dict[str, Any]]:
     for value in values:
         index = max(i for i, low in enumerate(AMOUNT_BUCKETS) if value >= low)
         counts[index] += 1
-    return [{"bucket": bucket_label(i), "from": str(AMOUNT_BUCKETS[i]),
-             "to": str(AMOUNT_BUCKETS[i + 1]) if i + 1 < len(AMOUNT_BUCKETS) else None, "count": c}
-            for i, c in enumerate(counts)]
+    return [
+        {
+            "bucket": bucket_label(i),
+            "from": str(AMOUNT_BUCKETS[i]),
+            "to": str(AMOUNT_BUCKETS[i + 1]) if i + 1 < len(AMOUNT_BUCKETS) else None,
+            "count": c,
+        }
+        for i, c in enumerate(counts)
+    ]
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (list, dict)):
-        return ";".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else ";".join(
-            str(v) for v in value)
+        return (
+            ";".join(f"{k}={v}" for k, v in value.items())
+            if isinstance(value, dict)
+            else ";".join(str(v) for v in value)
+        )
     return "" if value is None else value
 
 
@@ -181,6 +204,9 @@ def answer(request: Request, fmt: str | None, payload: dict[str, Any]) -> Respon
     wants_csv = fmt == "csv" or (fmt is None and "text/csv" in accept and "application/json" not in accept)
     if wants_csv:
         name = f"{payload.get('service', 'figures')}-figures.csv"
-        return Response(to_csv(payload), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            to_csv(payload),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return JSONResponse(payload)

@@ -43,8 +43,14 @@ class RequestGuard:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(scope, receive, send, 413, "Content too large",
-                               f"request bodies are limited to {self.max_body_bytes} bytes")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                413,
+                "Content too large",
+                f"request bodies are limited to {self.max_body_bytes} bytes",
+            )
             return
         body = bytearray()
         more = True
@@ -55,17 +61,30 @@ class RequestGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await self._refuse(scope, receive, send, 413, "Content too large",
-                                   f"request bodies are limited to {self.max_body_bytes} bytes")
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "Content too large",
+                    f"request bodies are limited to {self.max_body_bytes} bytes",
+                )
                 return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if body and content_type not in JSON_TYPES and not content_type.endswith(b"+json"):
-            await self._refuse(scope, receive, send, 415, "Unsupported media type",
-                               "send the request body as application/json")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                415,
+                "Unsupported media type",
+                "send the request body as application/json",
+            )
             return
         if body.count(b"[") + body.count(b"{") > self.max_depth and nesting_depth(body) > self.max_depth:
-            await self._refuse(scope, receive, send, 400, "Bad request",
-                               f"JSON nested deeper than {self.max_depth} levels")
+            await self._refuse(
+                scope, receive, send, 400, "Bad request", f"JSON nested deeper than {self.max_depth} levels"
+            )
             return
         delivered = False
 
@@ -79,8 +98,18 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str) -> None:
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str
+    ) -> None:
         slug = {413: "content-too-large", 415: "unsupported-media-type", 400: "malformed-request"}[status]
-        response = problem_response(status, {"type": PROBLEM_BASE + slug, "title": title, "status": status,
-                                             "detail": detail, "instance": scope.get("path", "")})
+        response = problem_response(
+            status,
+            {
+                "type": PROBLEM_BASE + slug,
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "instance": scope.get("path", ""),
+            },
+        )
         await response(scope, receive, send)

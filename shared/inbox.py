@@ -14,13 +14,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from opentelemetry.trace import Span, Status, StatusCode
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from opentelemetry.trace import Span, Status, StatusCode
 
 from shared import telemetry
 from shared.bus import Bus, Message, Record, Subscription
@@ -108,12 +107,25 @@ class ConsumerWorker:
             return  # an event this service does not act on
         # A consumer span, child of the producer span named by the event's traceparent: one case's path
         # through the services is one trace; the logs inside carry its trace id.
-        with telemetry.consumer_span(self.service, topic=message.topic, partition=message.partition,
-                                     offset=message.offset, group=self.group, event_id=envelope.id,
-                                     event_type=envelope.type, traceparent=envelope.traceparent,
-                                     headers=message.headers) as span, \
-                log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject,
-                            **trace_context(envelope.traceparent)):
+        with (
+            telemetry.consumer_span(
+                self.service,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                group=self.group,
+                event_id=envelope.id,
+                event_type=envelope.type,
+                traceparent=envelope.traceparent,
+                headers=message.headers,
+            ) as span,
+            log_context(
+                event_id=envelope.id,
+                event_type=envelope.type,
+                case_id=envelope.subject,
+                **trace_context(envelope.traceparent),
+            ),
+        ):
             await self._process(message, envelope, handler, span)
 
     async def _process(self, message: Message, envelope: Envelope, handler: Handler, span: Span) -> None:
@@ -156,9 +168,16 @@ class ConsumerWorker:
     async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
         async with self.sessions() as session, session.begin():
             recorded = await session.execute(
-                insert(self.inbox).values(event_id=envelope.id, event_type=envelope.type, topic=message.topic,
-                                          partition=message.partition, offset=message.offset)
-                .on_conflict_do_nothing(index_elements=["event_id"]).returning(self.inbox.c.event_id)
+                insert(self.inbox)
+                .values(
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                )
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(self.inbox.c.event_id)
             )
             if recorded.first() is None:
                 return False
@@ -166,23 +185,38 @@ class ConsumerWorker:
         self.after_commit()
         return True
 
-    async def _dead_letter(self, message: Message, envelope: Envelope | None, error: str, attempts: int) -> None:
-        log.error("event dead-lettered", extra={"topic": message.topic, "offset": message.offset,
-                                                 "error": error[:500]})
-        headers = dict(message.headers) | {"dlq_error": error[:1000], "dlq_source_topic": message.topic,
-                                           "dlq_source_partition": str(message.partition),
-                                           "dlq_source_offset": str(message.offset), "dlq_consumer": self.service}
+    async def _dead_letter(
+        self, message: Message, envelope: Envelope | None, error: str, attempts: int
+    ) -> None:
+        log.error(
+            "event dead-lettered",
+            extra={"topic": message.topic, "offset": message.offset, "error": error[:500]},
+        )
+        headers = dict(message.headers) | {
+            "dlq_error": error[:1000],
+            "dlq_source_topic": message.topic,
+            "dlq_source_partition": str(message.partition),
+            "dlq_source_offset": str(message.offset),
+            "dlq_consumer": self.service,
+        }
         stored = False
         while True:
             try:
                 if not stored:
                     async with self.sessions() as session, session.begin():
-                        await session.execute(self.dead_letter.insert().values(
-                            event_id=envelope.id if envelope else None,
-                            event_type=envelope.type if envelope else None, topic=message.topic,
-                            partition=message.partition, offset=message.offset, key=message.key,
-                            value=message.value.decode(errors="replace"), error=error, attempts=attempts,
-                        ))
+                        await session.execute(
+                            self.dead_letter.insert().values(
+                                event_id=envelope.id if envelope else None,
+                                event_type=envelope.type if envelope else None,
+                                topic=message.topic,
+                                partition=message.partition,
+                                offset=message.offset,
+                                key=message.key,
+                                value=message.value.decode(errors="replace"),
+                                error=error,
+                                attempts=attempts,
+                            )
+                        )
                     stored = True
                 await self.bus.publish([Record(self.dead_letter_topic, message.key, message.value, headers)])
                 break

@@ -5,13 +5,26 @@ They live in the service's own schema (added to its metadata by ``add_messaging_
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, String, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 
 def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("event_id", String(64), nullable=False, unique=True),
         Column("event_type", String(200), nullable=False),
@@ -23,7 +36,8 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
     )
     inbox = Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("event_id", String(64), primary_key=True),
         Column("event_type", String(200), nullable=False),
         Column("topic", String(200), nullable=False),
@@ -32,7 +46,8 @@ def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
     dead_letter = Table(
-        "dead_letter", metadata,
+        "dead_letter",
+        metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("event_id", String(64)),
         Column("event_type", String(200)),

@@ -13,8 +13,8 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db import service_metadata
 from shared.audit import append_only_trigger_sql
+from shared.db import service_metadata
 from shared.messaging import add_messaging_tables
 
 MESSAGING_TABLES = {"outbox", "inbox", "dead_letter", "audit_log"}
@@ -50,9 +50,14 @@ def run_env(metadata: MetaData) -> None:
         connection.commit()
         if schema != service:
             connection = connection.execution_options(schema_translate_map={service: schema})
-        context.configure(connection=connection, target_metadata=metadata, version_table_schema=schema,
-                          include_schemas=False, transaction_per_migration=True,
-                          include_object=_not_messaging)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=False,
+            transaction_per_migration=True,
+            include_object=_not_messaging,
+        )
         with context.begin_transaction():
             context.run_migrations()
         connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})

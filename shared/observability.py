@@ -24,12 +24,18 @@ from starlette.responses import Response
 from shared.logging import route_template
 
 HTTP_REQUESTS = Counter("assistance_http_requests_total", "HTTP requests", ["method", "route", "status"])
-HTTP_LATENCY = Histogram("assistance_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
+HTTP_LATENCY = Histogram(
+    "assistance_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
+)
 EVENTS_PUBLISHED = Counter("assistance_events_published_total", "Events published", ["service", "type"])
-EVENTS_CONSUMED = Counter("assistance_events_consumed_total", "Events consumed", ["service", "type", "outcome"])
+EVENTS_CONSUMED = Counter(
+    "assistance_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
+)
 DEAD_LETTERS = Counter("assistance_dead_letters_total", "Events sent to the dead-letter topic", ["service"])
 OUTBOX_BACKLOG = Gauge("assistance_outbox_backlog", "Outbox rows not yet published", ["service"])
-OUTBOX_OLDEST_AGE = Gauge("assistance_outbox_oldest_age_seconds", "Age of the oldest unpublished row", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "assistance_outbox_oldest_age_seconds", "Age of the oldest unpublished row", ["service"]
+)
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -42,8 +48,13 @@ class SnapshotGauge(Collector):
     seen before and absent from the new reading reports 0 (a state no case is in any more, a partition now
     consumed by another replica) rather than keeping its last value or vanishing from dashboards."""
 
-    def __init__(self, name: str, documentation: str, labelnames: Sequence[str],
-                 registry: CollectorRegistry | None = REGISTRY) -> None:
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        registry: CollectorRegistry | None = REGISTRY,
+    ) -> None:
         self.name, self.documentation, self.labelnames = name, documentation, tuple(labelnames)
         self._snapshots: dict[str, dict[tuple[str, ...], float]] = {}
         if registry is not None:
@@ -70,23 +81,33 @@ class SnapshotGauge(Collector):
 
 
 DEAD_LETTERS_WAITING = SnapshotGauge(
-    "assistance_dead_letters_waiting", "Dead letters recorded and not replayed", ["service"])
+    "assistance_dead_letters_waiting", "Dead letters recorded and not replayed", ["service"]
+)
 CONSUMER_LAG = SnapshotGauge(
     "assistance_consumer_lag",
     "Messages not yet processed by the consumer group: high watermark minus committed offset",
-    ["service", "group", "topic", "partition"])
+    ["service", "group", "topic", "partition"],
+)
 CASES_BY_STATE = SnapshotGauge(
-    "assistance_cases_by_state", "Cases by state, as each service's own records hold them", ["service", "state"])
+    "assistance_cases_by_state",
+    "Cases by state, as each service's own records hold them",
+    ["service", "state"],
+)
 RESERVE_FUND_BALANCE = SnapshotGauge(
-    "assistance_reserve_fund_balance_yuan", "Township reserve fund balance (R-RES)", ["county", "township", "year"])
+    "assistance_reserve_fund_balance_yuan",
+    "Township reserve fund balance (R-RES)",
+    ["county", "township", "year"],
+)
 RESERVE_FUND_ALLOCATED = SnapshotGauge(
-    "assistance_reserve_fund_allocated_yuan", "Township reserve fund allocated for the year (R-RES)",
-    ["county", "township", "year"])
+    "assistance_reserve_fund_allocated_yuan",
+    "Township reserve fund allocated for the year (R-RES)",
+    ["county", "township", "year"],
+)
 
 SCRAPE_QUERY_TIMEOUT = 5.0
 
 
-async def refresh(runtime: "Runtime") -> None:
+async def refresh(runtime: Runtime) -> None:
     """Read the state gauges of one service; a part that fails (database or broker hiccup) keeps its last
     value and never fails the scrape."""
     name = runtime.name
@@ -98,7 +119,8 @@ async def refresh(runtime: "Runtime") -> None:
         async with runtime.engine.connect() as conn:
             waiting = await asyncio.wait_for(
                 conn.scalar(select(func.count()).select_from(t).where(t.c.replayed_at.is_(None))),
-                SCRAPE_QUERY_TIMEOUT)
+                SCRAPE_QUERY_TIMEOUT,
+            )
         DEAD_LETTERS_WAITING.replace(name, {(name,): waiting or 0})
     except Exception as exc:  # noqa: BLE001
         log.debug("outbox/dead-letter gauges not refreshed", extra={"error": repr(exc)[:200]})
@@ -106,8 +128,13 @@ async def refresh(runtime: "Runtime") -> None:
     if worker is not None and worker.subscription is not None:
         try:
             lags = await asyncio.wait_for(worker.subscription.lag(), SCRAPE_QUERY_TIMEOUT)
-            CONSUMER_LAG.replace(name, {(name, worker.group, topic, str(partition)): lag
-                                        for (topic, partition), lag in lags.items()})
+            CONSUMER_LAG.replace(
+                name,
+                {
+                    (name, worker.group, topic, str(partition)): lag
+                    for (topic, partition), lag in lags.items()
+                },
+            )
         except Exception as exc:  # noqa: BLE001
             log.debug("consumer lag not refreshed", extra={"error": repr(exc)[:200]})
     if runtime.module.state_gauges is not None:

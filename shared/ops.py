@@ -47,10 +47,15 @@ def ops_router(service: str) -> APIRouter:
     def runtime_of(request: Request) -> Runtime:
         return request.app.state.runtimes[service]
 
-    @router.get("/dead-letters", response_model=list[DeadLetterOut], summary="Events this service could not apply")
-    async def dead_letters(request: Request, _: Annotated[Principal, Depends(require(*OPERATORS))],
-                           pending: bool = True,
-                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeadLetterOut]:
+    @router.get(
+        "/dead-letters", response_model=list[DeadLetterOut], summary="Events this service could not apply"
+    )
+    async def dead_letters(
+        request: Request,
+        _: Annotated[Principal, Depends(require(*OPERATORS))],
+        pending: bool = True,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[DeadLetterOut]:
         runtime = runtime_of(request)
         table = runtime.dead_letter_table
         query = select(table).order_by(table.c.id.desc()).limit(limit)
@@ -60,14 +65,22 @@ def ops_router(service: str) -> APIRouter:
             rows = (await session.execute(query)).mappings().all()
         return [_out(r) for r in rows]
 
-    @router.post("/dead-letters/{dead_letter_id}/replay", response_model=DeadLetterOut,
-                 summary="Apply a dead-lettered event again (after the cause was fixed)")
-    async def replay(dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request,
-                     _: Annotated[Principal, Depends(require(Role.policy_admin))]) -> DeadLetterOut:
+    @router.post(
+        "/dead-letters/{dead_letter_id}/replay",
+        response_model=DeadLetterOut,
+        summary="Apply a dead-lettered event again (after the cause was fixed)",
+    )
+    async def replay(
+        dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        request: Request,
+        _: Annotated[Principal, Depends(require(Role.policy_admin))],
+    ) -> DeadLetterOut:
         runtime = runtime_of(request)
         table = runtime.dead_letter_table
         async with runtime.reading() as session:
-            row = (await session.execute(select(table).where(table.c.id == dead_letter_id))).mappings().first()
+            row = (
+                (await session.execute(select(table).where(table.c.id == dead_letter_id))).mappings().first()
+            )
         if row is None:
             raise NotFound(f"dead letter {dead_letter_id} not found")
         if row["replayed_at"] is not None:
@@ -76,15 +89,21 @@ def ops_router(service: str) -> APIRouter:
         if worker is None:
             raise Conflict(f"{service} consumes no events", slug="no-consumer")
         before = await _count(runtime)
-        await worker.process(Message(row["topic"], row["partition"], row["offset"], row["key"],
-                                     row["value"].encode(), {}))
+        await worker.process(
+            Message(row["topic"], row["partition"], row["offset"], row["key"], row["value"].encode(), {})
+        )
         if await _count(runtime) > before:
-            raise Conflict("the event failed again and was dead-lettered anew; see the newest dead letter",
-                           slug="replay-failed")
+            raise Conflict(
+                "the event failed again and was dead-lettered anew; see the newest dead letter",
+                slug="replay-failed",
+            )
         async with runtime.transaction() as session:
-            await session.execute(update(table).where(table.c.id == dead_letter_id)
-                                  .values(replayed_at=func.now()))
-            updated = (await session.execute(select(table).where(table.c.id == dead_letter_id))).mappings().one()
+            await session.execute(
+                update(table).where(table.c.id == dead_letter_id).values(replayed_at=func.now())
+            )
+            updated = (
+                (await session.execute(select(table).where(table.c.id == dead_letter_id))).mappings().one()
+            )
         return _out(updated)
 
     return router
@@ -95,8 +114,10 @@ def _out(row: Mapping[str, Any]) -> DeadLetterOut:
         subject = json.loads(row["value"]).get("subject")
     except (ValueError, AttributeError):
         subject = None
-    return DeadLetterOut(**{k: v for k, v in row.items() if k in DeadLetterOut.model_fields},
-                         subject=subject if isinstance(subject, str) else None)
+    return DeadLetterOut(
+        **{k: v for k, v in row.items() if k in DeadLetterOut.model_fields},
+        subject=subject if isinstance(subject, str) else None,
+    )
 
 
 async def _count(runtime: Runtime) -> int:

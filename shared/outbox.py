@@ -10,10 +10,9 @@ import logging
 import zlib
 from collections.abc import Sequence
 
+from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-
-from opentelemetry.trace import Status, StatusCode
 
 from shared import telemetry
 from shared.bus import Bus, Record
@@ -31,24 +30,45 @@ class Outbox:
         self.table, self.service, self.topic = table, service, topic
         self.source = f"/assistance/{service}"
 
-    async def add(self, session: AsyncSession, payload: Event, *, subject: str | None,
-                  topic: str | None = None, key: str | None = None) -> Envelope:
+    async def add(
+        self,
+        session: AsyncSession,
+        payload: Event,
+        *,
+        subject: str | None,
+        topic: str | None = None,
+        key: str | None = None,
+    ) -> Envelope:
         topic = topic or self.topic
         envelope = Envelope.wrap(payload, source=self.source, subject=subject)
         # A producer span, child of the request's or the consumed event's span: the event carries its
         # traceparent, so consumers continue the same trace.
         envelope.traceparent = telemetry.producer_traceparent(
-            self.service, topic=topic, event_id=envelope.id, event_type=envelope.type) or current("traceparent")
-        await session.execute(self.table.insert().values(
-            event_id=envelope.id, event_type=envelope.type, topic=topic,
-            key=key if key is not None else subject, envelope=envelope.model_dump(mode="json", exclude_none=True),
-        ))
+            self.service, topic=topic, event_id=envelope.id, event_type=envelope.type
+        ) or current("traceparent")
+        await session.execute(
+            self.table.insert().values(
+                event_id=envelope.id,
+                event_type=envelope.type,
+                topic=topic,
+                key=key if key is not None else subject,
+                envelope=envelope.model_dump(mode="json", exclude_none=True),
+            )
+        )
         return envelope
 
 
 class OutboxRelay:
-    def __init__(self, *, engine: AsyncEngine, table: Table, bus: Bus, service: str,
-                 poll_interval: float, batch_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        bus: Bus,
+        service: str,
+        poll_interval: float,
+        batch_size: int,
+    ) -> None:
         self.engine, self.table, self.bus, self.service = engine, table, bus, service
         self.poll_interval, self.batch_size = poll_interval, batch_size
         self._wake = asyncio.Event()
@@ -81,15 +101,26 @@ class OutboxRelay:
             got = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
             if not got:
                 return 0
-            rows = (await conn.execute(
-                select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.event_type)
-                .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.batch_size)
-            )).all()
+            rows = (
+                await conn.execute(
+                    select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.event_type)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
             if not rows:
                 return 0
-            spans = [telemetry.send_span(self.service, topic=r.topic, event_id=r.envelope["id"],
-                                         event_type=r.event_type, traceparent=r.envelope.get("traceparent"))
-                     for r in rows]
+            spans = [
+                telemetry.send_span(
+                    self.service,
+                    topic=r.topic,
+                    event_id=r.envelope["id"],
+                    event_type=r.event_type,
+                    traceparent=r.envelope.get("traceparent"),
+                )
+                for r in rows
+            ]
             try:
                 await self.bus.publish([_record(r.topic, r.key, r.envelope) for r in rows])
             except BaseException as exc:
@@ -100,7 +131,9 @@ class OutboxRelay:
                 raise
             for span in spans:
                 span.end()
-            await conn.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now()))
+            await conn.execute(
+                update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now())
+            )
         for r in rows:
             EVENTS_PUBLISHED.labels(self.service, r.event_type).inc()
         return len(rows)
@@ -109,10 +142,14 @@ class OutboxRelay:
         """Unsent rows and the age in seconds of the oldest one."""
         t = self.table
         async with self.engine.connect() as conn:
-            row = (await conn.execute(
-                select(func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(t.c.created_at)), 0))
-                .where(t.c.published_at.is_(None))
-            )).one()
+            row = (
+                await conn.execute(
+                    select(
+                        func.count(),
+                        func.coalesce(func.extract("epoch", func.now() - func.min(t.c.created_at)), 0),
+                    ).where(t.c.published_at.is_(None))
+                )
+            ).one()
         return int(row[0]), float(row[1])
 
 
@@ -120,7 +157,9 @@ def _record(topic: str, key: str | None, envelope: dict) -> Record:
     headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce_type": envelope["type"], "ce_id": envelope["id"]}
     if envelope.get("traceparent"):
         headers["traceparent"] = envelope["traceparent"]
-    return Record(topic=topic, key=key, value=json.dumps(envelope, ensure_ascii=False).encode(), headers=headers)
+    return Record(
+        topic=topic, key=key, value=json.dumps(envelope, ensure_ascii=False).encode(), headers=headers
+    )
 
 
 async def purge_published(engine: AsyncEngine, table: Table, *, older_than_days: int) -> int:

@@ -36,12 +36,12 @@ class ServiceModule:
     migrations: Path
     consumes: Sequence[str] = ()
     """Services whose topics this one reads."""
-    handlers: Callable[["Runtime"], Mapping[str, Handler]] = lambda runtime: {}
+    handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda runtime: {}
     extra_topics: Sequence[str] = ()
     """Topic names (without prefix) it also produces to, e.g. ``referral.partner``."""
-    background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
-    on_start: Callable[["Runtime"], Awaitable[None]] | None = None
-    state_gauges: Callable[["Runtime"], Awaitable[None]] | None = None
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    state_gauges: Callable[[Runtime], Awaitable[None]] | None = None
     """Reads the service's own tables when /metrics is scraped and replaces its series of the snapshot
     gauges in shared/observability.py (cases by state, reserve funds); labels never carry personal data."""
 
@@ -59,8 +59,13 @@ class Runtime:
         s, name = self.settings, self.module.name
         if not s.database_url:
             raise RuntimeError(f"{name}: no database URL configured ({name.upper()}_DATABASE_URL)")
-        self.engine = make_engine(s.database_url, schema=name, configured_schema=s.schema_name,
-                                  pool_size=s.database_pool_size, app_name=f"assistance-{name}")
+        self.engine = make_engine(
+            s.database_url,
+            schema=name,
+            configured_schema=s.schema_name,
+            pool_size=s.database_pool_size,
+            app_name=f"assistance-{name}",
+        )
         self.sessions = make_sessions(self.engine)
         tables = self.module.metadata.tables
         self.outbox_table: Table = tables[f"{name}.outbox"]
@@ -68,8 +73,14 @@ class Runtime:
         self.dead_letter_table: Table = tables[f"{name}.dead_letter"]
         self.audit_table: Table = tables[f"{name}.audit_log"]
         self.outbox = Outbox(self.outbox_table, service=name, topic=s.topic(name))
-        self.relay = OutboxRelay(engine=self.engine, table=self.outbox_table, bus=self.bus, service=name,
-                                 poll_interval=s.outbox_poll_interval_seconds, batch_size=s.outbox_batch_size)
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            table=self.outbox_table,
+            bus=self.bus,
+            service=name,
+            poll_interval=s.outbox_poll_interval_seconds,
+            batch_size=s.outbox_batch_size,
+        )
         self.cipher = FieldCipher(s.encryption_keys, s.blind_index_key)
 
     @property
@@ -88,11 +99,10 @@ class Runtime:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success (state and outbox together), then wake the relay."""
         actor = current_actor()
-        async with self.sessions() as session:
-            async with session.begin():
-                yield session
-                if actor is not None:  # an API call's change commits with its audit entry, or not at all
-                    await audit.append(session, self.audit_table, actor, "change")
+        async with self.sessions() as session, session.begin():
+            yield session
+            if actor is not None:  # an API call's change commits with its audit entry, or not at all
+                await audit.append(session, self.audit_table, actor, "change")
         self.relay.wake()
 
     @asynccontextmanager
@@ -109,11 +119,18 @@ class Runtime:
             return None
         s = self.settings
         return ConsumerWorker(
-            service=self.name, bus=self.bus, group=s.group_id,
-            topics=[self.topic(t) for t in self.module.consumes], handlers=self.module.handlers(self),
-            sessions=self.sessions, inbox=self.inbox_table, dead_letter=self.dead_letter_table,
-            dead_letter_topic=s.dead_letter_topic(), max_attempts=s.consumer_max_attempts,
-            backoff=s.consumer_retry_backoff_seconds, after_commit=self.relay.wake,
+            service=self.name,
+            bus=self.bus,
+            group=s.group_id,
+            topics=[self.topic(t) for t in self.module.consumes],
+            handlers=self.module.handlers(self),
+            sessions=self.sessions,
+            inbox=self.inbox_table,
+            dead_letter=self.dead_letter_table,
+            dead_letter_topic=s.dead_letter_topic(),
+            max_attempts=s.consumer_max_attempts,
+            backoff=s.consumer_retry_backoff_seconds,
+            after_commit=self.relay.wake,
         )
 
     async def database_ready(self) -> bool:

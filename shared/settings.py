@@ -57,14 +57,16 @@ class ServiceSettings(BaseSettings):
     auth_dev_key_dir: str = ".run/dev-issuer"
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> "ServiceSettings":
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
         if self.environment == "production":
             if self.encryption_keys == DEV_ENCRYPTION_KEYS or self.blind_index_key == DEV_BLIND_INDEX_KEY:
                 raise ValueError("production refuses the development encryption/blind-index keys")
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL")
             if self.auth_dev_issuer:
-                raise ValueError("production refuses the development token issuer (set AUTH_DEV_ISSUER=false)")
+                raise ValueError(
+                    "production refuses the development token issuer (set AUTH_DEV_ISSUER=false)"
+                )
             if not (self.auth_issuer and self.auth_jwks_url):
                 raise ValueError("production needs AUTH_ISSUER and AUTH_JWKS_URL")
         return self

@@ -84,7 +84,9 @@ def provider(service: str) -> TracerProvider:
     with _providers_lock:
         found = _providers.get(service)
         if found is None:
-            resource = Resource.create({"service.name": service_name(service), "service.namespace": NAMESPACE})
+            resource = Resource.create(
+                {"service.name": service_name(service), "service.namespace": NAMESPACE}
+            )
             found = TracerProvider(resource=resource, shutdown_on_exit=False)
             found.add_span_processor(_FANOUT)
             _providers[service] = found
@@ -151,7 +153,9 @@ def extract(traceparent: str | None, headers: Mapping[str, str] | None = None) -
     """The remote parent carried by an envelope's ``traceparent`` (or, failing that, the Kafka headers)."""
     carrier: dict[str, str] = {}
     if headers:
-        carrier.update({k.lower(): v for k, v in headers.items() if k.lower() in ("traceparent", "tracestate")})
+        carrier.update(
+            {k.lower(): v for k, v in headers.items() if k.lower() in ("traceparent", "tracestate")}
+        )
     if traceparent:
         carrier["traceparent"] = traceparent
     return PROPAGATOR.extract(carrier)
@@ -181,7 +185,9 @@ def server_span(service: str, method: str, headers: Mapping[str, str]) -> Iterat
     names it after the matched route once routing is done."""
     parent = extract(None, headers)
     with tracer(service).start_as_current_span(
-        method, context=parent, kind=SpanKind.SERVER,
+        method,
+        context=parent,
+        kind=SpanKind.SERVER,
         attributes={"http.request.method": method},
     ) as span:
         yield span
@@ -196,16 +202,22 @@ def finish_server_span(span: trace.Span, method: str, route: str, status: int) -
 
 
 def _messaging_attributes(operation: str, topic: str, event_id: str, event_type: str) -> dict[str, str]:
-    return {"messaging.system": "kafka", "messaging.operation.type": operation,
-            "messaging.destination.name": topic, "messaging.message.id": event_id,
-            "cloudevents.event_id": event_id, "cloudevents.event_type": event_type}
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.type": operation,
+        "messaging.destination.name": topic,
+        "messaging.message.id": event_id,
+        "cloudevents.event_id": event_id,
+        "cloudevents.event_type": event_type,
+    }
 
 
 def producer_traceparent(service: str, *, topic: str, event_id: str, event_type: str) -> str | None:
     """A producer span for an event being written (to the outbox, in the use case's transaction), child of
     the active span; returns the ``traceparent`` the event carries so its consumers continue this trace."""
     with tracer(service).start_as_current_span(
-        f"create {topic}", kind=SpanKind.PRODUCER,
+        f"create {topic}",
+        kind=SpanKind.PRODUCER,
         attributes=_messaging_attributes("create", topic, event_id, event_type),
     ):
         return current_traceparent()
@@ -214,24 +226,38 @@ def producer_traceparent(service: str, *, topic: str, event_id: str, event_type:
 def send_span(service: str, *, topic: str, event_id: str, event_type: str, traceparent: str | None) -> Span:
     """A producer span for the relay's send of one outbox row to the broker; the caller ends it."""
     return tracer(service).start_span(
-        f"send {topic}", context=extract(traceparent), kind=SpanKind.PRODUCER,
+        f"send {topic}",
+        context=extract(traceparent),
+        kind=SpanKind.PRODUCER,
         attributes=_messaging_attributes("send", topic, event_id, event_type),
     )
 
 
 @contextmanager
-def consumer_span(service: str, *, topic: str, partition: int, offset: int, group: str, event_id: str,
-                  event_type: str, traceparent: str | None,
-                  headers: Mapping[str, str] | None = None) -> Iterator[trace.Span]:
+def consumer_span(
+    service: str,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    group: str,
+    event_id: str,
+    event_type: str,
+    traceparent: str | None,
+    headers: Mapping[str, str] | None = None,
+) -> Iterator[trace.Span]:
     """The span of one event handled by a consumer, child of the producer span named by the event's
     ``traceparent``; everything the handler logs and publishes is inside it."""
     attributes: dict[str, str | int] = {
         **_messaging_attributes("process", topic, event_id, event_type),
-        "messaging.consumer.group.name": group, "messaging.destination.partition.id": str(partition),
+        "messaging.consumer.group.name": group,
+        "messaging.destination.partition.id": str(partition),
         "messaging.kafka.offset": offset,
     }
     with tracer(service).start_as_current_span(
-        f"process {topic}", context=extract(traceparent, headers), kind=SpanKind.CONSUMER,
+        f"process {topic}",
+        context=extract(traceparent, headers),
+        kind=SpanKind.CONSUMER,
         attributes=attributes,
     ) as span:
         yield span

@@ -45,7 +45,9 @@ def kafka_bootstrap() -> str:
         return bootstrap
     from scripts import kafka
 
-    return kafka.start(port=int(os.environ.get("TEST_KAFKA_PORT", "19093")), data=str(ROOT / ".run" / "kafka-test"))
+    return kafka.start(
+        port=int(os.environ.get("TEST_KAFKA_PORT", "19093")), data=str(ROOT / ".run" / "kafka-test")
+    )
 
 
 async def create_database(server_url: str, prefix: str = "t") -> str:
@@ -71,14 +73,27 @@ async def standalone(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from shared.app import build_app
 
     modules = all_modules()
-    app = build_app(modules, migrate_on_start=True,
-                    overrides={m.name: {"database_url": database_url, "bus": "memory", "environment": "test",
-                                        "outbox_poll_interval_seconds": 0.05} for m in modules})
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://standalone",
-                                     headers=officer()) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    app = build_app(
+        modules,
+        migrate_on_start=True,
+        overrides={
+            m.name: {
+                "database_url": database_url,
+                "bus": "memory",
+                "environment": "test",
+                "outbox_poll_interval_seconds": 0.05,
+            }
+            for m in modules
+        },
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://standalone", headers=officer()
+        ) as client,
+    ):
+        client.app = app  # type: ignore[attr-defined]
+        yield client
 
 
 @pytest.fixture

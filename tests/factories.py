@@ -18,9 +18,17 @@ T = TypeVar("T")
 
 # --- access tokens: every service trusts the development issuer whose key is in this folder ---
 DEV_KEY_DIR = os.environ.setdefault(
-    "ASSISTANCE_AUTH_DEV_KEY_DIR", str(Path(__file__).resolve().parents[1] / ".run" / "test-dev-issuer"))
-ALL_STAFF = ["intake_clerk", "township_reviewer", "township_approver", "county_approver", "finance_officer",
-             "auditor", "policy_admin"]
+    "ASSISTANCE_AUTH_DEV_KEY_DIR", str(Path(__file__).resolve().parents[1] / ".run" / "test-dev-issuer")
+)
+ALL_STAFF = [
+    "intake_clerk",
+    "township_reviewer",
+    "township_approver",
+    "county_approver",
+    "finance_officer",
+    "auditor",
+    "policy_admin",
+]
 
 
 @functools.cache
@@ -30,9 +38,17 @@ def _issuer() -> Any:
     return DevIssuer(Path(DEV_KEY_DIR), "assistance-api")
 
 
-def token(subject: str, *roles: str, county: str | None = None, township: str | None = None,
-          partner: str | None = None, **kw: Any) -> str:
-    return _issuer().mint(subject, list(roles), county_code=county, township_code=township, partner_id=partner, **kw)
+def token(
+    subject: str,
+    *roles: str,
+    county: str | None = None,
+    township: str | None = None,
+    partner: str | None = None,
+    **kw: Any,
+) -> str:
+    return _issuer().mint(
+        subject, list(roles), county_code=county, township_code=township, partner_id=partner, **kw
+    )
 
 
 def auth(subject: str, *roles: str, **kw: Any) -> dict[str, str]:
@@ -55,6 +71,8 @@ def staff_client(**kwargs: Any) -> Any:
     import httpx
 
     return httpx.AsyncClient(headers=officer(), **kwargs)
+
+
 _seq = itertools.count(random.randint(1, 400) * 1000)
 
 
@@ -85,11 +103,19 @@ def application(**overrides: Any) -> dict[str, Any]:
         "persons_helped": 2,
         "annual_household_income": "20000.00",
         "property": {"deposits": "1000.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 1},
-        "medical": {"total_bills": "80000.00", "basic_insurance": "40000.00",
-                    "critical_illness_insurance": "10000.00", "commercial_insurance": "0.00",
-                    "medical_assistance": "5000.00"},
+        "medical": {
+            "total_bills": "80000.00",
+            "basic_insurance": "40000.00",
+            "critical_illness_insurance": "10000.00",
+            "commercial_insurance": "0.00",
+            "medical_assistance": "5000.00",
+        },
         "payee": {"name": "张小明", "bank": "中国工商银行", "account": "6222020200112233445"},
-        "consents": {"verify_economic_situation": True, "share_with_charities": True, "share_health_data": False},
+        "consents": {
+            "verify_economic_situation": True,
+            "share_with_charities": True,
+            "share_health_data": False,
+        },
     }
     for key, value in overrides.items():
         body[key] = value
@@ -97,14 +123,23 @@ def application(**overrides: Any) -> dict[str, Any]:
 
 
 def emergency_application(**overrides: Any) -> dict[str, Any]:
-    body = application(category="emergency", subtype="fire_or_accident", medical=None,
-                       incident={"description": "房屋失火", "occurred_on": "2026-11-01", "ongoing": False})
+    body = application(
+        category="emergency",
+        subtype="fire_or_accident",
+        medical=None,
+        incident={"description": "房屋失火", "occurred_on": "2026-11-01", "ongoing": False},
+    )
     body.update(overrides)
     return body
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0,
-                     interval: float = 0.1, what: str = "condition") -> T:
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.1,
+    what: str = "condition",
+) -> T:
     """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -121,18 +156,24 @@ REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R
 """The review (审核) step that precedes every approval (审批) decision (R-FLOW-1)."""
 
 
-async def review(client: Any, case_id: str, base: str = "", headers: dict[str, str] | None = None,
-                 **overrides: Any) -> Any:
+async def review(
+    client: Any, case_id: str, base: str = "", headers: dict[str, str] | None = None, **overrides: Any
+) -> Any:
     """POST the review step of a case (as the test reviewer unless ``headers`` say who); returns the response."""
-    return await client.post(f"{base}/approval/v1/cases/{case_id}/review", json={**REVIEW, **overrides},
-                             headers=headers or reviewer())
+    return await client.post(
+        f"{base}/approval/v1/cases/{case_id}/review",
+        json={**REVIEW, **overrides},
+        headers=headers or reviewer(),
+    )
 
 
 def address(county_code: str, township_code: str) -> dict[str, str]:
     return {"county_code": county_code, "township_code": township_code, "detail": "某路1号"}
 
 
-async def pending_case(client: Any, body: dict[str, Any], base: str = "", timeout: float = 30.0) -> tuple[str, Any]:
+async def pending_case(
+    client: Any, body: dict[str, Any], base: str = "", timeout: float = 30.0
+) -> tuple[str, Any]:
     """Submit through intake and wait until approval holds the assessed case; returns (case id, case)."""
     created = await client.post(f"{base}/intake/v1/applications", json=body)
     assert created.status_code == 201, created.text
@@ -185,8 +226,12 @@ class WebhookReceiver:
         headers = {k.lower(): v for k, v in headers.items()}
         self.requests.append({"headers": headers, "body": body})
         msg_id, stamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "0")
-        if (self.secret is None or not stamp.isdigit() or abs(time.time() - int(stamp)) > 300
-                or not verify(self.secret, msg_id, int(stamp), body, headers.get("webhook-signature", ""))):
+        if (
+            self.secret is None
+            or not stamp.isdigit()
+            or abs(time.time() - int(stamp)) > 300
+            or not verify(self.secret, msg_id, int(stamp), body, headers.get("webhook-signature", ""))
+        ):
             self.bad_signatures += 1
             return 401
         if len(self.requests) <= self.fail_first:
@@ -204,8 +249,13 @@ class WebhookReceiver:
 
 def partner_body(**overrides: Any) -> dict[str, Any]:
     """A partner charity serving medical needs in one township (each test uses its own township)."""
-    body: dict[str, Any] = {"name": f"阳泉慈善会-{next(_seq)}", "kind": "charity", "need_types": ["medical"],
-                            "service_areas": ["140302005"], "email": "help@charity.example"}
+    body: dict[str, Any] = {
+        "name": f"阳泉慈善会-{next(_seq)}",
+        "kind": "charity",
+        "need_types": ["medical"],
+        "service_areas": ["140302005"],
+        "email": "help@charity.example",
+    }
     body.update(overrides)
     return body
 
@@ -219,10 +269,18 @@ def same_household(earlier: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 
 def education_application(**overrides: Any) -> dict[str, Any]:
     """An eligible education expenditure case (R-CAT-2) with a fresh household."""
-    body = application(subtype="education", medical=None,
-                       incident={"description": "大学入学", "occurred_on": "2026-09-01", "ongoing": False},
-                       education={"tuition": "6000.00", "accommodation": "1200.00", "living": "3000.00",
-                                  "non_basic": "5000.00", "education_assistance": "2000.00"})
+    body = application(
+        subtype="education",
+        medical=None,
+        incident={"description": "大学入学", "occurred_on": "2026-09-01", "ongoing": False},
+        education={
+            "tuition": "6000.00",
+            "accommodation": "1200.00",
+            "living": "3000.00",
+            "non_basic": "5000.00",
+            "education_assistance": "2000.00",
+        },
+    )
     body.update(overrides)
     return body
 
@@ -232,8 +290,14 @@ def document_body(kind: str, **overrides: Any) -> dict[str, Any]:
     import hashlib
 
     digest = hashlib.sha256(f"{kind}-{next(_seq)}".encode()).hexdigest()
-    body: dict[str, Any] = {"kind": kind, "media_type": "application/pdf", "size_bytes": 123456, "sha256": digest,
-                            "storage_uri": f"s3://archive/{digest[:12]}.pdf", "metadata": {"pages": "3"},
-                            "recorded_by": "township-clerk"}
+    body: dict[str, Any] = {
+        "kind": kind,
+        "media_type": "application/pdf",
+        "size_bytes": 123456,
+        "sha256": digest,
+        "storage_uri": f"s3://archive/{digest[:12]}.pdf",
+        "metadata": {"pages": "3"},
+        "recorded_by": "township-clerk",
+    }
     body.update(overrides)
     return body

@@ -6,9 +6,9 @@ from pathlib import Path
 from services.approval import help_first, service
 from services.approval.api import router
 from services.approval.api_figures import router as figures_router
+from services.approval.metrics import state_gauges
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
-from services.approval.metrics import state_gauges
 from shared.contracts.assessment import CaseAssessed
 from shared.runtime import Runtime, ServiceModule
 

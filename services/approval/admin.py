@@ -46,7 +46,7 @@ class CalendarIn(BaseModel):
     actor: Actor = None
 
     @model_validator(mode="after")
-    def _distinct(self) -> "CalendarIn":
+    def _distinct(self) -> CalendarIn:
         if set(self.holidays) & set(self.workdays):
             raise ValueError("a date cannot be both a holiday and a make-up working day")
         return self
@@ -56,10 +56,17 @@ async def add_limit(runtime: Runtime, township_code: str, body: LimitIn) -> RowM
     if township_county(township_code) != body.county_code:
         raise InvalidField("county_code", f"township {township_code} is not in county {body.county_code}")
     async with runtime.transaction() as session:
-        return await repo.add_limit(session, {
-            "county_code": body.county_code, "township_code": township_code, "effective_from": body.effective_from,
-            "approval_limit": body.approval_limit, "disbursement_limit": body.disbursement_limit,
-            "actor": body.actor})
+        return await repo.add_limit(
+            session,
+            {
+                "county_code": body.county_code,
+                "township_code": township_code,
+                "effective_from": body.effective_from,
+                "approval_limit": body.approval_limit,
+                "disbursement_limit": body.disbursement_limit,
+                "actor": body.actor,
+            },
+        )
 
 
 async def put_calendar(runtime: Runtime, scope: str, year: int, body: CalendarIn) -> RowMapping:
@@ -69,10 +76,18 @@ async def put_calendar(runtime: Runtime, scope: str, year: int, body: CalendarIn
     if problem:
         raise InvalidField("holidays", problem)
     async with runtime.transaction() as session:
-        await repo.put_calendar(session, {
-            "scope": scope, "year": year, "holidays": sorted(d.isoformat() for d in set(body.holidays)),
-            "workdays": sorted(d.isoformat() for d in set(body.workdays)), "source": body.source,
-            "actor": body.actor, "updated_at": datetime.now(UTC)})
+        await repo.put_calendar(
+            session,
+            {
+                "scope": scope,
+                "year": year,
+                "holidays": sorted(d.isoformat() for d in set(body.holidays)),
+                "workdays": sorted(d.isoformat() for d in set(body.workdays)),
+                "source": body.source,
+                "actor": body.actor,
+                "updated_at": datetime.now(UTC),
+            },
+        )
         row = await repo.calendar(session, scope, year)
     assert row is not None
     return row
@@ -80,8 +95,12 @@ async def put_calendar(runtime: Runtime, scope: str, year: int, body: CalendarIn
 
 async def load_calendar(session: AsyncSession, county_code: str, years: list[int]) -> WorkCalendar:
     rows = await repo.calendars_for(session, [NATIONAL, county_code], years)
-    national = {r["year"]: YearSchedule.of(r["holidays"], r["workdays"]) for r in rows if r["scope"] == NATIONAL}
-    county = {r["year"]: YearSchedule.of(r["holidays"], r["workdays"]) for r in rows if r["scope"] == county_code}
+    national = {
+        r["year"]: YearSchedule.of(r["holidays"], r["workdays"]) for r in rows if r["scope"] == NATIONAL
+    }
+    county = {
+        r["year"]: YearSchedule.of(r["holidays"], r["workdays"]) for r in rows if r["scope"] == county_code
+    }
     return WorkCalendar(national=national, county=county, county_code=county_code)
 
 
@@ -89,6 +108,14 @@ async def seed_calendars(session: AsyncSession) -> None:
     """Seed data (see the note in the JSON): the national schedules of the years it knows."""
     data = json.loads(SEED.read_text(encoding="utf-8"))
     for year, schedule in data["years"].items():
-        await repo.seed_calendar(session, {
-            "scope": NATIONAL, "year": int(year), "holidays": schedule["holidays"],
-            "workdays": schedule["workdays"], "source": schedule["source"], "actor": "seed"})
+        await repo.seed_calendar(
+            session,
+            {
+                "scope": NATIONAL,
+                "year": int(year),
+                "holidays": schedule["holidays"],
+                "workdays": schedule["workdays"],
+                "source": schedule["source"],
+                "actor": "seed",
+            },
+        )

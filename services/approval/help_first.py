@@ -62,11 +62,16 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
             raise NotFound(f"case {case_id} is not (yet) known to approval")
         guard(case["county_code"], case["township_code"])
         if case["category"] != "emergency":
-            raise BusinessRuleViolated("help first is for emergency cases (R-FLOW-2, R-CAT-1)",
-                                       slug="not-an-emergency", rule="R-FLOW-2")
+            raise BusinessRuleViolated(
+                "help first is for emergency cases (R-FLOW-2, R-CAT-1)",
+                slug="not-an-emergency",
+                rule="R-FLOW-2",
+            )
         if case["status"] not in (Status.pending, Status.reviewed):
-            raise Conflict(f"case {case_id} is {case['status']}: help first comes before the decision",
-                           slug="case-already-decided")
+            raise Conflict(
+                f"case {case_id} is {case['status']}: help first comes before the decision",
+                slug="case-already-decided",
+            )
         if body.amount > case["assessed_amount"]:
             raise InvalidField("amount", "above the assessed amount (R-AMT-4)")
         limits = await repo.township_limits_on(session, case["township_code"], today())
@@ -74,20 +79,47 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
         if not help_first_allowed(body.role, body.amount, disbursement_limit):
             raise BusinessRuleViolated(
                 f"{body.amount} is above the township's disbursement limit {disbursement_limit}: the county "
-                "grants it (R-FLOW-3)", slug="county-grant-required", rule="R-FLOW-3")
+                "grants it (R-FLOW-3)",
+                slug="county-grant-required",
+                rule="R-FLOW-3",
+            )
         now = datetime.now(UTC)
         grant_id = str(uuid.uuid4())
-        created = await repo.add_grant(session, {
-            "case_id": case_id, "grant_id": grant_id, "county_code": case["county_code"],
-            "township_code": case["township_code"], "level": body.role.value, "actor": body.actor,
-            "reasons": body.reasons, "amount": body.amount, "form": body.form.value, "channel": body.channel.value,
-            "granted_at": now, "status": "open"})
+        created = await repo.add_grant(
+            session,
+            {
+                "case_id": case_id,
+                "grant_id": grant_id,
+                "county_code": case["county_code"],
+                "township_code": case["township_code"],
+                "level": body.role.value,
+                "actor": body.actor,
+                "reasons": body.reasons,
+                "amount": body.amount,
+                "form": body.form.value,
+                "channel": body.channel.value,
+                "granted_at": now,
+                "status": "open",
+            },
+        )
         if not created:
             raise Conflict(f"case {case_id} already had help first", slug="help-first-already-granted")
-        await runtime.outbox.add(session, HelpFirstGranted(
-            case_id=case_id, grant_id=grant_id, county_code=case["county_code"],
-            township_code=case["township_code"], level=body.role.value, form=body.form, channel=body.channel,
-            amount=body.amount, granted_by=body.actor, granted_at=now), subject=case_id)
+        await runtime.outbox.add(
+            session,
+            HelpFirstGranted(
+                case_id=case_id,
+                grant_id=grant_id,
+                county_code=case["county_code"],
+                township_code=case["township_code"],
+                level=body.role.value,
+                form=body.form,
+                channel=body.channel,
+                amount=body.amount,
+                granted_by=body.actor,
+                granted_at=now,
+            ),
+            subject=case_id,
+        )
         row = await repo.grant(session, case_id)
     assert row is not None
     return row
@@ -103,12 +135,23 @@ async def emergency_over(runtime: Runtime, case_id: str, body: EmergencyOverIn) 
             raise NotFound(f"case {case_id} had no help first")
         guard(current["county_code"], current["township_code"])
         if current["emergency_over_on"] is not None:
-            raise Conflict(f"the emergency of case {case_id} was already declared over on "
-                           f"{current['emergency_over_on']}", slug="already-declared-over")
-        calendar = await load_calendar(session, current["county_code"], [body.over_on.year, body.over_on.year + 1])
+            raise Conflict(
+                f"the emergency of case {case_id} was already declared over on "
+                f"{current['emergency_over_on']}",
+                slug="already-declared-over",
+            )
+        calendar = await load_calendar(
+            session, current["county_code"], [body.over_on.year, body.over_on.year + 1]
+        )
         deadline, used = paperwork_deadline(calendar, body.over_on)
-        await repo.update_grant(session, case_id, emergency_over_on=body.over_on, deadline=deadline,
-                                calendar=used, declared_over_by=body.actor)
+        await repo.update_grant(
+            session,
+            case_id,
+            emergency_over_on=body.over_on,
+            deadline=deadline,
+            calendar=used,
+            declared_over_by=body.actor,
+        )
         row = await repo.grant(session, case_id)
     assert row is not None
     return row
@@ -128,10 +171,20 @@ async def announce_overdue(runtime: Runtime, on: date | None = None) -> int:
         now = datetime.now(UTC)
         for row in rows:
             await repo.update_grant(session, row["case_id"], overdue_notified_at=now)
-            await runtime.outbox.add(session, PaperworkOverdue(
-                case_id=row["case_id"], grant_id=row["grant_id"], county_code=row["county_code"],
-                township_code=row["township_code"], emergency_over_on=row["emergency_over_on"],
-                deadline=row["deadline"], calendar=row["calendar"], detected_at=now), subject=row["case_id"])
+            await runtime.outbox.add(
+                session,
+                PaperworkOverdue(
+                    case_id=row["case_id"],
+                    grant_id=row["grant_id"],
+                    county_code=row["county_code"],
+                    township_code=row["township_code"],
+                    emergency_over_on=row["emergency_over_on"],
+                    deadline=row["deadline"],
+                    calendar=row["calendar"],
+                    detected_at=now,
+                ),
+                subject=row["case_id"],
+            )
     return len(rows)
 
 

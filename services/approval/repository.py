@@ -34,8 +34,9 @@ async def get(session: AsyncSession, case_id: str, *, for_update: bool = False) 
 
 
 async def set_status(session: AsyncSession, case_id: str, status: str) -> None:
-    await session.execute(update(cases).where(cases.c.case_id == case_id)
-                          .values(status=status, updated_at=func.now()))
+    await session.execute(
+        update(cases).where(cases.c.case_id == case_id).values(status=status, updated_at=func.now())
+    )
 
 
 async def add_decision(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -49,11 +50,20 @@ async def decisions_for(session: AsyncSession, case_id: str) -> list[RowMapping]
 
 async def township_limits_on(session: AsyncSession, township_code: str, on: date) -> RowMapping | None:
     """The limits in force on ``on`` (the latest effective version; a later same-day entry wins)."""
-    return (await session.execute(
-        select(township_limits)
-        .where(township_limits.c.township_code == township_code, township_limits.c.effective_from <= on)
-        .order_by(township_limits.c.effective_from.desc(), township_limits.c.id.desc()).limit(1)
-    )).mappings().first()
+    return (
+        (
+            await session.execute(
+                select(township_limits)
+                .where(
+                    township_limits.c.township_code == township_code, township_limits.c.effective_from <= on
+                )
+                .order_by(township_limits.c.effective_from.desc(), township_limits.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
 
 
 async def township_limit(session: AsyncSession, township_code: str, on: date) -> Decimal | None:
@@ -62,27 +72,48 @@ async def township_limit(session: AsyncSession, township_code: str, on: date) ->
 
 
 async def limit_history(session: AsyncSession, township_code: str) -> list[RowMapping]:
-    query = (select(township_limits).where(township_limits.c.township_code == township_code)
-             .order_by(township_limits.c.effective_from, township_limits.c.id))
+    query = (
+        select(township_limits)
+        .where(township_limits.c.township_code == township_code)
+        .order_by(township_limits.c.effective_from, township_limits.c.id)
+    )
     return list((await session.execute(query)).mappings())
 
 
 async def add_limit(session: AsyncSession, row: dict[str, Any]) -> RowMapping:
-    return (await session.execute(township_limits.insert().values(**row).returning(township_limits))).mappings().one()
+    return (
+        (await session.execute(township_limits.insert().values(**row).returning(township_limits)))
+        .mappings()
+        .one()
+    )
 
 
 async def seed_limits(session: AsyncSession) -> None:
     """Illustrative delegation: every township may approve up to 5,000 yuan (counties change it by API)."""
     if await session.scalar(select(func.count()).select_from(township_limits)):
         return
-    rows = [{"county_code": c["code"], "township_code": t["code"], "effective_from": date(2025, 1, 1),
-             "approval_limit": Decimal("5000.00"), "disbursement_limit": Decimal("5000.00")}
-            for c in jurisdictions()["counties"] for t in c["townships"]]
+    rows = [
+        {
+            "county_code": c["code"],
+            "township_code": t["code"],
+            "effective_from": date(2025, 1, 1),
+            "approval_limit": Decimal("5000.00"),
+            "disbursement_limit": Decimal("5000.00"),
+        }
+        for c in jurisdictions()["counties"]
+        for t in c["townships"]
+    ]
     await session.execute(township_limits.insert(), rows)
 
 
-async def page(session: AsyncSession, *, status: str | None, township_code: str | None,
-               limit: int, county_code: str | None = None) -> list[RowMapping]:
+async def page(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    township_code: str | None,
+    limit: int,
+    county_code: str | None = None,
+) -> list[RowMapping]:
     query = select(cases).order_by(cases.c.created_at.desc(), cases.c.case_id.desc()).limit(limit)
     if status:
         query = query.where(cases.c.status == status)
@@ -95,9 +126,11 @@ async def page(session: AsyncSession, *, status: str | None, township_code: str 
 
 # --- help first (R-FLOW-2) ---
 
+
 async def add_grant(session: AsyncSession, row: dict[str, Any]) -> bool:
-    result = await session.execute(insert(help_first_grants).values(**row)
-                                   .on_conflict_do_nothing(index_elements=["case_id"]))
+    result = await session.execute(
+        insert(help_first_grants).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
+    )
     return bool(result.rowcount)
 
 
@@ -109,15 +142,27 @@ async def grant(session: AsyncSession, case_id: str, *, for_update: bool = False
 
 
 async def update_grant(session: AsyncSession, case_id: str, **values: Any) -> None:
-    await session.execute(update(help_first_grants).where(help_first_grants.c.case_id == case_id).values(**values))
+    await session.execute(
+        update(help_first_grants).where(help_first_grants.c.case_id == case_id).values(**values)
+    )
 
 
-async def overdue_grants(session: AsyncSession, on: date, *, county_code: str | None = None,
-                         unnotified_only: bool = False, lock: bool = False, limit: int = 500) -> list[RowMapping]:
+async def overdue_grants(
+    session: AsyncSession,
+    on: date,
+    *,
+    county_code: str | None = None,
+    unnotified_only: bool = False,
+    lock: bool = False,
+    limit: int = 500,
+) -> list[RowMapping]:
     """Open obligations whose deadline has passed by ``on`` (the deadline day itself is still in time)."""
-    query = (select(help_first_grants)
-             .where(help_first_grants.c.status == "open", help_first_grants.c.deadline < on)
-             .order_by(help_first_grants.c.deadline, help_first_grants.c.case_id).limit(limit))
+    query = (
+        select(help_first_grants)
+        .where(help_first_grants.c.status == "open", help_first_grants.c.deadline < on)
+        .order_by(help_first_grants.c.deadline, help_first_grants.c.case_id)
+        .limit(limit)
+    )
     if county_code:
         query = query.where(help_first_grants.c.county_code == county_code)
     if unnotified_only:
@@ -129,16 +174,22 @@ async def overdue_grants(session: AsyncSession, on: date, *, county_code: str | 
 
 # --- working-day calendars ---
 
+
 async def put_calendar(session: AsyncSession, row: dict[str, Any]) -> None:
     stmt = insert(calendars).values(**row)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["scope", "year"],
-        set_={k: stmt.excluded[k] for k in ("holidays", "workdays", "source", "actor", "updated_at")}))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["scope", "year"],
+            set_={k: stmt.excluded[k] for k in ("holidays", "workdays", "source", "actor", "updated_at")},
+        )
+    )
 
 
 async def seed_calendar(session: AsyncSession, row: dict[str, Any]) -> None:
     """Seed data never overwrites what an administrator loaded."""
-    await session.execute(insert(calendars).values(**row).on_conflict_do_nothing(index_elements=["scope", "year"]))
+    await session.execute(
+        insert(calendars).values(**row).on_conflict_do_nothing(index_elements=["scope", "year"])
+    )
 
 
 async def calendars_for(session: AsyncSession, scopes: list[str], years: list[int]) -> list[RowMapping]:

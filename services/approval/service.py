@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
 from services.approval.domain.tiers import Level, approval_level, may_decide
+from shared.access import guard
+from shared.api import UUID_PATTERN
 from shared.contracts.approval import AidForm, CaseDecided, CaseReturned, CaseReviewed, Decision, Stage
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.common import Need
-from shared.access import guard
-from shared.api import UUID_PATTERN
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound, Problem
 from shared.events import Envelope
 from shared.money import ZERO, Money
@@ -30,8 +30,15 @@ from shared.runtime import Runtime
 log = logging.getLogger("assistance.approval")
 
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
-                                    description="Ignored: the caller identified by the access token is recorded")]
+Actor = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Ignored: the caller identified by the access token is recorded",
+    ),
+]
 Reasons = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
 CaseRef = Annotated[str, Field(pattern=UUID_PATTERN)]
 
@@ -88,15 +95,30 @@ class ReviewBatchItem(ReviewIn):
     case_id: CaseRef
 
 
-async def on_case_assessed(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed) -> None:
-    await repo.upsert_assessed(session, {
-        "case_id": ev.case_id, "revision": ev.revision, "county_code": ev.county_code,
-        "township_code": ev.township_code, "category": ev.category.value, "subtype": ev.subtype.value,
-        "status": Status.pending.value, "eligible": ev.eligible, "assessed_amount": ev.amount,
-        "months": ev.months, "household_size": ev.household_size,
-        "needs": [n.model_dump(mode="json") for n in ev.needs], "assessment": ev.model_dump(mode="json"),
-        "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC), "submitted_at": ev.submitted_at,
-    })
+async def on_case_assessed(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed
+) -> None:
+    await repo.upsert_assessed(
+        session,
+        {
+            "case_id": ev.case_id,
+            "revision": ev.revision,
+            "county_code": ev.county_code,
+            "township_code": ev.township_code,
+            "category": ev.category.value,
+            "subtype": ev.subtype.value,
+            "status": Status.pending.value,
+            "eligible": ev.eligible,
+            "assessed_amount": ev.amount,
+            "months": ev.months,
+            "household_size": ev.household_size,
+            "needs": [n.model_dump(mode="json") for n in ev.needs],
+            "assessment": ev.model_dump(mode="json"),
+            "created_at": datetime.now(UTC),
+            "updated_at": datetime.now(UTC),
+            "submitted_at": ev.submitted_at,
+        },
+    )
 
 
 def _stages(body: DecisionIn, to_pay: Decimal) -> list[Stage]:
@@ -105,9 +127,13 @@ def _stages(body: DecisionIn, to_pay: Decimal) -> list[Stage]:
     if body.stages is None:
         return [Stage(seq=1, amount=to_pay, due_on=date.today())] if to_pay > 0 else []
     if sum(s.amount for s in body.stages) != to_pay:
-        raise InvalidField("stages", f"stage amounts must add up to {to_pay} (the approved amount less help "
-                                     "already granted first)")
-    if len({s.seq for s in body.stages}) != len(body.stages) or any(s.seq < 1 or s.seq > 99 for s in body.stages):
+        raise InvalidField(
+            "stages",
+            f"stage amounts must add up to {to_pay} (the approved amount less help already granted first)",
+        )
+    if len({s.seq for s in body.stages}) != len(body.stages) or any(
+        s.seq < 1 or s.seq > 99 for s in body.stages
+    ):
         raise InvalidField("stages", "stage numbers must be unique, from 1 to 99")
     return body.stages
 
@@ -131,36 +157,78 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> RowMapping:
     async with runtime.transaction() as session:
         case = await _case(session, case_id)
         if case["status"] != Status.pending:
-            raise Conflict(f"case {case_id} is {case['status']}, not awaiting review", slug="not-awaiting-review")
+            raise Conflict(
+                f"case {case_id} is {case['status']}, not awaiting review", slug="not-awaiting-review"
+            )
         amount = body.amount if body.amount is not None else case["assessed_amount"]
         if body.opinion is Opinion.rejected:
             amount = ZERO
         _check_amount("amount", amount, case)
-        level = approval_level(amount, await repo.township_limit(session, case["township_code"], date.today()))
+        level = approval_level(
+            amount, await repo.township_limit(session, case["township_code"], date.today())
+        )
         now = datetime.now(UTC)
-        await repo.add_decision(session, {
-            "case_id": case_id, "step": "review", "decision": body.opinion.value, "level": level.value,
-            "role": body.role.value, "actor": body.actor, "reasons": body.reasons, "amount": amount,
-            "form": AidForm.cash.value, "stages": [], "at": now,
-        })
+        await repo.add_decision(
+            session,
+            {
+                "case_id": case_id,
+                "step": "review",
+                "decision": body.opinion.value,
+                "level": level.value,
+                "role": body.role.value,
+                "actor": body.actor,
+                "reasons": body.reasons,
+                "amount": amount,
+                "form": AidForm.cash.value,
+                "stages": [],
+                "at": now,
+            },
+        )
         if body.opinion is Opinion.returned:
             await _return(runtime, session, case, "review", body.actor, body.reasons, now)
         else:
             await repo.set_status(session, case_id, Status.reviewed)
-            await runtime.outbox.add(session, CaseReviewed(
-                case_id=case_id, opinion=Decision(body.opinion.value), level=level.value, actor=body.actor,
-                reasons=body.reasons, amount=amount, reviewed_at=now), subject=case_id)
+            await runtime.outbox.add(
+                session,
+                CaseReviewed(
+                    case_id=case_id,
+                    opinion=Decision(body.opinion.value),
+                    level=level.value,
+                    actor=body.actor,
+                    reasons=body.reasons,
+                    amount=amount,
+                    reviewed_at=now,
+                ),
+                subject=case_id,
+            )
         updated = await repo.get(session, case_id)
     assert updated is not None
     return updated
 
 
-async def _return(runtime: Runtime, session: AsyncSession, case: RowMapping, step: str, actor: str,
-                  reasons: str, now: datetime) -> None:
+async def _return(
+    runtime: Runtime,
+    session: AsyncSession,
+    case: RowMapping,
+    step: str,
+    actor: str,
+    reasons: str,
+    now: datetime,
+) -> None:
     await repo.set_status(session, case["case_id"], Status.returned)
-    await runtime.outbox.add(session, CaseReturned(
-        case_id=case["case_id"], step=step, actor=actor, reasons=reasons, county_code=case["county_code"],
-        township_code=case["township_code"], returned_at=now), subject=case["case_id"])
+    await runtime.outbox.add(
+        session,
+        CaseReturned(
+            case_id=case["case_id"],
+            step=step,
+            actor=actor,
+            reasons=reasons,
+            county_code=case["county_code"],
+            township_code=case["township_code"],
+            returned_at=now,
+        ),
+        subject=case["case_id"],
+    )
 
 
 async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping:
@@ -170,49 +238,92 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
         if case["status"] != Status.reviewed and (strict or case["status"] != Status.pending):
             raise BusinessRuleViolated(
                 f"case {case_id} is {case['status']}: review (审核) comes before approval (审批) (R-FLOW-1)",
-                slug="review-required", rule="R-FLOW-1")
+                slug="review-required",
+                rule="R-FLOW-1",
+            )
         reviews = [d for d in await repo.decisions_for(session, case_id) if d["step"] == "review"]
         reviewed = reviews[-1] if case["status"] == Status.reviewed else None
         if reviewed is not None and reviewed["actor"] == body.actor:
-            raise BusinessRuleViolated("the reviewer of a case cannot also approve it (R-FLOW-1)",
-                                       slug="separation-of-duties", rule="R-FLOW-1")
+            raise BusinessRuleViolated(
+                "the reviewer of a case cannot also approve it (R-FLOW-1)",
+                slug="separation-of-duties",
+                rule="R-FLOW-1",
+            )
         grant = await repo.grant(session, case_id, for_update=True)
         help_first = grant["amount"] if grant else ZERO
-        amount = body.amount if body.amount is not None else (
-            reviewed["amount"] if reviewed and reviewed["decision"] == Opinion.approved else case["assessed_amount"])
+        amount = (
+            body.amount
+            if body.amount is not None
+            else (
+                reviewed["amount"]
+                if reviewed and reviewed["decision"] == Opinion.approved
+                else case["assessed_amount"]
+            )
+        )
         if body.decision is not Opinion.approved:
             amount = ZERO
         else:
             _check_amount("amount", amount, case)
             if amount < help_first:
-                raise InvalidField("amount", f"below the {help_first} already granted as help first (R-FLOW-2)")
+                raise InvalidField(
+                    "amount", f"below the {help_first} already granted as help first (R-FLOW-2)"
+                )
         stages = _stages(body, amount - help_first if body.decision is Opinion.approved else ZERO)
         limit = await repo.township_limit(session, case["township_code"], date.today())
         level = approval_level(amount, limit)
         if body.role is not None and not may_decide(body.role, level):
             raise BusinessRuleViolated(
                 f"{amount} is above the township's approval limit {limit}: the county civil-affairs department "
-                "approves (R-FLOW-3)", slug="county-approval-required", rule="R-FLOW-3", limit=str(limit))
+                "approves (R-FLOW-3)",
+                slug="county-approval-required",
+                rule="R-FLOW-3",
+                limit=str(limit),
+            )
         now = datetime.now(UTC)
-        await repo.add_decision(session, {
-            "case_id": case_id, "step": "approval", "decision": body.decision.value, "level": level.value,
-            "role": (body.role or level).value, "actor": body.actor, "reasons": body.reasons, "amount": amount,
-            "form": body.form.value, "stages": [s.model_dump(mode="json") for s in stages], "at": now,
-        })
+        await repo.add_decision(
+            session,
+            {
+                "case_id": case_id,
+                "step": "approval",
+                "decision": body.decision.value,
+                "level": level.value,
+                "role": (body.role or level).value,
+                "actor": body.actor,
+                "reasons": body.reasons,
+                "amount": amount,
+                "form": body.form.value,
+                "stages": [s.model_dump(mode="json") for s in stages],
+                "at": now,
+            },
+        )
         if body.decision is Opinion.returned:
             await _return(runtime, session, case, "approval", body.actor, body.reasons, now)
         else:
             await repo.set_status(session, case_id, body.decision.value)
             if grant is not None and grant["status"] == "open":
                 await repo.update_grant(session, case_id, status="completed", completed_at=now)
-            await runtime.outbox.add(session, CaseDecided(
-                case_id=case_id, decision=Decision(body.decision.value), level=level.value,
-                county_code=case["county_code"], township_code=case["township_code"], category=case["category"],
-                subtype=case["subtype"], form=body.form, amount=amount, stages=stages,
-                household_size=case["household_size"], needs=[Need.model_validate(n) for n in case["needs"]],
-                decided_at=now, help_first_amount=help_first if body.decision is Opinion.approved else ZERO,
-                actor=body.actor, reviewed_by=reviewed["actor"] if reviewed else None,
-            ), subject=case_id)
+            await runtime.outbox.add(
+                session,
+                CaseDecided(
+                    case_id=case_id,
+                    decision=Decision(body.decision.value),
+                    level=level.value,
+                    county_code=case["county_code"],
+                    township_code=case["township_code"],
+                    category=case["category"],
+                    subtype=case["subtype"],
+                    form=body.form,
+                    amount=amount,
+                    stages=stages,
+                    household_size=case["household_size"],
+                    needs=[Need.model_validate(n) for n in case["needs"]],
+                    decided_at=now,
+                    help_first_amount=help_first if body.decision is Opinion.approved else ZERO,
+                    actor=body.actor,
+                    reviewed_by=reviewed["actor"] if reviewed else None,
+                ),
+                subject=case_id,
+            )
         updated = await repo.get(session, case_id)
     assert updated is not None
     return updated
@@ -221,7 +332,9 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
 BATCH_CONCURRENCY = 8
 
 
-async def run_batch(items: Sequence[Any], one: Callable[[Any], Awaitable[RowMapping]]) -> list[dict[str, Any]]:
+async def run_batch(
+    items: Sequence[Any], one: Callable[[Any], Awaitable[RowMapping]]
+) -> list[dict[str, Any]]:
     """Each item in its own transaction, a few at a time: one failure never holds back or undoes another."""
     gate = asyncio.Semaphore(BATCH_CONCURRENCY)
 
@@ -234,19 +347,25 @@ async def run_batch(items: Sequence[Any], one: Callable[[Any], Awaitable[RowMapp
                 return {"case_id": item.case_id, "status": problem.status, "problem": problem.body()}
             except Exception:  # noqa: BLE001 - reported per item, the batch goes on
                 log.exception("batch item failed", extra={"case_id": item.case_id})
-                return {"case_id": item.case_id, "status": 500,
-                        "problem": {"title": "Internal error", "status": 500, "detail": "logged"}}
+                return {
+                    "case_id": item.case_id,
+                    "status": 500,
+                    "problem": {"title": "Internal error", "status": 500, "detail": "logged"},
+                }
 
     return list(await asyncio.gather(*(run(i) for i in items)))
 
 
 async def decide_batch(runtime: Runtime, items: Sequence[BatchItem]) -> list[dict[str, Any]]:
-    return await run_batch(items, lambda i: decide(runtime, i.case_id, DecisionIn(
-        **i.model_dump(exclude={"case_id"}))))
+    return await run_batch(
+        items, lambda i: decide(runtime, i.case_id, DecisionIn(**i.model_dump(exclude={"case_id"})))
+    )
 
 
 async def review_batch(runtime: Runtime, items: Sequence[ReviewBatchItem]) -> list[dict[str, Any]]:
-    return await run_batch(items, lambda i: review(runtime, i.case_id, ReviewIn(**i.model_dump(exclude={"case_id"}))))
+    return await run_batch(
+        items, lambda i: review(runtime, i.case_id, ReviewIn(**i.model_dump(exclude={"case_id"})))
+    )
 
 
 async def seed(runtime: Runtime) -> None:

@@ -2,7 +2,19 @@
 help-first grants with their paperwork clock, and working-day calendars."""
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Identity, Index, Integer, Numeric, String, Table, Text, func,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -13,7 +25,8 @@ metadata = service_metadata("approval")
 add_messaging_tables(metadata)
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("revision", Integer, nullable=False),
     Column("county_code", String(6), nullable=False),
@@ -36,7 +49,8 @@ cases = Table(
 )
 
 decisions = Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
     Column("step", String(20), nullable=False),
@@ -52,7 +66,8 @@ decisions = Table(
 )
 
 township_limits = Table(
-    "township_limits", metadata,
+    "township_limits",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("county_code", String(6), nullable=False),
     Column("township_code", String(9), nullable=False),
@@ -65,7 +80,8 @@ township_limits = Table(
 )
 
 help_first_grants = Table(
-    "help_first_grants", metadata,
+    "help_first_grants",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("grant_id", UUID(as_uuid=False), nullable=False, unique=True),
     Column("county_code", String(6), nullable=False),
@@ -88,7 +104,8 @@ help_first_grants = Table(
 )
 
 calendars = Table(
-    "calendars", metadata,
+    "calendars",
+    metadata,
     Column("scope", String(10), primary_key=True),
     # scope: 'national' or a county code (that county's amendments)
     Column("year", Integer, primary_key=True),

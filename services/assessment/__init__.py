@@ -6,9 +6,9 @@ from pathlib import Path
 from services.assessment import service
 from services.assessment.api import router
 from services.assessment.api_figures import router as figures_router
+from services.assessment.metrics import state_gauges
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
-from services.assessment.metrics import state_gauges
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
 

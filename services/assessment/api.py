@@ -47,8 +47,11 @@ async def latest_assessment(case_id: CaseId, request: Request, principal: Reader
     return rows[0]
 
 
-@router.get("/cases/{case_id}/assessments", response_model=list[AssessmentOut],
-            summary="Every assessment of a case, newest revision first")
+@router.get(
+    "/cases/{case_id}/assessments",
+    response_model=list[AssessmentOut],
+    summary="Every assessment of a case, newest revision first",
+)
 async def all_assessments(case_id: CaseId, request: Request, principal: Reader) -> list[AssessmentOut]:
     return await _assessments(request, case_id, principal)
 
@@ -66,23 +69,34 @@ def _out(row: Any) -> AssessmentOut:
     return AssessmentOut(**{**row, "amount": str(row["amount"])})
 
 
-@router.post("/cases/{case_id}/raises", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED,
-             summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
-             description="Approval takes the raised amount while the case awaits review (or was returned).")
-async def record_raise(case_id: CaseId, body: service.RaiseIn, request: Request, principal: County) -> AssessmentOut:
+@router.post(
+    "/cases/{case_id}/raises",
+    response_model=AssessmentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
+    description="Approval takes the raised amount while the case awaits review (or was returned).",
+)
+async def record_raise(
+    case_id: CaseId, body: service.RaiseIn, request: Request, principal: County
+) -> AssessmentOut:
     body = body.model_copy(update={"recorded_by": principal.subject})
     return _out(await service.record_raise(runtime_of(request, "assessment"), case_id, body))
 
 
 @router.get("/policies", response_model=list[Policy], summary="Policy versions, per county, effective-dated")
-async def list_policies(request: Request, _: PolicyReader,
-                        county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None) -> list[Policy]:
+async def list_policies(
+    request: Request, _: PolicyReader, county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None
+) -> list[Policy]:
     async with runtime_of(request, "assessment").reading() as session:
         return await repo.list_policies(session, county_code)
 
 
-@router.post("/policies", response_model=Policy, status_code=status.HTTP_201_CREATED,
-             summary="Add a policy version (versions are immutable; assessments pin the one they used)")
+@router.post(
+    "/policies",
+    response_model=Policy,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a policy version (versions are immutable; assessments pin the one they used)",
+)
 async def add_policy(policy: Policy, request: Request, principal: Admin) -> Policy:
     ensure_covers(principal, policy.county_code, None, "county")
     return await service.add_policy(runtime_of(request, "assessment"), policy, created_by=principal.subject)

@@ -12,10 +12,12 @@ from shared.runtime import Runtime
 
 
 async def state_gauges(runtime: Runtime) -> None:
-    latest = (select(assessments.c.eligible)
-              .ext(distinct_on(assessments.c.case_id))
-              .order_by(assessments.c.case_id, assessments.c.revision.desc())
-              .subquery())
+    latest = (
+        select(assessments.c.eligible)
+        .ext(distinct_on(assessments.c.case_id))
+        .order_by(assessments.c.case_id, assessments.c.revision.desc())
+        .subquery()
+    )
     state = case((latest.c.eligible, "eligible"), else_="ineligible")
     async with runtime.sessions() as session:
         rows = (await session.execute(select(state, func.count()).group_by(state))).all()

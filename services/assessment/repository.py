@@ -20,11 +20,22 @@ SEED = Path(__file__).parent / "seed" / "policies.json"
 
 async def policy_in_force(session: AsyncSession, county_code: str, on: date) -> Policy | None:
     """The latest version effective on ``on`` for the county."""
-    row = (await session.execute(
-        select(policies).where(policies.c.county_code == county_code, policies.c.effective_from <= on,
-                               or_(policies.c.effective_to.is_(None), policies.c.effective_to >= on))
-        .order_by(policies.c.effective_from.desc(), policies.c.created_at.desc()).limit(1)
-    )).mappings().first()
+    row = (
+        (
+            await session.execute(
+                select(policies)
+                .where(
+                    policies.c.county_code == county_code,
+                    policies.c.effective_from <= on,
+                    or_(policies.c.effective_to.is_(None), policies.c.effective_to >= on),
+                )
+                .order_by(policies.c.effective_from.desc(), policies.c.created_at.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
     return Policy.model_validate(dict(row)) if row else None
 
 
@@ -36,10 +47,18 @@ async def list_policies(session: AsyncSession, county_code: str | None) -> list[
 
 
 async def add_policy(session: AsyncSession, policy: Policy, *, created_by: str) -> bool:
-    result = await session.execute(insert(policies).values(
-        version=policy.version, county_code=policy.county_code, effective_from=policy.effective_from,
-        effective_to=policy.effective_to, parameters=policy.parameters.model_dump(mode="json"),
-        created_by=created_by).on_conflict_do_nothing(index_elements=["version"]))
+    result = await session.execute(
+        insert(policies)
+        .values(
+            version=policy.version,
+            county_code=policy.county_code,
+            effective_from=policy.effective_from,
+            effective_to=policy.effective_to,
+            parameters=policy.parameters.model_dump(mode="json"),
+            created_by=created_by,
+        )
+        .on_conflict_do_nothing(index_elements=["version"])
+    )
     return bool(result.rowcount)
 
 
@@ -55,15 +74,20 @@ async def lock_case(session: AsyncSession, case_id: str) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"assessment:{case_id}"))))
 
 
-async def assessed_application_revision(session: AsyncSession, case_id: str, application_revision: int) -> bool:
+async def assessed_application_revision(
+    session: AsyncSession, case_id: str, application_revision: int
+) -> bool:
     a = assessments.c
-    query = select(a.id).where(a.case_id == case_id, a.application_revision == application_revision,
-                               a.raise_decision.is_(None))
+    query = select(a.id).where(
+        a.case_id == case_id, a.application_revision == application_revision, a.raise_decision.is_(None)
+    )
     return (await session.execute(query)).first() is not None
 
 
 async def next_revision(session: AsyncSession, case_id: str) -> int:
-    current = await session.scalar(select(func.max(assessments.c.revision)).where(assessments.c.case_id == case_id))
+    current = await session.scalar(
+        select(func.max(assessments.c.revision)).where(assessments.c.case_id == case_id)
+    )
     return (current or 0) + 1
 
 
@@ -74,8 +98,12 @@ async def add_assessment(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 
 async def latest(session: AsyncSession, case_id: str) -> RowMapping | None:
-    query = (select(assessments).where(assessments.c.case_id == case_id)
-             .order_by(assessments.c.revision.desc()).limit(1))
+    query = (
+        select(assessments)
+        .where(assessments.c.case_id == case_id)
+        .order_by(assessments.c.revision.desc())
+        .limit(1)
+    )
     return (await session.execute(query)).mappings().first()
 
 
@@ -85,7 +113,7 @@ async def policy_version(session: AsyncSession, version: str) -> Policy | None:
 
 
 async def for_case(session: AsyncSession, case_id: str) -> list[RowMapping]:
-    query = select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.revision.desc())
+    query = (
+        select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.revision.desc())
+    )
     return list((await session.execute(query)).mappings())
-
-

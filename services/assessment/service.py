@@ -32,19 +32,24 @@ class RaiseIn(BaseModel):
     ``months`` (up to the policy's absolute maximum) or an explicit ``amount``."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    decided_by: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
-                            examples=["城区人民政府常务会议"])
+    decided_by: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["城区人民政府常务会议"])
     decided_on: date
     reference: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["城政纪〔2026〕12号"])
     reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
     months: int | None = Field(default=None, ge=1, le=6)
     amount: Money | None = None
-    recorded_by: str | None = Field(default=None, min_length=1, max_length=100, pattern=NO_NUL,
-                                    description="Ignored: the caller identified by the access token is recorded")
+    recorded_by: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Ignored: the caller identified by the access token is recorded",
+    )
 
 
-async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
-                                   app: ApplicationSubmitted) -> None:
+async def on_application_submitted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, app: ApplicationSubmitted
+) -> None:
     """Assess the application revision as submitted (frozen inputs) under the policy in force on the incident
     date; a new application revision gets a new assessment, a decided one is never changed."""
     await repo.lock_case(session, app.case_id)
@@ -56,22 +61,35 @@ async def on_application_submitted(runtime: Runtime, session: AsyncSession, enve
     result = assess(app, policy)
     now = datetime.now(UTC)
     outcome = {
-        "eligible": result.eligible, "reasons": [r.model_dump() for r in result.reasons],
-        "priority_verification": result.priority_verification, "months": result.months,
-        "monthly_standard": str(policy.parameters.monthly_standard), "amount": str(result.amount),
-        "self_paid": str(result.self_paid), "per_capita_income": str(result.per_capita_income),
+        "eligible": result.eligible,
+        "reasons": [r.model_dump() for r in result.reasons],
+        "priority_verification": result.priority_verification,
+        "months": result.months,
+        "monthly_standard": str(policy.parameters.monthly_standard),
+        "amount": str(result.amount),
+        "self_paid": str(result.self_paid),
+        "per_capita_income": str(result.per_capita_income),
         "previous_year_income_per_capita": str(policy.parameters.previous_year_income_per_capita),
         "asset_limits": policy.parameters.asset_limits.model_dump(mode="json"),
         "min_self_paid": str(policy.parameters.min_self_paid),
-        "persons_helped": min(app.persons_helped, len(app.household)), "household_size": len(app.household),
-        "application_revision": app.revision, "policy_version": policy.version,
+        "persons_helped": min(app.persons_helped, len(app.household)),
+        "household_size": len(app.household),
+        "application_revision": app.revision,
+        "policy_version": policy.version,
         "needs": [n.model_dump(mode="json") for n in result.needs],
     }
     row = {
-        "id": str(uuid.uuid4()), "case_id": app.case_id, "revision": await repo.next_revision(session, app.case_id),
-        "application_revision": app.revision, "county_code": app.county_code, "eligible": result.eligible,
-        "amount": result.amount, "policy_version": policy.version,
-        "inputs": app.model_dump(mode="json", exclude={"payee", "payee_sealed"}), "result": outcome, "created_at": now,
+        "id": str(uuid.uuid4()),
+        "case_id": app.case_id,
+        "revision": await repo.next_revision(session, app.case_id),
+        "application_revision": app.revision,
+        "county_code": app.county_code,
+        "eligible": result.eligible,
+        "amount": result.amount,
+        "policy_version": policy.version,
+        "inputs": app.model_dump(mode="json", exclude={"payee", "payee_sealed"}),
+        "result": outcome,
+        "created_at": now,
     }
     if await repo.add_assessment(session, row):
         await runtime.outbox.add(session, _event(row), subject=app.case_id)
@@ -81,15 +99,27 @@ def _event(row: dict[str, Any] | RowMapping) -> CaseAssessed:
     inputs, result = row["inputs"], row["result"]
     raise_decision = row.get("raise_decision")
     return CaseAssessed(
-        case_id=row["case_id"], assessment_id=row["id"], revision=row["revision"], county_code=row["county_code"],
-        township_code=inputs["township_code"], category=inputs["category"], subtype=inputs["subtype"],
-        eligible=row["eligible"], reasons=[Reason.model_validate(r) for r in result["reasons"]],
-        priority_verification=result["priority_verification"], household_size=result["household_size"],
-        persons_helped=result["persons_helped"], months=result["months"],
-        monthly_standard=result["monthly_standard"], amount=row["amount"],
-        needs=[Need.model_validate(n) for n in result["needs"]], policy_version=row["policy_version"],
-        assessed_at=row["created_at"], application_revision=row["application_revision"],
-        self_paid=result["self_paid"], per_capita_income=result["per_capita_income"],
+        case_id=row["case_id"],
+        assessment_id=row["id"],
+        revision=row["revision"],
+        county_code=row["county_code"],
+        township_code=inputs["township_code"],
+        category=inputs["category"],
+        subtype=inputs["subtype"],
+        eligible=row["eligible"],
+        reasons=[Reason.model_validate(r) for r in result["reasons"]],
+        priority_verification=result["priority_verification"],
+        household_size=result["household_size"],
+        persons_helped=result["persons_helped"],
+        months=result["months"],
+        monthly_standard=result["monthly_standard"],
+        amount=row["amount"],
+        needs=[Need.model_validate(n) for n in result["needs"]],
+        policy_version=row["policy_version"],
+        assessed_at=row["created_at"],
+        application_revision=row["application_revision"],
+        self_paid=result["self_paid"],
+        per_capita_income=result["per_capita_income"],
         raise_decision=RaiseDecision.model_validate(raise_decision) if raise_decision else None,
         submitted_at=inputs.get("submitted_at"),  # when intake received it, for time to decision (R-OVS-2)
     )
@@ -107,30 +137,51 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
             raise NotFound(f"no assessment for case {case_id} (yet)")
         guard(current["county_code"], current["inputs"].get("township_code"))
         if not current["eligible"]:
-            raise BusinessRuleViolated("only an eligible case's amount can be raised (R-AMT-4)",
-                                       slug="not-eligible", rule="R-AMT-4")
+            raise BusinessRuleViolated(
+                "only an eligible case's amount can be raised (R-AMT-4)", slug="not-eligible", rule="R-AMT-4"
+            )
         policy = await repo.policy_version(session, current["policy_version"])
         assert policy is not None  # versions are never deleted
         result = dict(current["result"])
         try:
             raised = raised_amount(
-                monthly_standard=policy.parameters.monthly_standard, persons=result["persons_helped"],
-                current_months=result["months"], current_amount=current["amount"],
-                absolute_max=policy.parameters.months.absolute_max, months=body.months, amount=body.amount,
-                reference=body.reference)
+                monthly_standard=policy.parameters.monthly_standard,
+                persons=result["persons_helped"],
+                current_months=result["months"],
+                current_amount=current["amount"],
+                absolute_max=policy.parameters.months.absolute_max,
+                months=body.months,
+                amount=body.amount,
+                reference=body.reference,
+            )
         except RaiseRefused as refused:
             raise InvalidField(refused.field, refused.message) from refused
-        decision = RaiseDecision(decided_by=body.decided_by, decided_on=body.decided_on, reference=body.reference,
-                                 reason=body.reason)
-        result.update(months=raised.months, amount=str(raised.amount),
-                      reasons=[*result["reasons"], raised.reason.model_dump()],
-                      raised_from_revision=current["revision"])
+        decision = RaiseDecision(
+            decided_by=body.decided_by,
+            decided_on=body.decided_on,
+            reference=body.reference,
+            reason=body.reason,
+        )
+        result.update(
+            months=raised.months,
+            amount=str(raised.amount),
+            reasons=[*result["reasons"], raised.reason.model_dump()],
+            raised_from_revision=current["revision"],
+        )
         row = {
-            "id": str(uuid.uuid4()), "case_id": case_id, "revision": current["revision"] + 1,
-            "application_revision": current["application_revision"], "county_code": current["county_code"],
-            "eligible": True, "amount": raised.amount, "policy_version": current["policy_version"],
-            "inputs": current["inputs"], "result": result, "created_at": datetime.now(UTC),
-            "raise_decision": decision.model_dump(mode="json"), "recorded_by": body.recorded_by,
+            "id": str(uuid.uuid4()),
+            "case_id": case_id,
+            "revision": current["revision"] + 1,
+            "application_revision": current["application_revision"],
+            "county_code": current["county_code"],
+            "eligible": True,
+            "amount": raised.amount,
+            "policy_version": current["policy_version"],
+            "inputs": current["inputs"],
+            "result": result,
+            "created_at": datetime.now(UTC),
+            "raise_decision": decision.model_dump(mode="json"),
+            "recorded_by": body.recorded_by,
         }
         if not await repo.add_assessment(session, row):
             raise Conflict("the assessment changed meanwhile; retry", slug="assessment-changed")
@@ -143,8 +194,10 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
 async def add_policy(runtime: Runtime, policy: Policy, *, created_by: str) -> Policy:
     async with runtime.transaction() as session:
         if not await repo.add_policy(session, policy, created_by=created_by):
-            raise Conflict(f"policy version {policy.version} exists; versions are never edited, add a new one",
-                           slug="policy-version-exists")
+            raise Conflict(
+                f"policy version {policy.version} exists; versions are never edited, add a new one",
+                slug="policy-version-exists",
+            )
     return policy
 
 

@@ -1,7 +1,18 @@
 """Assessment's schema: effective-dated county policies and frozen assessments."""
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Index, Integer, Numeric, String, Table, UniqueConstraint, func, text,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -12,7 +23,8 @@ metadata = service_metadata("assessment")
 add_messaging_tables(metadata)
 
 policies = Table(
-    "policies", metadata,
+    "policies",
+    metadata,
     Column("version", String(64), primary_key=True),
     Column("county_code", String(6), nullable=False),
     Column("effective_from", Date, nullable=False),
@@ -24,7 +36,8 @@ policies = Table(
 )
 
 assessments = Table(
-    "assessments", metadata,
+    "assessments",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("case_id", UUID(as_uuid=False), nullable=False),
     Column("revision", Integer, nullable=False),
@@ -39,8 +52,13 @@ assessments = Table(
     Column("raise_decision", JSONB),
     Column("recorded_by", String(100)),
     UniqueConstraint("case_id", "revision"),
-    Index("uq_assessments_application_revision", "case_id", "application_revision", unique=True,
-          postgresql_where=text("raise_decision IS NULL")),
+    Index(
+        "uq_assessments_application_revision",
+        "case_id",
+        "application_revision",
+        unique=True,
+        postgresql_where=text("raise_decision IS NULL"),
+    ),
 )
 """``revision`` is the assessment's own revision per case (what approval orders by); each pins the frozen
 application revision it assessed and the policy version it used. Rows are never updated."""

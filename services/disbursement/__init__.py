@@ -7,9 +7,9 @@ from pathlib import Path
 from services.disbursement import service
 from services.disbursement.api import router
 from services.disbursement.api_figures import router as figures_router
+from services.disbursement.metrics import state_gauges
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
-from services.disbursement.metrics import state_gauges
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule

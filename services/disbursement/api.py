@@ -78,10 +78,26 @@ def _payee(runtime: Runtime, token: str | None) -> dict[str, str] | None:
 
 def _out(runtime: Runtime, r: Any, attempts: list[Any]) -> PaymentOut:
     payee = _payee(runtime, r["payee"])
-    return PaymentOut(**{**r, "amount": str(r["amount"]), "payee_name": mask_name(payee["name"]) if payee else None,
-                         "payee_account": mask_account(payee["account"]) if payee else None}, attempt_history=[
-        AttemptOut(**{**a, "payee_account": mask_account(p["account"]) if (p := _payee(runtime, a["payee"])) else None})
-        for a in attempts if a["instruction_id"] == r["id"]])
+    return PaymentOut(
+        **{
+            **r,
+            "amount": str(r["amount"]),
+            "payee_name": mask_name(payee["name"]) if payee else None,
+            "payee_account": mask_account(payee["account"]) if payee else None,
+        },
+        attempt_history=[
+            AttemptOut(
+                **{
+                    **a,
+                    "payee_account": mask_account(p["account"])
+                    if (p := _payee(runtime, a["payee"]))
+                    else None,
+                }
+            )
+            for a in attempts
+            if a["instruction_id"] == r["id"]
+        ],
+    )
 
 
 async def _one(request: Request, instruction_id: str, principal: Principal) -> PaymentOut:
@@ -95,8 +111,11 @@ async def _one(request: Request, instruction_id: str, principal: Principal) -> P
     return _out(runtime, row, attempts)
 
 
-@router.get("/cases/{case_id}/payments", response_model=list[PaymentOut],
-            summary="A case's payment instructions with their attempts (payee masked)")
+@router.get(
+    "/cases/{case_id}/payments",
+    response_model=list[PaymentOut],
+    summary="A case's payment instructions with their attempts (payee masked)",
+)
 async def case_payments(case_id: CaseId, request: Request, principal: Reader) -> list[PaymentOut]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
@@ -115,38 +134,61 @@ async def get_payment(payment_id: PaymentId, request: Request, principal: Reader
     return await _one(request, payment_id, principal)
 
 
-@router.post("/payments/{payment_id}/result", response_model=PaymentOut,
-             summary="Record a bank result: paid, failed or returned (finance officer or bank callback)")
-async def record_result(payment_id: PaymentId, body: ResultIn, request: Request, principal: Finance) -> PaymentOut:
+@router.post(
+    "/payments/{payment_id}/result",
+    response_model=PaymentOut,
+    summary="Record a bank result: paid, failed or returned (finance officer or bank callback)",
+)
+async def record_result(
+    payment_id: PaymentId, body: ResultIn, request: Request, principal: Finance
+) -> PaymentOut:
     await service.record_result(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
-@router.post("/payments/{payment_id}/retry", response_model=PaymentOut,
-             summary="Re-issue a failed/returned transfer (same reference, new attempt) or re-route it")
+@router.post(
+    "/payments/{payment_id}/retry",
+    response_model=PaymentOut,
+    summary="Re-issue a failed/returned transfer (same reference, new attempt) or re-route it",
+)
 async def retry(payment_id: PaymentId, body: RetryIn, request: Request, principal: Finance) -> PaymentOut:
     await service.retry(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
-@router.post("/payments/{payment_id}/handover", response_model=PaymentOut,
-             summary="Record a direct cash or goods handover with its witness (R-AID-2, R-AID-3)")
-async def handover(payment_id: PaymentId, body: HandoverIn, request: Request, principal: Finance) -> PaymentOut:
+@router.post(
+    "/payments/{payment_id}/handover",
+    response_model=PaymentOut,
+    summary="Record a direct cash or goods handover with its witness (R-AID-2, R-AID-3)",
+)
+async def handover(
+    payment_id: PaymentId, body: HandoverIn, request: Request, principal: Finance
+) -> PaymentOut:
     await service.handover(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
-@router.post("/payments/{payment_id}/correction", response_model=PaymentOut, status_code=201,
-             summary="Correct a wrong payment: reversing ledger entry and a new instruction (returned)")
-async def correct(payment_id: PaymentId, body: CorrectionIn, request: Request, principal: Finance) -> PaymentOut:
+@router.post(
+    "/payments/{payment_id}/correction",
+    response_model=PaymentOut,
+    status_code=201,
+    summary="Correct a wrong payment: reversing ledger entry and a new instruction (returned)",
+)
+async def correct(
+    payment_id: PaymentId, body: CorrectionIn, request: Request, principal: Finance
+) -> PaymentOut:
     row = await service.correct(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, row["id"], principal)
 
 
-@router.put("/cases/{case_id}/payee", status_code=201,
-            summary="Change the beneficiary's account: applied at once before approval, else pending approval")
-async def change_payee(case_id: CaseId, body: PayeeChangeIn, request: Request,
-                       principal: PayeeClerk) -> dict[str, Any]:
+@router.put(
+    "/cases/{case_id}/payee",
+    status_code=201,
+    summary="Change the beneficiary's account: applied at once before approval, else pending approval",
+)
+async def change_payee(
+    case_id: CaseId, body: PayeeChangeIn, request: Request, principal: PayeeClerk
+) -> dict[str, Any]:
     runtime = runtime_of(request, "disbursement")
     return payees.change_out(runtime, await payees.request_change(runtime, case_id, _by(body, principal)))
 
@@ -164,7 +206,8 @@ async def payee_changes(case_id: CaseId, request: Request, principal: Reader) ->
 
 
 @router.post("/payee-changes/{change_id}/decision", summary="Approve or reject a pending account change")
-async def decide_payee_change(change_id: PaymentId, body: ChangeDecisionIn, request: Request,
-                              principal: Decider) -> dict[str, Any]:
+async def decide_payee_change(
+    change_id: PaymentId, body: ChangeDecisionIn, request: Request, principal: Decider
+) -> dict[str, Any]:
     runtime = runtime_of(request, "disbursement")
     return payees.change_out(runtime, await payees.decide_change(runtime, change_id, _by(body, principal)))

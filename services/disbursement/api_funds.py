@@ -46,17 +46,30 @@ class FundOut(BaseModel):
 
 
 def _fund(row: Any) -> FundOut:
-    return FundOut(**{**row, **{k: str(row[k]) for k in ("proportion", "previous_year_spending", "allocated",
-                                                          "balance")}})
+    return FundOut(
+        **{
+            **row,
+            **{k: str(row[k]) for k in ("proportion", "previous_year_spending", "allocated", "balance")},
+        }
+    )
 
 
 def _jsonable(row: Any) -> dict[str, Any]:
-    return {k: (str(v) if not isinstance(v, (int, str, type(None), datetime)) else v) for k, v in dict(row).items()}
+    return {
+        k: (str(v) if not isinstance(v, (int, str, type(None), datetime)) else v)
+        for k, v in dict(row).items()
+    }
 
 
-@router.post("/reserve-funds/{township_code}", response_model=FundOut, status_code=201,
-             summary="Allocate a township's yearly reserve fund: proportion × previous-year spending (R-RES-1)")
-async def allocate(township_code: Township, body: AllocationIn, request: Request, principal: Allocator) -> FundOut:
+@router.post(
+    "/reserve-funds/{township_code}",
+    response_model=FundOut,
+    status_code=201,
+    summary="Allocate a township's yearly reserve fund: proportion × previous-year spending (R-RES-1)",
+)
+async def allocate(
+    township_code: Township, body: AllocationIn, request: Request, principal: Allocator
+) -> FundOut:
     body = body.model_copy(update={"actor": principal.subject})
     return _fund(await funds.allocate(runtime_of(request, "disbursement"), township_code, body))
 
@@ -71,34 +84,56 @@ async def get_fund(township_code: Township, year: Year, request: Request, princi
     return _fund(row)
 
 
-@router.post("/reserve-funds/{township_code}/{year}/draws", status_code=201,
-             summary="Draw from the reserve fund; refused (409) rather than go below zero (R-RES)")
-async def draw(township_code: Township, year: Year, body: DrawIn, request: Request,
-               principal: Finance) -> dict[str, Any]:
+@router.post(
+    "/reserve-funds/{township_code}/{year}/draws",
+    status_code=201,
+    summary="Draw from the reserve fund; refused (409) rather than go below zero (R-RES)",
+)
+async def draw(
+    township_code: Township, year: Year, body: DrawIn, request: Request, principal: Finance
+) -> dict[str, Any]:
     body = body.model_copy(update={"actor": principal.subject})
     return _jsonable(await funds.draw(runtime_of(request, "disbursement"), township_code, year, body))
 
 
 @router.get("/reserve-funds/report", summary="Reserve-fund usage per township for the county (R-RES-2)")
-async def usage_report(request: Request, principal: Oversight, county_code: CountyQ,
-                       year: Annotated[int, Query(ge=2000, le=2100)],
-                       start: From = None, end: To = None) -> list[dict[str, Any]]:
+async def usage_report(
+    request: Request,
+    principal: Oversight,
+    county_code: CountyQ,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    start: From = None,
+    end: To = None,
+) -> list[dict[str, Any]]:
     _, township_code = scope(principal, county_code, None)
     rows = await funds.usage_report(runtime_of(request, "disbursement"), county_code, year, start, end)
     return [_jsonable(r) for r in rows if township_code is None or r["township_code"] == township_code]
 
 
-@router.get("/ledger", summary="The ledger (工作台账): every movement of money or goods, append-only (R-OVS-3)")
-async def ledger_entries(request: Request, principal: Oversight, county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-                         township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-                         case_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
-                         start: From = None, end: To = None,
-                         limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[dict[str, Any]]:
+@router.get(
+    "/ledger", summary="The ledger (工作台账): every movement of money or goods, append-only (R-OVS-3)"
+)
+async def ledger_entries(
+    request: Request,
+    principal: Oversight,
+    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    case_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
+    start: From = None,
+    end: To = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[dict[str, Any]]:
     county_code, township_code = scope(principal, county_code, township_code)
     async with runtime_of(request, "disbursement").reading() as session:
-        rows = await ledger.entries(session, county_code=county_code, township_code=township_code, case_id=case_id,
-                                    start=day_start(start) if start else None,
-                                    end=day_start(end + timedelta(days=1)) if end else None, limit=limit)
+        rows = await ledger.entries(
+            session,
+            county_code=county_code,
+            township_code=township_code,
+            case_id=case_id,
+            start=day_start(start) if start else None,
+            end=day_start(end + timedelta(days=1)) if end else None,
+            limit=limit,
+        )
     return [_jsonable(r) for r in rows]
 
 
@@ -117,8 +152,12 @@ async def case_ledger(case_id: CaseId, request: Request, principal: Reader) -> l
 
 
 @router.get("/ledger/reconciliation", summary="Reconcile the ledger with reserve balances and paid payments")
-async def reconciliation(request: Request, principal: Oversight, county_code: CountyQ,
-                         year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+async def reconciliation(
+    request: Request,
+    principal: Oversight,
+    county_code: CountyQ,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+) -> dict[str, Any]:
     if principal.township_code is not None:
         raise Forbidden("the reconciliation is a county report")
     ensure_covers(principal, county_code, None, "county")
@@ -128,13 +167,23 @@ async def reconciliation(request: Request, principal: Oversight, county_code: Co
     return report
 
 
-@router.get("/disclosures", summary="Public disclosure (向社会公布) per township and period, masked; JSON or CSV")
-async def disclosure(request: Request, township_code: Annotated[str, Query(pattern=r"^\d{9}$")],
-                     start: Annotated[date, Query(alias="from", ge=LOW, le=HIGH)],
-                     end: Annotated[date, Query(alias="to", ge=LOW, le=HIGH)],
-                     format: Literal["json", "csv"] = "json") -> Any:
+@router.get(
+    "/disclosures", summary="Public disclosure (向社会公布) per township and period, masked; JSON or CSV"
+)
+async def disclosure(
+    request: Request,
+    township_code: Annotated[str, Query(pattern=r"^\d{9}$")],
+    start: Annotated[date, Query(alias="from", ge=LOW, le=HIGH)],
+    end: Annotated[date, Query(alias="to", ge=LOW, le=HIGH)],
+    format: Literal["json", "csv"] = "json",
+) -> Any:
     rows = await funds.disclosure(runtime_of(request, "disbursement"), township_code, start, end)
     if format == "csv":
-        return Response(funds.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="disclosure-{township_code}-{start}-{end}.csv"'})
+        return Response(
+            funds.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="disclosure-{township_code}-{start}-{end}.csv"'
+            },
+        )
     return {"township_code": township_code, "from": start, "to": end, "items": rows}

@@ -27,8 +27,15 @@ from shared.runtime import Runtime
 
 CHINA = timezone(timedelta(hours=8))
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
-                                    description="Ignored: the caller identified by the access token is recorded")]
+Actor = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Ignored: the caller identified by the access token is recorded",
+    ),
+]
 Note = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
 PAYEE = "disbursement.payee"
 RECIPIENT = "disbursement.handover.recipient"
@@ -70,19 +77,40 @@ def disbursed(totals: dict[str, Decimal]) -> Decimal:
     return get("payment") + get("handover") - get("payment_returned") - get("reversal")
 
 
-async def draw_reserve(session: AsyncSession, *, township_code: str, county_code: str, year: int, amount: Decimal,
-                       case_id: str | None, instruction_id: str | None, reference: str | None, actor: str | None,
-                       memo: str) -> int | None:
+async def draw_reserve(
+    session: AsyncSession,
+    *,
+    township_code: str,
+    county_code: str,
+    year: int,
+    amount: Decimal,
+    case_id: str | None,
+    instruction_id: str | None,
+    reference: str | None,
+    actor: str | None,
+    memo: str,
+) -> int | None:
     """Draw from the township's reserve fund of ``year``; the ledger entry id, or None when short (R-RES)."""
     if await ledger.draw(session, township_code, year, amount) is None:
         return None
     fund = await ledger.fund(session, township_code, year)
     assert fund is not None
-    return await ledger.add_entry(session, {
-        "kind": "reserve_draw", "fund": ledger.reserve_fund_name(township_code, year), "amount": amount,
-        "county_code": county_code, "township_code": township_code, "case_id": case_id,
-        "instruction_id": instruction_id, "reference": reference, "source_entry_id": fund["allocation_entry_id"],
-        "memo": memo, "actor": actor})
+    return await ledger.add_entry(
+        session,
+        {
+            "kind": "reserve_draw",
+            "fund": ledger.reserve_fund_name(township_code, year),
+            "amount": amount,
+            "county_code": county_code,
+            "township_code": township_code,
+            "case_id": case_id,
+            "instruction_id": instruction_id,
+            "reference": reference,
+            "source_entry_id": fund["allocation_entry_id"],
+            "memo": memo,
+            "actor": actor,
+        },
+    )
 
 
 async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> RowMapping:
@@ -94,23 +122,44 @@ async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> 
             spending, source = body.previous_year_spending, "declared"
         else:
             start, end = year_bounds(body.year - 1)
-            totals = await ledger.totals_by_kind(session, township_code=township_code, county_code=None,
-                                                 start=start, end=end)
+            totals = await ledger.totals_by_kind(
+                session, township_code=township_code, county_code=None, start=start, end=end
+            )
             spending = disbursed({k: v for (k, _), v in totals.items()})
             source = "ledger"
         allocated = yearly_allocation(body.proportion, spending)
-        created = await ledger.add_fund(session, {
-            "township_code": township_code, "year": body.year, "county_code": body.county_code,
-            "proportion": body.proportion, "previous_year_spending": spending, "spending_source": source,
-            "allocated": allocated, "balance": allocated, "actor": body.actor})
+        created = await ledger.add_fund(
+            session,
+            {
+                "township_code": township_code,
+                "year": body.year,
+                "county_code": body.county_code,
+                "proportion": body.proportion,
+                "previous_year_spending": spending,
+                "spending_source": source,
+                "allocated": allocated,
+                "balance": allocated,
+                "actor": body.actor,
+            },
+        )
         if not created:
-            raise Conflict(f"the {body.year} reserve fund of {township_code} is already allocated",
-                           slug="already-allocated")
+            raise Conflict(
+                f"the {body.year} reserve fund of {township_code} is already allocated",
+                slug="already-allocated",
+            )
         if allocated > 0:
-            entry = await ledger.add_entry(session, {
-                "kind": "allocation", "fund": ledger.reserve_fund_name(township_code, body.year), "amount": allocated,
-                "county_code": body.county_code, "township_code": township_code, "actor": body.actor,
-                "memo": f"{body.proportion} x {spending} previous-year spending ({source}) (R-RES-1)"})
+            entry = await ledger.add_entry(
+                session,
+                {
+                    "kind": "allocation",
+                    "fund": ledger.reserve_fund_name(township_code, body.year),
+                    "amount": allocated,
+                    "county_code": body.county_code,
+                    "township_code": township_code,
+                    "actor": body.actor,
+                    "memo": f"{body.proportion} x {spending} previous-year spending ({source}) (R-RES-1)",
+                },
+            )
             await ledger.set_fund_entry(session, township_code, body.year, entry)
         row = await ledger.fund(session, township_code, body.year)
     assert row is not None
@@ -123,19 +172,32 @@ async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) ->
         fund = await ledger.fund(session, township_code, year)
         if fund is None:
             raise NotFound(f"no {year} reserve fund for township {township_code}")
-        entry = await draw_reserve(session, township_code=township_code, county_code=fund["county_code"], year=year,
-                                   amount=body.amount, case_id=body.case_id, instruction_id=None, reference=None,
-                                   actor=body.actor, memo=body.purpose)
+        entry = await draw_reserve(
+            session,
+            township_code=township_code,
+            county_code=fund["county_code"],
+            year=year,
+            amount=body.amount,
+            case_id=body.case_id,
+            instruction_id=None,
+            reference=None,
+            actor=body.actor,
+            memo=body.purpose,
+        )
         if entry is None:
-            raise BusinessRuleViolated(f"the reserve fund holds less than {body.amount}: its balance never goes "
-                                       "negative (R-RES)", slug="reserve-fund-short", rule="R-RES")
+            raise BusinessRuleViolated(
+                f"the reserve fund holds less than {body.amount}: its balance never goes negative (R-RES)",
+                slug="reserve-fund-short",
+                rule="R-RES",
+            )
         after = await ledger.fund(session, township_code, year)
     assert after is not None
     return {"entry_id": entry, "amount": body.amount, "balance": after["balance"]}
 
 
-async def usage_report(runtime: Runtime, county_code: str, year: int, start: date | None,
-                       end: date | None) -> list[dict[str, Any]]:
+async def usage_report(
+    runtime: Runtime, county_code: str, year: int, start: date | None, end: date | None
+) -> list[dict[str, Any]]:
     """R-RES-2: per township, what the reserve fund was given, what it paid for in the period, what is left."""
     begin = day_start(start) if start else year_bounds(year)[0]
     finish = day_start(end + timedelta(days=1)) if end else year_bounds(year)[1]
@@ -144,15 +206,30 @@ async def usage_report(runtime: Runtime, county_code: str, year: int, start: dat
         out = []
         for fund in funds:
             name = ledger.reserve_fund_name(fund["township_code"], year)
-            rows = [e for e in await ledger.entries(session, township_code=fund["township_code"], start=begin,
-                                                    end=finish, limit=100000) if e["fund"] == name]
+            rows = [
+                e
+                for e in await ledger.entries(
+                    session, township_code=fund["township_code"], start=begin, end=finish, limit=100000
+                )
+                if e["fund"] == name
+            ]
             draws = [e for e in rows if e["kind"] == "reserve_draw"]
-            out.append({
-                "township_code": fund["township_code"], "year": year, "allocated": fund["allocated"],
-                "proportion": fund["proportion"], "previous_year_spending": fund["previous_year_spending"],
-                "drawn_in_period": sum((e["amount"] for e in draws), ZERO), "draws": len(draws),
-                "released_in_period": sum((e["amount"] for e in rows if e["kind"] == "reserve_release"), ZERO),
-                "cases": len({e["case_id"] for e in draws if e["case_id"]}), "balance": fund["balance"]})
+            out.append(
+                {
+                    "township_code": fund["township_code"],
+                    "year": year,
+                    "allocated": fund["allocated"],
+                    "proportion": fund["proportion"],
+                    "previous_year_spending": fund["previous_year_spending"],
+                    "drawn_in_period": sum((e["amount"] for e in draws), ZERO),
+                    "draws": len(draws),
+                    "released_in_period": sum(
+                        (e["amount"] for e in rows if e["kind"] == "reserve_release"), ZERO
+                    ),
+                    "cases": len({e["case_id"] for e in draws if e["case_id"]}),
+                    "balance": fund["balance"],
+                }
+            )
     return out
 
 
@@ -162,25 +239,56 @@ async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[
         funds_out = []
         for fund in await ledger.funds(session, county_code, year):
             totals = await ledger.fund_totals(session, ledger.reserve_fund_name(fund["township_code"], year))
-            expected = totals.get("allocation", ZERO) - totals.get("reserve_draw", ZERO) + totals.get(
-                "reserve_release", ZERO)
-            funds_out.append({"township_code": fund["township_code"], "ledger_balance": expected,
-                              "balance": fund["balance"], "balanced": expected == fund["balance"]})
-        totals = await ledger.totals_by_kind(session, township_code=None, county_code=county_code, start=None, end=None)
+            expected = (
+                totals.get("allocation", ZERO)
+                - totals.get("reserve_draw", ZERO)
+                + totals.get("reserve_release", ZERO)
+            )
+            funds_out.append(
+                {
+                    "township_code": fund["township_code"],
+                    "ledger_balance": expected,
+                    "balance": fund["balance"],
+                    "balanced": expected == fund["balance"],
+                }
+            )
+        totals = await ledger.totals_by_kind(
+            session, township_code=None, county_code=county_code, start=None, end=None
+        )
         townships = sorted({t for (_, t) in totals if t})
         payments_out = []
         for township in townships:
             net = disbursed({k: v for (k, t), v in totals.items() if t == township})
             paid = await ledger.paid_instruction_total(session, township)
-            payments_out.append({"township_code": township, "ledger_disbursed": net, "paid_instructions": paid,
-                                 "balanced": net == paid})
+            payments_out.append(
+                {
+                    "township_code": township,
+                    "ledger_disbursed": net,
+                    "paid_instructions": paid,
+                    "balanced": net == paid,
+                }
+            )
     balanced = all(f["balanced"] for f in funds_out) and all(p["balanced"] for p in payments_out)
-    return {"county_code": county_code, "year": year, "balanced": balanced, "reserve_funds": funds_out,
-            "payments": payments_out}
+    return {
+        "county_code": county_code,
+        "year": year,
+        "balanced": balanced,
+        "reserve_funds": funds_out,
+        "payments": payments_out,
+    }
 
 
-DISCLOSURE_FIELDS = ("township_code", "case_no", "name", "account", "form", "channel", "amount", "paid_on",
-                     "procurement_reference")
+DISCLOSURE_FIELDS = (
+    "township_code",
+    "case_no",
+    "name",
+    "account",
+    "form",
+    "channel",
+    "amount",
+    "paid_on",
+    "procurement_reference",
+)
 
 
 async def disclosure(runtime: Runtime, township_code: str, start: date, end: date) -> list[dict[str, Any]]:
@@ -188,7 +296,9 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
     if end < start:
         raise InvalidField("to", "the period ends before it starts")
     async with runtime.reading() as session:
-        rows = await repo.paid_between(session, township_code, day_start(start), day_start(end + timedelta(days=1)))
+        rows = await repo.paid_between(
+            session, township_code, day_start(start), day_start(end + timedelta(days=1))
+        )
         handed = {h["instruction_id"]: h for h in await repo.handovers_for(session, [r["id"] for r in rows])}
         payees = {}
         for r in rows:
@@ -207,10 +317,19 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
         account = ""
         if r["channel"] == "bank_transfer" and r["payee"]:
             account = mask_account(json.loads(runtime.cipher.decrypt(r["payee"], context=PAYEE))["account"])
-        out.append({"township_code": township_code, "case_no": r["case_no"] or "", "name": mask_name(name),
-                    "account": account, "form": r["form"], "channel": r["channel"], "amount": str(r["amount"]),
-                    "paid_on": r["paid_at"].astimezone(CHINA).date().isoformat(),
-                    "procurement_reference": (h["procurement_reference"] or "") if h else ""})
+        out.append(
+            {
+                "township_code": township_code,
+                "case_no": r["case_no"] or "",
+                "name": mask_name(name),
+                "account": account,
+                "form": r["form"],
+                "channel": r["channel"],
+                "amount": str(r["amount"]),
+                "paid_on": r["paid_at"].astimezone(CHINA).date().isoformat(),
+                "procurement_reference": (h["procurement_reference"] or "") if h else "",
+            }
+        )
     return out
 
 

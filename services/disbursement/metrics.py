@@ -17,18 +17,31 @@ from shared.runtime import Runtime
 
 async def state_gauges(runtime: Runtime) -> None:
     p = payment_instructions
-    latest = (select(p.c.status)
-              .ext(distinct_on(p.c.case_id))
-              .order_by(p.c.case_id, p.c.created_at.desc(), p.c.stage.desc())
-              .subquery())
+    latest = (
+        select(p.c.status)
+        .ext(distinct_on(p.c.case_id))
+        .order_by(p.c.case_id, p.c.created_at.desc(), p.c.stage.desc())
+        .subquery()
+    )
     async with runtime.sessions() as session:
-        states = (await session.execute(
-            select(latest.c.status, func.count()).group_by(latest.c.status))).all()
-        funds = (await session.execute(select(
-            reserve_funds.c.county_code, reserve_funds.c.township_code, reserve_funds.c.year,
-            reserve_funds.c.balance, reserve_funds.c.allocated))).all()
+        states = (
+            await session.execute(select(latest.c.status, func.count()).group_by(latest.c.status))
+        ).all()
+        funds = (
+            await session.execute(
+                select(
+                    reserve_funds.c.county_code,
+                    reserve_funds.c.township_code,
+                    reserve_funds.c.year,
+                    reserve_funds.c.balance,
+                    reserve_funds.c.allocated,
+                )
+            )
+        ).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, status): count for status, count in states})
-    RESERVE_FUND_BALANCE.replace(runtime.name, {(f.county_code, f.township_code, str(f.year)): f.balance
-                                                for f in funds})
-    RESERVE_FUND_ALLOCATED.replace(runtime.name, {(f.county_code, f.township_code, str(f.year)): f.allocated
-                                                  for f in funds})
+    RESERVE_FUND_BALANCE.replace(
+        runtime.name, {(f.county_code, f.township_code, str(f.year)): f.balance for f in funds}
+    )
+    RESERVE_FUND_ALLOCATED.replace(
+        runtime.name, {(f.county_code, f.township_code, str(f.year)): f.allocated for f in funds}
+    )

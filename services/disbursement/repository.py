@@ -11,21 +11,32 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.tables import (
-    approved_cases, beneficiaries, handovers, help_first_grants, payee_changes, payment_attempts,
+    approved_cases,
+    beneficiaries,
+    handovers,
+    help_first_grants,
+    payee_changes,
+    payment_attempts,
     payment_instructions,
 )
 
 
 async def add_beneficiary(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(beneficiaries).values(**row).on_conflict_do_nothing(index_elements=["case_id"]))
+    await session.execute(
+        insert(beneficiaries).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
+    )
 
 
 async def add_approved(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(approved_cases).values(**row).on_conflict_do_nothing(index_elements=["case_id"]))
+    await session.execute(
+        insert(approved_cases).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
+    )
 
 
 async def add_help_first(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(help_first_grants).values(**row).on_conflict_do_nothing(index_elements=["case_id"]))
+    await session.execute(
+        insert(help_first_grants).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
+    )
 
 
 async def beneficiary(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
@@ -40,7 +51,11 @@ async def set_payee(session: AsyncSession, case_id: str, payee: str) -> None:
 
 
 async def approved(session: AsyncSession, case_id: str) -> RowMapping | None:
-    return (await session.execute(select(approved_cases).where(approved_cases.c.case_id == case_id))).mappings().first()
+    return (
+        (await session.execute(select(approved_cases).where(approved_cases.c.case_id == case_id)))
+        .mappings()
+        .first()
+    )
 
 
 async def help_first(session: AsyncSession, case_id: str) -> RowMapping | None:
@@ -55,13 +70,21 @@ async def add_instruction(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 
 async def instruction_exists(session: AsyncSession, case_id: str, stage: int) -> bool:
-    query = select(func.count()).select_from(payment_instructions).where(
-        payment_instructions.c.case_id == case_id, payment_instructions.c.stage == stage,
-        payment_instructions.c.correction_of.is_(None))
+    query = (
+        select(func.count())
+        .select_from(payment_instructions)
+        .where(
+            payment_instructions.c.case_id == case_id,
+            payment_instructions.c.stage == stage,
+            payment_instructions.c.correction_of.is_(None),
+        )
+    )
     return bool(await session.scalar(query))
 
 
-async def instruction(session: AsyncSession, instruction_id: str, *, for_update: bool = False) -> RowMapping | None:
+async def instruction(
+    session: AsyncSession, instruction_id: str, *, for_update: bool = False
+) -> RowMapping | None:
     query = select(payment_instructions).where(payment_instructions.c.id == instruction_id)
     if for_update:
         query = query.with_for_update()
@@ -69,19 +92,28 @@ async def instruction(session: AsyncSession, instruction_id: str, *, for_update:
 
 
 async def update_instruction(session: AsyncSession, instruction_id: str, **values: Any) -> None:
-    await session.execute(update(payment_instructions).where(payment_instructions.c.id == instruction_id)
-                          .values(**values, updated_at=func.now()))
+    await session.execute(
+        update(payment_instructions)
+        .where(payment_instructions.c.id == instruction_id)
+        .values(**values, updated_at=func.now())
+    )
 
 
 async def instructions_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
-    query = (select(payment_instructions).where(payment_instructions.c.case_id == case_id)
-             .order_by(payment_instructions.c.stage, payment_instructions.c.created_at))
+    query = (
+        select(payment_instructions)
+        .where(payment_instructions.c.case_id == case_id)
+        .order_by(payment_instructions.c.stage, payment_instructions.c.created_at)
+    )
     return list((await session.execute(query)).mappings())
 
 
 async def corrections_of(session: AsyncSession, instruction_id: str) -> int:
-    query = select(func.count()).select_from(payment_instructions).where(
-        payment_instructions.c.correction_of == instruction_id)
+    query = (
+        select(func.count())
+        .select_from(payment_instructions)
+        .where(payment_instructions.c.correction_of == instruction_id)
+    )
     return int(await session.scalar(query) or 0)
 
 
@@ -90,18 +122,27 @@ async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def current_attempt(session: AsyncSession, instruction_id: str) -> RowMapping | None:
-    query = (select(payment_attempts).where(payment_attempts.c.instruction_id == instruction_id)
-             .order_by(payment_attempts.c.attempt.desc()).limit(1))
+    query = (
+        select(payment_attempts)
+        .where(payment_attempts.c.instruction_id == instruction_id)
+        .order_by(payment_attempts.c.attempt.desc())
+        .limit(1)
+    )
     return (await session.execute(query)).mappings().first()
 
 
 async def set_attempt(session: AsyncSession, attempt_id: int, **values: Any) -> None:
-    await session.execute(update(payment_attempts).where(payment_attempts.c.id == attempt_id).values(**values))
+    await session.execute(
+        update(payment_attempts).where(payment_attempts.c.id == attempt_id).values(**values)
+    )
 
 
 async def attempts_for(session: AsyncSession, instruction_ids: list[str]) -> list[RowMapping]:
-    query = (select(payment_attempts).where(payment_attempts.c.instruction_id.in_(instruction_ids))
-             .order_by(payment_attempts.c.instruction_id, payment_attempts.c.attempt))
+    query = (
+        select(payment_attempts)
+        .where(payment_attempts.c.instruction_id.in_(instruction_ids))
+        .order_by(payment_attempts.c.instruction_id, payment_attempts.c.attempt)
+    )
     return list((await session.execute(query)).mappings())
 
 
@@ -118,7 +159,9 @@ async def add_payee_change(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(payee_changes.insert().values(**row))
 
 
-async def payee_change(session: AsyncSession, change_id: str, *, for_update: bool = False) -> RowMapping | None:
+async def payee_change(
+    session: AsyncSession, change_id: str, *, for_update: bool = False
+) -> RowMapping | None:
     query = select(payee_changes).where(payee_changes.c.id == change_id)
     if for_update:
         query = query.with_for_update()
@@ -130,16 +173,25 @@ async def update_payee_change(session: AsyncSession, change_id: str, **values: A
 
 
 async def payee_changes_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
-    query = select(payee_changes).where(payee_changes.c.case_id == case_id).order_by(payee_changes.c.requested_at)
+    query = (
+        select(payee_changes).where(payee_changes.c.case_id == case_id).order_by(payee_changes.c.requested_at)
+    )
     return list((await session.execute(query)).mappings())
 
 
-async def paid_between(session: AsyncSession, township_code: str, start: datetime, end: datetime) -> list[RowMapping]:
+async def paid_between(
+    session: AsyncSession, township_code: str, start: datetime, end: datetime
+) -> list[RowMapping]:
     """Paid (not reversed) instructions of a township in [start, end), with the beneficiary's case number."""
-    query = (select(payment_instructions, beneficiaries.c.case_no)
-             .join(beneficiaries, beneficiaries.c.case_id == payment_instructions.c.case_id, isouter=True)
-             .where(payment_instructions.c.township_code == township_code,
-                    payment_instructions.c.status == "paid",
-                    payment_instructions.c.paid_at >= start, payment_instructions.c.paid_at < end)
-             .order_by(payment_instructions.c.paid_at, payment_instructions.c.id))
+    query = (
+        select(payment_instructions, beneficiaries.c.case_no)
+        .join(beneficiaries, beneficiaries.c.case_id == payment_instructions.c.case_id, isouter=True)
+        .where(
+            payment_instructions.c.township_code == township_code,
+            payment_instructions.c.status == "paid",
+            payment_instructions.c.paid_at >= start,
+            payment_instructions.c.paid_at < end,
+        )
+        .order_by(payment_instructions.c.paid_at, payment_instructions.c.id)
+    )
     return list((await session.execute(query)).mappings())

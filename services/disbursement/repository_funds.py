@@ -29,9 +29,16 @@ async def add_entry(session: AsyncSession, row: dict[str, Any]) -> int:
     return int(await session.scalar(ledger_entries.insert().values(**row).returning(ledger_entries.c.id)))
 
 
-async def entries(session: AsyncSession, *, county_code: str | None = None, township_code: str | None = None,
-                  case_id: str | None = None, start: datetime | None = None, end: datetime | None = None,
-                  limit: int = 1000) -> list[RowMapping]:
+async def entries(
+    session: AsyncSession,
+    *,
+    county_code: str | None = None,
+    township_code: str | None = None,
+    case_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+) -> list[RowMapping]:
     query = select(ledger_entries).order_by(ledger_entries.c.id).limit(limit)
     if county_code:
         query = query.where(ledger_entries.c.county_code == county_code)
@@ -47,21 +54,33 @@ async def entries(session: AsyncSession, *, county_code: str | None = None, town
 
 
 async def entries_by_id(session: AsyncSession, ids: set[int]) -> list[RowMapping]:
-    return list((await session.execute(select(ledger_entries).where(ledger_entries.c.id.in_(ids)))).mappings())
+    return list(
+        (await session.execute(select(ledger_entries).where(ledger_entries.c.id.in_(ids)))).mappings()
+    )
 
 
 async def entry_for(session: AsyncSession, instruction_id: str, kinds: tuple[str, ...]) -> RowMapping | None:
-    query = (select(ledger_entries).where(ledger_entries.c.instruction_id == instruction_id,
-                                          ledger_entries.c.kind.in_(kinds))
-             .order_by(ledger_entries.c.id.desc()).limit(1))
+    query = (
+        select(ledger_entries)
+        .where(ledger_entries.c.instruction_id == instruction_id, ledger_entries.c.kind.in_(kinds))
+        .order_by(ledger_entries.c.id.desc())
+        .limit(1)
+    )
     return (await session.execute(query)).mappings().first()
 
 
-async def totals_by_kind(session: AsyncSession, *, township_code: str | None, county_code: str | None,
-                         start: datetime | None, end: datetime | None) -> dict[tuple[str, str], Decimal]:
+async def totals_by_kind(
+    session: AsyncSession,
+    *,
+    township_code: str | None,
+    county_code: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[tuple[str, str], Decimal]:
     """(kind, township) -> sum."""
-    query = select(ledger_entries.c.kind, ledger_entries.c.township_code, func.sum(ledger_entries.c.amount)).group_by(
-        ledger_entries.c.kind, ledger_entries.c.township_code)
+    query = select(
+        ledger_entries.c.kind, ledger_entries.c.township_code, func.sum(ledger_entries.c.amount)
+    ).group_by(ledger_entries.c.kind, ledger_entries.c.township_code)
     if township_code:
         query = query.where(ledger_entries.c.township_code == township_code)
     if county_code:
@@ -74,37 +93,51 @@ async def totals_by_kind(session: AsyncSession, *, township_code: str | None, co
 
 
 async def fund_totals(session: AsyncSession, fund: str) -> dict[str, Decimal]:
-    query = (select(ledger_entries.c.kind, func.sum(ledger_entries.c.amount))
-             .where(ledger_entries.c.fund == fund).group_by(ledger_entries.c.kind))
+    query = (
+        select(ledger_entries.c.kind, func.sum(ledger_entries.c.amount))
+        .where(ledger_entries.c.fund == fund)
+        .group_by(ledger_entries.c.kind)
+    )
     return {k: v for k, v in (await session.execute(query)).all()}
 
 
 async def paid_instruction_total(session: AsyncSession, township_code: str) -> Decimal:
-    return await session.scalar(select(func.coalesce(func.sum(payment_instructions.c.amount), 0)).where(
-        payment_instructions.c.township_code == township_code, payment_instructions.c.status == "paid"))
+    return await session.scalar(
+        select(func.coalesce(func.sum(payment_instructions.c.amount), 0)).where(
+            payment_instructions.c.township_code == township_code, payment_instructions.c.status == "paid"
+        )
+    )
 
 
 async def add_fund(session: AsyncSession, row: dict[str, Any]) -> bool:
-    result = await session.execute(insert(reserve_funds).values(**row)
-                                   .on_conflict_do_nothing(index_elements=["township_code", "year"]))
+    result = await session.execute(
+        insert(reserve_funds).values(**row).on_conflict_do_nothing(index_elements=["township_code", "year"])
+    )
     return bool(result.rowcount)
 
 
 async def fund(session: AsyncSession, township_code: str, year: int) -> RowMapping | None:
-    query = select(reserve_funds).where(reserve_funds.c.township_code == township_code, reserve_funds.c.year == year)
+    query = select(reserve_funds).where(
+        reserve_funds.c.township_code == township_code, reserve_funds.c.year == year
+    )
     return (await session.execute(query)).mappings().first()
 
 
 async def funds(session: AsyncSession, county_code: str, year: int) -> list[RowMapping]:
-    query = (select(reserve_funds).where(reserve_funds.c.county_code == county_code, reserve_funds.c.year == year)
-             .order_by(reserve_funds.c.township_code))
+    query = (
+        select(reserve_funds)
+        .where(reserve_funds.c.county_code == county_code, reserve_funds.c.year == year)
+        .order_by(reserve_funds.c.township_code)
+    )
     return list((await session.execute(query)).mappings())
 
 
 async def set_fund_entry(session: AsyncSession, township_code: str, year: int, entry_id: int) -> None:
-    await session.execute(update(reserve_funds).where(reserve_funds.c.township_code == township_code,
-                                                      reserve_funds.c.year == year)
-                          .values(allocation_entry_id=entry_id))
+    await session.execute(
+        update(reserve_funds)
+        .where(reserve_funds.c.township_code == township_code, reserve_funds.c.year == year)
+        .values(allocation_entry_id=entry_id)
+    )
 
 
 async def draw(session: AsyncSession, township_code: str, year: int, amount: Decimal) -> Decimal | None:
@@ -112,13 +145,19 @@ async def draw(session: AsyncSession, township_code: str, year: int, amount: Dec
     Returns the new balance, or None when the fund is missing or short."""
     return await session.scalar(
         update(reserve_funds)
-        .where(reserve_funds.c.township_code == township_code, reserve_funds.c.year == year,
-               reserve_funds.c.balance >= amount)
+        .where(
+            reserve_funds.c.township_code == township_code,
+            reserve_funds.c.year == year,
+            reserve_funds.c.balance >= amount,
+        )
         .values(balance=reserve_funds.c.balance - amount, updated_at=func.now())
-        .returning(reserve_funds.c.balance))
+        .returning(reserve_funds.c.balance)
+    )
 
 
 async def release(session: AsyncSession, township_code: str, year: int, amount: Decimal) -> None:
-    await session.execute(update(reserve_funds)
-                          .where(reserve_funds.c.township_code == township_code, reserve_funds.c.year == year)
-                          .values(balance=reserve_funds.c.balance + amount, updated_at=func.now()))
+    await session.execute(
+        update(reserve_funds)
+        .where(reserve_funds.c.township_code == township_code, reserve_funds.c.year == year)
+        .values(balance=reserve_funds.c.balance + amount, updated_at=func.now())
+    )

@@ -94,32 +94,68 @@ def year_of(moment: datetime) -> int:
 
 # --- events in ---
 
-async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
-                                   app: ApplicationSubmitted) -> None:
-    sealed = runtime.cipher.decrypt(app.payee_sealed, context=PAYEE_SEAL_CONTEXT) if app.payee_sealed else None
+
+async def on_application_submitted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, app: ApplicationSubmitted
+) -> None:
+    sealed = (
+        runtime.cipher.decrypt(app.payee_sealed, context=PAYEE_SEAL_CONTEXT) if app.payee_sealed else None
+    )
     clear = sealed or (app.payee.model_dump_json() if app.payee else None)
-    payee = runtime.cipher.encrypt(Payee.model_validate_json(clear).model_dump_json(), context=PAYEE) if clear else None
-    await repo.add_beneficiary(session, {"case_id": app.case_id, "county_code": app.county_code,
-                                         "township_code": app.township_code, "payee": payee,
-                                         "case_no": app.case_no})
+    payee = (
+        runtime.cipher.encrypt(Payee.model_validate_json(clear).model_dump_json(), context=PAYEE)
+        if clear
+        else None
+    )
+    await repo.add_beneficiary(
+        session,
+        {
+            "case_id": app.case_id,
+            "county_code": app.county_code,
+            "township_code": app.township_code,
+            "payee": payee,
+            "case_no": app.case_no,
+        },
+    )
     await _schedule(runtime, session, app.case_id)
 
 
-async def on_case_decided(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided) -> None:
+async def on_case_decided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+) -> None:
     if ev.decision is not Decision.approved or ev.form not in (AidForm.cash, AidForm.in_kind):
         return
-    await repo.add_approved(session, {"case_id": ev.case_id, "form": ev.form.value, "amount": ev.amount,
-                                      "stages": [s.model_dump(mode="json") for s in ev.stages],
-                                      "decided_at": ev.decided_at, "help_first_amount": ev.help_first_amount})
+    await repo.add_approved(
+        session,
+        {
+            "case_id": ev.case_id,
+            "form": ev.form.value,
+            "amount": ev.amount,
+            "stages": [s.model_dump(mode="json") for s in ev.stages],
+            "decided_at": ev.decided_at,
+            "help_first_amount": ev.help_first_amount,
+        },
+    )
     await _schedule(runtime, session, ev.case_id)
 
 
-async def on_help_first_granted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
-                                ev: HelpFirstGranted) -> None:
-    await repo.add_help_first(session, {
-        "case_id": ev.case_id, "grant_id": ev.grant_id, "county_code": ev.county_code,
-        "township_code": ev.township_code, "form": ev.form.value, "channel": ev.channel.value,
-        "amount": ev.amount, "granted_by": ev.granted_by, "granted_at": ev.granted_at})
+async def on_help_first_granted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: HelpFirstGranted
+) -> None:
+    await repo.add_help_first(
+        session,
+        {
+            "case_id": ev.case_id,
+            "grant_id": ev.grant_id,
+            "county_code": ev.county_code,
+            "township_code": ev.township_code,
+            "form": ev.form.value,
+            "channel": ev.channel.value,
+            "amount": ev.amount,
+            "granted_by": ev.granted_by,
+            "granted_at": ev.granted_at,
+        },
+    )
     await _schedule(runtime, session, ev.case_id)
 
 
@@ -131,11 +167,23 @@ async def _schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> No
     grant = await repo.help_first(session, case_id)
     if grant is not None and not await repo.instruction_exists(session, case_id, HELP_FIRST_STAGE):
         if grant["channel"] == DIRECT or payee is not None:
-            await _create(runtime, session, case_id=case_id, stage=HELP_FIRST_STAGE, amount=grant["amount"],
-                          due_on=grant["granted_at"].astimezone(CHINA).date(), channel=grant["channel"],
-                          form=grant["form"], kind="help_first", funding="reserve", payee=payee,
-                          county_code=grant["county_code"], township_code=grant["township_code"],
-                          fund_year=year_of(grant["granted_at"]), actor=grant["granted_by"])
+            await _create(
+                runtime,
+                session,
+                case_id=case_id,
+                stage=HELP_FIRST_STAGE,
+                amount=grant["amount"],
+                due_on=grant["granted_at"].astimezone(CHINA).date(),
+                channel=grant["channel"],
+                form=grant["form"],
+                kind="help_first",
+                funding="reserve",
+                payee=payee,
+                county_code=grant["county_code"],
+                township_code=grant["township_code"],
+                fund_year=year_of(grant["granted_at"]),
+                actor=grant["granted_by"],
+            )
     approved = await repo.approved(session, case_id)
     if approved is None or beneficiary is None:
         return
@@ -145,47 +193,125 @@ async def _schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> No
     for stage in approved["stages"]:
         if await repo.instruction_exists(session, case_id, stage["seq"]):
             continue
-        await _create(runtime, session, case_id=case_id, stage=stage["seq"], amount=Decimal(stage["amount"]),
-                      due_on=date.fromisoformat(stage["due_on"]), channel=channel, form=approved["form"],
-                      kind="stage", funding="budget", payee=payee, county_code=beneficiary["county_code"],
-                      township_code=beneficiary["township_code"], fund_year=None, actor=None)
+        await _create(
+            runtime,
+            session,
+            case_id=case_id,
+            stage=stage["seq"],
+            amount=Decimal(stage["amount"]),
+            due_on=date.fromisoformat(stage["due_on"]),
+            channel=channel,
+            form=approved["form"],
+            kind="stage",
+            funding="budget",
+            payee=payee,
+            county_code=beneficiary["county_code"],
+            township_code=beneficiary["township_code"],
+            fund_year=None,
+            actor=None,
+        )
 
 
-async def _create(runtime: Runtime, session: AsyncSession, *, case_id: str, stage: int, amount: Decimal,
-                  due_on: date, channel: str, form: str, kind: str, funding: str, payee: str | None,
-                  county_code: str, township_code: str, fund_year: int | None, actor: str | None,
-                  reference: str | None = None, correction_of: str | None = None) -> str:
+async def _create(
+    runtime: Runtime,
+    session: AsyncSession,
+    *,
+    case_id: str,
+    stage: int,
+    amount: Decimal,
+    due_on: date,
+    channel: str,
+    form: str,
+    kind: str,
+    funding: str,
+    payee: str | None,
+    county_code: str,
+    township_code: str,
+    fund_year: int | None,
+    actor: str | None,
+    reference: str | None = None,
+    correction_of: str | None = None,
+) -> str:
     instruction_id = str(uuid.uuid4())
     reference = reference or payment_reference(case_id, stage)
     now = datetime.now(UTC)
     fund_entry_id, reason = None, None
     if funding == "reserve" and fund_year is not None:
-        fund_entry_id = await draw_reserve(session, township_code=township_code, county_code=county_code,
-                                           year=fund_year, amount=amount, case_id=case_id,
-                                           instruction_id=instruction_id, reference=reference, actor=actor,
-                                           memo=f"{kind} payment")
+        fund_entry_id = await draw_reserve(
+            session,
+            township_code=township_code,
+            county_code=county_code,
+            year=fund_year,
+            amount=amount,
+            case_id=case_id,
+            instruction_id=instruction_id,
+            reference=reference,
+            actor=actor,
+            memo=f"{kind} payment",
+        )
         if fund_entry_id is None:
             reason = f"township reserve fund {township_code}/{fund_year} missing or short of {amount} (R-RES)"
     status = "unfunded" if reason else ("scheduled" if channel == BANK_TRANSFER else "awaiting_handover")
-    await repo.add_instruction(session, {
-        "id": instruction_id, "case_id": case_id, "stage": stage, "reference": reference, "amount": amount,
-        "channel": channel, "payee": payee if channel == BANK_TRANSFER else None, "status": status,
-        "due_on": due_on, "created_at": now, "kind": kind, "form": form, "funding": funding,
-        "county_code": county_code, "township_code": township_code, "correction_of": correction_of,
-        "fund_entry_id": fund_entry_id, "status_reason": reason,
-        "attempts": 1 if status == "scheduled" else 0})
+    await repo.add_instruction(
+        session,
+        {
+            "id": instruction_id,
+            "case_id": case_id,
+            "stage": stage,
+            "reference": reference,
+            "amount": amount,
+            "channel": channel,
+            "payee": payee if channel == BANK_TRANSFER else None,
+            "status": status,
+            "due_on": due_on,
+            "created_at": now,
+            "kind": kind,
+            "form": form,
+            "funding": funding,
+            "county_code": county_code,
+            "township_code": township_code,
+            "correction_of": correction_of,
+            "fund_entry_id": fund_entry_id,
+            "status_reason": reason,
+            "attempts": 1 if status == "scheduled" else 0,
+        },
+    )
     if status == "scheduled":
-        await repo.add_attempt(session, {"instruction_id": instruction_id, "attempt": 1, "channel": channel,
-                                         "payee": payee, "status": "sent", "actor": actor, "sent_at": now})
+        await repo.add_attempt(
+            session,
+            {
+                "instruction_id": instruction_id,
+                "attempt": 1,
+                "channel": channel,
+                "payee": payee,
+                "status": "sent",
+                "actor": actor,
+                "sent_at": now,
+            },
+        )
     if status != "unfunded":
-        await runtime.outbox.add(session, PaymentScheduled(
-            case_id=case_id, instruction_id=instruction_id, reference=reference, stage=stage, amount=amount,
-            channel=channel, due_on=due_on, scheduled_at=now, attempt=1 if status == "scheduled" else 0,
-            funding=funding, kind=kind), subject=case_id)
+        await runtime.outbox.add(
+            session,
+            PaymentScheduled(
+                case_id=case_id,
+                instruction_id=instruction_id,
+                reference=reference,
+                stage=stage,
+                amount=amount,
+                channel=channel,
+                due_on=due_on,
+                scheduled_at=now,
+                attempt=1 if status == "scheduled" else 0,
+                funding=funding,
+                kind=kind,
+            ),
+            subject=case_id,
+        )
     return instruction_id
 
 
 # --- results, retries, handovers, corrections ---
+
 
 async def _locked(session: AsyncSession, instruction_id: str) -> RowMapping:
     row = await repo.instruction(session, instruction_id, for_update=True)
@@ -201,52 +327,108 @@ def _fund(ins: Any) -> str:
     return ledger.budget_fund_name(ins["county_code"])
 
 
-async def _entry(session: AsyncSession, ins: Any, kind: str, amount: Decimal, actor: str | None, *,
-                 source: int | None = None, reverses: int | None = None, memo: str | None = None) -> int:
-    return await ledger.add_entry(session, {
-        "kind": kind, "fund": _fund(ins), "amount": amount, "county_code": ins["county_code"],
-        "township_code": ins["township_code"], "case_id": ins["case_id"], "instruction_id": ins["id"],
-        "reference": ins["reference"], "source_entry_id": source, "reverses_id": reverses, "memo": memo,
-        "actor": actor})
+async def _entry(
+    session: AsyncSession,
+    ins: Any,
+    kind: str,
+    amount: Decimal,
+    actor: str | None,
+    *,
+    source: int | None = None,
+    reverses: int | None = None,
+    memo: str | None = None,
+) -> int:
+    return await ledger.add_entry(
+        session,
+        {
+            "kind": kind,
+            "fund": _fund(ins),
+            "amount": amount,
+            "county_code": ins["county_code"],
+            "township_code": ins["township_code"],
+            "case_id": ins["case_id"],
+            "instruction_id": ins["id"],
+            "reference": ins["reference"],
+            "source_entry_id": source,
+            "reverses_id": reverses,
+            "memo": memo,
+            "actor": actor,
+        },
+    )
 
 
 async def _announce(runtime: Runtime, session: AsyncSession, ins: Any, result: str, attempt: int) -> None:
-    await runtime.outbox.add(session, PaymentResultRecorded(
-        case_id=ins["case_id"], instruction_id=ins["id"], reference=ins["reference"], stage=ins["stage"],
-        attempt=attempt, result=result, amount=ins["amount"], channel=ins["channel"],
-        recorded_at=datetime.now(UTC)), subject=ins["case_id"])
+    await runtime.outbox.add(
+        session,
+        PaymentResultRecorded(
+            case_id=ins["case_id"],
+            instruction_id=ins["id"],
+            reference=ins["reference"],
+            stage=ins["stage"],
+            attempt=attempt,
+            result=result,
+            amount=ins["amount"],
+            channel=ins["channel"],
+            recorded_at=datetime.now(UTC),
+        ),
+        subject=ins["case_id"],
+    )
 
 
 async def record_result(runtime: Runtime, instruction_id: str, body: ResultIn) -> RowMapping:
     async with runtime.transaction() as session:
         ins = await _locked(session, instruction_id)
         if ins["channel"] != BANK_TRANSFER:
-            raise Conflict(f"payment {instruction_id} is a direct handover: record the handover", slug="not-a-transfer")
+            raise Conflict(
+                f"payment {instruction_id} is a direct handover: record the handover", slug="not-a-transfer"
+            )
         attempt = await repo.current_attempt(session, instruction_id)
         if attempt is None:
-            raise Conflict(f"payment {instruction_id} is {ins['status']}: nothing was sent", slug="nothing-sent")
+            raise Conflict(
+                f"payment {instruction_id} is {ins['status']}: nothing was sent", slug="nothing-sent"
+            )
         if body.attempt is not None and body.attempt != attempt["attempt"]:
-            raise Conflict(f"attempt {body.attempt} was superseded by attempt {attempt['attempt']}",
-                           slug="attempt-superseded")
+            raise Conflict(
+                f"attempt {body.attempt} was superseded by attempt {attempt['attempt']}",
+                slug="attempt-superseded",
+            )
         if ins["status"] == body.result:
             return ins  # the same result again (a repeated callback): nothing changes
         if not result_allowed(ins["status"], body.result):
-            raise Conflict(f"payment {instruction_id} is {ins['status']}: cannot record {body.result}",
-                           slug="payment-state")
+            raise Conflict(
+                f"payment {instruction_id} is {ins['status']}: cannot record {body.result}",
+                slug="payment-state",
+            )
         now = datetime.now(UTC)
-        await repo.set_attempt(session, attempt["id"], status=body.result.value, result_at=now, reason=body.reason,
-                               actor=body.actor)
+        await repo.set_attempt(
+            session,
+            attempt["id"],
+            status=body.result.value,
+            result_at=now,
+            reason=body.reason,
+            actor=body.actor,
+        )
         if body.result is Result.paid:
-            await repo.update_instruction(session, instruction_id, status="paid", paid_at=now, status_reason=None)
+            await repo.update_instruction(
+                session, instruction_id, status="paid", paid_at=now, status_reason=None
+            )
             await _entry(session, ins, "payment", ins["amount"], body.actor, source=ins["fund_entry_id"])
         elif body.result is Result.failed:
             await repo.update_instruction(session, instruction_id, status="failed", status_reason=body.reason)
         else:
             paid = await ledger.entry_for(session, instruction_id, ("payment",))
-            await repo.update_instruction(session, instruction_id, status="returned", paid_at=None,
-                                          status_reason=body.reason)
-            await _entry(session, ins, "payment_returned", ins["amount"], body.actor,
-                         source=paid["id"] if paid else None, memo=body.reason)
+            await repo.update_instruction(
+                session, instruction_id, status="returned", paid_at=None, status_reason=body.reason
+            )
+            await _entry(
+                session,
+                ins,
+                "payment_returned",
+                ins["amount"],
+                body.actor,
+                source=paid["id"] if paid else None,
+                memo=body.reason,
+            )
         await _announce(runtime, session, ins, body.result.value, attempt["attempt"])
         return await _locked(session, instruction_id)
 
@@ -257,19 +439,33 @@ async def retry(runtime: Runtime, instruction_id: str, body: RetryIn) -> RowMapp
     async with runtime.transaction() as session:
         ins = await _locked(session, instruction_id)
         if not retry_allowed(ins["status"]):
-            raise Conflict(f"payment {instruction_id} is {ins['status']}: only failed, returned or unfunded "
-                           "payments are retried", slug="payment-state")
+            raise Conflict(
+                f"payment {instruction_id} is {ins['status']}: only failed, returned or unfunded "
+                "payments are retried",
+                slug="payment-state",
+            )
         values: dict[str, Any] = {"status_reason": None}
         if ins["status"] == "unfunded":
-            entry = await draw_reserve(session, township_code=ins["township_code"], county_code=ins["county_code"],
-                                       year=year_of(ins["created_at"]), amount=ins["amount"], case_id=ins["case_id"],
-                                       instruction_id=instruction_id, reference=ins["reference"], actor=body.actor,
-                                       memo="help_first payment (retried)")
+            entry = await draw_reserve(
+                session,
+                township_code=ins["township_code"],
+                county_code=ins["county_code"],
+                year=year_of(ins["created_at"]),
+                amount=ins["amount"],
+                case_id=ins["case_id"],
+                instruction_id=instruction_id,
+                reference=ins["reference"],
+                actor=body.actor,
+                memo="help_first payment (retried)",
+            )
             if entry is None:
-                raise BusinessRuleViolated("the township reserve fund is missing or short (R-RES)",
-                                           slug="reserve-fund-short", rule="R-RES")
+                raise BusinessRuleViolated(
+                    "the township reserve fund is missing or short (R-RES)",
+                    slug="reserve-fund-short",
+                    rule="R-RES",
+                )
             values["fund_entry_id"] = entry
-        channel = (body.channel.value if body.channel else ins["channel"])
+        channel = body.channel.value if body.channel else ins["channel"]
         beneficiary = await repo.beneficiary(session, ins["case_id"])
         payee = beneficiary["payee"] if beneficiary else None
         if channel == BANK_TRANSFER and payee is None:
@@ -277,16 +473,45 @@ async def retry(runtime: Runtime, instruction_id: str, body: RetryIn) -> RowMapp
         now = datetime.now(UTC)
         attempt = ins["attempts"] + (1 if channel == BANK_TRANSFER else 0)
         if channel == BANK_TRANSFER:
-            await repo.add_attempt(session, {"instruction_id": instruction_id, "attempt": attempt, "channel": channel,
-                                             "payee": payee, "status": "sent", "actor": body.actor, "sent_at": now,
-                                             "reason": body.reason})
-        await repo.update_instruction(session, instruction_id, **values, channel=channel, attempts=attempt,
-                                      payee=payee if channel == BANK_TRANSFER else None,
-                                      status="scheduled" if channel == BANK_TRANSFER else "awaiting_handover")
-        await runtime.outbox.add(session, PaymentScheduled(
-            case_id=ins["case_id"], instruction_id=instruction_id, reference=ins["reference"], stage=ins["stage"],
-            amount=ins["amount"], channel=channel, due_on=ins["due_on"], scheduled_at=now, attempt=attempt,
-            funding=ins["funding"], kind=ins["kind"]), subject=ins["case_id"])
+            await repo.add_attempt(
+                session,
+                {
+                    "instruction_id": instruction_id,
+                    "attempt": attempt,
+                    "channel": channel,
+                    "payee": payee,
+                    "status": "sent",
+                    "actor": body.actor,
+                    "sent_at": now,
+                    "reason": body.reason,
+                },
+            )
+        await repo.update_instruction(
+            session,
+            instruction_id,
+            **values,
+            channel=channel,
+            attempts=attempt,
+            payee=payee if channel == BANK_TRANSFER else None,
+            status="scheduled" if channel == BANK_TRANSFER else "awaiting_handover",
+        )
+        await runtime.outbox.add(
+            session,
+            PaymentScheduled(
+                case_id=ins["case_id"],
+                instruction_id=instruction_id,
+                reference=ins["reference"],
+                stage=ins["stage"],
+                amount=ins["amount"],
+                channel=channel,
+                due_on=ins["due_on"],
+                scheduled_at=now,
+                attempt=attempt,
+                funding=ins["funding"],
+                kind=ins["kind"],
+            ),
+            subject=ins["case_id"],
+        )
         return await _locked(session, instruction_id)
 
 
@@ -294,28 +519,51 @@ async def handover(runtime: Runtime, instruction_id: str, body: HandoverIn) -> R
     async with runtime.transaction() as session:
         ins = await _locked(session, instruction_id)
         if ins["status"] != "awaiting_handover":
-            raise Conflict(f"payment {instruction_id} is {ins['status']}, not awaiting a handover",
-                           slug="payment-state")
+            raise Conflict(
+                f"payment {instruction_id} is {ins['status']}, not awaiting a handover", slug="payment-state"
+            )
         if body.witness == body.handed_over_by:
-            raise InvalidField("witness", "the witness must be someone other than the person handing over (R-AID-2)")
+            raise InvalidField(
+                "witness", "the witness must be someone other than the person handing over (R-AID-2)"
+            )
         goods = ins["form"] == AidForm.in_kind
         if goods and body.procurement_reference is None:
-            raise InvalidField("procurement_reference", "goods bought by the government need their "
-                                                        "procurement reference (R-AID-3)")
+            raise InvalidField(
+                "procurement_reference",
+                "goods bought by the government need their procurement reference (R-AID-3)",
+            )
         now = datetime.now(UTC)
-        await repo.add_handover(session, {
-            "id": str(uuid.uuid4()), "instruction_id": instruction_id, "case_id": ins["case_id"],
-            "kind": "goods" if goods else "cash", "items": body.items, "value": ins["amount"],
-            "procurement_reference": body.procurement_reference,
-            "recipient": runtime.cipher.encrypt(body.recipient_name, context=RECIPIENT),
-            "handed_over_by": body.handed_over_by, "witness": body.witness,
-            "handed_over_at": body.handed_over_at or now})
-        await repo.update_instruction(session, instruction_id, status="paid", paid_at=body.handed_over_at or now)
+        await repo.add_handover(
+            session,
+            {
+                "id": str(uuid.uuid4()),
+                "instruction_id": instruction_id,
+                "case_id": ins["case_id"],
+                "kind": "goods" if goods else "cash",
+                "items": body.items,
+                "value": ins["amount"],
+                "procurement_reference": body.procurement_reference,
+                "recipient": runtime.cipher.encrypt(body.recipient_name, context=RECIPIENT),
+                "handed_over_by": body.handed_over_by,
+                "witness": body.witness,
+                "handed_over_at": body.handed_over_at or now,
+            },
+        )
+        await repo.update_instruction(
+            session, instruction_id, status="paid", paid_at=body.handed_over_at or now
+        )
         memo = f"{'goods' if goods else 'cash'} handed over by {body.handed_over_by}, witness {body.witness}"
         if body.procurement_reference:
             memo += f", procurement {body.procurement_reference}"
-        await _entry(session, ins, "handover", ins["amount"], body.handed_over_by, source=ins["fund_entry_id"],
-                     memo=memo)
+        await _entry(
+            session,
+            ins,
+            "handover",
+            ins["amount"],
+            body.handed_over_by,
+            source=ins["fund_entry_id"],
+            memo=memo,
+        )
         await _announce(runtime, session, ins, "paid", 0)
         return await _locked(session, instruction_id)
 
@@ -325,11 +573,20 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
     async with runtime.transaction() as session:
         ins = await _locked(session, instruction_id)
         if ins["status"] != "paid":
-            raise Conflict(f"payment {instruction_id} is {ins['status']}: only a paid payment is corrected",
-                           slug="payment-state")
+            raise Conflict(
+                f"payment {instruction_id} is {ins['status']}: only a paid payment is corrected",
+                slug="payment-state",
+            )
         paid = await ledger.entry_for(session, instruction_id, ("payment", "handover"))
-        await _entry(session, ins, "reversal", ins["amount"], body.actor, reverses=paid["id"] if paid else None,
-                     memo=body.reason)
+        await _entry(
+            session,
+            ins,
+            "reversal",
+            ins["amount"],
+            body.actor,
+            reverses=paid["id"] if paid else None,
+            memo=body.reason,
+        )
         await repo.update_instruction(session, instruction_id, status="reversed", status_reason=body.reason)
         fund_entry = ins["fund_entry_id"]
         difference = body.amount - ins["amount"]
@@ -338,17 +595,39 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
         n = await repo.corrections_of(session, instruction_id) + 1
         beneficiary = await repo.beneficiary(session, ins["case_id"])
         new_id = await _create(
-            runtime, session, case_id=ins["case_id"], stage=ins["stage"], amount=body.amount, due_on=ins["due_on"],
-            channel=ins["channel"], form=ins["form"], kind="correction", funding=ins["funding"],
-            payee=beneficiary["payee"] if beneficiary else ins["payee"], county_code=ins["county_code"],
-            township_code=ins["township_code"], fund_year=None, actor=body.actor,
-            reference=f"{ins['reference']}-C{n}", correction_of=instruction_id)
+            runtime,
+            session,
+            case_id=ins["case_id"],
+            stage=ins["stage"],
+            amount=body.amount,
+            due_on=ins["due_on"],
+            channel=ins["channel"],
+            form=ins["form"],
+            kind="correction",
+            funding=ins["funding"],
+            payee=beneficiary["payee"] if beneficiary else ins["payee"],
+            county_code=ins["county_code"],
+            township_code=ins["township_code"],
+            fund_year=None,
+            actor=body.actor,
+            reference=f"{ins['reference']}-C{n}",
+            correction_of=instruction_id,
+        )
         if ins["funding"] == "reserve":
             await repo.update_instruction(session, new_id, fund_entry_id=fund_entry)
-        await runtime.outbox.add(session, PaymentCorrected(
-            case_id=ins["case_id"], reversed_instruction_id=instruction_id, new_instruction_id=new_id,
-            reversed_amount=ins["amount"], new_amount=body.amount, reason=body.reason,
-            corrected_at=datetime.now(UTC)), subject=ins["case_id"])
+        await runtime.outbox.add(
+            session,
+            PaymentCorrected(
+                case_id=ins["case_id"],
+                reversed_instruction_id=instruction_id,
+                new_instruction_id=new_id,
+                reversed_amount=ins["amount"],
+                new_amount=body.amount,
+                reason=body.reason,
+                corrected_at=datetime.now(UTC),
+            ),
+            subject=ins["case_id"],
+        )
         row = await repo.instruction(session, new_id)
     assert row is not None
     return row
@@ -357,12 +636,24 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
 async def _adjust_reserve(session: AsyncSession, ins: Any, difference: Decimal, actor: str) -> int | None:
     year = year_of(ins["created_at"])
     if difference > 0:
-        entry = await draw_reserve(session, township_code=ins["township_code"], county_code=ins["county_code"],
-                                   year=year, amount=difference, case_id=ins["case_id"], instruction_id=ins["id"],
-                                   reference=ins["reference"], actor=actor, memo="correction: further draw")
+        entry = await draw_reserve(
+            session,
+            township_code=ins["township_code"],
+            county_code=ins["county_code"],
+            year=year,
+            amount=difference,
+            case_id=ins["case_id"],
+            instruction_id=ins["id"],
+            reference=ins["reference"],
+            actor=actor,
+            memo="correction: further draw",
+        )
         if entry is None:
-            raise BusinessRuleViolated("the township reserve fund is short of the difference (R-RES)",
-                                       slug="reserve-fund-short", rule="R-RES")
+            raise BusinessRuleViolated(
+                "the township reserve fund is short of the difference (R-RES)",
+                slug="reserve-fund-short",
+                rule="R-RES",
+            )
         return entry
     await ledger.release(session, ins["township_code"], year, -difference)
     await _entry(session, ins, "reserve_release", -difference, actor, memo="correction: lower amount")

@@ -3,8 +3,21 @@ grants as received, payment instructions and their attempts, handovers, township
 the append-only ledger (工作台账, R-OVS-3)."""
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Column, Date, DateTime, Identity, Index, Integer, Numeric, String, Table, Text,
-    UniqueConstraint, func, text,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -15,7 +28,8 @@ metadata = service_metadata("disbursement")
 add_messaging_tables(metadata)
 
 beneficiaries = Table(
-    "beneficiaries", metadata,
+    "beneficiaries",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("county_code", String(6), nullable=False),
     Column("township_code", String(9), nullable=False),
@@ -25,7 +39,8 @@ beneficiaries = Table(
 )
 
 payee_changes = Table(
-    "payee_changes", metadata,
+    "payee_changes",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
     Column("old_payee", Text),
@@ -40,7 +55,8 @@ payee_changes = Table(
 )
 
 approved_cases = Table(
-    "approved_cases", metadata,
+    "approved_cases",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("form", String(20), nullable=False),
     Column("amount", Numeric(14, 2), nullable=False),
@@ -50,7 +66,8 @@ approved_cases = Table(
 )
 
 help_first_grants = Table(
-    "help_first_grants", metadata,
+    "help_first_grants",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("grant_id", UUID(as_uuid=False), nullable=False),
     Column("county_code", String(6), nullable=False),
@@ -63,7 +80,8 @@ help_first_grants = Table(
 )
 
 payment_instructions = Table(
-    "payment_instructions", metadata,
+    "payment_instructions",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("case_id", UUID(as_uuid=False), nullable=False),
     Column("stage", Integer, nullable=False),
@@ -87,13 +105,19 @@ payment_instructions = Table(
     Column("paid_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_payment_instructions_status_created", "status", "created_at"),
-    Index("uq_payment_instructions_case_stage", "case_id", "stage", unique=True,
-          postgresql_where=text("correction_of IS NULL")),
+    Index(
+        "uq_payment_instructions_case_stage",
+        "case_id",
+        "stage",
+        unique=True,
+        postgresql_where=text("correction_of IS NULL"),
+    ),
     Index("ix_payment_instructions_township_paid", "township_code", "paid_at"),
 )
 
 payment_attempts = Table(
-    "payment_attempts", metadata,
+    "payment_attempts",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("instruction_id", UUID(as_uuid=False), nullable=False),
     Column("attempt", Integer, nullable=False),
@@ -105,11 +129,17 @@ payment_attempts = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
     Column("result_at", DateTime(timezone=True)),
     UniqueConstraint("instruction_id", "attempt"),
-    Index("uq_payment_attempts_one_paid", "instruction_id", unique=True, postgresql_where=text("status = 'paid'")),
+    Index(
+        "uq_payment_attempts_one_paid",
+        "instruction_id",
+        unique=True,
+        postgresql_where=text("status = 'paid'"),
+    ),
 )
 
 handovers = Table(
-    "handovers", metadata,
+    "handovers",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("instruction_id", UUID(as_uuid=False), nullable=False, unique=True),
     Column("case_id", UUID(as_uuid=False), nullable=False),
@@ -124,7 +154,8 @@ handovers = Table(
 )
 
 reserve_funds = Table(
-    "reserve_funds", metadata,
+    "reserve_funds",
+    metadata,
     Column("township_code", String(9), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("county_code", String(6), nullable=False),
@@ -141,7 +172,8 @@ reserve_funds = Table(
 )
 
 ledger_entries = Table(
-    "ledger_entries", metadata,
+    "ledger_entries",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("kind", String(30), nullable=False),

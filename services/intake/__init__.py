@@ -6,9 +6,9 @@ from pathlib import Path
 from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.api_figures import router as figures_router
+from services.intake.metrics import state_gauges
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
-from services.intake.metrics import state_gauges
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed
 from shared.runtime import Runtime, ServiceModule

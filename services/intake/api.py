@@ -13,9 +13,20 @@ from services.intake import service
 from services.intake.domain import policy
 from services.intake.domain.duplicates import FlagKind
 from services.intake.schemas import (
+    AmendmentIn,
+    ApplicationIn,
+    ApplicationOut,
+    ArchiveOut,
     Channel,
-    AmendmentIn, ApplicationIn, ApplicationOut, ArchiveOut, ChecklistItem, ConsentName, DocumentIn, DocumentOut,
-    DuplicateReviewIn, FlagOut, FlagStatus, PersonSearchIn, RevisionOut,
+    ChecklistItem,
+    ConsentName,
+    DocumentIn,
+    DocumentOut,
+    DuplicateReviewIn,
+    FlagOut,
+    FlagStatus,
+    PersonSearchIn,
+    RevisionOut,
 )
 from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
@@ -46,20 +57,29 @@ async def _view(runtime: Runtime, application_id: str, principal: Principal) -> 
         return (await service.views(runtime, session, [row]))[0]
 
 
-@router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut,
-             summary="Submit an application (walk-in or from another government system)",
-             description="Refused with 409 `repeat-application` when the household already applied for the same "
-                         "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
-                         "case, or a household being helped, is flagged: the case is `held` until a supervisor "
-                         "reviews it.")
+@router.post(
+    "/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationOut,
+    summary="Submit an application (walk-in or from another government system)",
+    description="Refused with 409 `repeat-application` when the household already applied for the same "
+    "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
+    "case, or a household being helped, is flagged: the case is `held` until a supervisor "
+    "reviews it.",
+)
 async def submit_application(
-    body: ApplicationIn, request: Request, response: Response, principal: Submitter,
+    body: ApplicationIn,
+    request: Request,
+    response: Response,
+    principal: Submitter,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> ApplicationOut:
     if not principal.covers(body.address.county_code, body.address.township_code):
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
     if not principal.has(Role.intake_clerk):  # another government system: recorded as the referring system
-        body = body.model_copy(update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]})
+        body = body.model_copy(
+            update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]}
+        )
     runtime = runtime_of(request, "intake")
     row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row['id']}"
@@ -73,10 +93,14 @@ async def get_application(application_id: CaseId, request: Request, principal: R
     return await _view(runtime_of(request, "intake"), application_id, principal)
 
 
-@router.put("/applications/{application_id}", response_model=ApplicationOut,
-            summary="Amend an application: a new revision, re-assessed (earlier revisions and assessments stay)")
-async def amend_application(application_id: CaseId, body: AmendmentIn, request: Request,
-                            principal: Clerk) -> ApplicationOut:
+@router.put(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    summary="Amend an application: a new revision, re-assessed (earlier revisions and assessments stay)",
+)
+async def amend_application(
+    application_id: CaseId, body: AmendmentIn, request: Request, principal: Clerk
+) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
     if not principal.covers(body.address.county_code, body.address.township_code):
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
@@ -85,8 +109,11 @@ async def amend_application(application_id: CaseId, body: AmendmentIn, request: 
     return await _view(runtime, row["id"], principal)
 
 
-@router.get("/applications/{application_id}/revisions", response_model=list[RevisionOut],
-            summary="Every revision of an application, oldest first")
+@router.get(
+    "/applications/{application_id}/revisions",
+    response_model=list[RevisionOut],
+    summary="Every revision of an application, oldest first",
+)
 async def list_revisions(application_id: CaseId, request: Request, principal: Reader) -> list[RevisionOut]:
     async with runtime_of(request, "intake").reading() as session:
         case = await repo.get(session, application_id)
@@ -116,39 +143,64 @@ async def list_applications(
     county_code, township_code = scope(principal, county_code, township_code)
     runtime = runtime_of(request, "intake")
     async with runtime.reading() as session:
-        rows = await repo.page(session, county_code=county_code, township_code=township_code, status=status_,
-                               category=category.value if category else None,
-                               subtype=subtype.value if subtype else None, submitted_from=submitted_from,
-                               submitted_to=submitted_to + timedelta(days=1) if submitted_to else None,
-                               after=decode_cursor(cursor) if cursor else None, limit=limit + 1)
+        rows = await repo.page(
+            session,
+            county_code=county_code,
+            township_code=township_code,
+            status=status_,
+            category=category.value if category else None,
+            subtype=subtype.value if subtype else None,
+            submitted_from=submitted_from,
+            submitted_to=submitted_to + timedelta(days=1) if submitted_to else None,
+            after=decode_cursor(cursor) if cursor else None,
+            limit=limit + 1,
+        )
         items = await service.views(runtime, session, rows[:limit])
-    next_cursor = encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    )
     return Page[ApplicationOut](items=items, next_cursor=next_cursor)
 
 
-@router.post("/applications/search", response_model=list[ApplicationOut],
-             summary="Every case of one person, any status (merged and cleared included), by ID number")
-async def search_person(body: PersonSearchIn, request: Request, principal: Reader,
-                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ApplicationOut]:
+@router.post(
+    "/applications/search",
+    response_model=list[ApplicationOut],
+    summary="Every case of one person, any status (merged and cleared included), by ID number",
+)
+async def search_person(
+    body: PersonSearchIn, request: Request, principal: Reader, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[ApplicationOut]:
     runtime = runtime_of(request, "intake")
     bidx = runtime.cipher.blind_index(body.id_number, purpose="id_number")
     async with runtime.reading() as session:
-        rows = [r for r in await repo.applications_of_person(session, bidx, limit)
-                if principal.covers(r["county_code"], r["township_code"])]
+        rows = [
+            r
+            for r in await repo.applications_of_person(session, bidx, limit)
+            if principal.covers(r["county_code"], r["township_code"])
+        ]
         return await service.views(runtime, session, rows)
 
 
-@router.post("/applications/{application_id}/duplicate-review", response_model=ApplicationOut,
-             summary="A supervisor clears a held case (it goes on to assessment) or merges it (audited)")
-async def review_duplicates(application_id: CaseId, body: DuplicateReviewIn, request: Request,
-                            principal: Supervisor) -> ApplicationOut:
+@router.post(
+    "/applications/{application_id}/duplicate-review",
+    response_model=ApplicationOut,
+    summary="A supervisor clears a held case (it goes on to assessment) or merges it (audited)",
+)
+async def review_duplicates(
+    application_id: CaseId, body: DuplicateReviewIn, request: Request, principal: Supervisor
+) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
-    await service.review_duplicates(runtime, application_id, body.model_copy(update={"actor": principal.subject}))
+    await service.review_duplicates(
+        runtime, application_id, body.model_copy(update={"actor": principal.subject})
+    )
     return await _view(runtime, application_id, principal)
 
 
-@router.get("/duplicate-flags", response_model=Page[FlagOut],
-            summary="Duplicate flags, newest first (open, cleared and merged ones)")
+@router.get(
+    "/duplicate-flags",
+    response_model=Page[FlagOut],
+    summary="Duplicate flags, newest first (open, cleared and merged ones)",
+)
 async def list_duplicate_flags(
     request: Request,
     principal: Reader,
@@ -156,8 +208,9 @@ async def list_duplicate_flags(
     kind: FlagKind | None = None,
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    application_id: Annotated[str | None, Query(pattern=UUID_QUERY,
-                                                description="flags of this case or against it")] = None,
+    application_id: Annotated[
+        str | None, Query(pattern=UUID_QUERY, description="flags of this case or against it")
+    ] = None,
     created_from: date | None = None,
     created_to: Annotated[date | None, Query(description="inclusive")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -171,22 +224,34 @@ async def list_duplicate_flags(
         except ValueError as exc:
             raise InvalidField("cursor", "not a cursor returned by this list") from exc
     async with runtime_of(request, "intake").reading() as session:
-        rows = await repo.flags_page(session, status=status_.value if status_ else None,
-                                     kind=kind.value if kind else None, county_code=county_code,
-                                     township_code=township_code, application_id=application_id,
-                                     created_from=created_from,
-                                     created_to=created_to + timedelta(days=1) if created_to else None,
-                                     after=after, limit=limit + 1)
+        rows = await repo.flags_page(
+            session,
+            status=status_.value if status_ else None,
+            kind=kind.value if kind else None,
+            county_code=county_code,
+            township_code=township_code,
+            application_id=application_id,
+            created_from=created_from,
+            created_to=created_to + timedelta(days=1) if created_to else None,
+            after=after,
+            limit=limit + 1,
+        )
     items = [FlagOut.model_validate(dict(r)) for r in rows[:limit]]
-    next_cursor = encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    )
     return Page[FlagOut](items=items, next_cursor=next_cursor)
 
 
-@router.post("/applications/{application_id}/documents", response_model=DocumentOut,
-             status_code=status.HTTP_201_CREATED,
-             summary="Record an archive document (R-ARC-1): kind, metadata, SHA-256 and where it is stored")
-async def record_document(application_id: CaseId, body: DocumentIn, request: Request,
-                          response: Response, principal: Archivist) -> DocumentOut:
+@router.post(
+    "/applications/{application_id}/documents",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an archive document (R-ARC-1): kind, metadata, SHA-256 and where it is stored",
+)
+async def record_document(
+    application_id: CaseId, body: DocumentIn, request: Request, response: Response, principal: Archivist
+) -> DocumentOut:
     body = body.model_copy(update={"recorded_by": principal.subject})
     row, created = await service.record_document(runtime_of(request, "intake"), application_id, body)
     if not created:
@@ -195,8 +260,11 @@ async def record_document(application_id: CaseId, body: DocumentIn, request: Req
     return DocumentOut.model_validate(dict(row))
 
 
-@router.get("/applications/{application_id}/documents", response_model=ArchiveOut,
-            summary="The case archive: its checklist by type, what is missing, every document (R-ARC-1)")
+@router.get(
+    "/applications/{application_id}/documents",
+    response_model=ArchiveOut,
+    summary="The case archive: its checklist by type, what is missing, every document (R-ARC-1)",
+)
 async def archive(application_id: CaseId, request: Request, principal: Reader) -> ArchiveOut:
     async with runtime_of(request, "intake").reading() as session:
         row = await repo.get(session, application_id)
@@ -207,16 +275,27 @@ async def archive(application_id: CaseId, request: Request, principal: Reader) -
     rules, required = service.checklist(row)
     recorded = {d["kind"] for d in docs}
     return ArchiveOut(
-        application_id=application_id, policy_version=rules.version,
-        required=[ChecklistItem(kind=k, title=rules.documents[k].title, stage=rules.documents[k].stage,
-                                recorded=k in recorded) for k in required],
-        missing=policy.missing(required, recorded), documents=[DocumentOut.model_validate(dict(d)) for d in docs])
+        application_id=application_id,
+        policy_version=rules.version,
+        required=[
+            ChecklistItem(
+                kind=k, title=rules.documents[k].title, stage=rules.documents[k].stage, recorded=k in recorded
+            )
+            for k in required
+        ],
+        missing=policy.missing(required, recorded),
+        documents=[DocumentOut.model_validate(dict(d)) for d in docs],
+    )
 
 
-@router.post("/applications/{application_id}/consents/{consent}/withdrawal", response_model=ApplicationOut,
-             summary="Withdraw a consent (R-CHA-2); published as ConsentWithdrawn")
-async def withdraw_consent(application_id: CaseId, consent: ConsentName,
-                           request: Request, principal: Clerk) -> ApplicationOut:
+@router.post(
+    "/applications/{application_id}/consents/{consent}/withdrawal",
+    response_model=ApplicationOut,
+    summary="Withdraw a consent (R-CHA-2); published as ConsentWithdrawn",
+)
+async def withdraw_consent(
+    application_id: CaseId, consent: ConsentName, request: Request, principal: Clerk
+) -> ApplicationOut:
     runtime = runtime_of(request, "intake")
     await service.withdraw_consent(runtime, application_id, consent)
     return await _view(runtime, application_id, principal)

@@ -14,10 +14,14 @@ from shared.figures import Filters, Format, answer, figure_filters
 router = APIRouter(tags=["oversight"])
 
 
-@router.get("/figures", summary="Applications received by channel, month, place and category (JSON or CSV)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
-async def figures(request: Request, f: Annotated[Filters, Depends(figure_filters)],
-                  format: Format = None) -> Response:
+@router.get(
+    "/figures",
+    summary="Applications received by channel, month, place and category (JSON or CSV)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+async def figures(
+    request: Request, f: Annotated[Filters, Depends(figure_filters)], format: Format = None
+) -> Response:
     async with runtime_of(request, "intake").reading() as session:
         body = await queries.figures(session, f)
     return answer(request, format, {"service": "intake", "filters": f.echo(), **body})

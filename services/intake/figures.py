@@ -14,8 +14,11 @@ from shared.figures import Filters, month_of
 
 
 def _where(f: Filters) -> Any:
-    return and_(f.place(a.c.county_code, a.c.township_code), f.kind(a.c.category, a.c.subtype),
-                f.period(a.c.created_at))
+    return and_(
+        f.place(a.c.county_code, a.c.township_code),
+        f.kind(a.c.category, a.c.subtype),
+        f.period(a.c.created_at),
+    )
 
 
 async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
@@ -23,21 +26,63 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
     other = func.count().filter(a.c.channel != "walk_in")
     month = month_of(a.c.created_at)
     where = _where(f)
-    totals = (await session.execute(select(
-        func.count().label("received"), walk_in.label("walk_in"), other.label("other_system"),
-        func.coalesce(func.sum(a.c.persons_helped), 0).label("persons")).where(where))).mappings().one()
-    grouped = (await session.execute(
-        select(month.label("month"), a.c.county_code, a.c.township_code, a.c.category, a.c.subtype,
-               func.count().label("received"), walk_in.label("walk_in"), other.label("other_system"))
-        .where(where).group_by(month, a.c.county_code, a.c.township_code, a.c.category, a.c.subtype)
-        .order_by(month, a.c.county_code, a.c.township_code, a.c.category, a.c.subtype))).mappings().all()
-    systems = (await session.execute(
-        select(func.coalesce(a.c.referring_system, "").label("referring_system"), func.count().label("received"))
-        .where(and_(where, a.c.channel != "walk_in")).group_by(a.c.referring_system)
-        .order_by(func.count().desc(), a.c.referring_system))).mappings().all()
+    totals = (
+        (
+            await session.execute(
+                select(
+                    func.count().label("received"),
+                    walk_in.label("walk_in"),
+                    other.label("other_system"),
+                    func.coalesce(func.sum(a.c.persons_helped), 0).label("persons"),
+                ).where(where)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    grouped = (
+        (
+            await session.execute(
+                select(
+                    month.label("month"),
+                    a.c.county_code,
+                    a.c.township_code,
+                    a.c.category,
+                    a.c.subtype,
+                    func.count().label("received"),
+                    walk_in.label("walk_in"),
+                    other.label("other_system"),
+                )
+                .where(where)
+                .group_by(month, a.c.county_code, a.c.township_code, a.c.category, a.c.subtype)
+                .order_by(month, a.c.county_code, a.c.township_code, a.c.category, a.c.subtype)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    systems = (
+        (
+            await session.execute(
+                select(
+                    func.coalesce(a.c.referring_system, "").label("referring_system"),
+                    func.count().label("received"),
+                )
+                .where(and_(where, a.c.channel != "walk_in"))
+                .group_by(a.c.referring_system)
+                .order_by(func.count().desc(), a.c.referring_system)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return {
-        "totals": {"received": totals["received"], "walk_in": totals["walk_in"],
-                   "other_system": totals["other_system"], "persons": int(totals["persons"])},
+        "totals": {
+            "received": totals["received"],
+            "walk_in": totals["walk_in"],
+            "other_system": totals["other_system"],
+            "persons": int(totals["persons"]),
+        },
         "by_month": _rollup(grouped, "month"),
         "by_county": _rollup(grouped, "county_code"),
         "by_township": _rollup(grouped, "county_code", "township_code"),
@@ -51,7 +96,9 @@ def _rollup(rows: Any, *keys: str) -> list[dict[str, Any]]:
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[k] for k in keys)
-        item = out.setdefault(key, {**{k: row[k] for k in keys}, "received": 0, "walk_in": 0, "other_system": 0})
+        item = out.setdefault(
+            key, {**{k: row[k] for k in keys}, "received": 0, "walk_in": 0, "other_system": 0}
+        )
         for field in ("received", "walk_in", "other_system"):
             item[field] += row[field]
     return [out[k] for k in sorted(out)]

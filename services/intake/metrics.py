@@ -11,6 +11,7 @@ from shared.runtime import Runtime
 
 async def state_gauges(runtime: Runtime) -> None:
     async with runtime.sessions() as session:
-        rows = (await session.execute(
-            select(applications.c.status, func.count()).group_by(applications.c.status))).all()
+        rows = (
+            await session.execute(select(applications.c.status, func.count()).group_by(applications.c.status))
+        ).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, status): count for status, count in rows})

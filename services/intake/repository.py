@@ -11,7 +11,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import (
-    application_revisions, applications, case_no_seq, consent_events, documents, duplicate_flags, members,
+    application_revisions,
+    applications,
+    case_no_seq,
+    consent_events,
+    documents,
+    duplicate_flags,
+    members,
 )
 
 
@@ -21,7 +27,11 @@ async def next_case_no(session: AsyncSession, county_code: str, year: int) -> st
 
 
 async def by_idempotency_key(session: AsyncSession, key: str) -> RowMapping | None:
-    return (await session.execute(select(applications).where(applications.c.idempotency_key == key))).mappings().first()
+    return (
+        (await session.execute(select(applications).where(applications.c.idempotency_key == key)))
+        .mappings()
+        .first()
+    )
 
 
 async def get(session: AsyncSession, application_id: str, *, for_update: bool = False) -> RowMapping | None:
@@ -36,21 +46,42 @@ async def insert(session: AsyncSession, row: dict[str, Any], member_rows: list[d
     await session.execute(members.insert(), member_rows)
 
 
-async def set_consents(session: AsyncSession, application_id: str, consents: dict[str, bool], consent: str) -> None:
-    await session.execute(update(applications).where(applications.c.id == application_id)
-                          .values(consents=consents, updated_at=datetime.now().astimezone()))
-    await session.execute(consent_events.insert().values(application_id=application_id, consent=consent,
-                                                         action="withdrawn"))
+async def set_consents(
+    session: AsyncSession, application_id: str, consents: dict[str, bool], consent: str
+) -> None:
+    await session.execute(
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(consents=consents, updated_at=datetime.now().astimezone())
+    )
+    await session.execute(
+        consent_events.insert().values(application_id=application_id, consent=consent, action="withdrawn")
+    )
 
 
-async def page(session: AsyncSession, *, county_code: str | None, township_code: str | None, status: str | None,
-               category: str | None, subtype: str | None = None, submitted_from: date | None, submitted_to: date | None,
-               after: tuple[datetime, str] | None, limit: int) -> list[RowMapping]:
+async def page(
+    session: AsyncSession,
+    *,
+    county_code: str | None,
+    township_code: str | None,
+    status: str | None,
+    category: str | None,
+    subtype: str | None = None,
+    submitted_from: date | None,
+    submitted_to: date | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[RowMapping]:
     """Newest first, keyset on (created_at, id)."""
     c = applications.c
     conditions = []
-    for column, value in ((c.county_code, county_code), (c.township_code, township_code), (c.status, status),
-                          (c.category, category), (c.subtype, subtype)):
+    for column, value in (
+        (c.county_code, county_code),
+        (c.township_code, township_code),
+        (c.status, status),
+        (c.category, category),
+        (c.subtype, subtype),
+    ):
         if value is not None:
             conditions.append(column == value)
     if submitted_from:
@@ -70,12 +101,22 @@ async def lock_people(session: AsyncSession, bidxs: list[str]) -> None:
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"intake:person:{bidx}"))))
 
 
-async def candidates(session: AsyncSession, bidxs: list[str], *, exclude: str | None = None) -> list[RowMapping]:
+async def candidates(
+    session: AsyncSession, bidxs: list[str], *, exclude: str | None = None
+) -> list[RowMapping]:
     """Earlier cases whose current household shares a person (by ID-number blind index) with ``bidxs``."""
     a = applications.c
     shared = select(members.c.application_id).where(members.c.id_bidx.in_(bidxs))
-    query = select(a.id, a.case_no, a.status, a.category, a.subtype, a.incident_date, a.decided_at,
-                   a.facts["incident_ongoing"].astext.label("incident_ongoing")).where(a.id.in_(shared))
+    query = select(
+        a.id,
+        a.case_no,
+        a.status,
+        a.category,
+        a.subtype,
+        a.incident_date,
+        a.decided_at,
+        a.facts["incident_ongoing"].astext.label("incident_ongoing"),
+    ).where(a.id.in_(shared))
     if exclude is not None:
         query = query.where(a.id != exclude)
     return list((await session.execute(query)).mappings())
@@ -86,32 +127,43 @@ async def add_revision(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def revision(session: AsyncSession, application_id: str, number: int) -> RowMapping | None:
-    query = select(application_revisions).where(application_revisions.c.application_id == application_id,
-                                                application_revisions.c.revision == number)
+    query = select(application_revisions).where(
+        application_revisions.c.application_id == application_id, application_revisions.c.revision == number
+    )
     return (await session.execute(query)).mappings().first()
 
 
 async def revisions(session: AsyncSession, application_id: str) -> list[RowMapping]:
-    query = (select(application_revisions).where(application_revisions.c.application_id == application_id)
-             .order_by(application_revisions.c.revision))
+    query = (
+        select(application_revisions)
+        .where(application_revisions.c.application_id == application_id)
+        .order_by(application_revisions.c.revision)
+    )
     return list((await session.execute(query)).mappings())
 
 
-async def amend(session: AsyncSession, application_id: str, values: dict[str, Any],
-                member_rows: list[dict[str, Any]]) -> None:
+async def amend(
+    session: AsyncSession, application_id: str, values: dict[str, Any], member_rows: list[dict[str, Any]]
+) -> None:
     await session.execute(update(applications).where(applications.c.id == application_id).values(**values))
     await session.execute(delete(members).where(members.c.application_id == application_id))
     await session.execute(members.insert(), member_rows)
 
 
 async def set_status(session: AsyncSession, application_id: str, status: str, **values: Any) -> None:
-    await session.execute(update(applications).where(applications.c.id == application_id)
-                          .values(status=status, updated_at=func.now(), **values))
+    await session.execute(
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(status=status, updated_at=func.now(), **values)
+    )
 
 
 async def set_raised(session: AsyncSession, application_id: str) -> None:
-    await session.execute(update(applications).where(applications.c.id == application_id)
-                          .values(raised=True, updated_at=func.now()))
+    await session.execute(
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(raised=True, updated_at=func.now())
+    )
 
 
 async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -119,7 +171,9 @@ async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await session.execute(duplicate_flags.insert(), rows)
 
 
-async def flags_of(session: AsyncSession, application_id: str, *, status: str | None = None) -> list[RowMapping]:
+async def flags_of(
+    session: AsyncSession, application_id: str, *, status: str | None = None
+) -> list[RowMapping]:
     f = duplicate_flags.c
     query = select(duplicate_flags).where(f.application_id == application_id)
     if status is not None:
@@ -127,24 +181,40 @@ async def flags_of(session: AsyncSession, application_id: str, *, status: str | 
     return list((await session.execute(query.order_by(f.created_at, f.id))).mappings())
 
 
-async def resolve_flags(session: AsyncSession, application_id: str, *, status: str, actor: str, reason: str,
-                        at: datetime) -> int:
+async def resolve_flags(
+    session: AsyncSession, application_id: str, *, status: str, actor: str, reason: str, at: datetime
+) -> int:
     f = duplicate_flags.c
-    result = await session.execute(update(duplicate_flags).where(f.application_id == application_id,
-                                                                 f.status == "open")
-                                   .values(status=status, resolved_by=actor, resolved_at=at,
-                                           resolution_reason=reason))
+    result = await session.execute(
+        update(duplicate_flags)
+        .where(f.application_id == application_id, f.status == "open")
+        .values(status=status, resolved_by=actor, resolved_at=at, resolution_reason=reason)
+    )
     return int(result.rowcount or 0)
 
 
-async def flags_page(session: AsyncSession, *, status: str | None, kind: str | None, county_code: str | None,
-                     township_code: str | None, application_id: str | None, created_from: date | None,
-                     created_to: date | None, after: tuple[datetime, str] | None, limit: int) -> list[RowMapping]:
+async def flags_page(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    kind: str | None,
+    county_code: str | None,
+    township_code: str | None,
+    application_id: str | None,
+    created_from: date | None,
+    created_to: date | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[RowMapping]:
     """Newest first, keyset on (created_at, id); cleared and merged flags stay listed."""
     f = duplicate_flags.c
     conditions = []
-    for column, value in ((f.status, status), (f.kind, kind), (f.county_code, county_code),
-                          (f.township_code, township_code)):
+    for column, value in (
+        (f.status, status),
+        (f.kind, kind),
+        (f.county_code, county_code),
+        (f.township_code, township_code),
+    ):
         if value is not None:
             conditions.append(column == value)
     if application_id is not None:
@@ -162,29 +232,40 @@ async def flags_page(session: AsyncSession, *, status: str | None, kind: str | N
 
 async def add_document(session: AsyncSession, row: dict[str, Any]) -> RowMapping | None:
     """Insert; None when the same content was already recorded as the same kind for the case."""
-    result = await session.execute(pg_insert(documents).values(**row)
-                                   .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
-                                   .returning(documents))
+    result = await session.execute(
+        pg_insert(documents)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
+        .returning(documents)
+    )
     return result.mappings().first()
 
 
-async def document_by_hash(session: AsyncSession, application_id: str, kind: str, sha256: str) -> RowMapping | None:
+async def document_by_hash(
+    session: AsyncSession, application_id: str, kind: str, sha256: str
+) -> RowMapping | None:
     d = documents.c
     query = select(documents).where(d.application_id == application_id, d.kind == kind, d.sha256 == sha256)
     return (await session.execute(query)).mappings().first()
 
 
 async def documents_of(session: AsyncSession, application_id: str) -> list[RowMapping]:
-    query = (select(documents).where(documents.c.application_id == application_id)
-             .order_by(documents.c.recorded_at, documents.c.id))
+    query = (
+        select(documents)
+        .where(documents.c.application_id == application_id)
+        .order_by(documents.c.recorded_at, documents.c.id)
+    )
     return list((await session.execute(query)).mappings())
 
 
 async def document_kinds(session: AsyncSession, application_ids: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {i: set() for i in application_ids}
     if application_ids:
-        query = select(documents.c.application_id, documents.c.kind).where(
-            documents.c.application_id.in_(application_ids)).distinct()
+        query = (
+            select(documents.c.application_id, documents.c.kind)
+            .where(documents.c.application_id.in_(application_ids))
+            .distinct()
+        )
         for app_id, kind in (await session.execute(query)).all():
             out[app_id].add(kind)
     return out
@@ -194,14 +275,21 @@ async def open_flag_counts(session: AsyncSession, application_ids: list[str]) ->
     if not application_ids:
         return {}
     f = duplicate_flags.c
-    query = (select(f.application_id, func.count()).where(f.application_id.in_(application_ids), f.status == "open")
-             .group_by(f.application_id))
+    query = (
+        select(f.application_id, func.count())
+        .where(f.application_id.in_(application_ids), f.status == "open")
+        .group_by(f.application_id)
+    )
     return {app_id: int(n) for app_id, n in (await session.execute(query)).all()}
 
 
 async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -> list[RowMapping]:
     """Every case (any status, merged and cleared included) whose household has this person."""
     shared = select(members.c.application_id).where(members.c.id_bidx == bidx)
-    query = (select(applications).where(applications.c.id.in_(shared))
-             .order_by(applications.c.created_at.desc(), applications.c.id.desc()).limit(limit))
+    query = (
+        select(applications)
+        .where(applications.c.id.in_(shared))
+        .order_by(applications.c.created_at.desc(), applications.c.id.desc())
+        .limit(limit)
+    )
     return list((await session.execute(query)).mappings())

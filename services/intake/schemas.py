@@ -21,8 +21,9 @@ def _valid_id(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-ResidentId = Annotated[str, Field(min_length=18, max_length=18, examples=["14030219800101001X"]),
-                       AfterValidator(_valid_id)]
+ResidentId = Annotated[
+    str, Field(min_length=18, max_length=18, examples=["14030219800101001X"]), AfterValidator(_valid_id)
+]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 
 
@@ -93,8 +94,15 @@ class ApplicationIn(ApplicationFacts):
 
 
 NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL,
-                                    description="Ignored: the caller identified by the access token is recorded")]
+Actor = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Ignored: the caller identified by the access token is recorded",
+    ),
+]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
@@ -166,8 +174,13 @@ class DuplicateReviewIn(Strict):
     outcome: ReviewOutcome
     actor: Actor = None
     reason: Reason
-    merged_into: Annotated[str | None, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                                                      r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")] = None
+    merged_into: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+            r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        ),
+    ] = None
     """For ``merged``: which flagged case it merges into (defaults to the first flagged one)."""
 
 
@@ -201,15 +214,27 @@ class DocumentIn(Strict):
     """R-ARC-1: one archive item; the content is stored elsewhere, here its metadata, hash and location."""
 
     kind: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$", examples=["medical_bills"])]
-    media_type: Annotated[str, Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$",
-                                     examples=["application/pdf"])]
+    media_type: Annotated[
+        str, Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$", examples=["application/pdf"])
+    ]
     size_bytes: Annotated[int, Field(ge=1, le=10**12)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    storage_uri: Annotated[str, Field(min_length=5, max_length=1000, pattern=r"^[a-z][a-z0-9+.-]*://[^\s\x00]+$",
-                                      examples=["s3://archive/140302/2026/scan-0001.pdf"])]
-    metadata: Annotated[dict[Annotated[str, Field(max_length=50, pattern=NO_NUL)],
-                             Annotated[str, Field(max_length=500, pattern=NO_NUL)]],
-                        Field(max_length=20)] = {}
+    storage_uri: Annotated[
+        str,
+        Field(
+            min_length=5,
+            max_length=1000,
+            pattern=r"^[a-z][a-z0-9+.-]*://[^\s\x00]+$",
+            examples=["s3://archive/140302/2026/scan-0001.pdf"],
+        ),
+    ]
+    metadata: Annotated[
+        dict[
+            Annotated[str, Field(max_length=50, pattern=NO_NUL)],
+            Annotated[str, Field(max_length=500, pattern=NO_NUL)],
+        ],
+        Field(max_length=20),
+    ] = {}
     """E.g. pages, issuer, document date. No personal data: it is not encrypted."""
     recorded_by: Actor = None
 

@@ -15,13 +15,27 @@ from services.intake import repository as repo
 from services.intake.domain import duplicates, policy
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
-    AmendmentIn, ApplicationFacts, ApplicationIn, ApplicationOut, Channel, ConsentName, DocumentIn, DuplicateReviewIn,
-    MemberOut, ReviewOutcome,
+    AmendmentIn,
+    ApplicationFacts,
+    ApplicationIn,
+    ApplicationOut,
+    Channel,
+    ConsentName,
+    DocumentIn,
+    DuplicateReviewIn,
+    MemberOut,
+    ReviewOutcome,
 )
 from shared import idnumber
 from shared.access import guard
 from shared.contracts.intake import (
-    PAYEE_SEAL_CONTEXT, ApplicationSubmitted, Consents, ConsentWithdrawn, EducationCosts, MedicalCosts, MemberFacts,
+    PAYEE_SEAL_CONTEXT,
+    ApplicationSubmitted,
+    Consents,
+    ConsentWithdrawn,
+    EducationCosts,
+    MedicalCosts,
+    MemberFacts,
     Property,
 )
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
@@ -45,14 +59,22 @@ def validate_rules(data: ApplicationFacts) -> None:
     medical = None
     if data.medical is not None:
         m = data.medical
-        medical = (m.total_bills, [m.basic_insurance, m.critical_illness_insurance, m.commercial_insurance,
-                                   m.medical_assistance])
+        medical = (
+            m.total_bills,
+            [m.basic_insurance, m.critical_illness_insurance, m.commercial_insurance, m.medical_assistance],
+        )
     error = check_application(
-        county_code=data.address.county_code, township_code=data.address.township_code,
-        county_of_township=township_county, known_counties=counties, category=data.category,
-        subtype=data.subtype, member_ids=[m.id_number for m in data.household],
-        relations=[m.relation for m in data.household], persons_helped=data.persons_helped,
-        medical_bills_and_deductions=medical, has_education=data.education is not None,
+        county_code=data.address.county_code,
+        township_code=data.address.township_code,
+        county_of_township=township_county,
+        known_counties=counties,
+        category=data.category,
+        subtype=data.subtype,
+        member_ids=[m.id_number for m in data.household],
+        relations=[m.relation for m in data.household],
+        persons_helped=data.persons_helped,
+        medical_bills_and_deductions=medical,
+        has_education=data.education is not None,
     )
     if error:
         raise InvalidField(error.field, error.message)
@@ -63,7 +85,9 @@ def validate_rules(data: ApplicationFacts) -> None:
 def validate_channel(data: ApplicationIn) -> None:
     """R-OVS-2: an application from another government system (proactive discovery) names that system."""
     if data.channel is Channel.gov_system and not data.referring_system:
-        raise InvalidField("referring_system", "an application from another government system names it (R-OVS-2)")
+        raise InvalidField(
+            "referring_system", "an application from another government system names it (R-OVS-2)"
+        )
 
 
 def _request_hash(data: ApplicationIn) -> str:
@@ -78,69 +102,140 @@ def _stated(runtime: Runtime, data: ApplicationFacts, now: datetime) -> tuple[di
     """(personal data, facts): the personal part is only ever stored encrypted."""
     personal = {
         "household": [{"name": m.name, "id_number": m.id_number} for m in data.household],
-        "phone": data.phone, "address": data.address.detail, "incident": data.incident.description,
+        "phone": data.phone,
+        "address": data.address.detail,
+        "incident": data.incident.description,
         "payee": data.payee.model_dump() if data.payee else None,
     }
     facts = {
-        "incident_ongoing": data.incident.ongoing, "requested_months": data.requested_months,
+        "incident_ongoing": data.incident.ongoing,
+        "requested_months": data.requested_months,
         "annual_household_income": str(data.annual_household_income),
         "property": data.property.model_dump(mode="json"),
         "medical": data.medical.model_dump(mode="json") if data.medical else None,
         "education": data.education.model_dump(mode="json") if data.education else None,
-        "household": [{"relation": m.relation, "age": _age(m.id_number, now.date()), "dibao": m.dibao,
-                       "tekun": m.tekun, "jiandang": m.jiandang} for m in data.household],
+        "household": [
+            {
+                "relation": m.relation,
+                "age": _age(m.id_number, now.date()),
+                "dibao": m.dibao,
+                "tekun": m.tekun,
+                "jiandang": m.jiandang,
+            }
+            for m in data.household
+        ],
     }
     return personal, facts
 
 
 def _member_rows(application_id: str, data: ApplicationFacts, bidxs: list[str]) -> list[dict[str, Any]]:
-    return [{"application_id": application_id, "seq": i, "relation": m.relation, "id_bidx": bidx, "dibao": m.dibao,
-             "tekun": m.tekun, "jiandang": m.jiandang} for i, (m, bidx) in enumerate(zip(data.household, bidxs,
-                                                                                      strict=True))]
+    return [
+        {
+            "application_id": application_id,
+            "seq": i,
+            "relation": m.relation,
+            "id_bidx": bidx,
+            "dibao": m.dibao,
+            "tekun": m.tekun,
+            "jiandang": m.jiandang,
+        }
+        for i, (m, bidx) in enumerate(zip(data.household, bidxs, strict=True))
+    ]
 
 
 def _candidate(row: RowMapping) -> duplicates.Candidate:
     return duplicates.Candidate(
-        id=row["id"], case_no=row["case_no"], status=row["status"], category=row["category"],
-        subtype=row["subtype"], incident_date=row["incident_date"],
-        incident_ongoing=row["incident_ongoing"] == "true", decided_at=row["decided_at"])
+        id=row["id"],
+        case_no=row["case_no"],
+        status=row["status"],
+        category=row["category"],
+        subtype=row["subtype"],
+        incident_date=row["incident_date"],
+        incident_ongoing=row["incident_ongoing"] == "true",
+        decided_at=row["decided_at"],
+    )
 
 
-async def _screen(session: AsyncSession, data: ApplicationFacts, bidxs: list[str], now: datetime, *,
-                  exclude: str | None = None) -> list[tuple[duplicates.FlagKind, duplicates.Candidate]]:
+async def _screen(
+    session: AsyncSession,
+    data: ApplicationFacts,
+    bidxs: list[str],
+    now: datetime,
+    *,
+    exclude: str | None = None,
+) -> list[tuple[duplicates.FlagKind, duplicates.Candidate]]:
     """Refuse a repeat for the same cause (R-FLOW-5); return the duplicate flags to raise (not refusals)."""
     rules = policy.in_force(now.date())
     found = [_candidate(r) for r in await repo.candidates(session, bidxs, exclude=exclude)]
-    new = duplicates.NewCase(category=data.category.value, subtype=data.subtype.value,
-                             incident_date=data.incident.occurred_on)
+    new = duplicates.NewCase(
+        category=data.category.value, subtype=data.subtype.value, incident_date=data.incident.occurred_on
+    )
     earlier = duplicates.repeat_of(found, new, repeat_episode_days=rules.repeat_episode_days)
     if earlier is not None:
         raise BusinessRuleViolated(
             f"the household already applied for the same cause ({data.subtype.value}, incident "
             f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is one-off "
             "for the same cause: amend that case instead (R-FLOW-5)",
-            slug="repeat-application", rule="R-FLOW-5", earlier_case_id=earlier.id, earlier_case_no=earlier.case_no)
+            slug="repeat-application",
+            rule="R-FLOW-5",
+            earlier_case_id=earlier.id,
+            earlier_case_no=earlier.case_no,
+        )
     return duplicates.flags(found, now=now, helping_window_days=rules.helping_window_days)
 
 
-def _flag_rows(application_id: str, data: ApplicationFacts,
-               found: list[tuple[duplicates.FlagKind, duplicates.Candidate]], now: datetime) -> list[dict[str, Any]]:
-    return [{"id": str(uuid.uuid4()), "application_id": application_id, "matched_application_id": c.id,
-             "kind": kind.value, "status": "open", "county_code": data.address.county_code,
-             "township_code": data.address.township_code, "created_at": now} for kind, c in found]
+def _flag_rows(
+    application_id: str,
+    data: ApplicationFacts,
+    found: list[tuple[duplicates.FlagKind, duplicates.Candidate]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "application_id": application_id,
+            "matched_application_id": c.id,
+            "kind": kind.value,
+            "status": "open",
+            "county_code": data.address.county_code,
+            "township_code": data.address.township_code,
+            "created_at": now,
+        }
+        for kind, c in found
+    ]
 
 
-def _revision_row(application_id: str, number: int, data: ApplicationFacts, facts: dict[str, Any], personal: str,
-                  now: datetime, *, amended_by: str | None = None, reason: str | None = None) -> dict[str, Any]:
-    return {"application_id": application_id, "revision": number, "category": data.category.value,
-            "subtype": data.subtype.value, "incident_date": data.incident.occurred_on,
-            "county_code": data.address.county_code, "township_code": data.address.township_code,
-            "persons_helped": data.persons_helped, "facts": facts, "personal": personal, "amended_by": amended_by,
-            "reason": reason, "created_at": now}
+def _revision_row(
+    application_id: str,
+    number: int,
+    data: ApplicationFacts,
+    facts: dict[str, Any],
+    personal: str,
+    now: datetime,
+    *,
+    amended_by: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "revision": number,
+        "category": data.category.value,
+        "subtype": data.subtype.value,
+        "incident_date": data.incident.occurred_on,
+        "county_code": data.address.county_code,
+        "township_code": data.address.township_code,
+        "persons_helped": data.persons_helped,
+        "facts": facts,
+        "personal": personal,
+        "amended_by": amended_by,
+        "reason": reason,
+        "created_at": now,
+    }
 
 
-async def submit_application(runtime: Runtime, data: ApplicationIn, *,
-                             idempotency_key: str | None) -> tuple[RowMapping, bool]:
+async def submit_application(
+    runtime: Runtime, data: ApplicationIn, *, idempotency_key: str | None
+) -> tuple[RowMapping, bool]:
     """Record an application; publish ApplicationSubmitted unless it is held for duplicate review.
 
     Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
@@ -155,8 +250,10 @@ async def submit_application(runtime: Runtime, data: ApplicationIn, *,
             existing = await repo.by_idempotency_key(session, idempotency_key)
             if existing is not None:
                 if existing["request_hash"] != request_hash:
-                    raise Conflict("this Idempotency-Key was used with a different request body",
-                                   slug="idempotency-key-reused")
+                    raise Conflict(
+                        "this Idempotency-Key was used with a different request body",
+                        slug="idempotency-key-reused",
+                    )
                 return existing, False
         now = datetime.now(UTC)
         found = await _screen(session, data, bidxs, now)
@@ -166,14 +263,27 @@ async def submit_application(runtime: Runtime, data: ApplicationIn, *,
         personal, facts = _stated(runtime, data, now)
         sealed = cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
         row = {
-            "id": application_id, "case_no": case_no, "revision": 1, "status": "held" if found else "submitted",
-            "channel": data.channel.value, "referring_system": data.referring_system,
-            "idempotency_key": idempotency_key, "request_hash": request_hash,
-            "county_code": data.address.county_code, "township_code": data.address.township_code,
-            "category": data.category.value, "subtype": data.subtype.value,
-            "incident_date": data.incident.occurred_on, "household_size": len(data.household),
-            "persons_helped": data.persons_helped, "facts": facts, "consents": data.consents.model_dump(),
-            "personal": sealed, "applicant_bidx": applicant_bidx, "created_at": now, "updated_at": now,
+            "id": application_id,
+            "case_no": case_no,
+            "revision": 1,
+            "status": "held" if found else "submitted",
+            "channel": data.channel.value,
+            "referring_system": data.referring_system,
+            "idempotency_key": idempotency_key,
+            "request_hash": request_hash,
+            "county_code": data.address.county_code,
+            "township_code": data.address.township_code,
+            "category": data.category.value,
+            "subtype": data.subtype.value,
+            "incident_date": data.incident.occurred_on,
+            "household_size": len(data.household),
+            "persons_helped": data.persons_helped,
+            "facts": facts,
+            "consents": data.consents.model_dump(),
+            "personal": sealed,
+            "applicant_bidx": applicant_bidx,
+            "created_at": now,
+            "updated_at": now,
         }
         await repo.insert(session, row, _member_rows(application_id, data, bidxs))
         await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
@@ -186,25 +296,40 @@ async def submit_application(runtime: Runtime, data: ApplicationIn, *,
     return stored, True
 
 
-def submitted_event(runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None) -> ApplicationSubmitted:
+def submitted_event(
+    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None
+) -> ApplicationSubmitted:
     """The current revision as published: assessment freezes exactly these inputs."""
     facts = row["facts"]
     personal = json.loads(runtime.cipher.decrypt(row["personal"], context=PERSONAL))
     return ApplicationSubmitted(
-        case_id=row["id"], case_no=row["case_no"], revision=row["revision"], channel=row["channel"],
-        referring_system=row["referring_system"], county_code=row["county_code"],
-        township_code=row["township_code"], category=row["category"], subtype=row["subtype"],
-        incident_date=row["incident_date"], incident_ongoing=facts["incident_ongoing"],
-        household=[MemberFacts(**m) for m in facts["household"]], persons_helped=row["persons_helped"],
-        requested_months=facts["requested_months"], annual_household_income=facts["annual_household_income"],
+        case_id=row["id"],
+        case_no=row["case_no"],
+        revision=row["revision"],
+        channel=row["channel"],
+        referring_system=row["referring_system"],
+        county_code=row["county_code"],
+        township_code=row["township_code"],
+        category=row["category"],
+        subtype=row["subtype"],
+        incident_date=row["incident_date"],
+        incident_ongoing=facts["incident_ongoing"],
+        household=[MemberFacts(**m) for m in facts["household"]],
+        persons_helped=row["persons_helped"],
+        requested_months=facts["requested_months"],
+        annual_household_income=facts["annual_household_income"],
         property=Property.model_validate(facts["property"]),
         medical=MedicalCosts.model_validate(facts["medical"]) if facts["medical"] else None,
         education=EducationCosts.model_validate(facts["education"]) if facts["education"] else None,
         consents=Consents.model_validate(row["consents"]),
-        payee_sealed=runtime.cipher.encrypt(json.dumps(personal["payee"], ensure_ascii=False),
-                                            context=PAYEE_SEAL_CONTEXT) if personal["payee"] else None,
+        payee_sealed=runtime.cipher.encrypt(
+            json.dumps(personal["payee"], ensure_ascii=False), context=PAYEE_SEAL_CONTEXT
+        )
+        if personal["payee"]
+        else None,
         submitted_at=row["created_at"],
-        amended_at=row["updated_at"] if row["revision"] > 1 else None, duplicate_review=duplicate_review,
+        amended_at=row["updated_at"] if row["revision"] > 1 else None,
+        duplicate_review=duplicate_review,
     )
 
 
@@ -219,8 +344,11 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
             raise NotFound(f"application {application_id} not found")
         guard(row["county_code"], row["township_code"], "application")
         if row["status"] not in AMENDABLE:
-            raise Conflict(f"case {row['case_no']} is {row['status']}: it can be amended only while "
-                           f"{', '.join(sorted(AMENDABLE))}", slug="case-not-amendable")
+            raise Conflict(
+                f"case {row['case_no']} is {row['status']}: it can be amended only while "
+                f"{', '.join(sorted(AMENDABLE))}",
+                slug="case-not-amendable",
+            )
         if data.consents is not None and data.consents.model_dump() != row["consents"]:
             raise InvalidField("consents", "consents change only through the withdrawal endpoint (R-CHA-2)")
         now = datetime.now(UTC)
@@ -231,16 +359,39 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         sealed = runtime.cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
         number = row["revision"] + 1
         held = bool(new_flags) or row["status"] == "held"
-        await repo.amend(session, application_id, {
-            "revision": number, "status": "held" if held else "submitted",
-            "county_code": data.address.county_code, "township_code": data.address.township_code,
-            "category": data.category.value, "subtype": data.subtype.value,
-            "incident_date": data.incident.occurred_on, "household_size": len(data.household),
-            "persons_helped": data.persons_helped, "facts": facts, "personal": sealed,
-            "applicant_bidx": bidxs[[m.relation for m in data.household].index("self")], "updated_at": now,
-        }, _member_rows(application_id, data, bidxs))
-        await repo.add_revision(session, _revision_row(application_id, number, data, facts, sealed, now,
-                                                       amended_by=data.amended_by, reason=data.reason))
+        await repo.amend(
+            session,
+            application_id,
+            {
+                "revision": number,
+                "status": "held" if held else "submitted",
+                "county_code": data.address.county_code,
+                "township_code": data.address.township_code,
+                "category": data.category.value,
+                "subtype": data.subtype.value,
+                "incident_date": data.incident.occurred_on,
+                "household_size": len(data.household),
+                "persons_helped": data.persons_helped,
+                "facts": facts,
+                "personal": sealed,
+                "applicant_bidx": bidxs[[m.relation for m in data.household].index("self")],
+                "updated_at": now,
+            },
+            _member_rows(application_id, data, bidxs),
+        )
+        await repo.add_revision(
+            session,
+            _revision_row(
+                application_id,
+                number,
+                data,
+                facts,
+                sealed,
+                now,
+                amended_by=data.amended_by,
+                reason=data.reason,
+            ),
+        )
         await repo.add_flags(session, _flag_rows(application_id, data, new_flags, now))
         stored = await repo.get(session, application_id)
         assert stored is not None
@@ -260,26 +411,33 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
         guard(row["county_code"], row["township_code"], "application")
         open_flags = await repo.flags_of(session, application_id, status="open")
         if row["status"] != "held" or not open_flags:
-            raise Conflict(f"case {row['case_no']} is {row['status']} with no open duplicate flag",
-                           slug="no-open-duplicate-flags")
+            raise Conflict(
+                f"case {row['case_no']} is {row['status']} with no open duplicate flag",
+                slug="no-open-duplicate-flags",
+            )
         now = datetime.now(UTC)
         if body.outcome is ReviewOutcome.merged:
             matched = [f["matched_application_id"] for f in open_flags]
             target = body.merged_into or matched[0]
             if target not in matched:
                 raise InvalidField("merged_into", "must be one of the cases this one was flagged against")
-            await repo.resolve_flags(session, application_id, status="merged", actor=body.actor,
-                                     reason=body.reason, at=now)
+            await repo.resolve_flags(
+                session, application_id, status="merged", actor=body.actor, reason=body.reason, at=now
+            )
             await repo.set_status(session, application_id, "merged", merged_into=target)
         else:
-            await repo.resolve_flags(session, application_id, status="cleared", actor=body.actor,
-                                     reason=body.reason, at=now)
+            await repo.resolve_flags(
+                session, application_id, status="cleared", actor=body.actor, reason=body.reason, at=now
+            )
             await repo.set_status(session, application_id, "submitted")
             cleared = await repo.get(session, application_id)
             assert cleared is not None
             with log_context(case_id=application_id):
-                await runtime.outbox.add(session, submitted_event(runtime, cleared, duplicate_review="cleared"),
-                                         subject=application_id)
+                await runtime.outbox.add(
+                    session,
+                    submitted_event(runtime, cleared, duplicate_review="cleared"),
+                    subject=application_id,
+                )
         stored = await repo.get(session, application_id)
     assert stored is not None
     return stored
@@ -295,11 +453,21 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         rules = policy.in_force(row["created_at"].date())
         if body.kind not in rules.documents:
             raise InvalidField("kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
-        inserted = await repo.add_document(session, {
-            "id": str(uuid.uuid4()), "application_id": application_id, "kind": body.kind,
-            "media_type": body.media_type, "size_bytes": body.size_bytes, "sha256": body.sha256,
-            "storage_uri": body.storage_uri, "metadata": body.metadata, "recorded_by": body.recorded_by,
-            "recorded_at": datetime.now(UTC)})
+        inserted = await repo.add_document(
+            session,
+            {
+                "id": str(uuid.uuid4()),
+                "application_id": application_id,
+                "kind": body.kind,
+                "media_type": body.media_type,
+                "size_bytes": body.size_bytes,
+                "sha256": body.sha256,
+                "storage_uri": body.storage_uri,
+                "metadata": body.metadata,
+                "recorded_by": body.recorded_by,
+                "recorded_at": datetime.now(UTC),
+            },
+        )
         if inserted is not None:
             return inserted, True
         existing = await repo.document_by_hash(session, application_id, body.kind, body.sha256)
@@ -326,32 +494,55 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
             if consent is ConsentName.share_with_charities:
                 consents[ConsentName.share_health_data.value] = False
             await repo.set_consents(session, application_id, consents, consent.value)
-            await runtime.outbox.add(session, ConsentWithdrawn(case_id=application_id, consent=consent.value,
-                                                               withdrawn_at=datetime.now(UTC)),
-                                     subject=application_id)
+            await runtime.outbox.add(
+                session,
+                ConsentWithdrawn(
+                    case_id=application_id, consent=consent.value, withdrawn_at=datetime.now(UTC)
+                ),
+                subject=application_id,
+            )
         updated = await repo.get(session, application_id)
     assert updated is not None
     return updated
 
 
-def to_out(runtime: Runtime, row: RowMapping, *, recorded: set[str] | None = None,
-           open_flags: int = 0) -> ApplicationOut:
+def to_out(
+    runtime: Runtime, row: RowMapping, *, recorded: set[str] | None = None, open_flags: int = 0
+) -> ApplicationOut:
     """Masked view: names as 张*明, ID numbers as 140302********1234."""
     personal = json.loads(runtime.cipher.decrypt(row["personal"], context=PERSONAL))
     flags = row["facts"]["household"]
     household = [
-        MemberOut(name=idnumber.mask_name(p["name"]), id_number=idnumber.mask(p["id_number"]),
-                  relation=f["relation"], dibao=f["dibao"], tekun=f["tekun"], jiandang=f["jiandang"])
+        MemberOut(
+            name=idnumber.mask_name(p["name"]),
+            id_number=idnumber.mask(p["id_number"]),
+            relation=f["relation"],
+            dibao=f["dibao"],
+            tekun=f["tekun"],
+            jiandang=f["jiandang"],
+        )
         for p, f in zip(personal["household"], flags, strict=True)
     ]
     _, required = checklist(row)
     return ApplicationOut(
-        id=row["id"], case_no=row["case_no"], status=row["status"], revision=row["revision"],
-        channel=row["channel"], referring_system=row["referring_system"], county_code=row["county_code"],
-        township_code=row["township_code"], category=row["category"], subtype=row["subtype"],
-        household=household, persons_helped=row["persons_helped"], consents=row["consents"],
-        submitted_at=row["created_at"], updated_at=row["updated_at"], merged_into=row["merged_into"],
-        open_duplicate_flags=open_flags, missing_documents=policy.missing(required, recorded or set()),
+        id=row["id"],
+        case_no=row["case_no"],
+        status=row["status"],
+        revision=row["revision"],
+        channel=row["channel"],
+        referring_system=row["referring_system"],
+        county_code=row["county_code"],
+        township_code=row["township_code"],
+        category=row["category"],
+        subtype=row["subtype"],
+        household=household,
+        persons_helped=row["persons_helped"],
+        consents=row["consents"],
+        submitted_at=row["created_at"],
+        updated_at=row["updated_at"],
+        merged_into=row["merged_into"],
+        open_duplicate_flags=open_flags,
+        missing_documents=policy.missing(required, recorded or set()),
     )
 
 
@@ -360,4 +551,7 @@ async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping])
     ids = [r["id"] for r in rows]
     kinds = await repo.document_kinds(session, ids)
     counts = await repo.open_flag_counts(session, ids)
-    return [to_out(runtime, r, recorded=kinds.get(r["id"], set()), open_flags=counts.get(r["id"], 0)) for r in rows]
+    return [
+        to_out(runtime, r, recorded=kinds.get(r["id"], set()), open_flags=counts.get(r["id"], 0))
+        for r in rows
+    ]

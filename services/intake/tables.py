@@ -2,8 +2,21 @@
 encrypted (``personal``); ``id_bidx`` is a keyed blind index for duplicate and repeat checks."""
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Identity, Index, Integer, Sequence, String, Table,
-    Text, UniqueConstraint, func,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Sequence,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -16,7 +29,8 @@ add_messaging_tables(metadata)
 case_no_seq = Sequence("case_no_seq", metadata=metadata)
 
 applications = Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("case_no", String(32), nullable=False, unique=True),
     Column("revision", Integer, nullable=False, server_default="1"),
@@ -49,7 +63,8 @@ applications = Table(
 )
 
 members = Table(
-    "members", metadata,
+    "members",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
     Column("seq", Integer, nullable=False),
@@ -63,7 +78,8 @@ members = Table(
 )
 
 consent_events = Table(
-    "consent_events", metadata,
+    "consent_events",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
     Column("consent", String(40), nullable=False),
@@ -72,7 +88,8 @@ consent_events = Table(
 )
 
 application_revisions = Table(
-    "application_revisions", metadata,
+    "application_revisions",
+    metadata,
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), primary_key=True),
     Column("revision", Integer, primary_key=True),
     Column("category", String(32), nullable=False),
@@ -90,10 +107,13 @@ application_revisions = Table(
 """Every revision of an application, frozen as submitted (an amendment adds one, never edits one)."""
 
 duplicate_flags = Table(
-    "duplicate_flags", metadata,
+    "duplicate_flags",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
-    Column("matched_application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column(
+        "matched_application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False
+    ),
     Column("kind", String(40), nullable=False),
     Column("status", String(20), nullable=False, server_default="open"),
     Column("county_code", String(6), nullable=False),
@@ -109,7 +129,8 @@ duplicate_flags = Table(
 """Suspected duplicates: open until a supervisor clears them or merges the case (then kept, searchable)."""
 
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
     Column("kind", String(40), nullable=False),

@@ -8,10 +8,10 @@ from services.referral.api import router
 from services.referral.api_figures import router as figures_router
 from services.referral.exchange import sweep_offers
 from services.referral.metrics import state_gauges
-from services.referral.webhooks import dispatch_webhooks
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
 from services.referral.topics import on_start
+from services.referral.webhooks import dispatch_webhooks
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.runtime import Runtime, ServiceModule

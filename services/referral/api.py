@@ -15,8 +15,17 @@ from services.referral import repository as repo
 from services.referral.api_partner import DeliveryId, PartnerId
 from services.referral.api_partner import router as partner_router
 from services.referral.asyncapi_doc import partner_asyncapi
-from services.referral.schemas import (NULLABLE, DeliveryOut, HistoryOut, PartnerCredentials, PartnerIn,
-                                       PartnerOut, PartnerPatch, PartnerPatched, PerformanceOut)
+from services.referral.schemas import (
+    NULLABLE,
+    DeliveryOut,
+    HistoryOut,
+    PartnerCredentials,
+    PartnerIn,
+    PartnerOut,
+    PartnerPatch,
+    PartnerPatched,
+    PerformanceOut,
+)
 from services.referral.webhooks import redeliver
 from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
@@ -53,8 +62,11 @@ def _covers(principal: Principal, records: Any) -> None:
         ensure_covers(principal, r["county_code"], r["township_code"])
 
 
-@staff.get("/cases/{case_id}/needs-records", response_model=list[NeedsRecordOut],
-           summary="Needs records shared with partner charities for a case")
+@staff.get(
+    "/cases/{case_id}/needs-records",
+    response_model=list[NeedsRecordOut],
+    summary="Needs records shared with partner charities for a case",
+)
 async def case_records(case_id: CaseId, request: Request, principal: Reader) -> list[NeedsRecordOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.records_for(session, case_id)
@@ -62,27 +74,40 @@ async def case_records(case_id: CaseId, request: Request, principal: Reader) -> 
     return [NeedsRecordOut(**{**r, "remaining_amount": str(r["remaining_amount"])}) for r in rows]
 
 
-@staff.get("/cases/{case_id}/referrals", response_model=list[HistoryOut],
-           summary="A case's referral history: every offer to a partner and its outcome (township view)")
+@staff.get(
+    "/cases/{case_id}/referrals",
+    response_model=list[HistoryOut],
+    summary="A case's referral history: every offer to a partner and its outcome (township view)",
+)
 async def case_referrals(case_id: CaseId, request: Request, principal: Reader) -> list[HistoryOut]:
     async with runtime_of(request, "referral").reading() as session:
         _covers(principal, await repo.records_for(session, case_id))
         rows = await repo.case_history(session, case_id)
-    return [HistoryOut(task_id=r["id"], referral_id=r["record_id"], **{k: r[k] for k in HistoryOut.model_fields
-                                                                        if k in r and k not in ("task_id",)})
-            for r in rows]
+    return [
+        HistoryOut(
+            task_id=r["id"],
+            referral_id=r["record_id"],
+            **{k: r[k] for k in HistoryOut.model_fields if k in r and k not in ("task_id",)},
+        )
+        for r in rows
+    ]
 
 
-@staff.post("/partners", status_code=201, response_model=PartnerCredentials,
-            summary="Register a partner organisation; its API key and webhook secret are shown only now")
+@staff.post(
+    "/partners",
+    status_code=201,
+    response_model=PartnerCredentials,
+    summary="Register a partner organisation; its API key and webhook secret are shown only now",
+)
 async def register_partner(body: PartnerIn, request: Request, _: Admin) -> PartnerCredentials:
     row, key, secret = await registry.register(runtime_of(request, "referral"), body.model_dump(mode="json"))
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
 @staff.get("/partners", response_model=list[PartnerOut], summary="The partner directory")
-async def list_partners(request: Request, _: Directory,
-                        status: Literal["active", "suspended"] | None = None) -> list[PartnerOut]:
+async def list_partners(
+    request: Request, _: Directory, status: Literal["active", "suspended"] | None = None
+) -> list[PartnerOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.list_partners(session, status)
     return [PartnerOut.of(r) for r in rows]
@@ -97,45 +122,66 @@ async def get_partner(partner_id: PartnerId, request: Request, _: Directory) -> 
     return PartnerOut.of(row)
 
 
-@staff.patch("/partners/{partner_id}", response_model=PartnerPatched,
-             summary="Change a partner (status active/suspended, needs, areas, webhook); a first webhook URL "
-                     "returns its new secret once")
-async def patch_partner(partner_id: PartnerId, body: PartnerPatch, request: Request, _: Admin) -> PartnerPatched:
+@staff.patch(
+    "/partners/{partner_id}",
+    response_model=PartnerPatched,
+    summary="Change a partner (status active/suspended, needs, areas, webhook); a first webhook URL "
+    "returns its new secret once",
+)
+async def patch_partner(
+    partner_id: PartnerId, body: PartnerPatch, request: Request, _: Admin
+) -> PartnerPatched:
     changes = body.model_dump(mode="json", exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k in NULLABLE}
     row, secret = await registry.update(runtime_of(request, "referral"), partner_id, changes)
     return PartnerPatched(**PartnerOut.of(row).model_dump(), webhook_secret=secret)
 
 
-@staff.post("/partners/{partner_id}/credentials", response_model=PartnerCredentials,
-            summary="Issue a new API key (and webhook secret); the old ones stop working at once")
+@staff.post(
+    "/partners/{partner_id}/credentials",
+    response_model=PartnerCredentials,
+    summary="Issue a new API key (and webhook secret); the old ones stop working at once",
+)
 async def rotate_credentials(partner_id: PartnerId, request: Request, _: Admin) -> PartnerCredentials:
     row, key, secret = await registry.rotate(runtime_of(request, "referral"), partner_id)
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
-@staff.get("/performance", response_model=list[PerformanceOut],
-           summary="Per-partner performance (R-CHA-3): offers, acceptance rate, time to respond, amount fulfilled")
-async def performance(request: Request, principal: Oversight, county_code: CountyCode = None) -> list[PerformanceOut]:
+@staff.get(
+    "/performance",
+    response_model=list[PerformanceOut],
+    summary="Per-partner performance (R-CHA-3): offers, acceptance rate, time to respond, amount fulfilled",
+)
+async def performance(
+    request: Request, principal: Oversight, county_code: CountyCode = None
+) -> list[PerformanceOut]:
     county_code, _ = scope(principal, county_code, None)
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.performance(session, county_code)
-    return [PerformanceOut(**r, acceptance_rate=(round(r["accepted"] / r["offers"], 4) if r["offers"] else None))
-            for r in rows]
+    return [
+        PerformanceOut(**r, acceptance_rate=(round(r["accepted"] / r["offers"], 4) if r["offers"] else None))
+        for r in rows
+    ]
 
 
 @staff.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
-async def list_deliveries(request: Request, _: Admin,
-                          partner_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
-                          status: Literal["pending", "delivered", "dead_letter", "cancelled"] | None = None,
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+async def list_deliveries(
+    request: Request,
+    _: Admin,
+    partner_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
+    status: Literal["pending", "delivered", "dead_letter", "cancelled"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.deliveries(session, partner_id, status, limit)
     return [DeliveryOut.of(r) for r in rows]
 
 
-@staff.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
-            summary="Send a delivered or dead-lettered webhook again (same webhook-id)")
+@staff.post(
+    "/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    summary="Send a delivered or dead-lettered webhook again (same webhook-id)",
+)
 async def redeliver_staff(delivery_id: DeliveryId, request: Request, _: Admin) -> DeliveryOut:
     return DeliveryOut.of(await redeliver(runtime_of(request, "referral"), delivery_id))
 

@@ -14,10 +14,14 @@ from shared.figures import Filters, Format, answer, figure_filters
 router = APIRouter(prefix="/referral/v1", tags=["oversight"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/figures", summary="Referrals offered, accepted, fulfilled and amounts, by partner (JSON or CSV)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
-async def figures(request: Request, f: Annotated[Filters, Depends(figure_filters)],
-                  format: Format = None) -> Response:
+@router.get(
+    "/figures",
+    summary="Referrals offered, accepted, fulfilled and amounts, by partner (JSON or CSV)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+async def figures(
+    request: Request, f: Annotated[Filters, Depends(figure_filters)], format: Format = None
+) -> Response:
     async with runtime_of(request, "referral").reading() as session:
         body = await queries.figures(session, f)
     return answer(request, format, {"service": "referral", "filters": f.echo(), **body})

@@ -20,22 +20,33 @@ from services.referral.webhooks import redeliver
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
 from shared.errors import NotFound
 
-_AUTH = {401: {"description": "No valid partner API key (problem+json)"},
-         403: {"description": "Partner suspended (problem+json)"}}
-router = APIRouter(prefix="/referral/v1/partners/{partner_id}", tags=["referral: partners"],
-                   responses={**PROBLEM_RESPONSES, **_AUTH})
+_AUTH = {
+    401: {"description": "No valid partner API key (problem+json)"},
+    403: {"description": "Partner suspended (problem+json)"},
+}
+router = APIRouter(
+    prefix="/referral/v1/partners/{partner_id}",
+    tags=["referral: partners"],
+    responses={**PROBLEM_RESPONSES, **_AUTH},
+)
 
 PartnerId = Annotated[str, Path(pattern=UUID_PATTERN, description="The partner id")]
 TaskId = Annotated[str, Path(pattern=UUID_PATTERN, description="The referral (Task) id")]
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The webhook delivery id")]
-bearer = HTTPBearer(auto_error=False, scheme_name="partnerApiKey",
-                    description="The partner API key issued at registration")
+bearer = HTTPBearer(
+    auto_error=False, scheme_name="partnerApiKey", description="The partner API key issued at registration"
+)
 
 
-async def current_partner(request: Request, partner_id: PartnerId,
-                          credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> RowMapping:
+async def current_partner(
+    request: Request,
+    partner_id: PartnerId,
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer),
+) -> RowMapping:
     runtime = runtime_of(request, "referral")
-    partner = await registry.authenticate(runtime, f"Bearer {credentials.credentials}" if credentials else None)
+    partner = await registry.authenticate(
+        runtime, f"Bearer {credentials.credentials}" if credentials else None
+    )
     if partner["id"] != partner_id:
         raise NotFound(f"partner {partner_id} not found")
     return partner
@@ -47,8 +58,13 @@ Partner = Annotated[RowMapping, Depends(current_partner)]
 def _task_out(row: RowMapping) -> TaskOut:
     own = ("task_id", "referral_id", "remaining_amount")
     asked = row["requested_amount"] if row["requested_amount"] is not None else row["remaining_amount"]
-    return TaskOut(task_id=row["id"], referral_id=row["record_id"], contact_route=contact_route(row["township_code"]),
-                   remaining_amount=asked, **{k: row[k] for k in TaskOut.model_fields if k in row and k not in own})
+    return TaskOut(
+        task_id=row["id"],
+        referral_id=row["record_id"],
+        contact_route=contact_route(row["township_code"]),
+        remaining_amount=asked,
+        **{k: row[k] for k in TaskOut.model_fields if k in row and k not in own},
+    )
 
 
 async def _own_task(request: Request, partner: RowMapping, task_id: str) -> TaskOut:
@@ -59,21 +75,35 @@ async def _own_task(request: Request, partner: RowMapping, task_id: str) -> Task
     return _task_out(row)
 
 
-@router.get("/feed", response_model=FeedPage,
-            summary="Pull feed: this partner's events after a cursor (withdrawn records disappear)")
-async def feed(partner: Partner, request: Request,
-               after: Annotated[str, Query(pattern=r"^\d{1,18}$", description="next_cursor of the last page")] = "0",
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> FeedPage:
+@router.get(
+    "/feed",
+    response_model=FeedPage,
+    summary="Pull feed: this partner's events after a cursor (withdrawn records disappear)",
+)
+async def feed(
+    partner: Partner,
+    request: Request,
+    after: Annotated[str, Query(pattern=r"^\d{1,18}$", description="next_cursor of the last page")] = "0",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> FeedPage:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.feed(session, partner["id"], int(after), limit)
     return FeedPage(items=[r["envelope"] for r in rows], next_cursor=str(rows[-1]["seq"]) if rows else after)
 
 
 @router.get("/referrals", response_model=list[TaskOut], summary="This partner's referrals (newest first)")
-async def list_referrals(partner: Partner, request: Request,
-                         status: Annotated[str | None, Query(pattern=r"^(requested|accepted|rejected|in-progress|"
-                                                                     r"completed|cancelled)$")] = None,
-                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[TaskOut]:
+async def list_referrals(
+    partner: Partner,
+    request: Request,
+    status: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(requested|accepted|rejected|in-progress|"
+            r"completed|cancelled)$"
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TaskOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.partner_tasks(session, partner["id"], status, limit)
     return [_task_out(r) for r in rows]
@@ -90,37 +120,58 @@ async def accept(partner: Partner, task_id: TaskId, request: Request) -> TaskOut
     return await _own_task(request, partner, task_id)
 
 
-@router.post("/referrals/{task_id}/decline", response_model=TaskOut,
-             summary="Decline an offer with a reason (Task rejected); it goes to the next partner")
+@router.post(
+    "/referrals/{task_id}/decline",
+    response_model=TaskOut,
+    summary="Decline an offer with a reason (Task rejected); it goes to the next partner",
+)
 async def decline(partner: Partner, task_id: TaskId, body: DeclineIn, request: Request) -> TaskOut:
-    await exchange.respond(runtime_of(request, "referral"), partner["id"], task_id, Action.decline,
-                           reason=body.reason)
+    await exchange.respond(
+        runtime_of(request, "referral"), partner["id"], task_id, Action.decline, reason=body.reason
+    )
     return await _own_task(request, partner, task_id)
 
 
-@router.post("/referrals/{task_id}/start", response_model=TaskOut, summary="Work has started (Task in-progress)")
+@router.post(
+    "/referrals/{task_id}/start", response_model=TaskOut, summary="Work has started (Task in-progress)"
+)
 async def start(partner: Partner, task_id: TaskId, request: Request) -> TaskOut:
     await exchange.respond(runtime_of(request, "referral"), partner["id"], task_id, Action.start)
     return await _own_task(request, partner, task_id)
 
 
-@router.post("/referrals/{task_id}/fulfil", response_model=TaskOut,
-             summary="Help given: amount and form (Task completed)")
+@router.post(
+    "/referrals/{task_id}/fulfil",
+    response_model=TaskOut,
+    summary="Help given: amount and form (Task completed)",
+)
 async def fulfil(partner: Partner, task_id: TaskId, body: FulfilIn, request: Request) -> TaskOut:
-    await exchange.respond(runtime_of(request, "referral"), partner["id"], task_id, Action.fulfil,
-                           amount=body.amount, form=body.form.value)
+    await exchange.respond(
+        runtime_of(request, "referral"),
+        partner["id"],
+        task_id,
+        Action.fulfil,
+        amount=body.amount,
+        form=body.form.value,
+    )
     return await _own_task(request, partner, task_id)
 
 
 @router.get("/deliveries", response_model=list[DeliveryOut], summary="This partner's webhook deliveries")
-async def deliveries(partner: Partner, request: Request,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+async def deliveries(
+    partner: Partner, request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[DeliveryOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.deliveries(session, partner["id"], None, limit)
     return [DeliveryOut.of(r) for r in rows]
 
 
-@router.post("/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,
-             summary="Ask for a webhook delivery again (same webhook-id: deduplicate by it)")
+@router.post(
+    "/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    summary="Ask for a webhook delivery again (same webhook-id: deduplicate by it)",
+)
 async def redeliver_own(partner: Partner, delivery_id: DeliveryId, request: Request) -> DeliveryOut:
-    return DeliveryOut.of(await redeliver(runtime_of(request, "referral"), delivery_id, partner_id=partner["id"]))
+    return DeliveryOut.of(
+        await redeliver(runtime_of(request, "referral"), delivery_id, partner_id=partner["id"])
+    )

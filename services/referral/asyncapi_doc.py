@@ -15,18 +15,21 @@ KAFKA_DESCRIPTION = (
     "Shared partner-facing topic (partners registered with `kafka_topic: shared`). Consume it with your own consumer group. Events addressed to one partner carry "
     "`data.partner_id` and have the partner id as Kafka key: process only those with your id (and the "
     "`NeedsRecordPublished`/`NeedsRecordWithdrawn` announcements without a partner id). Headers: "
-    "`content-type: application/cloudevents+json`, `ce_type`, `ce_id`, `traceparent`.")
+    "`content-type: application/cloudevents+json`, `ce_type`, `ce_id`, `traceparent`."
+)
 OWN_TOPIC_DESCRIPTION = (
     "Your own topic (partners registered with `kafka_topic: own`): only events addressed to you "
     "(`data.partner_id` is your id, so is the Kafka key) — offers, expiries, cancellations and withdrawals. "
     "You are granted READ on this topic alone (Kafka ACLs), with your own consumer group. Headers as on the "
-    "shared topic.")
+    "shared topic."
+)
 WEBHOOK_DESCRIPTION = (
     "HTTPS POST of one CloudEvent to the partner's registered URL, signed per Standard Webhooks: headers "
     "`webhook-id` (= the CloudEvent id, the same on every retry: deduplicate by it), `webhook-timestamp` "
     "(unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of '{id}.{timestamp}.{body}'>` keyed with "
     "the base64-decoded part of your `whsec_` secret. Answer 2xx; anything else is retried with exponential "
-    "backoff, then dead-lettered (redelivery on request).")
+    "backoff, then dead-lettered (redelivery on request)."
+)
 
 
 def partner_asyncapi(runtime: Runtime) -> dict[str, Any]:
@@ -36,31 +39,62 @@ def partner_asyncapi(runtime: Runtime) -> dict[str, Any]:
         title="Temporary assistance — partner charity referral events",
         version="1.0.0",
         description="Consented, minimised needs records (R-CHA-2) and the referral loop (FHIR SDOH Task: "
-                    "requested → accepted | rejected → in-progress → completed | cancelled). Answer offers "
-                    "through the REST API (`/referral/v1/partners/{partner_id}/referrals/...`).",
+        "requested → accepted | rejected → in-progress → completed | cancelled). Answer offers "
+        "through the REST API (`/referral/v1/partners/{partner_id}/referrals/...`).",
         servers={
-            "kafka": {"host": s.kafka_bootstrap_servers, "protocol": "kafka",
-                      "description": f"security protocol {s.kafka_security_protocol}"},
-            "webhook": {"host": "partner-registered-host", "protocol": "https",
-                        "description": "your own receiver (the URL registered for you)"},
+            "kafka": {
+                "host": s.kafka_bootstrap_servers,
+                "protocol": "kafka",
+                "description": f"security protocol {s.kafka_security_protocol}",
+            },
+            "webhook": {
+                "host": "partner-registered-host",
+                "protocol": "https",
+                "description": "your own receiver (the URL registered for you)",
+            },
         },
         channels=[
-            Channel(key="partnerTopic", address=topic, description=KAFKA_DESCRIPTION,
-                    event_types=PARTNER_EVENT_TYPES, servers=("kafka",),
-                    bindings={"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
-                    message_bindings={"kafka": {"key": {"type": "string",
-                                                         "description": "partner id, or case_ref on announcements"},
-                                                 "bindingVersion": "0.5.0"}}),
-            Channel(key="partnerOwnTopic", address=own_topic_address(s.topic_prefix),
-                    description=OWN_TOPIC_DESCRIPTION, event_types=PARTNER_ADDRESSED_EVENT_TYPES, servers=("kafka",),
-                    parameters={OWN_TOPIC_PARAMETER: {
+            Channel(
+                key="partnerTopic",
+                address=topic,
+                description=KAFKA_DESCRIPTION,
+                event_types=PARTNER_EVENT_TYPES,
+                servers=("kafka",),
+                bindings={"kafka": {"topic": topic, "bindingVersion": "0.5.0"}},
+                message_bindings={
+                    "kafka": {
+                        "key": {"type": "string", "description": "partner id, or case_ref on announcements"},
+                        "bindingVersion": "0.5.0",
+                    }
+                },
+            ),
+            Channel(
+                key="partnerOwnTopic",
+                address=own_topic_address(s.topic_prefix),
+                description=OWN_TOPIC_DESCRIPTION,
+                event_types=PARTNER_ADDRESSED_EVENT_TYPES,
+                servers=("kafka",),
+                parameters={
+                    OWN_TOPIC_PARAMETER: {
                         "description": "your partner id (a UUID), as returned at registration",
-                        "examples": ["3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"]}},
-                    bindings={"kafka": {"bindingVersion": "0.5.0"}},
-                    message_bindings={"kafka": {"key": {"type": "string", "description": "partner id"},
-                                                 "bindingVersion": "0.5.0"}}),
-            Channel(key="partnerWebhook", address=None, description=WEBHOOK_DESCRIPTION,
-                    event_types=PARTNER_EVENT_TYPES, servers=("webhook",),
-                    bindings={"http": {"method": "POST", "bindingVersion": "0.3.0"}}),
+                        "examples": ["3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"],
+                    }
+                },
+                bindings={"kafka": {"bindingVersion": "0.5.0"}},
+                message_bindings={
+                    "kafka": {
+                        "key": {"type": "string", "description": "partner id"},
+                        "bindingVersion": "0.5.0",
+                    }
+                },
+            ),
+            Channel(
+                key="partnerWebhook",
+                address=None,
+                description=WEBHOOK_DESCRIPTION,
+                event_types=PARTNER_EVENT_TYPES,
+                servers=("webhook",),
+                bindings={"http": {"method": "POST", "bindingVersion": "0.3.0"}},
+            ),
         ],
     )

@@ -19,18 +19,42 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
-from services.referral.domain.tasks import (OPEN, Action, TaskStatus, TransitionRefused, check_fulfilled_amount,
-                                            next_status, outstanding, part_left, record_state_after)
+from services.referral.domain.tasks import (
+    OPEN,
+    Action,
+    TaskStatus,
+    TransitionRefused,
+    check_fulfilled_amount,
+    next_status,
+    outstanding,
+    part_left,
+    record_state_after,
+)
 from services.referral.topics import PARTNER_TOPIC, ensure_all_own_topics, topic_for
-from shared.contracts.referral import (NeedsRecordWithdrawn, ReferralAccepted, ReferralCancelled, ReferralDeclined,
-                                       ReferralFulfilled, ReferralOffered, ReferralOfferExpired)
+from shared.contracts.referral import (
+    NeedsRecordWithdrawn,
+    ReferralAccepted,
+    ReferralCancelled,
+    ReferralDeclined,
+    ReferralFulfilled,
+    ReferralOffered,
+    ReferralOfferExpired,
+)
 from shared.errors import Conflict, InvalidField, NotFound
 from shared.events import Event
 from shared.runtime import Runtime
 
 log = logging.getLogger("assistance.referral.exchange")
-__all__ = ["PARTNER_TOPIC", "contact_route", "emit", "offer_next", "reassign_open_tasks", "respond",
-           "sweep_once", "withdraw_from_partners"]
+__all__ = [
+    "PARTNER_TOPIC",
+    "contact_route",
+    "emit",
+    "offer_next",
+    "reassign_open_tasks",
+    "respond",
+    "sweep_once",
+    "withdraw_from_partners",
+]
 
 
 def contact_route(township_code: str) -> str:
@@ -38,18 +62,39 @@ def contact_route(township_code: str) -> str:
     return f"township-civil-affairs-office:{township_code}"
 
 
-async def emit(runtime: Runtime, session: AsyncSession, partner: RowMapping | dict[str, Any], record_id: str,
-               case_ref: str, payload: Event) -> None:
+async def emit(
+    runtime: Runtime,
+    session: AsyncSession,
+    partner: RowMapping | dict[str, Any],
+    record_id: str,
+    case_ref: str,
+    payload: Event,
+) -> None:
     """One event to one partner: its Kafka topic (shared or own), feed and (if it has one) webhook, in the
     caller's transaction."""
-    envelope = await runtime.outbox.add(session, payload, subject=case_ref, topic=topic_for(runtime, partner),
-                                        key=str(partner["id"]))
-    await repo.add_partner_event(session, {
-        "partner_id": partner["id"], "record_id": record_id, "event_id": envelope.id,
-        "event_type": envelope.type, "envelope": envelope.model_dump(mode="json", exclude_none=True)})
+    envelope = await runtime.outbox.add(
+        session, payload, subject=case_ref, topic=topic_for(runtime, partner), key=str(partner["id"])
+    )
+    await repo.add_partner_event(
+        session,
+        {
+            "partner_id": partner["id"],
+            "record_id": record_id,
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "envelope": envelope.model_dump(mode="json", exclude_none=True),
+        },
+    )
     if partner["webhook_url"]:
-        await repo.add_delivery(session, {"event_id": envelope.id, "partner_id": partner["id"],
-                                          "record_id": record_id, "status": "pending"})
+        await repo.add_delivery(
+            session,
+            {
+                "event_id": envelope.id,
+                "partner_id": partner["id"],
+                "record_id": record_id,
+                "status": "pending",
+            },
+        )
 
 
 async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping) -> str | None:
@@ -64,16 +109,41 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping
     task_id, now = str(uuid.uuid4()), datetime.now(UTC)
     expires = now + timedelta(seconds=runtime.settings.offer_timeout_seconds)  # type: ignore[attr-defined]
     amount = await _outstanding(session, record)
-    await repo.insert_task(session, {"id": task_id, "record_id": record["id"], "case_id": record["case_id"],
-                                     "partner_id": partner["id"], "status": TaskStatus.requested.value,
-                                     "offered_at": now, "expires_at": expires, "requested_amount": amount})
+    await repo.insert_task(
+        session,
+        {
+            "id": task_id,
+            "record_id": record["id"],
+            "case_id": record["case_id"],
+            "partner_id": partner["id"],
+            "status": TaskStatus.requested.value,
+            "offered_at": now,
+            "expires_at": expires,
+            "requested_amount": amount,
+        },
+    )
     await repo.set_match_state(session, record["id"], "offered")
-    await emit(runtime, session, partner, record["id"], record["case_ref"], ReferralOffered(
-        partner_id=partner["id"], task_id=task_id, referral_id=record["id"], case_ref=record["case_ref"],
-        county_code=record["county_code"], township_code=record["township_code"],
-        need_type=record["need_type"], remaining_amount=amount,
-        household_size=record["household_size"], contact_route=contact_route(record["township_code"]),
-        offered_at=now, expires_at=expires))
+    await emit(
+        runtime,
+        session,
+        partner,
+        record["id"],
+        record["case_ref"],
+        ReferralOffered(
+            partner_id=partner["id"],
+            task_id=task_id,
+            referral_id=record["id"],
+            case_ref=record["case_ref"],
+            county_code=record["county_code"],
+            township_code=record["township_code"],
+            need_type=record["need_type"],
+            remaining_amount=amount,
+            household_size=record["household_size"],
+            contact_route=contact_route(record["township_code"]),
+            offered_at=now,
+            expires_at=expires,
+        ),
+    )
     log.info("referral offered", extra={"task_id": task_id, "partner_id": partner["id"]})
     return task_id
 
@@ -94,16 +164,30 @@ async def reassign_open_tasks(runtime: Runtime, session: AsyncSession, partner: 
         task = await repo.get_task(session, open_task["id"], lock=True)
         if record is None or task is None or task["status"] not in OPEN or record["status"] != "published":
             continue
-        await repo.update_task(session, task["id"], {"status": TaskStatus.cancelled.value,
-                                                     "status_reason": "partner_suspended"})
-        await emit(runtime, session, partner, record["id"], record["case_ref"], ReferralCancelled(
-            partner_id=partner["id"], task_id=task["id"], referral_id=record["id"], reason="partner_suspended",
-            cancelled_at=now))
+        await repo.update_task(
+            session, task["id"], {"status": TaskStatus.cancelled.value, "status_reason": "partner_suspended"}
+        )
+        await emit(
+            runtime,
+            session,
+            partner,
+            record["id"],
+            record["case_ref"],
+            ReferralCancelled(
+                partner_id=partner["id"],
+                task_id=task["id"],
+                referral_id=record["id"],
+                reason="partner_suspended",
+                cancelled_at=now,
+            ),
+        )
         await repo.set_match_state(session, record["id"], "unmatched")
         await offer_next(runtime, session, await repo.lock_record(session, record["id"]))
         handed += 1
     if handed:
-        log.info("suspended partner's referrals handed on", extra={"partner_id": partner["id"], "tasks": handed})
+        log.info(
+            "suspended partner's referrals handed on", extra={"partner_id": partner["id"], "tasks": handed}
+        )
     return handed
 
 
@@ -115,18 +199,41 @@ async def withdraw_from_partners(runtime: Runtime, session: AsyncSession, record
     now = datetime.now(UTC)
     for task in await repo.tasks_of_record(session, record["id"]):
         if task["status"] in (TaskStatus.requested, TaskStatus.accepted, TaskStatus.in_progress):
-            await repo.update_task(session, task["id"], {"status": TaskStatus.cancelled.value,
-                                                         "status_reason": "consent_withdrawn"})
+            await repo.update_task(
+                session,
+                task["id"],
+                {"status": TaskStatus.cancelled.value, "status_reason": "consent_withdrawn"},
+            )
         partner = await repo.get_partner(session, task["partner_id"])
         if partner is None:
             continue
-        await emit(runtime, session, partner, record["id"], record["case_ref"], NeedsRecordWithdrawn(
-            referral_id=record["id"], case_ref=record["case_ref"], reason="consent_withdrawn",
-            withdrawn_at=now, partner_id=partner["id"], task_id=task["id"]))
+        await emit(
+            runtime,
+            session,
+            partner,
+            record["id"],
+            record["case_ref"],
+            NeedsRecordWithdrawn(
+                referral_id=record["id"],
+                case_ref=record["case_ref"],
+                reason="consent_withdrawn",
+                withdrawn_at=now,
+                partner_id=partner["id"],
+                task_id=task["id"],
+            ),
+        )
 
 
-async def respond(runtime: Runtime, partner_id: str, task_id: str, action: Action, *,
-                  reason: str | None = None, amount: Decimal | None = None, form: str | None = None) -> RowMapping:
+async def respond(
+    runtime: Runtime,
+    partner_id: str,
+    task_id: str,
+    action: Action,
+    *,
+    reason: str | None = None,
+    amount: Decimal | None = None,
+    form: str | None = None,
+) -> RowMapping:
     """A partner's answer to its own task; another partner's task is a 404 (its existence is not revealed).
     Accepted, declined and fulfilled answers are published internally in the same transaction (R-CHA-3); a
     fulfilment smaller than what was outstanding completes this task and offers the rest to the next
@@ -167,17 +274,33 @@ async def respond(runtime: Runtime, partner_id: str, task_id: str, action: Actio
             await repo.set_match_state(session, record["id"], record_state_after(status))
         if status is TaskStatus.rejected:
             await offer_next(runtime, session, await repo.lock_record(session, record["id"]))
-    log.info("referral answered", extra={"task_id": task_id, "partner_id": partner_id, "status": status.value,
-                                         "partial": bool(left)})
+    log.info(
+        "referral answered",
+        extra={"task_id": task_id, "partner_id": partner_id, "status": status.value, "partial": bool(left)},
+    )
     return updated
 
 
-async def _publish_answer(runtime: Runtime, session: AsyncSession, record: RowMapping, task: RowMapping,
-                          action: Action, now: datetime, left: Decimal | None) -> None:
+async def _publish_answer(
+    runtime: Runtime,
+    session: AsyncSession,
+    record: RowMapping,
+    task: RowMapping,
+    action: Action,
+    now: datetime,
+    left: Decimal | None,
+) -> None:
     """The internal event of an answer, on referral's own topic keyed by case id (R-CHA-3)."""
-    common = {"case_id": record["case_id"], "referral_id": record["id"], "task_id": task["id"],
-              "partner_id": task["partner_id"], "county_code": record["county_code"],
-              "township_code": record["township_code"], "need_type": record["need_type"], "answered_at": now}
+    common = {
+        "case_id": record["case_id"],
+        "referral_id": record["id"],
+        "task_id": task["id"],
+        "partner_id": task["partner_id"],
+        "county_code": record["county_code"],
+        "township_code": record["township_code"],
+        "need_type": record["need_type"],
+        "answered_at": now,
+    }
     waited = (now - task["offered_at"]).total_seconds()
     if action is Action.accept:
         payload: Any = ReferralAccepted(**common, response_seconds=waited)
@@ -185,8 +308,12 @@ async def _publish_answer(runtime: Runtime, session: AsyncSession, record: RowMa
         payload = ReferralDeclined(**common, response_seconds=waited, reason=task["status_reason"] or "")
     elif action is Action.fulfil:
         assert left is not None
-        payload = ReferralFulfilled(**common, amount=task["fulfilled_amount"], form=task["fulfilled_form"] or "",
-                                    remaining_amount=left)
+        payload = ReferralFulfilled(
+            **common,
+            amount=task["fulfilled_amount"],
+            form=task["fulfilled_form"] or "",
+            remaining_amount=left,
+        )
     else:
         return
     await runtime.outbox.add(session, payload, subject=record["case_id"])
@@ -200,14 +327,28 @@ async def sweep_once(runtime: Runtime) -> int:
         for task_id, record_id in await repo.expired_task_ids(session, now, 100):
             record = await repo.lock_record(session, record_id)
             task = await repo.get_task(session, task_id, lock=True)
-            if record is None or task is None or task["status"] != TaskStatus.requested or task["expires_at"] > now:
+            if (
+                record is None
+                or task is None
+                or task["status"] != TaskStatus.requested
+                or task["expires_at"] > now
+            ):
                 continue
-            await repo.update_task(session, task_id, {"status": TaskStatus.cancelled.value,
-                                                      "status_reason": "offer_expired"})
+            await repo.update_task(
+                session, task_id, {"status": TaskStatus.cancelled.value, "status_reason": "offer_expired"}
+            )
             partner = await repo.get_partner(session, task["partner_id"])
             if partner is not None:
-                await emit(runtime, session, partner, record_id, record["case_ref"], ReferralOfferExpired(
-                    partner_id=partner["id"], task_id=task_id, referral_id=record_id, expired_at=now))
+                await emit(
+                    runtime,
+                    session,
+                    partner,
+                    record_id,
+                    record["case_ref"],
+                    ReferralOfferExpired(
+                        partner_id=partner["id"], task_id=task_id, referral_id=record_id, expired_at=now
+                    ),
+                )
             await repo.set_match_state(session, record_id, "unmatched")
             await offer_next(runtime, session, await repo.lock_record(session, record_id))
             done += 1

@@ -19,18 +19,22 @@ from shared.runtime import Runtime
 
 async def state_gauges(runtime: Runtime) -> None:
     n = needs_records
-    latest = (select(n.c.case_id, n.c.match_state)
-              .ext(distinct_on(n.c.case_id))
-              .order_by(n.c.case_id, n.c.published_at.desc(), n.c.id.desc())
-              .subquery())
+    latest = (
+        select(n.c.case_id, n.c.match_state)
+        .ext(distinct_on(n.c.case_id))
+        .order_by(n.c.case_id, n.c.published_at.desc(), n.c.id.desc())
+        .subquery()
+    )
     state = case(
         (latest.c.match_state.is_not(None), latest.c.match_state),
         (cases.c.decision.is_(None), "awaiting_decision"),
         else_="not_shared",
     )
-    query = (select(state, func.count())
-             .select_from(cases.outerjoin(latest, latest.c.case_id == cases.c.case_id))
-             .group_by(state))
+    query = (
+        select(state, func.count())
+        .select_from(cases.outerjoin(latest, latest.c.case_id == cases.c.case_id))
+        .group_by(state)
+    )
     async with runtime.sessions() as session:
         rows = (await session.execute(query)).all()
     CASES_BY_STATE.replace(runtime.name, {(runtime.name, s): count for s, count in rows})

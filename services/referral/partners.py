@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
+from services.referral.domain.webhooks import new_secret, url_problem
 from services.referral.exchange import reassign_open_tasks
 from services.referral.topics import ensure_own_topics
-from services.referral.domain.webhooks import new_secret, url_problem
 from shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
 
@@ -43,12 +43,18 @@ async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, 
     _check_url(runtime, body.get("webhook_url"))
     key = new_api_key()
     secret = new_secret() if body.get("webhook_url") else None
-    body = {**body, "kafka_topic": body.get("kafka_topic")
-            or runtime.settings.partner_kafka_topic_default}  # type: ignore[attr-defined]
+    body = {**body, "kafka_topic": body.get("kafka_topic") or runtime.settings.partner_kafka_topic_default}  # type: ignore[attr-defined]
     async with runtime.transaction() as session:
-        row = await repo.insert_partner(session, {
-            **body, "id": str(uuid.uuid4()), "status": "active", "api_key_hash": key_hash(key),
-            "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None})
+        row = await repo.insert_partner(
+            session,
+            {
+                **body,
+                "id": str(uuid.uuid4()),
+                "status": "active",
+                "api_key_hash": key_hash(key),
+                "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None,
+            },
+        )
     if row["kafka_topic"] == "own":
         await ensure_own_topics(runtime, [row["id"]])
     return row, key, secret

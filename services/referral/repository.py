@@ -24,30 +24,41 @@ async def _all(session: AsyncSession, query: Any) -> list[RowMapping]:
 
 # --- cases and needs records ---------------------------------------------------------------------------
 
+
 async def merge_case(session: AsyncSession, case_id: str, case_ref: str, **values: Any) -> RowMapping:
     """Create or update what referral knows of a case; facts arrive from several events in any order."""
     stmt = insert(cases).values(case_id=case_id, case_ref=case_ref, **values)
     stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={**values, "updated_at": func.now()})
     await session.execute(stmt)
-    row = (await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update())).mappings().one()
+    row = (
+        (await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update()))
+        .mappings()
+        .one()
+    )
     return row
 
 
 async def add_record(session: AsyncSession, row: dict[str, Any]) -> bool:
-    result = await session.execute(insert(needs_records).values(**row)
-                                   .on_conflict_do_nothing(index_elements=["case_id", "need_type"]))
+    result = await session.execute(
+        insert(needs_records).values(**row).on_conflict_do_nothing(index_elements=["case_id", "need_type"])
+    )
     return bool(result.rowcount)
 
 
 async def records_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
-    query = select(needs_records).where(needs_records.c.case_id == case_id).order_by(needs_records.c.need_type)
+    query = (
+        select(needs_records).where(needs_records.c.case_id == case_id).order_by(needs_records.c.need_type)
+    )
     return await _all(session, query)
 
 
 async def withdraw_records(session: AsyncSession, case_id: str) -> list[RowMapping]:
     result = await session.execute(
-        update(needs_records).where(needs_records.c.case_id == case_id, needs_records.c.status == "published")
-        .values(status="withdrawn", withdrawn_at=func.now(), match_state="closed").returning(needs_records))
+        update(needs_records)
+        .where(needs_records.c.case_id == case_id, needs_records.c.status == "published")
+        .values(status="withdrawn", withdrawn_at=func.now(), match_state="closed")
+        .returning(needs_records)
+    )
     return list(result.mappings())
 
 
@@ -56,7 +67,9 @@ async def lock_record(session: AsyncSession, record_id: str) -> RowMapping | Non
 
 
 async def set_match_state(session: AsyncSession, record_id: str, state: str) -> None:
-    await session.execute(update(needs_records).where(needs_records.c.id == record_id).values(match_state=state))
+    await session.execute(
+        update(needs_records).where(needs_records.c.id == record_id).values(match_state=state)
+    )
 
 
 async def offerable_records(session: AsyncSession, limit: int) -> list[RowMapping]:
@@ -65,15 +78,26 @@ async def offerable_records(session: AsyncSession, limit: int) -> list[RowMappin
     r = needs_records
     tried = select(tasks.c.partner_id).where(tasks.c.record_id == r.c.id)
     candidate = select(partners.c.id).where(
-        partners.c.status == "active", r.c.need_type == any_(partners.c.need_types),
-        or_(r.c.county_code == any_(partners.c.service_areas), r.c.township_code == any_(partners.c.service_areas)),
-        partners.c.id.not_in(tried))
-    query = (select(r).where(r.c.match_state == "unmatched", r.c.status == "published", candidate.exists())
-             .order_by(r.c.published_at).limit(limit).with_for_update(of=r, skip_locked=True))
+        partners.c.status == "active",
+        r.c.need_type == any_(partners.c.need_types),
+        or_(
+            r.c.county_code == any_(partners.c.service_areas),
+            r.c.township_code == any_(partners.c.service_areas),
+        ),
+        partners.c.id.not_in(tried),
+    )
+    query = (
+        select(r)
+        .where(r.c.match_state == "unmatched", r.c.status == "published", candidate.exists())
+        .order_by(r.c.published_at)
+        .limit(limit)
+        .with_for_update(of=r, skip_locked=True)
+    )
     return await _all(session, query)
 
 
 # --- partners ------------------------------------------------------------------------------------------
+
 
 async def insert_partner(session: AsyncSession, row: dict[str, Any]) -> RowMapping:
     return (await session.execute(insert(partners).values(**row).returning(partners))).mappings().one()
@@ -96,29 +120,48 @@ async def list_partners(session: AsyncSession, status: str | None) -> list[RowMa
 
 async def own_topic_partner_ids(session: AsyncSession) -> list[str]:
     """Partners receiving Kafka records on their own topic (whose topics must exist)."""
-    return list((await session.execute(select(partners.c.id).where(partners.c.kafka_topic == "own")
-                                       .order_by(partners.c.seq))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(partners.c.id).where(partners.c.kafka_topic == "own").order_by(partners.c.seq)
+            )
+        ).scalars()
+    )
 
 
 async def update_partner(session: AsyncSession, partner_id: str, values: dict[str, Any]) -> RowMapping | None:
-    return await _one(session, update(partners).where(partners.c.id == partner_id)
-                      .values(**values, updated_at=func.now()).returning(partners))
+    return await _one(
+        session,
+        update(partners)
+        .where(partners.c.id == partner_id)
+        .values(**values, updated_at=func.now())
+        .returning(partners),
+    )
 
 
 async def next_partner(session: AsyncSession, record: RowMapping) -> RowMapping | None:
     """The first active partner, in registration order, that serves the record's need and place and was not
     offered this record before (R-CHA-1)."""
     tried = select(tasks.c.partner_id).where(tasks.c.record_id == record["id"])
-    query = (select(partners).where(
-        partners.c.status == "active",
-        literal(record["need_type"]) == any_(partners.c.need_types),
-        or_(literal(record["county_code"]) == any_(partners.c.service_areas),
-            literal(record["township_code"]) == any_(partners.c.service_areas)),
-        partners.c.id.not_in(tried)).order_by(partners.c.seq).limit(1))
+    query = (
+        select(partners)
+        .where(
+            partners.c.status == "active",
+            literal(record["need_type"]) == any_(partners.c.need_types),
+            or_(
+                literal(record["county_code"]) == any_(partners.c.service_areas),
+                literal(record["township_code"]) == any_(partners.c.service_areas),
+            ),
+            partners.c.id.not_in(tried),
+        )
+        .order_by(partners.c.seq)
+        .limit(1)
+    )
     return await _one(session, query)
 
 
 # --- tasks (offers) ------------------------------------------------------------------------------------
+
 
 async def insert_task(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(insert(tasks).values(**row))
@@ -130,8 +173,9 @@ async def get_task(session: AsyncSession, task_id: str, *, lock: bool = False) -
 
 
 async def update_task(session: AsyncSession, task_id: str, values: dict[str, Any]) -> RowMapping:
-    result = await session.execute(update(tasks).where(tasks.c.id == task_id)
-                                   .values(**values, updated_at=func.now()).returning(tasks))
+    result = await session.execute(
+        update(tasks).where(tasks.c.id == task_id).values(**values, updated_at=func.now()).returning(tasks)
+    )
     return result.mappings().one()
 
 
@@ -142,50 +186,84 @@ async def open_task(session: AsyncSession, record_id: str) -> RowMapping | None:
 async def open_tasks_of_partner(session: AsyncSession, partner_id: str) -> list[RowMapping]:
     """A partner's tasks still holding a record (offered, accepted, in progress), in record order so that
     concurrent hand-overs lock records in the same order."""
-    return await _all(session, select(tasks).where(tasks.c.partner_id == partner_id, tasks.c.status.in_(OPEN))
-                      .order_by(tasks.c.record_id))
+    return await _all(
+        session,
+        select(tasks)
+        .where(tasks.c.partner_id == partner_id, tasks.c.status.in_(OPEN))
+        .order_by(tasks.c.record_id),
+    )
 
 
 async def fulfilled_amounts(session: AsyncSession, record_id: str) -> list[Any]:
     """The amounts partners reported as given on a record (completed tasks)."""
-    query = select(tasks.c.fulfilled_amount).where(tasks.c.record_id == record_id, tasks.c.status == "completed",
-                                                   tasks.c.fulfilled_amount.is_not(None))
+    query = select(tasks.c.fulfilled_amount).where(
+        tasks.c.record_id == record_id, tasks.c.status == "completed", tasks.c.fulfilled_amount.is_not(None)
+    )
     return list((await session.execute(query)).scalars())
 
 
 async def expired_task_ids(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
-    query = (select(tasks.c.id, tasks.c.record_id).where(tasks.c.status == "requested", tasks.c.expires_at <= now)
-             .order_by(tasks.c.expires_at).limit(limit))
+    query = (
+        select(tasks.c.id, tasks.c.record_id)
+        .where(tasks.c.status == "requested", tasks.c.expires_at <= now)
+        .order_by(tasks.c.expires_at)
+        .limit(limit)
+    )
     return [(r.id, r.record_id) for r in (await session.execute(query)).all()]
 
 
 async def tasks_of_record(session: AsyncSession, record_id: str) -> list[RowMapping]:
-    return await _all(session, select(tasks).where(tasks.c.record_id == record_id).order_by(tasks.c.offered_at))
+    return await _all(
+        session, select(tasks).where(tasks.c.record_id == record_id).order_by(tasks.c.offered_at)
+    )
 
 
 async def case_history(session: AsyncSession, case_id: str) -> list[RowMapping]:
-    query = (select(tasks, partners.c.name.label("partner_name"), needs_records.c.need_type,
-                    needs_records.c.remaining_amount)
-             .join(partners, partners.c.id == tasks.c.partner_id)
-             .join(needs_records, needs_records.c.id == tasks.c.record_id)
-             .where(tasks.c.case_id == case_id).order_by(tasks.c.offered_at, tasks.c.id))
+    query = (
+        select(
+            tasks,
+            partners.c.name.label("partner_name"),
+            needs_records.c.need_type,
+            needs_records.c.remaining_amount,
+        )
+        .join(partners, partners.c.id == tasks.c.partner_id)
+        .join(needs_records, needs_records.c.id == tasks.c.record_id)
+        .where(tasks.c.case_id == case_id)
+        .order_by(tasks.c.offered_at, tasks.c.id)
+    )
     return await _all(session, query)
 
 
-async def partner_tasks(session: AsyncSession, partner_id: str, status: str | None, limit: int) -> list[RowMapping]:
-    query = (select(tasks, needs_records).join(needs_records, needs_records.c.id == tasks.c.record_id)
-             .where(tasks.c.partner_id == partner_id, needs_records.c.status == "published")
-             .order_by(tasks.c.offered_at.desc()).limit(limit))
+async def partner_tasks(
+    session: AsyncSession, partner_id: str, status: str | None, limit: int
+) -> list[RowMapping]:
+    query = (
+        select(tasks, needs_records)
+        .join(needs_records, needs_records.c.id == tasks.c.record_id)
+        .where(tasks.c.partner_id == partner_id, needs_records.c.status == "published")
+        .order_by(tasks.c.offered_at.desc())
+        .limit(limit)
+    )
     if status:
         query = query.where(tasks.c.status == status)
     return await _all(session, query)
 
 
 async def task_with_record(session: AsyncSession, task_id: str) -> RowMapping | None:
-    query = (select(tasks, needs_records.c.case_ref, needs_records.c.county_code, needs_records.c.township_code,
-                    needs_records.c.need_type, needs_records.c.remaining_amount, needs_records.c.household_size,
-                    needs_records.c.status.label("record_status"))
-             .join(needs_records, needs_records.c.id == tasks.c.record_id).where(tasks.c.id == task_id))
+    query = (
+        select(
+            tasks,
+            needs_records.c.case_ref,
+            needs_records.c.county_code,
+            needs_records.c.township_code,
+            needs_records.c.need_type,
+            needs_records.c.remaining_amount,
+            needs_records.c.household_size,
+            needs_records.c.status.label("record_status"),
+        )
+        .join(needs_records, needs_records.c.id == tasks.c.record_id)
+        .where(tasks.c.id == task_id)
+    )
     return await _one(session, query)
 
 
@@ -197,39 +275,58 @@ async def performance(session: AsyncSession, county_code: str | None) -> list[Ro
         in_county = select(needs_records.c.id).where(needs_records.c.county_code == county_code)
         on = and_(on, t.c.record_id.in_(in_county))
     responded = t.c.status.in_(("accepted", "in-progress", "completed", "rejected"))
-    query = (select(
-        partners.c.id.label("partner_id"), partners.c.name, partners.c.status.label("partner_status"),
-        func.count(t.c.id).label("offers"),
-        func.count(t.c.id).filter(t.c.status.in_(("accepted", "in-progress", "completed"))).label("accepted"),
-        func.count(t.c.id).filter(t.c.status == "rejected").label("declined"),
-        func.count(t.c.id).filter(and_(t.c.status == "cancelled", t.c.status_reason == "offer_expired"))
-        .label("expired"),
-        func.count(t.c.id).filter(t.c.status == "completed").label("completed"),
-        func.avg(func.extract("epoch", t.c.responded_at - t.c.offered_at)).filter(responded)
-        .label("avg_response_seconds"),
-        func.coalesce(func.sum(case((t.c.status == "completed", t.c.fulfilled_amount), else_=None)), 0)
-        .label("amount_fulfilled"))
+    query = (
+        select(
+            partners.c.id.label("partner_id"),
+            partners.c.name,
+            partners.c.status.label("partner_status"),
+            func.count(t.c.id).label("offers"),
+            func.count(t.c.id)
+            .filter(t.c.status.in_(("accepted", "in-progress", "completed")))
+            .label("accepted"),
+            func.count(t.c.id).filter(t.c.status == "rejected").label("declined"),
+            func.count(t.c.id)
+            .filter(and_(t.c.status == "cancelled", t.c.status_reason == "offer_expired"))
+            .label("expired"),
+            func.count(t.c.id).filter(t.c.status == "completed").label("completed"),
+            func.avg(func.extract("epoch", t.c.responded_at - t.c.offered_at))
+            .filter(responded)
+            .label("avg_response_seconds"),
+            func.coalesce(
+                func.sum(case((t.c.status == "completed", t.c.fulfilled_amount), else_=None)), 0
+            ).label("amount_fulfilled"),
+        )
         .select_from(partners.outerjoin(t, on))
-        .group_by(partners.c.id).order_by(partners.c.seq))
+        .group_by(partners.c.id)
+        .order_by(partners.c.seq)
+    )
     return await _all(session, query)
 
 
 # --- partner feed and webhook deliveries ---------------------------------------------------------------
+
 
 async def add_partner_event(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(insert(partner_events).values(**row))
 
 
 async def hide_record_events(session: AsyncSession, record_id: str) -> None:
-    await session.execute(update(partner_events).where(partner_events.c.record_id == record_id)
-                          .values(hidden=True))
+    await session.execute(
+        update(partner_events).where(partner_events.c.record_id == record_id).values(hidden=True)
+    )
 
 
 async def feed(session: AsyncSession, partner_id: str, after: int, limit: int) -> list[RowMapping]:
-    query = (select(partner_events.c.seq, partner_events.c.envelope)
-             .where(partner_events.c.partner_id == partner_id, partner_events.c.seq > after,
-                    partner_events.c.hidden.is_(False))
-             .order_by(partner_events.c.seq).limit(limit))
+    query = (
+        select(partner_events.c.seq, partner_events.c.envelope)
+        .where(
+            partner_events.c.partner_id == partner_id,
+            partner_events.c.seq > after,
+            partner_events.c.hidden.is_(False),
+        )
+        .order_by(partner_events.c.seq)
+        .limit(limit)
+    )
     return await _all(session, query)
 
 
@@ -237,9 +334,13 @@ async def add_delivery(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(insert(webhook_deliveries).values(**row))
 
 
-async def cancel_deliveries(session: AsyncSession, record_id: str, *, except_event: str | None = None) -> None:
-    query = update(webhook_deliveries).where(webhook_deliveries.c.record_id == record_id,
-                                             webhook_deliveries.c.status.in_(("pending", "dead_letter")))
+async def cancel_deliveries(
+    session: AsyncSession, record_id: str, *, except_event: str | None = None
+) -> None:
+    query = update(webhook_deliveries).where(
+        webhook_deliveries.c.record_id == record_id,
+        webhook_deliveries.c.status.in_(("pending", "dead_letter")),
+    )
     if except_event:
         query = query.where(webhook_deliveries.c.event_id != except_event)
     await session.execute(query.values(status="cancelled"))
@@ -247,33 +348,56 @@ async def cancel_deliveries(session: AsyncSession, record_id: str, *, except_eve
 
 async def claim_due(session: AsyncSession, limit: int, lease_seconds: float) -> list[RowMapping]:
     """Due deliveries with what is needed to send them; leased so another replica does not send them too."""
-    due = (select(webhook_deliveries.c.id).where(webhook_deliveries.c.status == "pending",
-                                                 webhook_deliveries.c.next_attempt_at <= func.now())
-           .order_by(webhook_deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
-    leased = (update(webhook_deliveries).where(webhook_deliveries.c.id.in_(due.scalar_subquery()))
-              .values(next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_seconds))
-              .returning(webhook_deliveries.c.id, webhook_deliveries.c.event_id,
-                         webhook_deliveries.c.partner_id, webhook_deliveries.c.attempts))
+    due = (
+        select(webhook_deliveries.c.id)
+        .where(webhook_deliveries.c.status == "pending", webhook_deliveries.c.next_attempt_at <= func.now())
+        .order_by(webhook_deliveries.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    leased = (
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_seconds))
+        .returning(
+            webhook_deliveries.c.id,
+            webhook_deliveries.c.event_id,
+            webhook_deliveries.c.partner_id,
+            webhook_deliveries.c.attempts,
+        )
+    )
     claimed = list((await session.execute(leased)).mappings())
     if not claimed:
         return []
-    query = (select(webhook_deliveries.c.id, webhook_deliveries.c.event_id, webhook_deliveries.c.attempts,
-                    partner_events.c.envelope, partners.c.webhook_url, partners.c.webhook_secret,
-                    partners.c.status.label("partner_status"))
-             .join(partner_events, partner_events.c.event_id == webhook_deliveries.c.event_id)
-             .join(partners, partners.c.id == webhook_deliveries.c.partner_id)
-             .where(webhook_deliveries.c.id.in_([c["id"] for c in claimed])).order_by(webhook_deliveries.c.id))
+    query = (
+        select(
+            webhook_deliveries.c.id,
+            webhook_deliveries.c.event_id,
+            webhook_deliveries.c.attempts,
+            partner_events.c.envelope,
+            partners.c.webhook_url,
+            partners.c.webhook_secret,
+            partners.c.status.label("partner_status"),
+        )
+        .join(partner_events, partner_events.c.event_id == webhook_deliveries.c.event_id)
+        .join(partners, partners.c.id == webhook_deliveries.c.partner_id)
+        .where(webhook_deliveries.c.id.in_([c["id"] for c in claimed]))
+        .order_by(webhook_deliveries.c.id)
+    )
     return await _all(session, query)
 
 
 async def finish_delivery(session: AsyncSession, delivery_id: int, values: dict[str, Any]) -> None:
-    await session.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id,
-                                                           webhook_deliveries.c.status == "pending")
-                          .values(**values))
+    await session.execute(
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == "pending")
+        .values(**values)
+    )
 
 
-async def deliveries(session: AsyncSession, partner_id: str | None, status: str | None,
-                     limit: int) -> list[RowMapping]:
+async def deliveries(
+    session: AsyncSession, partner_id: str | None, status: str | None, limit: int
+) -> list[RowMapping]:
     query = select(webhook_deliveries).order_by(webhook_deliveries.c.id.desc()).limit(limit)
     if partner_id:
         query = query.where(webhook_deliveries.c.partner_id == partner_id)
@@ -283,12 +407,16 @@ async def deliveries(session: AsyncSession, partner_id: str | None, status: str 
 
 
 async def get_delivery(session: AsyncSession, delivery_id: int) -> RowMapping | None:
-    return await _one(session, select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-                      .with_for_update())
+    return await _one(
+        session, select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).with_for_update()
+    )
 
 
 async def redeliver(session: AsyncSession, delivery_id: int) -> RowMapping:
-    result = await session.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-                                   .values(status="pending", attempts=0, next_attempt_at=func.now(),
-                                           last_error=None).returning(webhook_deliveries))
+    result = await session.execute(
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id)
+        .values(status="pending", attempts=0, next_attempt_at=func.now(), last_error=None)
+        .returning(webhook_deliveries)
+    )
     return result.mappings().one()

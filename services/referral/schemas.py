@@ -14,8 +14,9 @@ from shared.contracts.common import NeedType
 NO_NUL = r"^[^\x00]*$"
 """PostgreSQL text cannot hold NUL: refused as a 422, never a database error."""
 KafkaTopicMode = Literal["shared", "own"]
-AreaCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?$",
-                                description="a county (6 digits) or township (9 digits) code")]
+AreaCode = Annotated[
+    str, Field(pattern=r"^\d{6}(\d{3})?$", description="a county (6 digits) or township (9 digits) code")
+]
 
 
 class PartnerFields(BaseModel):
@@ -24,12 +25,18 @@ class PartnerFields(BaseModel):
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+\- ()]{3,40}$")
     website: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s\x00]+$")
-    webhook_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s\x00]+$",
-                                    description="HTTPS endpoint receiving signed events (Standard Webhooks)")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[^\s\x00]+$",
+        description="HTTPS endpoint receiving signed events (Standard Webhooks)",
+    )
     kafka_topic: KafkaTopicMode | None = Field(
-        default=None, description="Kafka delivery: `shared` = the shared partner topic keyed by partner id; "
-                                  "`own` = the partner's own topic `<prefix>.referral.partner.<partner_id>.v1` "
-                                  "(ACLs per topic). Omitted at registration: the service default.")
+        default=None,
+        description="Kafka delivery: `shared` = the shared partner topic keyed by partner id; "
+        "`own` = the partner's own topic `<prefix>.referral.partner.<partner_id>.v1` "
+        "(ACLs per topic). Omitted at registration: the service default.",
+    )
 
 
 class PartnerIn(PartnerFields):
@@ -65,7 +72,7 @@ class PartnerOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: Any) -> "PartnerOut":
+    def of(cls, row: Any) -> PartnerOut:
         return cls(**{k: row[k] for k in cls.model_fields})
 
 
@@ -93,7 +100,9 @@ class TaskOut(BaseModel):
     county_code: str
     township_code: str
     need_type: str
-    remaining_amount: Decimal = Field(description="What this offer asks for: the need still uncovered when offered")
+    remaining_amount: Decimal = Field(
+        description="What this offer asks for: the need still uncovered when offered"
+    )
     household_size: int
     contact_route: str
     offered_at: datetime
@@ -114,7 +123,9 @@ class HistoryOut(BaseModel):
     partner_name: str
     status: str
     status_reason: str | None
-    requested_amount: Decimal | None = Field(description="What the offer asked for (less after a part-fulfilment)")
+    requested_amount: Decimal | None = Field(
+        description="What the offer asked for (less after a part-fulfilment)"
+    )
     offered_at: datetime
     expires_at: datetime
     responded_at: datetime | None
@@ -152,7 +163,7 @@ class DeliveryOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: Any) -> "DeliveryOut":
+    def of(cls, row: Any) -> DeliveryOut:
         return cls(**{k: row[k] for k in cls.model_fields})
 
 

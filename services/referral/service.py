@@ -32,22 +32,33 @@ def case_ref(runtime: Runtime, case_id: str) -> str:
     return "CR-" + hmac.new(key, f"case-ref:{case_id}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
-async def on_application_submitted(runtime: Runtime, session: AsyncSession, envelope: Envelope,
-                                   app: ApplicationSubmitted) -> None:
-    case = await repo.merge_case(session, app.case_id, case_ref(runtime, app.case_id),
-                                 county_code=app.county_code, township_code=app.township_code,
-                                 household_size=len(app.household), consents=app.consents.model_dump())
+async def on_application_submitted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, app: ApplicationSubmitted
+) -> None:
+    case = await repo.merge_case(
+        session,
+        app.case_id,
+        case_ref(runtime, app.case_id),
+        county_code=app.county_code,
+        township_code=app.township_code,
+        household_size=len(app.household),
+        consents=app.consents.model_dump(),
+    )
     await _share(runtime, session, case)
 
 
-async def on_case_decided(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided) -> None:
-    case = await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id),
-                                 decision=ev.model_dump(mode="json"))
+async def on_case_decided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+) -> None:
+    case = await repo.merge_case(
+        session, ev.case_id, case_ref(runtime, ev.case_id), decision=ev.model_dump(mode="json")
+    )
     await _share(runtime, session, case)
 
 
-async def on_consent_withdrawn(runtime: Runtime, session: AsyncSession, envelope: Envelope,
-                               ev: ConsentWithdrawn) -> None:
+async def on_consent_withdrawn(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: ConsentWithdrawn
+) -> None:
     case = await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id))
     consents = dict(case["consents"] or {})
     consents[ev.consent] = False
@@ -57,9 +68,17 @@ async def on_consent_withdrawn(runtime: Runtime, session: AsyncSession, envelope
     if may_share(consents):
         return
     for record in await repo.withdraw_records(session, ev.case_id):
-        await runtime.outbox.add(session, NeedsRecordWithdrawn(
-            referral_id=record["id"], case_ref=record["case_ref"], reason="consent_withdrawn",
-            withdrawn_at=datetime.now(UTC)), subject=record["case_ref"], topic=runtime.topic(PARTNER_TOPIC))
+        await runtime.outbox.add(
+            session,
+            NeedsRecordWithdrawn(
+                referral_id=record["id"],
+                case_ref=record["case_ref"],
+                reason="consent_withdrawn",
+                withdrawn_at=datetime.now(UTC),
+            ),
+            subject=record["case_ref"],
+            topic=runtime.topic(PARTNER_TOPIC),
+        )
         await withdraw_from_partners(runtime, session, record)
 
 
@@ -73,16 +92,36 @@ async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> N
     now = datetime.now(UTC)
     for need in needs:
         record_id = str(uuid.uuid4())
-        created = await repo.add_record(session, {
-            "id": record_id, "case_id": case["case_id"], "case_ref": case["case_ref"],
-            "county_code": case["county_code"], "township_code": case["township_code"],
-            "need_type": need.need_type.value, "remaining_amount": need.amount,
-            "household_size": case["household_size"], "status": "published", "published_at": now,
-        })
+        created = await repo.add_record(
+            session,
+            {
+                "id": record_id,
+                "case_id": case["case_id"],
+                "case_ref": case["case_ref"],
+                "county_code": case["county_code"],
+                "township_code": case["township_code"],
+                "need_type": need.need_type.value,
+                "remaining_amount": need.amount,
+                "household_size": case["household_size"],
+                "status": "published",
+                "published_at": now,
+            },
+        )
         if created:
-            await runtime.outbox.add(session, NeedsRecordPublished(
-                referral_id=record_id, case_ref=case["case_ref"], county_code=case["county_code"],
-                township_code=case["township_code"], need_type=need.need_type, remaining_amount=need.amount,
-                household_size=case["household_size"], contact_route=contact_route(case["township_code"]),
-                published_at=now), subject=case["case_ref"], topic=runtime.topic(PARTNER_TOPIC))
+            await runtime.outbox.add(
+                session,
+                NeedsRecordPublished(
+                    referral_id=record_id,
+                    case_ref=case["case_ref"],
+                    county_code=case["county_code"],
+                    township_code=case["township_code"],
+                    need_type=need.need_type,
+                    remaining_amount=need.amount,
+                    household_size=case["household_size"],
+                    contact_route=contact_route(case["township_code"]),
+                    published_at=now,
+                ),
+                subject=case["case_ref"],
+                topic=runtime.topic(PARTNER_TOPIC),
+            )
             await offer_next(runtime, session, await repo.lock_record(session, record_id))

@@ -1,8 +1,21 @@
 """Referral's schema: what it knows of each case (consents, decision), the needs records it shared, the
 partner registry, the offers to partners (FHIR Tasks), each partner's event feed and webhook deliveries."""
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Identity, Index, Integer, Numeric, String, Table,
-                        Text, UniqueConstraint, func)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.db import service_metadata
@@ -12,7 +25,8 @@ metadata = service_metadata("referral")
 add_messaging_tables(metadata)
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("case_id", UUID(as_uuid=False), primary_key=True),
     Column("case_ref", String(32), nullable=False, unique=True),
     Column("county_code", String(6)),
@@ -24,7 +38,8 @@ cases = Table(
 )
 
 needs_records = Table(
-    "needs_records", metadata,
+    "needs_records",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("case_id", UUID(as_uuid=False), nullable=False),
     Column("case_ref", String(32), nullable=False),
@@ -44,7 +59,8 @@ needs_records = Table(
 )
 
 partners = Table(
-    "partners", metadata,
+    "partners",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("seq", BigInteger, Identity(), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -67,7 +83,8 @@ partners = Table(
 )
 
 tasks = Table(
-    "tasks", metadata,
+    "tasks",
+    metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     Column("record_id", UUID(as_uuid=False), nullable=False),
     Column("case_id", UUID(as_uuid=False), nullable=False),
@@ -87,12 +104,16 @@ tasks = Table(
     Index("ix_tasks_case_id", "case_id"),
     Index("ix_tasks_partner_id", "partner_id", "offered_at"),
     Index("ix_tasks_requested", "expires_at", postgresql_where="status = 'requested'"),
-    Index("ix_tasks_open_by_partner", "partner_id",
-          postgresql_where="status IN ('requested', 'accepted', 'in-progress')"),
+    Index(
+        "ix_tasks_open_by_partner",
+        "partner_id",
+        postgresql_where="status IN ('requested', 'accepted', 'in-progress')",
+    ),
 )
 
 partner_events = Table(
-    "partner_events", metadata,
+    "partner_events",
+    metadata,
     Column("seq", BigInteger, Identity(), primary_key=True),
     # The feed cursor.
     Column("partner_id", UUID(as_uuid=False), nullable=False),
@@ -108,7 +129,8 @@ partner_events = Table(
 )
 
 webhook_deliveries = Table(
-    "webhook_deliveries", metadata,
+    "webhook_deliveries",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("event_id", String(64), nullable=False, unique=True),
     # Also the ``webhook-id`` header: the same on every attempt, so receivers deduplicate by it.

@@ -54,7 +54,9 @@ async def ensure_own_topics(runtime: Runtime, partner_ids: Iterable[str]) -> boo
     try:
         await runtime.bus.ensure_topics(missing)
     except Exception as exc:  # noqa: BLE001 - registration stands; the sweep creates the topic later
-        log.warning("partner topics not created yet", extra={"topics": len(missing), "error": repr(exc)[:200]})
+        log.warning(
+            "partner topics not created yet", extra={"topics": len(missing), "error": repr(exc)[:200]}
+        )
         return False
     known.update(missing)
     return True

@@ -40,13 +40,16 @@ def body_of(envelope: dict[str, Any]) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-async def _send(runtime: Runtime, client: httpx.AsyncClient, row: RowMapping) -> tuple[int | None, str | None]:
+async def _send(
+    runtime: Runtime, client: httpx.AsyncClient, row: RowMapping
+) -> tuple[int | None, str | None]:
     """(HTTP status, error) of one attempt; never raises."""
     try:
         secret = runtime.cipher.decrypt(row["webhook_secret"], context=SECRET_CONTEXT)
         body = body_of(row["envelope"])
-        response = await client.post(row["webhook_url"], content=body,
-                                     headers=headers(secret, row["event_id"], int(time.time()), body))
+        response = await client.post(
+            row["webhook_url"], content=body, headers=headers(secret, row["event_id"], int(time.time()), body)
+        )
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
     except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt
         return None, type(exc).__name__
@@ -65,8 +68,11 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
     async with runtime.transaction() as session:
         for row in rows:
             if row["id"] not in outcome:
-                await repo.finish_delivery(session, row["id"], {"status": "cancelled",
-                                                                "last_error": "partner suspended or no webhook"})
+                await repo.finish_delivery(
+                    session,
+                    row["id"],
+                    {"status": "cancelled", "last_error": "partner suspended or no webhook"},
+                )
                 continue
             status, error = outcome[row["id"]]
             attempts = row["attempts"] + 1
@@ -79,16 +85,24 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
                 delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
             await repo.finish_delivery(session, row["id"], values)
-            log.info("webhook attempt", extra={"delivery_id": row["id"], "attempt": attempts,
-                                               "http_status": status, "outcome": values.get("status", "retry")})
+            log.info(
+                "webhook attempt",
+                extra={
+                    "delivery_id": row["id"],
+                    "attempt": attempts,
+                    "http_status": status,
+                    "outcome": values.get("status", "retry"),
+                },
+            )
     return len(rows)
 
 
 async def dispatch_webhooks(runtime: Runtime) -> None:
     """Background task (ServiceModule.background)."""
     s: ReferralSettings = runtime.settings  # type: ignore[assignment]
-    async with httpx.AsyncClient(timeout=s.webhook_timeout_seconds, follow_redirects=False,
-                                 trust_env=False) as client:
+    async with httpx.AsyncClient(
+        timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+    ) as client:
         while True:
             try:
                 sent = await dispatch_once(runtime, client)
@@ -109,7 +123,9 @@ async def redeliver(runtime: Runtime, delivery_id: int, *, partner_id: str | Non
         if row is None or (partner_id is not None and row["partner_id"] != partner_id):
             raise NotFound(f"delivery {delivery_id} not found")
         if row["status"] == "cancelled":
-            raise Conflict("this delivery was cancelled (record withdrawn or partner suspended); it is not resent")
+            raise Conflict(
+                "this delivery was cancelled (record withdrawn or partner suspended); it is not resent"
+            )
         if row["status"] == "pending":
             return row
         return await repo.redeliver(session, delivery_id)

@@ -117,6 +117,7 @@ class ReferralCancelled(Event):
 
 # --- internal: partner answers (R-CHA-3), on <prefix>.referral.v1, key = case id ---------------------------
 
+
 class _Answer(Event):
     case_id: str
     referral_id: str

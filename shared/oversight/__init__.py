@@ -13,8 +13,11 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 HERE = Path(__file__).parent
 REFERENCE = HERE.parent / "reference" / "yangquan.json"
-ASSETS = {"index.html": "text/html; charset=utf-8", "oversight.js": "text/javascript; charset=utf-8",
-          "oversight.css": "text/css; charset=utf-8"}
+ASSETS = {
+    "index.html": "text/html; charset=utf-8",
+    "oversight.js": "text/javascript; charset=utf-8",
+    "oversight.css": "text/css; charset=utf-8",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +29,9 @@ async def oversight_redirect() -> RedirectResponse:
 
 @router.get("/oversight/")
 async def oversight_page() -> FileResponse:
-    return FileResponse(HERE / "index.html", media_type=ASSETS["index.html"], headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        HERE / "index.html", media_type=ASSETS["index.html"], headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.get("/oversight/yangquan.json")
@@ -36,10 +41,13 @@ async def oversight_places() -> FileResponse:
 
 @router.get("/oversight/oversight.js")
 async def oversight_script() -> FileResponse:
-    return FileResponse(HERE / "oversight.js", media_type=ASSETS["oversight.js"], headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        HERE / "oversight.js", media_type=ASSETS["oversight.js"], headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.get("/oversight/oversight.css")
 async def oversight_style() -> FileResponse:
-    return FileResponse(HERE / "oversight.css", media_type=ASSETS["oversight.css"],
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        HERE / "oversight.css", media_type=ASSETS["oversight.css"], headers={"Cache-Control": "no-cache"}
+    )

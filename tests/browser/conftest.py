@@ -21,8 +21,13 @@ from tests.conftest import ROOT, create_database
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """scripts/chromium.sh prints the path of an existing Chromium, installing the Debian package if needed."""
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "chromium.sh")], capture_output=True, text=True,
-                          timeout=900, check=False)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "chromium.sh")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     path = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     assert done.returncode == 0 and Path(path).exists(), f"no Chromium: {done.stderr[-2000:]}"
     return path
@@ -41,10 +46,20 @@ def live_system(pg_server_url: str) -> Iterator[str]:
     port = _free_port()
     logs = ROOT / "artifacts" / "browser-standalone.log"
     logs.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "ASSISTANCE_DATABASE_URL": url, "ASSISTANCE_BUS": "memory", "ASSISTANCE_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "ASSISTANCE_DATABASE_URL": url,
+        "ASSISTANCE_BUS": "memory",
+        "ASSISTANCE_ENVIRONMENT": "test",
+    }
     with logs.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "services", "standalone", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services", "standalone", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

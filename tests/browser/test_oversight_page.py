@@ -21,7 +21,9 @@ def _figures(base: str, service: str, **params: str) -> dict[str, Any]:
     return response.json()
 
 
-def test_oversight_page_draws_the_figures_and_a_filter_changes_them(live_system: str, chromium_path: str) -> None:
+def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
+    live_system: str, chromium_path: str
+) -> None:
     from playwright.sync_api import sync_playwright
 
     from scripts.demo import Demo
@@ -34,11 +36,17 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(live_system:
 
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+            )
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
             page.goto(f"{live_system}/oversight/#token={token('oversight-viewer', 'auditor')}")
@@ -59,7 +67,9 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(live_system:
             assert received.get_attribute("data-total") == str(county)
             assert "county_code=" + COUNTY in page.url
             townships = page.locator("#chart-townships svg").get_attribute("data-categories").split("|")
-            assert len(townships) == 2 and all(not t.startswith("1403") for t in townships)  # names, not codes
+            assert len(townships) == 2 and all(
+                not t.startswith("1403") for t in townships
+            )  # names, not codes
             link = page.locator("a[data-link=reserve-report]")
             assert link.is_visible() and f"county_code={COUNTY}" in link.get_attribute("href")
             page.screenshot(path=str(ROOT / "artifacts" / "oversight.png"), full_page=True)

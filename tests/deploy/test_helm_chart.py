@@ -33,8 +33,9 @@ VALUE_SETS: dict[str, Path | None] = {
 
 @pytest.fixture(scope="session")
 def helm_bin() -> str:
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "helm.sh")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=1800)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "helm.sh")], cwd=ROOT, capture_output=True, text=True, timeout=1800
+    )
     if proc.returncode != 0:
         pytest.fail(f"scripts/helm.sh failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     path = proc.stdout.strip().splitlines()[-1]
@@ -66,8 +67,9 @@ def render(helm: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[..
     def run(value_set: str = "defaults", *extra: str) -> list[dict[str, Any]]:
         key = (value_set, *extra)
         if key not in cache:
-            proc = helm("template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-                        *values_args(value_set), *extra)
+            proc = helm(
+                "template", RELEASE, str(CHART), "--namespace", NAMESPACE, *values_args(value_set), *extra
+            )
             assert proc.returncode == 0, f"helm template failed:\n{proc.stderr}"
             cache[key] = [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
         return cache[key]
@@ -137,7 +139,7 @@ def test_every_pod_meets_the_restricted_profile(render: Callable[..., Docs], val
     workloads = [d for d in render(value_set) if d["kind"] in ("Deployment", "Job")]
     assert workloads
     for doc in workloads:
-        where = f'{doc["kind"]}/{doc["metadata"]["name"]}'
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
         spec = pod_spec(doc)
         psc = spec["securityContext"]
         assert psc["runAsNonRoot"] is True, where
@@ -165,7 +167,9 @@ def test_every_pod_meets_the_restricted_profile(render: Callable[..., Docs], val
 
 # --------------------------------------------------------------------------------- services, per set
 @pytest.mark.parametrize("value_set", ALL_SETS)
-def test_each_enabled_service_has_a_deployment_and_a_service(render: Callable[..., Docs], value_set: str) -> None:
+def test_each_enabled_service_has_a_deployment_and_a_service(
+    render: Callable[..., Docs], value_set: str
+) -> None:
     docs = render(value_set)
     wanted = set(enabled_services(value_set))
     deployments = by_component(docs, "Deployment")
@@ -178,8 +182,13 @@ def test_each_enabled_service_has_a_deployment_and_a_service(render: Callable[..
         dep, svc = deployments[name], services[name]
         assert dep["metadata"]["name"] == svc["metadata"]["name"] == f"{RELEASE}-{name}"
         labels = dep["metadata"]["labels"]
-        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
-                    "app.kubernetes.io/managed-by", "helm.sh/chart"):
+        for key in (
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/instance",
+            "app.kubernetes.io/version",
+            "app.kubernetes.io/managed-by",
+            "helm.sh/chart",
+        ):
             assert labels[key], key
         assert labels["app.kubernetes.io/instance"] == RELEASE
         selector = dep["spec"]["selector"]["matchLabels"]
@@ -221,8 +230,10 @@ def test_configmap_holds_the_shared_contract(render: Callable[..., Docs], value_
 
 def test_configmap_change_rolls_the_pods(render: Callable[..., Docs]) -> None:
     def checksums(*extra: str) -> set[str]:
-        return {d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
-                for d in of_kind(render("defaults", *extra), "Deployment")}
+        return {
+            d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+            for d in of_kind(render("defaults", *extra), "Deployment")
+        }
 
     before, after = checksums(), checksums("--set", "global.logLevel=DEBUG")
     assert len(before) == len(after) == 1 and before != after
@@ -230,15 +241,19 @@ def test_configmap_change_rolls_the_pods(render: Callable[..., Docs]) -> None:
 
 def test_service_database_secret_can_be_overridden(render: Callable[..., Docs]) -> None:
     deployments = by_component(render("all-features"), "Deployment")
-    urls = {name: secret_ref(env_of(pod_spec(d)["containers"][0])[f"{name.upper()}_DATABASE_URL"])
-            for name, d in deployments.items()}
+    urls = {
+        name: secret_ref(env_of(pod_spec(d)["containers"][0])[f"{name.upper()}_DATABASE_URL"])
+        for name, d in deployments.items()
+    }
     assert urls["disbursement"] == ("disbursement-db", "url")
     assert urls["intake"] == ("assistance-database", "intake-database-url")
 
 
 # ---------------------------------------------------------------------------------------- migrations
 @pytest.mark.parametrize("value_set", ALL_SETS)
-def test_migrations_are_pre_install_hook_jobs_per_service(render: Callable[..., Docs], value_set: str) -> None:
+def test_migrations_are_pre_install_hook_jobs_per_service(
+    render: Callable[..., Docs], value_set: str
+) -> None:
     docs = render(value_set)
     jobs = of_kind(docs, "Job")
     wanted = enabled_services(value_set)
@@ -262,7 +277,8 @@ def test_migrations_are_pre_install_hook_jobs_per_service(render: Callable[..., 
         (served,) = pod_spec(deployments[name])["containers"]
         assert container["image"] == served["image"]
         assert {k: v for k, v in env.items() if "valueFrom" in v} == {
-            k: v for k, v in env_of(served).items() if "valueFrom" in v}
+            k: v for k, v in env_of(served).items() if "valueFrom" in v
+        }
         # Not selected by the Service (a running migration pod must not get traffic).
         selector = deployments[name]["spec"]["selector"]["matchLabels"]
         assert not selector.items() <= job["spec"]["template"]["metadata"]["labels"].items()
@@ -294,8 +310,11 @@ def test_all_features_renders_every_optional_object(render: Callable[..., Docs])
     deployments = by_component(docs, "Deployment")
     for name, hpa in hpas.items():
         assert hpa["apiVersion"] == "autoscaling/v2"
-        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                                 "name": deployments[name]["metadata"]["name"]}
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": deployments[name]["metadata"]["name"],
+        }
         (metric,) = hpa["spec"]["metrics"]
         assert metric["resource"]["name"] == "cpu"
         assert metric["resource"]["target"]["type"] == "Utilization"
@@ -309,13 +328,16 @@ def test_all_features_renders_every_optional_object(render: Callable[..., Docs])
     assert pdbs["assessment"]["spec"]["maxUnavailable"] == 1
 
 
-@pytest.mark.parametrize("kind,flag", [
-    ("HorizontalPodAutoscaler", "services.approval.autoscaling.enabled"),
-    ("PodDisruptionBudget", "services.approval.podDisruptionBudget.enabled"),
-    ("NetworkPolicy", "networkPolicy.enabled"),
-    ("ServiceMonitor", "serviceMonitor.enabled"),
-    ("Ingress", "ingress.enabled"),
-])
+@pytest.mark.parametrize(
+    "kind,flag",
+    [
+        ("HorizontalPodAutoscaler", "services.approval.autoscaling.enabled"),
+        ("PodDisruptionBudget", "services.approval.podDisruptionBudget.enabled"),
+        ("NetworkPolicy", "networkPolicy.enabled"),
+        ("ServiceMonitor", "serviceMonitor.enabled"),
+        ("Ingress", "ingress.enabled"),
+    ],
+)
 def test_each_optional_object_follows_its_switch(render: Callable[..., Docs], kind: str, flag: str) -> None:
     def rendered(value_set: str, on: bool) -> bool:
         docs = of_kind(render(value_set, "--set", f"{flag}={str(on).lower()}"), kind)
@@ -331,17 +353,24 @@ def test_network_policy(render: Callable[..., Docs]) -> None:
     (policy,) = of_kind(render("all-features"), "NetworkPolicy")
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
-    assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "assistance",
-                                                  "app.kubernetes.io/instance": RELEASE}
+    assert spec["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "assistance",
+        "app.kubernetes.io/instance": RELEASE,
+    }
     (ingress,) = spec["ingress"]
     assert ingress["ports"] == [{"port": 8000, "protocol": "TCP"}]
     peers = ingress["from"]
     assert len(peers) == 2 and all("namespaceSelector" in p and "podSelector" in p for p in peers)
-    assert {p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in peers} == {"ingress-nginx",
-                                                                                         "prometheus"}
+    assert {p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in peers} == {
+        "ingress-nginx",
+        "prometheus",
+    }
     egress = spec["egress"]
     assert {(p["port"], p["protocol"]) for p in egress[0]["ports"]} == {(53, "UDP"), (53, "TCP")}
-    assert egress[1] == {"ports": [{"port": 9094, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}]}
+    assert egress[1] == {
+        "ports": [{"port": 9094, "protocol": "TCP"}],
+        "to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}],
+    }
     assert egress[2]["ports"] == [{"port": 5432, "protocol": "TCP"}]
     assert [p["ipBlock"]["cidr"] for p in egress[2]["to"]] == ["10.30.0.10/32", "10.30.0.11/32"]
     assert len(egress) == 5  # + the two extraEgress rules (OTLP collector, JWKS host)
@@ -381,7 +410,9 @@ def test_ingress_routes_each_enabled_service_prefix(render: Callable[..., Docs],
         assert backend["port"] == {"name": "http"}
     if value_set == "all-features":
         assert ingress["spec"]["ingressClassName"] == "nginx"
-        assert ingress["spec"]["tls"] == [{"hosts": ["assistance.example.org"], "secretName": "assistance-tls"}]
+        assert ingress["spec"]["tls"] == [
+            {"hosts": ["assistance.example.org"], "secretName": "assistance-tls"}
+        ]
     else:
         assert "tls" not in ingress["spec"]
 
@@ -391,7 +422,7 @@ def test_a_disabled_service_renders_nothing(render: Callable[..., Docs]) -> None
     assert docs
     for doc in docs:
         text = yaml.safe_dump(doc)
-        assert "referral" not in text.lower(), f'{doc["kind"]}/{doc["metadata"]["name"]} mentions referral'
+        assert "referral" not in text.lower(), f"{doc['kind']}/{doc['metadata']['name']} mentions referral"
     assert len(of_kind(docs, "Deployment")) == 4
 
 
@@ -442,7 +473,9 @@ def test_image_tag_defaults_to_app_version_and_digest_pins(render: Callable[...,
     (container,) = pod_spec(of_kind(render("defaults"), "Deployment")[0])["containers"]
     assert container["image"].endswith(f":{app_version}")
     digest = "sha256:" + "a" * 64
-    (pinned,) = pod_spec(of_kind(render("defaults", "--set", f"image.digest={digest}"), "Deployment")[0])["containers"]
+    (pinned,) = pod_spec(of_kind(render("defaults", "--set", f"image.digest={digest}"), "Deployment")[0])[
+        "containers"
+    ]
     assert pinned["image"].endswith(f"@{digest}")
 
 
@@ -453,21 +486,25 @@ def test_schema_is_draft_07() -> None:
     assert schema["additionalProperties"] is False
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--set", "global.kafka.securityProtocol=FOO"], "securityProtocol"),
-    (["--set-string", "services.intake.replicaCount=two"], "replicaCount"),
-    (["--set", "global.environment=prod"], "environment"),
-    (["--set", "services.intkae.enabled=true"], "intkae"),
-    (["--set", "services.intake.replicas=3"], "replicas"),
-    (["--set", "global.kafka.bootstrapServer=x:9092"], "bootstrapServer"),
-    (["--set", "imag.tag=1"], "imag"),
-    (["--set", "global.kafka.securityProtocol=SASL_SSL"], "sasl"),
-    (["--set", "global.encryption.existingSecret="], "existingSecret"),
-    (["--set", "ingress.enabled=true", "--set", "ingress.tls.enabled=true"], "secretName"),
-    (["--set", "services.intake.autoscaling.targetCPUUtilizationPercentage=150"], "targetCPU"),
-    (["--set", "services.intake.podDisruptionBudget.minAvailable=half"], "minAvailable"),
-    (["--set", "networkPolicy.egress.postgresql.cidrs={10.0.0.1}"], "cidrs"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--set", "global.kafka.securityProtocol=FOO"], "securityProtocol"),
+        (["--set-string", "services.intake.replicaCount=two"], "replicaCount"),
+        (["--set", "global.environment=prod"], "environment"),
+        (["--set", "services.intkae.enabled=true"], "intkae"),
+        (["--set", "services.intake.replicas=3"], "replicas"),
+        (["--set", "global.kafka.bootstrapServer=x:9092"], "bootstrapServer"),
+        (["--set", "imag.tag=1"], "imag"),
+        (["--set", "global.kafka.securityProtocol=SASL_SSL"], "sasl"),
+        (["--set", "global.encryption.existingSecret="], "existingSecret"),
+        (["--set", "ingress.enabled=true", "--set", "ingress.tls.enabled=true"], "secretName"),
+        (["--set", "services.intake.autoscaling.targetCPUUtilizationPercentage=150"], "targetCPU"),
+        (["--set", "services.intake.podDisruptionBudget.minAvailable=half"], "minAvailable"),
+        (["--set", "networkPolicy.egress.postgresql.cidrs={10.0.0.1}"], "cidrs"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_bad_values_fail_schema_validation(helm: Callable[..., Any], args: list[str], message: str) -> None:
     proc = helm("template", RELEASE, str(CHART), *args)
     assert proc.returncode != 0, f"{args} rendered:\n{proc.stdout[:500]}"
@@ -475,8 +512,9 @@ def test_bad_values_fail_schema_validation(helm: Callable[..., Any], args: list[
 
 
 def test_development_may_run_without_encryption_secret(render: Callable[..., Docs]) -> None:
-    docs = render("defaults", "--set", "global.environment=development", "--set",
-                  "global.encryption.existingSecret=")
+    docs = render(
+        "defaults", "--set", "global.environment=development", "--set", "global.encryption.existingSecret="
+    )
     (container,) = pod_spec(of_kind(docs, "Deployment")[0])["containers"]
     assert "ASSISTANCE_ENCRYPTION_KEYS" not in env_of(container)
 

@@ -45,7 +45,12 @@ class Cluster:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "services", name, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)
@@ -75,32 +80,59 @@ class Cluster:
                 except httpx.HTTPError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{name} not ready: {(self.logs / f'{name}.log').read_text()[-3000:]}")
+                    raise AssertionError(
+                        f"{name} not ready: {(self.logs / f'{name}.log').read_text()[-3000:]}"
+                    )
                 await asyncio.sleep(0.3)
 
 
 @asynccontextmanager
-async def open_cluster(pg_server_url: str, kafka_bootstrap: str, label: str = "e2e") -> AsyncIterator[Cluster]:
+async def open_cluster(
+    pg_server_url: str, kafka_bootstrap: str, label: str = "e2e"
+) -> AsyncIterator[Cluster]:
     """A fresh database and topic prefix, migrated by command, and the five services started and ready."""
     database_url = await create_database(pg_server_url, prefix=label)
     prefix = f"{label}{uuid.uuid4().hex[:8]}"
     logs = ROOT / "artifacts" / "e2e-logs" / prefix
     logs.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANCE_", *[n.upper() + "_" for n in
-                                                                                    SERVICE_NAMES]))}
-    env.update({
-        "ASSISTANCE_DATABASE_URL": database_url, "ASSISTANCE_BUS": "kafka", "ASSISTANCE_ENVIRONMENT": "test",
-        "ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "ASSISTANCE_TOPIC_PREFIX": prefix,
-        "ASSISTANCE_TOPIC_PARTITIONS": "3", "ASSISTANCE_OUTBOX_POLL_INTERVAL_SECONDS": "0.1",
-        "ASSISTANCE_CONSUMER_RETRY_BACKOFF_SECONDS": "0.05", "PYTHONUNBUFFERED": "1",
-        "ASSISTANCE_AUTH_DEV_KEY_DIR": DEV_KEY_DIR,  # the issuer the tests sign their tokens with
-    })
-    cluster = Cluster(env=env, urls={n: f"http://127.0.0.1:{free_port()}" for n in SERVICE_NAMES}, logs=logs,
-                      topic_prefix=prefix, kafka=kafka_bootstrap, database_url=database_url)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ASSISTANCE_", *[n.upper() + "_" for n in SERVICE_NAMES]))
+    }
+    env.update(
+        {
+            "ASSISTANCE_DATABASE_URL": database_url,
+            "ASSISTANCE_BUS": "kafka",
+            "ASSISTANCE_ENVIRONMENT": "test",
+            "ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "ASSISTANCE_TOPIC_PREFIX": prefix,
+            "ASSISTANCE_TOPIC_PARTITIONS": "3",
+            "ASSISTANCE_OUTBOX_POLL_INTERVAL_SECONDS": "0.1",
+            "ASSISTANCE_CONSUMER_RETRY_BACKOFF_SECONDS": "0.05",
+            "PYTHONUNBUFFERED": "1",
+            "ASSISTANCE_AUTH_DEV_KEY_DIR": DEV_KEY_DIR,  # the issuer the tests sign their tokens with
+        }
+    )
+    cluster = Cluster(
+        env=env,
+        urls={n: f"http://127.0.0.1:{free_port()}" for n in SERVICE_NAMES},
+        logs=logs,
+        topic_prefix=prefix,
+        kafka=kafka_bootstrap,
+        database_url=database_url,
+    )
     # Distributed mode migrates by command (a Helm hook Job in Kubernetes), before the services start.
     for name in SERVICE_NAMES:
-        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services", name, "migrate"],
-                                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "services", name, "migrate"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
     try:
         for name in SERVICE_NAMES:
@@ -115,6 +147,7 @@ async def open_cluster(pg_server_url: str, kafka_bootstrap: str, label: str = "e
 async def cluster(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[Cluster]:
     async with open_cluster(pg_server_url, kafka_bootstrap) as running:
         yield running
+
 
 @pytest.fixture
 async def db_e2e(cluster: Cluster) -> AsyncIterator[object]:

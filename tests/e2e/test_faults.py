@@ -70,7 +70,9 @@ async def infra() -> AsyncIterator[Infra]:
         shutil.rmtree(ROOT / pg_data, ignore_errors=True)
 
 
-async def _retrying(call: Callable[[], Awaitable[httpx.Response]], ok: set[int], timeout: float = 90) -> httpx.Response:
+async def _retrying(
+    call: Callable[[], Awaitable[httpx.Response]], ok: set[int], timeout: float = 90
+) -> httpx.Response:
     """Call until it answers with an accepted status: outages make the caller retry (idempotently)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -93,23 +95,34 @@ async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> 
             await fault(i)
             key = f"fault-{uuid.uuid4().hex}"
             body = application()
-            created = await _retrying(lambda body=body, key=key: client.post(
-                cluster.urls["intake"] + "/intake/v1/applications", json=body, headers={"Idempotency-Key": key}),
-                {201})
+            created = await _retrying(
+                lambda body=body, key=key: client.post(
+                    cluster.urls["intake"] + "/intake/v1/applications",
+                    json=body,
+                    headers={"Idempotency-Key": key},
+                ),
+                {201},
+            )
             case_ids.append(created.json()["id"])
         for i, case_id in enumerate(case_ids):
             await fault(CASES + i)
-            await _retrying(lambda cid=case_id: client.get(f"{cluster.urls['approval']}/approval/v1/cases/{cid}"),
-                            {200})
-            await _retrying(lambda cid=case_id: client.post(
-                f"{cluster.urls['approval']}/approval/v1/cases/{cid}/decision",
-                json={"decision": "approved", "actor": "approver", "reasons": "ok"}), {200, 409})
+            await _retrying(
+                lambda cid=case_id: client.get(f"{cluster.urls['approval']}/approval/v1/cases/{cid}"), {200}
+            )
+            await _retrying(
+                lambda cid=case_id: client.post(
+                    f"{cluster.urls['approval']}/approval/v1/cases/{cid}/decision",
+                    json={"decision": "approved", "actor": "approver", "reasons": "ok"},
+                ),
+                {200, 409},
+            )
     return case_ids
 
 
 async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
     conn = await asyncpg.connect(_plain(cluster.database_url))
     try:
+
         async def settled():
             counts = await conn.fetchrow(
                 """SELECT
@@ -124,36 +137,59 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
                      + (SELECT count(*) FROM approval.outbox WHERE published_at IS NULL)
                      + (SELECT count(*) FROM disbursement.outbox WHERE published_at IS NULL)
                      + (SELECT count(*) FROM referral.outbox WHERE published_at IS NULL) AS unpublished""",
-                case_ids)
-            expected = {"applications": len(case_ids), "assessments": len(case_ids), "decisions": len(case_ids),
-                        "payments": len(case_ids), "records": len(case_ids), "unpublished": 0}
+                case_ids,
+            )
+            expected = {
+                "applications": len(case_ids),
+                "assessments": len(case_ids),
+                "decisions": len(case_ids),
+                "payments": len(case_ids),
+                "records": len(case_ids),
+                "unpublished": 0,
+            }
             return dict(counts) if dict(counts) == expected else None
 
         try:
             await eventually(settled, timeout=120, interval=0.5, what="every case to reach its final state")
         except AssertionError:
-            raise AssertionError(f"counts never settled: {dict(await conn.fetchrow('SELECT 1 AS x'))}") from None
+            raise AssertionError(
+                f"counts never settled: {dict(await conn.fetchrow('SELECT 1 AS x'))}"
+            ) from None
         per_case = await conn.fetch(
             "SELECT case_id::text, count(*) AS n FROM disbursement.payment_instructions "
-            "WHERE case_id::text = ANY($1) GROUP BY case_id HAVING count(*) <> 1", case_ids)
+            "WHERE case_id::text = ANY($1) GROUP BY case_id HAVING count(*) <> 1",
+            case_ids,
+        )
         assert per_case == [], "a case was paid more or less than once"
         dead = await conn.fetchval(
             "SELECT (SELECT count(*) FROM assessment.dead_letter) + (SELECT count(*) FROM approval.dead_letter)"
-            " + (SELECT count(*) FROM disbursement.dead_letter) + (SELECT count(*) FROM referral.dead_letter)")
+            " + (SELECT count(*) FROM disbursement.dead_letter) + (SELECT count(*) FROM referral.dead_letter)"
+        )
         assert dead == 0, "an outage must never dead-letter an event"
-        record_ids = {r["id"] for r in await conn.fetch(
-            "SELECT id::text FROM referral.needs_records WHERE case_id::text = ANY($1)", case_ids)}
+        record_ids = {
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id::text FROM referral.needs_records WHERE case_id::text = ANY($1)", case_ids
+            )
+        }
     finally:
         await conn.close()
-    consumer = AIOKafkaConsumer(cluster.topic("referral.partner"), bootstrap_servers=cluster.kafka,
-                                group_id=f"audit-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        cluster.topic("referral.partner"),
+        bootstrap_servers=cluster.kafka,
+        group_id=f"audit-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     seen: set[str] = set()
     try:
         for _ in range(60):
             for msgs in (await consumer.getmany(timeout_ms=500)).values():
-                seen |= {json.loads(m.value)["data"]["referral_id"] for m in msgs
-                         if json.loads(m.value)["type"].endswith("needs-record-published.v1")}
+                seen |= {
+                    json.loads(m.value)["data"]["referral_id"]
+                    for m in msgs
+                    if json.loads(m.value)["type"].endswith("needs-record-published.v1")
+                }
             if record_ids <= seen:
                 break
     finally:
@@ -161,9 +197,12 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
     assert record_ids <= seen, "a committed needs record never reached the partner topic"
 
 
-async def _with_fault(infra: Infra, label: str, at: tuple[int, ...], fault: Callable[[Cluster], Awaitable[None]]) -> None:
+async def _with_fault(
+    infra: Infra, label: str, at: tuple[int, ...], fault: Callable[[Cluster], Awaitable[None]]
+) -> None:
     """Stream cases through a fresh cluster, injecting ``fault`` before the cases numbered ``at``."""
     async with open_cluster(infra.pg_url, infra.kafka, label=label) as cluster:
+
         async def maybe(i: int) -> None:
             if i in at:
                 await fault(cluster)
@@ -214,11 +253,13 @@ async def test_a_consumer_crashing_after_its_commit_but_before_the_offset_commit
     from tests.e2e.test_distributed_flow import _submitted_event
 
     database_url = await create_database(infra.pg_url, prefix="crash")
-    await asyncio.to_thread(upgrade, assessment.MODULE.migrations, url=database_url, service="assessment",
-                            schema="assessment")
+    await asyncio.to_thread(
+        upgrade, assessment.MODULE.migrations, url=database_url, service="assessment", schema="assessment"
+    )
     prefix = f"crash{uuid.uuid4().hex[:8]}"
-    settings = assessment.MODULE.settings_cls(database_url=database_url, bus="kafka", topic_prefix=prefix,
-                                              kafka_bootstrap_servers=infra.kafka)
+    settings = assessment.MODULE.settings_cls(
+        database_url=database_url, bus="kafka", topic_prefix=prefix, kafka_bootstrap_servers=infra.kafka
+    )
     bus = KafkaBus(settings)
     runtime = Runtime(module=assessment.MODULE, settings=settings, bus=bus)
     await bus.start(runtime.topics_used())
@@ -243,8 +284,12 @@ async def test_a_consumer_crashing_after_its_commit_but_before_the_offset_commit
             await subscription.stop()  # the crash: the offset is never committed
         conn = await asyncpg.connect(_plain(database_url))
         try:
-            assert await conn.fetchval("SELECT count(*) FROM assessment.assessments WHERE case_id = $1",
-                                       event.subject) == 1
+            assert (
+                await conn.fetchval(
+                    "SELECT count(*) FROM assessment.assessments WHERE case_id = $1", event.subject
+                )
+                == 1
+            )
             assert await conn.fetchval("SELECT count(*) FROM assessment.outbox") == 1
         finally:
             await conn.close()

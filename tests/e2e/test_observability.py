@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 
 from tests.factories import application, eventually, staff_client
@@ -17,8 +16,11 @@ async def test_a_trace_id_set_on_the_intake_request_appears_in_the_referral_log(
     trace_id = uuid.uuid4().hex
     traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
     async with staff_client(timeout=10) as client:
-        created = await client.post(cluster.urls["intake"] + "/intake/v1/applications", json=application(),
-                                    headers={"traceparent": traceparent, "X-Request-ID": "req-obs-1"})
+        created = await client.post(
+            cluster.urls["intake"] + "/intake/v1/applications",
+            json=application(),
+            headers={"traceparent": traceparent, "X-Request-ID": "req-obs-1"},
+        )
         assert created.status_code == 201 and created.headers["X-Request-ID"] == "req-obs-1"
     case_id = created.json()["id"]
 
@@ -45,7 +47,7 @@ async def test_metrics_expose_http_event_and_outbox_series(cluster):
     async with staff_client(timeout=10) as client:
         bodies = {name: (await client.get(url + "/metrics")).text for name, url in cluster.urls.items()}
     for name, body in bodies.items():
-        assert 'assistance_http_requests_total{' in body, name
+        assert "assistance_http_requests_total{" in body, name
         assert "assistance_http_request_duration_seconds_bucket" in body, name
         assert f'assistance_outbox_backlog{{service="{name}"}}' in body, name
         assert f'assistance_outbox_oldest_age_seconds{{service="{name}"}}' in body, name

@@ -36,38 +36,71 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
     urls = cluster.urls
     county, township = "140321", "140321102"
     async with staff_client(timeout=15) as client:
-        fund = await client.post(f"{urls['disbursement']}/disbursement/v1/reserve-funds/{township}", json={
-            "county_code": county, "year": 2026, "proportion": "0.1", "previous_year_spending": "50000.00",
-            "actor": "county-finance"})
+        fund = await client.post(
+            f"{urls['disbursement']}/disbursement/v1/reserve-funds/{township}",
+            json={
+                "county_code": county,
+                "year": 2026,
+                "proportion": "0.1",
+                "previous_year_spending": "50000.00",
+                "actor": "county-finance",
+            },
+        )
         assert fund.status_code == 201, fund.text
         case_id, case = await _pending(client, urls, emergency_application(address=address(county, township)))
-        granted = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/help-first", json={
-            "actor": "township-head", "role": "township", "amount": "800.00", "channel": "direct",
-            "reasons": "fire: immediate help"})
+        granted = await client.post(
+            f"{urls['approval']}/approval/v1/cases/{case_id}/help-first",
+            json={
+                "actor": "township-head",
+                "role": "township",
+                "amount": "800.00",
+                "channel": "direct",
+                "reasons": "fire: immediate help",
+            },
+        )
         assert granted.status_code == 201, granted.text
         first = (await _payments(client, urls["disbursement"], case_id, 1))[0]
         assert (first["stage"], first["funding"], first["status"]) == (0, "reserve", "awaiting_handover")
-        handed = await client.post(f"{urls['disbursement']}/disbursement/v1/payments/{first['id']}/handover",
-                                   json={"handed_over_by": "clerk", "witness": "village-head",
-                                         "recipient_name": "张小明", "items": "cash 800.00"})
+        handed = await client.post(
+            f"{urls['disbursement']}/disbursement/v1/payments/{first['id']}/handover",
+            json={
+                "handed_over_by": "clerk",
+                "witness": "village-head",
+                "recipient_name": "张小明",
+                "items": "cash 800.00",
+            },
+        )
         assert handed.status_code == 200 and handed.json()["status"] == "paid"
-        over = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/help-first/emergency-over",
-                                 json={"actor": "township-head", "over_on": "2026-11-20"})
+        over = await client.post(
+            f"{urls['approval']}/approval/v1/cases/{case_id}/help-first/emergency-over",
+            json={"actor": "township-head", "over_on": "2026-11-20"},
+        )
         assert over.json()["deadline"] == "2026-12-04" and over.json()["calendar"] == "national 2026"
         assert (await review(client, case_id, urls["approval"])).status_code == 200
-        decided = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision", json={
-            "decision": "approved", "actor": "county-approver", "role": "county", "reasons": "paperwork done"})
+        decided = await client.post(
+            f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+            json={
+                "decision": "approved",
+                "actor": "county-approver",
+                "role": "county",
+                "reasons": "paperwork done",
+            },
+        )
         assert decided.status_code == 200, decided.text
         assert decided.json()["help_first"]["status"] == "completed"
         rest = (await _payments(client, urls["disbursement"], case_id, 2))[1]
         assert rest["stage"] == 1 and rest["channel"] == "bank_transfer"
-        paid = await client.post(f"{urls['disbursement']}/disbursement/v1/payments/{rest['id']}/result",
-                                 json={"result": "paid", "actor": "bank-callback"})
+        paid = await client.post(
+            f"{urls['disbursement']}/disbursement/v1/payments/{rest['id']}/result",
+            json={"result": "paid", "actor": "bank-callback"},
+        )
         assert paid.json()["status"] == "paid"
         rows = await _payments(client, urls["disbursement"], case_id, 2)
         assert all(r["status"] == "paid" for r in rows)
         assert sum(float(r["amount"]) for r in rows) == float(case["assessed_amount"])
-        fund = (await client.get(f"{urls['disbursement']}/disbursement/v1/reserve-funds/{township}/2026")).json()
+        fund = (
+            await client.get(f"{urls['disbursement']}/disbursement/v1/reserve-funds/{township}/2026")
+        ).json()
         assert fund["balance"] == "4200.00"
 
 
@@ -76,20 +109,37 @@ async def test_expenditure_case_reviewed_approved_failed_retried_and_paid_once(c
     async with staff_client(timeout=15) as client:
         case_id, _ = await _pending(client, urls, application())
         assert (await review(client, case_id, urls["approval"])).status_code == 200
-        decided = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision", json={
-            "decision": "approved", "actor": "county-approver", "role": "county", "reasons": "meets R-CAT-3"})
+        decided = await client.post(
+            f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+            json={
+                "decision": "approved",
+                "actor": "county-approver",
+                "role": "county",
+                "reasons": "meets R-CAT-3",
+            },
+        )
         assert decided.status_code == 200, decided.text
         payment = (await _payments(client, urls["disbursement"], case_id, 1))[0]
         base = f"{urls['disbursement']}/disbursement/v1/payments/{payment['id']}"
-        assert (await client.post(f"{base}/result", json={"result": "failed", "actor": "bank"})).status_code == 200
+        assert (
+            await client.post(f"{base}/result", json={"result": "failed", "actor": "bank"})
+        ).status_code == 200
         retried = await client.post(f"{base}/retry", json={"actor": "finance", "reason": "bank outage"})
         assert retried.json()["attempts"] == 2
         for _ in range(2):  # the bank calls back twice
             paid = await client.post(f"{base}/result", json={"result": "paid", "actor": "bank", "attempt": 2})
             assert paid.status_code == 200 and paid.json()["status"] == "paid"
-    assert await db_e2e.fetchval("SELECT count(*) FROM disbursement.ledger_entries WHERE case_id = $1 "
-                                 "AND kind = 'payment'", case_id) == 1
-    results = await db_e2e.fetch("SELECT envelope->'data'->>'result' AS r FROM disbursement.outbox WHERE key = $1 "
-                                 "AND event_type = 'gov.assistance.disbursement.payment-result-recorded.v1' "
-                                 "ORDER BY id", case_id)
+    assert (
+        await db_e2e.fetchval(
+            "SELECT count(*) FROM disbursement.ledger_entries WHERE case_id = $1 AND kind = 'payment'",
+            case_id,
+        )
+        == 1
+    )
+    results = await db_e2e.fetch(
+        "SELECT envelope->'data'->>'result' AS r FROM disbursement.outbox WHERE key = $1 "
+        "AND event_type = 'gov.assistance.disbursement.payment-result-recorded.v1' "
+        "ORDER BY id",
+        case_id,
+    )
     assert [r["r"] for r in results] == ["failed", "paid"]

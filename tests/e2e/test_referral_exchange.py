@@ -5,7 +5,6 @@ a receiver that fails three times then recovers gets the event exactly once in e
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
@@ -17,8 +16,12 @@ from tests.factories import WebhookReceiver, address, application, eventually, p
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIP = "140302004"
-TUNING = {"REFERRAL_WEBHOOK_BACKOFF_SECONDS": "0.2", "REFERRAL_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
-          "REFERRAL_WEBHOOK_MAX_ATTEMPTS": "5", "REFERRAL_OFFER_SWEEP_INTERVAL_SECONDS": "0.2"}
+TUNING = {
+    "REFERRAL_WEBHOOK_BACKOFF_SECONDS": "0.2",
+    "REFERRAL_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
+    "REFERRAL_WEBHOOK_MAX_ATTEMPTS": "5",
+    "REFERRAL_OFFER_SWEEP_INTERVAL_SECONDS": "0.2",
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +54,15 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
     created = await client.post(urls["intake"] + "/intake/v1/applications", json=body)
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
-    await eventually(lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"), timeout=60,
-                     what="approval to receive the case")
-    decided = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-                                json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"})
+    await eventually(
+        lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"),
+        timeout=60,
+        what="approval to receive the case",
+    )
+    decided = await client.post(
+        f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+    )
     assert decided.status_code == 200, decided.text
     return case_id
 
@@ -64,8 +72,13 @@ class PartnerConsumer:
 
     def __init__(self, kafka: str, topic: str, partner_id: str) -> None:
         self.partner_id, self.seen, self.keys = partner_id, [], []
-        self.consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, group_id=f"partner-{uuid.uuid4().hex[:6]}",
-                                         auto_offset_reset="earliest", enable_auto_commit=False)
+        self.consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=kafka,
+            group_id=f"partner-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
 
     async def poll(self) -> list[dict]:
         for msgs in (await self.consumer.getmany(timeout_ms=300)).values():
@@ -81,13 +94,15 @@ class PartnerConsumer:
 
 
 async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_withdrawals_reach_all(
-        referral_tuned):
+    referral_tuned,
+):
     cluster = referral_tuned
     urls, base = cluster.urls, cluster.urls["referral"] + "/referral/v1"
     receiver = WebhookReceiver(fail_first=3)
     registered: list[dict] = []
     async with staff_client(timeout=10) as client:
         try:
+
             async def register(**kw) -> dict:
                 r = await client.post(base + "/partners", json=partner_body(service_areas=[TOWNSHIP], **kw))
                 assert r.status_code == 201, r.text
@@ -103,20 +118,30 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
             await kafka_second.consumer.start()
             try:
                 consented = await _decided(client, urls, application(address=address("140302", TOWNSHIP)))
-                unconsented = await _decided(client, urls, application(
-                    address=address("140302", TOWNSHIP), consents={"verify_economic_situation": True,
-                                                                    "share_with_charities": False,
-                                                                    "share_health_data": False}))
+                unconsented = await _decided(
+                    client,
+                    urls,
+                    application(
+                        address=address("140302", TOWNSHIP),
+                        consents={
+                            "verify_economic_situation": True,
+                            "share_with_charities": False,
+                            "share_health_data": False,
+                        },
+                    ),
+                )
 
                 # 1. the consented case reaches the first partner three ways
                 async def offered():
                     return [e for e in await kafka_first.poll() if e["type"].endswith("referral-offered.v1")]
+
                 [offer] = await eventually(offered, timeout=60, what="the offer on the partner topic")
                 assert kafka_first.keys[0] == first["id"]
                 task_id, ref = offer["data"]["task_id"], offer["data"]["case_ref"]
 
                 async def hooked():
                     return receiver.events("referral-offered.v1")
+
                 [hook] = await eventually(hooked, timeout=60, what="the webhook to recover and deliver")
                 assert hook["id"] == offer["id"] and hook["data"] == offer["data"]
                 assert receiver.bad_signatures == 0 and len(receiver.requests) >= 4
@@ -135,44 +160,69 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
                 theirs = f"{base}/partners/{second['id']}/referrals/{task_id}"
                 for path in (own, theirs):
                     assert (await client.get(path, headers=auth(second))).status_code in (403, 404)
-                    assert (await client.post(path + "/accept", headers=auth(second))).status_code in (403, 404)
+                    assert (await client.post(path + "/accept", headers=auth(second))).status_code in (
+                        403,
+                        404,
+                    )
                 assert (await client.get(own)).status_code == 401
-                assert (await client.get(f"{base}/partners/{second['id']}/feed",
-                                         headers=auth(second))).json()["items"] == []
+                assert (
+                    await client.get(f"{base}/partners/{second['id']}/feed", headers=auth(second))
+                ).json()["items"] == []
 
                 # 4. the first declines, so the second is offered it: both have received the record
-                declined = await client.post(own + "/decline", headers=auth(first), json={"reason": "no budget"})
+                declined = await client.post(
+                    own + "/decline", headers=auth(first), json={"reason": "no budget"}
+                )
                 assert declined.status_code == 200, declined.text
+
                 async def second_offered():
                     await kafka_second.poll()
                     return kafka_second.of_type("referral-offered.v1")
+
                 [offer2] = await eventually(second_offered, timeout=60, what="the offer to the next partner")
                 assert offer2["data"]["case_ref"] == ref and kafka_second.keys[0] == second["id"]
 
                 # 5. consent withdrawn: every partner that got the record is told, the feeds stop showing it
-                withdrawn = await client.post(f"{urls['intake']}/intake/v1/applications/{consented}/consents/"
-                                              "share_with_charities/withdrawal")
+                withdrawn = await client.post(
+                    f"{urls['intake']}/intake/v1/applications/{consented}/consents/"
+                    "share_with_charities/withdrawal"
+                )
                 assert withdrawn.status_code == 200, withdrawn.text
+
                 async def withdrawals():
                     await kafka_first.poll()
                     await kafka_second.poll()
-                    got = (kafka_first.of_type("needs-record-withdrawn.v1"),
-                           kafka_second.of_type("needs-record-withdrawn.v1"),
-                           receiver.events("needs-record-withdrawn.v1"))
+                    got = (
+                        kafka_first.of_type("needs-record-withdrawn.v1"),
+                        kafka_second.of_type("needs-record-withdrawn.v1"),
+                        receiver.events("needs-record-withdrawn.v1"),
+                    )
                     return got if all(got) else None
-                by_kafka_1, by_kafka_2, by_hook = await eventually(withdrawals, timeout=60,
-                                                                   what="the withdrawal to reach both partners")
-                assert by_kafka_1[0]["data"]["referral_id"] == offer["data"]["referral_id"] == by_hook[0]["data"][
-                    "referral_id"] and by_kafka_2[0]["data"]["partner_id"] == second["id"]
-                for partner in (first, second):
-                    items = (await client.get(f"{base}/partners/{partner['id']}/feed", headers=auth(partner))
-                             ).json()["items"]
-                    assert [e["type"].rsplit(".", 2)[-2] for e in items] == ["needs-record-withdrawn"]
-                assert (await client.get(f"{base}/partners/{second['id']}/referrals/{offer2['data']['task_id']}",
-                                         headers=auth(second))).status_code == 404
 
-                text = json.dumps([*kafka_first.seen, *kafka_second.seen, *receiver.effects.values()],
-                                  ensure_ascii=False)
+                by_kafka_1, by_kafka_2, by_hook = await eventually(
+                    withdrawals, timeout=60, what="the withdrawal to reach both partners"
+                )
+                assert (
+                    by_kafka_1[0]["data"]["referral_id"]
+                    == offer["data"]["referral_id"]
+                    == by_hook[0]["data"]["referral_id"]
+                    and by_kafka_2[0]["data"]["partner_id"] == second["id"]
+                )
+                for partner in (first, second):
+                    items = (
+                        await client.get(f"{base}/partners/{partner['id']}/feed", headers=auth(partner))
+                    ).json()["items"]
+                    assert [e["type"].rsplit(".", 2)[-2] for e in items] == ["needs-record-withdrawn"]
+                assert (
+                    await client.get(
+                        f"{base}/partners/{second['id']}/referrals/{offer2['data']['task_id']}",
+                        headers=auth(second),
+                    )
+                ).status_code == 404
+
+                text = json.dumps(
+                    [*kafka_first.seen, *kafka_second.seen, *receiver.effects.values()], ensure_ascii=False
+                )
                 assert consented not in text and unconsented not in text and "张小明" not in text
                 assert "6222020200112233445" not in text and "13800000000" not in text
             finally:

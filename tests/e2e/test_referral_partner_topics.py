@@ -30,14 +30,20 @@ async def _json(client: httpx.AsyncClient, url: str, **kw):
 
 
 async def decided(client: httpx.AsyncClient, urls: dict[str, str], township: str) -> str:
-    created = await client.post(urls["intake"] + "/intake/v1/applications",
-                                json=application(address=address(township[:6], township)))
+    created = await client.post(
+        urls["intake"] + "/intake/v1/applications", json=application(address=address(township[:6], township))
+    )
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
-    await eventually(lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"), timeout=60,
-                     what="approval to receive the case")
-    decision = await client.post(f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-                                 json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"})
+    await eventually(
+        lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"),
+        timeout=60,
+        what="approval to receive the case",
+    )
+    decision = await client.post(
+        f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+    )
     assert decision.status_code == 200, decision.text
     return case_id
 
@@ -48,9 +54,14 @@ class TopicReader:
     def __init__(self, kafka: str, topic: str) -> None:
         self.events: list[dict] = []
         self.keys: list[str | None] = []
-        self.consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, group_id=f"partner-{uuid.uuid4().hex[:8]}",
-                                         auto_offset_reset="earliest", enable_auto_commit=False,
-                                         metadata_max_age_ms=2000)
+        self.consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=kafka,
+            group_id=f"partner-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            metadata_max_age_ms=2000,
+        )
 
     async def poll(self) -> list[dict]:
         for msgs in (await self.consumer.getmany(timeout_ms=300)).values():
@@ -70,8 +81,9 @@ async def test_each_partner_reads_only_its_own_topic(cluster):
         readers: list[TopicReader] = []
         try:
             for township in TOWNSHIPS:
-                r = await client.post(base + "/partners", json=partner_body(service_areas=[township],
-                                                                            kafka_topic="own"))
+                r = await client.post(
+                    base + "/partners", json=partner_body(service_areas=[township], kafka_topic="own")
+                )
                 assert r.status_code == 201, r.text
                 registered.append(r.json())
             one, two = registered
@@ -81,11 +93,15 @@ async def test_each_partner_reads_only_its_own_topic(cluster):
             admin = AIOKafkaAdminClient(bootstrap_servers=cluster.kafka)
             await admin.start()
             try:
+
                 async def listed():  # topic creation reaches every broker's metadata shortly after
                     return set(own_topics) <= set(await admin.list_topics())
+
                 await eventually(listed, timeout=10, what="the partners' own topics to be listed")
                 [described] = await admin.describe_topics([own_topics[0]])
-                assert len(described["partitions"]) == 3  # the configured TOPIC_PARTITIONS, not a broker default
+                assert (
+                    len(described["partitions"]) == 3
+                )  # the configured TOPIC_PARTITIONS, not a broker default
             finally:
                 await admin.close()
 
@@ -105,8 +121,13 @@ async def test_each_partner_reads_only_its_own_topic(cluster):
                 await theirs.poll()
                 got = mine.of_type("referral-offered.v1"), theirs.of_type("referral-offered.v1")
                 return got if all(got) else None
-            [offer_one], [offer_two] = await eventually(offers, timeout=60, what="each offer on its own topic")
-            assert offer_one["data"]["partner_id"] == one["id"] and offer_two["data"]["partner_id"] == two["id"]
+
+            [offer_one], [offer_two] = await eventually(
+                offers, timeout=60, what="each offer on its own topic"
+            )
+            assert (
+                offer_one["data"]["partner_id"] == one["id"] and offer_two["data"]["partner_id"] == two["id"]
+            )
             assert offer_one["data"]["case_ref"] != offer_two["data"]["case_ref"]
             assert set(mine.keys) == {one["id"]} and set(theirs.keys) == {two["id"]}
             # and the same offer is what the REST API and the feed show
@@ -114,35 +135,48 @@ async def test_each_partner_reads_only_its_own_topic(cluster):
             assert [e["id"] for e in feed["items"]] == [offer_one["id"]]
 
             # the partner answers: the answer is published on referral's own topic for oversight
-            accepted = await client.post(f"{base}/partners/{one['id']}/referrals/{offer_one['data']['task_id']}"
-                                         "/accept", headers=auth(one))
+            accepted = await client.post(
+                f"{base}/partners/{one['id']}/referrals/{offer_one['data']['task_id']}/accept",
+                headers=auth(one),
+            )
             assert accepted.status_code == 200, accepted.text
 
             async def answer():
                 await internal.poll()
-                return [e for e in internal.of_type("referral-accepted.v1")
-                        if e["data"]["task_id"] == offer_one["data"]["task_id"]]
+                return [
+                    e
+                    for e in internal.of_type("referral-accepted.v1")
+                    if e["data"]["task_id"] == offer_one["data"]["task_id"]
+                ]
+
             [ack] = await eventually(answer, timeout=60, what="the accepted event on the referral topic")
             assert ack["data"]["partner_id"] == one["id"] and ack["data"]["case_id"] == case_one
 
             # consent withdrawn: the withdrawal goes to the same own topic, and only there
-            withdrawn = await client.post(f"{urls['intake']}/intake/v1/applications/{case_one}/consents/"
-                                          "share_with_charities/withdrawal")
+            withdrawn = await client.post(
+                f"{urls['intake']}/intake/v1/applications/{case_one}/consents/share_with_charities/withdrawal"
+            )
             assert withdrawn.status_code == 200, withdrawn.text
 
             async def withdrawal():
                 await mine.poll()
                 return mine.of_type("needs-record-withdrawn.v1")
-            [gone] = await eventually(withdrawal, timeout=60, what="the withdrawal on the partner's own topic")
+
+            [gone] = await eventually(
+                withdrawal, timeout=60, what="the withdrawal on the partner's own topic"
+            )
             assert gone["data"]["partner_id"] == one["id"]
             assert gone["data"]["referral_id"] == offer_one["data"]["referral_id"]
 
             # the shared topic still carries the announcements (no partner), for the bureau's own consumers
             async def announced():
                 await shared.poll()
-                return {e["type"].rsplit(".", 2)[-2] for e in shared.events
-                        if e["data"].get("case_ref") == offer_one["data"]["case_ref"]} >= {
-                    "needs-record-published", "needs-record-withdrawn"}
+                return {
+                    e["type"].rsplit(".", 2)[-2]
+                    for e in shared.events
+                    if e["data"].get("case_ref") == offer_one["data"]["case_ref"]
+                } >= {"needs-record-published", "needs-record-withdrawn"}
+
             await eventually(announced, timeout=60, what="the announcements on the shared topic")
             # each reader saw only its own partner's events; the shared topic carried none of them
             await theirs.poll()

@@ -55,8 +55,9 @@ def free_ports(count: int) -> list[int]:
 async def produce(bootstrap: str, topic: str, values: list[bytes]) -> list[tuple[int, int]]:
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                request_timeout_ms=30000)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", request_timeout_ms=30000
+    )
     await producer.start()
     try:
         sent = [await producer.send_and_wait(topic, value, key=b"case-1") for value in values]
@@ -65,13 +66,19 @@ async def produce(bootstrap: str, topic: str, values: list[bytes]) -> list[tuple
     return [(m.partition, m.offset) for m in sent]
 
 
-async def consume_and_commit(bootstrap: str, topic: str, group: str,
-                             expected: int) -> list[tuple[int, int, bytes]]:
+async def consume_and_commit(
+    bootstrap: str, topic: str, group: str, expected: int
+) -> list[tuple[int, int, bytes]]:
     """Read ``expected`` messages as member of ``group`` and commit; returns (partition, offset, value)."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         seen: list[tuple[int, int, bytes]] = []
@@ -163,8 +170,9 @@ async def write_row(url: str, value: str) -> None:
 
     conn = await asyncpg.connect(dsn(url))
     try:
-        await conn.execute("CREATE TABLE IF NOT EXISTS infra_probe "
-                           "(id serial PRIMARY KEY, value text NOT NULL)")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS infra_probe (id serial PRIMARY KEY, value text NOT NULL)"
+        )
         async with conn.transaction():
             await conn.execute("INSERT INTO infra_probe (value) VALUES ($1)", value)
     finally:

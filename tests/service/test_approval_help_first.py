@@ -13,15 +13,29 @@ COUNTY, TOWNSHIP = "140322", "140322101"
 
 
 async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_watched(standalone, db):
-    fund = await standalone.post(f"/disbursement/v1/reserve-funds/{TOWNSHIP}", json={
-        "county_code": COUNTY, "year": 2026, "proportion": "0.2", "previous_year_spending": "100000.00",
-        "actor": "county-finance"})
+    fund = await standalone.post(
+        f"/disbursement/v1/reserve-funds/{TOWNSHIP}",
+        json={
+            "county_code": COUNTY,
+            "year": 2026,
+            "proportion": "0.2",
+            "previous_year_spending": "100000.00",
+            "actor": "county-finance",
+        },
+    )
     assert fund.status_code == 201 and fund.json()["allocated"] == "20000.00"
     case_id, case = await pending_case(standalone, emergency_application(address=address(COUNTY, TOWNSHIP)))
-    grant = {"actor": "township-head", "role": "township", "amount": "1000.00", "form": "cash",
-             "channel": "direct", "reasons": "house burnt down last night"}
-    over_limit = await standalone.post(f"/approval/v1/cases/{case_id}/help-first",
-                                       json={**grant, "amount": "5000.01"})
+    grant = {
+        "actor": "township-head",
+        "role": "township",
+        "amount": "1000.00",
+        "form": "cash",
+        "channel": "direct",
+        "reasons": "house burnt down last night",
+    }
+    over_limit = await standalone.post(
+        f"/approval/v1/cases/{case_id}/help-first", json={**grant, "amount": "5000.01"}
+    )
     assert over_limit.status_code in (409, 422)
     granted = await standalone.post(f"/approval/v1/cases/{case_id}/help-first", json=grant)
     assert granted.status_code == 201, granted.text
@@ -34,30 +48,61 @@ async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_wat
 
     payment = await eventually(help_payment, what="the help-first payment")
     assert (payment["stage"], payment["funding"], payment["status"]) == (0, "reserve", "awaiting_handover")
-    assert (await standalone.get(f"/disbursement/v1/reserve-funds/{TOWNSHIP}/2026")).json()["balance"] == "19000.00"
-    no_witness = await standalone.post(f"/disbursement/v1/payments/{payment['id']}/handover", json={
-        "handed_over_by": "clerk", "witness": "clerk", "recipient_name": "王大力", "items": "cash 1000.00"})
+    assert (await standalone.get(f"/disbursement/v1/reserve-funds/{TOWNSHIP}/2026")).json()[
+        "balance"
+    ] == "19000.00"
+    no_witness = await standalone.post(
+        f"/disbursement/v1/payments/{payment['id']}/handover",
+        json={
+            "handed_over_by": "clerk",
+            "witness": "clerk",
+            "recipient_name": "王大力",
+            "items": "cash 1000.00",
+        },
+    )
     assert no_witness.status_code == 422 and no_witness.json()["errors"][0]["field"] == "witness"
-    handed = await standalone.post(f"/disbursement/v1/payments/{payment['id']}/handover", json={
-        "handed_over_by": "clerk", "witness": "village-head", "recipient_name": "王大力", "items": "cash 1000.00"})
+    handed = await standalone.post(
+        f"/disbursement/v1/payments/{payment['id']}/handover",
+        json={
+            "handed_over_by": "clerk",
+            "witness": "village-head",
+            "recipient_name": "王大力",
+            "items": "cash 1000.00",
+        },
+    )
     assert handed.status_code == 200 and handed.json()["status"] == "paid"
 
     # The emergency was over on Fri 2026-03-06: paperwork due Fri 2026-03-20 (national 2026), now overdue.
-    over = await standalone.post(f"/approval/v1/cases/{case_id}/help-first/emergency-over",
-                                 json={"actor": "township-head", "over_on": "2026-03-06"})
+    over = await standalone.post(
+        f"/approval/v1/cases/{case_id}/help-first/emergency-over",
+        json={"actor": "township-head", "over_on": "2026-03-06"},
+    )
     assert over.status_code == 200, over.text
     assert over.json()["deadline"] == "2026-03-20" and over.json()["calendar"] == "national 2026"
     overdue = (await standalone.get("/approval/v1/help-first/overdue", params={"county_code": COUNTY})).json()
     assert case_id in [g["case_id"] for g in overdue]
     assert (await standalone.post("/approval/v1/help-first/overdue:check")).json()["announced"] >= 1
     await standalone.post("/approval/v1/help-first/overdue:check")
-    assert await db.fetchval("SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
-                             "'gov.assistance.approval.paperwork-overdue.v1'", case_id) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
+            "'gov.assistance.approval.paperwork-overdue.v1'",
+            case_id,
+        )
+        == 1
+    )
 
     # Completing the paperwork (review, approval) closes the obligation; stages pay the rest.
     await review(standalone, case_id)
-    decided = await standalone.post(f"/approval/v1/cases/{case_id}/decision", json={
-        "decision": "approved", "actor": "township-approver", "reasons": "R-FLOW-2 paperwork", "role": "county"})
+    decided = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={
+            "decision": "approved",
+            "actor": "township-approver",
+            "reasons": "R-FLOW-2 paperwork",
+            "role": "county",
+        },
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json()["help_first"]["status"] == "completed"
     overdue = (await standalone.get("/approval/v1/help-first/overdue", params={"county_code": COUNTY})).json()
@@ -79,32 +124,57 @@ async def test_help_first_only_for_emergencies_and_not_after_the_decision(standa
     from tests.factories import application
 
     case_id, _ = await pending_case(standalone, application())
-    refused = await standalone.post(f"/approval/v1/cases/{case_id}/help-first", json={
-        "actor": "a", "role": "county", "amount": "100.00", "reasons": "x"})
+    refused = await standalone.post(
+        f"/approval/v1/cases/{case_id}/help-first",
+        json={"actor": "a", "role": "county", "amount": "100.00", "reasons": "x"},
+    )
     assert refused.status_code == 409 and refused.json()["rule"] == "R-FLOW-2"
 
 
 async def test_calendars_are_loadable_for_new_years_and_a_missing_year_never_fails(standalone):
-    preview = await standalone.get("/approval/v1/calendars/deadline",
-                                   params={"county_code": "140303", "over_on": "2031-01-29"})
+    preview = await standalone.get(
+        "/approval/v1/calendars/deadline", params={"county_code": "140303", "over_on": "2031-01-29"}
+    )
     assert preview.status_code == 200
-    assert preview.json() == {"over_on": "2031-01-29", "deadline": "2031-02-12",
-                              "calendar": "weekends-only (no national schedule loaded for 2031)"}
-    loaded = await standalone.put("/approval/v1/calendars/national/2031", json={
-        "holidays": [f"2031-01-{d}" for d in range(22, 29)] + ["2031-02-03"], "workdays": ["2031-02-01"],
-        "source": "test notice", "actor": "admin"})
+    assert preview.json() == {
+        "over_on": "2031-01-29",
+        "deadline": "2031-02-12",
+        "calendar": "weekends-only (no national schedule loaded for 2031)",
+    }
+    loaded = await standalone.put(
+        "/approval/v1/calendars/national/2031",
+        json={
+            "holidays": [f"2031-01-{d}" for d in range(22, 29)] + ["2031-02-03"],
+            "workdays": ["2031-02-01"],
+            "source": "test notice",
+            "actor": "admin",
+        },
+    )
     assert loaded.status_code == 200, loaded.text
-    preview = (await standalone.get("/approval/v1/calendars/deadline",
-                                    params={"county_code": "140303", "over_on": "2031-01-29"})).json()
+    preview = (
+        await standalone.get(
+            "/approval/v1/calendars/deadline", params={"county_code": "140303", "over_on": "2031-01-29"}
+        )
+    ).json()
     assert preview["calendar"] == "national 2031" and preview["deadline"] == "2031-02-12"
-    amended = await standalone.put("/approval/v1/calendars/counties/140303/2031", json={
-        "holidays": ["2031-02-05"], "source": "county decision", "actor": "county-admin"})
+    amended = await standalone.put(
+        "/approval/v1/calendars/counties/140303/2031",
+        json={"holidays": ["2031-02-05"], "source": "county decision", "actor": "county-admin"},
+    )
     assert amended.status_code == 200
-    preview = (await standalone.get("/approval/v1/calendars/deadline",
-                                    params={"county_code": "140303", "over_on": "2031-01-29"})).json()
-    assert preview == {"over_on": "2031-01-29", "deadline": "2031-02-13",
-                       "calendar": "national 2031 + county 140303 amendments"}
-    bad = await standalone.put("/approval/v1/calendars/national/2032", json={
-        "holidays": ["2031-12-31"], "source": "x", "actor": "admin"})
+    preview = (
+        await standalone.get(
+            "/approval/v1/calendars/deadline", params={"county_code": "140303", "over_on": "2031-01-29"}
+        )
+    ).json()
+    assert preview == {
+        "over_on": "2031-01-29",
+        "deadline": "2031-02-13",
+        "calendar": "national 2031 + county 140303 amendments",
+    }
+    bad = await standalone.put(
+        "/approval/v1/calendars/national/2032",
+        json={"holidays": ["2031-12-31"], "source": "x", "actor": "admin"},
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "holidays"
     assert (await standalone.get("/approval/v1/calendars/national/2026")).json()["source"].startswith("seed")

@@ -15,15 +15,24 @@ COUNTY, TOWNSHIP = "140321", "140321101"
 
 
 async def _set_limit(client, township, county, limit, disbursement="5000.00"):
-    r = await client.post(f"/approval/v1/townships/{township}/limits", json={
-        "county_code": county, "effective_from": date.today().isoformat(), "approval_limit": str(limit),
-        "disbursement_limit": disbursement})
+    r = await client.post(
+        f"/approval/v1/townships/{township}/limits",
+        json={
+            "county_code": county,
+            "effective_from": date.today().isoformat(),
+            "approval_limit": str(limit),
+            "disbursement_limit": disbursement,
+        },
+    )
     assert r.status_code == 201, r.text
 
 
 async def _decide(client, case_id, headers=None, **body):
-    return await client.post(f"/approval/v1/cases/{case_id}/decision", headers=headers,
-                             json={"decision": "approved", "reasons": "meets R-CAT", **body})
+    return await client.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        headers=headers,
+        json={"decision": "approved", "reasons": "meets R-CAT", **body},
+    )
 
 
 async def test_exactly_at_the_township_limit_the_township_approves(standalone, db):
@@ -34,8 +43,11 @@ async def test_exactly_at_the_township_limit_the_township_approves(standalone, d
     assert decided.status_code == 200, decided.text
     step = decided.json()["decisions"][-1]
     assert step["step"] == "approval" and step["level"] == "township" and step["role"] == "township"
-    event = await db.fetchval("SELECT envelope->'data' FROM approval.outbox WHERE key = $1 AND "
-                              "event_type = 'gov.assistance.approval.case-decided.v1'", case_id)
+    event = await db.fetchval(
+        "SELECT envelope->'data' FROM approval.outbox WHERE key = $1 AND "
+        "event_type = 'gov.assistance.approval.case-decided.v1'",
+        case_id,
+    )
     assert '"level": "township"' in event and '"reviewed_by": "test-reviewer"' in event
 
 
@@ -83,8 +95,11 @@ async def test_without_strict_review_an_unreviewed_case_is_approved_in_one_recor
     case_id, _ = await pending_case(standalone, application())
     decided = await _decide(standalone, case_id)
     assert decided.status_code == 200 and [d["step"] for d in decided.json()["decisions"]] == ["approval"]
-    event = await db.fetchval("SELECT envelope->'data'->>'reviewed_by' FROM approval.outbox WHERE key = $1 AND "
-                              "event_type = 'gov.assistance.approval.case-decided.v1'", case_id)
+    event = await db.fetchval(
+        "SELECT envelope->'data'->>'reviewed_by' FROM approval.outbox WHERE key = $1 AND "
+        "event_type = 'gov.assistance.approval.case-decided.v1'",
+        case_id,
+    )
     assert event is None
 
 
@@ -94,10 +109,22 @@ async def test_a_case_sent_back_for_revision_waits_with_reasons(standalone, db):
     back = await _decide(standalone, case_id, decision="returned", reasons="bills missing: provide them")
     assert back.status_code == 200 and back.json()["status"] == "returned"
     assert back.json()["decisions"][-1]["reasons"] == "bills missing: provide them"
-    assert await db.fetchval("SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
-                             "'gov.assistance.approval.case-returned.v1'", case_id) == 1
-    assert await db.fetchval("SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
-                             "'gov.assistance.approval.case-decided.v1'", case_id) == 0
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
+            "'gov.assistance.approval.case-returned.v1'",
+            case_id,
+        )
+        == 1
+    )
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.outbox WHERE key = $1 AND event_type = "
+            "'gov.assistance.approval.case-decided.v1'",
+            case_id,
+        )
+        == 0
+    )
     assert (await _decide(standalone, case_id)).status_code == 409
 
 
@@ -106,8 +133,10 @@ async def test_one_approval_with_staged_help_pays_each_stage_under_its_own_refer
     await review(standalone, case_id)
     amount = Decimal(case["assessed_amount"])
     first = (amount / 2).quantize(Decimal("0.01"))
-    stages = [{"seq": 1, "amount": str(first), "due_on": "2026-12-01"},
-              {"seq": 2, "amount": str(amount - first), "due_on": "2027-01-01"}]
+    stages = [
+        {"seq": 1, "amount": str(first), "due_on": "2026-12-01"},
+        {"seq": 2, "amount": str(amount - first), "due_on": "2027-01-01"},
+    ]
     wrong = await _decide(standalone, case_id, stages=[{**stages[0], "amount": "1.00"}, stages[1]])
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "stages"
     ok = await _decide(standalone, case_id, stages=stages)
@@ -119,7 +148,9 @@ async def test_one_approval_with_staged_help_pays_each_stage_under_its_own_refer
 
     rows = await eventually(payments, what="two staged payments")
     assert [(p["stage"], p["amount"], p["due_on"]) for p in rows] == [
-        (1, str(first), "2026-12-01"), (2, str(amount - first), "2027-01-01")]
+        (1, str(first), "2026-12-01"),
+        (2, str(amount - first), "2027-01-01"),
+    ]
     assert rows[0]["reference"].endswith("-01") and rows[1]["reference"].endswith("-02")
 
 
@@ -128,23 +159,44 @@ async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db
     await db.executemany(
         "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
         "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
-        "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')", [(i,) for i in ids])
-    reviewed = await standalone.post("/approval/v1/reviews:batch", headers=reviewer(), json={"items": [
-        {"case_id": i, "opinion": "approved", "reasons": "ok"} for i in ids]})
+        "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
+        [(i,) for i in ids],
+    )
+    reviewed = await standalone.post(
+        "/approval/v1/reviews:batch",
+        headers=reviewer(),
+        json={"items": [{"case_id": i, "opinion": "approved", "reasons": "ok"} for i in ids]},
+    )
     assert reviewed.json()["succeeded"] == 300
     missing = str(uuid.uuid4())
-    batch = await standalone.post("/approval/v1/decisions:batch", json={"items": [
-        *({"case_id": i, "decision": "approved", "reasons": "ok"} for i in ids),
-        {"case_id": missing, "decision": "approved", "reasons": "ok"},
-        {"case_id": ids[0], "decision": "approved", "reasons": "twice"}]})
+    batch = await standalone.post(
+        "/approval/v1/decisions:batch",
+        json={
+            "items": [
+                *({"case_id": i, "decision": "approved", "reasons": "ok"} for i in ids),
+                {"case_id": missing, "decision": "approved", "reasons": "ok"},
+                {"case_id": ids[0], "decision": "approved", "reasons": "twice"},
+            ]
+        },
+    )
     # How fast is measured by the benchmark (make bench), not asserted here.
     assert batch.status_code == 200
     body = batch.json()
     assert body["succeeded"] == 300 and body["failed"] == 2
     assert [r["status"] for r in body["results"][-2:]] in ([404, 409], [404, 200])
     statuses = {r["case_id"]: r["status"] for r in body["results"][:300]}
-    assert await db.fetchval("SELECT count(*) FROM approval.cases WHERE case_id = ANY($1::uuid[]) AND "
-                             "status = 'approved'", ids) == 300
-    assert await db.fetchval("SELECT count(*) FROM approval.outbox WHERE key = ANY($1::text[]) AND event_type = "
-                             "'gov.assistance.approval.case-decided.v1'", ids) == 300
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.cases WHERE case_id = ANY($1::uuid[]) AND status = 'approved'", ids
+        )
+        == 300
+    )
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.outbox WHERE key = ANY($1::text[]) AND event_type = "
+            "'gov.assistance.approval.case-decided.v1'",
+            ids,
+        )
+        == 300
+    )
     assert set(statuses.values()) <= {200, 409}

@@ -26,13 +26,17 @@ async def test_consented_medical_case_is_assessed_approved_paid_and_referred(sta
     assessment = (await standalone.get(f"/assessment/v1/cases/{case_id}")).json()
     assert assessment["eligible"] is True
     assert assessment["result"]["self_paid"] == "25000.00"
-    assert Decimal(assessment["amount"]) == Decimal(assessment["result"]["monthly_standard"]) * 2 * assessment[
-        "result"]["months"]
+    assert (
+        Decimal(assessment["amount"])
+        == Decimal(assessment["result"]["monthly_standard"]) * 2 * assessment["result"]["months"]
+    )
     assert case["status"] == "pending" and case["assessed_amount"] == assessment["amount"]
 
     assert (await review(standalone, case_id)).status_code == 200
-    decided = await standalone.post(f"/approval/v1/cases/{case_id}/decision",
-                                    json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"})
+    decided = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"},
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "approved" and decided.json()["decisions"][-1]["level"] == "county"
 
@@ -48,45 +52,66 @@ async def test_consented_medical_case_is_assessed_approved_paid_and_referred(sta
 
     shared_records = await eventually(records, what="a needs record")
     remaining = Decimal("25000.00") - Decimal(assessment["amount"])
-    assert [(r["need_type"], Decimal(r["remaining_amount"])) for r in shared_records] == [("medical", remaining)]
+    assert [(r["need_type"], Decimal(r["remaining_amount"])) for r in shared_records] == [
+        ("medical", remaining)
+    ]
 
-    again = await standalone.post(f"/approval/v1/cases/{case_id}/decision",
-                                  json={"decision": "approved", "actor": "x", "reasons": "again"})
+    again = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "x", "reasons": "again"},
+    )
     assert again.status_code == 409
 
 
 async def test_unconsented_case_is_paid_but_never_referred(standalone, db):
-    body = application(consents={"verify_economic_situation": True, "share_with_charities": False,
-                                 "share_health_data": False})
+    body = application(
+        consents={
+            "verify_economic_situation": True,
+            "share_with_charities": False,
+            "share_health_data": False,
+        }
+    )
     case_id, _ = await _submitted_and_pending(standalone, body)
     await review(standalone, case_id)
-    await standalone.post(f"/approval/v1/cases/{case_id}/decision",
-                          json={"decision": "approved", "actor": "a", "reasons": "ok"})
+    await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "actor": "a", "reasons": "ok"}
+    )
 
     async def paid():
         return (await standalone.get(f"/disbursement/v1/cases/{case_id}/payments")).json()
 
     await eventually(paid, what="a payment instruction")
-    await eventually(lambda: db.fetchval("SELECT decision IS NOT NULL FROM referral.cases WHERE case_id = $1",
-                                         case_id), what="referral to learn the decision")
+    await eventually(
+        lambda: db.fetchval("SELECT decision IS NOT NULL FROM referral.cases WHERE case_id = $1", case_id),
+        what="referral to learn the decision",
+    )
     assert (await standalone.get(f"/referral/v1/cases/{case_id}/needs-records")).json() == []
-    assert await db.fetchval("SELECT count(*) FROM referral.outbox WHERE envelope->>'subject' LIKE 'CR-%' "
-                             "AND envelope->'data'->>'case_ref' = (SELECT case_ref FROM referral.cases "
-                             "WHERE case_id = $1)", case_id) == 0
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM referral.outbox WHERE envelope->>'subject' LIKE 'CR-%' "
+            "AND envelope->'data'->>'case_ref' = (SELECT case_ref FROM referral.cases "
+            "WHERE case_id = $1)",
+            case_id,
+        )
+        == 0
+    )
 
 
 async def test_withdrawing_consent_withdraws_the_shared_record(standalone):
     case_id, _ = await _submitted_and_pending(standalone, application())
     await review(standalone, case_id)
-    await standalone.post(f"/approval/v1/cases/{case_id}/decision",
-                          json={"decision": "approved", "actor": "a", "reasons": "ok"})
+    await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "actor": "a", "reasons": "ok"}
+    )
 
     async def status():
         records = (await standalone.get(f"/referral/v1/cases/{case_id}/needs-records")).json()
         return records[0]["status"] if records else None
 
     assert await eventually(status, what="the record") == "published"
-    withdrawn = await standalone.post(f"/intake/v1/applications/{case_id}/consents/share_with_charities/withdrawal")
+    withdrawn = await standalone.post(
+        f"/intake/v1/applications/{case_id}/consents/share_with_charities/withdrawal"
+    )
     assert withdrawn.status_code == 200 and withdrawn.json()["consents"]["share_with_charities"] is False
 
     async def is_withdrawn():

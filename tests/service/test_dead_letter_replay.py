@@ -7,8 +7,12 @@ from tests.factories import application, eventually
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def test_an_event_without_a_policy_is_dead_lettered_then_replayed_after_the_policy_is_loaded(standalone):
-    body = application(incident={"description": "2019年旧病复发", "occurred_on": "2019-06-01", "ongoing": False})
+async def test_an_event_without_a_policy_is_dead_lettered_then_replayed_after_the_policy_is_loaded(
+    standalone,
+):
+    body = application(
+        incident={"description": "2019年旧病复发", "occurred_on": "2019-06-01", "ongoing": False}
+    )
     created = await standalone.post("/intake/v1/applications", json=body)
     assert created.status_code == 201
     case_id = created.json()["id"]

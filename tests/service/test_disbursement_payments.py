@@ -8,7 +8,7 @@ import io
 import asyncpg
 import pytest
 
-from tests.factories import address, application, eventually, pending_case, review, auth
+from tests.factories import address, application, auth, eventually, pending_case, review
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -16,8 +16,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def _approved_payment(client, body=None, **decision):
     case_id, _ = await pending_case(client, body or application())
     await review(client, case_id)
-    decided = await client.post(f"/approval/v1/cases/{case_id}/decision", json={
-        "decision": "approved", "actor": "approver", "reasons": "ok", **decision})
+    decided = await client.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "approver", "reasons": "ok", **decision},
+    )
     assert decided.status_code == 200, decided.text
 
     async def payments():
@@ -27,8 +29,10 @@ async def _approved_payment(client, body=None, **decision):
 
 
 async def _result(client, payment_id, result, **extra):
-    return await client.post(f"/disbursement/v1/payments/{payment_id}/result",
-                             json={"result": result, "actor": "finance-officer", **extra})
+    return await client.post(
+        f"/disbursement/v1/payments/{payment_id}/result",
+        json={"result": result, "actor": "finance-officer", **extra},
+    )
 
 
 async def test_a_failed_transfer_is_retried_and_paid_exactly_once(standalone, db):
@@ -38,8 +42,10 @@ async def test_a_failed_transfer_is_retried_and_paid_exactly_once(standalone, db
     failed = await _result(standalone, pid, "failed", reason="account frozen")
     assert failed.json()["status"] == "failed" and failed.json()["status_reason"] == "account frozen"
     assert (await _result(standalone, pid, "paid")).status_code == 409  # nothing outstanding at the bank
-    retried = await standalone.post(f"/disbursement/v1/payments/{pid}/retry",
-                                    json={"actor": "finance-officer", "reason": "account unfrozen"})
+    retried = await standalone.post(
+        f"/disbursement/v1/payments/{pid}/retry",
+        json={"actor": "finance-officer", "reason": "account unfrozen"},
+    )
     assert retried.status_code == 200, retried.text
     assert retried.json()["reference"] == payment["reference"] and retried.json()["attempts"] == 2
     assert (await _result(standalone, pid, "paid", attempt=1)).status_code == 409  # superseded attempt
@@ -47,48 +53,85 @@ async def test_a_failed_transfer_is_retried_and_paid_exactly_once(standalone, db
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
     assert (await _result(standalone, pid, "paid")).json()["status"] == "paid"  # a repeated callback
     assert (await _result(standalone, pid, "failed")).status_code == 409
-    assert (await standalone.post(f"/disbursement/v1/payments/{pid}/retry",
-                                  json={"actor": "x", "reason": "again"})).status_code == 409
+    assert (
+        await standalone.post(
+            f"/disbursement/v1/payments/{pid}/retry", json={"actor": "x", "reason": "again"}
+        )
+    ).status_code == 409
     assert [a["status"] for a in paid.json()["attempt_history"]] == ["failed", "paid"]
-    assert await db.fetchval("SELECT count(*) FROM disbursement.ledger_entries WHERE instruction_id = $1 "
-                             "AND kind = 'payment'", pid) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM disbursement.ledger_entries WHERE instruction_id = $1 AND kind = 'payment'",
+            pid,
+        )
+        == 1
+    )
     with pytest.raises(asyncpg.UniqueViolationError):  # the database refuses a second paid attempt too
-        await db.execute("UPDATE disbursement.payment_attempts SET status = 'paid' WHERE instruction_id = $1 "
-                         "AND attempt = 1", pid)
+        await db.execute(
+            "UPDATE disbursement.payment_attempts SET status = 'paid' WHERE instruction_id = $1 "
+            "AND attempt = 1",
+            pid,
+        )
 
 
 async def test_an_account_change_after_approval_needs_its_own_approval(standalone):
     case_id, payment = await _approved_payment(standalone)
-    change = await standalone.put(f"/disbursement/v1/cases/{case_id}/payee", json={
-        "name": "张小明", "bank": "中国银行", "account": "6216610000009876", "actor": "clerk",
-        "reason": "old card lost"})
+    change = await standalone.put(
+        f"/disbursement/v1/cases/{case_id}/payee",
+        json={
+            "name": "张小明",
+            "bank": "中国银行",
+            "account": "6216610000009876",
+            "actor": "clerk",
+            "reason": "old card lost",
+        },
+    )
     assert change.status_code == 201 and change.json()["status"] == "pending"
-    assert change.json()["new"]["account"].endswith("9876") and "621661" not in change.json()["new"]["account"]
+    assert (
+        change.json()["new"]["account"].endswith("9876") and "621661" not in change.json()["new"]["account"]
+    )
     await _result(standalone, payment["id"], "returned")  # nothing paid yet: refused
     await _result(standalone, payment["id"], "failed", reason="card lost")
-    retried = (await standalone.post(f"/disbursement/v1/payments/{payment['id']}/retry",
-                                     json={"actor": "finance", "reason": "again"})).json()
+    retried = (
+        await standalone.post(
+            f"/disbursement/v1/payments/{payment['id']}/retry", json={"actor": "finance", "reason": "again"}
+        )
+    ).json()
     assert retried["payee_account"].endswith("3445")  # the pending change does not redirect money
-    same = await standalone.post(f"/disbursement/v1/payee-changes/{change.json()['id']}/decision",
-                                 json={"decision": "approved", "actor": "clerk", "reason": "self"})
+    same = await standalone.post(
+        f"/disbursement/v1/payee-changes/{change.json()['id']}/decision",
+        json={"decision": "approved", "actor": "clerk", "reason": "self"},
+    )
     assert same.status_code == 409
-    approved = await standalone.post(f"/disbursement/v1/payee-changes/{change.json()['id']}/decision",
-                                     json={"decision": "approved", "reason": "checked"}, headers=auth("township-head", "township_approver"))
+    approved = await standalone.post(
+        f"/disbursement/v1/payee-changes/{change.json()['id']}/decision",
+        json={"decision": "approved", "reason": "checked"},
+        headers=auth("township-head", "township_approver"),
+    )
     assert approved.json()["status"] == "approved"
     await _result(standalone, payment["id"], "failed", reason="card lost")
-    rerouted = (await standalone.post(f"/disbursement/v1/payments/{payment['id']}/retry",
-                                      json={"actor": "finance", "reason": "re-route"})).json()
+    rerouted = (
+        await standalone.post(
+            f"/disbursement/v1/payments/{payment['id']}/retry",
+            json={"actor": "finance", "reason": "re-route"},
+        )
+    ).json()
     assert rerouted["payee_account"].endswith("9876") and rerouted["attempts"] == 3
     trail = (await standalone.get(f"/disbursement/v1/cases/{case_id}/payee-changes")).json()
     assert [(c["status"], c["requested_by"], c["decided_by"]) for c in trail] == [
-        ("approved", "test-officer", "township-head")]
+        ("approved", "test-officer", "township-head")
+    ]
 
 
 async def test_a_wrong_payment_is_reversed_and_paid_anew_never_edited(standalone, db):
-    case_id, payment = await _approved_payment(standalone, application(address=address("140303", "140303001")))
+    case_id, payment = await _approved_payment(
+        standalone, application(address=address("140303", "140303001"))
+    )
     await _result(standalone, payment["id"], "paid")
-    corrected = await standalone.post(f"/disbursement/v1/payments/{payment['id']}/correction", json={
-        "actor": "finance-head", "reason": "wrong amount", "amount": "100.00"})
+    corrected = await standalone.post(
+        f"/disbursement/v1/payments/{payment['id']}/correction",
+        json={"actor": "finance-head", "reason": "wrong amount", "amount": "100.00"},
+    )
     assert corrected.status_code == 201, corrected.text
     new = corrected.json()
     assert new["reference"] == payment["reference"] + "-C1" and new["correction_of"] == payment["id"]
@@ -102,24 +145,38 @@ async def test_a_wrong_payment_is_reversed_and_paid_anew_never_edited(standalone
         await db.execute("UPDATE disbursement.ledger_entries SET amount = 1 WHERE case_id = $1", case_id)
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("DELETE FROM disbursement.ledger_entries WHERE case_id = $1", case_id)
-    report = (await standalone.get("/disbursement/v1/ledger/reconciliation",
-                                   params={"county_code": "140303", "year": 2026})).json()
+    report = (
+        await standalone.get(
+            "/disbursement/v1/ledger/reconciliation", params={"county_code": "140303", "year": 2026}
+        )
+    ).json()
     assert report["balanced"] is True, report
 
 
 async def test_concurrent_reserve_fund_draws_never_overdraw(standalone):
     township = "140303002"
-    fund = await standalone.post(f"/disbursement/v1/reserve-funds/{township}", json={
-        "county_code": "140303", "year": 2026, "proportion": "0.05", "previous_year_spending": "20000.00",
-        "actor": "county-finance"})
+    fund = await standalone.post(
+        f"/disbursement/v1/reserve-funds/{township}",
+        json={
+            "county_code": "140303",
+            "year": 2026,
+            "proportion": "0.05",
+            "previous_year_spending": "20000.00",
+            "actor": "county-finance",
+        },
+    )
     assert fund.json()["allocated"] == "1000.00"
-    again = await standalone.post(f"/disbursement/v1/reserve-funds/{township}", json={
-        "county_code": "140303", "year": 2026, "proportion": "0.05", "actor": "county-finance"})
+    again = await standalone.post(
+        f"/disbursement/v1/reserve-funds/{township}",
+        json={"county_code": "140303", "year": 2026, "proportion": "0.05", "actor": "county-finance"},
+    )
     assert again.status_code == 409
 
     def draw(amount):
-        return standalone.post(f"/disbursement/v1/reserve-funds/{township}/2026/draws",
-                               json={"amount": amount, "actor": "township", "purpose": "emergency help"})
+        return standalone.post(
+            f"/disbursement/v1/reserve-funds/{township}/2026/draws",
+            json={"amount": amount, "actor": "township", "purpose": "emergency help"},
+        )
 
     two = await asyncio.gather(draw("600.00"), draw("600.00"))
     assert sorted(r.status_code for r in two) == [201, 409]
@@ -127,28 +184,48 @@ async def test_concurrent_reserve_fund_draws_never_overdraw(standalone):
     assert refused["rule"] == "R-RES"
     many = await asyncio.gather(*(draw("50.00") for _ in range(20)))
     assert sorted(r.status_code for r in many) == [201] * 8 + [409] * 12
-    assert (await standalone.get(f"/disbursement/v1/reserve-funds/{township}/2026")).json()["balance"] == "0.00"
-    report = (await standalone.get("/disbursement/v1/reserve-funds/report",
-                                   params={"county_code": "140303", "year": 2026})).json()
+    assert (await standalone.get(f"/disbursement/v1/reserve-funds/{township}/2026")).json()[
+        "balance"
+    ] == "0.00"
+    report = (
+        await standalone.get(
+            "/disbursement/v1/reserve-funds/report", params={"county_code": "140303", "year": 2026}
+        )
+    ).json()
     row = next(r for r in report if r["township_code"] == township)
     assert (row["allocated"], row["drawn_in_period"], row["draws"], row["balance"]) == (
-        "1000.00", "1000.00", 9, "0.00")
-    reconciled = (await standalone.get("/disbursement/v1/ledger/reconciliation",
-                                       params={"county_code": "140303", "year": 2026})).json()
+        "1000.00",
+        "1000.00",
+        9,
+        "0.00",
+    )
+    reconciled = (
+        await standalone.get(
+            "/disbursement/v1/ledger/reconciliation", params={"county_code": "140303", "year": 2026}
+        )
+    ).json()
     assert all(f["balanced"] for f in reconciled["reserve_funds"])
 
 
-async def test_in_kind_aid_needs_its_procurement_reference_and_everything_paid_is_disclosed_masked(standalone):
+async def test_in_kind_aid_needs_its_procurement_reference_and_everything_paid_is_disclosed_masked(
+    standalone,
+):
     township = "140311101"
     body = application(address=address("140311", township))
     case_id, goods = await _approved_payment(standalone, body, form="in_kind")
     assert (goods["channel"], goods["form"], goods["status"]) == ("direct", "in_kind", "awaiting_handover")
-    handover = {"handed_over_by": "clerk", "witness": "neighbour", "recipient_name": "张小明",
-                "items": "rice 50kg, quilts x2"}
+    handover = {
+        "handed_over_by": "clerk",
+        "witness": "neighbour",
+        "recipient_name": "张小明",
+        "items": "rice 50kg, quilts x2",
+    }
     missing = await standalone.post(f"/disbursement/v1/payments/{goods['id']}/handover", json=handover)
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "procurement_reference"
-    done = await standalone.post(f"/disbursement/v1/payments/{goods['id']}/handover",
-                                 json={**handover, "procurement_reference": "YQ-ZFCG-2026-0815"})
+    done = await standalone.post(
+        f"/disbursement/v1/payments/{goods['id']}/handover",
+        json={**handover, "procurement_reference": "YQ-ZFCG-2026-0815"},
+    )
     assert done.json()["status"] == "paid"
     cash_case, cash = await _approved_payment(standalone, application(address=address("140311", township)))
     await _result(standalone, cash["id"], "paid")

@@ -25,11 +25,21 @@ def fuzz_server(pg_server_url: str):
     database_url = asyncio.run(create_database(pg_server_url, prefix="fuzz"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANCE_")}
-    env.update(ASSISTANCE_DATABASE_URL=database_url, ASSISTANCE_BUS="memory", ASSISTANCE_ENVIRONMENT="test",
-               ASSISTANCE_LOG_LEVEL="WARNING")
+    env.update(
+        ASSISTANCE_DATABASE_URL=database_url,
+        ASSISTANCE_BUS="memory",
+        ASSISTANCE_ENVIRONMENT="test",
+        ASSISTANCE_LOG_LEVEL="WARNING",
+    )
     log = open(ROOT / "artifacts" / "fuzz-server.log", "wb")  # noqa: SIM115 - owned by the process
-    proc = subprocess.Popen([sys.executable, "-m", "services", "standalone", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services", "standalone", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -61,8 +71,14 @@ def test_no_input_makes_a_service_fail_and_every_error_is_a_problem(fuzz_server)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10, "the schema lost its operations"
     for operation in operations:
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def fuzz(case) -> None:
             _check(case, fuzz_server)

@@ -11,13 +11,15 @@ COUNT = "SELECT (SELECT count(*) FROM intake.applications) + (SELECT count(*) FR
 
 def _bad_id(body):
     body["household"][0]["id_number"] = body["household"][0]["id_number"][:17] + (
-        "0" if body["household"][0]["id_number"][17] != "0" else "1")
+        "0" if body["household"][0]["id_number"][17] != "0" else "1"
+    )
     return body
 
 
 def _future_birth(body):
     first17 = "14030220990101001"
     from shared.idnumber import check_character
+
     body["household"][0]["id_number"] = first17 + check_character(first17)
     return body
 
@@ -47,15 +49,18 @@ def _deductions_over_bill(body):
     return body
 
 
-@pytest.mark.parametrize("spoil,field", [
-    (_bad_id, "household[0].id_number"),
-    (_future_birth, "household[0].id_number"),
-    (_duplicate_member, "household[1].id_number"),
-    (_negative, "annual_household_income"),
-    (_unknown_county, "address.county_code"),
-    (_empty_household, "household"),
-    (_deductions_over_bill, "medical"),
-])
+@pytest.mark.parametrize(
+    "spoil,field",
+    [
+        (_bad_id, "household[0].id_number"),
+        (_future_birth, "household[0].id_number"),
+        (_duplicate_member, "household[1].id_number"),
+        (_negative, "annual_household_income"),
+        (_unknown_county, "address.county_code"),
+        (_empty_household, "household"),
+        (_deductions_over_bill, "medical"),
+    ],
+)
 async def test_bad_input_is_a_422_problem_naming_the_field_and_writes_nothing(standalone, db, spoil, field):
     before = await db.fetchval(COUNT)
     response = await standalone.post("/intake/v1/applications", json=spoil(application()))
@@ -97,10 +102,14 @@ async def test_a_retried_post_with_the_same_idempotency_key_creates_one_applicat
 
 async def test_list_pages_with_a_keyset_cursor_and_filters(standalone):
     for _ in range(3):
-        assert (await standalone.post("/intake/v1/applications",
-                                      json=application(address={"county_code": "140303",
-                                                                "township_code": "140303002",
-                                                                "detail": "桥头"}))).status_code == 201
+        assert (
+            await standalone.post(
+                "/intake/v1/applications",
+                json=application(
+                    address={"county_code": "140303", "township_code": "140303002", "detail": "桥头"}
+                ),
+            )
+        ).status_code == 201
     seen: list[str] = []
     cursor = None
     while True:

@@ -18,8 +18,10 @@ async def scrape(client) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert "张小明" not in response.text and "6222020200112233445" not in response.text
-    return {family.name: {tuple(sorted(s.labels.items())): s.value for s in family.samples}
-            for family in text_string_to_metric_families(response.text)}
+    return {
+        family.name: {tuple(sorted(s.labels.items())): s.value for s in family.samples}
+        for family in text_string_to_metric_families(response.text)
+    }
 
 
 def series(metrics, name: str, **labels: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -28,12 +30,21 @@ def series(metrics, name: str, **labels: str) -> dict[tuple[tuple[str, str], ...
 
 async def test_reserve_fund_balance_per_township_and_year(standalone):
     township, year = "140321104", random.randint(2040, 2100)  # a fund no other test allocates
-    fund = await standalone.post(f"/disbursement/v1/reserve-funds/{township}", json={
-        "county_code": "140321", "year": year, "proportion": "0.1", "previous_year_spending": "50000.00",
-        "actor": "county-finance"})
+    fund = await standalone.post(
+        f"/disbursement/v1/reserve-funds/{township}",
+        json={
+            "county_code": "140321",
+            "year": year,
+            "proportion": "0.1",
+            "previous_year_spending": "50000.00",
+            "actor": "county-finance",
+        },
+    )
     assert fund.status_code == 201, fund.text
-    drawn = await standalone.post(f"/disbursement/v1/reserve-funds/{township}/{year}/draws",
-                                  json={"amount": "1234.56", "actor": "township", "purpose": "emergency help"})
+    drawn = await standalone.post(
+        f"/disbursement/v1/reserve-funds/{township}/{year}/draws",
+        json={"amount": "1234.56", "actor": "township", "purpose": "emergency help"},
+    )
     assert drawn.status_code == 201, drawn.text
     metrics = await scrape(standalone)
     labels = (("county", "140321"), ("township", township), ("year", str(year)))
@@ -53,7 +64,8 @@ async def test_cases_by_state_are_counted_from_each_services_own_tables(standalo
 
     intake = dict(await db.fetch("SELECT status, count(*) FROM intake.applications GROUP BY status"))
     assert series(metrics, "assistance_cases_by_state", service="intake") == {
-        (("service", "intake"), ("state", status)): float(n) for status, n in intake.items()}
+        (("service", "intake"), ("state", status)): float(n) for status, n in intake.items()
+    }
     approval = dict(await db.fetch("SELECT status, count(*) FROM approval.cases GROUP BY status"))
     assert by_state[(("service", "approval"), ("state", "pending"))] == approval["pending"] >= 1
     assessed = await db.fetchval("SELECT count(DISTINCT case_id) FROM assessment.assessments")
@@ -61,12 +73,21 @@ async def test_cases_by_state_are_counted_from_each_services_own_tables(standalo
     referral = await db.fetchval("SELECT count(*) FROM referral.cases")
     assert sum(series(metrics, "assistance_cases_by_state", service="referral").values()) == referral
     assert {dict(k)["state"] for k in series(metrics, "assistance_cases_by_state", service="referral")} <= {
-        "awaiting_decision", "not_shared", "unmatched", "offered", "accepted", "fulfilled", "closed"}
+        "awaiting_decision",
+        "not_shared",
+        "unmatched",
+        "offered",
+        "accepted",
+        "fulfilled",
+        "closed",
+    }
 
     # Approving moves the case on: the pending count drops by one at the next scrape, approved grows.
     await review(standalone, case_id)
-    decided = await standalone.post(f"/approval/v1/cases/{case_id}/decision",
-                                    json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"})
+    decided = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"},
+    )
     assert decided.status_code == 200, decided.text
     after = (await scrape(standalone))["assistance_cases_by_state"]
     pending = (("service", "approval"), ("state", "pending"))
@@ -93,13 +114,23 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
 
     metrics = await eventually(settled, what="every consumer to catch up")
     lag = metrics["assistance_consumer_lag"]
-    assert (("group", "assistance-assessment"), ("partition", "0"), ("service", "assessment"),
-            ("topic", "assistance.intake.v1")) in lag
+    assert (
+        ("group", "assistance-assessment"),
+        ("partition", "0"),
+        ("service", "assessment"),
+        ("topic", "assistance.intake.v1"),
+    ) in lag
     consumed = {(dict(k)["service"], dict(k)["topic"]) for k in lag}
-    assert consumed == {("assessment", "assistance.intake.v1"), ("approval", "assistance.assessment.v1"),
-                        ("disbursement", "assistance.intake.v1"), ("disbursement", "assistance.approval.v1"),
-                        ("referral", "assistance.intake.v1"), ("referral", "assistance.approval.v1"),
-                        ("intake", "assistance.assessment.v1"), ("intake", "assistance.approval.v1")}
+    assert consumed == {
+        ("assessment", "assistance.intake.v1"),
+        ("approval", "assistance.assessment.v1"),
+        ("disbursement", "assistance.intake.v1"),
+        ("disbursement", "assistance.approval.v1"),
+        ("referral", "assistance.intake.v1"),
+        ("referral", "assistance.approval.v1"),
+        ("intake", "assistance.assessment.v1"),
+        ("intake", "assistance.approval.v1"),
+    }
     for service in ("intake", "assessment", "approval", "disbursement", "referral"):
         assert (("service", service),) in metrics["assistance_dead_letters_waiting"]
         assert (("service", service),) in metrics["assistance_outbox_backlog"]

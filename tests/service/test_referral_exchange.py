@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.referral import exchange, webhooks
+from services.referral import exchange
 from tests.factories import WebhookReceiver, address, application, eventually, partner_body, pending_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -31,15 +31,19 @@ async def partners(standalone, db):
     yield register
     for partner in made:
         await standalone.patch(f"/referral/v1/partners/{partner['id']}", json={"status": "suspended"})
-    await db.execute("UPDATE referral.needs_records SET match_state = 'closed' WHERE match_state = 'unmatched' "
-                     "AND id IN (SELECT record_id FROM referral.tasks WHERE partner_id = ANY($1::uuid[]))",
-                     [p["id"] for p in made])
+    await db.execute(
+        "UPDATE referral.needs_records SET match_state = 'closed' WHERE match_state = 'unmatched' "
+        "AND id IN (SELECT record_id FROM referral.tasks WHERE partner_id = ANY($1::uuid[]))",
+        [p["id"] for p in made],
+    )
 
 
 def now(check):
     """An async probe for ``eventually`` from a plain function."""
+
     async def probe():
         return check()
+
     return probe
 
 
@@ -50,8 +54,10 @@ def auth(partner: dict) -> dict:
 async def decided_case(client, township: str = "140302005", **overrides) -> str:
     body = application(address=address("140302", township), **overrides)
     case_id, _ = await pending_case(client, body)
-    decided = await client.post(f"/approval/v1/cases/{case_id}/decision",
-                                json={"decision": "approved", "actor": "approver-2", "reasons": "ok"})
+    decided = await client.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "actor": "approver-2", "reasons": "ok"},
+    )
     assert decided.status_code == 200, decided.text
     return case_id
 
@@ -66,6 +72,7 @@ async def record_of(client, case_id: str) -> dict:
     async def probe():
         rows = (await client.get(f"/referral/v1/cases/{case_id}/needs-records")).json()
         return rows[0] if rows and rows[0]["match_state"] != "unmatched" else None
+
     return await eventually(probe, what="the needs record to be offered")
 
 
@@ -92,13 +99,22 @@ async def test_registration_shows_credentials_once_and_stores_only_a_hash(standa
         receiver.close()
 
 
-@pytest.mark.parametrize(("field", "value"), [("webhook_url", "http://charity.example/hook"),
-                                              ("service_areas", ["14030"]), ("need_types", ["food"]),
-                                              ("kind", "bank"), ("name", "a\u0000b")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("webhook_url", "http://charity.example/hook"),
+        ("service_areas", ["14030"]),
+        ("need_types", ["food"]),
+        ("kind", "bank"),
+        ("name", "a\u0000b"),
+    ],
+)
 async def test_invalid_partner_is_a_422_naming_the_field_and_writes_nothing(standalone, db, field, value):
     before = await db.fetchval("SELECT count(*) FROM referral.partners")
     response = await standalone.post("/referral/v1/partners", json=partner_body(**{field: value}))
-    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == 422 and response.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     assert field in response.text
     assert await db.fetchval("SELECT count(*) FROM referral.partners") == before
 
@@ -118,11 +134,15 @@ async def test_one_partner_at_a_time_decline_passes_it_on_and_fulfilment_is_meas
 
     task = f"/referral/v1/partners/{first['id']}/referrals/{offer['task_id']}"
     # another partner can neither read nor answer it, under its own id or the owner's
-    for who, path in ((second, task), (second, f"/referral/v1/partners/{second['id']}/referrals/{offer['task_id']}")):
+    for who, path in (
+        (second, task),
+        (second, f"/referral/v1/partners/{second['id']}/referrals/{offer['task_id']}"),
+    ):
         assert (await standalone.get(path, headers=auth(who))).status_code == 404
         assert (await standalone.post(path + "/accept", headers=auth(who))).status_code == 404
-    assert (await standalone.post(task + "/fulfil", headers=auth(first),
-                                  json={"amount": "1.00", "form": "cash"})).status_code == 409
+    assert (
+        await standalone.post(task + "/fulfil", headers=auth(first), json={"amount": "1.00", "form": "cash"})
+    ).status_code == 409
     declined = await standalone.post(task + "/decline", headers=auth(first), json={"reason": "budget spent"})
     assert declined.status_code == 200 and declined.json()["status"] == "rejected"
     assert (await standalone.post(task + "/accept", headers=auth(first))).status_code == 409
@@ -132,20 +152,28 @@ async def test_one_partner_at_a_time_decline_passes_it_on_and_fulfilment_is_meas
     assert (await standalone.post(task2 + "/accept", headers=auth(second))).json()["status"] == "accepted"
     assert (await standalone.post(task2 + "/start", headers=auth(second))).json()["status"] == "in-progress"
     too_much = Decimal(record["remaining_amount"]) + Decimal("0.01")
-    over = await standalone.post(task2 + "/fulfil", headers=auth(second), json={"amount": str(too_much),
-                                                                              "form": "cash"})
+    over = await standalone.post(
+        task2 + "/fulfil", headers=auth(second), json={"amount": str(too_much), "form": "cash"}
+    )
     assert over.status_code == 422 and "amount" in over.text
     # the whole remaining amount (a smaller one is a part-fulfilment: see test_referral_handover.py)
-    done = await standalone.post(task2 + "/fulfil", headers=auth(second), json={"amount": record["remaining_amount"],
-                                                                              "form": "in_kind"})
+    done = await standalone.post(
+        task2 + "/fulfil",
+        headers=auth(second),
+        json={"amount": record["remaining_amount"], "form": "in_kind"},
+    )
     assert done.status_code == 200 and done.json()["status"] == "completed"
 
     history = (await standalone.get(f"/referral/v1/cases/{case_id}/referrals")).json()
-    assert [(h["partner_id"], h["status"]) for h in history] == [(first["id"], "rejected"),
-                                                                  (second["id"], "completed")]
+    assert [(h["partner_id"], h["status"]) for h in history] == [
+        (first["id"], "rejected"),
+        (second["id"], "completed"),
+    ]
     assert history[0]["status_reason"] == "budget spent" and history[1]["fulfilled_form"] == "in_kind"
-    stats = {p["partner_id"]: p for p in (await standalone.get("/referral/v1/performance",
-                                                               params={"county_code": "140302"})).json()}
+    stats = {
+        p["partner_id"]: p
+        for p in (await standalone.get("/referral/v1/performance", params={"county_code": "140302"})).json()
+    }
     assert (stats[first["id"]]["offers"], stats[first["id"]]["declined"]) == (1, 1)
     s2 = stats[second["id"]]
     assert (s2["offers"], s2["accepted"], s2["completed"], s2["acceptance_rate"]) == (1, 1, 1, 1.0)
@@ -159,15 +187,21 @@ async def test_an_offer_not_accepted_in_time_goes_to_the_next_partner(standalone
     case_id = await decided_case(standalone)
     ref = (await record_of(standalone, case_id))["case_ref"]
     [offer] = await offers_to(standalone, slow, ref)
-    await db.execute("UPDATE referral.tasks SET expires_at = now() - interval '1 second' WHERE id = $1",
-                     offer["task_id"])
+    await db.execute(
+        "UPDATE referral.tasks SET expires_at = now() - interval '1 second' WHERE id = $1", offer["task_id"]
+    )
     await exchange.sweep_once(standalone.app.state.runtimes["referral"])
-    assert (await offers_to(standalone, slow, ref)) == [] or \
-        (await offers_to(standalone, slow, ref))[0]["status"] == "cancelled"
+    assert (await offers_to(standalone, slow, ref)) == [] or (await offers_to(standalone, slow, ref))[0][
+        "status"
+    ] == "cancelled"
     [offer2] = await offers_to(standalone, next_one, ref)
     assert offer2["status"] == "requested"
     feed = (await standalone.get(f"/referral/v1/partners/{slow['id']}/feed", headers=auth(slow))).json()
-    types = [e["type"].rsplit(".", 2)[-2] for e in feed["items"] if e["data"]["referral_id"] == offer["referral_id"]]
+    types = [
+        e["type"].rsplit(".", 2)[-2]
+        for e in feed["items"]
+        if e["data"]["referral_id"] == offer["referral_id"]
+    ]
     assert types == ["referral-offered", "referral-offer-expired"]
     history = (await standalone.get(f"/referral/v1/cases/{case_id}/referrals")).json()
     assert history[0]["status"] == "cancelled" and history[0]["status_reason"] == "offer_expired"
@@ -175,14 +209,23 @@ async def test_an_offer_not_accepted_in_time_goes_to_the_next_partner(standalone
 
 async def test_unconsented_case_is_offered_to_no_one(standalone, partners, db):
     partner = await partners()
-    case_id = await decided_case(standalone, consents={"verify_economic_situation": True,
-                                                       "share_with_charities": False, "share_health_data": False})
+    case_id = await decided_case(
+        standalone,
+        consents={
+            "verify_economic_situation": True,
+            "share_with_charities": False,
+            "share_health_data": False,
+        },
+    )
+
     async def paid():
         return (await standalone.get(f"/disbursement/v1/cases/{case_id}/payments")).json()
+
     await eventually(paid, what="the payment")
     assert await db.fetchval("SELECT count(*) FROM referral.tasks WHERE case_id = $1", case_id) == 0
-    assert (await standalone.get(f"/referral/v1/partners/{partner['id']}/feed", headers=auth(partner))).json()[
-        "items"] == []
+    assert (
+        await standalone.get(f"/referral/v1/partners/{partner['id']}/feed", headers=auth(partner))
+    ).json()["items"] == []
 
 
 async def test_withdrawal_stops_sharing_reaches_the_partner_and_empties_the_feed(standalone, partners, db):
@@ -198,24 +241,37 @@ async def test_withdrawal_stops_sharing_reaches_the_partner_and_empties_the_feed
         assert hook["data"]["task_id"] == offer["task_id"] and hook["data"]["partner_id"] == partner["id"]
         assert receiver.bad_signatures == 0
 
-        withdrawn = await standalone.post(f"/intake/v1/applications/{case_id}/consents/share_with_charities/"
-                                          "withdrawal")
+        withdrawn = await standalone.post(
+            f"/intake/v1/applications/{case_id}/consents/share_with_charities/withdrawal"
+        )
         assert withdrawn.status_code == 200, withdrawn.text
-        await eventually(now(lambda: receiver.events("needs-record-withdrawn.v1")), what="the withdrawal webhook")
+        await eventually(
+            now(lambda: receiver.events("needs-record-withdrawn.v1")), what="the withdrawal webhook"
+        )
         [gone] = receiver.events("needs-record-withdrawn.v1")
-        assert gone["data"]["partner_id"] == partner["id"] and gone["data"]["referral_id"] == offer["referral_id"]
-        feed = (await standalone.get(f"/referral/v1/partners/{partner['id']}/feed", headers=auth(partner))).json()
+        assert (
+            gone["data"]["partner_id"] == partner["id"]
+            and gone["data"]["referral_id"] == offer["referral_id"]
+        )
+        feed = (
+            await standalone.get(f"/referral/v1/partners/{partner['id']}/feed", headers=auth(partner))
+        ).json()
         mine = [e for e in feed["items"] if e["data"]["referral_id"] == offer["referral_id"]]
         assert [e["type"] for e in mine] == ["gov.assistance.referral.needs-record-withdrawn.v1"]
         task = f"/referral/v1/partners/{partner['id']}/referrals/{offer['task_id']}"
         assert (await standalone.get(task, headers=auth(partner))).status_code == 404
         assert (await standalone.post(task + "/accept", headers=auth(partner))).status_code == 404
-        assert await db.fetchval("SELECT status FROM referral.tasks WHERE id = $1", offer["task_id"]) == "cancelled"
+        assert (
+            await db.fetchval("SELECT status FROM referral.tasks WHERE id = $1", offer["task_id"])
+            == "cancelled"
+        )
     finally:
         receiver.close()
 
 
-async def test_failing_receiver_is_retried_dead_lettered_and_redelivered_once_in_effect(standalone, partners, db):
+async def test_failing_receiver_is_retried_dead_lettered_and_redelivered_once_in_effect(
+    standalone, partners, db
+):
     runtime = standalone.app.state.runtimes["referral"]
     saved = (runtime.settings.webhook_backoff_seconds, runtime.settings.webhook_max_attempts)
     runtime.settings.webhook_backoff_seconds, runtime.settings.webhook_max_attempts = 0.05, 3
@@ -227,9 +283,13 @@ async def test_failing_receiver_is_retried_dead_lettered_and_redelivered_once_in
         ref = (await record_of(standalone, case_id))["case_ref"]
 
         async def dead():
-            rows = (await standalone.get("/referral/v1/deliveries", params={"partner_id": partner["id"],
-                                                                            "status": "dead_letter"})).json()
+            rows = (
+                await standalone.get(
+                    "/referral/v1/deliveries", params={"partner_id": partner["id"], "status": "dead_letter"}
+                )
+            ).json()
             return rows or None
+
         [delivery] = await eventually(dead, what="the delivery to be dead-lettered")
         assert delivery["attempts"] == 3 and delivery["last_status"] == 500 and receiver.events() == []
 
@@ -239,12 +299,18 @@ async def test_failing_receiver_is_retried_dead_lettered_and_redelivered_once_in
         again = await standalone.post(path.format(partner["id"]), headers=auth(partner))
         assert again.status_code == 200 and again.json()["status"] == "pending"
         await eventually(now(lambda: receiver.events(OFFERED)), what="the redelivered webhook")
-        assert (await standalone.post(f"/referral/v1/deliveries/{delivery['id']}/redeliver")).status_code == 200
+        assert (
+            await standalone.post(f"/referral/v1/deliveries/{delivery['id']}/redeliver")
+        ).status_code == 200
 
         async def delivered_twice():
-            rows = (await standalone.get(f"/referral/v1/partners/{partner['id']}/deliveries",
-                                         headers=auth(partner))).json()
+            rows = (
+                await standalone.get(
+                    f"/referral/v1/partners/{partner['id']}/deliveries", headers=auth(partner)
+                )
+            ).json()
             return len(receiver.requests) >= 5 and rows[0]["status"] == "delivered"
+
         await eventually(delivered_twice, what="the second redelivery")
         ids = {r["headers"]["webhook-id"] for r in receiver.requests}
         assert len(ids) == 1 and len(receiver.effects) == 1

@@ -46,8 +46,9 @@ def _by_id(found: list[ReadableSpan]) -> dict[int, ReadableSpan]:
 async def test_one_submission_is_one_trace_through_the_five_services(standalone, spans, db):
     trace_id = uuid.uuid4().hex
     traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
-    created = await standalone.post("/intake/v1/applications", json=application(),
-                                    headers={"traceparent": traceparent})
+    created = await standalone.post(
+        "/intake/v1/applications", json=application(), headers={"traceparent": traceparent}
+    )
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
 
@@ -73,18 +74,26 @@ async def test_one_submission_is_one_trace_through_the_five_services(standalone,
     spans_by_id = _by_id(found)
     submitted = [s for s in found if s.kind == SpanKind.PRODUCER and s.name == "create assistance.intake.v1"]
     assert len(submitted) == 1 and submitted[0].parent.span_id == server[0].context.span_id
-    consumers_of_submitted = {_service(s) for s in found if s.kind == SpanKind.CONSUMER
-                              and s.parent.span_id == submitted[0].context.span_id}
+    consumers_of_submitted = {
+        _service(s)
+        for s in found
+        if s.kind == SpanKind.CONSUMER and s.parent.span_id == submitted[0].context.span_id
+    }
     assert consumers_of_submitted == {"assessment", "disbursement", "referral"}
-    assert any(s.name == "send assistance.intake.v1" and s.parent.span_id == submitted[0].context.span_id
-               for s in found)
+    assert any(
+        s.name == "send assistance.intake.v1" and s.parent.span_id == submitted[0].context.span_id
+        for s in found
+    )
     approval = [s for s in found if s.kind == SpanKind.CONSUMER and _service(s) == "approval"]
     assert approval and approval[0].attributes["cloudevents.event_type"] == (
-        "gov.assistance.assessment.case-assessed.v1")
+        "gov.assistance.assessment.case-assessed.v1"
+    )
     assessed = spans_by_id[approval[0].parent.span_id]  # approval continues assessment's producer span
     assert assessed.kind == SpanKind.PRODUCER and _service(assessed) == "assessment"
     assert spans_by_id[assessed.parent.span_id].kind == SpanKind.CONSUMER  # ... inside its consumer span
-    assert all(s.attributes.get("assistance.outcome") == "applied" for s in found if s.kind == SpanKind.CONSUMER)
+    assert all(
+        s.attributes.get("assistance.outcome") == "applied" for s in found if s.kind == SpanKind.CONSUMER
+    )
 
     # The carrier: the event's envelope names its producer span (and is sent as the Kafka header too).
     carried = await db.fetchval("SELECT envelope->>'traceparent' FROM intake.outbox WHERE key = $1", case_id)
@@ -98,15 +107,26 @@ async def test_a_request_without_traceparent_starts_a_trace_its_events_continue(
     assert created.status_code == 201
 
     async def server_span():
-        return next((s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER
-                     and s.name == "POST /intake/v1/applications"), None)
+        return next(
+            (
+                s
+                for s in spans.get_finished_spans()
+                if s.kind == SpanKind.SERVER and s.name == "POST /intake/v1/applications"
+            ),
+            None,
+        )
 
     root = await eventually(server_span, what="the request span")
     assert root.parent is None
 
     async def assessment_consumed():
-        return [s for s in spans.get_finished_spans() if s.kind == SpanKind.CONSUMER
-                and _service(s) == "assessment" and s.context.trace_id == root.context.trace_id] or None
+        return [
+            s
+            for s in spans.get_finished_spans()
+            if s.kind == SpanKind.CONSUMER
+            and _service(s) == "assessment"
+            and s.context.trace_id == root.context.trace_id
+        ] or None
 
     await eventually(assessment_consumed, what="assessment to continue the request's trace")
 
@@ -152,16 +172,30 @@ async def test_with_an_otlp_endpoint_spans_are_exported_as_otlp_http_protobuf(da
 
     endpoint, received = otlp_receiver
     intake = module("intake")
-    app = build_app([intake], migrate_on_start=True, overrides={"intake": {
-        "database_url": database_url, "bus": "memory", "environment": "test",
-        "otel_exporter_otlp_endpoint": endpoint}})
+    app = build_app(
+        [intake],
+        migrate_on_start=True,
+        overrides={
+            "intake": {
+                "database_url": database_url,
+                "bus": "memory",
+                "environment": "test",
+                "otel_exporter_otlp_endpoint": endpoint,
+            }
+        },
+    )
     trace_id = uuid.uuid4().hex
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
-                                     headers=officer()) as client:
-            listed = await client.get("/intake/v1/applications",
-                                      headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"})
-            assert listed.status_code == 200
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://intake", headers=officer()
+        ) as client,
+    ):
+        listed = await client.get(
+            "/intake/v1/applications",
+            headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"},
+        )
+        assert listed.status_code == 200
     # Leaving the app flushed and stopped its exporter: the request's span has been POSTed by now.
     assert received, "nothing was exported"
     exported = []
@@ -170,9 +204,14 @@ async def test_with_an_otlp_endpoint_spans_are_exported_as_otlp_http_protobuf(da
         request = ExportTraceServiceRequest()
         request.ParseFromString(body)
         for resource_spans in request.resource_spans:
-            service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
-            exported += [(service, span.name, span.trace_id.hex())
-                         for scope in resource_spans.scope_spans for span in scope.spans]
+            service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}[
+                "service.name"
+            ]
+            exported += [
+                (service, span.name, span.trace_id.hex())
+                for scope in resource_spans.scope_spans
+                for span in scope.spans
+            ]
     assert ("assistance-intake", "GET /intake/v1/applications", trace_id) in exported
 
 
@@ -182,10 +221,15 @@ async def test_without_an_endpoint_nothing_is_exported(database_url, otlp_receiv
     from shared.app import build_app
 
     _, received = otlp_receiver
-    app = build_app([module("intake")], overrides={"intake": {"database_url": database_url, "bus": "memory",
-                                                              "environment": "test"}})
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
-                                     headers=officer()) as client:
-            assert (await client.get("/intake/v1/applications")).status_code == 200
+    app = build_app(
+        [module("intake")],
+        overrides={"intake": {"database_url": database_url, "bus": "memory", "environment": "test"}},
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://intake", headers=officer()
+        ) as client,
+    ):
+        assert (await client.get("/intake/v1/applications")).status_code == 200
     assert received == []

@@ -9,7 +9,10 @@ import pytest
 
 from services.approval.admin import SEED
 from services.approval.domain.calendar import (
-    WorkCalendar, YearSchedule, check_year, paperwork_deadline,
+    WorkCalendar,
+    YearSchedule,
+    check_year,
+    paperwork_deadline,
 )
 from services.approval.domain.tiers import Level, approval_level, help_first_allowed, may_decide
 
@@ -23,6 +26,7 @@ CAL = WorkCalendar(national=national(), county_code="140302")
 
 
 # --- R-FLOW-3 tiers ---
+
 
 def test_exactly_at_the_limit_stays_with_the_township():
     assert approval_level(Decimal("5000.00"), Decimal("5000.00")) is Level.township
@@ -50,6 +54,7 @@ def test_help_first_by_a_township_is_capped_by_its_disbursement_limit():
 
 # --- R-FLOW-2 paperwork deadline: 10 working days after the emergency is over ---
 
+
 def test_across_a_weekend():
     # Over on Friday 2026-03-06: two working weeks follow, the deadline is Friday 2026-03-20.
     assert paperwork_deadline(CAL, date(2026, 3, 6)) == (date(2026, 3, 20), "national 2026")
@@ -68,8 +73,9 @@ def test_over_a_make_up_working_day():
     # Labour Day 2026: off May 1-5, Saturday May 9 is worked. Over Thu Apr 30:
     # May 6, 7, 8, 9(Sat), 11, 12, 13, 14, 15, 18.
     assert paperwork_deadline(CAL, date(2026, 4, 30))[0] == date(2026, 5, 18)
-    without_make_up = WorkCalendar(national={2026: YearSchedule.of(
-        [d for d in national()[2026].holidays], [])})
+    without_make_up = WorkCalendar(
+        national={2026: YearSchedule.of([d for d in national()[2026].holidays], [])}
+    )
     assert paperwork_deadline(without_make_up, date(2026, 4, 30))[0] == date(2026, 5, 19)
 
 
@@ -87,12 +93,14 @@ def test_a_year_without_a_national_schedule_falls_back_to_weekends_and_says_so()
 
 
 def test_county_amendments_win_over_the_national_schedule():
-    amended = WorkCalendar(national=national(), county={2026: YearSchedule.of(["2026-03-10"], [])},
-                           county_code="140321")
+    amended = WorkCalendar(
+        national=national(), county={2026: YearSchedule.of(["2026-03-10"], [])}, county_code="140321"
+    )
     deadline, used = paperwork_deadline(amended, date(2026, 3, 6))
     assert deadline == date(2026, 3, 23) and used == "national 2026 + county 140321 amendments"
-    worked = WorkCalendar(national=national(), county={2026: YearSchedule.of([], ["2026-02-16"])},
-                          county_code="140321")
+    worked = WorkCalendar(
+        national=national(), county={2026: YearSchedule.of([], ["2026-02-16"])}, county_code="140321"
+    )
     assert worked.is_working_day(date(2026, 2, 16)) and not CAL.is_working_day(date(2026, 2, 16))
 
 

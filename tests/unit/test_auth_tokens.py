@@ -33,8 +33,12 @@ def test_county_and_city_staff_see_their_whole_area():
 def test_a_token_signed_by_another_key_is_refused(issuer, tmp_path):
     other = DevIssuer(tmp_path / "other", audience="assistance")
     forged = other.mint("mallory", ["county_approver"])
-    forged = jwt.encode(jwt.decode(forged, options={"verify_signature": False}), other._key, algorithm="ES256",
-                        headers={"kid": issuer.kid})
+    forged = jwt.encode(
+        jwt.decode(forged, options={"verify_signature": False}),
+        other._key,
+        algorithm="ES256",
+        headers={"kid": issuer.kid},
+    )
     with pytest.raises(InvalidToken):
         issuer.verifier().verify(forged)
 
@@ -44,9 +48,21 @@ def test_an_unsigned_alg_none_token_is_refused(issuer):
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     now = int(time.time())
-    unsigned = b64({"alg": "none", "typ": "JWT", "kid": issuer.kid}) + "." + b64(
-        {"sub": "mallory", "roles": ["auditor"], "iss": DEV_ISSUER, "aud": "assistance", "iat": now,
-         "exp": now + 60}) + "."
+    unsigned = (
+        b64({"alg": "none", "typ": "JWT", "kid": issuer.kid})
+        + "."
+        + b64(
+            {
+                "sub": "mallory",
+                "roles": ["auditor"],
+                "iss": DEV_ISSUER,
+                "aud": "assistance",
+                "iat": now,
+                "exp": now + 60,
+            }
+        )
+        + "."
+    )
     with pytest.raises(InvalidToken):
         issuer.verifier().verify(unsigned)
 

@@ -4,7 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from services.disbursement.domain.funds import balance_after_draw, result_allowed, retry_allowed, yearly_allocation
+from services.disbursement.domain.funds import (
+    balance_after_draw,
+    result_allowed,
+    retry_allowed,
+    yearly_allocation,
+)
 from services.disbursement.service import payment_reference
 
 

@@ -11,7 +11,9 @@ from shared.events import Envelope
 
 
 def test_envelope_carries_cloudevents_attributes_and_typed_payload():
-    payload = ConsentWithdrawn(case_id="c1", consent="share_with_charities", withdrawn_at="2026-11-01T00:00:00Z")
+    payload = ConsentWithdrawn(
+        case_id="c1", consent="share_with_charities", withdrawn_at="2026-11-01T00:00:00Z"
+    )
     env = Envelope.wrap(payload, source="/assistance/intake", subject="c1")
     parsed = Envelope.model_validate_json(env.to_bytes())
     assert parsed.specversion == "1.0" and parsed.type == "gov.assistance.intake.consent-withdrawn.v1"
@@ -59,8 +61,9 @@ class _PgError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize("sqlstate,outage", [("57P03", True), ("08006", True), ("53300", True),
-                                             ("23505", False), ("42P01", False)])
+@pytest.mark.parametrize(
+    "sqlstate,outage", [("57P03", True), ("08006", True), ("53300", True), ("23505", False), ("42P01", False)]
+)
 def test_database_outages_are_told_apart_from_faulty_events(sqlstate, outage):
     from sqlalchemy.exc import DBAPIError
 

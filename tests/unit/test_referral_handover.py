@@ -35,8 +35,13 @@ def test_a_suspended_partner_still_gets_stop_notices_by_webhook_and_nothing_else
     from services.referral.webhooks import sendable
 
     def row(status: str, event_type: str, url: str | None = "https://charity.example/hook") -> dict:
-        return {"webhook_url": url, "webhook_secret": "enc", "partner_status": status,
-                "envelope": {"type": f"gov.assistance.referral.{event_type}.v1"}}
+        return {
+            "webhook_url": url,
+            "webhook_secret": "enc",
+            "partner_status": status,
+            "envelope": {"type": f"gov.assistance.referral.{event_type}.v1"},
+        }
+
     assert sendable(row("active", "referral-offered"))  # type: ignore[arg-type]
     assert not sendable(row("suspended", "referral-offered"))  # type: ignore[arg-type]
     assert not sendable(row("suspended", "referral-offer-expired"))  # type: ignore[arg-type]

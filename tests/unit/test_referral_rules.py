@@ -9,8 +9,14 @@ from types import SimpleNamespace
 import pytest
 
 from services.referral.asyncapi_doc import partner_asyncapi
-from services.referral.domain.tasks import (Action, TaskStatus, TransitionRefused, check_fulfilled_amount,
-                                            next_status, serves)
+from services.referral.domain.tasks import (
+    Action,
+    TaskStatus,
+    TransitionRefused,
+    check_fulfilled_amount,
+    next_status,
+    serves,
+)
 from services.referral.domain.webhooks import backoff, headers, new_secret, sign, url_problem, verify
 from shared.asyncapi import REF_TEMPLATE
 from shared.contracts import referral as referral_contracts
@@ -29,10 +35,19 @@ class TestTaskLifecycle:
         assert next_status("accepted", Action.fulfil) is TaskStatus.completed
         assert next_status("requested", Action.decline) is TaskStatus.rejected
 
-    @pytest.mark.parametrize(("status", "action"), [
-        ("accepted", Action.accept), ("rejected", Action.accept), ("cancelled", Action.accept),
-        ("requested", Action.fulfil), ("completed", Action.fulfil), ("accepted", Action.decline),
-        ("requested", Action.start), ("cancelled", Action.fulfil)])
+    @pytest.mark.parametrize(
+        ("status", "action"),
+        [
+            ("accepted", Action.accept),
+            ("rejected", Action.accept),
+            ("cancelled", Action.accept),
+            ("requested", Action.fulfil),
+            ("completed", Action.fulfil),
+            ("accepted", Action.decline),
+            ("requested", Action.start),
+            ("cancelled", Action.fulfil),
+        ],
+    )
     def test_other_moves_are_refused(self, status, action):
         with pytest.raises(TransitionRefused):
             next_status(status, action)
@@ -53,10 +68,16 @@ def test_a_partner_serves_a_record_by_need_type_and_county_or_township():
 
 class TestStandardWebhooks:
     def test_signature_matches_the_standard_webhooks_reference_vector(self):
-        secret, msg_id, stamp = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330
+        secret, msg_id, stamp = (
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+        )
         body = b'{"test": 2432232314}'
         assert sign(secret, msg_id, stamp, body) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        assert verify(secret, msg_id, stamp, body, "v1,bm90LXRoaXM= v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        assert verify(
+            secret, msg_id, stamp, body, "v1,bm90LXRoaXM= v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        )
 
     def test_any_change_breaks_the_signature(self):
         secret = new_secret()
@@ -72,11 +93,20 @@ class TestStandardWebhooks:
     def test_backoff_doubles_up_to_the_cap(self):
         assert [backoff(n, 1.0, 5.0) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
 
-    @pytest.mark.parametrize(("url", "production", "ok"), [
-        ("https://charity.example/hook", True, True), ("http://charity.example/hook", False, False),
-        ("http://127.0.0.1:8080/hook", False, True), ("http://localhost/hook", False, True),
-        ("http://127.0.0.1:8080/hook", True, False), ("ftp://charity.example", False, False),
-        ("https://", False, False), ("http://[::1", False, False), ("http://10.0.0.1/x", False, False)])
+    @pytest.mark.parametrize(
+        ("url", "production", "ok"),
+        [
+            ("https://charity.example/hook", True, True),
+            ("http://charity.example/hook", False, False),
+            ("http://127.0.0.1:8080/hook", False, True),
+            ("http://localhost/hook", False, True),
+            ("http://127.0.0.1:8080/hook", True, False),
+            ("ftp://charity.example", False, False),
+            ("https://", False, False),
+            ("http://[::1", False, False),
+            ("http://10.0.0.1/x", False, False),
+        ],
+    )
     def test_receivers_must_be_https_except_loopback_outside_production(self, url, production, ok):
         assert (url_problem(url, production=production) is None) is ok
 
@@ -115,6 +145,8 @@ def test_asyncapi_lists_every_partner_event_with_the_models_own_schema():
     for event_type in PARTNER_ADDRESSED_EVENT_TYPES:
         assert "partner_id" in REGISTRY[event_type].model_fields, event_type
     assert "NeedsRecordPublished" not in own["messages"]  # announcements stay on the shared topic
-    assert {"receive_partnerTopic", "receive_partnerOwnTopic", "receive_partnerWebhook"} <= set(doc["operations"])
+    assert {"receive_partnerTopic", "receive_partnerOwnTopic", "receive_partnerWebhook"} <= set(
+        doc["operations"]
+    )
     refs = [m["$ref"] for op in doc["operations"].values() for m in op["messages"]]
     assert all(r.split("/messages/")[1] in messages for r in refs)

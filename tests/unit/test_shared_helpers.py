@@ -78,8 +78,9 @@ class TestFieldCipher:
 
     def test_blind_index_is_stable_and_normalised(self):
         cipher = FieldCipher(DEV_ENCRYPTION_KEYS, DEV_BLIND_INDEX_KEY)
-        assert cipher.blind_index("11010519491231002x", purpose="id") == cipher.blind_index(" 11010519491231002X",
-                                                                                             purpose="id")
+        assert cipher.blind_index("11010519491231002x", purpose="id") == cipher.blind_index(
+            " 11010519491231002X", purpose="id"
+        )
         assert cipher.blind_index("a", purpose="id") != cipher.blind_index("a", purpose="phone")
 
 
@@ -119,13 +120,20 @@ class TestRouteTemplate:
     def test_a_route_of_a_nested_router_gets_its_prefix_back(self):
         from shared.logging import route_template
 
-        scope = self._scope("/townships/{township_code}/limits", "/approval/v1/townships/140302001/limits",
-                            township_code="140302001")
+        scope = self._scope(
+            "/townships/{township_code}/limits",
+            "/approval/v1/townships/140302001/limits",
+            township_code="140302001",
+        )
         assert route_template(scope) == "/approval/v1/townships/{township_code}/limits"
 
     def test_a_full_route_and_no_route(self):
         from shared.logging import route_template
 
-        assert route_template(self._scope("/approval/v1/cases/{case_id}", "/approval/v1/cases/abc",
-                                           case_id="abc")) == "/approval/v1/cases/{case_id}"
+        assert (
+            route_template(
+                self._scope("/approval/v1/cases/{case_id}", "/approval/v1/cases/abc", case_id="abc")
+            )
+            == "/approval/v1/cases/{case_id}"
+        )
         assert route_template({"path": "/nowhere"}) == "unmatched"

@@ -40,8 +40,16 @@ def test_an_event_written_in_a_request_carries_a_producer_span_its_consumer_cont
         telemetry.finish_server_span(server, "POST", "/intake/v1/applications", 201)
         carried = telemetry.producer_traceparent("intake", topic="t.intake.v1", event_id="e1", event_type="x")
     assert carried is not None and carried.split("-")[1] == "0af7651916cd43dd8448eb211c80319c"
-    with telemetry.consumer_span("assessment", topic="t.intake.v1", partition=2, offset=7, group="g",
-                                 event_id="e1", event_type="x", traceparent=carried):
+    with telemetry.consumer_span(
+        "assessment",
+        topic="t.intake.v1",
+        partition=2,
+        offset=7,
+        group="g",
+        event_id="e1",
+        event_type="x",
+        traceparent=carried,
+    ):
         line = _log_line()
     server_span, producer, consumer = _ordered(spans.get_finished_spans())
     assert server_span.kind == SpanKind.SERVER and server_span.name == "POST /intake/v1/applications"
@@ -62,11 +70,28 @@ def _ordered(found):
 
 def test_kafka_headers_are_the_fallback_carrier_and_garbage_starts_a_new_trace(spans):
     header = "00-11111111111111111111111111111111-2222222222222222-01"
-    with telemetry.consumer_span("referral", topic="t", partition=0, offset=0, group="g", event_id="e",
-                                 event_type="x", traceparent=None, headers={"traceparent": header}):
+    with telemetry.consumer_span(
+        "referral",
+        topic="t",
+        partition=0,
+        offset=0,
+        group="g",
+        event_id="e",
+        event_type="x",
+        traceparent=None,
+        headers={"traceparent": header},
+    ):
         assert telemetry.current_traceparent().split("-")[1] == "1" * 32
-    with telemetry.consumer_span("referral", topic="t", partition=0, offset=0, group="g", event_id="e",
-                                 event_type="x", traceparent="not-a-traceparent"):
+    with telemetry.consumer_span(
+        "referral",
+        topic="t",
+        partition=0,
+        offset=0,
+        group="g",
+        event_id="e",
+        event_type="x",
+        traceparent="not-a-traceparent",
+    ):
         fresh = telemetry.current_traceparent()
     assert fresh is not None and fresh.split("-")[1] != "1" * 32
     assert [s.parent is None for s in spans.get_finished_spans()] == [False, True]
@@ -84,7 +109,8 @@ def test_otlp_endpoint_from_settings_or_the_standard_variable(monkeypatch):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
     assert telemetry.otlp_endpoint(ServiceSettings()) == "http://collector:4318"
     assert telemetry.otlp_endpoint(ServiceSettings(otel_exporter_otlp_endpoint="http://own:4318/")) == (
-        "http://own:4318/")
+        "http://own:4318/"
+    )
     assert telemetry.traces_url("http://own:4318/") == "http://own:4318/v1/traces"
     assert telemetry.traces_url("http://own:4318/v1/traces") == "http://own:4318/v1/traces"
 

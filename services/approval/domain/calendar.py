@@ -24,7 +24,7 @@ class YearSchedule:
     workdays: frozenset[date] = frozenset()
 
     @classmethod
-    def of(cls, holidays: Iterable[date | str], workdays: Iterable[date | str]) -> "YearSchedule":
+    def of(cls, holidays: Iterable[date | str], workdays: Iterable[date | str]) -> YearSchedule:
         return cls(frozenset(map(_day, holidays)), frozenset(map(_day, workdays)))
 
 

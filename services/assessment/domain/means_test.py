@@ -16,8 +16,12 @@ from shared.money import ZERO, to_fen
 
 def medical_self_paid(costs: MedicalCosts) -> Decimal:
     """R-CAT-2 medical: bills minus basic, critical-illness and commercial insurance and medical assistance."""
-    deductions = (costs.basic_insurance + costs.critical_illness_insurance + costs.commercial_insurance
-                  + costs.medical_assistance)
+    deductions = (
+        costs.basic_insurance
+        + costs.critical_illness_insurance
+        + costs.commercial_insurance
+        + costs.medical_assistance
+    )
     return max(ZERO, to_fen(costs.total_bills - deductions))
 
 
@@ -70,12 +74,23 @@ def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -
         months = app.requested_months
         steps.append(f"{months} as requested")
     months = max(1, min(months, rules.absolute_max))
-    figures = {"by_subtype": str(base), "normal_max": str(rules.normal_max), "absolute_max": str(rules.absolute_max),
-               "burden_ratio": "infinite" if burden == Decimal("Infinity") else str(burden.quantize(Decimal("0.0001"))),
-               "requested_months": str(app.requested_months or ""), "months": str(months)}
-    return months, Reason(rule="R-AMT-2", passed=True,
-                          message=f"months = {months} ({'; '.join(steps)}; normally <= {rules.normal_max}, "
-                                  f"never > {rules.absolute_max})", figures=figures)
+    figures = {
+        "by_subtype": str(base),
+        "normal_max": str(rules.normal_max),
+        "absolute_max": str(rules.absolute_max),
+        "burden_ratio": "infinite"
+        if burden == Decimal("Infinity")
+        else str(burden.quantize(Decimal("0.0001"))),
+        "requested_months": str(app.requested_months or ""),
+        "months": str(months),
+    }
+    return months, Reason(
+        rule="R-AMT-2",
+        passed=True,
+        message=f"months = {months} ({'; '.join(steps)}; normally <= {rules.normal_max}, "
+        f"never > {rules.absolute_max})",
+        figures=figures,
+    )
 
 
 def months_for(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -> int:
@@ -90,45 +105,94 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
     reasons: list[Reason] = []
     priority = any(m.dibao or m.tekun or m.jiandang for m in app.household)
     if priority:
-        kinds = sorted({k for m in app.household for k, on in (("低保", m.dibao), ("特困", m.tekun),
-                                                                ("建档立卡", m.jiandang)) if on})
-        reasons.append(Reason(rule="R-CAT-4", passed=True,
-                              message=f"{'/'.join(kinds)} household: verification focuses on essential expenditure",
-                              figures={"priority_verification": "true"}))
+        kinds = sorted(
+            {
+                k
+                for m in app.household
+                for k, on in (("低保", m.dibao), ("特困", m.tekun), ("建档立卡", m.jiandang))
+                if on
+            }
+        )
+        reasons.append(
+            Reason(
+                rule="R-CAT-4",
+                passed=True,
+                message=f"{'/'.join(kinds)} household: verification focuses on essential expenditure",
+                figures={"priority_verification": "true"},
+            )
+        )
 
     if app.category is Category.emergency:
-        reasons.append(Reason(rule="R-CAT-1", passed=True,
-                              message=f"emergency ({app.subtype.value}): no up-front means test (R-CAT-3, R-FLOW-2)"))
+        reasons.append(
+            Reason(
+                rule="R-CAT-1",
+                passed=True,
+                message=f"emergency ({app.subtype.value}): no up-front means test (R-CAT-3, R-FLOW-2)",
+            )
+        )
     else:
-        reasons.append(Reason(
-            rule="R-CAT-3", passed=per_capita < p.previous_year_income_per_capita,
-            message=f"per-capita income {per_capita} (= {app.annual_household_income} / {size} persons) must be "
-                    f"below last year's local figure {p.previous_year_income_per_capita}",
-            figures={"annual_household_income": str(app.annual_household_income), "household_size": str(size),
-                     "per_capita_income": str(per_capita),
-                     "previous_year_income_per_capita": str(p.previous_year_income_per_capita)}))
+        reasons.append(
+            Reason(
+                rule="R-CAT-3",
+                passed=per_capita < p.previous_year_income_per_capita,
+                message=f"per-capita income {per_capita} (= {app.annual_household_income} / {size} persons) must be "
+                f"below last year's local figure {p.previous_year_income_per_capita}",
+                figures={
+                    "annual_household_income": str(app.annual_household_income),
+                    "household_size": str(size),
+                    "per_capita_income": str(per_capita),
+                    "previous_year_income_per_capita": str(p.previous_year_income_per_capita),
+                },
+            )
+        )
         limits = p.asset_limits
         deposits_pc = to_fen(app.property.deposits / size)
-        assets_ok = (deposits_pc <= limits.deposits_per_capita and app.property.vehicles <= limits.vehicles
-                     and app.property.vehicle_value <= limits.vehicle_value and app.property.houses <= limits.houses)
-        reasons.append(Reason(
-            rule="R-CAT-3", passed=assets_ok,
-            message=f"property within local limits (deposits per capita {deposits_pc} <= "
-                    f"{limits.deposits_per_capita}, vehicles {app.property.vehicles} <= {limits.vehicles}, "
-                    f"vehicle value {app.property.vehicle_value} <= {limits.vehicle_value}, "
-                    f"houses {app.property.houses} <= {limits.houses})",
-            figures={"deposits_per_capita": str(deposits_pc),
-                     "limit_deposits_per_capita": str(limits.deposits_per_capita),
-                     "vehicles": str(app.property.vehicles), "limit_vehicles": str(limits.vehicles),
-                     "vehicle_value": str(app.property.vehicle_value), "limit_vehicle_value": str(limits.vehicle_value),
-                     "houses": str(app.property.houses), "limit_houses": str(limits.houses)}))
-        reasons.append(Reason(rule="R-CAT-3", passed=app.consents.verify_economic_situation,
-                              message="authorisation to verify the household's economic situation"))
+        assets_ok = (
+            deposits_pc <= limits.deposits_per_capita
+            and app.property.vehicles <= limits.vehicles
+            and app.property.vehicle_value <= limits.vehicle_value
+            and app.property.houses <= limits.houses
+        )
+        reasons.append(
+            Reason(
+                rule="R-CAT-3",
+                passed=assets_ok,
+                message=f"property within local limits (deposits per capita {deposits_pc} <= "
+                f"{limits.deposits_per_capita}, vehicles {app.property.vehicles} <= {limits.vehicles}, "
+                f"vehicle value {app.property.vehicle_value} <= {limits.vehicle_value}, "
+                f"houses {app.property.houses} <= {limits.houses})",
+                figures={
+                    "deposits_per_capita": str(deposits_pc),
+                    "limit_deposits_per_capita": str(limits.deposits_per_capita),
+                    "vehicles": str(app.property.vehicles),
+                    "limit_vehicles": str(limits.vehicles),
+                    "vehicle_value": str(app.property.vehicle_value),
+                    "limit_vehicle_value": str(limits.vehicle_value),
+                    "houses": str(app.property.houses),
+                    "limit_houses": str(limits.houses),
+                },
+            )
+        )
+        reasons.append(
+            Reason(
+                rule="R-CAT-3",
+                passed=app.consents.verify_economic_situation,
+                message="authorisation to verify the household's economic situation",
+            )
+        )
         if app.subtype in (Subtype.medical, Subtype.education):
-            reasons.append(Reason(rule="R-CAT-2", passed=self_paid >= p.min_self_paid,
-                                  message=f"{app.subtype.value} self-paid {self_paid} must reach {p.min_self_paid}",
-                                  figures={**_self_paid_figures(app), "self_paid": str(self_paid),
-                                           "min_self_paid": str(p.min_self_paid)}))
+            reasons.append(
+                Reason(
+                    rule="R-CAT-2",
+                    passed=self_paid >= p.min_self_paid,
+                    message=f"{app.subtype.value} self-paid {self_paid} must reach {p.min_self_paid}",
+                    figures={
+                        **_self_paid_figures(app),
+                        "self_paid": str(self_paid),
+                        "min_self_paid": str(p.min_self_paid),
+                    },
+                )
+            )
 
     eligible = all(r.passed for r in reasons)
     months = 0
@@ -137,14 +201,31 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
         reasons.append(months_reason)
     persons = min(app.persons_helped, size)
     amount = standard_amount(p.monthly_standard, persons, months) if eligible else ZERO
-    reasons.append(Reason(rule="R-AMT-1", passed=True,
-                          message=f"amount = standard {p.monthly_standard} x {persons} persons x {months} months "
-                                  f"= {amount}",
-                          figures={"monthly_standard": str(p.monthly_standard), "persons_helped": str(persons),
-                                   "months": str(months), "amount": str(amount)}))
+    reasons.append(
+        Reason(
+            rule="R-AMT-1",
+            passed=True,
+            message=f"amount = standard {p.monthly_standard} x {persons} persons x {months} months "
+            f"= {amount}",
+            figures={
+                "monthly_standard": str(p.monthly_standard),
+                "persons_helped": str(persons),
+                "months": str(months),
+                "amount": str(amount),
+            },
+        )
+    )
     needs = [Need(need_type=need_type, amount=self_paid)] if need_type and self_paid > 0 else []
-    return Result(eligible=eligible, reasons=reasons, priority_verification=priority, months=months,
-                  amount=amount, self_paid=self_paid, per_capita_income=per_capita, needs=needs)
+    return Result(
+        eligible=eligible,
+        reasons=reasons,
+        priority_verification=priority,
+        months=months,
+        amount=amount,
+        self_paid=self_paid,
+        per_capita_income=per_capita,
+        needs=needs,
+    )
 
 
 def _self_paid_figures(app: ApplicationSubmitted) -> dict[str, str]:
@@ -168,8 +249,17 @@ class Raised:
     reason: Reason
 
 
-def raised_amount(*, monthly_standard: Decimal, persons: int, current_months: int, current_amount: Decimal,
-                  absolute_max: int, months: int | None, amount: Decimal | None, reference: str) -> Raised:
+def raised_amount(
+    *,
+    monthly_standard: Decimal,
+    persons: int,
+    current_months: int,
+    current_amount: Decimal,
+    absolute_max: int,
+    months: int | None,
+    amount: Decimal | None,
+    reference: str,
+) -> Raised:
     """R-AMT-4: the county government raises the amount, either to more months (up to ``absolute_max``) or to
     an explicit amount; either way it must be above the current one (else ``RaiseRefused``)."""
     if (months is None) == (amount is None):
@@ -182,10 +272,23 @@ def raised_amount(*, monthly_standard: Decimal, persons: int, current_months: in
         assert amount is not None
         new_amount, new_months = to_fen(amount), current_months
     if new_amount <= current_amount:
-        raise RaiseRefused("amount" if amount is not None else "months",
-                         f"a raise must be above the current amount {current_amount} (R-AMT-4)")
-    return Raised(months=new_months, amount=new_amount, reason=Reason(
-        rule="R-AMT-4", passed=True,
-        message=f"raised from {current_amount} to {new_amount} by county-government decision {reference}",
-        figures={"previous_amount": str(current_amount), "amount": str(new_amount), "months": str(new_months),
-                 "monthly_standard": str(monthly_standard), "persons_helped": str(persons)}))
+        raise RaiseRefused(
+            "amount" if amount is not None else "months",
+            f"a raise must be above the current amount {current_amount} (R-AMT-4)",
+        )
+    return Raised(
+        months=new_months,
+        amount=new_amount,
+        reason=Reason(
+            rule="R-AMT-4",
+            passed=True,
+            message=f"raised from {current_amount} to {new_amount} by county-government decision {reference}",
+            figures={
+                "previous_amount": str(current_amount),
+                "amount": str(new_amount),
+                "months": str(new_months),
+                "monthly_standard": str(monthly_standard),
+                "persons_helped": str(persons),
+            },
+        ),
+    )

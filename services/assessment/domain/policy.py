@@ -38,7 +38,7 @@ class MonthRules(BaseModel):
     severity_tiers: list[SeverityTier] = []
 
     @model_validator(mode="after")
-    def _bounded(self) -> "MonthRules":
+    def _bounded(self) -> MonthRules:
         if self.normal_max > self.absolute_max:
             raise ValueError("normal_max cannot exceed absolute_max")
         for subtype, months in self.by_subtype.items():

@@ -70,9 +70,14 @@ def same_cause(earlier: Candidate, new: NewCase, *, repeat_episode_days: int) ->
         return False
     if earlier.incident_date == new.incident_date:
         return True
-    return (new.category == "expenditure" and earlier.category == "expenditure" and earlier.incident_ongoing
-            and earlier.incident_date <= new.incident_date
-            <= earlier.incident_date + timedelta(days=repeat_episode_days))
+    return (
+        new.category == "expenditure"
+        and earlier.category == "expenditure"
+        and earlier.incident_ongoing
+        and earlier.incident_date
+        <= new.incident_date
+        <= earlier.incident_date + timedelta(days=repeat_episode_days)
+    )
 
 
 def repeat_of(candidates: list[Candidate], new: NewCase, *, repeat_episode_days: int) -> Candidate | None:
@@ -81,13 +86,18 @@ def repeat_of(candidates: list[Candidate], new: NewCase, *, repeat_episode_days:
     return min(same, key=lambda c: (c.incident_date, c.case_no)) if same else None
 
 
-def flags(candidates: list[Candidate], *, now: datetime, helping_window_days: int) -> list[tuple[FlagKind, Candidate]]:
+def flags(
+    candidates: list[Candidate], *, now: datetime, helping_window_days: int
+) -> list[tuple[FlagKind, Candidate]]:
     """Duplicate flags for the new application: one per flagged earlier case."""
     out: list[tuple[FlagKind, Candidate]] = []
     for c in candidates:
         if c.status in OPEN:
             out.append((FlagKind.person_in_open_case, c))
-        elif (c.status == "approved" and c.decided_at is not None
-              and c.decided_at >= now - timedelta(days=helping_window_days)):
+        elif (
+            c.status == "approved"
+            and c.decided_at is not None
+            and c.decided_at >= now - timedelta(days=helping_window_days)
+        ):
             out.append((FlagKind.household_being_helped, c))
     return out

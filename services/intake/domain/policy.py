@@ -35,7 +35,7 @@ class IntakePolicy(BaseModel):
     """Extra items required once the county government raised the amount (R-AMT-4: its minutes)."""
 
     @model_validator(mode="after")
-    def _known_kinds(self) -> "IntakePolicy":
+    def _known_kinds(self) -> IntakePolicy:
         for items in [*self.checklists.values(), self.when_raised]:
             unknown = set(items) - set(self.documents)
             if unknown:

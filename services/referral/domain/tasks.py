@@ -61,8 +61,11 @@ def next_status(current: str, action: Action) -> TaskStatus:
 
 def record_state_after(status: TaskStatus) -> str:
     """The needs record's match state once its task reaches ``status``."""
-    return {TaskStatus.accepted: "accepted", TaskStatus.in_progress: "accepted",
-            TaskStatus.completed: "fulfilled"}.get(status, "unmatched")
+    return {
+        TaskStatus.accepted: "accepted",
+        TaskStatus.in_progress: "accepted",
+        TaskStatus.completed: "fulfilled",
+    }.get(status, "unmatched")
 
 
 def check_fulfilled_amount(amount: Decimal, remaining: Decimal) -> str | None:
@@ -74,8 +77,9 @@ def check_fulfilled_amount(amount: Decimal, remaining: Decimal) -> str | None:
     return None
 
 
-def serves(need_types: list[str], service_areas: list[str], *, need_type: str, county_code: str,
-           township_code: str) -> bool:
+def serves(
+    need_types: list[str], service_areas: list[str], *, need_type: str, county_code: str, township_code: str
+) -> bool:
     """A partner matches a record when it serves the need type and covers the county or the township
     (Open Referral HSDS: service + service area)."""
     return need_type in need_types and (county_code in service_areas or township_code in service_areas)

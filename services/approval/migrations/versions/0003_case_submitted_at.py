@@ -3,18 +3,21 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0003'
-down_revision = '0002'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('cases', sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True), schema='approval')
+    op.add_column(
+        "cases", sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True), schema="approval"
+    )
 
 
 def downgrade() -> None:
-    op.drop_column('cases', 'submitted_at', schema='approval')
+    op.drop_column("cases", "submitted_at", schema="approval")

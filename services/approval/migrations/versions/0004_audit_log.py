@@ -3,17 +3,18 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 from shared.migrations import create_audit_log, drop_audit_log
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    create_audit_log('approval')
+    create_audit_log("approval")
 
 
 def downgrade() -> None:
-    drop_audit_log('approval')
+    drop_audit_log("approval")

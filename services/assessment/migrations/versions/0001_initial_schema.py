@@ -1,53 +1,62 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
-from alembic import op
 
-from shared.migrations import create_messaging_tables, drop_messaging_tables
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0001'
+from shared.migrations import create_messaging_tables, drop_messaging_tables
+
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables('assessment')
-    op.create_table('assessments',
-    sa.Column('id', sa.UUID(as_uuid=False), nullable=False),
-    sa.Column('case_id', sa.UUID(as_uuid=False), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('county_code', sa.String(length=6), nullable=False),
-    sa.Column('eligible', sa.Boolean(), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
-    sa.Column('policy_version', sa.String(length=64), nullable=False),
-    sa.Column('inputs', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('result', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments')),
-    sa.UniqueConstraint('case_id', 'revision', name=op.f('uq_assessments_case_id_revision')),
-    schema='assessment'
+    create_messaging_tables("assessment")
+    op.create_table(
+        "assessments",
+        sa.Column("id", sa.UUID(as_uuid=False), nullable=False),
+        sa.Column("case_id", sa.UUID(as_uuid=False), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("county_code", sa.String(length=6), nullable=False),
+        sa.Column("eligible", sa.Boolean(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("policy_version", sa.String(length=64), nullable=False),
+        sa.Column("inputs", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assessments")),
+        sa.UniqueConstraint("case_id", "revision", name=op.f("uq_assessments_case_id_revision")),
+        schema="assessment",
     )
-    op.create_table('policies',
-    sa.Column('version', sa.String(length=64), nullable=False),
-    sa.Column('county_code', sa.String(length=6), nullable=False),
-    sa.Column('effective_from', sa.Date(), nullable=False),
-    sa.Column('effective_to', sa.Date(), nullable=True),
-    sa.Column('parameters', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('created_by', sa.String(length=100), server_default='seed', nullable=False),
-    sa.PrimaryKeyConstraint('version', name=op.f('pk_policies')),
-    schema='assessment'
+    op.create_table(
+        "policies",
+        sa.Column("version", sa.String(length=64), nullable=False),
+        sa.Column("county_code", sa.String(length=6), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("effective_to", sa.Date(), nullable=True),
+        sa.Column("parameters", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("created_by", sa.String(length=100), server_default="seed", nullable=False),
+        sa.PrimaryKeyConstraint("version", name=op.f("pk_policies")),
+        schema="assessment",
     )
-    op.create_index('ix_policies_county_from', 'policies', ['county_code', 'effective_from'], unique=False, schema='assessment')
+    op.create_index(
+        "ix_policies_county_from",
+        "policies",
+        ["county_code", "effective_from"],
+        unique=False,
+        schema="assessment",
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_policies_county_from', table_name='policies', schema='assessment')
-    op.drop_table('policies', schema='assessment')
-    op.drop_table('assessments', schema='assessment')
-    drop_messaging_tables('assessment')
+    op.drop_index("ix_policies_county_from", table_name="policies", schema="assessment")
+    op.drop_table("policies", schema="assessment")
+    op.drop_table("assessments", schema="assessment")
+    drop_messaging_tables("assessment")
