@@ -110,7 +110,7 @@ async def _start_bus(bus: Bus, topics: list[str]) -> None:
         try:
             await bus.start(topics)
             return
-        except Exception as exc:  # noqa: BLE001 - wait for the broker within the start-up budget
+        except Exception as exc:  # wait for the broker within the start-up budget
             log.warning("bus not reachable yet", extra={"attempt": attempt, "error": repr(exc)[:200]})
             await bus.stop()
             await asyncio.sleep(delay)

@@ -73,7 +73,7 @@ class TokenVerifier:
         self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks else None
 
-    def _key(self, token: str):  # noqa: ANN202
+    def _key(self, token: str):
         if self._client is not None:
             return self._client.get_signing_key_from_jwt(token).key
         header = jwt.get_unverified_header(token)

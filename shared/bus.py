@@ -249,7 +249,7 @@ class _KafkaSubscription(Subscription):
                     committed = await asyncio.wait_for(self.consumer.committed(tp), 2)
                     if committed is None:  # nothing committed by the group yet: from the fetch position
                         committed = await asyncio.wait_for(self.consumer.position(tp), 2)
-                except Exception:  # noqa: BLE001 - a scrape reports what it can
+                except Exception:  # a scrape reports what it can
                     continue
             lags[key] = max(0, highwater - committed)
         return lags
@@ -266,7 +266,7 @@ class KafkaBus(Bus):
         await self.ensure_topics(topics)
         await self._producer_started()
 
-    async def _producer_started(self):  # noqa: ANN202 - AIOKafkaProducer
+    async def _producer_started(self):  # AIOKafkaProducer
         from aiokafka import AIOKafkaProducer
 
         if self._producer is None:
@@ -317,7 +317,7 @@ class KafkaBus(Bus):
         if producer is not None:
             try:
                 await asyncio.wait_for(producer.stop(), 10)
-            except Exception:  # noqa: BLE001 - a broker that is gone cannot be flushed to
+            except Exception:  # a broker that is gone cannot be flushed to
                 log.warning("producer did not stop cleanly")
 
     async def publish(self, records: Sequence[Record]) -> None:
@@ -348,7 +348,7 @@ class KafkaBus(Bus):
             producer = await asyncio.wait_for(self._producer_started(), 5)
             await asyncio.wait_for(producer.client.fetch_all_metadata(), 3)
             return True
-        except Exception:  # noqa: BLE001 - readiness reports, never raises
+        except Exception:  # readiness reports, never raises
             return False
 
 

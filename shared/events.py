@@ -27,7 +27,7 @@ E = TypeVar("E", bound=type[Event])
 REGISTRY: dict[str, type[Event]] = {}
 
 
-def event(type_: str):  # noqa: ANN201 - decorator
+def event(type_: str):  # decorator
     """Register a payload model under its CloudEvents type."""
 
     def register(cls: E) -> E:

@@ -90,7 +90,7 @@ class ConsumerWorker:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - broker not up yet: keep trying
+            except Exception as exc:  # broker not up yet: keep trying
                 log.warning("consumer cannot start yet", extra={"error": repr(exc)[:300]})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
@@ -151,7 +151,7 @@ class ConsumerWorker:
                 _outcome(span, "dead_lettered")
                 await self._dead_letter(message, envelope, f"poison: {exc}", attempt)
                 return
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 span.record_exception(exc)
                 if is_outage(exc):
                     log.warning("outage while applying event; will retry", extra={"error": repr(exc)[:300]})
@@ -222,7 +222,7 @@ class ConsumerWorker:
                 break
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the dead letter itself must not be lost
+            except Exception as exc:  # the dead letter itself must not be lost
                 log.warning("dead-lettering failed; retrying", extra={"error": repr(exc)[:300]})
                 await asyncio.sleep(1.0)
         DEAD_LETTERS.labels(self.service).inc()

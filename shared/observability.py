@@ -122,7 +122,7 @@ async def refresh(runtime: Runtime) -> None:
                 SCRAPE_QUERY_TIMEOUT,
             )
         DEAD_LETTERS_WAITING.replace(name, {(name,): waiting or 0})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.debug("outbox/dead-letter gauges not refreshed", extra={"error": repr(exc)[:200]})
     worker = runtime.worker
     if worker is not None and worker.subscription is not None:
@@ -135,12 +135,12 @@ async def refresh(runtime: Runtime) -> None:
                     for (topic, partition), lag in lags.items()
                 },
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.debug("consumer lag not refreshed", extra={"error": repr(exc)[:200]})
     if runtime.module.state_gauges is not None:
         try:
             await asyncio.wait_for(runtime.module.state_gauges(runtime), SCRAPE_QUERY_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.debug("state gauges not refreshed", extra={"error": repr(exc)[:200]})
 
 

@@ -83,7 +83,7 @@ class OutboxRelay:
                 sent = await self.relay_once()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep relaying after broker/database outages
+            except Exception as exc:  # keep relaying after broker/database outages
                 log.warning("outbox relay failed; retrying", extra={"error": repr(exc)[:300]})
                 sent = 0
                 await asyncio.sleep(min(5.0, self.poll_interval * 10))

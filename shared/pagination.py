@@ -28,5 +28,5 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return datetime.fromisoformat(created), str(id_)
-    except Exception as exc:  # noqa: BLE001 - any malformed cursor is the caller's error
+    except Exception as exc:  # any malformed cursor is the caller's error
         raise InvalidField("cursor", "not a cursor returned by this list") from exc

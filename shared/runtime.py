@@ -138,7 +138,7 @@ class Runtime:
             async with self.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
             return True
-        except Exception:  # noqa: BLE001 - readiness reports, never raises
+        except Exception:  # readiness reports, never raises
             return False
 
     async def close(self) -> None:

@@ -142,7 +142,7 @@ def stop_export(processors: Sequence[SpanProcessor]) -> None:
         try:
             processor.force_flush(5000)
             processor.shutdown()
-        except Exception:  # noqa: BLE001 - a collector that is gone must not block shutdown
+        except Exception:  # a collector that is gone must not block shutdown
             log.warning("trace exporter did not stop cleanly")
 
 

@@ -202,7 +202,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:  # http.server API
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 status = receiver.receive(dict(self.headers.items()), body)
                 self.send_response(status)

@@ -13,7 +13,7 @@ from shared.contracts.assessment import CaseAssessed
 from shared.runtime import Runtime, ServiceModule
 
 
-def handlers(runtime: Runtime):  # noqa: ANN201
+def handlers(runtime: Runtime):
     return {CaseAssessed.event_type: partial(service.on_case_assessed, runtime)}
 
 

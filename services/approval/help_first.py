@@ -197,6 +197,6 @@ async def overdue_watch(runtime: Runtime) -> None:
                 log.info("paperwork overdue announced", extra={"count": found})
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - keep watching after a database hiccup
+        except Exception as exc:  # keep watching after a database hiccup
             log.warning("overdue check failed", extra={"error": repr(exc)[:300]})
         await asyncio.sleep(getattr(runtime.settings, "overdue_check_seconds", 300.0))

@@ -345,7 +345,7 @@ async def run_batch(
                 return {"case_id": item.case_id, "status": 200, "case_status": row["status"]}
             except Problem as problem:
                 return {"case_id": item.case_id, "status": problem.status, "problem": problem.body()}
-            except Exception:  # noqa: BLE001 - reported per item, the batch goes on
+            except Exception:  # reported per item, the batch goes on
                 log.exception("batch item failed", extra={"case_id": item.case_id})
                 return {
                     "case_id": item.case_id,

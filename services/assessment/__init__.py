@@ -13,7 +13,7 @@ from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
 
 
-def handlers(runtime: Runtime):  # noqa: ANN201
+def handlers(runtime: Runtime):
     return {ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime)}
 
 

@@ -14,7 +14,7 @@ from shared.contracts.assessment import CaseAssessed
 from shared.runtime import Runtime, ServiceModule
 
 
-def handlers(runtime: Runtime):  # noqa: ANN201
+def handlers(runtime: Runtime):
     return {
         CaseAssessed.event_type: partial(h.on_case_assessed, runtime),
         CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),

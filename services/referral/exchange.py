@@ -369,6 +369,6 @@ async def sweep_offers(runtime: Runtime) -> None:
             await sweep_once(runtime)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - keep sweeping after database outages
+        except Exception as exc:  # keep sweeping after database outages
             log.warning("offer sweep failed; retrying", extra={"error": repr(exc)[:300]})
         await asyncio.sleep(interval)

@@ -53,7 +53,7 @@ async def ensure_own_topics(runtime: Runtime, partner_ids: Iterable[str]) -> boo
         return True
     try:
         await runtime.bus.ensure_topics(missing)
-    except Exception as exc:  # noqa: BLE001 - registration stands; the sweep creates the topic later
+    except Exception as exc:  # registration stands; the sweep creates the topic later
         log.warning(
             "partner topics not created yet", extra={"topics": len(missing), "error": repr(exc)[:200]}
         )
@@ -75,5 +75,5 @@ async def on_start(runtime: Runtime) -> None:
     """ServiceModule.on_start: own topics exist before the relay publishes to them (best effort)."""
     try:
         await ensure_all_own_topics(runtime)
-    except Exception as exc:  # noqa: BLE001 - the database may still be coming up; the sweep retries
+    except Exception as exc:  # the database may still be coming up; the sweep retries
         log.warning("partner topics not checked at start-up", extra={"error": repr(exc)[:200]})

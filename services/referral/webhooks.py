@@ -51,7 +51,7 @@ async def _send(
             row["webhook_url"], content=body, headers=headers(secret, row["event_id"], int(time.time()), body)
         )
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt
+    except Exception as exc:  # any failure is a failed attempt
         return None, type(exc).__name__
 
 
@@ -108,7 +108,7 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
                 sent = await dispatch_once(runtime, client)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep dispatching after database outages
+            except Exception as exc:  # keep dispatching after database outages
                 log.warning("webhook dispatch failed; retrying", extra={"error": repr(exc)[:300]})
                 sent = 0
             if sent < BATCH:

@@ -140,7 +140,7 @@ async def test_probes_and_scrapes_make_no_spans(standalone, spans):
 class _Receiver(BaseHTTPRequestHandler):
     received: list[tuple[str, str, bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
         self.received.append((self.path, self.headers.get("content-type", ""), body))
         self.send_response(200)
@@ -148,7 +148,7 @@ class _Receiver(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"")
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: object) -> None:  # quiet
         return None
 
 
