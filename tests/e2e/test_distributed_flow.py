@@ -178,7 +178,7 @@ async def test_an_event_delivered_twice_has_one_effect_and_a_poison_event_is_dea
             for msgs in (await dlq.getmany(timeout_ms=500)).values():
                 for m in msgs:
                     if json.loads(m.value)["id"] == poison.id:
-                        found = dict((k, v.decode()) for k, v in m.headers)
+                        found = {k: v.decode() for k, v in m.headers}
             if found:
                 break
     finally:

@@ -73,9 +73,7 @@ def test_over_a_make_up_working_day():
     # Labour Day 2026: off May 1-5, Saturday May 9 is worked. Over Thu Apr 30:
     # May 6, 7, 8, 9(Sat), 11, 12, 13, 14, 15, 18.
     assert paperwork_deadline(CAL, date(2026, 4, 30))[0] == date(2026, 5, 18)
-    without_make_up = WorkCalendar(
-        national={2026: YearSchedule.of([d for d in national()[2026].holidays], [])}
-    )
+    without_make_up = WorkCalendar(national={2026: YearSchedule.of(list(national()[2026].holidays), [])})
     assert paperwork_deadline(without_make_up, date(2026, 4, 30))[0] == date(2026, 5, 19)
 
 

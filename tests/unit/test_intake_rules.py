@@ -13,16 +13,16 @@ NOW = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def earlier(**overrides) -> Candidate:
-    base = dict(
-        id="e",
-        case_no="LS1",
-        status="submitted",
-        category="expenditure",
-        subtype="medical",
-        incident_date=D,
-        incident_ongoing=False,
-        decided_at=None,
-    )
+    base = {
+        "id": "e",
+        "case_no": "LS1",
+        "status": "submitted",
+        "category": "expenditure",
+        "subtype": "medical",
+        "incident_date": D,
+        "incident_ongoing": False,
+        "decided_at": None,
+    }
     base.update(overrides)
     return Candidate(**base)
 

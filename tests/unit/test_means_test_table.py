@@ -72,38 +72,38 @@ EDUCATION = {
 
 
 def app(**overrides) -> ApplicationSubmitted:
-    base = dict(
-        case_id="c",
-        case_no="n",
-        revision=1,
-        channel="walk_in",
-        referring_system=None,
-        county_code="140302",
-        township_code="140302001",
-        category="expenditure",
-        subtype="medical",
-        incident_date=date(2026, 10, 1),
-        incident_ongoing=False,
-        household=TWO,
-        persons_helped=2,
-        requested_months=None,
-        annual_household_income="60000.00",
-        property={"deposits": "0.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 1},
-        medical=MEDICAL,
-        education=None,
-        consents={
+    base = {
+        "case_id": "c",
+        "case_no": "n",
+        "revision": 1,
+        "channel": "walk_in",
+        "referring_system": None,
+        "county_code": "140302",
+        "township_code": "140302001",
+        "category": "expenditure",
+        "subtype": "medical",
+        "incident_date": date(2026, 10, 1),
+        "incident_ongoing": False,
+        "household": TWO,
+        "persons_helped": 2,
+        "requested_months": None,
+        "annual_household_income": "60000.00",
+        "property": {"deposits": "0.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 1},
+        "medical": MEDICAL,
+        "education": None,
+        "consents": {
             "verify_economic_situation": True,
             "share_with_charities": True,
             "share_health_data": False,
         },
-        payee=None,
-        submitted_at=datetime(2026, 10, 2, tzinfo=UTC),
-    )
+        "payee": None,
+        "submitted_at": datetime(2026, 10, 2, tzinfo=UTC),
+    }
     base.update(overrides)
     return ApplicationSubmitted.model_validate(base)
 
 
-EMERGENCY = dict(category="emergency", medical=None, annual_household_income="900000.00")
+EMERGENCY = {"category": "emergency", "medical": None, "annual_household_income": "900000.00"}
 
 # (id, overrides, eligible, months, amount, self_paid, failed rule)
 TABLE = [
@@ -121,7 +121,7 @@ TABLE = [
     ("other_emergency", dict(EMERGENCY, subtype="other_emergency"), True, 2, "3320.00", "0.00", None),
     (
         "education",
-        dict(subtype="education", medical=None, education=EDUCATION),
+        {"subtype": "education", "medical": None, "education": EDUCATION},
         True,
         2,
         "3320.00",
@@ -129,23 +129,31 @@ TABLE = [
         None,
     ),
     ("medical", {}, True, 3, "4980.00", "20000.00", None),
-    ("other_expenditure", dict(subtype="other_expenditure", medical=None), True, 1, "1660.00", "0.00", None),
+    (
+        "other_expenditure",
+        {"subtype": "other_expenditure", "medical": None},
+        True,
+        1,
+        "1660.00",
+        "0.00",
+        None,
+    ),
     # R-CAT-3 income: exactly at last year's figure is not below it; one fen per person under is
     (
         "income_at_threshold",
-        dict(annual_household_income="80000.00"),
+        {"annual_household_income": "80000.00"},
         False,
         0,
         "0.00",
         "20000.00",
         "R-CAT-3",
     ),
-    ("income_one_fen_below", dict(annual_household_income="79999.98"), True, 3, "4980.00", "20000.00", None),
+    ("income_one_fen_below", {"annual_household_income": "79999.98"}, True, 3, "4980.00", "20000.00", None),
     # zero-income household: the burden is unbounded, so the top severity tier (6 months)
-    ("zero_income", dict(annual_household_income="0.00"), True, 6, "9960.00", "20000.00", None),
+    ("zero_income", {"annual_household_income": "0.00"}, True, 6, "9960.00", "20000.00", None),
     (
         "zero_income_no_self_paid",
-        dict(annual_household_income="0.00", subtype="other_expenditure", medical=None),
+        {"annual_household_income": "0.00", "subtype": "other_expenditure", "medical": None},
         True,
         1,
         "1660.00",
@@ -155,9 +163,11 @@ TABLE = [
     # household of one
     (
         "household_of_one",
-        dict(
-            household=[{"relation": "self", "age": 70}], persons_helped=1, annual_household_income="39999.99"
-        ),
+        {
+            "household": [{"relation": "self", "age": 70}],
+            "persons_helped": 1,
+            "annual_household_income": "39999.99",
+        },
         True,
         4,
         "3320.00",
@@ -166,9 +176,11 @@ TABLE = [
     ),
     (
         "household_of_one_at_threshold",
-        dict(
-            household=[{"relation": "self", "age": 70}], persons_helped=1, annual_household_income="40000.00"
-        ),
+        {
+            "household": [{"relation": "self", "age": 70}],
+            "persons_helped": 1,
+            "annual_household_income": "40000.00",
+        },
         False,
         0,
         "0.00",
@@ -176,24 +188,24 @@ TABLE = [
         "R-CAT-3",
     ),
     # 3 vs 6 months: burden exactly 1.0 of income -> 6; just under -> 4 (tier 0.5); under 0.5 -> 3 by sub-type
-    ("burden_exactly_one", dict(annual_household_income="20000.00"), True, 6, "9960.00", "20000.00", None),
-    ("burden_just_under_one", dict(annual_household_income="20000.02"), True, 4, "6640.00", "20000.00", None),
-    ("burden_exactly_half", dict(annual_household_income="40000.00"), True, 4, "6640.00", "20000.00", None),
-    ("burden_under_half", dict(annual_household_income="40000.02"), True, 3, "4980.00", "20000.00", None),
+    ("burden_exactly_one", {"annual_household_income": "20000.00"}, True, 6, "9960.00", "20000.00", None),
+    ("burden_just_under_one", {"annual_household_income": "20000.02"}, True, 4, "6640.00", "20000.00", None),
+    ("burden_exactly_half", {"annual_household_income": "40000.00"}, True, 4, "6640.00", "20000.00", None),
+    ("burden_under_half", {"annual_household_income": "40000.02"}, True, 3, "4980.00", "20000.00", None),
     (
         "requested_fewer_months",
-        dict(annual_household_income="20000.00", requested_months=2),
+        {"annual_household_income": "20000.00", "requested_months": 2},
         True,
         2,
         "3320.00",
         "20000.00",
         None,
     ),
-    ("persons_helped_fewer", dict(persons_helped=1), True, 3, "2490.00", "20000.00", None),
+    ("persons_helped_fewer", {"persons_helped": 1}, True, 3, "2490.00", "20000.00", None),
     # R-CAT-2: self-paid must reach the county minimum
     (
         "self_paid_at_minimum",
-        dict(medical={**MEDICAL, "medical_assistance": "22000.00"}),
+        {"medical": {**MEDICAL, "medical_assistance": "22000.00"}},
         True,
         3,
         "4980.00",
@@ -202,7 +214,7 @@ TABLE = [
     ),
     (
         "self_paid_one_fen_short",
-        dict(medical={**MEDICAL, "medical_assistance": "22000.01"}),
+        {"medical": {**MEDICAL, "medical_assistance": "22000.01"}},
         False,
         0,
         "0.00",
@@ -211,17 +223,17 @@ TABLE = [
     ),
     (
         "education_non_basic_never_counts",
-        dict(
-            subtype="education",
-            medical=None,
-            education={
+        {
+            "subtype": "education",
+            "medical": None,
+            "education": {
                 **EDUCATION,
                 "tuition": "0.00",
                 "accommodation": "0.00",
                 "living": "4999.99",
                 "non_basic": "90000.00",
             },
-        ),
+        },
         False,
         0,
         "0.00",
@@ -231,7 +243,7 @@ TABLE = [
     # R-CAT-3 property: at the limit passes, one fen over fails
     (
         "deposits_at_limit",
-        dict(property={"deposits": "60000.00", "vehicles": 1, "vehicle_value": "80000.00", "houses": 2}),
+        {"property": {"deposits": "60000.00", "vehicles": 1, "vehicle_value": "80000.00", "houses": 2}},
         True,
         3,
         "4980.00",
@@ -240,7 +252,7 @@ TABLE = [
     ),
     (
         "deposits_over_limit",
-        dict(property={"deposits": "60000.02", "vehicles": 0, "vehicle_value": "0.00", "houses": 1}),
+        {"property": {"deposits": "60000.02", "vehicles": 0, "vehicle_value": "0.00", "houses": 1}},
         False,
         0,
         "0.00",
@@ -249,7 +261,7 @@ TABLE = [
     ),
     (
         "two_vehicles",
-        dict(property={"deposits": "0.00", "vehicles": 2, "vehicle_value": "10000.00", "houses": 1}),
+        {"property": {"deposits": "0.00", "vehicles": 2, "vehicle_value": "10000.00", "houses": 1}},
         False,
         0,
         "0.00",
@@ -258,13 +270,13 @@ TABLE = [
     ),
     (
         "no_authorisation_to_verify",
-        dict(
-            consents={
+        {
+            "consents": {
                 "verify_economic_situation": False,
                 "share_with_charities": False,
                 "share_health_data": False,
             }
-        ),
+        },
         False,
         0,
         "0.00",
@@ -340,16 +352,16 @@ class TestCountyGovernmentRaise:
     """R-AMT-4: above the months rule only with a recorded county-government decision."""
 
     def kwargs(self, **overrides):
-        base = dict(
-            monthly_standard=Decimal("830.00"),
-            persons=2,
-            current_months=3,
-            current_amount=Decimal("4980.00"),
-            absolute_max=6,
-            months=None,
-            amount=None,
-            reference="城政纪〔2026〕12号",
-        )
+        base = {
+            "monthly_standard": Decimal("830.00"),
+            "persons": 2,
+            "current_months": 3,
+            "current_amount": Decimal("4980.00"),
+            "absolute_max": 6,
+            "months": None,
+            "amount": None,
+            "reference": "城政纪〔2026〕12号",
+        }
         base.update(overrides)
         return base
 
@@ -364,11 +376,11 @@ class TestCountyGovernmentRaise:
     @pytest.mark.parametrize(
         "overrides,field",
         [
-            (dict(months=7), "months"),
-            (dict(months=3), "months"),
-            (dict(amount=Decimal("4980.00")), "amount"),
-            (dict(), "months"),
-            (dict(months=6, amount=Decimal("1.00")), "months"),
+            ({"months": 7}, "months"),
+            ({"months": 3}, "months"),
+            ({"amount": Decimal("4980.00")}, "amount"),
+            ({}, "months"),
+            ({"months": 6, "amount": Decimal("1.00")}, "months"),
         ],
     )
     def test_refused(self, overrides, field):
@@ -391,13 +403,13 @@ def test_medical_self_paid_is_never_negative_exact_and_monotone(
     bills, basic, critical, commercial, assistance, more
 ):
     def paid(**o):
-        values = dict(
-            total_bills=bills,
-            basic_insurance=basic,
-            critical_illness_insurance=critical,
-            commercial_insurance=commercial,
-            medical_assistance=assistance,
-        )
+        values = {
+            "total_bills": bills,
+            "basic_insurance": basic,
+            "critical_illness_insurance": critical,
+            "commercial_insurance": commercial,
+            "medical_assistance": assistance,
+        }
         values.update(o)
         return medical_self_paid(MedicalCosts(**values))
 
@@ -432,13 +444,13 @@ def test_education_self_paid_ignores_non_basic_costs_and_is_monotone(
     tuition, accommodation, living, non_basic, assistance, more
 ):
     def paid(**o):
-        values = dict(
-            tuition=tuition,
-            accommodation=accommodation,
-            living=living,
-            non_basic=non_basic,
-            education_assistance=assistance,
-        )
+        values = {
+            "tuition": tuition,
+            "accommodation": accommodation,
+            "living": living,
+            "non_basic": non_basic,
+            "education_assistance": assistance,
+        }
         values.update(o)
         return education_self_paid(EducationCosts(**values))
 

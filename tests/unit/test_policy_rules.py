@@ -46,39 +46,39 @@ POLICY = Policy.model_validate(
 
 
 def submitted(**overrides) -> ApplicationSubmitted:
-    base = dict(
-        case_id="c",
-        case_no="n",
-        revision=1,
-        channel="walk_in",
-        referring_system=None,
-        county_code="140302",
-        township_code="140302001",
-        category="expenditure",
-        subtype="medical",
-        incident_date=date(2026, 10, 1),
-        incident_ongoing=False,
-        household=[{"relation": "self", "age": 40}, {"relation": "spouse", "age": 38}],
-        persons_helped=2,
-        requested_months=None,
-        annual_household_income=Decimal("60000.00"),
-        property={"deposits": "0", "vehicles": 0, "vehicle_value": "0", "houses": 1},
-        medical={
+    base = {
+        "case_id": "c",
+        "case_no": "n",
+        "revision": 1,
+        "channel": "walk_in",
+        "referring_system": None,
+        "county_code": "140302",
+        "township_code": "140302001",
+        "category": "expenditure",
+        "subtype": "medical",
+        "incident_date": date(2026, 10, 1),
+        "incident_ongoing": False,
+        "household": [{"relation": "self", "age": 40}, {"relation": "spouse", "age": 38}],
+        "persons_helped": 2,
+        "requested_months": None,
+        "annual_household_income": Decimal("60000.00"),
+        "property": {"deposits": "0", "vehicles": 0, "vehicle_value": "0", "houses": 1},
+        "medical": {
             "total_bills": "50000",
             "basic_insurance": "20000",
             "critical_illness_insurance": "5000",
             "commercial_insurance": "0",
             "medical_assistance": "5000",
         },
-        education=None,
-        consents={
+        "education": None,
+        "consents": {
             "verify_economic_situation": True,
             "share_with_charities": True,
             "share_health_data": False,
         },
-        payee=None,
-        submitted_at=datetime(2026, 10, 2, tzinfo=UTC),
-    )
+        "payee": None,
+        "submitted_at": datetime(2026, 10, 2, tzinfo=UTC),
+    }
     base.update(overrides)
     return ApplicationSubmitted.model_validate(base)
 
