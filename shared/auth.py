@@ -77,7 +77,8 @@ class TokenVerifier:
         if self._client is not None:
             return self._client.get_signing_key_from_jwt(token).key
         header = jwt.get_unverified_header(token)
-        assert self._keys is not None
+        if self._keys is None:
+            raise RuntimeError("an Authenticator needs jwks_url or jwks")
         for key in self._keys.keys:
             if key.key_id == header.get("kid"):
                 return key.key

@@ -89,7 +89,8 @@ async def put_calendar(runtime: Runtime, scope: str, year: int, body: CalendarIn
             },
         )
         row = await repo.calendar(session, scope, year)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 

@@ -121,7 +121,8 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
             subject=case_id,
         )
         row = await repo.grant(session, case_id)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 
@@ -153,7 +154,8 @@ async def emergency_over(runtime: Runtime, case_id: str, body: EmergencyOverIn) 
             declared_over_by=body.actor,
         )
         row = await repo.grant(session, case_id)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 

@@ -202,7 +202,8 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> RowMapping:
                 subject=case_id,
             )
         updated = await repo.get(session, case_id)
-    assert updated is not None
+    if updated is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return updated
 
 
@@ -325,7 +326,8 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
                 subject=case_id,
             )
         updated = await repo.get(session, case_id)
-    assert updated is not None
+    if updated is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return updated
 
 

@@ -141,7 +141,8 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
                 "only an eligible case's amount can be raised (R-AMT-4)", slug="not-eligible", rule="R-AMT-4"
             )
         policy = await repo.policy_version(session, current["policy_version"])
-        assert policy is not None  # versions are never deleted
+        if policy is None:
+            raise RuntimeError("the assessment's policy version is missing; versions are never deleted")
         result = dict(current["result"])
         try:
             raised = raised_amount(
@@ -187,7 +188,8 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
             raise Conflict("the assessment changed meanwhile; retry", slug="assessment-changed")
         await runtime.outbox.add(session, _event(row), subject=case_id)
         stored = await repo.latest(session, case_id)
-    assert stored is not None
+    if stored is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return stored
 
 

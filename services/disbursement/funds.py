@@ -94,7 +94,8 @@ async def draw_reserve(
     if await ledger.draw(session, township_code, year, amount) is None:
         return None
     fund = await ledger.fund(session, township_code, year)
-    assert fund is not None
+    if fund is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return await ledger.add_entry(
         session,
         {
@@ -162,7 +163,8 @@ async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> 
             )
             await ledger.set_fund_entry(session, township_code, body.year, entry)
         row = await ledger.fund(session, township_code, body.year)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 
@@ -191,7 +193,8 @@ async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) ->
                 rule="R-RES",
             )
         after = await ledger.fund(session, township_code, year)
-    assert after is not None
+    if after is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return {"entry_id": entry, "amount": body.amount, "balance": after["balance"]}
 
 

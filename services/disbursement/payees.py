@@ -75,7 +75,8 @@ async def request_change(runtime: Runtime, case_id: str, body: PayeeChangeIn) ->
         if not after_approval:
             await repo.set_payee(session, case_id, new)
         row = await repo.payee_change(session, change_id)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 
@@ -106,7 +107,8 @@ async def decide_change(runtime: Runtime, change_id: str, body: ChangeDecisionIn
         if body.decision is ChangeDecision.approved:
             await repo.set_payee(session, change["case_id"], change["new_payee"])
         row = await repo.payee_change(session, change_id)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 

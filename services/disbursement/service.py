@@ -629,7 +629,8 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
             subject=ins["case_id"],
         )
         row = await repo.instruction(session, new_id)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row
 
 

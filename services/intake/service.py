@@ -289,7 +289,8 @@ async def submit_application(
         await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
         await repo.add_flags(session, _flag_rows(application_id, data, found, now))
         stored = await repo.get(session, application_id)
-        assert stored is not None
+        if stored is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
         if not found:
             with log_context(case_id=application_id):
                 await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
@@ -394,7 +395,8 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         )
         await repo.add_flags(session, _flag_rows(application_id, data, new_flags, now))
         stored = await repo.get(session, application_id)
-        assert stored is not None
+        if stored is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
         if not held:
             with log_context(case_id=application_id):
                 await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
@@ -431,7 +433,8 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
             )
             await repo.set_status(session, application_id, "submitted")
             cleared = await repo.get(session, application_id)
-            assert cleared is not None
+            if cleared is None:
+                raise RuntimeError("the row just written is missing from its own transaction")
             with log_context(case_id=application_id):
                 await runtime.outbox.add(
                     session,
@@ -439,7 +442,8 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
                     subject=application_id,
                 )
         stored = await repo.get(session, application_id)
-    assert stored is not None
+    if stored is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return stored
 
 
@@ -471,7 +475,8 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         if inserted is not None:
             return inserted, True
         existing = await repo.document_by_hash(session, application_id, body.kind, body.sha256)
-    assert existing is not None
+    if existing is None:
+        raise RuntimeError("the document that blocked the insert is missing")
     return existing, False
 
 
@@ -502,7 +507,8 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
                 subject=application_id,
             )
         updated = await repo.get(session, application_id)
-    assert updated is not None
+    if updated is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return updated
 
 

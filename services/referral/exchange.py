@@ -258,7 +258,8 @@ async def respond(
             values["status_reason"] = reason
         left = None
         if action is Action.fulfil:
-            assert amount is not None
+            if amount is None:
+                raise RuntimeError("a fulfilment carries an amount (FulfilIn)")
             before = await _outstanding(session, record)
             problem = check_fulfilled_amount(amount, before)
             if problem:
@@ -307,7 +308,8 @@ async def _publish_answer(
     elif action is Action.decline:
         payload = ReferralDeclined(**common, response_seconds=waited, reason=task["status_reason"] or "")
     elif action is Action.fulfil:
-        assert left is not None
+        if left is None:
+            raise RuntimeError("a fulfilment has an outstanding amount")
         payload = ReferralFulfilled(
             **common,
             amount=task["fulfilled_amount"],

@@ -73,7 +73,8 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
             secret = new_secret()
             changes["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
         row = await repo.update_partner(session, partner_id, changes) if changes else current
-        assert row is not None
+        if row is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
         if current["status"] == "active" and row["status"] == "suspended":
             await reassign_open_tasks(runtime, session, row)
     if row["kafka_topic"] == "own":
@@ -93,7 +94,8 @@ async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, st
         if secret:
             values["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
         row = await repo.update_partner(session, partner_id, values)
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
     return row, key, secret
 
 

@@ -268,8 +268,7 @@ def raised_amount(
         if months > absolute_max:
             raise RaiseRefused("months", f"never more than {absolute_max} months (R-AMT-2)")
         new_amount, new_months = standard_amount(monthly_standard, persons, months), months
-    else:
-        assert amount is not None
+    elif amount is not None:  # exactly one of the two is given (checked above)
         new_amount, new_months = to_fen(amount), current_months
     if new_amount <= current_amount:
         raise RaiseRefused(
