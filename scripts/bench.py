@@ -234,9 +234,9 @@ async def batch_approval(cluster, count: int) -> dict:
     async def reviewed(n: int) -> list[str]:
         ids = [str(uuid.uuid4()) for _ in range(n)]
         await conn.executemany(
-            "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
-            "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
-            "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
+            "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, "
+            "status, eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, "
+            "'140302', '140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
             [(i,) for i in ids],
         )
         async with httpx.AsyncClient(timeout=120, headers=reviewer) as client:
@@ -327,7 +327,8 @@ async def main() -> None:
     lines = [
         "| measure | value |",
         "|---|---|",
-        f"| cases end to end | {pipeline['cases']} in {pipeline['seconds']} s = **{pipeline['cases_per_second']} cases/s** |",
+        f"| cases end to end | {pipeline['cases']} in {pipeline['seconds']} s = "
+        f"**{pipeline['cases_per_second']} cases/s** |",
     ]
     for key in (
         "submission_to_ready_for_decision",

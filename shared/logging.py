@@ -84,7 +84,8 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 def route_template(scope: dict) -> str:
-    """The matched route as a template with its full prefix (``/approval/v1/townships/{township_code}/limits``).
+    """The matched route as a template with its full prefix
+    (``/approval/v1/townships/{township_code}/limits``).
 
     A route of a router included in another router knows only its own part of the path, so the prefix is
     taken from the request path: what is left after the route's part, filled with the path parameters."""

@@ -74,7 +74,8 @@ _providers_lock = threading.Lock()
 
 
 def service_name(service: str) -> str:
-    """``OTEL_SERVICE_NAME`` when set (one service per process in Kubernetes), else ``assistance-<service>``."""
+    """``OTEL_SERVICE_NAME`` when set (one service per process in Kubernetes), else
+    ``assistance-<service>``."""
     return os.environ.get("OTEL_SERVICE_NAME") or f"{NAMESPACE}-{service}"
 
 

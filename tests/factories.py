@@ -159,7 +159,8 @@ REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R
 async def review(
     client: Any, case_id: str, base: str = "", headers: dict[str, str] | None = None, **overrides: Any
 ) -> Any:
-    """POST the review step of a case (as the test reviewer unless ``headers`` say who); returns the response."""
+    """POST the review step of a case (as the test reviewer unless ``headers`` say who); returns the
+    response."""
     return await client.post(
         f"{base}/approval/v1/cases/{case_id}/review",
         json={**REVIEW, **overrides},

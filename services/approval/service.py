@@ -274,8 +274,8 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
         level = approval_level(amount, limit)
         if body.role is not None and not may_decide(body.role, level):
             raise BusinessRuleViolated(
-                f"{amount} is above the township's approval limit {limit}: the county civil-affairs department "
-                "approves (R-FLOW-3)",
+                f"{amount} is above the township's approval limit {limit}: the county civil-affairs "
+                "department approves (R-FLOW-3)",
                 slug="county-approval-required",
                 rule="R-FLOW-3",
                 limit=str(limit),

@@ -201,7 +201,8 @@ async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) ->
 async def usage_report(
     runtime: Runtime, county_code: str, year: int, start: date | None, end: date | None
 ) -> list[dict[str, Any]]:
-    """R-RES-2: per township, what the reserve fund was given, what it paid for in the period, what is left."""
+    """R-RES-2: per township, what the reserve fund was given, what it paid for in the period, what is
+    left."""
     begin = day_start(start) if start else year_bounds(year)[0]
     finish = day_start(end + timedelta(days=1)) if end else year_bounds(year)[1]
     async with runtime.reading() as session:

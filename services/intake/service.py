@@ -174,8 +174,8 @@ async def _screen(
     if earlier is not None:
         raise BusinessRuleViolated(
             f"the household already applied for the same cause ({data.subtype.value}, incident "
-            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is one-off "
-            "for the same cause: amend that case instead (R-FLOW-5)",
+            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is "
+            "one-off for the same cause: amend that case instead (R-FLOW-5)",
             slug="repeat-application",
             rule="R-FLOW-5",
             earlier_case_id=earlier.id,
@@ -335,7 +335,8 @@ def submitted_event(
 
 
 async def amend_application(runtime: Runtime, application_id: str, data: AmendmentIn) -> RowMapping:
-    """A new revision (the old ones stay), re-screened (R-FLOW-5, duplicates) and re-published for assessment."""
+    """A new revision (the old ones stay), re-screened (R-FLOW-5, duplicates) and re-published for
+    assessment."""
     validate_rules(data)
     bidxs = _bidxs(runtime, data)
     async with runtime.transaction() as session:

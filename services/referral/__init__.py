@@ -1,4 +1,5 @@
-"""Referral (转介): consented needs records offered to partner charities, their answers and outcomes (R-CHA)."""
+"""Referral (转介): consented needs records offered to partner charities, their answers and outcomes
+(R-CHA)."""
 
 from functools import partial
 from pathlib import Path

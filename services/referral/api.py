@@ -1,6 +1,6 @@
 """Referral's REST API, staff side (bearer JWTs, roles and jurisdiction: shared/access.py): needs records and
-referral history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI document.
-The partner side (API-key authenticated) is in ``api_partner``."""
+referral history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI
+document. The partner side (API-key authenticated) is in ``api_partner``."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from shared.contracts.referral import PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVE
 from shared.runtime import Runtime
 
 KAFKA_DESCRIPTION = (
-    "Shared partner-facing topic (partners registered with `kafka_topic: shared`). Consume it with your own consumer group. Events addressed to one partner carry "
+    "Shared partner-facing topic (partners registered with `kafka_topic: shared`). Consume it with your own "
+    "consumer group. Events addressed to one partner carry "
     "`data.partner_id` and have the partner id as Kafka key: process only those with your id (and the "
     "`NeedsRecordPublished`/`NeedsRecordWithdrawn` announcements without a partner id). Headers: "
     "`content-type: application/cloudevents+json`, `ce_type`, `ce_id`, `traceparent`."

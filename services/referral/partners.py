@@ -100,7 +100,8 @@ async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, st
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> RowMapping:
-    """The partner presenting ``Authorization: Bearer <api key>``; 401 without a valid key, 403 if suspended."""
+    """The partner presenting ``Authorization: Bearer <api key>``; 401 without a valid key, 403 if
+    suspended."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
         raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")

@@ -98,7 +98,8 @@ tasks = Table(
     Column("fulfilled_amount", Numeric(14, 2)),
     Column("fulfilled_form", String(20)),
     Column("requested_amount", Numeric(14, 2)),
-    # What this offer asked for: the record's amount still uncovered when offered (less after a part-fulfilment).
+    # What this offer asked for: the record's amount still uncovered when offered (less after a
+    # part-fulfilment).
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("record_id", "partner_id"),
     Index("ix_tasks_case_id", "case_id"),

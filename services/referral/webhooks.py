@@ -116,8 +116,8 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
 
 
 async def redeliver(runtime: Runtime, delivery_id: int, *, partner_id: str | None = None) -> RowMapping:
-    """Queue a delivered or dead-lettered delivery again (same webhook-id); a partner may ask only for its own.
-    Deliveries cancelled by a consent withdrawal are never resent."""
+    """Queue a delivered or dead-lettered delivery again (same webhook-id); a partner may ask only for its
+    own. Deliveries cancelled by a consent withdrawal are never resent."""
     async with runtime.transaction() as session:
         row = await repo.get_delivery(session, delivery_id)
         if row is None or (partner_id is not None and row["partner_id"] != partner_id):

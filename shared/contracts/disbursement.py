@@ -44,7 +44,8 @@ class PaymentResultRecorded(Event):
 
 @event("gov.assistance.disbursement.payment-corrected.v1")
 class PaymentCorrected(Event):
-    """A wrong payment reversed by a ledger entry and replaced by a new instruction (history is never edited)."""
+    """A wrong payment reversed by a ledger entry and replaced by a new instruction (history is never
+    edited)."""
 
     case_id: str
     reversed_instruction_id: str

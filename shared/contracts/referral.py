@@ -77,7 +77,8 @@ class NeedsRecordWithdrawn(Event):
 
 @event("gov.assistance.referral.referral-offered.v1")
 class ReferralOffered(Event):
-    """A needs record offered to one partner (FHIR Task, status ``requested``); answer before ``expires_at``."""
+    """A needs record offered to one partner (FHIR Task, status ``requested``); answer before
+    ``expires_at``."""
 
     partner_id: str
     task_id: str
@@ -147,8 +148,8 @@ class ReferralDeclined(_Answer):
 
 @event("gov.assistance.referral.referral-fulfilled.v1")
 class ReferralFulfilled(_Answer):
-    """A partner gave help (Task ``completed``). ``remaining_amount`` is what is still uncovered after it; when
-    above zero the fulfilment was partial and the rest is offered to the next matching partner."""
+    """A partner gave help (Task ``completed``). ``remaining_amount`` is what is still uncovered after it;
+    when above zero the fulfilment was partial and the rest is offered to the next matching partner."""
 
     amount: Money
     form: str

@@ -20,7 +20,8 @@ from tests.conftest import ROOT, create_database
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """scripts/chromium.sh prints the path of an existing Chromium, installing the Debian package if needed."""
+    """scripts/chromium.sh prints the path of an existing Chromium, installing the Debian package if
+    needed."""
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "chromium.sh")],
         capture_output=True,

@@ -127,7 +127,8 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
             counts = await conn.fetchrow(
                 """SELECT
                      (SELECT count(*) FROM intake.applications WHERE id::text = ANY($1)) AS applications,
-                     (SELECT count(*) FROM assessment.assessments WHERE case_id::text = ANY($1)) AS assessments,
+                     (SELECT count(*) FROM assessment.assessments WHERE case_id::text = ANY($1))
+                       AS assessments,
                      (SELECT count(*) FROM approval.decisions WHERE case_id::text = ANY($1)) AS decisions,
                      (SELECT count(*) FROM disbursement.payment_instructions WHERE case_id::text = ANY($1))
                        AS payments,
@@ -162,7 +163,8 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
         )
         assert per_case == [], "a case was paid more or less than once"
         dead = await conn.fetchval(
-            "SELECT (SELECT count(*) FROM assessment.dead_letter) + (SELECT count(*) FROM approval.dead_letter)"
+            "SELECT (SELECT count(*) FROM assessment.dead_letter)"
+            " + (SELECT count(*) FROM approval.dead_letter)"
             " + (SELECT count(*) FROM disbursement.dead_letter) + (SELECT count(*) FROM referral.dead_letter)"
         )
         assert dead == 0, "an outage must never dead-letter an event"

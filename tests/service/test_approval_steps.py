@@ -157,9 +157,9 @@ async def test_one_approval_with_staged_help_pays_each_stage_under_its_own_refer
 async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db):
     ids = [str(uuid.uuid4()) for _ in range(300)]
     await db.executemany(
-        "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, status, "
-        "eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, '140302', "
-        "'140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
+        "INSERT INTO approval.cases (case_id, revision, county_code, township_code, category, subtype, "
+        "status, eligible, assessed_amount, months, household_size, needs, assessment) VALUES ($1, 1, "
+        "'140302', '140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
         [(i,) for i in ids],
     )
     reviewed = await standalone.post(

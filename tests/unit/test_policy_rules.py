@@ -1,4 +1,5 @@
-"""The policy's pure rules: means test and amount (R-CAT, R-AMT), tiers (R-FLOW-3), remaining needs (R-CHA-1)."""
+"""The policy's pure rules: means test and amount (R-CAT, R-AMT), tiers (R-FLOW-3), remaining needs
+(R-CHA-1)."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal

@@ -137,7 +137,8 @@ def test_asyncapi_lists_every_partner_event_with_the_models_own_schema():
     assert doc["channels"]["partnerTopic"]["address"] == "assistance.referral.partner.v1"
     for event_type in INTERNAL_EVENT_TYPES:
         assert REGISTRY[event_type].__name__ not in messages, "internal events are not for partners"
-    # each partner's own topic: a channel with a partnerId parameter, carrying what is addressed to one partner
+    # each partner's own topic: a channel with a partnerId parameter, carrying what is addressed to one
+    # partner
     own = doc["channels"]["partnerOwnTopic"]
     assert own["address"] == "assistance.referral.partner.{partnerId}.v1"
     assert set(own["parameters"]) == {"partnerId"} and own["parameters"]["partnerId"]["description"]

@@ -15,7 +15,8 @@ from shared.money import ZERO, to_fen
 
 
 def medical_self_paid(costs: MedicalCosts) -> Decimal:
-    """R-CAT-2 medical: bills minus basic, critical-illness and commercial insurance and medical assistance."""
+    """R-CAT-2 medical: bills minus basic, critical-illness and commercial insurance and medical
+    assistance."""
     deductions = (
         costs.basic_insurance
         + costs.critical_illness_insurance
@@ -26,7 +27,8 @@ def medical_self_paid(costs: MedicalCosts) -> Decimal:
 
 
 def education_self_paid(costs: EducationCosts) -> Decimal:
-    """R-CAT-2 education: tuition, accommodation and living, minus education assistance; non-basic excluded."""
+    """R-CAT-2 education: tuition, accommodation and living, minus education assistance; non-basic
+    excluded."""
     return max(ZERO, to_fen(costs.tuition + costs.accommodation + costs.living - costs.education_assistance))
 
 
@@ -56,9 +58,9 @@ def _self_paid(app: ApplicationSubmitted) -> tuple[Decimal, NeedType | None]:
 
 
 def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -> tuple[int, Reason]:
-    """R-AMT-2/R-AMT-3: the county's months for the sub-type (type of hardship, at most ``normal_max``), raised
-    by its severity tiers (degree of hardship: self-paid burden against a year's household income), capped by
-    the months requested and never above ``absolute_max`` (6)."""
+    """R-AMT-2/R-AMT-3: the county's months for the sub-type (type of hardship, at most ``normal_max``),
+    raised by its severity tiers (degree of hardship: self-paid burden against a year's household income),
+    capped by the months requested and never above ``absolute_max`` (6)."""
     rules = policy.parameters.months
     base = rules.by_subtype.get(app.subtype.value, 1)
     months, steps = base, [f"{base} for {app.subtype.value}"]
@@ -135,8 +137,8 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
             Reason(
                 rule="R-CAT-3",
                 passed=per_capita < p.previous_year_income_per_capita,
-                message=f"per-capita income {per_capita} (= {app.annual_household_income} / {size} persons) must be "
-                f"below last year's local figure {p.previous_year_income_per_capita}",
+                message=f"per-capita income {per_capita} (= {app.annual_household_income} / {size} persons) "
+                f"must be below last year's local figure {p.previous_year_income_per_capita}",
                 figures={
                     "annual_household_income": str(app.annual_household_income),
                     "household_size": str(size),

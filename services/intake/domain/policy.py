@@ -17,7 +17,8 @@ class DocumentKind(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     title: str
     stage: str
-    """When in the flow the item is normally produced: intake, investigation, verification, decision, payment."""
+    """When in the flow the item is normally produced: intake, investigation, verification, decision,
+    payment."""
 
 
 class IntakePolicy(BaseModel):
