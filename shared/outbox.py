@@ -5,6 +5,7 @@ per-case order holds even with several replicas."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import zlib
@@ -89,10 +90,8 @@ class OutboxRelay:
                 await asyncio.sleep(min(5.0, self.poll_interval * 10))
             if sent < self.batch_size:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                except TimeoutError:
-                    pass
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; returns how many were sent."""

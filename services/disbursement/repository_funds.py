@@ -98,7 +98,7 @@ async def fund_totals(session: AsyncSession, fund: str) -> dict[str, Decimal]:
         .where(ledger_entries.c.fund == fund)
         .group_by(ledger_entries.c.kind)
     )
-    return {k: v for k, v in (await session.execute(query)).all()}
+    return dict((await session.execute(query)).all())
 
 
 async def paid_instruction_total(session: AsyncSession, township_code: str) -> Decimal:

@@ -165,25 +165,28 @@ async def _schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> No
     beneficiary = await repo.beneficiary(session, case_id)
     payee = beneficiary["payee"] if beneficiary else None
     grant = await repo.help_first(session, case_id)
-    if grant is not None and not await repo.instruction_exists(session, case_id, HELP_FIRST_STAGE):
-        if grant["channel"] == DIRECT or payee is not None:
-            await _create(
-                runtime,
-                session,
-                case_id=case_id,
-                stage=HELP_FIRST_STAGE,
-                amount=grant["amount"],
-                due_on=grant["granted_at"].astimezone(CHINA).date(),
-                channel=grant["channel"],
-                form=grant["form"],
-                kind="help_first",
-                funding="reserve",
-                payee=payee,
-                county_code=grant["county_code"],
-                township_code=grant["township_code"],
-                fund_year=year_of(grant["granted_at"]),
-                actor=grant["granted_by"],
-            )
+    if (
+        grant is not None
+        and not await repo.instruction_exists(session, case_id, HELP_FIRST_STAGE)
+        and (grant["channel"] == DIRECT or payee is not None)
+    ):
+        await _create(
+            runtime,
+            session,
+            case_id=case_id,
+            stage=HELP_FIRST_STAGE,
+            amount=grant["amount"],
+            due_on=grant["granted_at"].astimezone(CHINA).date(),
+            channel=grant["channel"],
+            form=grant["form"],
+            kind="help_first",
+            funding="reserve",
+            payee=payee,
+            county_code=grant["county_code"],
+            township_code=grant["township_code"],
+            fund_year=year_of(grant["granted_at"]),
+            actor=grant["granted_by"],
+        )
     approved = await repo.approved(session, case_id)
     if approved is None or beneficiary is None:
         return

@@ -352,13 +352,15 @@ async def test_changes_and_reads_are_audited_in_a_hash_chain_that_shows_tamperin
 
 
 async def test_the_token_command_mints_what_the_services_accept(standalone):
+    import asyncio
     import os
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    out = subprocess.run(
+    out = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",
