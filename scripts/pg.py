@@ -130,7 +130,7 @@ def _run(
     if user is not None:
         kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
         env.update(
-            HOME=user.pw_dir if os.path.isdir(user.pw_dir) else "/tmp",
+            HOME=user.pw_dir if os.path.isdir(user.pw_dir) else "/tmp",  # noqa: S108 - for a user that has no HOME
             USER=user.pw_name,
             LOGNAME=user.pw_name,
         )
@@ -333,7 +333,7 @@ def _psql(port: int, sql: str, database: str = "postgres") -> str:
 
 
 def _ensure_database(port: int) -> None:
-    if _psql(port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":
+    if _psql(port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":  # noqa: S608 - a constant
         _psql(port, f'CREATE DATABASE "{DATABASE}"')
 
 

@@ -8,6 +8,7 @@ outbox row is marked sent only after its consumers have recorded it: standalone 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from abc import ABC, abstractmethod
@@ -49,7 +50,7 @@ class Subscription(ABC):
     async def stop(self) -> None: ...
 
     @abstractmethod
-    async def fetch(self, timeout: float) -> list[Message]:
+    async def fetch(self, timeout: float) -> list[Message]:  # noqa: ASYNC109 - a long poll: empty after the wait
         """The next messages, in order per partition; empty after ``timeout`` seconds."""
 
     @abstractmethod
@@ -103,7 +104,7 @@ class _MemorySubscription(Subscription):
             if not fut.done():
                 fut.set_exception(ConnectionError(f"consumer group {self.group} stopped"))
 
-    async def fetch(self, timeout: float) -> list[Message]:
+    async def fetch(self, timeout: float) -> list[Message]:  # noqa: ASYNC109 - Consumer.fetch
         try:
             message, fut = await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
@@ -211,7 +212,7 @@ class _KafkaSubscription(Subscription):
     async def stop(self) -> None:
         await self.consumer.stop()
 
-    async def fetch(self, timeout: float) -> list[Message]:
+    async def fetch(self, timeout: float) -> list[Message]:  # noqa: ASYNC109 - Consumer.fetch
         batches = await self.consumer.getmany(timeout_ms=int(timeout * 1000))
         return [
             Message(
@@ -249,7 +250,7 @@ class _KafkaSubscription(Subscription):
                     committed = await asyncio.wait_for(self.consumer.committed(tp), 2)
                     if committed is None:  # nothing committed by the group yet: from the fetch position
                         committed = await asyncio.wait_for(self.consumer.position(tp), 2)
-                except Exception:  # a scrape reports what it can
+                except Exception:  # noqa: S112 - a scrape reports what it can
                     continue
             lags[key] = max(0, highwater - committed)
         return lags
@@ -298,7 +299,7 @@ class KafkaBus(Bus):
             existing = set(await admin.list_topics())
             missing = [t for t in dict.fromkeys(topics) if t not in existing]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(
                         [
                             NewTopic(
@@ -307,8 +308,6 @@ class KafkaBus(Bus):
                             for t in missing
                         ]
                     )
-                except TopicAlreadyExistsError:
-                    pass
         finally:
             await admin.close()
 

@@ -20,7 +20,7 @@ from shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
 
 KEY_PREFIX = "rpk_"
-SECRET_CONTEXT = "referral.partner.webhook_secret"
+SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
 
 
 def new_api_key() -> str:

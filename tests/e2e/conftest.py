@@ -67,7 +67,7 @@ class Cluster:
                 proc.kill()
         self.procs.clear()
 
-    async def wait_ready(self, name: str, timeout: float = 90) -> None:
+    async def wait_ready(self, name: str, timeout: float = 90) -> None:  # noqa: ASYNC109 - a deadline
         async with httpx.AsyncClient() as client:
             deadline = asyncio.get_running_loop().time() + timeout
             while True:

@@ -41,7 +41,7 @@ async def _run_case(client: httpx.AsyncClient, urls: dict[str, str], body: dict)
     return case_id
 
 
-async def _partner_records(kafka: str, topic: str, expected: int, timeout: float = 30) -> list[dict]:
+async def _partner_records(kafka: str, topic: str, expected: int, timeout: float = 30) -> list[dict]:  # noqa: ASYNC109 - a polling deadline
     """What a partner charity sees: its own consumer group reading the partner topic from the start."""
     consumer = AIOKafkaConsumer(
         topic,

@@ -71,7 +71,9 @@ async def infra() -> AsyncIterator[Infra]:
 
 
 async def _retrying(
-    call: Callable[[], Awaitable[httpx.Response]], ok: set[int], timeout: float = 90
+    call: Callable[[], Awaitable[httpx.Response]],
+    ok: set[int],
+    timeout: float = 90,  # noqa: ASYNC109 - a polling deadline
 ) -> httpx.Response:
     """Call until it answers with an accepted status: outages make the caller retry (idempotently)."""
     deadline = asyncio.get_running_loop().time() + timeout

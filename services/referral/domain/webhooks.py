@@ -10,7 +10,7 @@ import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the marker secrets start with, not a secret
 
 
 def new_secret() -> str:
