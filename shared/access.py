@@ -94,7 +94,8 @@ def current_actor() -> Actor | None:
 
 
 def _authenticator(request: Request) -> Authenticator:
-    return request.app.state.authenticator
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
 
 
 async def authenticate(

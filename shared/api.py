@@ -27,4 +27,5 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def runtime_of(request: Request, service: str) -> Runtime:
-    return request.app.state.runtimes[service]
+    runtime: Runtime = request.app.state.runtimes[service]
+    return runtime

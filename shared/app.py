@@ -10,8 +10,9 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -81,7 +82,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def _settings_for(module: ServiceModule, overrides: dict[str, object]) -> ServiceSettings:
+def _settings_for(module: ServiceModule, overrides: Mapping[str, Any]) -> ServiceSettings:
     return module.settings_cls(**overrides)
 
 

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -67,13 +68,13 @@ class TokenVerifier:
     """Verifies tokens of one issuer against its JWKS (URL, fetched and cached) or a local key set."""
 
     def __init__(
-        self, *, issuer: str, audience: str, jwks_url: str | None = None, jwks: dict | None = None
+        self, *, issuer: str, audience: str, jwks_url: str | None = None, jwks: dict[str, Any] | None = None
     ) -> None:
         self.issuer, self.audience = issuer, audience
         self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks else None
 
-    def _key(self, token: str):
+    def _key(self, token: str) -> Any:  # a PyJWK's key, which pyjwt types as Any
         if self._client is not None:
             return self._client.get_signing_key_from_jwt(token).key
         header = jwt.get_unverified_header(token)
@@ -128,11 +129,14 @@ class DevIssuer:
                 )
             )
             pem.chmod(0o600)
-        self._key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{pem} holds no EC private key")
+        self._key = loaded
         self.audience = audience
         self.kid = "dev-" + uuid.uuid5(uuid.NAMESPACE_URL, pem.read_text()).hex[:12]
 
-    def jwks(self) -> dict:
+    def jwks(self) -> dict[str, Any]:
         public = jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
         return {"keys": [public | {"kid": self.kid, "use": "sig", "alg": "ES256"}]}
 

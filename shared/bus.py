@@ -14,6 +14,7 @@ import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from shared.settings import ServiceSettings
 
@@ -267,7 +268,7 @@ class KafkaBus(Bus):
         await self.ensure_topics(topics)
         await self._producer_started()
 
-    async def _producer_started(self):  # AIOKafkaProducer
+    async def _producer_started(self) -> Any:  # AIOKafkaProducer (aiokafka ships no types)
         from aiokafka import AIOKafkaProducer
 
         if self._producer is None:

@@ -8,6 +8,7 @@ validate ``data`` into the model; an invalid payload is a poison event (dead-let
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -27,7 +28,7 @@ E = TypeVar("E", bound=type[Event])
 REGISTRY: dict[str, type[Event]] = {}
 
 
-def event(type_: str):  # decorator
+def event(type_: str) -> Callable[[E], E]:
     """Register a payload model under its CloudEvents type."""
 
     def register(cls: E) -> E:

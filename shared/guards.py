@@ -10,7 +10,7 @@ from shared.errors import PROBLEM_BASE, problem_response
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
 
 
-def nesting_depth(body: bytes) -> int:
+def nesting_depth(body: bytes | bytearray) -> int:
     """Deepest [ or { nesting outside strings (linear scan; only run when brackets are many)."""
     depth = deepest = 0
     in_string = escaped = False

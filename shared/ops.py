@@ -7,13 +7,12 @@ applied is never applied twice; a replay that fails again stays a dead letter wi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import RowMapping, func, select, update
 
 from shared.access import require
 from shared.auth import Principal, Role
@@ -45,7 +44,8 @@ def ops_router(service: str) -> APIRouter:
     router = APIRouter(prefix=f"/{service}/v1/ops", tags=[f"{service} operations"])
 
     def runtime_of(request: Request) -> Runtime:
-        return request.app.state.runtimes[service]
+        runtime: Runtime = request.app.state.runtimes[service]
+        return runtime
 
     @router.get(
         "/dead-letters", response_model=list[DeadLetterOut], summary="Events this service could not apply"
@@ -109,7 +109,7 @@ def ops_router(service: str) -> APIRouter:
     return router
 
 
-def _out(row: Mapping[str, Any]) -> DeadLetterOut:
+def _out(row: RowMapping) -> DeadLetterOut:
     try:
         subject = json.loads(row["value"]).get("subject")
     except (ValueError, AttributeError):

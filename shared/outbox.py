@@ -10,6 +10,7 @@ import json
 import logging
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import Table, delete, func, select, update
@@ -152,7 +153,7 @@ class OutboxRelay:
         return int(row[0]), float(row[1])
 
 
-def _record(topic: str, key: str | None, envelope: dict) -> Record:
+def _record(topic: str, key: str | None, envelope: dict[str, Any]) -> Record:
     headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce_type": envelope["type"], "ce_id": envelope["id"]}
     if envelope.get("traceparent"):
         headers["traceparent"] = envelope["traceparent"]

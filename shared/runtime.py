@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import MetaData, Table, text
@@ -39,7 +40,7 @@ class ServiceModule:
     handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda runtime: {}
     extra_topics: Sequence[str] = ()
     """Topic names (without prefix) it also produces to, e.g. ``referral.partner``."""
-    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
     state_gauges: Callable[[Runtime], Awaitable[None]] | None = None
     """Reads the service's own tables when /metrics is scraped and replaces its series of the snapshot

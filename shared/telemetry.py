@@ -224,7 +224,9 @@ def producer_traceparent(service: str, *, topic: str, event_id: str, event_type:
         return current_traceparent()
 
 
-def send_span(service: str, *, topic: str, event_id: str, event_type: str, traceparent: str | None) -> Span:
+def send_span(
+    service: str, *, topic: str, event_id: str, event_type: str, traceparent: str | None
+) -> trace.Span:
     """A producer span for the relay's send of one outbox row to the broker; the caller ends it."""
     return tracer(service).start_span(
         f"send {topic}",
