@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from shared.contracts.common import SUBTYPES_BY_CATEGORY, Category, Subtype
 
@@ -25,7 +26,7 @@ def check_application(
     member_ids: list[str],
     relations: list[str],
     persons_helped: int,
-    medical_bills_and_deductions: tuple[object, list[object]] | None,
+    medical_bills_and_deductions: tuple[Decimal, list[Decimal]] | None,
     has_education: bool,
 ) -> FieldError | None:
     """The first problem found, naming its field, or None."""
@@ -46,7 +47,7 @@ def check_application(
         return FieldError("persons_helped", "cannot exceed the number of household members")
     if medical_bills_and_deductions is not None:
         bills, deductions = medical_bills_and_deductions
-        if sum(deductions) > bills:  # type: ignore[operator]
+        if sum(deductions) > bills:
             return FieldError("medical", "insurance and assistance deductions exceed the total bills")
     if subtype is Subtype.medical and medical_bills_and_deductions is None:
         return FieldError("medical", "a medical expenditure case needs its medical costs (R-CAT-2)")

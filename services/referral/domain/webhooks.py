@@ -43,7 +43,8 @@ def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1-based): base, 2·base, 4·base… ≤ cap."""
-    return min(cap, base * 2 ** (attempt - 1))
+    factor: float = 2 ** (attempt - 1)
+    return min(cap, base * factor)
 
 
 def url_problem(url: str, *, production: bool) -> str | None:
