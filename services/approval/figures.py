@@ -185,7 +185,7 @@ async def _help_first(session: AsyncSession, f: Filters) -> dict[str, Any]:
         .mappings()
         .all()
     )
-    totals = {
+    totals: dict[str, int | Decimal] = {
         "grants": 0,
         "amount": Decimal(0),
         "granted_by_township": 0,

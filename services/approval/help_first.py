@@ -76,6 +76,8 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
             raise InvalidField("amount", "above the assessed amount (R-AMT-4)")
         limits = await repo.township_limits_on(session, case["township_code"], today())
         disbursement_limit = limits["disbursement_limit"] if limits else None
+        if body.role is None:
+            raise RuntimeError("the API sets the granting level from the token")
         if not help_first_allowed(body.role, body.amount, disbursement_limit):
             raise BusinessRuleViolated(
                 f"{body.amount} is above the township's disbursement limit {disbursement_limit}: the county "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval.tables import calendars, cases, decisions, help_first_grants, township_limits
@@ -131,7 +131,7 @@ async def add_grant(session: AsyncSession, row: dict[str, Any]) -> bool:
     result = await session.execute(
         insert(help_first_grants).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def grant(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:

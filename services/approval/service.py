@@ -212,10 +212,12 @@ async def _return(
     session: AsyncSession,
     case: RowMapping,
     step: str,
-    actor: str,
+    actor: str | None,
     reasons: str,
     now: datetime,
 ) -> None:
+    if actor is None:
+        raise RuntimeError("a return names who made it (the API sets the actor from the token)")
     await repo.set_status(session, case["case_id"], Status.returned)
     await runtime.outbox.add(
         session,
