@@ -256,13 +256,13 @@ async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[
                     "balanced": expected == fund["balance"],
                 }
             )
-        totals = await ledger.totals_by_kind(
+        by_kind = await ledger.totals_by_kind(
             session, township_code=None, county_code=county_code, start=None, end=None
         )
-        townships = sorted({t for (_, t) in totals if t})
+        townships = sorted({t for (_, t) in by_kind if t})
         payments_out = []
         for township in townships:
-            net = disbursed({k: v for (k, t), v in totals.items() if t == township})
+            net = disbursed({k: v for (k, t), v in by_kind.items() if t == township})
             paid = await ledger.paid_instruction_total(session, township)
             payments_out.append(
                 {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.tables import (
@@ -66,7 +66,7 @@ async def help_first(session: AsyncSession, case_id: str) -> RowMapping | None:
 async def add_instruction(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Insert unless this case's stage already has its instruction (the reference is the idempotency key)."""
     result = await session.execute(insert(payment_instructions).values(**row).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def instruction_exists(session: AsyncSession, case_id: str, stage: int) -> bool:

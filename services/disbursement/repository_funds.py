@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.tables import ledger_entries, payment_instructions, reserve_funds
@@ -102,18 +102,19 @@ async def fund_totals(session: AsyncSession, fund: str) -> dict[str, Decimal]:
 
 
 async def paid_instruction_total(session: AsyncSession, township_code: str) -> Decimal:
-    return await session.scalar(
+    total = await session.scalar(
         select(func.coalesce(func.sum(payment_instructions.c.amount), 0)).where(
             payment_instructions.c.township_code == township_code, payment_instructions.c.status == "paid"
         )
     )
+    return cast(Decimal, total)  # coalesce: never NULL
 
 
 async def add_fund(session: AsyncSession, row: dict[str, Any]) -> bool:
     result = await session.execute(
         insert(reserve_funds).values(**row).on_conflict_do_nothing(index_elements=["township_code", "year"])
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def fund(session: AsyncSession, township_code: str, year: int) -> RowMapping | None:

@@ -637,7 +637,9 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
     return row
 
 
-async def _adjust_reserve(session: AsyncSession, ins: Any, difference: Decimal, actor: str) -> int | None:
+async def _adjust_reserve(
+    session: AsyncSession, ins: Any, difference: Decimal, actor: str | None
+) -> int | None:
     year = year_of(ins["created_at"])
     if difference > 0:
         entry = await draw_reserve(
