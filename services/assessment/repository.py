@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.domain.policy import Policy
@@ -59,7 +59,7 @@ async def add_policy(session: AsyncSession, policy: Policy, *, created_by: str) 
         )
         .on_conflict_do_nothing(index_elements=["version"])
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def seed_policies(session: AsyncSession) -> None:
@@ -94,7 +94,7 @@ async def next_revision(session: AsyncSession, case_id: str) -> int:
 async def add_assessment(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Insert a new assessment revision (rows are never updated); False if it exists already."""
     result = await session.execute(insert(assessments).values(**row).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def latest(session: AsyncSession, case_id: str) -> RowMapping | None:

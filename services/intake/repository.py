@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import (
@@ -190,7 +190,7 @@ async def resolve_flags(
         .where(f.application_id == application_id, f.status == "open")
         .values(status=status, resolved_by=actor, resolved_at=at, resolution_reason=reason)
     )
-    return int(result.rowcount or 0)
+    return int(cast(CursorResult[Any], result).rowcount or 0)  # DML: a cursor result
 
 
 async def flags_page(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, any_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral.domain.tasks import OPEN
@@ -42,7 +42,7 @@ async def add_record(session: AsyncSession, row: dict[str, Any]) -> bool:
     result = await session.execute(
         insert(needs_records).values(**row).on_conflict_do_nothing(index_elements=["case_id", "need_type"])
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
 async def records_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
