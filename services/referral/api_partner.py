@@ -4,7 +4,7 @@ referral is a 404, so existence does not leak."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,7 +20,7 @@ from services.referral.webhooks import redeliver
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
 from shared.errors import NotFound
 
-_AUTH = {
+_AUTH: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid partner API key (problem+json)"},
     403: {"description": "Partner suspended (problem+json)"},
 }

@@ -97,9 +97,11 @@ async def emit(
         )
 
 
-async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping) -> str | None:
+async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping | None) -> str | None:
     """Offer a (locked) published record to the next matching partner; returns the task id, or None when no
     partner is left (the record waits; the sweep tries again when partners change)."""
+    if record is None:  # callers pass what lock_record found: the record they are working on
+        return None
     if record["status"] != "published" or await repo.open_task(session, record["id"]) is not None:
         return None
     partner = await repo.next_partner(session, record)

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy.engine import RowMapping
+
 from services.referral import repository as repo
 from shared.bus import KafkaBus
 from shared.runtime import Runtime
@@ -35,7 +37,7 @@ def own_topic_address(topic_prefix: str) -> str:
     return f"{topic_prefix}.{PARTNER_TOPIC}.{{{OWN_TOPIC_PARAMETER}}}.v1"
 
 
-def topic_for(runtime: Runtime, partner: Mapping[str, Any]) -> str:
+def topic_for(runtime: Runtime, partner: RowMapping | Mapping[str, Any]) -> str:
     """The Kafka topic of events addressed to ``partner``."""
     if partner.get("kafka_topic") == "own":
         return own_topic(runtime, str(partner["id"]))
