@@ -182,7 +182,13 @@ async def flags_of(
 
 
 async def resolve_flags(
-    session: AsyncSession, application_id: str, *, status: str, actor: str, reason: str, at: datetime
+    session: AsyncSession,
+    application_id: str,
+    *,
+    status: str,
+    actor: str | None,
+    reason: str,
+    at: datetime,
 ) -> int:
     f = duplicate_flags.c
     result = await session.execute(
