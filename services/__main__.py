@@ -16,6 +16,7 @@ import signal
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 
 import shared.contracts  # noqa: F401 - registers every event payload type
 from services import SERVICE_NAMES
@@ -24,7 +25,7 @@ from shared.app import build_app
 from shared.migrations import upgrade
 
 
-def _serve(app: object, host: str, port: int) -> None:
+def _serve(app: FastAPI, host: str, port: int) -> None:
     uvicorn.run(
         app,
         host=host,
