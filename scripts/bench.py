@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import TypedDict
 
 import asyncpg
 import httpx
@@ -53,6 +54,16 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
+class Timing(TypedDict):
+    """When one case passed each step (perf_counter seconds), and its referral reference."""
+
+    submit: float
+    ready: float
+    decided: float
+    paid: float
+    case_ref: str
+
+
 async def drive(cluster, cases: int, concurrency: int) -> dict:
     urls = cluster.urls
     partner_seen: dict[str, float] = {}
@@ -76,7 +87,7 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
 
     watcher = asyncio.create_task(partner())
     limits = httpx.Limits(max_connections=concurrency * 2)
-    timings: list[dict[str, float]] = []
+    timings: list[Timing] = []
     semaphore = asyncio.Semaphore(concurrency)
 
     async def poll(client: httpx.AsyncClient, url: str, timeout: float = 120):  # noqa: ASYNC109 - a deadline
@@ -215,7 +226,8 @@ async def list_growth(cluster, sizes: list[int]) -> list[dict]:
                 page = (await client.get(url, params={"county_code": "140303", "limit": 50})).json()
                 first.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                params = {"county_code": "140303", "limit": 50} | ({"cursor": cursor} if cursor else {})
+                params: dict[str, str | int] = {"county_code": "140303", "limit": 50}
+                params |= {"cursor": cursor} if cursor else {}
                 page = (await client.get(url, params=params)).json()
                 deep.append(time.perf_counter() - t)
                 cursor = page["next_cursor"]
