@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run demo test test-unit up down status helm bench clean
+.PHONY: help install run demo test test-unit lint up down status helm bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,11 @@ test: install ## the whole suite on real PostgreSQL and Kafka (started and stopp
 
 test-unit: install ## only the fast unit tests (no infrastructure)
 	$(BIN)/python -m pytest -q tests/unit $(ARGS)
+
+lint: install ## ruff (rules and formatting) and mypy (strict on shared/ and domain/), as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 up: install ## distributed, locally: Kafka + PostgreSQL + five service processes (ports 8001-8005)
 	PYTHON=$(BIN)/python bash scripts/up.sh start
