@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,10 +169,6 @@ def scope(
     if township_code not in (None, principal.township_code):
         raise Forbidden(f"township {township_code} is outside your jurisdiction")
     return principal.county_code, principal.township_code
-
-
-def has_any(principal: Principal, roles: Iterable[Role]) -> bool:
-    return principal.has(*roles)
 
 
 def guard(county_code: str | None, township_code: str | None, what: str = "case") -> None:

@@ -51,10 +51,6 @@ def payload_schema(model: type[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
     return schema, defs
 
 
-def message_name(event_type: str) -> str:
-    return REGISTRY[event_type].__name__
-
-
 def build(
     *, title: str, version: str, description: str, channels: Sequence[Channel], servers: Mapping[str, Any]
 ) -> dict[str, Any]:

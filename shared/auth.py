@@ -10,7 +10,6 @@ are required.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -177,7 +176,3 @@ class DevIssuer:
 
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(issuer=DEV_ISSUER, audience=self.audience, jwks=self.jwks())
-
-
-def dump_jwks(issuer: DevIssuer) -> str:
-    return json.dumps(issuer.jwks())

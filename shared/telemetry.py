@@ -169,14 +169,6 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
-def current_ids() -> tuple[str, str] | None:
-    """(trace id, span id) of the active span as lowercase hex, for the logs."""
-    ctx = trace.get_current_span().get_span_context()
-    if not ctx.is_valid:
-        return None
-    return trace.format_trace_id(ctx.trace_id), trace.format_span_id(ctx.span_id)
-
-
 # ---------------------------------------------------------------- spans
 
 

@@ -13,9 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.tables import ledger_entries, payment_instructions, reserve_funds
 
-DISBURSED = ("payment", "handover")
-"""Entry kinds that move money or goods to a beneficiary; payment_returned and reversal undo them."""
-
 
 def reserve_fund_name(township_code: str, year: int) -> str:
     return f"reserve:{township_code}:{year}"

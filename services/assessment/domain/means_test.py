@@ -95,10 +95,6 @@ def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -
     )
 
 
-def months_for(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -> int:
-    return months_rule(app, policy, self_paid)[0]
-
-
 def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
     p = policy.parameters
     size = len(app.household)
