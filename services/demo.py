@@ -84,7 +84,7 @@ class Demo:
         self.http = httpx.Client(
             base_url=url.rstrip("/"), timeout=30, headers=self.as_("demo-officer", *STAFF)
         )
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - made-up demo data, not secrets
         self.serial = self.rng.randint(100, 800)
         self.today = datetime.now(CN).date()
         self.reviewer = self.as_("township-reviewer", "township_reviewer")
@@ -250,7 +250,7 @@ class Demo:
         print(f"submitted {len(submitted)} applications", flush=True)
 
         decided = 0
-        for n, (case_id, kind) in enumerate(submitted):
+        for n, (case_id, _kind) in enumerate(submitted):
             case = self.wait_for_case(case_id)
             fate = self.rng.random()
             helped = 0
