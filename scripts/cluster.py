@@ -58,7 +58,7 @@ class Cluster:
     topic_prefix: str
     kafka: str
     database_url: str
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}.v1"

