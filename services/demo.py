@@ -84,7 +84,7 @@ class Demo:
         self.http = httpx.Client(
             base_url=url.rstrip("/"), timeout=30, headers=self.as_("demo-officer", *STAFF)
         )
-        self.rng = random.Random(seed)  # noqa: S311 - made-up demo data, not secrets
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data from a seed, not a secret
         self.serial = self.rng.randint(100, 800)
         self.today = datetime.now(CN).date()
         self.reviewer = self.as_("township-reviewer", "township_reviewer")
@@ -308,7 +308,7 @@ class Demo:
             if helped and fate < 0.2:
                 continue  # help first given, paperwork still open
             assessed = float(case["assessed_amount"])
-            amount = f"{assessed * self.rng.choice([1, 1, 0.8, 0.6]):.2f}"
+            proposed = f"{assessed * self.rng.choice([1, 1, 0.8, 0.6]):.2f}"
             review = self.call(
                 "POST",
                 f"/approval/v1/cases/{case_id}/review",
@@ -317,7 +317,7 @@ class Demo:
                     "opinion": "approved",
                     "actor": "township-reviewer",
                     "reasons": "入户核查属实 (R-FLOW-1)",
-                    "amount": amount,
+                    "amount": proposed,
                 },
             )
             del review

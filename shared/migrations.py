@@ -41,8 +41,8 @@ def run_env(metadata: MetaData) -> None:
     cfg = context.config
     service, schema = cfg.attributes["service"], cfg.attributes["schema"]
     url = cfg.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("alembic_config() sets sqlalchemy.url; run migrations through shared.migrations")
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url; this config has none")
 
     def migrate(connection: Connection) -> None:
         lock = zlib.crc32(f"migrate:{schema}".encode())
