@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TypedDict
 
@@ -28,14 +30,67 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts import kafka, pg  # noqa: E402
-from tests.conftest import _plain  # noqa: E402
-from tests.e2e.conftest import free_port, open_cluster  # noqa: E402
-from tests.factories import application, auth, officer  # noqa: E402
+from scripts.cluster import free_port, open_cluster  # noqa: E402
+from scripts.cluster import plain_dsn as _plain  # noqa: E402
+from services.demo import STAFF  # noqa: E402
+from shared import idnumber  # noqa: E402
+from shared.auth import DevIssuer  # noqa: E402
 
 OUT = ROOT / "artifacts" / "bench"
 CONSENTS = json.dumps(
     {"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False}
 )
+DEV_KEY_DIR = str(ROOT / ".run" / "bench-dev-issuer")
+"""The development issuer the benchmark's services trust and its callers sign with."""
+_households = itertools.count()
+
+
+def auth(subject: str, *roles: str) -> dict[str, str]:
+    token = DevIssuer(Path(DEV_KEY_DIR), "assistance-api").mint(subject, list(roles), ttl=4 * 3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def officer() -> dict[str, str]:
+    """A city-wide officer holding every staff role."""
+    return auth("bench-officer", *STAFF)
+
+
+def _resident_id(birth: date, member: int) -> str:
+    first17 = f"140302{birth:%Y%m%d}{member:03d}"
+    return first17 + idnumber.check_character(first17)
+
+
+def application() -> dict:
+    """A consented, eligible medical expenditure case with a household of two no other case shares (a fresh
+    birth date per case, so neither the repeat rule nor the duplicate flags hold it back)."""
+    birth = date(1950, 1, 1) + timedelta(days=next(_households))
+    return {
+        "household": [
+            {"name": "张小明", "id_number": _resident_id(birth, 1), "relation": "self"},
+            {"name": "李花", "id_number": _resident_id(birth, 2), "relation": "spouse", "dibao": True},
+        ],
+        "phone": "13800000000",
+        "address": {"county_code": "140302", "township_code": "140302001", "detail": "上站街道某路1号"},
+        "category": "expenditure",
+        "subtype": "medical",
+        "incident": {"description": "住院治疗", "occurred_on": "2026-10-01", "ongoing": False},
+        "persons_helped": 2,
+        "annual_household_income": "20000.00",
+        "property": {"deposits": "1000.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 1},
+        "medical": {
+            "total_bills": "80000.00",
+            "basic_insurance": "40000.00",
+            "critical_illness_insurance": "10000.00",
+            "commercial_insurance": "0.00",
+            "medical_assistance": "5000.00",
+        },
+        "payee": {"name": "张小明", "bank": "中国工商银行", "account": "6222020200112233445"},
+        "consents": {
+            "verify_economic_situation": True,
+            "share_with_charities": True,
+            "share_health_data": False,
+        },
+    }
 
 
 def pct(values: list[float], p: float) -> float:
@@ -302,7 +357,7 @@ async def main() -> None:
     pg_url = pg.start(pg_port, pg_data)
     bootstrap = kafka.start(kafka_port, kafka_data)
     try:
-        async with open_cluster(pg_url, bootstrap, label="bench") as cluster:
+        async with open_cluster(pg_url, bootstrap, label="bench", dev_key_dir=DEV_KEY_DIR) as cluster:
             await drive(cluster, min(20, args.cases), args.concurrency)  # warm-up
             pipeline = await drive(cluster, args.cases, args.concurrency)
             memory = peak_memory(cluster)

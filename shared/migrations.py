@@ -1,5 +1,10 @@
 """Alembic, per service: each service's migrations live in ``services/<name>/migrations`` and keep their
-version table inside the service's own schema."""
+version table inside the service's own schema.
+
+Migrations are frozen: each revision writes out its own DDL (``op.create_table`` with explicit columns, or
+literal SQL) and imports nothing from the project, so a later edit of ``tables.py``, ``shared/messaging.py``
+or ``shared/audit.py`` cannot change what an old revision creates. A change of a model needs a new revision;
+``tests/service/test_schema_matches_models.py`` fails until the migrated schema and the models agree."""
 
 from __future__ import annotations
 
@@ -7,17 +12,11 @@ import asyncio
 import zlib
 from pathlib import Path
 
-from alembic import command, context, op
+from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from shared.audit import append_only_trigger_sql
-from shared.db import service_metadata
-from shared.messaging import add_messaging_tables
-
-MESSAGING_TABLES = {"outbox", "inbox", "dead_letter", "audit_log"}
 
 
 def alembic_config(migrations: Path, *, url: str, service: str, schema: str) -> Config:
@@ -58,7 +57,6 @@ def run_env(metadata: MetaData) -> None:
             version_table_schema=schema,
             include_schemas=False,
             transaction_per_migration=True,
-            include_object=_not_messaging,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -74,34 +72,3 @@ def run_env(metadata: MetaData) -> None:
             await engine.dispose()
 
     asyncio.run(main())
-
-
-def _not_messaging(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Autogenerate leaves the messaging tables alone: ``create_messaging_tables`` owns them."""
-    return not (type_ == "table" and name in MESSAGING_TABLES)
-
-
-def create_messaging_tables(service: str) -> None:
-    """For a service's first migration: its outbox, inbox and dead-letter tables."""
-    for table in add_messaging_tables(service_metadata(service)):
-        table.create(op.get_bind())
-
-
-def create_audit_log(service: str) -> None:
-    """For a service's audit migration: the hash-chained log and its append-only trigger (shared/audit.py)."""
-    metadata = service_metadata(service)
-    add_messaging_tables(metadata)
-    metadata.tables[f"{service}.audit_log"].create(op.get_bind())
-    for statement in append_only_trigger_sql(context.config.attributes.get("schema", service)):
-        op.execute(statement)
-
-
-def drop_audit_log(service: str) -> None:
-    schema = context.config.attributes.get("schema", service)
-    op.execute(f'DROP TABLE IF EXISTS "{schema}".audit_log')
-    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_log_append_only()')
-
-
-def drop_messaging_tables(service: str) -> None:
-    for table in reversed(add_messaging_tables(service_metadata(service))):
-        table.drop(op.get_bind())

@@ -26,7 +26,7 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from scripts.demo import Demo
+    from services.demo import Demo
 
     Demo(live_system, seed=20261128).run(24)
     city = _figures(live_system, "intake")["totals"]["received"]

@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from shared.migrations import create_messaging_tables, drop_messaging_tables
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -17,7 +15,57 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables("disbursement")
+    # the messaging tables (shared/messaging.py as of this revision): outbox, inbox, dead letters
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=True),
+        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+        schema="disbursement",
+    )
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        unique=False,
+        schema="disbursement",
+        postgresql_where="published_at IS NULL",
+    )
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_inbox")),
+        schema="disbursement",
+    )
+    op.create_table(
+        "dead_letter",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=True),
+        sa.Column("event_type", sa.String(length=200), nullable=True),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=True),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letter")),
+        schema="disbursement",
+    )
     op.create_table(
         "approved_cases",
         sa.Column("case_id", sa.UUID(as_uuid=False), nullable=False),
@@ -71,4 +119,7 @@ def downgrade() -> None:
     op.drop_table("payment_instructions", schema="disbursement")
     op.drop_table("beneficiaries", schema="disbursement")
     op.drop_table("approved_cases", schema="disbursement")
-    drop_messaging_tables("disbursement")
+    op.drop_table("dead_letter", schema="disbursement")
+    op.drop_table("inbox", schema="disbursement")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox", schema="disbursement")
+    op.drop_table("outbox", schema="disbursement")
