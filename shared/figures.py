@@ -189,7 +189,7 @@ def to_csv(payload: dict[str, Any]) -> str:
     columns: dict[str, None] = {"table": None}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    return csv_export(columns, ({k: _cell(v) for k, v in row.items()} for row in rows))
+    return csv_export(list(columns), ({k: _cell(v) for k, v in row.items()} for row in rows))
 
 
 def answer(request: Request, fmt: str | None, payload: dict[str, Any]) -> Response:
