@@ -45,7 +45,7 @@ async def test_a_formula_in_a_procurement_reference_is_neutralised_in_the_public
     )
     assert done.status_code == 200 and done.json()["status"] == "paid", done.text
     period = {"township_code": TOWNSHIP, "from": "2026-01-01", "to": "2026-12-31", "format": "csv"}
-    public = httpx.AsyncClient(transport=standalone._transport, base_url=standalone.base_url)  # no token
+    public = httpx.AsyncClient(transport=httpx.ASGITransport(app=standalone.app), base_url="http://public")
     async with public:
         answer = await public.get("/disbursement/v1/disclosures", params=period)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
