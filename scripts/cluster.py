@@ -66,7 +66,7 @@ class Cluster:
     def start(self, name: str) -> None:
         port = int(self.urls[name].rsplit(":", 1)[1])
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
-        self.procs[name] = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+        self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "services", name, "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=self.env,

@@ -132,8 +132,10 @@ class Demo:
             },
             "consents": {
                 "verify_economic_situation": True,
-                "share_with_charities": self.rng.random() < 0.7,
-                "share_health_data": False,
+                "share_with_charities": (sharing := self.rng.random() < 0.7),
+                # R-CHA-2: health needs reach partners only with this separate consent (given here with
+                # the consent to share, drawing nothing more from the seeded sequence)
+                "share_health_data": sharing,
             },
         }
         if self.rng.random() < 0.35:

@@ -10,8 +10,6 @@ to the fen.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -24,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, true
 from shared.access import STAFF, require, scope
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
+from shared.csvexport import to_csv as csv_export
 from shared.errors import InvalidField
 from shared.money import to_fen
 
@@ -190,12 +189,7 @@ def to_csv(payload: dict[str, Any]) -> str:
     columns: dict[str, None] = {"table": None}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    return out.getvalue()
+    return csv_export(list(columns), ({k: _cell(v) for k, v in row.items()} for row in rows))
 
 
 def answer(request: Request, fmt: str | None, payload: dict[str, Any]) -> Response:

@@ -82,6 +82,9 @@ async def standalone(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
                 "bus": "memory",
                 "environment": "test",
                 "outbox_poll_interval_seconds": 0.05,
+                # the tests' webhook receivers listen on http://127.0.0.1: allowed only by this explicit
+                # development/test setting (off by default, refused in production)
+                **({"webhook_allow_loopback_http": True} if m.name == "referral" else {}),
             }
             for m in modules
         },

@@ -3,8 +3,6 @@ disclosure of what was paid (向社会公布, R-AID-2), personal data masked."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -19,6 +17,7 @@ from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import yearly_allocation
 from shared.access import guard
 from shared.api import UUID_PATTERN
+from shared.csvexport import to_csv as csv_export
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.idnumber import mask_account, mask_name
 from shared.money import ZERO, Money
@@ -338,8 +337,5 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=DISCLOSURE_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The public disclosure as CSV; formula-like cells neutralised (shared/csvexport.py)."""
+    return csv_export(DISCLOSURE_FIELDS, rows)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository as repo
 from services.intake.domain import duplicates, policy
+from services.intake.domain.archive import storage_uri_problem
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
     AmendmentIn,
@@ -26,6 +27,7 @@ from services.intake.schemas import (
     MemberOut,
     ReviewOutcome,
 )
+from services.intake.settings import IntakeSettings
 from shared import idnumber
 from shared.access import guard
 from shared.contracts.intake import (
@@ -448,6 +450,14 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
     return stored
 
 
+def _check_storage_uri(runtime: Runtime, uri: str) -> None:
+    """R-ARC-1: only the allowed document stores (``storage_uri_problem``); 422 naming the field."""
+    s: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    problem = storage_uri_problem(uri, schemes=s.document_uri_schemes, file_root=s.document_file_root)
+    if problem:
+        raise InvalidField("storage_uri", problem)
+
+
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[RowMapping, bool]:
     """R-ARC-1: record one archive item; the same content recorded again as the same kind is a replay."""
     async with runtime.transaction() as session:
@@ -458,6 +468,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         rules = policy.in_force(row["created_at"].date())
         if body.kind not in rules.documents:
             raise InvalidField("kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
+        _check_storage_uri(runtime, body.storage_uri)
         inserted = await repo.add_document(
             session,
             {

@@ -1,5 +1,6 @@
-"""The partner-facing AsyncAPI document: the shared Kafka partner topic, each partner's own topic (a channel
-with a ``partnerId`` parameter) and the signed webhook, all carrying the same CloudEvents (the pull feed
+"""The partner-facing AsyncAPI document: each partner's own topic (a channel with a ``partnerId``
+parameter, the default), the shared Kafka partner topic (announcements; partner events only in the
+explicitly enabled shared mode) and the signed webhook, all carrying the same CloudEvents (the pull feed
 serves them too, see the OpenAPI document)."""
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ from shared.contracts.referral import PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVE
 from shared.runtime import Runtime
 
 KAFKA_DESCRIPTION = (
-    "Shared partner-facing topic (partners registered with `kafka_topic: shared`). Consume it with your own "
-    "consumer group. Events addressed to one partner carry "
-    "`data.partner_id` and have the partner id as Kafka key: process only those with your id (and the "
-    "`NeedsRecordPublished`/`NeedsRecordWithdrawn` announcements without a partner id). Headers: "
+    "Shared partner topic. By default (`REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT=own`) it carries only the "
+    "announcements without a partner (`NeedsRecordPublished`, the `NeedsRecordWithdrawn` announcement) "
+    "for the "
+    "bureau's own consumers, and no partner is granted READ on it: every partner reads its own topic "
+    "(`partnerOwnTopic`). Only where the operator explicitly enabled the shared mode "
+    "(`REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT=shared`) do partners registered with `kafka_topic: shared` read "
+    "it — and then each of them can read the offers made to all others (R-CHA-2). Events addressed to one "
+    "partner carry `data.partner_id` and have the partner id as Kafka key. Headers: "
     "`content-type: application/cloudevents+json`, `ce_type`, `ce_id`, `traceparent`."
 )
 OWN_TOPIC_DESCRIPTION = (
-    "Your own topic (partners registered with `kafka_topic: own`): only events addressed to you "
-    "(`data.partner_id` is your id, so is the Kafka key) — offers, expiries, cancellations and withdrawals. "
-    "You are granted READ on this topic alone (Kafka ACLs), with your own consumer group. Headers as on the "
-    "shared topic."
+    "Your own topic (the default for every partner): only events addressed to you (`data.partner_id` is "
+    "your id, so is the Kafka key) — offers, expiries, cancellations and withdrawals. You are granted READ "
+    "on this topic alone (Kafka ACLs), with your own consumer group. Headers as on the shared topic."
 )
 WEBHOOK_DESCRIPTION = (
     "HTTPS POST of one CloudEvent to the partner's registered URL, signed per Standard Webhooks: headers "

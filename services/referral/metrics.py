@@ -2,7 +2,8 @@
 where its referral stands —
 
 - ``awaiting_decision``: no decision yet and nothing shared;
-- ``not_shared``: decided, and no needs record shared (no consent, or nothing left to meet);
+- ``not_shared``: decided, and no needs record shared (no consent, no health consent for a health need,
+  or nothing left to meet);
 - otherwise the match state of its latest needs record: ``unmatched``, ``offered``, ``accepted``,
   ``fulfilled`` or ``closed``.
 """

@@ -15,8 +15,9 @@ from sqlalchemy.engine import RowMapping
 from services.referral import repository as repo
 from services.referral.domain.webhooks import new_secret, url_problem
 from services.referral.exchange import reassign_open_tasks
-from services.referral.topics import ensure_own_topics
-from shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
+from services.referral.settings import ReferralSettings
+from services.referral.topics import ensure_own_topics, mode_of, shared_topic_enabled
+from shared.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
 
 KEY_PREFIX = "rpk_"
@@ -32,15 +33,28 @@ def key_hash(key: str) -> str:
 
 
 def _check_url(runtime: Runtime, url: str | None) -> None:
+    """SSRF: only https to a public host (loopback only by the development/test setting)."""
     if url is not None:
-        problem = url_problem(url, production=runtime.settings.environment == "production")
+        s: ReferralSettings = runtime.settings  # type: ignore[assignment]
+        problem = url_problem(
+            url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
+        )
         if problem:
             raise InvalidField("webhook_url", problem)
+
+
+def _check_topic(runtime: Runtime, mode: str | None) -> None:
+    if mode == "shared" and not shared_topic_enabled(runtime):
+        raise Conflict(
+            "kafka_topic: the shared partner topic is disabled — every partner gets its own topic, so no "
+            "partner reads the offers made to another (R-CHA-2; REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT)"
+        )
 
 
 async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, str, str | None]:
     """Returns the partner row, its API key and its webhook secret (both shown only now)."""
     _check_url(runtime, body.get("webhook_url"))
+    _check_topic(runtime, body.get("kafka_topic"))
     key = new_api_key()
     secret = new_secret() if body.get("webhook_url") else None
     body = {**body, "kafka_topic": body.get("kafka_topic") or runtime.settings.partner_kafka_topic_default}  # type: ignore[attr-defined]
@@ -55,7 +69,7 @@ async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, 
                 "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None,
             },
         )
-    if row["kafka_topic"] == "own":
+    if mode_of(runtime, row["kafka_topic"]) == "own":
         await ensure_own_topics(runtime, [row["id"]])
     return row, key, secret
 
@@ -64,6 +78,7 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
     """Change a partner's details or status; a first webhook URL gets a new secret (returned once). Going from
     active to suspended cancels its open referrals and offers them to the next matching partners."""
     _check_url(runtime, changes.get("webhook_url"))
+    _check_topic(runtime, changes.get("kafka_topic"))
     secret = None
     async with runtime.transaction() as session:
         current = await repo.get_partner(session, partner_id)
@@ -77,7 +92,7 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
             raise RuntimeError("the row just written is missing from its own transaction")
         if current["status"] == "active" and row["status"] == "suspended":
             await reassign_open_tasks(runtime, session, row)
-    if row["kafka_topic"] == "own":
+    if mode_of(runtime, row["kafka_topic"]) == "own":
         await ensure_own_topics(runtime, [row["id"]])
     return row, secret
 

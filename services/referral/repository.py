@@ -52,10 +52,15 @@ async def records_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
     return await _all(session, query)
 
 
-async def withdraw_records(session: AsyncSession, case_id: str) -> list[RowMapping]:
+async def withdraw_records(session: AsyncSession, case_id: str, record_ids: list[str]) -> list[RowMapping]:
+    """Withdraw these published records of the case (consent withdrawn, R-CHA-2)."""
     result = await session.execute(
         update(needs_records)
-        .where(needs_records.c.case_id == case_id, needs_records.c.status == "published")
+        .where(
+            needs_records.c.case_id == case_id,
+            needs_records.c.status == "published",
+            needs_records.c.id.in_(record_ids),
+        )
         .values(status="withdrawn", withdrawn_at=func.now(), match_state="closed")
         .returning(needs_records)
     )
@@ -118,15 +123,13 @@ async def list_partners(session: AsyncSession, status: str | None) -> list[RowMa
     return await _all(session, query)
 
 
-async def own_topic_partner_ids(session: AsyncSession) -> list[str]:
-    """Partners receiving Kafka records on their own topic (whose topics must exist)."""
-    return list(
-        (
-            await session.execute(
-                select(partners.c.id).where(partners.c.kafka_topic == "own").order_by(partners.c.seq)
-            )
-        ).scalars()
-    )
+async def own_topic_partner_ids(session: AsyncSession, *, include_shared: bool) -> list[str]:
+    """Partners receiving Kafka records on their own topic (whose topics must exist); with
+    ``include_shared`` also those recorded as shared (the shared topic is disabled)."""
+    query = select(partners.c.id).order_by(partners.c.seq)
+    if not include_shared:
+        query = query.where(partners.c.kafka_topic == "own")
+    return list((await session.execute(query)).scalars())
 
 
 async def update_partner(session: AsyncSession, partner_id: str, values: dict[str, Any]) -> RowMapping | None:

@@ -29,13 +29,17 @@ class PartnerFields(BaseModel):
         default=None,
         max_length=500,
         pattern=r"^https?://[^\s\x00]+$",
-        description="HTTPS endpoint receiving signed events (Standard Webhooks)",
+        description="HTTPS endpoint on a public address receiving signed events (Standard Webhooks); "
+        "loopback, private, link-local, unique-local, shared (CGNAT), multicast addresses and metadata host "
+        "names are refused, and the name is resolved and checked again at every delivery",
     )
     kafka_topic: KafkaTopicMode | None = Field(
         default=None,
-        description="Kafka delivery: `shared` = the shared partner topic keyed by partner id; "
-        "`own` = the partner's own topic `<prefix>.referral.partner.<partner_id>.v1` "
-        "(ACLs per topic). Omitted at registration: the service default.",
+        description="Kafka delivery: `own` (the default) = the partner's own topic "
+        "`<prefix>.referral.partner.<partner_id>.v1` (ACLs per topic); `shared` = the shared partner topic "
+        "keyed by partner id, where every partner can read the others' offers — refused (409) unless the "
+        "operator enabled it (`REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT=shared`). Omitted at registration: the "
+        "service default.",
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
-from services.referral.domain.needs import may_share, remaining_needs
+from services.referral.domain.needs import may_share_need, remaining_needs, shareable_needs
 from services.referral.exchange import PARTNER_TOPIC, contact_route, offer_next, withdraw_from_partners
 from shared.contracts.approval import CaseDecided
 from shared.contracts.common import Need
@@ -65,9 +65,17 @@ async def on_consent_withdrawn(
     if ev.consent == "share_with_charities":
         consents["share_health_data"] = False
     await repo.merge_case(session, ev.case_id, case["case_ref"], consents=consents)
-    if may_share(consents):
+    subtype = (case["decision"] or {}).get("subtype")
+    no_longer = [
+        r["id"]
+        for r in await repo.records_for(session, ev.case_id)
+        if r["status"] == "published"
+        and not may_share_need(consents, need_type=r["need_type"], subtype=subtype)
+    ]
+    if not no_longer:
         return
-    for record in await repo.withdraw_records(session, ev.case_id):
+    # R-CHA-2: withdrawing either consent withdraws every record it covered (health data: PIPL art. 29).
+    for record in await repo.withdraw_records(session, ev.case_id, no_longer):
         await runtime.outbox.add(
             session,
             NeedsRecordWithdrawn(
@@ -83,12 +91,17 @@ async def on_consent_withdrawn(
 
 
 async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> None:
-    """Once the decision and the consents are both known; nothing at all without consent."""
+    """Once the decision and the consents are both known; nothing at all without consent, nothing of health
+    without the separate health consent (R-CHA-2, ``shareable_needs``)."""
     decision, consents = case["decision"], case["consents"]
-    if decision is None or consents is None or not may_share(consents):
+    if decision is None or consents is None:
         return
     government = Decimal(decision["amount"]) if decision["decision"] == "approved" else Decimal("0")
-    needs = remaining_needs([Need.model_validate(n) for n in decision["needs"]], government)
+    needs = shareable_needs(
+        remaining_needs([Need.model_validate(n) for n in decision["needs"]], government),
+        consents,
+        decision.get("subtype"),
+    )
     now = datetime.now(UTC)
     for need in needs:
         record_id = str(uuid.uuid4())

@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -22,8 +24,38 @@ class ReferralSettings(ServiceSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_allow_loopback_http: bool = False
+    """Development and test only (refused in production): webhook receivers on a loopback host
+    (``127.0.0.1``, ``::1``, ``localhost``), also over plain http. Off by default: only https to public
+    addresses, checked at registration and again, after resolving the name, at every delivery."""
+    webhook_refused_hosts: frozenset[str] = frozenset(
+        {
+            "metadata",
+            "metadata.google.internal",
+            "metadata.goog",
+            "metadata.azure.com",
+            "instance-data",
+            "instance-data.ec2.internal",
+            "metadata.tencentyun.com",
+            "metadata.oraclecloud.com",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+        }
+    )
+    """Host names never accepted as webhook receivers (cloud metadata services and the like), besides any
+    name under ``.internal``, ``.local``, ``.localhost`` or ``.home.arpa``."""
 
-    partner_kafka_topic_default: Literal["shared", "own"] = "shared"
-    """Kafka delivery for partners registered without a choice: ``shared`` (``<prefix>.referral.partner.v1``,
-    keyed by partner) or ``own`` (``<prefix>.referral.partner.<partner_id>.v1``, so ACLs can be granted per
-    topic). Each partner keeps the mode it was registered with until changed (PATCH ``kafka_topic``)."""
+    partner_kafka_topic_default: Literal["shared", "own"] = "own"
+    """Kafka delivery of partner-addressed events (R-CHA-2). ``own`` (the default): every partner gets its
+    own topic ``<prefix>.referral.partner.<partner_id>.v1`` (ACLs per topic), whatever its record says; the
+    shared topic ``<prefix>.referral.partner.v1`` carries only the announcements without a partner, for the
+    bureau's own consumers, and registering or switching a partner to ``kafka_topic: shared`` is refused
+    (409). ``shared`` must be set explicitly: then partners registered without a choice, or with
+    ``kafka_topic: shared``, read the shared topic keyed by partner id — where every partner can read the
+    offers made to all others."""
+
+    @model_validator(mode="after")
+    def _no_loopback_webhooks_in_production(self) -> ReferralSettings:
+        if self.environment == "production" and self.webhook_allow_loopback_http:
+            raise ValueError("production refuses REFERRAL_WEBHOOK_ALLOW_LOOPBACK_HTTP")
+        return self

@@ -1,8 +1,9 @@
-"""Where a partner's Kafka records go: the shared partner topic ``<prefix>.referral.partner.v1`` keyed by
-partner id, or — for a partner registered with ``kafka_topic: own`` — its own topic
-``<prefix>.referral.partner.<partner_id>.v1``, so operations can grant each partner READ on its topic only
-(Kafka ACLs are per topic; see docs/partners.md). Own topics are created when the partner is registered or
-switched to ``own``, at start-up and, after a broker outage, by the offer sweep."""
+"""Where a partner's Kafka records go (R-CHA-2): by default each partner's own topic
+``<prefix>.referral.partner.<partner_id>.v1``, so operations grant each partner READ on its topic only (Kafka
+ACLs are per topic; see docs/partners.md) and no partner reads the offers made to another. Only when the
+operator sets ``REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT=shared`` may a partner (``kafka_topic: shared``) read
+the shared partner topic ``<prefix>.referral.partner.v1``, keyed by partner id. Own topics are created when
+the partner is registered or switched, at start-up and, after a broker outage, by the offer sweep."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import RowMapping
 
 from services.referral import repository as repo
 from shared.bus import KafkaBus
@@ -37,9 +38,20 @@ def own_topic_address(topic_prefix: str) -> str:
     return f"{topic_prefix}.{PARTNER_TOPIC}.{{{OWN_TOPIC_PARAMETER}}}.v1"
 
 
+def shared_topic_enabled(runtime: Runtime) -> bool:
+    """Partners may be on the shared topic only by the operator's explicit setting."""
+    return runtime.settings.partner_kafka_topic_default == "shared"  # type: ignore[attr-defined]
+
+
+def mode_of(runtime: Runtime, recorded: str | None) -> str:
+    """The delivery mode in effect for a partner whose record says ``recorded``: ``shared`` only while the
+    shared topic is enabled (a partner recorded as shared before is moved to its own topic otherwise)."""
+    return "shared" if recorded == "shared" and shared_topic_enabled(runtime) else "own"
+
+
 def topic_for(runtime: Runtime, partner: RowMapping | Mapping[str, Any]) -> str:
     """The Kafka topic of events addressed to ``partner``."""
-    if partner.get("kafka_topic") == "own":
+    if mode_of(runtime, partner.get("kafka_topic")) == "own":
         return own_topic(runtime, str(partner["id"]))
     return runtime.topic(PARTNER_TOPIC)
 
@@ -55,7 +67,7 @@ async def ensure_own_topics(runtime: Runtime, partner_ids: Iterable[str]) -> boo
         return True
     try:
         await runtime.bus.ensure_topics(missing)
-    except Exception as exc:  # registration stands; the sweep creates the topic later
+    except Exception as exc:
         log.warning(
             "partner topics not created yet", extra={"topics": len(missing), "error": repr(exc)[:200]}
         )
@@ -69,7 +81,7 @@ async def ensure_all_own_topics(runtime: Runtime) -> bool:
     if not isinstance(runtime.bus, KafkaBus):
         return True
     async with runtime.reading() as session:
-        ids = await repo.own_topic_partner_ids(session)
+        ids = await repo.own_topic_partner_ids(session, include_shared=not shared_topic_enabled(runtime))
     return await ensure_own_topics(runtime, ids)
 
 
@@ -77,5 +89,5 @@ async def on_start(runtime: Runtime) -> None:
     """ServiceModule.on_start: own topics exist before the relay publishes to them (best effort)."""
     try:
         await ensure_all_own_topics(runtime)
-    except Exception as exc:  # the database may still be coming up; the sweep retries
+    except Exception as exc:
         log.warning("partner topics not checked at start-up", extra={"error": repr(exc)[:200]})

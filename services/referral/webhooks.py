@@ -6,8 +6,10 @@ each event takes effect once however often it is sent."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +18,15 @@ import httpx
 from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
-from services.referral.domain.webhooks import backoff, headers
+from services.referral.domain.webhooks import (
+    Address,
+    backoff,
+    delivery_problem,
+    headers,
+    host_of,
+    literal_address,
+    url_problem,
+)
 from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
@@ -40,19 +50,65 @@ def body_of(envelope: dict[str, Any]) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+class Refused(Exception):
+    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
+
+
+async def _resolve(host: str, port: int) -> list[Address]:
+    literal = literal_address(host)
+    if literal is not None:
+        return [literal]
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def pinned_request(s: ReferralSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now, so
+    the connection goes where the check looked (no second lookup to rebind) — with the ``Host`` header and
+    the TLS server name of the registered host. Raises ``Refused``."""
+    problem = url_problem(
+        url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
+    )
+    parsed = host_of(url)
+    if problem or parsed is None:
+        raise Refused(f"refused: the URL {problem or 'is not valid'}")
+    scheme, host, port = parsed
+    try:
+        resolved = await _resolve(host, port)
+    except OSError as exc:
+        raise Refused("the receiver's name did not resolve") from exc
+    problem = delivery_problem(host, resolved, allow_loopback_http=s.webhook_allow_loopback_http)
+    if problem:
+        raise Refused(problem)
+    original = httpx.URL(url)
+    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
+    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
+    return target, {"host": original.netloc.decode("ascii")}, extensions
+
+
 async def _send(
     runtime: Runtime, client: httpx.AsyncClient, row: RowMapping
 ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one attempt; never raises."""
+    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
+    never the receiver's answer (it could echo internal data back into our records)."""
+    s: ReferralSettings = runtime.settings  # type: ignore[assignment]
     try:
+        target, host_header, extensions = await pinned_request(s, row["webhook_url"])
         secret = runtime.cipher.decrypt(row["webhook_secret"], context=SECRET_CONTEXT)
         body = body_of(row["envelope"])
         response = await client.post(
-            row["webhook_url"], content=body, headers=headers(secret, row["event_id"], int(time.time()), body)
+            target,
+            content=body,
+            headers={**headers(secret, row["event_id"], int(time.time()), body), **host_header},
+            extensions=extensions,
         )
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Exception as exc:  # any failure is a failed attempt
-        return None, type(exc).__name__
+    except Refused as exc:
+        return None, str(exc)
+    except httpx.TimeoutException:
+        return None, "timed out"
+    except Exception as exc:
+        return None, f"request failed ({type(exc).__name__})"
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
@@ -108,7 +164,7 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
                 sent = await dispatch_once(runtime, client)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # keep dispatching after database outages
+            except Exception as exc:
                 log.warning("webhook dispatch failed; retrying", extra={"error": repr(exc)[:300]})
                 sent = 0
             if sent < BATCH:

@@ -224,6 +224,7 @@ def test_configmap_holds_the_shared_contract(render: Callable[..., Docs], value_
     assert data["ASSISTANCE_KAFKA_SECURITY_PROTOCOL"] in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
     assert data["ASSISTANCE_TOPIC_PREFIX"] == "assistance"
     assert int(data["ASSISTANCE_TOPIC_PARTITIONS"]) >= 1
+    assert data["REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT"] == "own"  # each partner its own topic (R-CHA-2)
     assert all(isinstance(v, str) for v in data.values())
     assert not any(word in key for key in data for word in ("PASSWORD", "USERNAME", "DATABASE_URL", "_KEY"))
 

@@ -21,6 +21,7 @@ TUNING = {
     "REFERRAL_WEBHOOK_POLL_INTERVAL_SECONDS": "0.1",
     "REFERRAL_WEBHOOK_MAX_ATTEMPTS": "5",
     "REFERRAL_OFFER_SWEEP_INTERVAL_SECONDS": "0.2",
+    "REFERRAL_WEBHOOK_ALLOW_LOOPBACK_HTTP": "true",  # the test receiver listens on http://127.0.0.1
 }
 
 
@@ -68,7 +69,8 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
 
 
 class PartnerConsumer:
-    """A partner's own aiokafka consumer group on the partner topic, keeping what is addressed to it."""
+    """A partner's own aiokafka consumer group on its own partner topic (the default, R-CHA-2), keeping what
+    is addressed to it (everything on that topic should be)."""
 
     def __init__(self, kafka: str, topic: str, partner_id: str) -> None:
         self.partner_id, self.seen, self.keys = partner_id, [], []
@@ -112,8 +114,12 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
             first = await register(webhook_url=receiver.url)
             receiver.secret = first["webhook_secret"]
             second = await register()
-            kafka_first = PartnerConsumer(cluster.kafka, cluster.topic("referral.partner"), first["id"])
-            kafka_second = PartnerConsumer(cluster.kafka, cluster.topic("referral.partner"), second["id"])
+            kafka_first = PartnerConsumer(
+                cluster.kafka, cluster.topic(f"referral.partner.{first['id']}"), first["id"]
+            )
+            kafka_second = PartnerConsumer(
+                cluster.kafka, cluster.topic(f"referral.partner.{second['id']}"), second["id"]
+            )
             await kafka_first.consumer.start()
             await kafka_second.consumer.start()
             try:

@@ -81,9 +81,7 @@ async def test_each_partner_reads_only_its_own_topic(cluster):
         readers: list[TopicReader] = []
         try:
             for township in TOWNSHIPS:
-                r = await client.post(
-                    base + "/partners", json=partner_body(service_areas=[township], kafka_topic="own")
-                )
+                r = await client.post(base + "/partners", json=partner_body(service_areas=[township]))
                 assert r.status_code == 201, r.text
                 registered.append(r.json())
             one, two = registered

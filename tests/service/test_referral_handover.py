@@ -138,7 +138,10 @@ async def test_suspending_a_partner_hands_its_open_referrals_to_the_next_and_tel
             "gov.assistance.referral.referral-cancelled.v1",
             accepted["task_id"],
         )
-        assert (kafka["topic"], kafka["key"]) == ("assistance.referral.partner.v1", first["id"])
+        assert (kafka["topic"], kafka["key"]) == (
+            f"assistance.referral.partner.{first['id']}.v1",
+            first["id"],
+        )
 
         # a suspended partner can no longer answer; the new partner can
         assert (
@@ -305,10 +308,22 @@ async def test_partner_answers_are_published_internally_through_the_outbox(stand
     )
 
 
-async def test_a_partner_with_its_own_topic_gets_offers_and_withdrawals_only_there(standalone, partners, db):
+@pytest.fixture
+def shared_topic_enabled(standalone):
+    """The operator's explicit choice to allow partners on the shared topic (off by default, R-CHA-2)."""
+    runtime = standalone.app.state.runtimes["referral"]
+    saved = runtime.settings.partner_kafka_topic_default
+    runtime.settings.partner_kafka_topic_default = "shared"
+    yield
+    runtime.settings.partner_kafka_topic_default = saved
+
+
+async def test_a_partner_with_its_own_topic_gets_offers_and_withdrawals_only_there(
+    standalone, partners, db, shared_topic_enabled
+):
     township = "140311201"
     own = await partners(service_areas=[township], kafka_topic="own")
-    shared = await partners(service_areas=[township])
+    shared = await partners(service_areas=[township], kafka_topic="shared")
     assert own["kafka_topic"] == "own" and shared["kafka_topic"] == "shared"
     own_topic = f"assistance.referral.partner.{own['id']}.v1"
     case_id = await decided(standalone, township)
@@ -368,18 +383,22 @@ async def test_a_partner_with_its_own_topic_gets_offers_and_withdrawals_only_the
     assert bad.status_code == 422 and "kafka_topic" in bad.text
 
 
-async def test_the_service_default_decides_the_topic_of_partners_registered_without_a_choice(
+async def test_every_partner_gets_its_own_topic_unless_the_shared_topic_is_enabled_explicitly(
     standalone, partners
 ):
+    assert (await partners(service_areas=["140321100"]))["kafka_topic"] == "own"
+    refused = await standalone.post(
+        "/referral/v1/partners", json=partner_body(service_areas=["140321100"], kafka_topic="shared")
+    )
+    assert refused.status_code == 409 and "kafka_topic" in refused.json()["detail"]
     runtime = standalone.app.state.runtimes["referral"]
     saved = runtime.settings.partner_kafka_topic_default
-    runtime.settings.partner_kafka_topic_default = "own"
+    runtime.settings.partner_kafka_topic_default = "shared"
     try:
-        assert (await partners(service_areas=["140321100"]))["kafka_topic"] == "own"
-        assert (await partners(service_areas=["140321100"], kafka_topic="shared"))["kafka_topic"] == "shared"
+        assert (await partners(service_areas=["140321100"]))["kafka_topic"] == "shared"
+        assert (await partners(service_areas=["140321100"], kafka_topic="own"))["kafka_topic"] == "own"
     finally:
         runtime.settings.partner_kafka_topic_default = saved
-    assert (await partners(service_areas=["140321100"]))["kafka_topic"] == "shared"
 
 
 async def test_withdrawal_after_suspension_still_reaches_the_suspended_partners_webhook(standalone, partners):

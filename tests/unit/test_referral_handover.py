@@ -23,10 +23,15 @@ def test_a_part_fulfilment_leaves_the_rest_and_a_full_one_nothing():
     assert not part_left(Decimal("0.01"), Decimal("0.01"))
 
 
-def test_a_partner_with_its_own_topic_gets_it_others_share_one():
-    runtime = SimpleNamespace(topic=lambda name: f"city.{name}.v1")
+def test_every_partner_gets_its_own_topic_unless_the_shared_topic_is_enabled_explicitly():
+    settings = SimpleNamespace(partner_kafka_topic_default="own")
+    runtime = SimpleNamespace(topic=lambda name: f"city.{name}.v1", settings=settings)
     pid = "3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"
-    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == f"city.referral.partner.{pid}.v1"  # type: ignore[arg-type]
+    own = f"city.referral.partner.{pid}.v1"
+    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == own  # type: ignore[arg-type]
+    assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == own  # type: ignore[arg-type]
+    settings.partner_kafka_topic_default = "shared"  # the operator's explicit choice (R-CHA-2)
+    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == own  # type: ignore[arg-type]
     assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == "city.referral.partner.v1"  # type: ignore[arg-type]
     assert own_topic(runtime, pid) == own_topic_address("city").replace("{partnerId}", pid)  # type: ignore[arg-type]
 

@@ -94,21 +94,22 @@ class TestStandardWebhooks:
         assert [backoff(n, 1.0, 5.0) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
 
     @pytest.mark.parametrize(
-        ("url", "production", "ok"),
+        ("url", "allow_loopback", "ok"),
         [
-            ("https://charity.example/hook", True, True),
-            ("http://charity.example/hook", False, False),
-            ("http://127.0.0.1:8080/hook", False, True),
-            ("http://localhost/hook", False, True),
-            ("http://127.0.0.1:8080/hook", True, False),
-            ("ftp://charity.example", False, False),
-            ("https://", False, False),
-            ("http://[::1", False, False),
-            ("http://10.0.0.1/x", False, False),
+            ("https://charity.example/hook", False, True),
+            ("http://charity.example/hook", True, False),
+            ("http://127.0.0.1:8080/hook", True, True),
+            ("http://localhost/hook", True, True),
+            ("http://127.0.0.1:8080/hook", False, False),
+            ("ftp://charity.example", True, False),
+            ("https://", True, False),
+            ("http://[::1", True, False),
+            ("http://10.0.0.1/x", True, False),
         ],
     )
-    def test_receivers_must_be_https_except_loopback_outside_production(self, url, production, ok):
-        assert (url_problem(url, production=production) is None) is ok
+    def test_receivers_must_be_https_except_loopback_by_explicit_setting(self, url, allow_loopback, ok):
+        problem = url_problem(url, allow_loopback_http=allow_loopback, refused_hosts=frozenset())
+        assert (problem is None) is ok
 
 
 def test_asyncapi_lists_every_partner_event_with_the_models_own_schema():

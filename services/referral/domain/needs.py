@@ -1,11 +1,19 @@
-"""Which needs remain for charities after government help (R-CHA-1), and whether they may be shared."""
+"""Which needs remain for charities after government help (R-CHA-1), and whether they may be shared
+(R-CHA-2; PIPL arts. 28–29: health data is sensitive personal information and needs its own consent)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from shared.contracts.common import Need
+from shared.contracts.common import Need, NeedType, Subtype
 from shared.money import ZERO
+
+HEALTH_NEED_TYPES = frozenset({NeedType.medical.value})
+"""Need types that are health data in themselves (a medical need and its self-paid amount)."""
+HEALTH_SUBTYPES = frozenset({Subtype.medical.value, Subtype.sudden_illness.value})
+"""Case sub-types whose every need is caused by illness: any need of such a case tells a partner about the
+beneficiary's health (the need exists because of an illness, its amount follows from medical bills)."""
 
 
 def remaining_needs(needs: list[Need], government_amount: Decimal) -> list[Need]:
@@ -20,6 +28,27 @@ def remaining_needs(needs: list[Need], government_amount: Decimal) -> list[Need]
     return out
 
 
-def may_share(consents: dict[str, bool]) -> bool:
+def may_share(consents: Mapping[str, bool]) -> bool:
     """R-CHA-2: only with the beneficiary's consent to share charity-needs information."""
     return bool(consents.get("share_with_charities"))
+
+
+def reveals_health(need_type: str, subtype: str | None) -> bool:
+    """Whether a needs record of this type, from a case of this sub-type, is health data."""
+    return str(need_type) in HEALTH_NEED_TYPES or str(subtype) in HEALTH_SUBTYPES
+
+
+def may_share_need(consents: Mapping[str, bool], *, need_type: str, subtype: str | None) -> bool:
+    """The one place that decides whether a need reaches partners (topic, webhook, pull feed) — R-CHA-2:
+    with consent to share with charities and, for anything of health, also the separate consent
+    ``share_health_data`` (PIPL art. 29). Without it a health need is not shared at all — not even as a
+    generalised need: the only amount it has is the medical self-paid amount, and a record without an
+    amount cannot be offered or fulfilled (docs/partners.md, "Health data")."""
+    if not may_share(consents):
+        return False
+    return bool(consents.get("share_health_data")) or not reveals_health(need_type, subtype)
+
+
+def shareable_needs(needs: list[Need], consents: Mapping[str, bool], subtype: str | None) -> list[Need]:
+    """The needs that may be offered to partners (``may_share_need``)."""
+    return [n for n in needs if may_share_need(consents, need_type=n.need_type.value, subtype=subtype)]

@@ -7,7 +7,9 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the marker secrets start with, not a secret
@@ -47,26 +49,90 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return min(cap, base * factor)
 
 
-def url_problem(url: str, *, production: bool) -> str | None:
-    """Receivers must be HTTPS; plain HTTP is allowed only to a loopback host outside production."""
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_IPV4_LEGACY = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
+"""Dotted, decimal, octal or hex IPv4 forms (``127.1``, ``2130706433``, ``0x7f.1``) that resolvers accept."""
+LOCAL_SUFFIXES = (".localhost", ".internal", ".local", ".home.arpa")
+"""Name suffixes that never name a public receiver (RFC 6761 localhost, RFC 6762 mDNS, RFC 8375, and the
+``.internal`` zone of cloud metadata services)."""
+
+
+def literal_address(host: str) -> Address | None:
+    """The address ``host`` spells, in any notation a resolver accepts, or None for a name."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _IPV4_LEGACY.match(host.lower()):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def is_public(address: Address) -> bool:
+    """A globally routable unicast address: not loopback, RFC 1918, link-local (169.254.0.0/16, fe80::/10),
+    unique-local (fc00::/7), CGNAT (100.64.0.0/10), multicast, reserved or documentation; an IPv4-mapped IPv6
+    address is judged by its IPv4 address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``) or a loopback address in any notation."""
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = literal_address(name)
+    return address is not None and address.is_loopback
+
+
+def host_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute http(s) URL, or None."""
     try:
         parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port
+        host, port = parts.hostname, parts.port
     except ValueError:
-        return "not a URL"
-    if not host:
-        return "not an absolute URL"
-    if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and not production and _loopback(host):
+    if not host or parts.scheme not in ("http", "https"):
         return None
-    return "must be an https:// URL (plain http only to a loopback host outside production)"
+    return parts.scheme, host.rstrip(".").lower(), port or (443 if parts.scheme == "https" else 80)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def url_problem(url: str, *, allow_loopback_http: bool, refused_hosts: frozenset[str]) -> str | None:
+    """Why a receiver URL is refused at registration, or None (SSRF: the service must not be made to call
+    into its own network). Only https to a public host; with ``allow_loopback_http`` (development and test
+    only, an explicit setting) also http(s) to a loopback host."""
+    parsed = host_of(url)
+    if parsed is None:
+        return "must be an absolute https:// URL"
+    if "@" in urlsplit(url).netloc:
+        return "must not carry credentials"
+    scheme, host, _ = parsed
+    if is_loopback_host(host):
+        return None if allow_loopback_http else "must not point to a loopback address"
+    if scheme != "https":
+        return "must be an https:// URL"
+    if host in refused_hosts or host.endswith(LOCAL_SUFFIXES):
+        return "must not point to a metadata or internal host name"
+    address = literal_address(host)
+    if address is not None and not is_public(address):
+        return (
+            "must be a public address (not private, link-local, unique-local, shared, multicast or reserved)"
+        )
+    return None
+
+
+def delivery_problem(host: str, resolved: list[Address], *, allow_loopback_http: bool) -> str | None:
+    """Why a delivery to ``host``, resolved just now to ``resolved``, is refused (DNS rebinding: a name that
+    was public at registration may point inside later), or None. A loopback receiver is allowed only when the
+    URL itself names a loopback host and the setting allows it."""
+    if not resolved:
+        return "refused: the receiver's name did not resolve"
+    if allow_loopback_http and is_loopback_host(host):
+        return None if all(a.is_loopback for a in resolved) else "refused: resolves to a non-public address"
+    if not all(is_public(a) for a in resolved):
+        return "refused: resolves to a non-public address"
+    return None

@@ -120,6 +120,7 @@ ASSISTANCE_KAFKA_SSL_CAFILE: {{ printf "%s/%s" (include "assistance.kafkaCaDir" 
 ASSISTANCE_TOPIC_PREFIX: {{ $g.kafka.topicPrefix | quote }}
 ASSISTANCE_TOPIC_PARTITIONS: {{ $g.kafka.topicPartitions | quote }}
 ASSISTANCE_TOPIC_REPLICATION_FACTOR: {{ $g.kafka.topicReplicationFactor | quote }}
+REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT: {{ $g.kafka.partnerTopics | default "own" | quote }}
 {{- with $g.auth.jwksUrl }}
 ASSISTANCE_AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}
