@@ -74,7 +74,7 @@ class TestFieldCipher:
         new_key = "k2:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
         rotated = FieldCipher(new_key + "," + DEV_ENCRYPTION_KEYS, DEV_BLIND_INDEX_KEY)
         assert rotated.decrypt(token, context="c") == "secret"
-        assert rotated.encrypt("x", context="c").startswith("k2.")
+        assert rotated.encrypt("x", context="c").startswith("aes256gcm:k2.")  # suite and key id
 
     def test_blind_index_is_stable_and_normalised(self):
         cipher = FieldCipher(DEV_ENCRYPTION_KEYS, DEV_BLIND_INDEX_KEY)
