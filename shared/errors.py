@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -109,9 +108,7 @@ def is_data_error(exc: BaseException) -> bool:
     for _ in range(8):  # SQLAlchemy wraps the driver's exception in an adapter's
         if seen is None:
             return False
-        if isinstance(seen, asyncpg.exceptions.DataError) or str(getattr(seen, "sqlstate", "")).startswith(
-            "22"
-        ):
+        if str(getattr(seen, "sqlstate", "")).startswith("22"):  # asyncpg's DataError included
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__
     return False
@@ -176,7 +173,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(DBAPIError)
-    @app.exception_handler(asyncpg.exceptions.DataError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         if not is_data_error(exc):
             return await _unexpected(request, exc)

@@ -28,33 +28,24 @@ HOSTILE = [
     "abc\x00def",
     "garbage",
     "",
-    " ",
     "-1",
-    "0",
     "9" * 40,
-    "-" + "9" * 40,
     "9223372036854775808",
     "1e309",
-    "NaN",
     "2026-02-30",
     "9999-12-31",
     "0001-01-01",
-    "2026-13-01T25:61:00",
     "not-a-uuid",
     "00000000-0000-0000-0000-00000000000g",
     "' OR '1'='1' --",
     "x" * 5000,
     "%",
     "\u202e\ufeff\ud7ff",
-    "true",
     _b64(["2026-01-01T00:00:00", "not-a-uuid"]),
     _b64(["2026-01-01T00:00:00+00:00", "not-a-uuid"]),
     _b64(["not-a-date", str(uuid.uuid4())]),
-    _b64(["2026-01-01T00:00:00", str(uuid.uuid4())]),
     _b64({"a": 1}),
-    _b64([1, 2]),
     _b64(["2026-01-01T00:00:00+00:00", "abc\x00"]),
-    "!!!!",
 ]
 
 
@@ -170,3 +161,46 @@ async def test_an_unknown_case_status_is_refused_listing_the_valid_ones(standalo
     r = await standalone.get("/approval/v1/cases?status=escalated")
     assert r.status_code == 422
     assert "pending" in json.dumps(r.json()["errors"])
+
+
+async def test_a_value_the_database_refuses_is_a_422_not_a_500_wherever_validation_was_missed(database_url):
+    """The last line of defence (shared/errors.py): a route without its own validation, on the real
+    database — NUL in text, a malformed UUID, an int64 overflow — answers 422; other database errors
+    stay 500."""
+    import httpx
+    import sqlalchemy as sa
+    from fastapi import FastAPI
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from shared.errors import install_problem_handlers
+
+    engine = create_async_engine(database_url)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/probe")
+    async def probe(sql: str, value: str) -> dict[str, str]:
+        statements = {
+            "text": "SELECT CAST(:v AS text)",
+            "uuid": "SELECT CAST(:v AS uuid)",
+            "bigint": "SELECT CAST(:v AS bigint)",
+            "broken": "SELECT FROM WHERE :v",
+        }
+        param: object = int(value) if sql == "bigint" else value
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(statements[sql]), {"v": param})
+        return {"ok": "yes"}
+
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+        ) as client:
+            for sql, value in (("text", "a\x00b"), ("uuid", "zz"), ("bigint", "9" * 30)):
+                r = await client.get("/probe", params={"sql": sql, "value": value})
+                assert r.status_code == 422, (sql, r.text)
+                assert r.headers["content-type"].startswith("application/problem+json")
+            assert (await client.get("/probe", params={"sql": "text", "value": "fine"})).status_code == 200
+            broken = await client.get("/probe", params={"sql": "broken", "value": "x"})
+            assert broken.status_code == 500 and broken.json()["type"].endswith("/internal")
+    finally:
+        await engine.dispose()
