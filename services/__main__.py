@@ -2,6 +2,7 @@
 
 python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
 python -m services <service> migrate                       its Alembic migrations, then exit
+python -m services <service> reencrypt [--batch-size N]    old rows to the current key and suite; resumable
 python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
 python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
                                                            a development access token (not in production)
@@ -23,6 +24,7 @@ from services import SERVICE_NAMES
 from services.registry import all_modules, module
 from shared.app import build_app
 from shared.migrations import upgrade
+from shared.runtime import ServiceModule
 
 
 def _serve(app: FastAPI, host: str, port: int) -> None:
@@ -32,6 +34,7 @@ def _serve(app: FastAPI, host: str, port: int) -> None:
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,  # no server name and version in answers (issue 13)
         limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")),
     )
 
@@ -113,6 +116,18 @@ def token(argv: list[str]) -> None:
     )
 
 
+def reencrypt(mod: ServiceModule, batch_size: int) -> bool:
+    """Every sealed column of the service to the current key and suite (shared/reencrypt.py)."""
+    from shared.bus import InProcessBus
+    from shared.reencrypt import run
+    from shared.runtime import Runtime
+
+    runtime = Runtime(module=mod, settings=mod.settings_cls(), bus=InProcessBus())
+    return run(
+        runtime.engine, dict(mod.metadata.tables), mod.sealed, runtime.cipher, batch_size=max(1, batch_size)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["demo"]:
@@ -127,9 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m services", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
-    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate", "reencrypt"], default="serve")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--batch-size", type=int, default=200, help="reencrypt: rows per transaction")
     args = parser.parse_args(argv)
     if args.target == "standalone":
         standalone(args.host, args.port)
@@ -142,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
         upgrade(mod.migrations, url=settings.database_url, service=mod.name, schema=settings.schema_name)
         print(f"{args.target}: migrated", flush=True)
         return
+    if args.command == "reencrypt":
+        sys.exit(0 if reencrypt(mod, args.batch_size) else 130)
     _serve(build_app([mod]), args.host, args.port)
 
 

@@ -25,6 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.auth import DEV_ISSUER, DevIssuer, InvalidToken, Principal, Role, TokenVerifier
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.logging import route_template
+from shared.ratelimit import failures_counted
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.access")
@@ -103,13 +104,14 @@ async def authenticate(
 ) -> Principal:
     if credentials is None:
         raise _unauthenticated("a bearer token is required")
-    try:
-        return _authenticator(request).verify(credentials.credentials)
-    except InvalidToken as exc:
-        log.info("token refused", extra={"reason": str(exc)[:120]})
-        raise _unauthenticated(
-            "the bearer token is not valid (signature, issuer, audience or expiry)"
-        ) from exc
+    with failures_counted(request):  # per-source lockout after repeated bad tokens (shared/ratelimit.py)
+        try:
+            return _authenticator(request).verify(credentials.credentials)
+        except InvalidToken as exc:
+            log.info("token refused", extra={"reason": str(exc)[:120]})
+            raise _unauthenticated(
+                "the bearer token is not valid (signature, issuer, audience, expiry or claims)"
+            ) from exc
 
 
 def _unauthenticated(detail: str) -> Unauthorized:

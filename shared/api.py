@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Path, Request
+from fastapi import Path, Query, Request
 
 from shared.runtime import Runtime
 
@@ -13,10 +14,15 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 CaseId = Annotated[str, Path(pattern=UUID_PATTERN, description="The case id (the intake application id)")]
 """A case id in a path: a malformed one is a 422 naming the parameter, never a database error."""
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+DateQuery = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
+"""An optional date filter within the programme's range: 9999-12-31 (+1 day) or year 1 are a 422."""
+
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token (problem+json)", **_PROBLEM},
     403: {"description": "The caller's role or jurisdiction does not allow this (problem+json)", **_PROBLEM},
+    429: {"description": "Too many failed authentications: see Retry-After (problem+json)", **_PROBLEM},
 }
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     **AUTH_RESPONSES,

@@ -31,7 +31,9 @@ from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
 from shared.ops import ops_router
 from shared.oversight import router as oversight_router
+from shared.ratelimit import FailureLimiter
 from shared.runtime import Runtime, ServiceModule
+from shared.security_headers import SecurityHeaders
 from shared.settings import ServiceSettings
 from shared.telemetry import finish_server_span, server_span, start_export, stop_export
 
@@ -172,12 +174,20 @@ def build_app(
         version="0.1.0",
         lifespan=lifespan,
         description="Temporary assistance (临时救助) services. Errors are RFC 9457 problem+json.",
+        swagger_ui_parameters={"validatorUrl": None},  # no third-party validator badge (CSP, privacy)
     )
+    first = settings[0] if settings else ServiceSettings()
     app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeaders, hsts_max_age=first.hsts_max_age_seconds)  # outermost: every answer
     install_problem_handlers(app)
     app.state.authenticator = Authenticator(settings[0]) if settings else None
+    app.state.auth_limiter = FailureLimiter(
+        attempts=first.auth_failure_attempts,
+        window=first.auth_failure_window_seconds,
+        lockout=first.auth_lockout_seconds,
+    )
     app.include_router(oversight_router)  # the oversight page, /oversight/ (R-OVS-1)
     for module in modules:
         app.include_router(module.router)

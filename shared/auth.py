@@ -3,6 +3,9 @@ into a Principal with roles and a jurisdiction. A development issuer mints token
 mode stays usable; production refuses it.
 
 Claims read: ``sub``, ``roles`` (list), ``county_code``, ``township_code``, ``partner_id``, ``scope``.
+A claim of the wrong type (roles not a list of strings, a code that is not a 6- or 9-digit string, an empty
+or ``null`` county) makes the token invalid (401): only a token *without* county and township claims is
+city-wide, never one whose county is empty.
 Unsigned (``alg: none``) tokens, HMAC tokens, expired tokens and tokens for another audience or issuer are
 refused: only the asymmetric algorithms below are accepted, and ``exp``, ``iat``, ``aud`` and ``iss``
 are required.
@@ -10,6 +13,7 @@ are required.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -95,21 +99,55 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
                 leeway=30,
             )
-        except (jwt.PyJWTError, InvalidToken, KeyError, ValueError) as exc:
+        except (jwt.PyJWTError, InvalidToken, KeyError, ValueError, TypeError) as exc:
             raise InvalidToken(str(exc)) from exc
-        roles = frozenset(Role(r) for r in claims.get("roles", []) if r in Role.__members__)
-        township = claims.get("township_code")
-        county = claims.get("county_code") or (
-            township[:6] if township else None
-        )  # a township is in its county
-        return Principal(
-            subject=claims["sub"],
-            roles=roles,
-            county_code=county,
-            township_code=township,
-            partner_id=claims.get("partner_id"),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
-        )
+        return principal_of(claims)
+
+
+COUNTY_CODE = re.compile(r"\d{6}")
+TOWNSHIP_CODE = re.compile(r"\d{9}")
+
+
+def _text_claim(claims: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str | None:
+    """An optional string claim: absent is None; present, it must be a non-empty string (of ``pattern``)."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not isinstance(value, str) or not value.strip() or (pattern and not pattern.fullmatch(value)):
+        raise InvalidToken(f"claim {name} is not a valid value")
+    return value
+
+
+def _roles_claim(claims: dict[str, Any]) -> frozenset[Role]:
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise InvalidToken("claim roles is not a list of strings")
+    return frozenset(Role(r) for r in roles if r in Role.__members__)  # unknown roles grant nothing
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The caller a verified token describes. City-wide only when neither county nor township is claimed;
+    an empty, null or malformed code is an invalid token, never 'no restriction'."""
+    subject = _text_claim(claims, "sub")
+    if subject is None:
+        raise InvalidToken("claim sub is required")
+    county = _text_claim(claims, "county_code", COUNTY_CODE)
+    township = _text_claim(claims, "township_code", TOWNSHIP_CODE)
+    if township is not None:
+        if county not in (None, township[:6]):
+            raise InvalidToken("claim township_code is not in claim county_code")
+        county = township[:6]  # a township is in its county
+    scope_claim = claims.get("scope", "")
+    if not isinstance(scope_claim, str):
+        raise InvalidToken("claim scope is not a string")
+    return Principal(
+        subject=subject,
+        roles=_roles_claim(claims),
+        county_code=county,
+        township_code=township,
+        partner_id=_text_claim(claims, "partner_id"),
+        scopes=frozenset(scope_claim.split()),
+    )
 
 
 class DevIssuer:
@@ -150,7 +188,9 @@ class DevIssuer:
         ttl: int = 3600,
         audience: str | None = None,
         issuer: str = DEV_ISSUER,
+        extra: dict[str, Any] | None = None,
     ) -> str:
+        """A signed token; ``extra`` sets further (or odd) claims verbatim, for tests of claim checks."""
         now = int(time.time())
         claims = {
             "sub": subject,
@@ -172,6 +212,7 @@ class DevIssuer:
                 if v
             }
         )
+        claims.update(extra or {})
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 
     def verifier(self) -> TokenVerifier:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -76,6 +77,16 @@ class Unauthorized(Problem):
     headers = {"WWW-Authenticate": 'Bearer realm="assistance"'}  # RFC 6750
 
 
+class TooManyRequests(Problem):
+    """Locked out after repeated failed authentication: 429 with ``Retry-After`` (RFC 9110 section 10.2.3)."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class InvalidField(Problem):
     """A payload that is well-formed but breaks a rule on one field: 422 naming the field."""
 
@@ -89,6 +100,18 @@ class BusinessRuleViolated(Problem):
     """The request is valid but the policy refuses it (e.g. a repeat application)."""
 
     status, slug, title = 409, "rule-violated", "Refused by a policy rule"
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """An invalid value, as PostgreSQL (SQLSTATE class 22) or asyncpg's argument encoding reports it."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # SQLAlchemy wraps the driver's exception in an adapter's
+        if seen is None:
+            return False
+        if str(getattr(seen, "sqlstate", "")).startswith("22"):  # asyncpg's DataError included
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def problem_response(
@@ -148,6 +171,23 @@ def install_problem_handlers(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not is_data_error(exc):
+            return await _unexpected(request, exc)
+        # The last line of defence: a value the database cannot take (NUL in text, out-of-range number,
+        # malformed UUID) is the caller's error. Parameters are validated before this (shared/api.py,
+        # shared/guards.py); reaching here is logged so the missing validation gets added.
+        log.warning("database refused a value", extra={"path": request.url.path})
+        problem = Problem(
+            "a parameter or field has a value that cannot be stored or compared (e.g. NUL, out of range)",
+            status=422,
+            slug=InvalidField.slug,
+            title=InvalidField.title,
+            errors=[{"field": "request", "message": "value refused by the database"}],
+        )
+        return problem_response(422, problem.body(request.url.path))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,11 +1,14 @@
 """Edge guards every service gets: body size, content type and JSON nesting are checked before a
-request reaches a route, each refusal a problem+json (413, 415, 400) with nothing written."""
+request reaches a route, each refusal a problem+json (413, 415, 400) with nothing written; a query
+parameter or path holding a NUL character (which PostgreSQL text cannot hold) is a 422 naming it."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import PROBLEM_BASE, problem_response
+from shared.errors import PROBLEM_BASE, InvalidField, problem_response
 
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
 
@@ -32,12 +35,33 @@ def nesting_depth(body: bytes | bytearray) -> int:
     return deepest
 
 
+def nul_parameter(scope: Scope) -> str | None:
+    """The name of the first query parameter (or 'path') holding a NUL character, if any."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    query = scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1_048_576, max_depth: int = 32) -> None:
         self.app, self.max_body_bytes, self.max_depth = app, max_body_bytes, max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = nul_parameter(scope)
+        if refused is not None:
+            problem = InvalidField(refused, "must not contain a NUL character")
+            await problem_response(422, problem.body(scope.get("path", "")))(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -1,9 +1,15 @@
-"""Keyset pagination: an opaque cursor over (created_at, id), so lists stay fast as tables grow."""
+"""Keyset pagination: an opaque cursor over (created_at, id), so lists stay fast as tables grow.
+
+A cursor is decoded into typed values (an aware timestamp, a UUID) before it reaches a query: anything
+else — garbage, a hand-made cursor, a NUL — is a 422 naming the parameter, never a database error.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import uuid
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -24,9 +30,13 @@ def encode_cursor(created_at: datetime, id_: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, parameter: str = "cursor") -> tuple[datetime, str]:
+    """(created_at, id) of a cursor this service issued; a 422 naming ``parameter`` otherwise."""
     try:
         created, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(created), str(id_)
-    except Exception as exc:  # any malformed cursor is the caller's error
-        raise InvalidField("cursor", "not a cursor returned by this list") from exc
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None:
+            raise ValueError("cursor timestamp without a zone")
+        return when, str(uuid.UUID(id_))
+    except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
+        raise InvalidField(parameter, "not a cursor returned by this list") from exc

@@ -21,6 +21,7 @@ from shared.crypto import FieldCipher
 from shared.db import make_engine, make_sessions
 from shared.inbox import ConsumerWorker, Handler
 from shared.outbox import Outbox, OutboxRelay
+from shared.reencrypt import SealedColumn
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.runtime")
@@ -45,6 +46,8 @@ class ServiceModule:
     state_gauges: Callable[[Runtime], Awaitable[None]] | None = None
     """Reads the service's own tables when /metrics is scraped and replaces its series of the snapshot
     gauges in shared/observability.py (cases by state, reserve funds); labels never carry personal data."""
+    sealed: Sequence[SealedColumn] = ()
+    """Its columns holding ciphertext, for ``python -m services <service> reencrypt`` (shared/reencrypt)."""
 
 
 @dataclass
@@ -82,7 +85,9 @@ class Runtime:
             poll_interval=s.outbox_poll_interval_seconds,
             batch_size=s.outbox_batch_size,
         )
-        self.cipher = FieldCipher(s.encryption_keys, s.blind_index_key)
+        self.cipher = FieldCipher(
+            s.encryption_keys, s.blind_index_key, suite=s.crypto_suite, blind_index_suite=s.blind_index_suite
+        )
 
     @property
     def name(self) -> str:

@@ -9,7 +9,13 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 # Development-only keys: refused outside development/test so a deployment cannot run on them.
-DEV_ENCRYPTION_KEYS = "dev1:" + base64.b64encode(b"development-only-key-0123456789a").decode()
+DEV_ENCRYPTION_KEYS = (
+    "dev1:"
+    + base64.b64encode(b"development-only-key-0123456789a").decode()
+    # the national suite's development key (SM4, 16 bytes), used when CRYPTO_SUITE=gm
+    + ",devgm1:sm4gcm:"
+    + base64.b64encode(b"dev-only-sm4-key").decode()
+)
 DEV_BLIND_INDEX_KEY = base64.b64encode(b"development-only-blind-index-key").decode()
 
 SHARED_PREFIX = "ASSISTANCE_"
@@ -55,6 +61,19 @@ class ServiceSettings(BaseSettings):
     auth_dev_issuer: bool = True
     """Also trust the local development issuer (``python -m services token``); refused in production."""
     auth_dev_key_dir: str = ".run/dev-issuer"
+    auth_failure_attempts: int = Field(default=10, ge=1, le=1000)
+    """Failed authentications (bad token, bad partner key) per source or partner within the window..."""
+    auth_failure_window_seconds: float = Field(default=300, gt=0)
+    auth_lockout_seconds: float = Field(default=900, gt=0)
+    """...before it is locked out this long (429 with Retry-After); see shared/ratelimit.py."""
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+    """Strict-Transport-Security on responses served over TLS (or ``X-Forwarded-Proto: https``); 0: none."""
+
+    crypto_suite: Literal["default", "gm"] = "default"
+    """Field encryption and blind index: ``default`` AES-256-GCM + HMAC-SHA256, ``gm`` (GB/T 39786-2021)
+    SM4-GCM + HMAC-SM3. Rows sealed under another suite stay readable (shared/crypto.py)."""
+    blind_index_suite: Literal["default", "gm"] | None = None
+    """Pins the blind index MAC (unset: follows ``crypto_suite``); changing it needs indexes recomputed."""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

@@ -13,7 +13,7 @@ from services.approval import repository as repo
 from services.approval.api_admin import router as admin_router
 from services.approval.domain.tiers import Level
 from services.approval.help_first import EmergencyOverIn, GrantIn
-from services.approval.service import BatchItem, DecisionIn, ReviewBatchItem, ReviewIn
+from services.approval.service import BatchItem, DecisionIn, ReviewBatchItem, ReviewIn, Status
 from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
 from shared.auth import Principal, Role
@@ -146,7 +146,7 @@ async def get_case(case_id: CaseId, request: Request, principal: Reader) -> Case
 async def list_cases(
     request: Request,
     principal: Reader,
-    status: Annotated[str | None, Query(max_length=32)] = None,
+    status: Status | None = None,
     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -154,7 +154,11 @@ async def list_cases(
     county_code, township_code = scope(principal, county_code, township_code)
     async with runtime_of(request, "approval").reading() as session:
         rows = await repo.page(
-            session, status=status, county_code=county_code, township_code=township_code, limit=limit
+            session,
+            status=status.value if status else None,
+            county_code=county_code,
+            township_code=township_code,
+            limit=limit,
         )
     return [_out(r, []) for r in rows]
 

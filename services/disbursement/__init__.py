@@ -12,6 +12,7 @@ from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
+from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -34,4 +35,12 @@ MODULE = ServiceModule(
     consumes=("intake", "approval"),
     handlers=handlers,
     state_gauges=state_gauges,
+    sealed=(
+        SealedColumn("disbursement.beneficiaries", "payee", service.PAYEE),
+        SealedColumn("disbursement.payee_changes", "old_payee", service.PAYEE),
+        SealedColumn("disbursement.payee_changes", "new_payee", service.PAYEE),
+        SealedColumn("disbursement.payment_instructions", "payee", service.PAYEE),
+        SealedColumn("disbursement.payment_attempts", "payee", service.PAYEE),
+        SealedColumn("disbursement.handovers", "recipient", service.RECIPIENT),
+    ),
 )

@@ -7,10 +7,12 @@ from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.api_figures import router as figures_router
 from services.intake.metrics import state_gauges
+from services.intake.service import PERSONAL
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed
+from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -34,4 +36,8 @@ MODULE = ServiceModule(
     state_gauges=state_gauges,
     consumes=("assessment", "approval"),
     handlers=handlers,
+    sealed=(
+        SealedColumn("intake.applications", "personal", PERSONAL),
+        SealedColumn("intake.application_revisions", "personal", PERSONAL),
+    ),
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
@@ -29,10 +28,10 @@ from services.intake.schemas import (
     RevisionOut,
 )
 from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
-from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
+from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
-from shared.errors import Forbidden, InvalidField, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.runtime import Runtime
 
@@ -135,8 +134,8 @@ async def list_applications(
     status_: Annotated[str | None, Query(alias="status", pattern=CASE_STATUSES)] = None,
     category: Category | None = None,
     subtype: Subtype | None = None,
-    submitted_from: date | None = None,
-    submitted_to: Annotated[date | None, Query(description="inclusive")] = None,
+    submitted_from: DateQuery = None,
+    submitted_to: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="inclusive")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ApplicationOut]:
@@ -211,18 +210,13 @@ async def list_duplicate_flags(
     application_id: Annotated[
         str | None, Query(pattern=UUID_QUERY, description="flags of this case or against it")
     ] = None,
-    created_from: date | None = None,
-    created_to: Annotated[date | None, Query(description="inclusive")] = None,
+    created_from: DateQuery = None,
+    created_to: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="inclusive")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FlagOut]:
     county_code, township_code = scope(principal, county_code, township_code)
-    after = decode_cursor(cursor) if cursor else None
-    if after is not None:
-        try:
-            UUID(after[1])
-        except ValueError as exc:
-            raise InvalidField("cursor", "not a cursor returned by this list") from exc
+    after = decode_cursor(cursor) if cursor else None  # typed: a UUID id, an aware timestamp
     async with runtime_of(request, "intake").reading() as session:
         rows = await repo.flags_page(
             session,

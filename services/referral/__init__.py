@@ -9,12 +9,14 @@ from services.referral.api import router
 from services.referral.api_figures import router as figures_router
 from services.referral.exchange import sweep_offers
 from services.referral.metrics import state_gauges
+from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
 from services.referral.topics import on_start
 from services.referral.webhooks import dispatch_webhooks
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
+from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -40,4 +42,5 @@ MODULE = ServiceModule(
     extra_topics=(service.PARTNER_TOPIC,),
     background=(sweep_offers, dispatch_webhooks),
     on_start=on_start,
+    sealed=(SealedColumn("referral.partners", "webhook_secret", SECRET_CONTEXT),),
 )

@@ -18,11 +18,13 @@ from services.referral.exchange import contact_route
 from services.referral.schemas import DeclineIn, DeliveryOut, FeedPage, FulfilIn, TaskOut
 from services.referral.webhooks import redeliver
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
-from shared.errors import NotFound
+from shared.errors import NotFound, Unauthorized
+from shared.ratelimit import failures_counted
 
 _AUTH: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid partner API key (problem+json)"},
     403: {"description": "Partner suspended (problem+json)"},
+    429: {"description": "Locked out after failed authentication; see Retry-After (problem+json)"},
 }
 router = APIRouter(
     prefix="/referral/v1/partners/{partner_id}",
@@ -44,9 +46,10 @@ async def current_partner(
     credentials: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> RowMapping:
     runtime = runtime_of(request, "referral")
-    partner = await registry.authenticate(
-        runtime, f"Bearer {credentials.credentials}" if credentials else None
-    )
+    if credentials is None:
+        raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
+    with failures_counted(request, f"partner:{partner_id}"):  # lockout per key and per source
+        partner = await registry.authenticate(runtime, f"Bearer {credentials.credentials}")
     if partner["id"] != partner_id:
         raise NotFound(f"partner {partner_id} not found")
     return partner
