@@ -34,7 +34,7 @@ from services.disbursement.service import PAYEE
 from services.disbursement.settings import DisbursementSettings
 from shared.access import guard
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
-from shared.reference import township_county
+from shared.reference import jurisdictions, township_county
 from shared.runtime import Runtime
 
 PAYER = "disbursement.bank.payer_account"
@@ -46,7 +46,7 @@ class BankSettingsIn(BaseModel):
     """A county's bank settings from a date on (policy is data: versions are kept, never edited)."""
 
     model_config = ConfigDict(extra="forbid")
-    effective_from: date
+    effective_from: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
     bank_format: Annotated[str, Field(description=f"One of: {', '.join(sorted(FORMATS))}")] = DEFAULT_FORMAT
     payer_account: Annotated[str, Field(pattern=r"^\d{8,30}$")]
     """The county finance bureau's account the transfers are paid from."""
@@ -63,7 +63,7 @@ class BatchIn(BaseModel):
     county_code: Annotated[str, Field(pattern=r"^\d{6}$")]
     township_code: Annotated[str, Field(pattern=r"^\d{9}$")] | None = None
     """One township's transfers only; the county's of every township when absent."""
-    batch_date: date | None = None
+    batch_date: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))] | None = None
     """The value date; transfers due on or before it are taken. Today (Asia/Shanghai) when absent."""
     actor: Actor = None
 
@@ -79,6 +79,8 @@ def today() -> date:
 
 async def set_settings(runtime: Runtime, county_code: str, body: BankSettingsIn) -> RowMapping:
     guard(county_code, None, "county")
+    if not any(c["code"] == county_code for c in jurisdictions()["counties"]):
+        raise NotFound(f"county {county_code} is not in the city's jurisdictions")
     if body.bank_format not in FORMATS:
         raise InvalidField("bank_format", f"unknown format; known: {', '.join(sorted(FORMATS))}")
     async with runtime.transaction() as session:

@@ -90,7 +90,7 @@ class FakeBank:
 def fake_bank(standalone: httpx.AsyncClient, tmp_path: Path) -> Iterator[FakeBank]:
     """The bank, a real process; the disbursement service is pointed at it for the test."""
     cert, key = self_signed(tmp_path)
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     proc = subprocess.Popen(
         [sys.executable, str(SERVER), "--cert", str(cert), "--key", str(key), "--token", token],
         stdout=subprocess.PIPE,

@@ -106,6 +106,8 @@ async def test_a_malformed_return_line_is_refused_with_its_line_number_and_nothi
     broken = (await import_return(standalone, not_gbk)).json()
     assert (broken["status"], broken["line"], broken["field"]) == (422, 2, "encoding")
     assert (await import_return(standalone, b"")).status_code == 422
+    garbled = await standalone.post("/disbursement/v1/bank-returns", json={"content_base64": "not base64!"})
+    assert garbled.status_code == 422 and garbled.json()["errors"][0]["field"] == "content_base64"
     assert await _state(db, ids) == before
     applied = await import_return(standalone, good)
     assert applied.status_code == 201 and applied.json()["paid"] == 3
