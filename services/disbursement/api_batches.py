@@ -70,7 +70,7 @@ class BatchOut(BaseModel):
     township_code: str | None
     batch_date: date
     bank_format: str
-    status: Literal["created", "approved", "released", "reconciled"]
+    status: Literal["created", "approved", "released", "reconciled", "cancelled"]
     item_count: int
     total_amount: str
     file_sha256: str
@@ -219,7 +219,9 @@ async def list_batches(
     principal: Oversight,
     county_code: CountyQ = None,
     township_code: TownshipQ = None,
-    status: Annotated[str | None, Query(pattern=r"^(created|approved|released|reconciled)$")] = None,
+    status: Annotated[
+        str | None, Query(pattern=r"^(created|approved|released|reconciled|cancelled)$")
+    ] = None,
     limit: Limit = 100,
 ) -> list[BatchOut]:
     county_code, township_code = scope(principal, county_code, township_code)
@@ -266,6 +268,19 @@ async def release_batch(
 ) -> BatchOut:
     body = _by(body or BatchActionIn(), principal)
     await service_batches.release(runtime_of(request, "disbursement"), batch_id, body)
+    return await _one(request, batch_id, principal)
+
+
+@router.post(
+    "/bank-batches/{batch_id}/cancellation",
+    response_model=BatchOut,
+    summary="Cancel a batch not yet released; its transfers go into the next batch",
+)
+async def cancel_batch(
+    batch_id: Id, request: Request, principal: Finance, body: BatchActionIn | None = None
+) -> BatchOut:
+    body = _by(body or BatchActionIn(), principal)
+    await service_batches.cancel(runtime_of(request, "disbursement"), batch_id, body)
     return await _one(request, batch_id, principal)
 
 

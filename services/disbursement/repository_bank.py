@@ -139,6 +139,11 @@ async def update_batch(session: AsyncSession, batch_id: str, **values: Any) -> N
     await session.execute(update(bank_batches).where(bank_batches.c.id == batch_id).values(**values))
 
 
+async def release_items(session: AsyncSession, batch_id: str) -> None:
+    """A cancelled batch's attempts go back to the pool (the only delete: the batch never left)."""
+    await session.execute(bank_batch_items.delete().where(bank_batch_items.c.batch_id == batch_id))
+
+
 async def batch_items(session: AsyncSession, batch_id: str) -> list[RowMapping]:
     """The items with each attempt's payee and the instruction's place, in file order."""
     query = (

@@ -302,3 +302,21 @@ async def _deliver(runtime: Runtime, batch_id: str, batch_no: str, content: byte
             delivered_at=datetime.now(UTC) if outcome[0] else None,
         )
         return await _batch(session, batch_id)
+
+
+async def cancel(runtime: Runtime, batch_id: str, body: BatchActionIn) -> RowMapping:
+    """Withdraw a batch that never left (created or approved, e.g. refused at release as changed): its
+    transfers are free for the next batch. The batch row keeps its count, total and hash; the audit log
+    keeps who cancelled it."""
+    async with runtime.transaction() as session:
+        row = await _batch(session, batch_id, for_update=True)
+        if row["status"] not in ("created", "approved"):
+            raise Conflict(
+                f"batch {row['batch_no']} is {row['status']}: only a batch not yet released is cancelled",
+                slug="batch-state",
+            )
+        await bank.release_items(session, batch_id)
+        await bank.update_batch(
+            session, batch_id, status="cancelled", delivery_error=f"cancelled by {body.actor}"
+        )
+        return await _batch(session, batch_id)

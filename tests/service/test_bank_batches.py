@@ -68,6 +68,20 @@ async def test_a_transfer_in_a_batch_goes_into_no_other_batch(standalone, fake_b
     ]
     mine = [i["instruction_id"] for i in listed if i["instruction_id"] in {p["id"] for p in payments}]
     assert sorted(mine) == sorted(p["id"] for p in payments)  # each exactly once
+    bid = first.json()["id"]
+    failed = await standalone.post(
+        f"/disbursement/v1/payments/{payments[0]['id']}/result",
+        json={"result": "failed", "reason": "by hand"},
+    )
+    assert failed.status_code == 200
+    await standalone.post(f"/disbursement/v1/bank-batches/{bid}/approval", headers=SECOND)
+    changed = await standalone.post(f"/disbursement/v1/bank-batches/{bid}/release", headers=SECOND)
+    assert changed.status_code == 409 and changed.json()["type"].endswith("/batch-changed")
+    assert await fake_bank.received() == {}  # what was approved is what leaves, or nothing does
+    cancelled = await standalone.post(f"/disbursement/v1/bank-batches/{bid}/cancellation")
+    assert cancelled.json()["status"] == "cancelled" and cancelled.json()["items"] == []
+    anew = await standalone.post("/disbursement/v1/bank-batches", json=body)
+    assert [i["instruction_id"] for i in anew.json()["items"]] == [payments[1]["id"]]
 
 
 async def test_a_failed_hand_off_is_recorded_and_the_same_file_sent_again(standalone, fake_bank):
