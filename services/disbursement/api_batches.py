@@ -11,13 +11,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from services.disbursement import receipts, service_batches, service_returns
+from services.disbursement import receipts, service_batches, service_returns, statements
 from services.disbursement import repository as repo
 from services.disbursement import repository_bank as bank
 from services.disbursement.domain.bankfile import FORMATS
 from services.disbursement.receipts import OutcomeIn
 from services.disbursement.service_batches import PAYER, BankSettingsIn, BatchActionIn, BatchIn
 from services.disbursement.service_returns import ImportResult, ResolutionIn, ReturnFileIn
+from services.disbursement.statements import StatementIn, StatementOut
 from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import UUID_PATTERN, runtime_of
 from shared.auth import Principal, Role
@@ -112,10 +113,16 @@ class ExceptionOut(BaseModel):
         "superseded_attempt",
         "state_conflict",
         "not_arrived",
+        "statement_unknown_reference",
+        "statement_amount_mismatch",
+        "statement_not_reported",
+        "statement_account_mismatch",
+        "statement_missing_debit",
     ]
     county_code: str
     township_code: str | None
     return_file_id: str | None
+    statement_id: str | None
     line_no: int | None
     instruction_id: str | None
     receipt_check_id: str | None
@@ -325,6 +332,30 @@ async def import_return(
     if not created:
         response.status_code = 200
     return service_returns.import_out(row, created)
+
+
+@router.post(
+    "/bank-statements",
+    response_model=StatementOut,
+    status_code=201,
+    summary="Import the payer account's statement (对账单) and check it against what the bank reported paid",
+    responses={
+        200: {"description": "This statement was imported before; nothing changed", "model": StatementOut}
+    },
+)
+async def import_statement(
+    body: StatementIn, request: Request, response: Response, principal: Finance
+) -> StatementOut:
+    try:
+        data = base64.b64decode(body.content_base64, validate=True)
+    except binascii.Error as exc:
+        raise InvalidField("content_base64", "is not base64") from exc
+    row, created = await statements.import_statement(
+        runtime_of(request, "disbursement"), body.county_code, data, principal.subject
+    )
+    if not created:
+        response.status_code = 200
+    return statements.statement_out(row, created)
 
 
 @router.get("/bank-returns/{return_id}", response_model=ReturnFileOut, summary="An imported return file")

@@ -17,6 +17,7 @@ from services.disbursement.tables_bank import (
     bank_return_files,
     bank_return_lines,
     bank_settings,
+    bank_statements,
     receipt_checks,
     reconciliation_exceptions,
 )
@@ -274,3 +275,56 @@ async def list_receipt_checks(
 
 async def update_receipt_check(session: AsyncSession, check_id: str, **values: Any) -> None:
     await session.execute(update(receipt_checks).where(receipt_checks.c.id == check_id).values(**values))
+
+
+async def statement_by_hash(session: AsyncSession, digest: str) -> RowMapping | None:
+    query = select(bank_statements).where(bank_statements.c.file_sha256 == digest)
+    return (await session.execute(query)).mappings().first()
+
+
+async def add_statement(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(bank_statements.insert().values(**row))
+
+
+async def instruction_by_reference(session: AsyncSession, reference: str) -> RowMapping | None:
+    query = select(payment_instructions).where(payment_instructions.c.reference == reference)
+    return (await session.execute(query)).mappings().first()
+
+
+async def sent_attempts(session: AsyncSession, instruction_id: str) -> list[RowMapping]:
+    """The attempts that reached the bank's books: paid, or paid and returned."""
+    query = select(payment_attempts).where(
+        payment_attempts.c.instruction_id == instruction_id,
+        payment_attempts.c.status.in_(("paid", "returned")),
+    )
+    return list((await session.execute(query)).mappings())
+
+
+async def paid_items_between(
+    session: AsyncSession, county_code: str, start: date, end: date
+) -> list[RowMapping]:
+    """Batch items of the county with value dates in [start, end] that the bank reported paid."""
+    query = (
+        select(
+            bank_batch_items.c.instruction_id,
+            bank_batch_items.c.reference,
+            bank_batch_items.c.amount,
+            payment_instructions.c.township_code,
+        )
+        .join(bank_batches, bank_batches.c.id == bank_batch_items.c.batch_id)
+        .join(
+            payment_attempts,
+            and_(
+                payment_attempts.c.instruction_id == bank_batch_items.c.instruction_id,
+                payment_attempts.c.attempt == bank_batch_items.c.attempt,
+            ),
+        )
+        .join(payment_instructions, payment_instructions.c.id == bank_batch_items.c.instruction_id)
+        .where(
+            bank_batches.c.county_code == county_code,
+            bank_batches.c.batch_date >= start,
+            bank_batches.c.batch_date <= end,
+            payment_attempts.c.status.in_(("paid", "returned")),
+        )
+    )
+    return list((await session.execute(query)).mappings())

@@ -107,6 +107,21 @@ bank_return_lines = Table(
     Column("instruction_id", UUID(as_uuid=False)),
 )
 
+bank_statements = Table(
+    "bank_statements",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("file_sha256", String(64), nullable=False, unique=True),
+    Column("county_code", String(6), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("matched", Integer, nullable=False),
+    Column("exceptions", Integer, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
 reconciliation_exceptions = Table(
     "reconciliation_exceptions",
     metadata,
@@ -115,6 +130,7 @@ reconciliation_exceptions = Table(
     Column("county_code", String(6), nullable=False),
     Column("township_code", String(9)),
     Column("return_file_id", UUID(as_uuid=False)),
+    Column("statement_id", UUID(as_uuid=False)),
     Column("line_no", Integer),
     Column("instruction_id", UUID(as_uuid=False)),
     Column("receipt_check_id", UUID(as_uuid=False)),

@@ -79,6 +79,12 @@ class FakeBank:
         async with self.client() as c:
             return (await c.get("/control/received")).json()
 
+    async def statement(self, account: str, day: str) -> bytes:
+        async with self.client() as c:
+            answer = await c.get(f"/daifa/statements/{account}/{day}-{day}")
+            answer.raise_for_status()
+            return answer.content
+
     async def return_file(self, batch_no: str) -> bytes:
         async with self.client() as c:
             answer = await c.get(f"/daifa/returns/{batch_no}")

@@ -3,7 +3,8 @@ files (PUT /daifa/batches/<batch_no>), checks them independently of the code und
 header/detail/trailer layout of docs/bank-file.md, control count and total, SHA-256 of the detail lines,
 the upload's SHA-256 header, the bearer token) and answers 422 for a bad file; it then serves the return
 file (GET /daifa/returns/<batch_no>), failing the references it was told to fail
-(POST /control/failures), and a summary of what it received (GET /control/received).
+(POST /control/failures), the payer account's statement (GET /daifa/statements/<account>/<from>-<to>),
+and a summary of what it received (GET /control/received).
 
     python tests/service/fake_bank.py --cert C --key K --token T    # prints "port <n>" when listening
 """
@@ -62,7 +63,14 @@ def check(batch_no: str, body: bytes) -> dict[str, Any]:
     digest = hashlib.sha256(b"".join(r + b"\r\n" for r in raw[1:-1])).hexdigest()
     if tail[3] != digest:
         raise Refused("checksum does not match the detail lines")
-    return {"count": len(details), "total": f"{total:.2f}", "checksum": digest, "items": items}
+    return {
+        "count": len(details),
+        "total": f"{total:.2f}",
+        "checksum": digest,
+        "items": items,
+        "date": head[2],
+        "payer": head[3],
+    }
 
 
 def return_file(batch_no: str) -> bytes:
@@ -78,6 +86,29 @@ def return_file(batch_no: str) -> bytes:
     digest = hashlib.sha256(b"".join(r + b"\r\n" for r in raw)).hexdigest()
     tail = f"T|{len(details)}|{got['total']}|{digest}"
     return b"\r\n".join([head, *raw, tail.encode()]) + b"\r\n"
+
+
+def statement(payer: str, start: str, end: str) -> bytes:
+    """The payer account's statement: a debit per transfer paid or returned, a credit per return."""
+    moves = []
+    for got in RECEIVED.values():
+        if got["payer"] != payer or not start <= got["date"] <= end:
+            continue
+        for item in got["items"]:
+            status = got["outcomes"].get(item["reference"], ["S"])[0]
+            if status in ("S", "R"):
+                moves.append((got["date"], item["reference"], "DR", item["amount"], item["account"]))
+            if status == "R":
+                moves.append((got["date"], item["reference"], "CR", item["amount"], item["account"]))
+    raw = [
+        f"D|{n}|{d}|{ref}|{way}|{amt}|{acct}".encode() for n, (d, ref, way, amt, acct) in enumerate(moves, 1)
+    ]
+    debits = sum((Decimal(m[3]) for m in moves if m[2] == "DR"), Decimal("0.00"))
+    credits = sum((Decimal(m[3]) for m in moves if m[2] == "CR"), Decimal("0.00"))
+    digest = hashlib.sha256(b"".join(r + b"\r\n" for r in raw)).hexdigest()
+    head = f"H|{payer}|{start}|{end}|{len(raw)}".encode()
+    tail = f"T|{len(raw)}|{debits:.2f}|{credits:.2f}|{digest}".encode()
+    return b"\r\n".join([head, *raw, tail]) + b"\r\n"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -128,6 +159,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         match = re.fullmatch(r"/daifa/returns/([A-Za-z0-9-]{1,32})", self.path)
         if match and match.group(1) in RECEIVED:
             return self._answer(200, return_file(match.group(1)), "text/plain; charset=GBK")
+        wanted = re.fullmatch(r"/daifa/statements/(\d{8,30})/(\d{8})-(\d{8})", self.path)
+        if wanted:
+            with LOCK:
+                body = statement(*wanted.groups())
+            return self._answer(200, body, "text/plain; charset=GBK")
         if self.path == "/control/received":
             with LOCK:
                 summary = {

@@ -15,6 +15,7 @@ from services.disbursement.domain.bankfile import (
     bank_format,
     in_receipt_sample,
     parse_delimited_return,
+    parse_statement,
 )
 
 
@@ -128,3 +129,32 @@ def test_the_receipt_sample_is_deterministic_per_seed_and_close_to_its_rate():
     assert sample != {r for r in refs if in_receipt_sample("seed-b", r, rate)}
     assert not any(in_receipt_sample("seed-a", r, Decimal(0)) for r in refs[:100])
     assert all(in_receipt_sample("seed-a", r, Decimal(1)) for r in refs[:100])
+
+
+def _statement(*details: str, start: str = "20261201", end: str = "20261201") -> bytes:
+    raw = [d.encode("gbk") for d in details]
+    digest = hashlib.sha256(b"".join(r + b"\r\n" for r in raw)).hexdigest()
+    debit = sum((Decimal(d.split("|")[5]) for d in details if "|DR|" in d), Decimal("0.00"))
+    credit = sum((Decimal(d.split("|")[5]) for d in details if "|CR|" in d), Decimal("0.00"))
+    head = f"H|0502020009022100001|{start}|{end}|{len(raw)}".encode()
+    tail = f"T|{len(raw)}|{debit:.2f}|{credit:.2f}|{digest}".encode()
+    return b"\r\n".join([head, *raw, tail]) + b"\r\n"
+
+
+def test_a_statement_lists_debits_and_credits_and_refuses_a_line_outside_its_period():
+    parsed = parse_statement(
+        _statement(
+            "D|1|20261201|TA-a-01|DR|12.30|6222020200112233445",
+            "D|2|20261201|TA-a-01|CR|12.30|6222020200112233445",
+        )
+    )
+    assert [(line.direction, line.amount) for line in parsed.lines] == [
+        ("DR", Decimal("12.30")),
+        ("CR", Decimal("12.30")),
+    ]
+    with pytest.raises(BankFileError) as late:
+        parse_statement(_statement("D|1|20261202|TA-a-01|DR|12.30|6222020200112233445"))
+    assert (late.value.line, late.value.field) == (2, "value_date")
+    with pytest.raises(BankFileError) as way:
+        parse_statement(_statement("D|1|20261201|TA-a-01|XX|12.30|6222020200112233445"))
+    assert (way.value.line, way.value.field) == (2, "direction")

@@ -251,6 +251,72 @@ def _control(value: str, line: int, count: int) -> None:
         raise BankFileError(line, "count", f"the file has {count} detail lines")
 
 
+@dataclass(frozen=True)
+class StatementLine:
+    """One movement on the payer account: a debit (DR, a transfer out) or a credit (CR, money returned)."""
+
+    line: int
+    value_date: date
+    reference: str
+    direction: str
+    amount: Decimal
+    counterparty: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    payer_account: str
+    start: date
+    end: date
+    lines: tuple[StatementLine, ...]
+
+
+_STATEMENT_HEAD = ("payer_account", "from", "to", "count")
+_STATEMENT_LINE = ("seq", "value_date", "reference", "direction", "amount", "counterparty")
+_STATEMENT_TAIL = ("count", "debits", "credits", "checksum")
+
+
+def parse_statement(data: bytes) -> Statement:
+    """The payer account's statement (对账单) in the delimited layout (docs/bank-file.md)."""
+    lines = _decode_lines(data)
+    if len(lines) < 2:
+        raise BankFileError(len(lines) + 1, "record_type", "a statement needs a header and a trailer")
+    head = _fields(lines[0], 1, "H", _STATEMENT_HEAD)
+    if not _ACCOUNT.match(head["payer_account"]):
+        raise BankFileError(1, "payer_account", "must be 8-30 digits")
+    start, end = _day(head["from"], 1, "from"), _day(head["to"], 1, "to")
+    if end < start:
+        raise BankFileError(1, "to", "the period ends before it starts")
+    details = []
+    for n, text in enumerate(lines[1:-1], start=2):
+        f = _fields(text, n, "D", _STATEMENT_LINE)
+        if f["seq"] != str(n - 1):
+            raise BankFileError(n, "seq", f"expected {n - 1}")
+        if f["direction"] not in ("DR", "CR"):
+            raise BankFileError(n, "direction", "must be DR (debit) or CR (credit)")
+        if not _REFERENCE.match(f["reference"]):
+            raise BankFileError(n, "reference", "must be 1-64 letters, digits or '-'")
+        if not _ACCOUNT.match(f["counterparty"]):
+            raise BankFileError(n, "counterparty", "must be 8-30 digits")
+        day = _day(f["value_date"], n, "value_date")
+        if not start <= day <= end:
+            raise BankFileError(n, "value_date", "is outside the statement's period")
+        details.append(
+            StatementLine(n, day, f["reference"], f["direction"], _amount(f["amount"], n), f["counterparty"])
+        )
+    last = len(lines)
+    tail = _fields(lines[-1], last, "T", _STATEMENT_TAIL)
+    _control(head["count"], 1, len(details))
+    _control(tail["count"], last, len(details))
+    for field, direction in (("debits", "DR"), ("credits", "CR")):
+        total = sum((d.amount for d in details if d.direction == direction), Decimal("0.00"))
+        if _amount(tail[field], last, field) != total:
+            raise BankFileError(last, field, f"the {direction} lines add up to {yuan(total)}")
+    if tail["checksum"].lower() != checksum(lines[1:-1]):
+        raise BankFileError(last, "checksum", "is not the SHA-256 of the detail lines")
+    return Statement(head["payer_account"], start, end, tuple(details))
+
+
 class DelimitedDaifa:
     """``cn-daifa-delimited-v1``: '|'-separated records H (header), D (details), T (trailer), modelled on
     the TXT 代发 upload of the large commercial banks' corporate internet banking."""

@@ -1,5 +1,5 @@
-"""bank files: county bank settings, batch files and items, return files and lines, reconciliation
-exceptions, receipt checks
+"""bank files: county bank settings, batch files and items, return files and lines, statements,
+reconciliation exceptions, receipt checks
 
 Revision ID: 0004
 Revises: 0003
@@ -111,12 +111,29 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_table(
+        "bank_statements",
+        sa.Column("id", UUID, nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("county_code", sa.String(length=6), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("line_count", sa.Integer(), nullable=False),
+        sa.Column("matched", sa.Integer(), nullable=False),
+        sa.Column("exceptions", sa.Integer(), nullable=False),
+        sa.Column("imported_by", sa.String(length=100), nullable=False),
+        sa.Column("imported_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_bank_statements"),
+        sa.UniqueConstraint("file_sha256", name="uq_bank_statements_file_sha256"),
+        schema=S,
+    )
+    op.create_table(
         "reconciliation_exceptions",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("county_code", sa.String(length=6), nullable=False),
         sa.Column("township_code", sa.String(length=9), nullable=True),
         sa.Column("return_file_id", UUID, nullable=True),
+        sa.Column("statement_id", UUID, nullable=True),
         sa.Column("line_no", sa.Integer(), nullable=True),
         sa.Column("instruction_id", UUID, nullable=True),
         sa.Column("receipt_check_id", UUID, nullable=True),
@@ -166,6 +183,7 @@ def downgrade() -> None:
         "ix_reconciliation_exceptions_county_status", table_name="reconciliation_exceptions", schema=S
     )
     op.drop_table("reconciliation_exceptions", schema=S)
+    op.drop_table("bank_statements", schema=S)
     op.drop_table("bank_return_lines", schema=S)
     op.drop_table("bank_return_files", schema=S)
     op.drop_index("ix_bank_batch_items_reference", table_name="bank_batch_items", schema=S)
