@@ -380,60 +380,63 @@ async def _announce(runtime: Runtime, session: AsyncSession, ins: Any, result: s
 
 async def record_result(runtime: Runtime, instruction_id: str, body: ResultIn) -> RowMapping:
     async with runtime.transaction() as session:
-        ins = await _locked(session, instruction_id)
-        if ins["channel"] != BANK_TRANSFER:
-            raise Conflict(
-                f"payment {instruction_id} is a direct handover: record the handover", slug="not-a-transfer"
-            )
-        attempt = await repo.current_attempt(session, instruction_id)
-        if attempt is None:
-            raise Conflict(
-                f"payment {instruction_id} is {ins['status']}: nothing was sent", slug="nothing-sent"
-            )
-        if body.attempt is not None and body.attempt != attempt["attempt"]:
-            raise Conflict(
-                f"attempt {body.attempt} was superseded by attempt {attempt['attempt']}",
-                slug="attempt-superseded",
-            )
-        if ins["status"] == body.result:
-            return ins  # the same result again (a repeated callback): nothing changes
-        if not result_allowed(ins["status"], body.result):
-            raise Conflict(
-                f"payment {instruction_id} is {ins['status']}: cannot record {body.result}",
-                slug="payment-state",
-            )
-        now = datetime.now(UTC)
-        await repo.set_attempt(
-            session,
-            attempt["id"],
-            status=body.result.value,
-            result_at=now,
-            reason=body.reason,
-            actor=body.actor,
+        return await apply_result(runtime, session, instruction_id, body)
+
+
+async def apply_result(
+    runtime: Runtime, session: AsyncSession, instruction_id: str, body: ResultIn
+) -> RowMapping:
+    """Record a bank result in the caller's transaction (a return file applies all its lines in one)."""
+    ins = await _locked(session, instruction_id)
+    if ins["channel"] != BANK_TRANSFER:
+        raise Conflict(
+            f"payment {instruction_id} is a direct handover: record the handover", slug="not-a-transfer"
         )
-        if body.result is Result.paid:
-            await repo.update_instruction(
-                session, instruction_id, status="paid", paid_at=now, status_reason=None
-            )
-            await _entry(session, ins, "payment", ins["amount"], body.actor, source=ins["fund_entry_id"])
-        elif body.result is Result.failed:
-            await repo.update_instruction(session, instruction_id, status="failed", status_reason=body.reason)
-        else:
-            paid = await ledger.entry_for(session, instruction_id, ("payment",))
-            await repo.update_instruction(
-                session, instruction_id, status="returned", paid_at=None, status_reason=body.reason
-            )
-            await _entry(
-                session,
-                ins,
-                "payment_returned",
-                ins["amount"],
-                body.actor,
-                source=paid["id"] if paid else None,
-                memo=body.reason,
-            )
-        await _announce(runtime, session, ins, body.result.value, attempt["attempt"])
-        return await _locked(session, instruction_id)
+    attempt = await repo.current_attempt(session, instruction_id)
+    if attempt is None:
+        raise Conflict(f"payment {instruction_id} is {ins['status']}: nothing was sent", slug="nothing-sent")
+    if body.attempt is not None and body.attempt != attempt["attempt"]:
+        raise Conflict(
+            f"attempt {body.attempt} was superseded by attempt {attempt['attempt']}",
+            slug="attempt-superseded",
+        )
+    if ins["status"] == body.result:
+        return ins  # the same result again (a repeated callback): nothing changes
+    if not result_allowed(ins["status"], body.result):
+        raise Conflict(
+            f"payment {instruction_id} is {ins['status']}: cannot record {body.result}",
+            slug="payment-state",
+        )
+    now = datetime.now(UTC)
+    await repo.set_attempt(
+        session,
+        attempt["id"],
+        status=body.result.value,
+        result_at=now,
+        reason=body.reason,
+        actor=body.actor,
+    )
+    if body.result is Result.paid:
+        await repo.update_instruction(session, instruction_id, status="paid", paid_at=now, status_reason=None)
+        await _entry(session, ins, "payment", ins["amount"], body.actor, source=ins["fund_entry_id"])
+    elif body.result is Result.failed:
+        await repo.update_instruction(session, instruction_id, status="failed", status_reason=body.reason)
+    else:
+        paid = await ledger.entry_for(session, instruction_id, ("payment",))
+        await repo.update_instruction(
+            session, instruction_id, status="returned", paid_at=None, status_reason=body.reason
+        )
+        await _entry(
+            session,
+            ins,
+            "payment_returned",
+            ins["amount"],
+            body.actor,
+            source=paid["id"] if paid else None,
+            memo=body.reason,
+        )
+    await _announce(runtime, session, ins, body.result.value, attempt["attempt"])
+    return await _locked(session, instruction_id)
 
 
 async def retry(runtime: Runtime, instruction_id: str, body: RetryIn) -> RowMapping:

@@ -1,0 +1,102 @@
+"""Receipt checks (到账核查), as HOPE's payment verification does: a deterministic sample of the households
+paid through a bank file (the county's rate and seed, docs/bank-file.md) becomes a township task "did the
+money arrive?"; its outcome (arrived, not arrived, unreachable) is recorded with who and when, and a
+household that says the money did not arrive raises an item in the reconciliation exceptions queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disbursement import repository_bank as bank
+from services.disbursement.domain.bankfile import in_receipt_sample
+from services.disbursement.funds import CHINA, Actor, Note
+from shared.access import guard
+from shared.errors import Conflict, NotFound
+from shared.runtime import Runtime
+
+
+class Outcome(StrEnum):
+    arrived = "arrived"
+    not_arrived = "not_arrived"
+    unreachable = "unreachable"
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    note: Note | None = None
+    """How the household was asked (visit, phone) and what it said."""
+    actor: Actor = None
+
+
+async def sample(session: AsyncSession, ins: Any) -> bool:
+    """After a bank-file payment: open a receipt check if the county's sample takes this reference."""
+    paid_on = datetime.now(CHINA).date()
+    settings = await bank.settings_on(session, ins["county_code"], paid_on)
+    if settings is None or not in_receipt_sample(
+        settings["receipt_seed"], ins["reference"], settings["receipt_sample_rate"]
+    ):
+        return False
+    await bank.add_receipt_check(
+        session,
+        {
+            "id": str(uuid.uuid4()),
+            "instruction_id": ins["id"],
+            "case_id": ins["case_id"],
+            "county_code": ins["county_code"],
+            "township_code": ins["township_code"],
+            "reference": ins["reference"],
+            "amount": ins["amount"],
+            "status": "open",
+            "created_at": datetime.now(UTC),
+        },
+    )
+    return True
+
+
+async def record_outcome(runtime: Runtime, check_id: str, body: OutcomeIn) -> RowMapping:
+    async with runtime.transaction() as session:
+        check = await bank.receipt_check(session, check_id, for_update=True)
+        if check is None:
+            raise NotFound(f"receipt check {check_id} not found")
+        guard(check["county_code"], check["township_code"], "receipt check")
+        if check["status"] != "open":
+            raise Conflict(
+                f"receipt check {check_id} was already answered: {check['outcome']}", slug="check-done"
+            )
+        now = datetime.now(UTC)
+        await bank.update_receipt_check(
+            session,
+            check_id,
+            status="done",
+            outcome=body.outcome.value,
+            note=body.note,
+            checked_by=body.actor,
+            checked_at=now,
+        )
+        if body.outcome is Outcome.not_arrived:
+            await bank.add_exception(
+                session,
+                {
+                    "kind": "not_arrived",
+                    "county_code": check["county_code"],
+                    "township_code": check["township_code"],
+                    "instruction_id": check["instruction_id"],
+                    "receipt_check_id": check_id,
+                    "detail": f"the household says payment {check['reference']} "
+                    f"({check['amount']:.2f}) did not arrive",
+                    "status": "open",
+                    "created_at": now,
+                },
+            )
+        row = await bank.receipt_check(session, check_id)
+    if row is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    return row
