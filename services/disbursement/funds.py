@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import yearly_allocation
+from shared import clock
 from shared.access import guard
 from shared.api import UUID_PATTERN
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
@@ -25,7 +26,6 @@ from shared.money import ZERO, Money
 from shared.reference import township_county
 from shared.runtime import Runtime
 
-CHINA = timezone(timedelta(hours=8))
 NO_NUL = r"^[^\x00]*$"
 Actor = Annotated[
     str | None,
@@ -64,7 +64,7 @@ class DrawIn(BaseModel):
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA)
+    return clock.start_of(day)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -326,7 +326,7 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
                 "form": r["form"],
                 "channel": r["channel"],
                 "amount": str(r["amount"]),
-                "paid_on": r["paid_at"].astimezone(CHINA).date().isoformat(),
+                "paid_on": clock.local_date(r["paid_at"]).isoformat(),
                 "procurement_reference": (h["procurement_reference"] or "") if h else "",
             }
         )

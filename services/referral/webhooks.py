@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from services.referral import repository as repo
 from services.referral.domain.webhooks import backoff, headers
 from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
+from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
@@ -64,7 +65,7 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
     to_send = [r for r in rows if sendable(r)]
     results = await asyncio.gather(*(_send(runtime, client, r) for r in to_send))
     outcome = dict(zip([r["id"] for r in to_send], results, strict=True))
-    now = datetime.now(UTC)
+    now = clock.now()
     async with runtime.transaction() as session:
         for row in rows:
             if row["id"] not in outcome:
