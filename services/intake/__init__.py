@@ -10,7 +10,8 @@ from services.intake.metrics import state_gauges
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
-from shared.contracts.assessment import CaseAssessed
+from shared.contracts.assessment import CaseAssessed, PolicyCoverage
+from shared.contracts.processing import BY_SERVICE
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -20,6 +21,11 @@ def handlers(runtime: Runtime):  # noqa: ANN201
         CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),
         CaseReturned.event_type: partial(h.on_case_returned, runtime),
         CaseDecided.event_type: partial(h.on_case_decided, runtime),
+        PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
+        # no dead letter about a case is invisible on that case: needs_attention
+        **{
+            failed.event_type: partial(h.on_case_processing_failed, runtime) for failed in BY_SERVICE.values()
+        },
     }
 
 
@@ -32,6 +38,7 @@ MODULE = ServiceModule(
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
     state_gauges=state_gauges,
-    consumes=("assessment", "approval"),
+    consumes=("assessment", "approval", "disbursement", "referral"),
     handlers=handlers,
+    on_dead_letter=h.on_own_dead_letter,
 )

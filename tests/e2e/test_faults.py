@@ -112,7 +112,12 @@ async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> 
             await _retrying(
                 lambda cid=case_id: client.post(
                     f"{cluster.urls['approval']}/approval/v1/cases/{cid}/decision",
-                    json={"decision": "approved", "actor": "approver", "reasons": "ok"},
+                    json={
+                        "decision": "approved",
+                        "confirm_extended_duration": True,
+                        "actor": "approver",
+                        "reasons": "ok",
+                    },
                 ),
                 {200, 409},
             )

@@ -61,7 +61,12 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
     )
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver",
+            "reasons": "meets R-CAT",
+        },
     )
     assert decided.status_code == 200, decided.text
     return case_id
