@@ -28,6 +28,14 @@ from shared.settings import ServiceSettings
 log = logging.getLogger("assistance.runtime")
 
 
+CASE_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def is_case_id(subject: str | None) -> bool:
+    """Events about a case carry its id (a UUID) as subject; others (policy coverage, partner refs) do not."""
+    return subject is not None and CASE_ID.match(subject) is not None
+
+
 def visible_reason(error: str) -> str:
     """What a clerk or operator may read: a consumer's own refusal (``poison: ...``) as written; for any
     other failure only the error's kind, since an exception's text may quote stored values."""
@@ -158,8 +166,8 @@ class Runtime:
             await self.module.on_dead_letter(self, session, envelope, reason)
             return
         failed = BY_SERVICE.get(self.name)
-        if failed is None or not envelope.subject:
-            return
+        if failed is None or not is_case_id(envelope.subject):
+            return  # not about a case (e.g. policy coverage): the dead letter itself is the record
         payload = failed(
             case_id=envelope.subject,
             service=self.name,

@@ -14,7 +14,7 @@ from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.processing import CaseProcessingFailed
 from shared.events import Envelope
-from shared.runtime import Runtime
+from shared.runtime import Runtime, is_case_id
 
 
 def _status(row: RowMapping) -> str:
@@ -28,6 +28,8 @@ def _status(row: RowMapping) -> str:
 async def _needs_attention(
     session: AsyncSession, case_id: str, *, service: str, reason: str, event_type: str | None
 ) -> None:
+    if not is_case_id(case_id):
+        return  # not about a case: the dead letter itself is the record
     row = await repo.get(session, case_id, for_update=True)
     if row is None or row["status"] == "merged":
         return  # not one of intake's cases, or folded into another case
