@@ -295,7 +295,7 @@ async def test_a_consumer_crashing_after_its_commit_but_before_the_offset_commit
                 )
                 == 1
             )
-            # one CaseAssessed for the case (the start also announced the policy coverage, key policy-coverage)
+            # one CaseAssessed for the case (the start also announced the policy coverage)
             assert (
                 await conn.fetchval("SELECT count(*) FROM assessment.outbox WHERE key = $1", event.subject)
                 == 1
