@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from shared import clock
 from shared.access import Authenticator
 from shared.api import AUTH_RESPONSES, PROBLEM_RESPONSES
 from shared.audit import audit_router
@@ -142,6 +143,8 @@ def build_app(
     overrides = overrides or {}
     settings = [_settings_for(m, overrides.get(m.name, {})) for m in modules]
     configure_logging(settings[0].log_level if settings else "INFO")
+    if settings and settings[0].time_zone:
+        clock.set_zone(settings[0].time_zone)  # one clock for every service in this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -25,6 +25,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, String,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import clock
 from shared.access import Actor, require
 from shared.auth import Principal, Role
 
@@ -71,7 +72,7 @@ async def append(session: AsyncSession, table: Table, actor: Actor, kind: str) -
     prev = (await session.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1))).scalar()
     p = actor.principal
     entry = {
-        "at": datetime.now(UTC),
+        "at": clock.now(),
         "actor": p.subject[:200],
         "roles": ",".join(sorted(r.value for r in p.roles))[:300],
         "kind": kind,

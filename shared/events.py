@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared import clock
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
 
@@ -51,7 +53,7 @@ class Envelope(BaseModel):
     source: str = Field(min_length=1)
     type: str = Field(min_length=1)
     subject: str | None = None
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=lambda: clock.now())
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = None
     traceparent: str | None = None

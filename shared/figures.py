@@ -11,7 +11,7 @@ to the fen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -19,6 +19,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import ColumnElement, and_, func, literal, true
 
+from shared import clock
 from shared.access import STAFF, require, scope
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
@@ -26,8 +27,6 @@ from shared.csvexport import to_csv as csv_export
 from shared.errors import InvalidField
 from shared.money import to_fen
 
-CHINA = timezone(timedelta(hours=8))
-LOCAL_ZONE = "Asia/Shanghai"
 """The civil-affairs offices' time zone: months and periods are local calendar dates (UTC+8, no DST)."""
 LOW, HIGH = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -64,16 +63,16 @@ class Filters:
 
     def as_of(self, today: date | None = None) -> date:
         """The day open obligations are judged on: the end of the period, or today if it is later."""
-        current = today or datetime.now(CHINA).date()
+        current = today or clock.local_today()
         return min(self.end, current) if self.end else current
 
     def period(self, column: Any) -> ColumnElement[bool]:
         """``column`` (timestamptz) within [from 00:00, to+1 00:00) local time."""
         conditions: list[ColumnElement[bool]] = []
         if self.start:
-            conditions.append(column >= datetime.combine(self.start, time(), CHINA))
+            conditions.append(column >= clock.start_of(self.start))
         if self.end:
-            conditions.append(column < datetime.combine(self.end + timedelta(days=1), time(), CHINA))
+            conditions.append(column < clock.end_of(self.end))
         return and_(true(), *conditions)
 
     def place(self, county: Any, township: Any) -> ColumnElement[bool]:
@@ -120,11 +119,11 @@ Format = Annotated[Literal["json", "csv"] | None, Query(description="csv, or sen
 
 def month_of(column: Any) -> ColumnElement[str]:
     """The local month (YYYY-MM) of a timestamptz column."""
-    return func.to_char(func.timezone(LOCAL_ZONE, column), literal("YYYY-MM"))
+    return func.to_char(func.timezone(clock.zone_name(), column), literal("YYYY-MM"))
 
 
 def local_day(column: Any) -> ColumnElement[date]:
-    return func.date(func.timezone(LOCAL_ZONE, column))
+    return func.date(func.timezone(clock.zone_name(), column))
 
 
 def seconds(value: Any) -> float | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared import clock
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -33,7 +35,7 @@ def validate(number: str, *, today: date | None = None) -> str:
         born = birth_date(value)
     except ValueError as exc:
         raise InvalidIdNumber("resident ID number has an impossible birth date") from exc
-    if born > (today or date.today()) or born.year < 1880:
+    if born > (today or clock.local_today()) or born.year < 1880:
         raise InvalidIdNumber("resident ID number has a birth date in the future or before 1880")
     if check_character(value[:17]) != value[17]:
         raise InvalidIdNumber("resident ID number check character is wrong (GB 11643 MOD 11-2)")

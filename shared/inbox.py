@@ -30,6 +30,8 @@ from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
 log = logging.getLogger("assistance.inbox")
 
 Handler = Callable[[AsyncSession, Envelope, Event], Awaitable[None]]
+DeadLetterHook = Callable[[AsyncSession, Envelope, str], Awaitable[None]]
+"""Runs in the dead-letter record's transaction: makes the failure visible on the case (needs_attention)."""
 
 
 class PoisonEvent(Exception):
@@ -70,6 +72,7 @@ class ConsumerWorker:
     backoff: float = 0.2
     after_commit: Callable[[], None] = lambda: None
     subscription: Subscription | None = None
+    on_dead_letter: DeadLetterHook | None = None
 
     async def run(self) -> None:
         subscription = self.subscription = self.bus.subscribe(self.group, self.topics)
@@ -217,7 +220,10 @@ class ConsumerWorker:
                                 attempts=attempts,
                             )
                         )
+                        if self.on_dead_letter is not None and envelope is not None:
+                            await self.on_dead_letter(session, envelope, error)
                     stored = True
+                    self.after_commit()
                 await self.bus.publish([Record(self.dead_letter_topic, message.key, message.value, headers)])
                 break
             except asyncio.CancelledError:

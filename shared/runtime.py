@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,17 +15,38 @@ from fastapi import APIRouter
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
+from shared import audit, clock
 from shared.access import current_actor
 from shared.bus import Bus
+from shared.contracts.processing import BY_SERVICE, REASON_LIMIT
 from shared.crypto import FieldCipher
 from shared.db import make_engine, make_sessions
+from shared.events import Envelope
 from shared.inbox import ConsumerWorker, Handler
 from shared.outbox import Outbox, OutboxRelay
 from shared.reencrypt import SealedColumn
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.runtime")
+
+
+CASE_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def is_case_id(subject: str | None) -> bool:
+    """Events about a case carry its id (a UUID) as subject; others (policy coverage, partner refs) do not."""
+    return subject is not None and CASE_ID.match(subject) is not None
+
+
+def visible_reason(error: str) -> str:
+    """What a clerk or operator may read: a consumer's own refusal (``poison: ...``) as written; for any
+    other failure only the error's kind, since an exception's text may quote stored values."""
+    if error.startswith("poison: "):
+        return error.removeprefix("poison: ")[:REASON_LIMIT]
+    kind = re.match(r"handler failed: (\w+)", error)
+    if kind:
+        return f"the service failed to apply the event ({kind.group(1)}); an operator can replay it"
+    return "the event could not be read (invalid payload); an operator must look at the dead letter"
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,9 @@ class ServiceModule:
     """Topic names (without prefix) it also produces to, e.g. ``referral.partner``."""
     background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    on_dead_letter: Callable[[Runtime, AsyncSession, Envelope, str], Awaitable[None]] | None = None
+    """Makes a dead letter about a case visible on the case; default: announce
+    ``gov.assistance.<service>.case-processing-failed.v1`` (intake shows the case ``needs_attention``)."""
     state_gauges: Callable[[Runtime], Awaitable[None]] | None = None
     """Reads the service's own tables when /metrics is scraped and replaces its series of the snapshot
     gauges in shared/observability.py (cases by state, reserve funds); labels never carry personal data."""
@@ -137,7 +162,27 @@ class Runtime:
             max_attempts=s.consumer_max_attempts,
             backoff=s.consumer_retry_backoff_seconds,
             after_commit=self.relay.wake,
+            on_dead_letter=self._case_failed,
         )
+
+    async def _case_failed(self, session: AsyncSession, envelope: Envelope, error: str) -> None:
+        """No dead letter about a case is invisible on that case (in the dead-letter transaction)."""
+        reason = visible_reason(error)
+        if self.module.on_dead_letter is not None:
+            await self.module.on_dead_letter(self, session, envelope, reason)
+            return
+        failed = BY_SERVICE.get(self.name)
+        if failed is None or not is_case_id(envelope.subject):
+            return  # not about a case (e.g. policy coverage): the dead letter itself is the record
+        payload = failed(
+            case_id=envelope.subject,
+            service=self.name,
+            failed_event_type=envelope.type,
+            failed_event_id=envelope.id,
+            reason=reason,
+            failed_at=clock.now(),
+        )
+        await self.outbox.add(session, payload, subject=envelope.subject)
 
     async def database_ready(self) -> bool:
         try:

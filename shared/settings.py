@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -52,6 +53,10 @@ class ServiceSettings(BaseSettings):
     encryption_keys: str = DEV_ENCRYPTION_KEYS
     blind_index_key: str = DEV_BLIND_INDEX_KEY
 
+    time_zone: str | None = None
+    """The programme's zone for every local-date rule (shared/clock.py); unset: ``TIME_ZONE`` or
+    Asia/Shanghai. Never the host's zone."""
+
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
     auth_jwks_url: str | None = None
@@ -74,6 +79,15 @@ class ServiceSettings(BaseSettings):
     SM4-GCM + HMAC-SM3. Rows sealed under another suite stay readable (shared/crypto.py)."""
     blind_index_suite: Literal["default", "gm"] | None = None
     """Pins the blind index MAC (unset: follows ``crypto_suite``); changing it needs indexes recomputed."""
+
+    @model_validator(mode="after")
+    def _known_time_zone(self) -> ServiceSettings:
+        if self.time_zone is not None:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {self.time_zone!r}") from exc
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

@@ -307,3 +307,15 @@ def document_body(kind: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def forget_county_coverage(db: Any, county_code: str, within: float = 30.0) -> None:
+    """Intake has not heard of a county's policies yet: wait until assessment's policy-coverage event arrived
+    (so it cannot re-add them), then drop the county from intake's copy. The next coverage event (a new
+    policy version, a restart of assessment) brings it back."""
+
+    async def arrived() -> bool:
+        return bool(await db.fetchval("SELECT count(*) FROM intake.policy_coverage"))
+
+    await eventually(arrived, timeout=within, what="intake to hold assessment's policy coverage")
+    await db.execute("DELETE FROM intake.policy_coverage WHERE county_code = $1", county_code)

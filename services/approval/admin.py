@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.approval import repository as repo
 from services.approval.domain.calendar import WorkCalendar, YearSchedule, check_year
 from services.approval.service import NO_NUL, Actor
+from shared import clock
 from shared.errors import InvalidField, NotFound
 from shared.money import Money
 from shared.reference import jurisdictions, township_county
@@ -85,7 +86,7 @@ async def put_calendar(runtime: Runtime, scope: str, year: int, body: CalendarIn
                 "workdays": sorted(d.isoformat() for d in set(body.workdays)),
                 "source": body.source,
                 "actor": body.actor,
-                "updated_at": datetime.now(UTC),
+                "updated_at": clock.now(),
             },
         )
         row = await repo.calendar(session, scope, year)

@@ -57,6 +57,9 @@ class DecisionOut(BaseModel):
     form: str
     stages: list[dict[str, Any]]
     at: datetime
+    extended_duration: dict[str, Any] | None = None
+    """R-AMT-2: the county rule (tier, policy version, figures) the approver confirmed for more than the
+    normal months, and who confirmed it."""
 
 
 class GrantOut(BaseModel):
@@ -178,6 +181,9 @@ async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: R
     response_model=CaseOut,
     summary="Approve (审批), reject or send back a reviewed case (R-FLOW-1, R-FLOW-3, R-FLOW-4); "
     "publishes CaseDecided",
+    description="More than the normal months' amount (a county severity tier, R-AMT-2) needs "
+    "`confirm_extended_duration: true`, else 409 `extended-duration-unconfirmed` naming the tier and policy "
+    "version. Unknown or out-of-jurisdiction case: 404.",
 )
 async def decide(case_id: CaseId, body: DecisionIn, request: Request, principal: Decider) -> CaseOut:
     await service.decide(runtime_of(request, "approval"), case_id, as_caller(body, principal))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ from services.approval.admin import load_calendar
 from services.approval.domain.calendar import paperwork_deadline
 from services.approval.domain.tiers import Level, help_first_allowed
 from services.approval.service import Actor, Reasons, Status
+from shared import clock
 from shared.access import guard
 from shared.contracts.approval import AidForm, Channel, HelpFirstGranted, PaperworkOverdue
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
@@ -25,12 +26,11 @@ from shared.money import Money
 from shared.runtime import Runtime
 
 log = logging.getLogger("assistance.approval.help_first")
-CHINA = timezone(timedelta(hours=8))
 
 
 def today() -> date:
-    """The civil-affairs offices' date (UTC+8, no daylight saving)."""
-    return datetime.now(CHINA).date()
+    """The civil-affairs offices' date, in the programme's zone (shared/clock.py)."""
+    return clock.local_today()
 
 
 class GrantIn(BaseModel):
@@ -85,7 +85,7 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> RowMapping:
                 slug="county-grant-required",
                 rule="R-FLOW-3",
             )
-        now = datetime.now(UTC)
+        now = clock.now()
         grant_id = str(uuid.uuid4())
         created = await repo.add_grant(
             session,
@@ -172,7 +172,7 @@ async def announce_overdue(runtime: Runtime, on: date | None = None) -> int:
     on = on or today()
     async with runtime.transaction() as session:
         rows = await repo.overdue_grants(session, on, unnotified_only=True, lock=True)
-        now = datetime.now(UTC)
+        now = clock.now()
         for row in rows:
             await repo.update_grant(session, row["case_id"], overdue_notified_at=now)
             await runtime.outbox.add(

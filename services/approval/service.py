@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
 from services.approval.domain.tiers import Level, approval_level, may_decide
+from shared import clock
 from shared.access import guard
 from shared.api import UUID_PATTERN
 from shared.contracts.approval import AidForm, CaseDecided, CaseReturned, CaseReviewed, Decision, Stage
@@ -24,6 +25,7 @@ from shared.contracts.assessment import CaseAssessed
 from shared.contracts.common import Need
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound, Problem
 from shared.events import Envelope
+from shared.inbox import PoisonEvent
 from shared.money import ZERO, Money
 from shared.runtime import Runtime
 
@@ -85,6 +87,9 @@ class DecisionIn(BaseModel):
     stages: list[Stage] | None = None
     """R-FLOW-4: staged help; defaults to one stage due today. Stages cover the amount less any help
     already granted first (R-FLOW-2)."""
+    confirm_extended_duration: bool = False
+    """R-AMT-2: the approver confirms the county rule the assessment cites for more than the normal 3 months
+    (else 409 ``extended-duration-unconfirmed``); not needed for a county-government raise (R-AMT-4)."""
 
 
 class BatchItem(DecisionIn):
@@ -98,6 +103,19 @@ class ReviewBatchItem(ReviewIn):
 async def on_case_assessed(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed
 ) -> None:
+    current = await repo.get(session, ev.case_id, for_update=True)
+    if (
+        current is not None
+        and current["status"] in (Status.approved, Status.rejected)
+        and ev.revision > current["revision"]
+        and ev.raise_decision is not None
+    ):
+        # R-AMT-4: a raise recorded while the decision was on its way; never silently ignored: dead-lettered,
+        # so the case shows needs_attention in intake and an operator (or a new decision) takes it up.
+        raise PoisonEvent(
+            f"the county-government raise {ev.raise_decision.reference} (assessment revision {ev.revision}, "
+            f"amount {ev.amount}) arrived after the case was {current['status']} (R-AMT-4)"
+        )
     await repo.upsert_assessed(
         session,
         {
@@ -114,8 +132,8 @@ async def on_case_assessed(
             "household_size": ev.household_size,
             "needs": [n.model_dump(mode="json") for n in ev.needs],
             "assessment": ev.model_dump(mode="json"),
-            "created_at": datetime.now(UTC),
-            "updated_at": datetime.now(UTC),
+            "created_at": clock.now(),
+            "updated_at": clock.now(),
             "submitted_at": ev.submitted_at,
         },
     )
@@ -125,7 +143,7 @@ def _stages(body: DecisionIn, to_pay: Decimal) -> list[Stage]:
     if body.decision is not Opinion.approved:
         return []
     if body.stages is None:
-        return [Stage(seq=1, amount=to_pay, due_on=date.today())] if to_pay > 0 else []
+        return [Stage(seq=1, amount=to_pay, due_on=clock.local_today())] if to_pay > 0 else []
     if sum(s.amount for s in body.stages) != to_pay:
         raise InvalidField(
             "stages",
@@ -148,6 +166,34 @@ async def _case(session: AsyncSession, case_id: str) -> RowMapping:
     return case
 
 
+def _extended_duration(case: RowMapping, amount: Decimal, body: DecisionIn) -> dict[str, Any] | None:
+    """R-AMT-2: more than the normal months is never silent: the assessment names the county tier, and the
+    approver confirms it explicitly. A county-government raise (R-AMT-4) is its own recorded reason."""
+    assessed = case["assessment"] or {}
+    extended = assessed.get("extended_duration")
+    if body.decision is not Opinion.approved or not extended or assessed.get("raise_decision"):
+        return None
+    normal = Decimal(assessed["monthly_standard"]) * assessed["persons_helped"] * extended["normal_max"]
+    if amount <= normal:
+        return None  # what is approved stays within the normal months
+    if not body.confirm_extended_duration:
+        raise BusinessRuleViolated(
+            f"{extended['months']} months is beyond the normal {extended['normal_max']} (R-AMT-2): the "
+            f"assessment cites county rule {extended['tier_id']} of policy {extended['policy_version']} "
+            f"(self-paid burden {extended['burden_ratio']} of income, tier from "
+            f"{extended['min_burden_ratio']}); "
+            "confirm it "
+            "explicitly with confirm_extended_duration: true, or approve at most the normal months",
+            slug="extended-duration-unconfirmed",
+            rule="R-AMT-2",
+            tier_id=extended["tier_id"],
+            policy_version=extended["policy_version"],
+            months=extended["months"],
+            normal_max=extended["normal_max"],
+        )
+    return {**extended, "confirmed_by": body.actor}
+
+
 def _check_amount(field: str, amount: Decimal, case: RowMapping) -> None:
     if amount > case["assessed_amount"]:
         raise InvalidField(field, "above the assessed amount: needs a county-government raise (R-AMT-4)")
@@ -165,9 +211,9 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> RowMapping:
             amount = ZERO
         _check_amount("amount", amount, case)
         level = approval_level(
-            amount, await repo.township_limit(session, case["township_code"], date.today())
+            amount, await repo.township_limit(session, case["township_code"], clock.local_today())
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         await repo.add_decision(
             session,
             {
@@ -271,8 +317,9 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
                 raise InvalidField(
                     "amount", f"below the {help_first} already granted as help first (R-FLOW-2)"
                 )
+        extended = _extended_duration(case, amount, body)
         stages = _stages(body, amount - help_first if body.decision is Opinion.approved else ZERO)
-        limit = await repo.township_limit(session, case["township_code"], date.today())
+        limit = await repo.township_limit(session, case["township_code"], clock.local_today())
         level = approval_level(amount, limit)
         if body.role is not None and not may_decide(body.role, level):
             raise BusinessRuleViolated(
@@ -282,7 +329,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
                 rule="R-FLOW-3",
                 limit=str(limit),
             )
-        now = datetime.now(UTC)
+        now = clock.now()
         await repo.add_decision(
             session,
             {
@@ -297,6 +344,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
                 "form": body.form.value,
                 "stages": [s.model_dump(mode="json") for s in stages],
                 "at": now,
+                "extended_duration": extended,
             },
         )
         if body.decision is Opinion.returned:

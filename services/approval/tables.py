@@ -63,6 +63,7 @@ decisions = Table(
     Column("form", String(20), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("role", String(20)),
+    Column("extended_duration", JSONB),  # R-AMT-2: the county tier the approver confirmed, and who
 )
 
 township_limits = Table(

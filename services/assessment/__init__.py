@@ -9,12 +9,16 @@ from services.assessment.api_figures import router as figures_router
 from services.assessment.metrics import state_gauges
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
+from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted
 from shared.runtime import Runtime, ServiceModule
 
 
 def handlers(runtime: Runtime):
-    return {ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime)}
+    return {
+        ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime),
+        CaseDecided.event_type: partial(service.on_case_decided, runtime),  # a raise after it: 409
+    }
 
 
 router.include_router(figures_router)  # GET /assessment/v1/figures (R-OVS-1)
@@ -25,7 +29,7 @@ MODULE = ServiceModule(
     router=router,
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
-    consumes=("intake",),
+    consumes=("intake", "approval"),
     handlers=handlers,
     on_start=service.seed,
     state_gauges=state_gauges,

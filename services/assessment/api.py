@@ -74,7 +74,8 @@ def _out(row: Any) -> AssessmentOut:
     response_model=AssessmentOut,
     status_code=status.HTTP_201_CREATED,
     summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
-    description="Approval takes the raised amount while the case awaits review (or was returned).",
+    description="Approval takes the raised amount while the case awaits review (or was returned). A case "
+    "approval has decided already: 409 `case-already-decided` (R-AMT-4).",
 )
 async def record_raise(
     case_id: CaseId, body: service.RaiseIn, request: Request, principal: County

@@ -13,7 +13,7 @@ from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.domain.policy import Policy
-from services.assessment.tables import assessments, policies
+from services.assessment.tables import assessments, decided_cases, policies
 
 SEED = Path(__file__).parent / "seed" / "policies.json"
 
@@ -117,3 +117,16 @@ async def for_case(session: AsyncSession, case_id: str) -> list[RowMapping]:
         select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.revision.desc())
     )
     return list((await session.execute(query)).mappings())
+
+
+async def record_decided(session: AsyncSession, case_id: str, decision: str, decided_at: Any) -> None:
+    await session.execute(
+        insert(decided_cases)
+        .values(case_id=case_id, decision=decision, decided_at=decided_at)
+        .on_conflict_do_nothing(index_elements=["case_id"])
+    )
+
+
+async def decided(session: AsyncSession, case_id: str) -> RowMapping | None:
+    query = select(decided_cases).where(decided_cases.c.case_id == case_id)
+    return (await session.execute(query)).mappings().first()

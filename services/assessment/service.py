@@ -4,7 +4,7 @@ policy version); record a county-government raise (R-AMT-4); manage policies."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,8 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.assessment import repository as repo
 from services.assessment.domain.means_test import RaiseRefused, assess, raised_amount
 from services.assessment.domain.policy import Policy
+from shared import clock
 from shared.access import guard
-from shared.contracts.assessment import CaseAssessed, RaiseDecision, Reason
+from shared.contracts.approval import CaseDecided
+from shared.contracts.assessment import (
+    CaseAssessed,
+    ExtendedDuration,
+    PolicyCoverage,
+    PolicyPeriod,
+    RaiseDecision,
+    Reason,
+)
 from shared.contracts.common import Need
 from shared.contracts.intake import ApplicationSubmitted
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
@@ -59,7 +68,7 @@ async def on_application_submitted(
     if policy is None:
         raise PoisonEvent(f"no policy for county {app.county_code} on {app.incident_date}")
     result = assess(app, policy)
-    now = datetime.now(UTC)
+    now = clock.now()
     outcome = {
         "eligible": result.eligible,
         "reasons": [r.model_dump() for r in result.reasons],
@@ -95,6 +104,13 @@ async def on_application_submitted(
         await runtime.outbox.add(session, _event(row), subject=app.case_id)
 
 
+async def on_case_decided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+) -> None:
+    """Remember that approval decided the case: a raise after the decision is refused (R-AMT-4)."""
+    await repo.record_decided(session, ev.case_id, ev.decision.value, ev.decided_at)
+
+
 def _event(row: dict[str, Any] | RowMapping) -> CaseAssessed:
     inputs, result = row["inputs"], row["result"]
     raise_decision = row.get("raise_decision")
@@ -121,14 +137,31 @@ def _event(row: dict[str, Any] | RowMapping) -> CaseAssessed:
         self_paid=result["self_paid"],
         per_capita_income=result["per_capita_income"],
         raise_decision=RaiseDecision.model_validate(raise_decision) if raise_decision else None,
+        extended_duration=_extended(result),
         submitted_at=inputs.get("submitted_at"),  # when intake received it, for time to decision (R-OVS-2)
     )
+
+
+def _extended(result: dict[str, Any]) -> ExtendedDuration | None:
+    """R-AMT-2: the county tier the assessment cites for going beyond the normal months, if any."""
+    for reason in result["reasons"]:
+        f = reason.get("figures", {})
+        if reason["rule"] == "R-AMT-2" and f.get("extended_duration") == "true":
+            return ExtendedDuration(
+                tier_id=f["tier_id"],
+                policy_version=f["policy_version"],
+                normal_max=int(f["normal_max"]),
+                months=int(f["months"]),
+                min_burden_ratio=f["tier_min_burden_ratio"],
+                burden_ratio=f["burden_ratio"],
+            )
+    return None
 
 
 async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapping:
     """R-AMT-4: a new assessment revision carrying the county government's raise; the same frozen inputs and
     pinned policy version as the assessment it raises, which stays as it was."""
-    if body.decided_on > date.today():
+    if body.decided_on > clock.local_today():
         raise InvalidField("decided_on", "the decision cannot be dated in the future")
     async with runtime.transaction() as session:
         await repo.lock_case(session, case_id)
@@ -136,6 +169,16 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
         if current is None:
             raise NotFound(f"no assessment for case {case_id} (yet)")
         guard(current["county_code"], current["inputs"].get("township_code"))
+        decided = await repo.decided(session, case_id)
+        if decided is not None:
+            raise BusinessRuleViolated(
+                f"case {case_id} was already {decided['decision']} on "
+                f"{clock.local_date(decided['decided_at'])}: "
+                "a raise (R-AMT-4) is recorded before the approval decision, so that approval takes it; "
+                "after the decision it would change nothing and is refused",
+                slug="case-already-decided",
+                rule="R-AMT-4",
+            )
         if not current["eligible"]:
             raise BusinessRuleViolated(
                 "only an eligible case's amount can be raised (R-AMT-4)", slug="not-eligible", rule="R-AMT-4"
@@ -180,7 +223,7 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
             "policy_version": current["policy_version"],
             "inputs": current["inputs"],
             "result": result,
-            "created_at": datetime.now(UTC),
+            "created_at": clock.now(),
             "raise_decision": decision.model_dump(mode="json"),
             "recorded_by": body.recorded_by,
         }
@@ -193,6 +236,27 @@ async def record_raise(runtime: Runtime, case_id: str, body: RaiseIn) -> RowMapp
     return stored
 
 
+COVERAGE_SUBJECT = "policy-coverage"
+"""One key for every coverage event: one partition, so consumers see them in order."""
+
+
+async def publish_coverage(runtime: Runtime, session: AsyncSession) -> None:
+    """Every policy version's period, for intake to refuse what nobody would assess (in the caller's
+    transaction, so a new version and its announcement commit together)."""
+    periods = [
+        PolicyPeriod(
+            county_code=p.county_code,
+            version=p.version,
+            effective_from=p.effective_from,
+            effective_to=p.effective_to,
+        )
+        for p in await repo.list_policies(session, None)
+    ]
+    await runtime.outbox.add(
+        session, PolicyCoverage(periods=periods, published_at=clock.now()), subject=COVERAGE_SUBJECT
+    )
+
+
 async def add_policy(runtime: Runtime, policy: Policy, *, created_by: str) -> Policy:
     async with runtime.transaction() as session:
         if not await repo.add_policy(session, policy, created_by=created_by):
@@ -200,9 +264,11 @@ async def add_policy(runtime: Runtime, policy: Policy, *, created_by: str) -> Po
                 f"policy version {policy.version} exists; versions are never edited, add a new one",
                 slug="policy-version-exists",
             )
+        await publish_coverage(runtime, session)
     return policy
 
 
 async def seed(runtime: Runtime) -> None:
     async with runtime.transaction() as session:
         await repo.seed_policies(session)
+        await publish_coverage(runtime, session)  # on every start: a new intake learns the coverage too

@@ -62,3 +62,12 @@ assessments = Table(
 )
 """``revision`` is the assessment's own revision per case (what approval orders by); each pins the frozen
 application revision it assessed and the policy version it used. Rows are never updated."""
+
+decided_cases = Table(
+    "decided_cases",
+    metadata,
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("decision", String(20), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+"""Cases approval has decided (from its CaseDecided events): a raise on one is refused (R-AMT-4)."""

@@ -123,7 +123,7 @@ async def case_payments(case_id: CaseId, request: Request, principal: Reader) ->
         rows = await repo.instructions_for(session, case_id)
         place = owner or (rows[0] if rows else None)
         if place is None:
-            return []
+            raise NotFound(f"case {case_id} is not known to disbursement")
         ensure_covers(principal, place["county_code"], place["township_code"])
         attempts = await repo.attempts_for(session, [r["id"] for r in rows]) if rows else []
     return [_out(runtime, r, attempts) for r in rows]

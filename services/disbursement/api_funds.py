@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.disbursement import funds
+from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.funds import AllocationIn, DrawIn, day_start
 from shared.access import STAFF, ensure_covers, require, scope
@@ -141,6 +142,10 @@ async def ledger_entries(
 async def case_ledger(case_id: CaseId, request: Request, principal: Reader) -> list[dict[str, Any]]:
     async with runtime_of(request, "disbursement").reading() as session:
         rows = await ledger.entries(session, case_id=case_id)
+        place = await repo.case_place(session, case_id) or (rows[0] if rows else None)
+        if place is None:  # an unknown case is not an empty ledger
+            raise NotFound(f"case {case_id} is not known to disbursement")
+        ensure_covers(principal, place["county_code"], place["township_code"])
         for row in rows:
             ensure_covers(principal, row["county_code"], row["township_code"])
         sources = {r["source_entry_id"] for r in rows if r["source_entry_id"]} - {r["id"] for r in rows}

@@ -13,7 +13,6 @@ here (the answer says so in ``notes``).
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +35,8 @@ from services.disbursement.tables import (
 from services.disbursement.tables import (
     reserve_funds as rf,
 )
-from shared.figures import CHINA, Filters, money, month_of, seconds
+from shared import clock
+from shared.figures import Filters, money, month_of, seconds
 
 
 def _kind(form: str, channel: str) -> str:
@@ -157,7 +157,7 @@ async def _first_payment(session: AsyncSession, f: Filters) -> dict[str, Any]:
 
 async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
     """R-RES-2: each township's reserve fund of the year: allocated, drawn, released back, balance."""
-    year = (f.end or datetime.now(CHINA).date()).year
+    year = (f.end or clock.local_today()).year
     funds = (
         (
             await session.execute(

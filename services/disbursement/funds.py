@@ -4,7 +4,7 @@ disclosure of what was paid (向社会公布, R-AID-2), personal data masked."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import yearly_allocation
+from shared import clock
 from shared.access import guard
 from shared.api import UUID_PATTERN
 from shared.csvexport import to_csv as csv_export
@@ -24,7 +25,6 @@ from shared.money import ZERO, Money
 from shared.reference import township_county
 from shared.runtime import Runtime
 
-CHINA = timezone(timedelta(hours=8))
 NO_NUL = r"^[^\x00]*$"
 Actor = Annotated[
     str | None,
@@ -63,7 +63,7 @@ class DrawIn(BaseModel):
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA)
+    return clock.start_of(day)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -329,7 +329,7 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
                 "form": r["form"],
                 "channel": r["channel"],
                 "amount": str(r["amount"]),
-                "paid_on": r["paid_at"].astimezone(CHINA).date().isoformat(),
+                "paid_on": clock.local_date(r["paid_at"]).isoformat(),
                 "procurement_reference": (h["procurement_reference"] or "") if h else "",
             }
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.engine import RowMapping
 
 from services.disbursement import repository as repo
 from services.disbursement.funds import Actor, Note
+from shared import clock
 from shared.access import guard
 from shared.contracts.intake import Payee
 from shared.errors import BusinessRuleViolated, Conflict, NotFound
@@ -69,7 +69,7 @@ async def request_change(runtime: Runtime, case_id: str, body: PayeeChangeIn) ->
                 "status": "pending" if after_approval else "applied",
                 "requested_by": body.actor,
                 "reason": body.reason,
-                "requested_at": datetime.now(UTC),
+                "requested_at": clock.now(),
             },
         )
         if not after_approval:
@@ -102,7 +102,7 @@ async def decide_change(runtime: Runtime, change_id: str, body: ChangeDecisionIn
             status=body.decision.value,
             decided_by=body.actor,
             decision_reason=body.reason,
-            decided_at=datetime.now(UTC),
+            decided_at=clock.now(),
         )
         if body.decision is ChangeDecision.approved:
             await repo.set_payee(session, change["case_id"], change["new_payee"])

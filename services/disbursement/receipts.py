@@ -6,7 +6,6 @@ household that says the money did not arrive raises an item in the reconciliatio
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement import repository_bank as bank
 from services.disbursement.domain.bankfile import in_receipt_sample
-from services.disbursement.funds import CHINA, Actor, Note
+from services.disbursement.funds import Actor, Note
+from shared import clock
 from shared.access import guard
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
@@ -38,7 +38,7 @@ class OutcomeIn(BaseModel):
 
 async def sample(session: AsyncSession, ins: Any) -> bool:
     """After a bank-file payment: open a receipt check if the county's sample takes this reference."""
-    paid_on = datetime.now(CHINA).date()
+    paid_on = clock.local_today()
     settings = await bank.settings_on(session, ins["county_code"], paid_on)
     if settings is None or not in_receipt_sample(
         settings["receipt_seed"], ins["reference"], settings["receipt_sample_rate"]
@@ -55,7 +55,7 @@ async def sample(session: AsyncSession, ins: Any) -> bool:
             "reference": ins["reference"],
             "amount": ins["amount"],
             "status": "open",
-            "created_at": datetime.now(UTC),
+            "created_at": clock.now(),
         },
     )
     return True
@@ -71,7 +71,7 @@ async def record_outcome(runtime: Runtime, check_id: str, body: OutcomeIn) -> Ro
             raise Conflict(
                 f"receipt check {check_id} was already answered: {check['outcome']}", slug="check-done"
             )
-        now = datetime.now(UTC)
+        now = clock.now()
         await bank.update_receipt_check(
             session,
             check_id,

@@ -195,3 +195,12 @@ async def paid_between(
         .order_by(payment_instructions.c.paid_at, payment_instructions.c.id)
     )
     return list((await session.execute(query)).mappings())
+
+
+async def case_place(session: AsyncSession, case_id: str) -> RowMapping | None:
+    """Where disbursement knows a case from (its beneficiary, else a payment instruction), or None."""
+    owner = await beneficiary(session, case_id)
+    if owner is not None:
+        return owner
+    query = select(payment_instructions).where(payment_instructions.c.case_id == case_id).limit(1)
+    return (await session.execute(query)).mappings().first()

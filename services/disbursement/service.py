@@ -6,7 +6,7 @@ payments by reversal (never by editing history). Every movement goes to the ledg
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,6 +20,7 @@ from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import result_allowed, retry_allowed
 from services.disbursement.funds import NO_NUL, Actor, Note, draw_reserve
+from shared import clock
 from shared.access import guard
 from shared.contracts.approval import AidForm, CaseDecided, Channel, Decision, HelpFirstGranted
 from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded, PaymentScheduled
@@ -34,7 +35,6 @@ RECIPIENT = "disbursement.handover.recipient"
 BANK_TRANSFER = Channel.bank_transfer.value
 DIRECT = Channel.direct.value
 HELP_FIRST_STAGE = 0
-CHINA = timezone(timedelta(hours=8))
 
 
 def payment_reference(case_id: str, stage: int) -> str:
@@ -89,7 +89,7 @@ class CorrectionIn(BaseModel):
 
 
 def year_of(moment: datetime) -> int:
-    return moment.astimezone(CHINA).year
+    return clock.local_date(moment).year
 
 
 # --- events in ---
@@ -176,7 +176,7 @@ async def _schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> No
             case_id=case_id,
             stage=HELP_FIRST_STAGE,
             amount=grant["amount"],
-            due_on=grant["granted_at"].astimezone(CHINA).date(),
+            due_on=clock.local_date(grant["granted_at"]),
             channel=grant["channel"],
             form=grant["form"],
             kind="help_first",
@@ -237,7 +237,7 @@ async def _create(
 ) -> str:
     instruction_id = str(uuid.uuid4())
     reference = reference or payment_reference(case_id, stage)
-    now = datetime.now(UTC)
+    now = clock.now()
     fund_entry_id, reason = None, None
     if funding == "reserve" and fund_year is not None:
         fund_entry_id = await draw_reserve(
@@ -372,7 +372,7 @@ async def _announce(runtime: Runtime, session: AsyncSession, ins: Any, result: s
             result=result,
             amount=ins["amount"],
             channel=ins["channel"],
-            recorded_at=datetime.now(UTC),
+            recorded_at=clock.now(),
         ),
         subject=ins["case_id"],
     )
@@ -407,7 +407,7 @@ async def apply_result(
             f"payment {instruction_id} is {ins['status']}: cannot record {body.result}",
             slug="payment-state",
         )
-    now = datetime.now(UTC)
+    now = clock.now()
     await repo.set_attempt(
         session,
         attempt["id"],
@@ -476,7 +476,7 @@ async def retry(runtime: Runtime, instruction_id: str, body: RetryIn) -> RowMapp
         payee = beneficiary["payee"] if beneficiary else None
         if channel == BANK_TRANSFER and payee is None:
             raise Conflict("no approved account to pay to", slug="no-account")
-        now = datetime.now(UTC)
+        now = clock.now()
         attempt = ins["attempts"] + (1 if channel == BANK_TRANSFER else 0)
         if channel == BANK_TRANSFER:
             await repo.add_attempt(
@@ -538,7 +538,7 @@ async def handover(runtime: Runtime, instruction_id: str, body: HandoverIn) -> R
                 "procurement_reference",
                 "goods bought by the government need their procurement reference (R-AID-3)",
             )
-        now = datetime.now(UTC)
+        now = clock.now()
         await repo.add_handover(
             session,
             {
@@ -630,7 +630,7 @@ async def correct(runtime: Runtime, instruction_id: str, body: CorrectionIn) -> 
                 reversed_amount=ins["amount"],
                 new_amount=body.amount,
                 reason=body.reason,
-                corrected_at=datetime.now(UTC),
+                corrected_at=clock.now(),
             ),
             subject=ins["case_id"],
         )

@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
@@ -29,9 +29,10 @@ from services.disbursement.domain.bankfile import (
     Transfer,
     bank_format,
 )
-from services.disbursement.funds import CHINA, Actor
+from services.disbursement.funds import Actor
 from services.disbursement.service import PAYEE
 from services.disbursement.settings import DisbursementSettings
+from shared import clock
 from shared.access import guard
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.reference import jurisdictions, township_county
@@ -74,7 +75,7 @@ class BatchActionIn(BaseModel):
 
 
 def today() -> date:
-    return datetime.now(CHINA).date()
+    return clock.local_today()
 
 
 async def set_settings(runtime: Runtime, county_code: str, body: BankSettingsIn) -> RowMapping:
@@ -196,7 +197,7 @@ async def create_batch(runtime: Runtime, body: BatchIn) -> RowMapping:
                 "total_amount": sum((r["amount"] for r in rows), Decimal("0.00")),
                 "file_sha256": hashlib.sha256(content).hexdigest(),
                 "created_by": body.actor,
-                "created_at": datetime.now(UTC),
+                "created_at": clock.now(),
                 "delivery": "pending",
             },
             [
@@ -234,7 +235,7 @@ async def approve(runtime: Runtime, batch_id: str, body: BatchActionIn) -> RowMa
                 slug="separation-of-duties",
             )
         await bank.update_batch(
-            session, batch_id, status="approved", approved_by=body.actor, approved_at=datetime.now(UTC)
+            session, batch_id, status="approved", approved_by=body.actor, approved_at=clock.now()
         )
         return await _batch(session, batch_id)
 
@@ -268,7 +269,7 @@ async def release(runtime: Runtime, batch_id: str, body: BatchActionIn) -> RowMa
             )
         content = await _content(runtime, session, row)
         await bank.update_batch(
-            session, batch_id, status="released", released_by=body.actor, released_at=datetime.now(UTC)
+            session, batch_id, status="released", released_by=body.actor, released_at=clock.now()
         )
     return await _deliver(runtime, batch_id, row["batch_no"], content, row["file_sha256"])
 
@@ -299,7 +300,7 @@ async def _deliver(runtime: Runtime, batch_id: str, batch_no: str, content: byte
             batch_id,
             delivery="delivered" if outcome[0] else "failed",
             delivery_error=outcome[1],
-            delivered_at=datetime.now(UTC) if outcome[0] else None,
+            delivered_at=clock.now() if outcome[0] else None,
         )
         return await _batch(session, batch_id)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,7 @@ from services.disbursement.domain.bankfile import BankFileError, ReturnLine, ban
 from services.disbursement.domain.funds import result_allowed
 from services.disbursement.funds import NO_NUL, Actor, Note
 from services.disbursement.service import PAYEE, Result, ResultIn, apply_result
+from shared import clock
 from shared.access import guard
 from shared.errors import Conflict, NotFound, Problem
 from shared.idnumber import mask_account
@@ -140,7 +141,7 @@ async def import_return(runtime: Runtime, data: bytes, actor: str) -> tuple[RowM
                 "exceptions": counts["exception"],
                 "unchanged": counts["unchanged"],
                 "imported_by": actor,
-                "imported_at": datetime.now(UTC),
+                "imported_at": clock.now(),
             },
             lines,
         )
@@ -177,7 +178,7 @@ async def _reconcile(
                 "instruction_id": item["instruction_id"] if item else None,
                 "detail": f"line {line.line}: {detail}",
                 "status": "open",
-                "created_at": datetime.now(UTC),
+                "created_at": clock.now(),
             },
         )
         return "exception", item["instruction_id"] if item else None
@@ -241,7 +242,7 @@ async def resolve_exception(runtime: Runtime, exception_id: int, body: Resolutio
             status="resolved",
             resolved_by=body.actor,
             resolution=body.resolution,
-            resolved_at=datetime.now(UTC),
+            resolved_at=clock.now(),
         )
         done = await bank.exception(session, exception_id)
     if done is None:

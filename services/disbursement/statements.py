@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from services.disbursement.domain.bankfile import BankFileError, Statement, Stat
 from services.disbursement.service import PAYEE
 from services.disbursement.service_batches import PAYER, settings_in_force
 from services.disbursement.service_returns import MalformedFile
+from shared import clock
 from shared.access import guard
 from shared.idnumber import mask_account
 from shared.runtime import Runtime
@@ -82,7 +83,7 @@ async def import_statement(
                 "matched": len(statement.lines) - sum(1 for e in exceptions if e["line_no"]),
                 "exceptions": len(exceptions),
                 "imported_by": actor,
-                "imported_at": datetime.now(UTC),
+                "imported_at": clock.now(),
             },
         )
         for row in exceptions:
@@ -96,7 +97,7 @@ async def import_statement(
 async def _reconcile(
     runtime: Runtime, session: AsyncSession, county_code: str, statement_id: str, statement: Statement
 ) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
+    now = clock.now()
 
     def item(kind: str, detail: str, line: StatementLine | None, ins: Any = None) -> dict[str, Any]:
         return {

@@ -11,7 +11,8 @@ from services.intake.service import PERSONAL
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
-from shared.contracts.assessment import CaseAssessed
+from shared.contracts.assessment import CaseAssessed, PolicyCoverage
+from shared.contracts.processing import BY_SERVICE
 from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
@@ -22,6 +23,11 @@ def handlers(runtime: Runtime):
         CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),
         CaseReturned.event_type: partial(h.on_case_returned, runtime),
         CaseDecided.event_type: partial(h.on_case_decided, runtime),
+        PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
+        # no dead letter about a case is invisible on that case: needs_attention
+        **{
+            failed.event_type: partial(h.on_case_processing_failed, runtime) for failed in BY_SERVICE.values()
+        },
     }
 
 
@@ -34,10 +40,11 @@ MODULE = ServiceModule(
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
     state_gauges=state_gauges,
-    consumes=("assessment", "approval"),
+    consumes=("assessment", "approval", "disbursement", "referral"),
     handlers=handlers,
     sealed=(
         SealedColumn("intake.applications", "personal", PERSONAL),
         SealedColumn("intake.application_revisions", "personal", PERSONAL),
     ),
+    on_dead_letter=h.on_own_dead_letter,
 )

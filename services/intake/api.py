@@ -38,7 +38,7 @@ from shared.runtime import Runtime
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
 
 UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged)$"
+CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged|needs_attention)$"
 
 Submitter = Annotated[Principal, Depends(require(Role.intake_clerk, Role.gov_system))]
 Clerk = Annotated[Principal, Depends(require(Role.intake_clerk))]
@@ -64,7 +64,8 @@ async def _view(runtime: Runtime, application_id: str, principal: Principal) -> 
     description="Refused with 409 `repeat-application` when the household already applied for the same "
     "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
     "case, or a household being helped, is flagged: the case is `held` until a supervisor "
-    "reviews it.",
+    "reviews it (`hold_reason` says why and who). An incident dated where no policy of the county is in "
+    "force: 422 naming county and date.",
 )
 async def submit_application(
     body: ApplicationIn,
@@ -125,7 +126,13 @@ async def list_revisions(application_id: CaseId, request: Request, principal: Re
     return [RevisionOut.model_validate(dict(r)) for r in rows]
 
 
-@router.get("/applications", response_model=Page[ApplicationOut], summary="List applications, newest first")
+@router.get(
+    "/applications",
+    response_model=Page[ApplicationOut],
+    summary="List applications, newest first",
+    description="`status=needs_attention` lists the cases a service could not process (with `attention`: "
+    "which service, why). Submission dates are China's calendar days (TIME_ZONE).",
+)
 async def list_applications(
     request: Request,
     principal: Reader,

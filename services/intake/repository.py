@@ -18,7 +18,9 @@ from services.intake.tables import (
     documents,
     duplicate_flags,
     members,
+    policy_coverage,
 )
+from shared import clock
 
 
 async def next_case_no(session: AsyncSession, county_code: str, year: int) -> str:
@@ -52,7 +54,7 @@ async def set_consents(
     await session.execute(
         update(applications)
         .where(applications.c.id == application_id)
-        .values(consents=consents, updated_at=datetime.now().astimezone())
+        .values(consents=consents, updated_at=clock.now())
     )
     await session.execute(
         consent_events.insert().values(application_id=application_id, consent=consent, action="withdrawn")
@@ -85,9 +87,9 @@ async def page(
         if value is not None:
             conditions.append(column == value)
     if submitted_from:
-        conditions.append(c.created_at >= submitted_from)
+        conditions.append(c.created_at >= clock.start_of(submitted_from))
     if submitted_to:
-        conditions.append(c.created_at < submitted_to)
+        conditions.append(c.created_at < clock.start_of(submitted_to))
     if after:
         created, id_ = after
         conditions.append(or_(c.created_at < created, and_(c.created_at == created, c.id < id_)))
@@ -151,11 +153,33 @@ async def amend(
 
 
 async def set_status(session: AsyncSession, application_id: str, status: str, **values: Any) -> None:
+    """A new status; the case moved on, so any earlier ``needs_attention`` is resolved."""
     await session.execute(
         update(applications)
         .where(applications.c.id == application_id)
-        .values(status=status, updated_at=func.now(), **values)
+        .values(status=status, updated_at=func.now(), **({"attention": None} | values))
     )
+
+
+async def mark_attention(session: AsyncSession, application_id: str, attention: dict[str, Any]) -> None:
+    """``needs_attention``: a service could not process the case; ``attention`` says which, why and when."""
+    await session.execute(
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(status="needs_attention", attention=attention, updated_at=func.now())
+    )
+
+
+async def replace_coverage(session: AsyncSession, periods: list[dict[str, Any]]) -> None:
+    """Assessment's policy periods as last published (the event carries all of them)."""
+    await session.execute(delete(policy_coverage))
+    if periods:
+        await session.execute(policy_coverage.insert(), periods)
+
+
+async def county_coverage(session: AsyncSession, county_code: str) -> list[RowMapping]:
+    query = select(policy_coverage).where(policy_coverage.c.county_code == county_code)
+    return list((await session.execute(query.order_by(policy_coverage.c.effective_from))).mappings())
 
 
 async def set_raised(session: AsyncSession, application_id: str) -> None:
@@ -226,9 +250,9 @@ async def flags_page(
     if application_id is not None:
         conditions.append(or_(f.application_id == application_id, f.matched_application_id == application_id))
     if created_from:
-        conditions.append(f.created_at >= created_from)
+        conditions.append(f.created_at >= clock.start_of(created_from))
     if created_to:
-        conditions.append(f.created_at < created_to)
+        conditions.append(f.created_at < clock.start_of(created_to))
     if after:
         created, id_ = after
         conditions.append(or_(f.created_at < created, and_(f.created_at == created, f.id < id_)))
@@ -287,6 +311,22 @@ async def open_flag_counts(session: AsyncSession, application_ids: list[str]) ->
         .group_by(f.application_id)
     )
     return {app_id: int(n) for app_id, n in (await session.execute(query)).all()}
+
+
+async def open_flag_kinds(session: AsyncSession, application_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per held case, how many open flags of each kind (no matched case ids: they may be elsewhere)."""
+    if not application_ids:
+        return {}
+    f = duplicate_flags.c
+    query = (
+        select(f.application_id, f.kind, func.count())
+        .where(f.application_id.in_(application_ids), f.status == "open")
+        .group_by(f.application_id, f.kind)
+    )
+    kinds: dict[str, dict[str, int]] = {}
+    for app_id, kind, n in (await session.execute(query)).all():
+        kinds.setdefault(app_id, {})[kind] = int(n)
+    return kinds
 
 
 async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -> list[RowMapping]:

@@ -124,6 +124,31 @@ class MemberOut(BaseModel):
     jiandang: bool
 
 
+class HoldReason(BaseModel):
+    """Why a case is ``held`` and what happens next, in words a clerk understands (English and Chinese).
+    Never names another case: the matched cases may belong to another jurisdiction."""
+
+    code: str
+    """The flag kind(s), e.g. ``person_in_open_case`` or ``household_being_helped``."""
+    message: str
+    message_zh: str
+    next_step: str
+    next_step_zh: str
+    reviewed_by: list[str]
+    """The roles that review it (POST .../duplicate-review): a township or county approver (supervisor)."""
+
+
+class Attention(BaseModel):
+    """``needs_attention``: a service could not process the case; what to do is in ``reason``."""
+
+    service: str
+    reason: str
+    failed_event_type: str | None = None
+    at: datetime
+    previous_status: str
+    """Where the case was when it stopped; an amendment (or a replay after the fix) moves it on."""
+
+
 class ApplicationOut(BaseModel):
     """Personal data is masked (张*明, 140302********1234)."""
 
@@ -148,6 +173,10 @@ class ApplicationOut(BaseModel):
     """Open duplicate flags: while any is open the case is ``held`` and not assessed."""
     missing_documents: list[str] = []
     """R-ARC-1: required archive items not recorded yet."""
+    hold_reason: HoldReason | None = None
+    """Set while the case is ``held`` for duplicate review: why, and who reviews it next."""
+    attention: Attention | None = None
+    """Set while the case is ``needs_attention``: which service could not process it, and why."""
 
 
 class RevisionOut(BaseModel):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository as repo
-from services.intake.domain import duplicates, policy
+from services.intake.domain import duplicates, holds, policy
 from services.intake.domain.archive import storage_uri_problem
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
@@ -20,15 +20,17 @@ from services.intake.schemas import (
     ApplicationFacts,
     ApplicationIn,
     ApplicationOut,
+    Attention,
     Channel,
     ConsentName,
     DocumentIn,
     DuplicateReviewIn,
+    HoldReason,
     MemberOut,
     ReviewOutcome,
 )
 from services.intake.settings import IntakeSettings
-from shared import idnumber
+from shared import clock, idnumber
 from shared.access import guard
 from shared.contracts.intake import (
     PAYEE_SEAL_CONTEXT,
@@ -46,8 +48,9 @@ from shared.reference import jurisdictions, township_county
 from shared.runtime import Runtime
 
 PERSONAL = "intake.application.personal"
-AMENDABLE = frozenset({"held", "submitted", "assessed", "returned"})
-"""A case can be amended until review has started; a returned case waits for its amendment."""
+AMENDABLE = frozenset({"held", "submitted", "assessed", "returned", "needs_attention"})
+"""A case can be amended until review has started; a returned case waits for its amendment, and so does one
+that a service could not process (``needs_attention``, e.g. an incident date no policy covers)."""
 
 
 def _age(id_number: str, on: date) -> int:
@@ -80,8 +83,29 @@ def validate_rules(data: ApplicationFacts) -> None:
     )
     if error:
         raise InvalidField(error.field, error.message)
-    if data.incident.occurred_on > date.today():
+    if data.incident.occurred_on > clock.local_today():
         raise InvalidField("incident.occurred_on", "the incident date is in the future")
+
+
+async def check_policy_coverage(session: AsyncSession, data: ApplicationFacts) -> None:
+    """Refuse (422) an incident date on which no policy of the county is in force: assessment could never
+    assess the case. Intake keeps assessment's policy periods from its policy-coverage events; a county it
+    has heard nothing about yet is not refused (the case would show ``needs_attention`` if assessment
+    cannot process it)."""
+    county, on = data.address.county_code, data.incident.occurred_on
+    periods = await repo.county_coverage(session, county)
+    if not periods or any(
+        p["effective_from"] <= on and (p["effective_to"] is None or on <= p["effective_to"]) for p in periods
+    ):
+        return
+    covered = ", ".join(
+        f"{p['effective_from']}..{p['effective_to'] or 'open'} ({p['version']})" for p in periods
+    )
+    raise InvalidField(
+        "incident.occurred_on",
+        f"no assessment policy of county {county} is in force on {on}, so nobody could assess this case; "
+        f"the county's policies cover {covered} (R-AMT-3)",
+    )
 
 
 def validate_channel(data: ApplicationIn) -> None:
@@ -119,7 +143,7 @@ def _stated(runtime: Runtime, data: ApplicationFacts, now: datetime) -> tuple[di
         "household": [
             {
                 "relation": m.relation,
-                "age": _age(m.id_number, now.date()),
+                "age": _age(m.id_number, clock.local_date(now)),
                 "dibao": m.dibao,
                 "tekun": m.tekun,
                 "jiandang": m.jiandang,
@@ -167,7 +191,7 @@ async def _screen(
     exclude: str | None = None,
 ) -> list[tuple[duplicates.FlagKind, duplicates.Candidate]]:
     """Refuse a repeat for the same cause (R-FLOW-5); return the duplicate flags to raise (not refusals)."""
-    rules = policy.in_force(now.date())
+    rules = policy.in_force(clock.local_date(now))
     found = [_candidate(r) for r in await repo.candidates(session, bidxs, exclude=exclude)]
     new = duplicates.NewCase(
         category=data.category.value, subtype=data.subtype.value, incident_date=data.incident.occurred_on
@@ -257,10 +281,11 @@ async def submit_application(
                         slug="idempotency-key-reused",
                     )
                 return existing, False
-        now = datetime.now(UTC)
+        await check_policy_coverage(session, data)
+        now = clock.now()
         found = await _screen(session, data, bidxs, now)
         application_id = str(uuid.uuid4())
-        case_no = await repo.next_case_no(session, data.address.county_code, now.year)
+        case_no = await repo.next_case_no(session, data.address.county_code, clock.local_date(now).year)
         applicant_bidx = bidxs[[m.relation for m in data.household].index("self")]
         personal, facts = _stated(runtime, data, now)
         sealed = cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
@@ -355,7 +380,8 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
             )
         if data.consents is not None and data.consents.model_dump() != row["consents"]:
             raise InvalidField("consents", "consents change only through the withdrawal endpoint (R-CHA-2)")
-        now = datetime.now(UTC)
+        await check_policy_coverage(session, data)
+        now = clock.now()
         found = await _screen(session, data, bidxs, now, exclude=application_id)
         already = {f["matched_application_id"] for f in await repo.flags_of(session, application_id)}
         new_flags = [(k, c) for k, c in found if c.id not in already]
@@ -369,6 +395,7 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
             {
                 "revision": number,
                 "status": "held" if held else "submitted",
+                "attention": None,  # the amended case is processed again
                 "county_code": data.address.county_code,
                 "township_code": data.address.township_code,
                 "category": data.category.value,
@@ -420,7 +447,7 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
                 f"case {row['case_no']} is {row['status']} with no open duplicate flag",
                 slug="no-open-duplicate-flags",
             )
-        now = datetime.now(UTC)
+        now = clock.now()
         if body.outcome is ReviewOutcome.merged:
             matched = [f["matched_application_id"] for f in open_flags]
             target = body.merged_into or matched[0]
@@ -465,7 +492,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         if row is None:
             raise NotFound(f"application {application_id} not found")
         guard(row["county_code"], row["township_code"], "application")
-        rules = policy.in_force(row["created_at"].date())
+        rules = policy.in_force(clock.local_date(row["created_at"]))
         if body.kind not in rules.documents:
             raise InvalidField("kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
         _check_storage_uri(runtime, body.storage_uri)
@@ -481,7 +508,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
                 "storage_uri": body.storage_uri,
                 "metadata": body.metadata,
                 "recorded_by": body.recorded_by,
-                "recorded_at": datetime.now(UTC),
+                "recorded_at": clock.now(),
             },
         )
         if inserted is not None:
@@ -494,7 +521,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
 
 def checklist(row: RowMapping) -> tuple[policy.IntakePolicy, list[str]]:
     """R-ARC-1: the intake policy in force when the case was submitted and the items this case requires."""
-    rules = policy.in_force(row["created_at"].date())
+    rules = policy.in_force(clock.local_date(row["created_at"]))
     return rules, rules.required(row["subtype"], raised=row["raised"])
 
 
@@ -513,9 +540,7 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
             await repo.set_consents(session, application_id, consents, consent.value)
             await runtime.outbox.add(
                 session,
-                ConsentWithdrawn(
-                    case_id=application_id, consent=consent.value, withdrawn_at=datetime.now(UTC)
-                ),
+                ConsentWithdrawn(case_id=application_id, consent=consent.value, withdrawn_at=clock.now()),
                 subject=application_id,
             )
         updated = await repo.get(session, application_id)
@@ -525,7 +550,12 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
 
 
 def to_out(
-    runtime: Runtime, row: RowMapping, *, recorded: set[str] | None = None, open_flags: int = 0
+    runtime: Runtime,
+    row: RowMapping,
+    *,
+    recorded: set[str] | None = None,
+    open_flags: int = 0,
+    flag_kinds: dict[str, int] | None = None,
 ) -> ApplicationOut:
     """Masked view: names as 张*明, ID numbers as 140302********1234."""
     personal = json.loads(runtime.cipher.decrypt(row["personal"], context=PERSONAL))
@@ -561,15 +591,30 @@ def to_out(
         merged_into=row["merged_into"],
         open_duplicate_flags=open_flags,
         missing_documents=policy.missing(required, recorded or set()),
+        hold_reason=_hold(row, flag_kinds or {}),
+        attention=Attention.model_validate(row["attention"])
+        if row["status"] == "needs_attention" and row["attention"]
+        else None,
     )
+
+
+def _hold(row: RowMapping, flag_kinds: dict[str, int]) -> HoldReason | None:
+    hold = holds.hold_reason(flag_kinds) if row["status"] == "held" else None
+    return HoldReason(**vars(hold)) if hold else None
 
 
 async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping]) -> list[ApplicationOut]:
     """Masked views with each case's missing archive items and open flags (two queries for the whole list)."""
     ids = [r["id"] for r in rows]
     kinds = await repo.document_kinds(session, ids)
-    counts = await repo.open_flag_counts(session, ids)
+    flags = await repo.open_flag_kinds(session, ids)
     return [
-        to_out(runtime, r, recorded=kinds.get(r["id"], set()), open_flags=counts.get(r["id"], 0))
+        to_out(
+            runtime,
+            r,
+            recorded=kinds.get(r["id"], set()),
+            open_flags=sum(flags.get(r["id"], {}).values()),
+            flag_kinds=flags.get(r["id"], {}),
+        )
         for r in rows
     ]

@@ -53,6 +53,7 @@ applications = Table(
     Column("merged_into", UUID(as_uuid=False)),
     Column("decided_at", DateTime(timezone=True)),
     Column("raised", Boolean, nullable=False, server_default="false"),
+    Column("attention", JSONB),  # needs_attention: which service could not process the case, why, when
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_applications_list", "created_at", "id"),
@@ -145,3 +146,16 @@ documents = Table(
     Index("ix_documents_application", "application_id"),
 )
 """R-ARC-1: the case archive; the content itself lives in document storage, addressed by ``storage_uri``."""
+
+policy_coverage = Table(
+    "policy_coverage",
+    metadata,
+    Column("version", String(60), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_policy_coverage_county", "county_code", "effective_from"),
+)
+"""Assessment's county policies' periods, kept from its policy-coverage events: intake refuses an incident
+date that no policy of the county covers (nobody would assess the case)."""

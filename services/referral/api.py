@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import partners as registry
 from services.referral import repository as repo
@@ -62,6 +63,19 @@ def _covers(principal: Principal, records: Any) -> None:
         ensure_covers(principal, r["county_code"], r["township_code"])
 
 
+async def _known_case(session: AsyncSession, principal: Principal, case_id: str) -> None:
+    """An unknown case, or one outside the caller's jurisdiction, is 404 (never an empty list)."""
+    case = await repo.known_case(session, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} is not known to referral")
+    decided = case["decision"] or {}
+    ensure_covers(
+        principal,
+        case["county_code"] or decided.get("county_code"),
+        case["township_code"] or decided.get("township_code"),
+    )
+
+
 @staff.get(
     "/cases/{case_id}/needs-records",
     response_model=list[NeedsRecordOut],
@@ -69,6 +83,7 @@ def _covers(principal: Principal, records: Any) -> None:
 )
 async def case_records(case_id: CaseId, request: Request, principal: Reader) -> list[NeedsRecordOut]:
     async with runtime_of(request, "referral").reading() as session:
+        await _known_case(session, principal, case_id)
         rows = await repo.records_for(session, case_id)
     _covers(principal, rows)
     return [NeedsRecordOut(**{**r, "remaining_amount": str(r["remaining_amount"])}) for r in rows]
@@ -81,6 +96,7 @@ async def case_records(case_id: CaseId, request: Request, principal: Reader) -> 
 )
 async def case_referrals(case_id: CaseId, request: Request, principal: Reader) -> list[HistoryOut]:
     async with runtime_of(request, "referral").reading() as session:
+        await _known_case(session, principal, case_id)
         _covers(principal, await repo.records_for(session, case_id))
         rows = await repo.case_history(session, case_id)
     return [

@@ -70,10 +70,34 @@ def _task_out(row: RowMapping) -> TaskOut:
     )
 
 
+WITHDRAWN_HIDDEN = (
+    "case_ref",
+    "county_code",
+    "township_code",
+    "need_type",
+    "remaining_amount",
+    "household_size",
+    "contact_route",
+    "fulfilled_amount",
+    "fulfilled_form",
+)
+"""What a partner no longer sees of a task whose record was withdrawn (R-CHA-2): the needs record."""
+
+
+def _withdrawn_out(row: RowMapping) -> TaskOut:
+    """The task's final status only (docs/partners.md: cancelled on withdrawal), no needs data."""
+    out = _task_out(row)
+    return out.model_copy(update=dict.fromkeys(WITHDRAWN_HIDDEN) | {"record_withdrawn": True})
+
+
 async def _own_task(request: Request, partner: RowMapping, task_id: str) -> TaskOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.task_with_record(session, task_id)
-    if row is None or row["partner_id"] != partner["id"] or row["record_status"] != "published":
+    if row is None or row["partner_id"] != partner["id"]:
+        raise NotFound(f"referral {task_id} not found")
+    if row["record_status"] == "withdrawn":
+        return _withdrawn_out(row)
+    if row["record_status"] != "published":
         raise NotFound(f"referral {task_id} not found")
     return _task_out(row)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from services.referral.domain.tasks import (
     record_state_after,
 )
 from services.referral.topics import PARTNER_TOPIC, ensure_all_own_topics, topic_for
+from shared import clock
 from shared.contracts.referral import (
     NeedsRecordWithdrawn,
     ReferralAccepted,
@@ -108,7 +109,7 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: RowMapping
     if partner is None:
         await repo.set_match_state(session, record["id"], "unmatched")
         return None
-    task_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    task_id, now = str(uuid.uuid4()), clock.now()
     expires = now + timedelta(seconds=runtime.settings.offer_timeout_seconds)  # type: ignore[attr-defined]
     amount = await _outstanding(session, record)
     await repo.insert_task(
@@ -160,7 +161,7 @@ async def reassign_open_tasks(runtime: Runtime, session: AsyncSession, partner: 
     partner is told to stop (``ReferralCancelled``) and the need is offered to the next matching partner
     (R-CHA-1). Returns how many tasks were handed on."""
     handed = 0
-    now = datetime.now(UTC)
+    now = clock.now()
     for open_task in await repo.open_tasks_of_partner(session, partner["id"]):
         record = await repo.lock_record(session, open_task["record_id"])
         task = await repo.get_task(session, open_task["id"], lock=True)
@@ -198,7 +199,7 @@ async def withdraw_from_partners(runtime: Runtime, session: AsyncSession, record
     cancelled and every partner that was offered it is told to delete it."""
     await repo.hide_record_events(session, record["id"])
     await repo.cancel_deliveries(session, record["id"])
-    now = datetime.now(UTC)
+    now = clock.now()
     for task in await repo.tasks_of_record(session, record["id"]):
         if task["status"] in (TaskStatus.requested, TaskStatus.accepted, TaskStatus.in_progress):
             await repo.update_task(
@@ -252,7 +253,7 @@ async def respond(
             status = next_status(task["status"], action)
         except TransitionRefused as exc:
             raise Conflict(str(exc)) from exc
-        now = datetime.now(UTC)
+        now = clock.now()
         values: dict[str, Any] = {"status": status.value}
         if action in (Action.accept, Action.decline):
             values["responded_at"] = now
@@ -327,7 +328,7 @@ async def sweep_once(runtime: Runtime) -> int:
     """Expire offers not accepted in time and offer them on; offer waiting records to new partners."""
     done = 0
     async with runtime.transaction() as session:
-        now = datetime.now(UTC)
+        now = clock.now()
         for task_id, record_id in await repo.expired_task_ids(session, now, 100):
             record = await repo.lock_record(session, record_id)
             task = await repo.get_task(session, task_id, lock=True)

@@ -25,6 +25,10 @@ async def _all(session: AsyncSession, query: Any) -> list[RowMapping]:
 # --- cases and needs records ---------------------------------------------------------------------------
 
 
+async def known_case(session: AsyncSession, case_id: str) -> RowMapping | None:
+    return (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+
+
 async def merge_case(session: AsyncSession, case_id: str, case_ref: str, **values: Any) -> RowMapping:
     """Create or update what referral knows of a case; facts arrive from several events in any order."""
     stmt = insert(cases).values(case_id=case_id, case_ref=case_ref, **values)

@@ -94,21 +94,26 @@ NULLABLE = ("description", "email", "phone", "website", "webhook_url")
 
 
 class TaskOut(BaseModel):
-    """A referral as one partner sees it: the Task and the minimised needs record (FHIR ServiceRequest)."""
+    """A referral as one partner sees it: the Task and the minimised needs record (FHIR ServiceRequest).
+
+    After the household withdrew consent (R-CHA-2) the task stays readable with its final status
+    (``cancelled``, ``status_reason: consent_withdrawn``) and ``record_withdrawn: true``, but none of the
+    needs record: those fields are null."""
 
     task_id: str
     referral_id: str
     status: str
     status_reason: str | None
-    case_ref: str
-    county_code: str
-    township_code: str
-    need_type: str
-    remaining_amount: Decimal = Field(
+    record_withdrawn: bool = False
+    case_ref: str | None
+    county_code: str | None
+    township_code: str | None
+    need_type: str | None
+    remaining_amount: Decimal | None = Field(
         description="What this offer asks for: the need still uncovered when offered"
     )
-    household_size: int
-    contact_route: str
+    household_size: int | None
+    contact_route: str | None
     offered_at: datetime
     expires_at: datetime
     responded_at: datetime | None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.engine import RowMapping
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.referral import repository as repo
 from services.referral.domain.needs import may_share_need, remaining_needs, shareable_needs
 from services.referral.exchange import PARTNER_TOPIC, contact_route, offer_next, withdraw_from_partners
+from shared import clock
 from shared.contracts.approval import CaseDecided
 from shared.contracts.common import Need
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
@@ -82,7 +82,7 @@ async def on_consent_withdrawn(
                 referral_id=record["id"],
                 case_ref=record["case_ref"],
                 reason="consent_withdrawn",
-                withdrawn_at=datetime.now(UTC),
+                withdrawn_at=clock.now(),
             ),
             subject=record["case_ref"],
             topic=runtime.topic(PARTNER_TOPIC),
@@ -102,7 +102,7 @@ async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> N
         consents,
         decision.get("subtype"),
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     for need in needs:
         record_id = str(uuid.uuid4())
         created = await repo.add_record(

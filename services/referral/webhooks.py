@@ -11,7 +11,7 @@ import json
 import logging
 import socket
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ from services.referral.domain.webhooks import (
 )
 from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
+from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
@@ -120,7 +121,7 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
     to_send = [r for r in rows if sendable(r)]
     results = await asyncio.gather(*(_send(runtime, client, r) for r in to_send))
     outcome = dict(zip([r["id"] for r in to_send], results, strict=True))
-    now = datetime.now(UTC)
+    now = clock.now()
     async with runtime.transaction() as session:
         for row in rows:
             if row["id"] not in outcome:

@@ -32,6 +32,19 @@ class RaiseDecision(BaseModel):
     reason: str
 
 
+class ExtendedDuration(BaseModel):
+    """R-AMT-2: more than the normal months (3), by the county rule named here; never silently: approval
+    asks the approver to confirm it explicitly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    tier_id: str
+    policy_version: str
+    normal_max: int
+    months: int
+    min_burden_ratio: str
+    burden_ratio: str
+
+
 @event("gov.assistance.assessment.case-assessed.v1")
 class CaseAssessed(Event):
     case_id: str
@@ -61,3 +74,22 @@ class CaseAssessed(Event):
     per_capita_income: Money | None = None
     raise_decision: RaiseDecision | None = None
     """Set when this revision carries a county-government raise (R-AMT-4)."""
+    extended_duration: ExtendedDuration | None = None
+    """Set when the months go beyond the normal maximum by a county severity tier (R-AMT-2)."""
+
+
+class PolicyPeriod(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    county_code: str
+    version: str
+    effective_from: date
+    effective_to: date | None = None
+
+
+@event("gov.assistance.assessment.policy-coverage.v1")
+class PolicyCoverage(Event):
+    """Every policy version's period, published on start (seed) and with each new version: intake keeps it
+    locally and refuses an incident date no county policy covers (nobody would assess it)."""
+
+    periods: list[PolicyPeriod]
+    published_at: datetime

@@ -35,7 +35,12 @@ async def _run_case(client: httpx.AsyncClient, urls: dict[str, str], body: dict)
     assert (await review(client, case_id, urls["approval"])).status_code == 200
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver",
+            "reasons": "meets R-CAT",
+        },
     )
     assert decided.status_code == 200, decided.text
     return case_id

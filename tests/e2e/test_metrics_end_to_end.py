@@ -55,7 +55,12 @@ async def test_metrics_expose_the_named_series_after_a_case_runs_end_to_end(clus
         assert (await review(client, case_id, cluster.urls["approval"])).status_code == 200
         decided = await client.post(
             f"{cluster.urls['approval']}/approval/v1/cases/{case_id}/decision",
-            json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+            json={
+                "decision": "approved",
+                "confirm_extended_duration": True,
+                "actor": "approver",
+                "reasons": "meets R-CAT",
+            },
         )
         assert decided.status_code == 200, decided.text
 

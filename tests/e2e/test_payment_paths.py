@@ -81,6 +81,7 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
             f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={
                 "decision": "approved",
+                "confirm_extended_duration": True,  # R-AMT-2: the 6-month tier
                 "actor": "county-approver",
                 "role": "county",
                 "reasons": "paperwork done",
@@ -113,6 +114,7 @@ async def test_expenditure_case_reviewed_approved_failed_retried_and_paid_once(c
             f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={
                 "decision": "approved",
+                "confirm_extended_duration": True,  # R-AMT-2: the 6-month tier
                 "actor": "county-approver",
                 "role": "county",
                 "reasons": "meets R-CAT-3",

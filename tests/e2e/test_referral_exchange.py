@@ -62,7 +62,12 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
     )
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver",
+            "reasons": "meets R-CAT",
+        },
     )
     assert decided.status_code == 200, decided.text
     return case_id
@@ -219,12 +224,12 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
                         await client.get(f"{base}/partners/{partner['id']}/feed", headers=auth(partner))
                     ).json()["items"]
                     assert [e["type"].rsplit(".", 2)[-2] for e in items] == ["needs-record-withdrawn"]
-                assert (
-                    await client.get(
-                        f"{base}/partners/{second['id']}/referrals/{offer2['data']['task_id']}",
-                        headers=auth(second),
-                    )
-                ).status_code == 404
+                kept = await client.get(
+                    f"{base}/partners/{second['id']}/referrals/{offer2['data']['task_id']}",
+                    headers=auth(second),
+                )  # readable with its final status and none of the needs record (R-CHA-2)
+                assert kept.status_code == 200 and kept.json()["record_withdrawn"] is True
+                assert kept.json()["need_type"] is None and kept.json()["case_ref"] is None
 
                 text = json.dumps(
                     [*kafka_first.seen, *kafka_second.seen, *receiver.effects.values()], ensure_ascii=False

@@ -42,7 +42,12 @@ async def decided(client: httpx.AsyncClient, urls: dict[str, str], township: str
     )
     decision = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "meets R-CAT"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver",
+            "reasons": "meets R-CAT",
+        },
     )
     assert decision.status_code == 200, decision.text
     return case_id

@@ -128,7 +128,7 @@ MATRIX = [
     (
         "POST",
         f"/approval/v1/cases/{CASE}/decision",
-        {"decision": "approved", "reasons": "r"},
+        {"decision": "approved", "confirm_extended_duration": True, "reasons": "r"},
         {"township_approver", "county_approver"},
     ),
     ("POST", "/approval/v1/decisions:batch", {"items": []}, {"township_approver", "county_approver"}),
@@ -239,7 +239,7 @@ async def test_a_township_sees_and_acts_on_its_own_cases_only(standalone):
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
         headers=county,
-        json={"decision": "approved", "reasons": "checked"},
+        json={"decision": "approved", "confirm_extended_duration": True, "reasons": "checked"},
     )
     assert decided.status_code == 200, decided.text
     steps = [(d["step"], d["actor"]) for d in decided.json()["decisions"]]

@@ -163,7 +163,8 @@ async def approved_case(client) -> str:
     case_id, _ = await pending_case(client, body)
     assert (await review(client, case_id)).status_code == 200
     decided = await client.post(
-        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "reasons": "matrix"}
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "reasons": "matrix", "confirm_extended_duration": True},
     )
     assert decided.status_code == 200, decided.text
     return case_id

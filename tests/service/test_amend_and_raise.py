@@ -95,7 +95,12 @@ async def test_a_decided_case_cannot_be_amended(standalone):
     await review(standalone, case_id)
     await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver-x", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver-x",
+            "reasons": "ok",
+        },
     )
 
     async def approved():
@@ -129,7 +134,12 @@ async def test_a_county_government_raise_is_a_new_assessment_revision_approval_c
     await review(standalone, case_id, amount=out["amount"])
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "county-approver", "reasons": "R-AMT-4"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "county-approver",
+            "reasons": "R-AMT-4",
+        },
     )
     assert decided.status_code == 200, decided.text
 

@@ -98,6 +98,7 @@ async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_wat
         f"/approval/v1/cases/{case_id}/decision",
         json={
             "decision": "approved",
+            "confirm_extended_duration": True,  # R-AMT-2: the 6-month tier
             "actor": "township-approver",
             "reasons": "R-FLOW-2 paperwork",
             "role": "county",

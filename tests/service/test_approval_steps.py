@@ -2,11 +2,11 @@
 (R-FLOW-3), staged help (R-FLOW-4), sending back, batches."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from shared import clock
 from tests.factories import address, application, auth, eventually, pending_case, review, reviewer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -19,7 +19,7 @@ async def _set_limit(client, township, county, limit, disbursement="5000.00"):
         f"/approval/v1/townships/{township}/limits",
         json={
             "county_code": county,
-            "effective_from": date.today().isoformat(),
+            "effective_from": clock.local_today().isoformat(),
             "approval_limit": str(limit),
             "disbursement_limit": disbursement,
         },
@@ -31,7 +31,7 @@ async def _decide(client, case_id, headers=None, **body):
     return await client.post(
         f"/approval/v1/cases/{case_id}/decision",
         headers=headers,
-        json={"decision": "approved", "reasons": "meets R-CAT", **body},
+        json={"decision": "approved", "confirm_extended_duration": True, "reasons": "meets R-CAT", **body},
     )
 
 
@@ -173,9 +173,22 @@ async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db
         "/approval/v1/decisions:batch",
         json={
             "items": [
-                *({"case_id": i, "decision": "approved", "reasons": "ok"} for i in ids),
-                {"case_id": missing, "decision": "approved", "reasons": "ok"},
-                {"case_id": ids[0], "decision": "approved", "reasons": "twice"},
+                *(
+                    {"case_id": i, "decision": "approved", "confirm_extended_duration": True, "reasons": "ok"}
+                    for i in ids
+                ),
+                {
+                    "case_id": missing,
+                    "decision": "approved",
+                    "confirm_extended_duration": True,
+                    "reasons": "ok",
+                },
+                {
+                    "case_id": ids[0],
+                    "decision": "approved",
+                    "confirm_extended_duration": True,
+                    "reasons": "twice",
+                },
             ]
         },
     )

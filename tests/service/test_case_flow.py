@@ -35,7 +35,12 @@ async def test_consented_medical_case_is_assessed_approved_paid_and_referred(sta
     assert (await review(standalone, case_id)).status_code == 200
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "county-approver-1",
+            "reasons": "ok",
+        },
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "approved" and decided.json()["decisions"][-1]["level"] == "county"
@@ -58,7 +63,7 @@ async def test_consented_medical_case_is_assessed_approved_paid_and_referred(sta
 
     again = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "x", "reasons": "again"},
+        json={"decision": "approved", "confirm_extended_duration": True, "actor": "x", "reasons": "again"},
     )
     assert again.status_code == 409
 
@@ -74,7 +79,8 @@ async def test_unconsented_case_is_paid_but_never_referred(standalone, db):
     case_id, _ = await _submitted_and_pending(standalone, body)
     await review(standalone, case_id)
     await standalone.post(
-        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "actor": "a", "reasons": "ok"}
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "confirm_extended_duration": True, "actor": "a", "reasons": "ok"},
     )
 
     async def paid():
@@ -101,7 +107,8 @@ async def test_withdrawing_consent_withdraws_the_shared_record(standalone):
     case_id, _ = await _submitted_and_pending(standalone, application())
     await review(standalone, case_id)
     await standalone.post(
-        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "actor": "a", "reasons": "ok"}
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "confirm_extended_duration": True, "actor": "a", "reasons": "ok"},
     )
 
     async def status():

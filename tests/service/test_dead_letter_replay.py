@@ -2,14 +2,17 @@
 
 import pytest
 
-from tests.factories import application, eventually
+from tests.factories import application, eventually, forget_county_coverage
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_an_event_without_a_policy_is_dead_lettered_then_replayed_after_the_policy_is_loaded(
-    standalone,
+    standalone, db
 ):
+    # Intake refuses an incident date it knows no policy covers; here intake has not heard of the county's
+    # policies yet (its coverage is kept from assessment's events), so the case reaches assessment.
+    await forget_county_coverage(db, "140302")
     body = application(
         incident={"description": "2019年旧病复发", "occurred_on": "2019-06-01", "ongoing": False}
     )

@@ -18,7 +18,13 @@ async def _approved_payment(client, body=None, **decision):
     await review(client, case_id)
     decided = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "ok", **decision},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver",
+            "reasons": "ok",
+            **decision,
+        },
     )
     assert decided.status_code == 200, decided.text
 

@@ -1,8 +1,11 @@
 """Intake's rules on the real database: the repeat rule (R-FLOW-5), duplicate flags held until a supervisor
 reviews them, the archive checklist (R-ARC-1), list filters, consent withdrawal."""
 
+from datetime import datetime
+
 import pytest
 
+from shared import clock
 from tests.factories import (
     application,
     document_body,
@@ -203,7 +206,12 @@ class TestDuplicates:
         await review(standalone, case_id)
         decided = await standalone.post(
             f"/approval/v1/cases/{case_id}/decision",
-            json={"decision": "approved", "actor": "approver-9", "reasons": "ok"},
+            json={
+                "decision": "approved",
+                "confirm_extended_duration": True,
+                "actor": "approver-9",
+                "reasons": "ok",
+            },
         )
         assert decided.status_code == 200
         await _status(standalone, case_id, "approved")
@@ -319,7 +327,7 @@ async def test_lists_filter_by_township_status_category_sub_type_and_date(standa
             application(address=address, category="emergency", subtype="fire_or_accident", medical=None),
         ),
     ]
-    today = made[0]["submitted_at"][:10]
+    today = clock.local_date(datetime.fromisoformat(made[0]["submitted_at"])).isoformat()  # China's date
 
     async def ids(**params):
         page = (

@@ -86,7 +86,12 @@ async def test_cases_by_state_are_counted_from_each_services_own_tables(standalo
     await review(standalone, case_id)
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "county-approver-1", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "county-approver-1",
+            "reasons": "ok",
+        },
     )
     assert decided.status_code == 200, decided.text
     after = (await scrape(standalone))["assistance_cases_by_state"]
@@ -130,6 +135,9 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
         ("referral", "assistance.approval.v1"),
         ("intake", "assistance.assessment.v1"),
         ("intake", "assistance.approval.v1"),
+        ("assessment", "assistance.approval.v1"),  # decisions: a raise after one is refused (R-AMT-4)
+        ("intake", "assistance.disbursement.v1"),  # case-processing-failed: needs_attention
+        ("intake", "assistance.referral.v1"),
     }
     for service in ("intake", "assessment", "approval", "disbursement", "referral"):
         assert (("service", service),) in metrics["assistance_dead_letters_waiting"]

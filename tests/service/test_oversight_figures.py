@@ -99,6 +99,7 @@ async def _decide(
         "actor": f"{role}-approver",
         "reasons": "R-FLOW-1",
         "role": role,
+        "confirm_extended_duration": True,  # R-AMT-2: some of these households reach the 6-month tier
     }
     if amount is not None:
         body["amount"] = amount

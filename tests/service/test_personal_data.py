@@ -43,7 +43,8 @@ async def test_no_id_number_account_phone_or_name_in_plain_text_anywhere(standal
     case_id, _ = await pending_case(standalone, body)
     assert (await review(standalone, case_id)).status_code == 200
     decided = await standalone.post(
-        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "reasons": "meets R-CAT-2"}
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "confirm_extended_duration": True, "reasons": "meets R-CAT-2"},
     )
     assert decided.status_code == 200, decided.text
 

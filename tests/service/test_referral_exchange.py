@@ -56,7 +56,12 @@ async def decided_case(client, township: str = "140302005", **overrides) -> str:
     case_id, _ = await pending_case(client, body)
     decided = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver-2", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver-2",
+            "reasons": "ok",
+        },
     )
     assert decided.status_code == 200, decided.text
     return case_id
@@ -259,7 +264,8 @@ async def test_withdrawal_stops_sharing_reaches_the_partner_and_empties_the_feed
         mine = [e for e in feed["items"] if e["data"]["referral_id"] == offer["referral_id"]]
         assert [e["type"] for e in mine] == ["gov.assistance.referral.needs-record-withdrawn.v1"]
         task = f"/referral/v1/partners/{partner['id']}/referrals/{offer['task_id']}"
-        assert (await standalone.get(task, headers=auth(partner))).status_code == 404
+        kept = await standalone.get(task, headers=auth(partner))  # final status, no needs data (R-CHA-2)
+        assert kept.status_code == 200 and kept.json()["status"] == "cancelled"
         assert (await standalone.post(task + "/accept", headers=auth(partner))).status_code == 404
         assert (
             await db.fetchval("SELECT status FROM referral.tasks WHERE id = $1", offer["task_id"])

@@ -50,7 +50,12 @@ async def decided(client, township: str) -> str:
     case_id, _ = await pending_case(client, application(address=address(township[:6], township)))
     decision = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver-2", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "confirm_extended_duration": True,
+            "actor": "approver-2",
+            "reasons": "ok",
+        },
     )
     assert decision.status_code == 200, decision.text
     return case_id

@@ -66,11 +66,15 @@ def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -
     months, steps = base, [f"{base} for {app.subtype.value}"]
     income = app.annual_household_income
     burden = (self_paid / income) if income > 0 else (Decimal("Infinity") if self_paid > 0 else ZERO)
+    applied = None
     for tier in sorted(rules.severity_tiers, key=lambda t: t.min_burden_ratio, reverse=True):
         if self_paid > 0 and burden >= tier.min_burden_ratio:
             if tier.months > months:
-                months = tier.months
-                steps.append(f"{tier.months} as self-paid burden reaches {tier.min_burden_ratio} of income")
+                months, applied = tier.months, tier
+                steps.append(
+                    f"{tier.months} by county tier {tier.tier_id} as self-paid burden reaches "
+                    f"{tier.min_burden_ratio} of income"
+                )
             break
     if app.requested_months is not None and app.requested_months < months:
         months = app.requested_months
@@ -86,11 +90,26 @@ def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -
         "requested_months": str(app.requested_months or ""),
         "months": str(months),
     }
+    extended = ""
+    if months > rules.normal_max and applied is not None:
+        # R-AMT-2: beyond 3 months only with a reason on the record: the county tier, its policy version and
+        # figures; approval asks the approver to confirm it explicitly.
+        figures |= {
+            "extended_duration": "true",
+            "tier_id": applied.tier_id,
+            "tier_min_burden_ratio": str(applied.min_burden_ratio),
+            "tier_months": str(applied.months),
+            "policy_version": policy.version,
+        }
+        extended = (
+            f"; beyond the normal {rules.normal_max} by county rule {applied.tier_id} of policy "
+            f"{policy.version}: the approver must confirm it"
+        )
     return months, Reason(
         rule="R-AMT-2",
         passed=True,
         message=f"months = {months} ({'; '.join(steps)}; normally <= {rules.normal_max}, "
-        f"never > {rules.absolute_max})",
+        f"never > {rules.absolute_max}){extended}",
         figures=figures,
     )
 

@@ -21,11 +21,20 @@ class AssetLimits(BaseModel):
 
 
 class SeverityTier(BaseModel):
-    """Months granted when the self-paid burden reaches ``min_burden_ratio`` of a year's household income."""
+    """Months granted when the self-paid burden reaches ``min_burden_ratio`` of a year's household income.
+
+    A tier above ``normal_max`` is the county rule that an assessment cites when it goes beyond 3 months
+    (R-AMT-2): its ``id`` is named on the record and the approver confirms it explicitly."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str | None = Field(default=None, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._-]+$")
     min_burden_ratio: Decimal = Field(ge=0)
     months: int = Field(ge=1, le=6)
+
+    @property
+    def tier_id(self) -> str:
+        """The id on record; a tier without one is named by its figures."""
+        return self.id or f"burden-{self.min_burden_ratio}-{self.months}m"
 
 
 class MonthRules(BaseModel):

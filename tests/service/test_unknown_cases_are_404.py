@@ -1,0 +1,101 @@
+"""Unknown ids: every ``/{case_id}/...`` route of the five services answers 404 for a case it does not know,
+and for a case outside the caller's jurisdiction (it does not exist for them), never 200 with an empty
+list."""
+
+import uuid
+
+import pytest
+
+from tests.factories import ALL_STAFF, address, application, auth, document_body, eventually, pending_case
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+RAISE = {
+    "decided_by": "城区人民政府常务会议",
+    "decided_on": "2026-11-20",
+    "reference": "城政纪〔2026〕99号",
+    "reason": "家庭负担特别沉重",
+    "months": 6,
+}
+
+
+def case_routes() -> list[tuple[str, str, dict | None]]:
+    """(method, path with {id}, valid body) for every route that addresses a case by id."""
+    body = application()
+    return [
+        ("GET", "/intake/v1/applications/{id}", None),
+        ("PUT", "/intake/v1/applications/{id}", {**body, "reason": "more bills came in"}),
+        ("GET", "/intake/v1/applications/{id}/revisions", None),
+        (
+            "POST",
+            "/intake/v1/applications/{id}/duplicate-review",
+            {"outcome": "cleared", "reason": "checked"},
+        ),
+        ("POST", "/intake/v1/applications/{id}/documents", document_body("id_card")),
+        ("GET", "/intake/v1/applications/{id}/documents", None),
+        ("POST", "/intake/v1/applications/{id}/consents/share_with_charities/withdrawal", None),
+        ("GET", "/assessment/v1/cases/{id}", None),
+        ("GET", "/assessment/v1/cases/{id}/assessments", None),
+        ("POST", "/assessment/v1/cases/{id}/raises", RAISE),
+        ("GET", "/approval/v1/cases/{id}", None),
+        ("POST", "/approval/v1/cases/{id}/review", {"opinion": "approved", "reasons": "checked"}),
+        ("POST", "/approval/v1/cases/{id}/decision", {"decision": "approved", "reasons": "checked"}),
+        (
+            "POST",
+            "/approval/v1/cases/{id}/help-first",
+            {"amount": "100.00", "form": "cash", "channel": "direct", "reasons": "fire"},
+        ),
+        ("POST", "/approval/v1/cases/{id}/help-first/emergency-over", {"over_on": "2026-03-06"}),
+        ("GET", "/disbursement/v1/cases/{id}/ledger", None),
+        ("GET", "/disbursement/v1/cases/{id}/payments", None),
+        (
+            "PUT",
+            "/disbursement/v1/cases/{id}/payee",
+            {"name": "张小明", "bank": "中国银行", "account": "6216610200016587001", "reason": "new card"},
+        ),
+        ("GET", "/disbursement/v1/cases/{id}/payee-changes", None),
+        ("GET", "/referral/v1/cases/{id}/needs-records", None),
+        ("GET", "/referral/v1/cases/{id}/referrals", None),
+    ]
+
+
+def test_the_loop_covers_every_case_route_of_the_five_services(standalone):
+    documented = {
+        (method.upper(), path.replace("{application_id}", "{id}").replace("{case_id}", "{id}"))
+        for path, ops in standalone.app.openapi()["paths"].items()
+        if "{case_id}" in path or "{application_id}" in path
+        for method in ops
+    }
+    looped = {(m, p.replace("/share_with_charities/", "/{consent}/")) for m, p, _ in case_routes()}
+    assert documented == looped
+
+
+async def test_an_unknown_case_ledger_is_404(standalone):
+    response = await standalone.get(f"/disbursement/v1/cases/{uuid.uuid4()}/ledger")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), case_routes(), ids=lambda v: v if isinstance(v, str) else ""
+)
+async def test_an_unknown_case_is_404_on_every_case_route(standalone, method, path, body):
+    response = await standalone.request(method, path.format(id=uuid.uuid4()), json=body)
+    assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+
+
+async def test_a_case_outside_the_callers_jurisdiction_is_404_on_every_case_route(standalone):
+    case_id, _ = await pending_case(standalone, application(address=address("140302", "140302001")))
+
+    async def known_downstream():  # disbursement and referral know the case from ApplicationSubmitted
+        d = await standalone.get(f"/disbursement/v1/cases/{case_id}/payments")
+        r = await standalone.get(f"/referral/v1/cases/{case_id}/needs-records")
+        return d.status_code == 200 and r.status_code == 200
+
+    await eventually(known_downstream, what="every service to know the case")
+    elsewhere = auth("clerk-of-another-county", *ALL_STAFF, county="140303")
+    for method, path, body in case_routes():
+        if body and "address" in body:  # the caller's own township: only the case is out of reach
+            body = {**body, "address": address("140303", "140303001")}
+        response = await standalone.request(method, path.format(id=case_id), json=body, headers=elsewhere)
+        assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
