@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from tests.conftest import ROOT, _plain, create_database
 from tests.e2e.conftest import Cluster, free_port, open_cluster
-from tests.factories import application, eventually, staff_client
+from tests.factories import application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -108,6 +108,9 @@ async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> 
             await fault(CASES + i)
             await _retrying(
                 lambda cid=case_id: client.get(f"{cluster.urls['approval']}/approval/v1/cases/{cid}"), {200}
+            )
+            await _retrying(  # R-FLOW-1: a second person reviews first
+                lambda cid=case_id: review(client, cid, cluster.urls["approval"]), {200, 409}
             )
             await _retrying(
                 lambda cid=case_id: client.post(
