@@ -57,13 +57,40 @@ async def _view(runtime: Runtime, application_id: str, principal: Principal) -> 
         return (await service.views(runtime, session, [row]))[0]
 
 
+def channel_from_token(body: ApplicationIn, principal: Principal) -> ApplicationIn:
+    """R-OVS-2: the channel and the referring system come from the token, never from the body. A
+    government-system token (role ``gov_system``) is recorded as ``gov_system`` with its subject as the
+    referring system; anyone else claiming ``channel=gov_system`` or a ``referring_system`` is refused with
+    403 ``not-a-government-system`` naming the field."""
+    if principal.has(Role.gov_system):
+        return body.model_copy(
+            update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]}
+        )
+    for field, claimed in (
+        ("channel", body.channel is Channel.gov_system),
+        ("referring_system", body.referring_system is not None),
+    ):
+        if claimed:
+            raise Forbidden(
+                f"{field}: only a government system's own token refers an application (R-OVS-2); "
+                "a clerk records a walk-in",
+                slug="not-a-government-system",
+                field=field,
+                errors=[{"field": field, "message": "set from a government-system token only"}],
+            )
+    return body
+
+
 @router.post(
     "/applications",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationOut,
     summary="Submit an application (walk-in or from another government system)",
     description="Refused with 409 `repeat-application` when the household already applied for the same "
-    "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
+    "cause (R-FLOW-5; the problem names the earlier case, or only the office to contact when it is "
+    "outside your jurisdiction). `channel=gov_system` and `referring_system` come from a government-"
+    "system token only: a clerk claiming them gets 403 `not-a-government-system`. A person already in "
+    "another open "
     "case, or a household being helped, is flagged: the case is `held` until a supervisor "
     "reviews it.",
 )
@@ -76,10 +103,7 @@ async def submit_application(
 ) -> ApplicationOut:
     if not principal.covers(body.address.county_code, body.address.township_code):
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
-    if not principal.has(Role.intake_clerk):  # another government system: recorded as the referring system
-        body = body.model_copy(
-            update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]}
-        )
+    body = channel_from_token(body, principal)
     runtime = runtime_of(request, "intake")
     row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row['id']}"

@@ -27,7 +27,7 @@ from services.intake.schemas import (
     ReviewOutcome,
 )
 from shared import idnumber
-from shared.access import guard
+from shared.access import caller, guard
 from shared.contracts.intake import (
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
@@ -297,7 +297,7 @@ async def submit_application(
 
 
 def submitted_event(
-    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None
+    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None, amended_by: str | None = None
 ) -> ApplicationSubmitted:
     """The current revision as published: assessment freezes exactly these inputs."""
     facts = row["facts"]
@@ -329,6 +329,7 @@ def submitted_event(
         else None,
         submitted_at=row["created_at"],
         amended_at=row["updated_at"] if row["revision"] > 1 else None,
+        amended_by=(amended_by or _caller_subject()) if row["revision"] > 1 else None,
         duplicate_review=duplicate_review,
     )
 
@@ -397,8 +398,17 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         assert stored is not None
         if not held:
             with log_context(case_id=application_id):
-                await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
+                await runtime.outbox.add(
+                    session,
+                    submitted_event(runtime, stored, amended_by=data.amended_by),
+                    subject=application_id,
+                )
     return stored
+
+
+def _caller_subject() -> str | None:
+    principal = caller()
+    return principal.subject if principal else None
 
 
 async def review_duplicates(runtime: Runtime, application_id: str, body: DuplicateReviewIn) -> RowMapping:
