@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -25,15 +25,17 @@ from services.intake.schemas import (
     DuplicateReviewIn,
     FlagOut,
     FlagStatus,
+    OfficeOut,
     PersonSearchIn,
     RevisionOut,
 )
-from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
+from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
 from shared.errors import Forbidden, InvalidField, NotFound
 from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.reference import office
 from shared.runtime import Runtime
 
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
@@ -220,6 +222,18 @@ async def review_duplicates(
     return await _view(runtime, application_id, principal)
 
 
+def _flag_out(principal: Principal, row: Any) -> FlagOut:
+    """R-FLOW-5: a matched case outside the caller's jurisdiction is shown only as the office to contact."""
+    flag = {
+        k: v for k, v in dict(row).items() if not k.startswith("matched_") or k == "matched_application_id"
+    }
+    county, township = row["matched_county_code"], row["matched_township_code"]
+    if county is not None and covers(principal, county, township):
+        return FlagOut.model_validate(flag)
+    where = OfficeOut(**office(county, township)) if county is not None else None
+    return FlagOut.model_validate({**flag, "matched_application_id": None, "matched_office": where})
+
+
 @router.get(
     "/duplicate-flags",
     response_model=Page[FlagOut],
@@ -260,7 +274,7 @@ async def list_duplicate_flags(
             after=after,
             limit=limit + 1,
         )
-    items = [FlagOut.model_validate(dict(r)) for r in rows[:limit]]
+    items = [_flag_out(principal, r) for r in rows[:limit]]
     next_cursor = (
         encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
     )

@@ -27,7 +27,7 @@ from services.intake.schemas import (
     ReviewOutcome,
 )
 from shared import idnumber
-from shared.access import caller, guard
+from shared.access import caller, covers, guard
 from shared.contracts.intake import (
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
@@ -40,7 +40,7 @@ from shared.contracts.intake import (
 )
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.logging import log_context
-from shared.reference import jurisdictions, township_county
+from shared.reference import jurisdictions, office, township_county
 from shared.runtime import Runtime
 
 PERSONAL = "intake.application.personal"
@@ -153,6 +153,36 @@ def _candidate(row: RowMapping) -> duplicates.Candidate:
         incident_date=row["incident_date"],
         incident_ongoing=row["incident_ongoing"] == "true",
         decided_at=row["decided_at"],
+        county_code=row["county_code"],
+        township_code=row["township_code"],
+    )
+
+
+def _repeat_refusal(data: ApplicationFacts, earlier: duplicates.Candidate) -> BusinessRuleViolated:
+    """R-FLOW-5 stays city-wide, but a clerk outside the earlier case's jurisdiction learns only that it
+    exists and which office to contact: no case id or number of another jurisdiction."""
+    principal = caller()
+    if principal is None or covers(principal, earlier.county_code, earlier.township_code):
+        return BusinessRuleViolated(
+            f"the household already applied for the same cause ({data.subtype.value}, incident "
+            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is "
+            "one-off for the same cause: amend that case instead (R-FLOW-5)",
+            slug="repeat-application",
+            rule="R-FLOW-5",
+            earlier_case_id=earlier.id,
+            earlier_case_no=earlier.case_no,
+        )
+    where = office(str(earlier.county_code), earlier.township_code)
+    name = (
+        f"{where['county_name'] or where['county_code']} {where['township_name'] or where['township_code']}"
+    )
+    return BusinessRuleViolated(
+        f"the household already applied for the same cause ({data.subtype.value}) at another office "
+        f"({name}); "
+        "temporary assistance is one-off for the same cause: contact that office (R-FLOW-5)",
+        slug="repeat-application",
+        rule="R-FLOW-5",
+        earlier_office=where,
     )
 
 
@@ -172,15 +202,7 @@ async def _screen(
     )
     earlier = duplicates.repeat_of(found, new, repeat_episode_days=rules.repeat_episode_days)
     if earlier is not None:
-        raise BusinessRuleViolated(
-            f"the household already applied for the same cause ({data.subtype.value}, incident "
-            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is one-off "
-            "for the same cause: amend that case instead (R-FLOW-5)",
-            slug="repeat-application",
-            rule="R-FLOW-5",
-            earlier_case_id=earlier.id,
-            earlier_case_no=earlier.case_no,
-        )
+        raise _repeat_refusal(data, earlier)
     return duplicates.flags(found, now=now, helping_window_days=rules.helping_window_days)
 
 
