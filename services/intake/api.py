@@ -230,7 +230,7 @@ def _flag_out(principal: Principal, row: Any) -> FlagOut:
     county, township = row["matched_county_code"], row["matched_township_code"]
     if county is not None and covers(principal, county, township):
         return FlagOut.model_validate(flag)
-    where = OfficeOut(**office(county, township)) if county is not None else None
+    where = OfficeOut.model_validate(office(county, township)) if county is not None else None
     return FlagOut.model_validate({**flag, "matched_application_id": None, "matched_office": where})
 
 
