@@ -583,7 +583,22 @@ async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping])
     ids = [r["id"] for r in rows]
     kinds = await repo.document_kinds(session, ids)
     counts = await repo.open_flag_counts(session, ids)
+    hidden = await _merged_elsewhere(session, rows)
     return [
-        to_out(runtime, r, recorded=kinds.get(r["id"], set()), open_flags=counts.get(r["id"], 0))
+        to_out(runtime, r, recorded=kinds.get(r["id"], set()), open_flags=counts.get(r["id"], 0)).model_copy(
+            update={"merged_into": None} if r["id"] in hidden else {}
+        )
         for r in rows
     ]
+
+
+async def _merged_elsewhere(session: AsyncSession, rows: list[RowMapping]) -> set[str]:
+    """Cases merged into a case outside the caller's jurisdiction: that case's id is not shown (R-FLOW-5)."""
+    principal, hidden = caller(), set()
+    for r in rows:
+        if principal is None or not r["merged_into"]:
+            continue
+        target = await repo.get(session, r["merged_into"])
+        if target is None or not covers(principal, target["county_code"], target["township_code"]):
+            hidden.add(r["id"])
+    return hidden

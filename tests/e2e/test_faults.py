@@ -131,7 +131,8 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
                 """SELECT
                      (SELECT count(*) FROM intake.applications WHERE id::text = ANY($1)) AS applications,
                      (SELECT count(*) FROM assessment.assessments WHERE case_id::text = ANY($1)) AS assessments,
-                     (SELECT count(*) FROM approval.decisions WHERE case_id::text = ANY($1)) AS decisions,
+                     (SELECT count(*) FROM approval.decisions WHERE case_id::text = ANY($1)
+                       AND step = 'approval') AS decisions,
                      (SELECT count(*) FROM disbursement.payment_instructions WHERE case_id::text = ANY($1))
                        AS payments,
                      (SELECT count(*) FROM referral.needs_records WHERE case_id::text = ANY($1)) AS records,

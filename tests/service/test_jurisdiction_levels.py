@@ -156,6 +156,17 @@ async def test_duplicate_flags_name_only_the_office_of_a_case_elsewhere(standalo
     assert (flag["matched_office"]["county_code"], flag["matched_office"]["township_code"]) == (A, A1)
     city = (await standalone.get("/intake/v1/duplicate-flags", params=params)).json()["items"]
     assert [f["matched_application_id"] for f in city] == [first["id"]] and city[0]["matched_office"] is None
+    # Merged into the earlier case by the supervisor here, the case still does not name that case.
+    merged = await standalone.post(
+        f"/intake/v1/applications/{second.json()['id']}/duplicate-review",
+        headers=auth("b-head", "township_approver", township=B1),
+        json={"outcome": "merged", "reason": "same illness, handled there"},
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["status"] == "merged" and merged.json()["merged_into"] is None
+    assert first["id"] not in merged.text
+    city_view = (await standalone.get(f"/intake/v1/applications/{second.json()['id']}")).json()
+    assert city_view["merged_into"] == first["id"]
 
 
 async def test_a_countys_admin_manages_only_the_partners_of_its_county(standalone):
