@@ -161,6 +161,11 @@ async def drive(cluster, cases: int, concurrency: int) -> dict:
             case_id = r.json()["id"]
             await poll(client, f"{urls['approval']}/approval/v1/cases/{case_id}")
             t1 = time.perf_counter()
+            await client.post(  # R-FLOW-1: reviewed (审核) by a second person before the approval (审批)
+                f"{urls['approval']}/approval/v1/cases/{case_id}/review",
+                json={"opinion": "approved", "reasons": "bench"},
+                headers=auth("bench-reviewer", "township_reviewer"),
+            )
             await client.post(
                 f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
                 json={"decision": "approved", "reasons": "bench"},

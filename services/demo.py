@@ -201,8 +201,7 @@ class Demo:
                     "POST",
                     f"/disbursement/v1/payments/{p['id']}/handover",
                     json={
-                        "handed_over_by": "township-clerk",
-                        "witness": "village-committee",
+                        "witness_name": "village-committee",
                         "recipient_name": "户主",
                         "items": f"cash {p['amount']}",
                     },
@@ -245,8 +244,14 @@ class Demo:
         for i in range(cases):
             county, township = PLACES[i % len(PLACES)]
             kind = self.rng.choices(["emergency", "medical", "ineligible"], weights=[4, 5, 1])[0]
+            body = self.application(county, township, kind)
+            system = body.pop("referring_system", None)
+            body.pop("channel", None)  # R-OVS-2: a government system is known by its own token
             created = self.call(
-                "POST", "/intake/v1/applications", json=self.application(county, township, kind)
+                "POST",
+                "/intake/v1/applications",
+                json=body,
+                headers=self.as_(system, "gov_system") if system else None,
             )
             submitted.append((created["id"], kind))
         print(f"submitted {len(submitted)} applications", flush=True)

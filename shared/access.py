@@ -3,7 +3,10 @@
 Every endpoint declares its roles with ``Depends(require(...))`` and gets the caller's ``Principal``;
 an endpoint that takes an id then calls ``ensure_covers`` with the object's county and township
 (OWASP API1: object-level authorisation — a case outside the caller's jurisdiction is a 404, as if it
-did not exist), and a list endpoint narrows its filters with ``scope``.
+did not exist), and a list endpoint narrows its filters with ``scope``. Objects have a level: a township's
+(cases, payments, its reserve fund's balance) or a county's (township None: policy versions, calendars,
+per-township limits, reserve-fund allocations, registered partners). Township staff never cover a
+county-level object; changes to one go through ``ensure_county_level``.
 
 The check also records who is acting (``current_actor``) for the audit log (shared/audit.py), which the
 runtime writes in the same transaction as the state change.
@@ -144,16 +147,49 @@ def require(*roles: Role) -> Callable[..., Any]:
     return dependency
 
 
+def covers(principal: Principal, county_code: str | None, township_code: str | None) -> bool:
+    """Jurisdiction of an object at a place, by level: city staff (no county) cover everything; county staff
+    their county and its townships; township staff their own township's objects only. An object whose
+    township is None belongs to the county (county policy versions, calendars, per-township limits, reserve
+    fund allocations, partners registered for the county): township staff never cover it — unlike
+    ``Principal.covers``, which treats a missing township as "anywhere in the county". An object of no
+    known place (county None) is the city's."""
+    if principal.county_code is None:
+        return True
+    if county_code is None or principal.county_code != county_code:
+        return False
+    if principal.township_code is None:
+        return True
+    return township_code is not None and principal.township_code == township_code
+
+
+def is_county_level(principal: Principal) -> bool:
+    """City or county staff: those who may act on county-level objects of their county."""
+    return principal.township_code is None
+
+
 def ensure_covers(
     principal: Principal, county_code: str | None, township_code: str | None, what: str = "case"
 ) -> None:
-    """Object-level check: outside the caller's jurisdiction the object does not exist for them (404)."""
-    if county_code is None:
-        if principal.county_code is not None:  # an object of no known place is for city-wide staff only
-            raise NotFound(f"{what} not found")
-        return
-    if not principal.covers(county_code, township_code):
+    """Object-level check: outside the caller's jurisdiction the object does not exist for them (404).
+    ``township_code=None`` is a county-level object: township staff are refused it (see ``covers``)."""
+    if not covers(principal, county_code, township_code):
         raise NotFound(f"{what} not found")
+
+
+def ensure_county_level(principal: Principal, county_code: str | None, what: str = "county") -> None:
+    """For changes to a county-level object (a county's policy versions, calendar, townships' limits, reserve
+    fund allocations, partner registry): another county's is a 404 as for any object; the caller's own
+    county's needs county-level (or city) staff — township staff get 403 naming why."""
+    if county_code is not None and principal.county_code not in (None, county_code):
+        raise NotFound(f"{what} not found")
+    if county_code is None and principal.county_code is not None:
+        raise Forbidden(f"this {what} is the city's: city staff change it")
+    if not is_county_level(principal):
+        raise Forbidden(
+            f"this {what} is county-level: county (or city) staff change it, not a township's "
+            f"({principal.township_code})"
+        )
 
 
 def scope(
@@ -179,6 +215,14 @@ def guard(county_code: str | None, township_code: str | None, what: str = "case"
     actor = _ACTOR.get()
     if actor is not None:
         ensure_covers(actor.principal, county_code, township_code, what)
+
+
+def guard_county_level(county_code: str | None, what: str = "county") -> None:
+    """``ensure_county_level`` for use-case code, right after the object is loaded; event handlers (no
+    caller) are not limited."""
+    actor = _ACTOR.get()
+    if actor is not None:
+        ensure_county_level(actor.principal, county_code, what)
 
 
 def caller() -> Principal | None:

@@ -66,6 +66,11 @@ def reviewer() -> dict[str, str]:
     return auth("test-reviewer", "township_reviewer")
 
 
+def gov_system(name: str) -> dict[str, str]:
+    """Headers of another government system (R-OVS-2): its token's subject is the referring system."""
+    return auth(name, "gov_system")
+
+
 def staff_client(**kwargs: Any) -> Any:
     """An HTTP client for the distributed services, calling as the test officer."""
     import httpx
@@ -179,9 +184,11 @@ async def pending_case(
     body: dict[str, Any],
     base: str = "",
     timeout: float = 30.0,  # noqa: ASYNC109 - eventually()
+    headers: dict[str, str] | None = None,
 ) -> tuple[str, Any]:
-    """Submit through intake and wait until approval holds the assessed case; returns (case id, case)."""
-    created = await client.post(f"{base}/intake/v1/applications", json=body)
+    """Submit through intake (as ``headers`` say, else the client's caller) and wait until approval holds
+    the assessed case; returns (case id, case)."""
+    created = await client.post(f"{base}/intake/v1/applications", json=body, headers=headers)
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
 

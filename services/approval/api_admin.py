@@ -12,7 +12,7 @@ from services.approval import admin
 from services.approval import repository as repo
 from services.approval.admin import NATIONAL, CalendarIn, LimitIn
 from services.approval.help_first import today
-from shared.access import ADMIN, STAFF, ensure_covers, require
+from shared.access import ADMIN, STAFF, ensure_county_level, ensure_covers, require
 from shared.api import runtime_of
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, NotFound
@@ -90,9 +90,10 @@ async def limits(
     response_model=LimitOut,
     status_code=201,
     summary="Set a new effective-dated version of a township's limits (by its county, R-FLOW-3)",
+    description="County-level: a policy admin of the county (or the city); a township's admin gets 403.",
 )
 async def add_limit(township_code: Township, body: LimitIn, request: Request, principal: Admin) -> LimitOut:
-    ensure_covers(principal, township_code[:6], None, "township")
+    ensure_county_level(principal, township_code[:6], "township's limits")  # set by its county (R-FLOW-3)
     body = body.model_copy(update={"actor": principal.subject})
     return _limit(await admin.add_limit(runtime_of(request, "approval"), township_code, body))
 
@@ -113,11 +114,12 @@ async def put_national(year: Year, body: CalendarIn, request: Request, principal
     "/calendars/counties/{county_code}/{year}",
     response_model=CalendarOut,
     summary="A county's amendments to the national calendar for a year (R-FLOW-2)",
+    description="County-level: a policy admin of the county (or the city); a township's admin gets 403.",
 )
 async def put_county(
     county_code: County, year: Year, body: CalendarIn, request: Request, principal: Admin
 ) -> CalendarOut:
-    ensure_covers(principal, county_code, None, "county")
+    ensure_county_level(principal, county_code, "county calendar")
     body = body.model_copy(update={"actor": principal.subject})
     return CalendarOut(**await admin.put_calendar(runtime_of(request, "approval"), county_code, year, body))
 

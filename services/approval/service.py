@@ -280,34 +280,37 @@ async def _return(
     )
 
 
+async def _review_by_another(session: AsyncSession, case: RowMapping, approver: str | None) -> RowMapping:
+    """R-FLOW-1, always (no setting turns it off): every decision (审批) follows a recorded review (审核)
+    by someone else. Help first (R-FLOW-2) is the one step taken before; its paperwork is this same pair."""
+    if case["status"] != Status.reviewed:
+        raise BusinessRuleViolated(
+            f"case {case['case_id']} is {case['status']}: review (审核) comes before approval (审批), "
+            "by another person (R-FLOW-1)",
+            slug="review-required",
+            rule="R-FLOW-1",
+        )
+    reviews = [d for d in await repo.decisions_for(session, case["case_id"]) if d["step"] == "review"]
+    reviewed = reviews[-1]
+    if approver is None or reviewed["actor"] == approver:
+        raise BusinessRuleViolated(
+            "the reviewer of a case cannot also approve it: separation of duties (R-FLOW-1)",
+            slug="separation-of-duties",
+            rule="R-FLOW-1",
+        )
+    return reviewed
+
+
 async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping:
     async with runtime.transaction() as session:
         case = await _case(session, case_id)
-        strict = getattr(runtime.settings, "require_review", False)
-        if case["status"] != Status.reviewed and (strict or case["status"] != Status.pending):
-            raise BusinessRuleViolated(
-                f"case {case_id} is {case['status']}: review (审核) comes before approval (审批) (R-FLOW-1)",
-                slug="review-required",
-                rule="R-FLOW-1",
-            )
-        reviews = [d for d in await repo.decisions_for(session, case_id) if d["step"] == "review"]
-        reviewed = reviews[-1] if case["status"] == Status.reviewed else None
-        if reviewed is not None and reviewed["actor"] == body.actor:
-            raise BusinessRuleViolated(
-                "the reviewer of a case cannot also approve it (R-FLOW-1)",
-                slug="separation-of-duties",
-                rule="R-FLOW-1",
-            )
+        reviewed = await _review_by_another(session, case, body.actor)
         grant = await repo.grant(session, case_id, for_update=True)
         help_first = grant["amount"] if grant else ZERO
         amount = (
             body.amount
             if body.amount is not None
-            else (
-                reviewed["amount"]
-                if reviewed and reviewed["decision"] == Opinion.approved
-                else case["assessed_amount"]
-            )
+            else (reviewed["amount"] if reviewed["decision"] == Opinion.approved else case["assessed_amount"])
         )
         if body.decision is not Opinion.approved:
             amount = ZERO
@@ -371,7 +374,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> RowMapping
                     decided_at=now,
                     help_first_amount=help_first if body.decision is Opinion.approved else ZERO,
                     actor=body.actor,
-                    reviewed_by=reviewed["actor"] if reviewed else None,
+                    reviewed_by=reviewed["actor"],
                 ),
                 subject=case_id,
             )

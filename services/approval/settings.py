@@ -8,6 +8,3 @@ class ApprovalSettings(ServiceSettings):
     service_name: str = "approval"
     overdue_check_seconds: float = 300.0
     """How often the help-first paperwork deadlines are checked (R-FLOW-2)."""
-    require_review: bool = False
-    """R-FLOW-1 strictly: refuse an approval (审批) without a recorded review (审核). Off by default while
-    callers (and the fault tests) still decide in one step; a recorded review is always honoured."""

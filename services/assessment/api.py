@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.assessment import repository as repo
 from services.assessment import service
 from services.assessment.domain.policy import Policy
-from shared.access import STAFF, ensure_covers, require
+from shared.access import STAFF, ensure_county_level, ensure_covers, require
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.errors import NotFound
@@ -99,5 +99,5 @@ async def list_policies(
     summary="Add a policy version (versions are immutable; assessments pin the one they used)",
 )
 async def add_policy(policy: Policy, request: Request, principal: Admin) -> Policy:
-    ensure_covers(principal, policy.county_code, None, "county")
+    ensure_county_level(principal, policy.county_code, "county policy")
     return await service.add_policy(runtime_of(request, "assessment"), policy, created_by=principal.subject)

@@ -6,15 +6,15 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from services.disbursement import payees, service
 from services.disbursement import repository as repo
 from services.disbursement.api_funds import router as funds_router
-from services.disbursement.payees import ChangeDecisionIn, PayeeChangeIn
+from services.disbursement.payees import ChangeDecisionIn, ChangeStatus, PayeeChangeIn, PayeeChangeOut
 from services.disbursement.service import PAYEE, CorrectionIn, HandoverIn, ResultIn, RetryIn
-from shared.access import DECIDERS, STAFF, ensure_covers, require
+from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.errors import NotFound
@@ -29,7 +29,8 @@ PaymentId = Annotated[str, Path(pattern=UUID_PATTERN)]
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Finance = Annotated[Principal, Depends(require(Role.finance_officer))]
 PayeeClerk = Annotated[Principal, Depends(require(Role.intake_clerk, Role.finance_officer))]
-Decider = Annotated[Principal, Depends(require(*DECIDERS))]
+PayeeDecider = Annotated[Principal, Depends(require(*DECIDERS, Role.finance_officer))]
+"""R-AID-2: the second person who approves or rejects an account change (never its requester)."""
 
 
 def _by(body: Any, principal: Principal) -> Any:
@@ -184,17 +185,23 @@ async def correct(
 @router.put(
     "/cases/{case_id}/payee",
     status_code=201,
-    summary="Change the beneficiary's account: applied at once before approval, else pending approval",
+    response_model=PayeeChangeOut,
+    summary="Ask to change the beneficiary's account: pending until a second person approves (R-AID-2)",
+    responses={409: {"description": "another change of this case is already pending"}},
 )
 async def change_payee(
     case_id: CaseId, body: PayeeChangeIn, request: Request, principal: PayeeClerk
-) -> dict[str, Any]:
+) -> PayeeChangeOut:
     runtime = runtime_of(request, "disbursement")
     return payees.change_out(runtime, await payees.request_change(runtime, case_id, _by(body, principal)))
 
 
-@router.get("/cases/{case_id}/payee-changes", summary="The audit trail of a case's account changes (masked)")
-async def payee_changes(case_id: CaseId, request: Request, principal: Reader) -> list[dict[str, Any]]:
+@router.get(
+    "/cases/{case_id}/payee-changes",
+    response_model=list[PayeeChangeOut],
+    summary="The audit trail of a case's account changes (masked)",
+)
+async def payee_changes(case_id: CaseId, request: Request, principal: Reader) -> list[PayeeChangeOut]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
         owner = await repo.beneficiary(session, case_id)
@@ -205,9 +212,40 @@ async def payee_changes(case_id: CaseId, request: Request, principal: Reader) ->
     return [payees.change_out(runtime, r) for r in rows]
 
 
-@router.post("/payee-changes/{change_id}/decision", summary="Approve or reject a pending account change")
+@router.get(
+    "/payee-changes",
+    response_model=list[PayeeChangeOut],
+    summary="Account changes in your jurisdiction, oldest first; status=pending is the second person's queue",
+)
+async def list_payee_changes(
+    request: Request,
+    principal: Reader,
+    status: Annotated[ChangeStatus | None, Query()] = ChangeStatus.pending,
+    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[PayeeChangeOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
+    runtime = runtime_of(request, "disbursement")
+    async with runtime.reading() as session:
+        rows = await payees.page(
+            session,
+            status=status.value if status else None,
+            county_code=county_code,
+            township_code=township_code,
+            limit=limit,
+        )
+    return [payees.change_out(runtime, r) for r in rows]
+
+
+@router.post(
+    "/payee-changes/{change_id}/decision",
+    response_model=PayeeChangeOut,
+    summary="Approve or reject a pending account change: someone other than who asked (R-AID-2)",
+    responses={409: {"description": "already decided, or the caller asked for it (separation-of-duties)"}},
+)
 async def decide_payee_change(
-    change_id: PaymentId, body: ChangeDecisionIn, request: Request, principal: Decider
-) -> dict[str, Any]:
+    change_id: PaymentId, body: ChangeDecisionIn, request: Request, principal: PayeeDecider
+) -> PayeeChangeOut:
     runtime = runtime_of(request, "disbursement")
     return payees.change_out(runtime, await payees.decide_change(runtime, change_id, _by(body, principal)))

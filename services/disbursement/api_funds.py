@@ -13,10 +13,10 @@ from services.disbursement import funds
 from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.funds import AllocationIn, DrawIn, day_start
-from shared.access import STAFF, ensure_covers, require, scope
+from shared.access import STAFF, ensure_county_level, ensure_covers, require, scope
 from shared.api import UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 
 router = APIRouter(tags=["disbursement funds"])
 
@@ -71,6 +71,8 @@ def _jsonable(row: Any) -> dict[str, Any]:
 async def allocate(
     township_code: Township, body: AllocationIn, request: Request, principal: Allocator
 ) -> FundOut:
+    # R-RES-1: the county's civil-affairs and finance departments allocate, never the township itself.
+    ensure_county_level(principal, township_code[:6], "reserve-fund allocation")
     body = body.model_copy(update={"actor": principal.subject})
     return _fund(await funds.allocate(runtime_of(request, "disbursement"), township_code, body))
 
@@ -163,9 +165,7 @@ async def reconciliation(
     county_code: CountyQ,
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> dict[str, Any]:
-    if principal.township_code is not None:
-        raise Forbidden("the reconciliation is a county report")
-    ensure_covers(principal, county_code, None, "county")
+    ensure_county_level(principal, county_code, "county reconciliation")
     report = await funds.reconciliation(runtime_of(request, "disbursement"), county_code, year)
     report["reserve_funds"] = [_jsonable(r) for r in report["reserve_funds"]]
     report["payments"] = [_jsonable(r) for r in report["payments"]]

@@ -204,3 +204,32 @@ async def case_place(session: AsyncSession, case_id: str) -> RowMapping | None:
         return owner
     query = select(payment_instructions).where(payment_instructions.c.case_id == case_id).limit(1)
     return (await session.execute(query)).mappings().first()
+
+
+async def pending_payee_change(session: AsyncSession, case_id: str) -> RowMapping | None:
+    query = select(payee_changes).where(
+        payee_changes.c.case_id == case_id, payee_changes.c.status == "pending"
+    )
+    return (await session.execute(query.with_for_update())).mappings().first()
+
+
+async def payee_changes_page(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    county_code: str | None,
+    township_code: str | None,
+    limit: int,
+) -> list[RowMapping]:
+    """Account changes with their case's place, oldest first (a queue for the second person, R-AID-2)."""
+    query = select(payee_changes, beneficiaries.c.county_code, beneficiaries.c.township_code).join(
+        beneficiaries, beneficiaries.c.case_id == payee_changes.c.case_id
+    )
+    if status:
+        query = query.where(payee_changes.c.status == status)
+    if county_code:
+        query = query.where(beneficiaries.c.county_code == county_code)
+    if township_code:
+        query = query.where(beneficiaries.c.township_code == township_code)
+    query = query.order_by(payee_changes.c.requested_at, payee_changes.c.id).limit(limit)
+    return list((await session.execute(query)).mappings())

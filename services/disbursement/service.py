@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement import payees
 from services.disbursement import repository as repo
 from services.disbursement import repository_funds as ledger
 from services.disbursement.domain.funds import result_allowed, retry_allowed
@@ -71,8 +72,11 @@ class HandoverIn(BaseModel):
     """R-AID-2: cash or goods handed over directly, fully documented; R-AID-3: procurement reference."""
 
     model_config = ConfigDict(extra="forbid")
-    handed_over_by: Actor
-    witness: Actor
+    actor: Actor = None
+    """Who hands over: always the caller identified by the access token (a ``handed_over_by`` in the body
+    is refused, 422), recorded as ``handed_over_by``."""
+    witness_name: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+    """The witness, by name (e.g. 'village committee: 王主任'): someone other than the person handing over."""
     recipient_name: Annotated[str, Field(min_length=1, max_length=100)]
     items: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
     """What was handed over: 'cash 2000.00 yuan' or the goods and quantities."""
@@ -117,7 +121,9 @@ async def on_application_submitted(
             "case_no": app.case_no,
         },
     )
-    await _schedule(runtime, session, app.case_id)
+    if app.revision > 1:  # an amendment never replaces the account on record by itself (R-AID-2)
+        await payees.on_amended_payee(runtime, session, app.case_id, clear, app.amended_by)
+    await schedule(runtime, session, app.case_id)
 
 
 async def on_case_decided(
@@ -136,7 +142,7 @@ async def on_case_decided(
             "help_first_amount": ev.help_first_amount,
         },
     )
-    await _schedule(runtime, session, ev.case_id)
+    await schedule(runtime, session, ev.case_id)
 
 
 async def on_help_first_granted(
@@ -156,10 +162,10 @@ async def on_help_first_granted(
             "granted_at": ev.granted_at,
         },
     )
-    await _schedule(runtime, session, ev.case_id)
+    await schedule(runtime, session, ev.case_id)
 
 
-async def _schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> None:
+async def schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> None:
     """Create what is due once its inputs are known (they arrive in any order); idempotent per stage."""
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"disbursement:{case_id}"))))
     beneficiary = await repo.beneficiary(session, case_id)
@@ -528,9 +534,10 @@ async def handover(runtime: Runtime, instruction_id: str, body: HandoverIn) -> R
             raise Conflict(
                 f"payment {instruction_id} is {ins['status']}, not awaiting a handover", slug="payment-state"
             )
-        if body.witness == body.handed_over_by:
+        handed_over_by = str(body.actor)  # the token's subject, never the body (R-AID-2)
+        if body.witness_name.strip() == handed_over_by:
             raise InvalidField(
-                "witness", "the witness must be someone other than the person handing over (R-AID-2)"
+                "witness_name", "the witness must be someone other than the person handing over (R-AID-2)"
             )
         goods = ins["form"] == AidForm.in_kind
         if goods and body.procurement_reference is None:
@@ -550,15 +557,15 @@ async def handover(runtime: Runtime, instruction_id: str, body: HandoverIn) -> R
                 "value": ins["amount"],
                 "procurement_reference": body.procurement_reference,
                 "recipient": runtime.cipher.encrypt(body.recipient_name, context=RECIPIENT),
-                "handed_over_by": body.handed_over_by,
-                "witness": body.witness,
+                "handed_over_by": handed_over_by,
+                "witness": body.witness_name,
                 "handed_over_at": body.handed_over_at or now,
             },
         )
         await repo.update_instruction(
             session, instruction_id, status="paid", paid_at=body.handed_over_at or now
         )
-        memo = f"{'goods' if goods else 'cash'} handed over by {body.handed_over_by}, witness {body.witness}"
+        memo = f"{'goods' if goods else 'cash'} handed over by {handed_over_by}, witness {body.witness_name}"
         if body.procurement_reference:
             memo += f", procurement {body.procurement_reference}"
         await _entry(
@@ -566,7 +573,7 @@ async def handover(runtime: Runtime, instruction_id: str, body: HandoverIn) -> R
             ins,
             "handover",
             ins["amount"],
-            body.handed_over_by,
+            handed_over_by,
             source=ins["fund_entry_id"],
             memo=memo,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
@@ -24,15 +24,17 @@ from services.intake.schemas import (
     DuplicateReviewIn,
     FlagOut,
     FlagStatus,
+    OfficeOut,
     PersonSearchIn,
     RevisionOut,
 )
-from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
+from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
 from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.reference import office
 from shared.runtime import Runtime
 
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
@@ -56,13 +58,40 @@ async def _view(runtime: Runtime, application_id: str, principal: Principal) -> 
         return (await service.views(runtime, session, [row]))[0]
 
 
+def channel_from_token(body: ApplicationIn, principal: Principal) -> ApplicationIn:
+    """R-OVS-2: the channel and the referring system come from the token, never from the body. A
+    government-system token (role ``gov_system``) is recorded as ``gov_system`` with its subject as the
+    referring system; anyone else claiming ``channel=gov_system`` or a ``referring_system`` is refused with
+    403 ``not-a-government-system`` naming the field."""
+    if principal.has(Role.gov_system):
+        return body.model_copy(
+            update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]}
+        )
+    for field, claimed in (
+        ("channel", body.channel is Channel.gov_system),
+        ("referring_system", body.referring_system is not None),
+    ):
+        if claimed:
+            raise Forbidden(
+                f"{field}: only a government system's own token refers an application (R-OVS-2); "
+                "a clerk records a walk-in",
+                slug="not-a-government-system",
+                field=field,
+                errors=[{"field": field, "message": "set from a government-system token only"}],
+            )
+    return body
+
+
 @router.post(
     "/applications",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationOut,
     summary="Submit an application (walk-in or from another government system)",
     description="Refused with 409 `repeat-application` when the household already applied for the same "
-    "cause (R-FLOW-5; the problem names `earlier_case_id`). A person already in another open "
+    "cause (R-FLOW-5; the problem names the earlier case, or only the office to contact when it is "
+    "outside your jurisdiction). `channel=gov_system` and `referring_system` come from a government-"
+    "system token only: a clerk claiming them gets 403 `not-a-government-system`. A person already in "
+    "another open "
     "case, or a household being helped, is flagged: the case is `held` until a supervisor "
     "reviews it (`hold_reason` says why and who). An incident dated where no policy of the county is in "
     "force: 422 naming county and date.",
@@ -76,10 +105,7 @@ async def submit_application(
 ) -> ApplicationOut:
     if not principal.covers(body.address.county_code, body.address.township_code):
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
-    if not principal.has(Role.intake_clerk):  # another government system: recorded as the referring system
-        body = body.model_copy(
-            update={"channel": Channel.gov_system, "referring_system": principal.subject[:100]}
-        )
+    body = channel_from_token(body, principal)
     runtime = runtime_of(request, "intake")
     row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row['id']}"
@@ -202,6 +228,18 @@ async def review_duplicates(
     return await _view(runtime, application_id, principal)
 
 
+def _flag_out(principal: Principal, row: Any) -> FlagOut:
+    """R-FLOW-5: a matched case outside the caller's jurisdiction is shown only as the office to contact."""
+    flag = {
+        k: v for k, v in dict(row).items() if not k.startswith("matched_") or k == "matched_application_id"
+    }
+    county, township = row["matched_county_code"], row["matched_township_code"]
+    if county is not None and covers(principal, county, township):
+        return FlagOut.model_validate(flag)
+    where = OfficeOut.model_validate(office(county, township)) if county is not None else None
+    return FlagOut.model_validate({**flag, "matched_application_id": None, "matched_office": where})
+
+
 @router.get(
     "/duplicate-flags",
     response_model=Page[FlagOut],
@@ -237,7 +275,7 @@ async def list_duplicate_flags(
             after=after,
             limit=limit + 1,
         )
-    items = [FlagOut.model_validate(dict(r)) for r in rows[:limit]]
+    items = [_flag_out(principal, r) for r in rows[:limit]]
     next_cursor = (
         encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
     )

@@ -117,6 +117,8 @@ async def candidates(
         a.subtype,
         a.incident_date,
         a.decided_at,
+        a.county_code,
+        a.township_code,
         a.facts["incident_ongoing"].astext.label("incident_ongoing"),
     ).where(a.id.in_(shared))
     if exclude is not None:
@@ -256,7 +258,18 @@ async def flags_page(
     if after:
         created, id_ = after
         conditions.append(or_(f.created_at < created, and_(f.created_at == created, f.id < id_)))
-    query = select(duplicate_flags).where(*conditions).order_by(f.created_at.desc(), f.id.desc()).limit(limit)
+    matched = applications.alias("matched")
+    query = (
+        select(
+            duplicate_flags,
+            matched.c.county_code.label("matched_county_code"),
+            matched.c.township_code.label("matched_township_code"),
+        )
+        .join(matched, matched.c.id == f.matched_application_id, isouter=True)
+        .where(*conditions)
+        .order_by(f.created_at.desc(), f.id.desc())
+        .limit(limit)
+    )
     return list((await session.execute(query)).mappings())
 
 

@@ -213,10 +213,22 @@ class DuplicateReviewIn(Strict):
     """For ``merged``: which flagged case it merges into (defaults to the first flagged one)."""
 
 
+class OfficeOut(BaseModel):
+    """The office to contact about a case of another jurisdiction (R-FLOW-5)."""
+
+    county_code: str
+    county_name: str | None
+    township_code: str | None
+    township_name: str | None
+
+
 class FlagOut(BaseModel):
     id: str
     application_id: str
-    matched_application_id: str
+    matched_application_id: str | None
+    """None when the matched case is outside your jurisdiction: then only ``matched_office`` is given."""
+    matched_office: OfficeOut | None = None
+    """Where the matched case is, when it is outside your jurisdiction (R-FLOW-5)."""
     kind: str
     status: str
     county_code: str

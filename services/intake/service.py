@@ -31,7 +31,7 @@ from services.intake.schemas import (
 )
 from services.intake.settings import IntakeSettings
 from shared import clock, idnumber
-from shared.access import guard
+from shared.access import caller, covers, guard
 from shared.contracts.intake import (
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
@@ -44,7 +44,7 @@ from shared.contracts.intake import (
 )
 from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.logging import log_context
-from shared.reference import jurisdictions, township_county
+from shared.reference import jurisdictions, office, township_county
 from shared.runtime import Runtime
 
 PERSONAL = "intake.application.personal"
@@ -179,6 +179,36 @@ def _candidate(row: RowMapping) -> duplicates.Candidate:
         incident_date=row["incident_date"],
         incident_ongoing=row["incident_ongoing"] == "true",
         decided_at=row["decided_at"],
+        county_code=row["county_code"],
+        township_code=row["township_code"],
+    )
+
+
+def _repeat_refusal(data: ApplicationFacts, earlier: duplicates.Candidate) -> BusinessRuleViolated:
+    """R-FLOW-5 stays city-wide, but a clerk outside the earlier case's jurisdiction learns only that it
+    exists and which office to contact: no case id or number of another jurisdiction."""
+    principal = caller()
+    if principal is None or covers(principal, earlier.county_code, earlier.township_code):
+        return BusinessRuleViolated(
+            f"the household already applied for the same cause ({data.subtype.value}, incident "
+            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is "
+            "one-off for the same cause: amend that case instead (R-FLOW-5)",
+            slug="repeat-application",
+            rule="R-FLOW-5",
+            earlier_case_id=earlier.id,
+            earlier_case_no=earlier.case_no,
+        )
+    where = office(str(earlier.county_code), earlier.township_code)
+    name = (
+        f"{where['county_name'] or where['county_code']} {where['township_name'] or where['township_code']}"
+    )
+    return BusinessRuleViolated(
+        f"the household already applied for the same cause ({data.subtype.value}) at another office "
+        f"({name}); "
+        "temporary assistance is one-off for the same cause: contact that office (R-FLOW-5)",
+        slug="repeat-application",
+        rule="R-FLOW-5",
+        earlier_office=where,
     )
 
 
@@ -198,15 +228,7 @@ async def _screen(
     )
     earlier = duplicates.repeat_of(found, new, repeat_episode_days=rules.repeat_episode_days)
     if earlier is not None:
-        raise BusinessRuleViolated(
-            f"the household already applied for the same cause ({data.subtype.value}, incident "
-            f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is "
-            "one-off for the same cause: amend that case instead (R-FLOW-5)",
-            slug="repeat-application",
-            rule="R-FLOW-5",
-            earlier_case_id=earlier.id,
-            earlier_case_no=earlier.case_no,
-        )
+        raise _repeat_refusal(data, earlier)
     return duplicates.flags(found, now=now, helping_window_days=rules.helping_window_days)
 
 
@@ -325,7 +347,7 @@ async def submit_application(
 
 
 def submitted_event(
-    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None
+    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None, amended_by: str | None = None
 ) -> ApplicationSubmitted:
     """The current revision as published: assessment freezes exactly these inputs."""
     facts = row["facts"]
@@ -357,6 +379,7 @@ def submitted_event(
         else None,
         submitted_at=row["created_at"],
         amended_at=row["updated_at"] if row["revision"] > 1 else None,
+        amended_by=(amended_by or _caller_subject()) if row["revision"] > 1 else None,
         duplicate_review=duplicate_review,
     )
 
@@ -429,8 +452,17 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
             raise RuntimeError("the row just written is missing from its own transaction")
         if not held:
             with log_context(case_id=application_id):
-                await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
+                await runtime.outbox.add(
+                    session,
+                    submitted_event(runtime, stored, amended_by=data.amended_by),
+                    subject=application_id,
+                )
     return stored
+
+
+def _caller_subject() -> str | None:
+    principal = caller()
+    return principal.subject if principal else None
 
 
 async def review_duplicates(runtime: Runtime, application_id: str, body: DuplicateReviewIn) -> RowMapping:
@@ -608,6 +640,7 @@ async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping])
     ids = [r["id"] for r in rows]
     kinds = await repo.document_kinds(session, ids)
     flags = await repo.open_flag_kinds(session, ids)
+    hidden = await _merged_elsewhere(session, rows)
     return [
         to_out(
             runtime,
@@ -615,6 +648,18 @@ async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping])
             recorded=kinds.get(r["id"], set()),
             open_flags=sum(flags.get(r["id"], {}).values()),
             flag_kinds=flags.get(r["id"], {}),
-        )
+        ).model_copy(update={"merged_into": None} if r["id"] in hidden else {})
         for r in rows
     ]
+
+
+async def _merged_elsewhere(session: AsyncSession, rows: list[RowMapping]) -> set[str]:
+    """Cases merged into a case outside the caller's jurisdiction: that case's id is not shown (R-FLOW-5)."""
+    principal, hidden = caller(), set()
+    for r in rows:
+        if principal is None or not r["merged_into"]:
+            continue
+        target = await repo.get(session, r["merged_into"])
+        if target is None or not covers(principal, target["county_code"], target["township_code"]):
+            hidden.add(r["id"])
+    return hidden

@@ -114,6 +114,9 @@ async def case_referrals(case_id: CaseId, request: Request, principal: Reader) -
     status_code=201,
     response_model=PartnerCredentials,
     summary="Register a partner organisation; its API key and webhook secret are shown only now",
+    description="Scope: a county's policy admin registers partners serving only that county (403 naming "
+    "`service_areas` otherwise); partners serving several counties are registered by city admins. "
+    "The same scope governs changes, suspension and key rotation.",
 )
 async def register_partner(body: PartnerIn, request: Request, _: Admin) -> PartnerCredentials:
     row, key, secret = await registry.register(runtime_of(request, "referral"), body.model_dump(mode="json"))
@@ -183,13 +186,20 @@ async def performance(
 @staff.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
 async def list_deliveries(
     request: Request,
-    _: Admin,
+    principal: Admin,
     partner_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
     status: Literal["pending", "delivered", "dead_letter", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.deliveries(session, partner_id, status, limit)
+        if principal.county_code is not None:  # a county's admins see its partners' deliveries only
+            managed = {
+                p["id"]
+                for p in await repo.list_partners(session, None)
+                if registry.partner_county(p["service_areas"]) == principal.county_code
+            }
+            rows = [r for r in rows if r["partner_id"] in managed]
     return [DeliveryOut.of(r) for r in rows]
 
 

@@ -1,7 +1,11 @@
 """The partner registry (Open Referral HSDS: organization, service = need types, service area) and partner
 credentials: an API key (random, shown once, stored as a SHA-256 hash) and, for webhook receivers, a
 Standard Webhooks ``whsec_`` secret (shown once, stored encrypted). Suspending a partner hands its open
-referrals on to the next matching partners in the same transaction (R-CHA-1)."""
+referrals on to the next matching partners in the same transaction (R-CHA-1).
+
+Scope: a partner belongs to the county all its service areas lie in (or to the city when they span
+counties). Its county's policy admins register, change, suspend and rotate the keys of it; city admins
+any partner; township staff none (county-level objects, shared/access.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from services.referral.domain.webhooks import new_secret, url_problem
 from services.referral.exchange import reassign_open_tasks
 from services.referral.settings import ReferralSettings
 from services.referral.topics import ensure_own_topics, mode_of, shared_topic_enabled
+from shared.access import caller, guard_county_level, is_county_level
 from shared.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
 
@@ -30,6 +35,30 @@ def new_api_key() -> str:
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def partner_county(service_areas: list[str]) -> str | None:
+    """The county a partner is registered for: the one county all its service areas lie in; a partner
+    serving several counties is the city's (None). Its county's staff manage it; city staff manage all."""
+    counties = {area[:6] for area in service_areas}
+    return counties.pop() if len(counties) == 1 else None
+
+
+def ensure_may_register(service_areas: list[str]) -> None:
+    """Registry scope: a county's policy admin registers (or moves) partners serving only that county; a
+    partner serving several counties, or another county, is the city's to register; township staff none."""
+    principal = caller()
+    if principal is None or principal.county_code is None:
+        return
+    if not is_county_level(principal):
+        raise Forbidden("the partner registry is county-level: county (or city) staff manage it")
+    county = partner_county(service_areas)
+    if county != principal.county_code:
+        raise Forbidden(
+            f"service_areas: county {principal.county_code} registers partners serving its own county only; "
+            "partners of several counties are registered by the city",
+            field="service_areas",
+        )
 
 
 def _check_url(runtime: Runtime, url: str | None) -> None:
@@ -53,6 +82,7 @@ def _check_topic(runtime: Runtime, mode: str | None) -> None:
 
 async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, str, str | None]:
     """Returns the partner row, its API key and its webhook secret (both shown only now)."""
+    ensure_may_register(body["service_areas"])
     _check_url(runtime, body.get("webhook_url"))
     _check_topic(runtime, body.get("kafka_topic"))
     key = new_api_key()
@@ -84,6 +114,9 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
         current = await repo.get_partner(session, partner_id)
         if current is None:
             raise NotFound(f"partner {partner_id} not found")
+        guard_county_level(partner_county(current["service_areas"]), "partner")
+        if changes.get("service_areas") is not None:
+            ensure_may_register(changes["service_areas"])
         if changes.get("webhook_url") and not current["webhook_secret"]:
             secret = new_secret()
             changes["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
@@ -104,6 +137,7 @@ async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, st
         current = await repo.get_partner(session, partner_id)
         if current is None:
             raise NotFound(f"partner {partner_id} not found")
+        guard_county_level(partner_county(current["service_areas"]), "partner")
         secret = new_secret() if current["webhook_url"] else None
         values: dict[str, Any] = {"api_key_hash": key_hash(key)}
         if secret:

@@ -27,9 +27,10 @@ from services.referral.domain.webhooks import (
     literal_address,
     url_problem,
 )
-from services.referral.partners import SECRET_CONTEXT
+from services.referral.partners import SECRET_CONTEXT, partner_county
 from services.referral.settings import ReferralSettings
 from shared import clock
+from shared.access import guard_county_level
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
@@ -179,6 +180,9 @@ async def redeliver(runtime: Runtime, delivery_id: int, *, partner_id: str | Non
         row = await repo.get_delivery(session, delivery_id)
         if row is None or (partner_id is not None and row["partner_id"] != partner_id):
             raise NotFound(f"delivery {delivery_id} not found")
+        if partner_id is None:  # staff: the partner's county (or the city) manages it
+            partner = await repo.get_partner(session, row["partner_id"])
+            guard_county_level(partner_county(partner["service_areas"]) if partner else None, "delivery")
         if row["status"] == "cancelled":
             raise Conflict(
                 "this delivery was cancelled (record withdrawn or partner suspended); it is not resent"

@@ -54,3 +54,17 @@ class PaymentCorrected(Event):
     new_amount: Money
     reason: str
     corrected_at: datetime
+
+
+@event("gov.assistance.disbursement.payee-change-approved.v1")
+class PayeeChangeApproved(Event):
+    """A beneficiary's account change approved by a second person (R-AID-2). No account data: only which
+    payments now go to the new account (newly scheduled ones; failed/returned ones on their next retry)."""
+
+    case_id: str
+    change_id: str
+    requested_by: str
+    approved_by: str
+    scheduled_instruction_ids: list[str] = []
+    awaiting_retry_instruction_ids: list[str] = []
+    approved_at: datetime

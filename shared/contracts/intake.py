@@ -95,6 +95,9 @@ class ApplicationSubmitted(Event):
     submitted_at: datetime
     amended_at: datetime | None = None
     """Set on revisions after the first: the application was amended (a new revision, re-assessed)."""
+    amended_by: str | None = None
+    """Who amended it (the token's subject): an account changed by an amendment is a payee change this person
+    asked for, which someone else approves (R-AID-2)."""
     duplicate_review: str | None = None
     """``cleared`` when a supervisor cleared duplicate flags before the case could move on."""
 

@@ -30,6 +30,18 @@ def jurisdictions() -> Jurisdictions:
     return data
 
 
+def office(county_code: str, township_code: str | None) -> dict[str, str | None]:
+    """The office to contact about a case of another jurisdiction (R-FLOW-5): codes and names, no case."""
+    county = next((c for c in jurisdictions()["counties"] if c["code"] == county_code), None)
+    township = next((t for t in (county["townships"] if county else []) if t["code"] == township_code), None)
+    return {
+        "county_code": county_code,
+        "county_name": county["name"] if county else None,
+        "township_code": township_code,
+        "township_name": township["name"] if township else None,
+    }
+
+
 def township_county(township_code: str) -> str | None:
     for county in jurisdictions()["counties"]:
         if any(t["code"] == township_code for t in county["townships"]):

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from tests.conftest import ROOT, _plain, create_database
 from tests.e2e.conftest import Cluster, free_port, open_cluster
-from tests.factories import application, eventually, staff_client
+from tests.factories import application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -111,6 +111,9 @@ async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> 
             await _retrying(
                 lambda cid=case_id: client.get(f"{cluster.urls['approval']}/approval/v1/cases/{cid}"), {200}
             )
+            await _retrying(  # R-FLOW-1: a second person reviews first
+                lambda cid=case_id: review(client, cid, cluster.urls["approval"]), {200, 409}
+            )
             await _retrying(
                 lambda cid=case_id: client.post(
                     f"{cluster.urls['approval']}/approval/v1/cases/{cid}/decision",
@@ -136,7 +139,8 @@ async def _assert_consistent(cluster: Cluster, case_ids: list[str]) -> None:
                      (SELECT count(*) FROM intake.applications WHERE id::text = ANY($1)) AS applications,
                      (SELECT count(*) FROM assessment.assessments WHERE case_id::text = ANY($1))
                        AS assessments,
-                     (SELECT count(*) FROM approval.decisions WHERE case_id::text = ANY($1)) AS decisions,
+                     (SELECT count(*) FROM approval.decisions WHERE case_id::text = ANY($1)
+                       AND step = 'approval') AS decisions,
                      (SELECT count(*) FROM disbursement.payment_instructions WHERE case_id::text = ANY($1))
                        AS payments,
                      (SELECT count(*) FROM referral.needs_records WHERE case_id::text = ANY($1)) AS records,

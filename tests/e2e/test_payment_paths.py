@@ -64,8 +64,7 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
         handed = await client.post(
             f"{urls['disbursement']}/disbursement/v1/payments/{first['id']}/handover",
             json={
-                "handed_over_by": "clerk",
-                "witness": "village-head",
+                "witness_name": "village-head",
                 "recipient_name": "张小明",
                 "items": "cash 800.00",
             },

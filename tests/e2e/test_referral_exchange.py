@@ -12,7 +12,15 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from tests.factories import WebhookReceiver, address, application, eventually, partner_body, staff_client
+from tests.factories import (
+    WebhookReceiver,
+    address,
+    application,
+    eventually,
+    partner_body,
+    review,
+    staff_client,
+)
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIP = "140302004"
@@ -60,6 +68,7 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
         timeout=60,
         what="approval to receive the case",
     )
+    assert (await review(client, case_id, urls["approval"])).status_code == 200  # R-FLOW-1
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
         json={

@@ -14,7 +14,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.factories import address, application, eventually, partner_body, staff_client
+from tests.factories import address, application, eventually, partner_body, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIPS = ("140321102", "140321103")
@@ -40,6 +40,7 @@ async def decided(client: httpx.AsyncClient, urls: dict[str, str], township: str
         timeout=60,
         what="approval to receive the case",
     )
+    assert (await review(client, case_id, urls["approval"])).status_code == 200  # R-FLOW-1
     decision = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
         json={

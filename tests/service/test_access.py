@@ -185,6 +185,13 @@ MATRIX = [
     ("GET", "/intake/v1/figures", None, set(ALL_STAFF)),
     ("GET", "/referral/v1/performance", None, {"county_approver", "auditor", "policy_admin"}),
     ("POST", "/referral/v1/partners", {}, {"policy_admin"}),
+    ("GET", "/disbursement/v1/payee-changes", None, set(ALL_STAFF) - {"policy_admin"}),
+    (
+        "POST",
+        f"/disbursement/v1/payee-changes/{SAMPLE['change_id']}/decision",
+        {},
+        {"township_approver", "county_approver", "finance_officer"},  # the second person (R-AID-2)
+    ),
     ("GET", f"/referral/v1/cases/{CASE}/referrals", None, set(ALL_STAFF) - {"policy_admin"}),
     ("GET", "/approval/v1/audit/verify", None, {"auditor"}),
     ("GET", "/disbursement/v1/audit/entries", None, {"auditor"}),

@@ -54,18 +54,16 @@ async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_wat
     no_witness = await standalone.post(
         f"/disbursement/v1/payments/{payment['id']}/handover",
         json={
-            "handed_over_by": "clerk",
-            "witness": "clerk",
+            "witness_name": "test-officer",  # the caller cannot witness their own handover
             "recipient_name": "王大力",
             "items": "cash 1000.00",
         },
     )
-    assert no_witness.status_code == 422 and no_witness.json()["errors"][0]["field"] == "witness"
+    assert no_witness.status_code == 422 and no_witness.json()["errors"][0]["field"] == "witness_name"
     handed = await standalone.post(
         f"/disbursement/v1/payments/{payment['id']}/handover",
         json={
-            "handed_over_by": "clerk",
-            "witness": "village-head",
+            "witness_name": "village-head",
             "recipient_name": "王大力",
             "items": "cash 1000.00",
         },

@@ -67,16 +67,7 @@ async def test_one_fen_above_the_limit_the_township_reviews_and_the_county_appro
     assert len(limits["history"]) >= 2
 
 
-@pytest.fixture
-def strict_review(standalone):
-    """R-FLOW-1 strictly (APPROVAL_REQUIRE_REVIEW=true) for one test."""
-    settings = standalone.app.state.runtimes["approval"].settings
-    settings.require_review = True
-    yield
-    settings.require_review = False
-
-
-async def test_review_comes_first_and_the_reviewer_cannot_approve(standalone, strict_review):
+async def test_review_comes_first_and_the_reviewer_cannot_approve(standalone):
     case_id, _ = await pending_case(standalone, application())
     early = await _decide(standalone, case_id)
     assert early.status_code == 409 and early.json()["rule"] == "R-FLOW-1"
@@ -89,18 +80,6 @@ async def test_review_comes_first_and_the_reviewer_cannot_approve(standalone, st
     ok = await _decide(standalone, case_id, headers=auth("other-person", "county_approver"))
     steps = [(d["step"], d["actor"]) for d in ok.json()["decisions"]]
     assert steps == [("review", "same-person"), ("approval", "other-person")]
-
-
-async def test_without_strict_review_an_unreviewed_case_is_approved_in_one_recorded_step(standalone, db):
-    case_id, _ = await pending_case(standalone, application())
-    decided = await _decide(standalone, case_id)
-    assert decided.status_code == 200 and [d["step"] for d in decided.json()["decisions"]] == ["approval"]
-    event = await db.fetchval(
-        "SELECT envelope->'data'->>'reviewed_by' FROM approval.outbox WHERE key = $1 AND "
-        "event_type = 'gov.assistance.approval.case-decided.v1'",
-        case_id,
-    )
-    assert event is None
 
 
 async def test_a_case_sent_back_for_revision_waits_with_reasons(standalone, db):

@@ -221,8 +221,7 @@ async def test_in_kind_aid_needs_its_procurement_reference_and_everything_paid_i
     case_id, goods = await _approved_payment(standalone, body, form="in_kind")
     assert (goods["channel"], goods["form"], goods["status"]) == ("direct", "in_kind", "awaiting_handover")
     handover = {
-        "handed_over_by": "clerk",
-        "witness": "neighbour",
+        "witness_name": "neighbour",
         "recipient_name": "张小明",
         "items": "rice 50kg, quilts x2",
     }

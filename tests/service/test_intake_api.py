@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import application, resident_id
+from tests.factories import application, gov_system, resident_id
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -86,10 +86,11 @@ async def test_personal_data_is_encrypted_at_rest_and_masked_in_responses(standa
 
 
 async def test_a_retried_post_with_the_same_idempotency_key_creates_one_application(standalone, db):
-    body = application(channel="gov_system", referring_system="medical-insurance-bureau")
+    body = application()
     key = f"retry-{resident_id()}"
-    first = await standalone.post("/intake/v1/applications", json=body, headers={"Idempotency-Key": key})
-    second = await standalone.post("/intake/v1/applications", json=body, headers={"Idempotency-Key": key})
+    headers = {**gov_system("medical-insurance-bureau"), "Idempotency-Key": key}
+    first = await standalone.post("/intake/v1/applications", json=body, headers=headers)
+    second = await standalone.post("/intake/v1/applications", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert second.headers["Idempotent-Replayed"] == "true"

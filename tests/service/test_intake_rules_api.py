@@ -11,6 +11,7 @@ from tests.factories import (
     document_body,
     education_application,
     eventually,
+    gov_system,
     pending_case,
     review,
     same_household,
@@ -384,12 +385,13 @@ async def test_each_consent_withdrawal_is_recorded_and_published_once(standalone
     )
 
 
-async def test_an_application_from_another_government_system_names_it(standalone, db):
+async def test_an_application_from_another_government_system_is_named_by_its_token(standalone, db):
     before = await db.fetchval("SELECT count(*) FROM intake.applications")
-    unnamed = await standalone.post("/intake/v1/applications", json=application(channel="gov_system"))
-    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "referring_system"
+    claimed = await standalone.post("/intake/v1/applications", json=application(channel="gov_system"))
+    assert claimed.status_code == 403 and claimed.json()["field"] == "channel"
     assert await db.fetchval("SELECT count(*) FROM intake.applications") == before
-    named = await _submit(
-        standalone, application(channel="gov_system", referring_system="civil-affairs-big-data")
+    named = await standalone.post(
+        "/intake/v1/applications", json=application(), headers=gov_system("civil-affairs-big-data")
     )
+    named = named.json()
     assert named["channel"] == "gov_system" and named["referring_system"] == "civil-affairs-big-data"

@@ -27,6 +27,7 @@ from tests.factories import (
     application,
     emergency_application,
     eventually,
+    gov_system,
     officer,
     pending_case,
     review,
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 CN = timezone(timedelta(hours=8))
 A, T1, T2 = "140303", "140303003", "140303004"  # 矿区: 赛鱼街道, 蔡洼街道
 B, T3, T4 = "140321", "140321103", "140321104"  # 平定县: 张庄镇, 东回镇
-GOV = {"channel": "gov_system", "referring_system": "低收入人口动态监测平台"}
+GOV = gov_system("低收入人口动态监测平台")  # the referring system is the token's subject (R-OVS-2)
 NO_SHARING = {"verify_economic_situation": True, "share_with_charities": False, "share_health_data": False}
 
 
@@ -119,8 +120,7 @@ async def _hand_over(client: httpx.AsyncClient, payment: dict[str, Any], when: s
         await client.post(
             f"/disbursement/v1/payments/{payment['id']}/handover",
             json={
-                "handed_over_by": "clerk",
-                "witness": "village-head",
+                "witness_name": "village-head",
                 "recipient_name": "王大力",
                 "items": f"cash {payment['amount']}",
                 "handed_over_at": at(when).isoformat(),
@@ -204,20 +204,19 @@ async def _drive(client: httpx.AsyncClient, db: asyncpg.Connection) -> dict[str,
     }
     bodies = {
         "c1": application(address=address(A, T1), consents=NO_SHARING),
-        "c2": application(address=address(A, T1), consents=NO_SHARING, **GOV),
+        "c2": application(address=address(A, T1), consents=NO_SHARING),
         "c3": application(address=address(A, T2), consents=NO_SHARING, medical=big_bills),
         "c4": application(address=address(A, T2), consents=NO_SHARING, annual_household_income="900000.00"),
-        "c5": emergency_application(address=address(B, T3), consents=NO_SHARING, **GOV),
+        "c5": emergency_application(address=address(B, T3), consents=NO_SHARING),
         "c6": emergency_application(address=address(B, T3), consents=NO_SHARING),
         "c7": application(address=address(B, T4)),
-        "c8": emergency_application(
-            address=address(B, T4), consents=NO_SHARING, subtype="sudden_illness", **GOV
-        ),
+        "c8": emergency_application(address=address(B, T4), consents=NO_SHARING, subtype="sudden_illness"),
     }
     ids: dict[str, str] = {}
     cases: dict[str, dict[str, Any]] = {}
     for name, body in bodies.items():
-        ids[name], cases[name] = await pending_case(client, body)
+        by = GOV if name in ("c2", "c5", "c8") else None
+        ids[name], cases[name] = await pending_case(client, body, headers=by)
 
     deadlines = {
         "c5": (await _help_first(client, ids["c5"], "1000.00", "township", "2026-09-29"))["deadline"],

@@ -9,7 +9,15 @@ from decimal import Decimal
 import pytest
 
 from services.referral import exchange
-from tests.factories import WebhookReceiver, address, application, eventually, partner_body, pending_case
+from tests.factories import (
+    WebhookReceiver,
+    address,
+    application,
+    eventually,
+    partner_body,
+    pending_case,
+    review,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 OFFERED = "referral-offered.v1"
@@ -54,6 +62,7 @@ def auth(partner: dict) -> dict:
 async def decided_case(client, township: str = "140302005", **overrides) -> str:
     body = application(address=address("140302", township), **overrides)
     case_id, _ = await pending_case(client, body)
+    assert (await review(client, case_id)).status_code == 200  # R-FLOW-1: a second person reviews first
     decided = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
         json={

@@ -13,7 +13,15 @@ from decimal import Decimal
 import pytest
 
 from services.referral import exchange
-from tests.factories import WebhookReceiver, address, application, eventually, partner_body, pending_case
+from tests.factories import (
+    WebhookReceiver,
+    address,
+    application,
+    eventually,
+    partner_body,
+    pending_case,
+    review,
+)
 from tests.service.test_referral_exchange import auth, now, offers_to, record_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -48,6 +56,7 @@ async def partners(standalone, db):
 async def decided(client, township: str) -> str:
     """An approved, consented medical case in ``township`` (its county is the code's first six digits)."""
     case_id, _ = await pending_case(client, application(address=address(township[:6], township)))
+    assert (await review(client, case_id)).status_code == 200  # R-FLOW-1: a second person reviews first
     decision = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
         json={

@@ -55,6 +55,9 @@ class Candidate:
     incident_date: date
     incident_ongoing: bool
     decided_at: datetime | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    """Where the earlier case is: a clerk elsewhere learns only this office, never the case (R-FLOW-5)."""
 
 
 @dataclass(frozen=True)
