@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from services import SERVICE_NAMES
-from tests.conftest import ROOT, create_database
+from tests.conftest import ROOT, create_database, least_privilege
 from tests.factories import DEV_KEY_DIR
 
 
@@ -100,9 +100,11 @@ async def open_cluster(
         for k, v in os.environ.items()
         if not k.startswith(("ASSISTANCE_", *[n.upper() + "_" for n in SERVICE_NAMES]))
     }
+    roles = await least_privilege(database_url)
     env.update(
         {
-            "ASSISTANCE_DATABASE_URL": database_url,
+            "ASSISTANCE_MIGRATION_DATABASE_URL": roles["migration_database_url"],
+            "ASSISTANCE_DATABASE_URL": roles["database_url"],
             "ASSISTANCE_BUS": "kafka",
             "ASSISTANCE_ENVIRONMENT": "test",
             "ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
