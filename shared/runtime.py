@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import MetaData, Table, text
@@ -131,7 +132,7 @@ class Runtime:
                 session, self.audit_table, self.audit_keys, actor, kind, place=place, status=status
             )
 
-    async def checkpoint(self) -> dict[str, object] | None:
+    async def checkpoint(self) -> dict[str, Any] | None:
         """Write a signed checkpoint of the audit chain outside the database (None: the log is empty)."""
         async with self.sessions() as session:
             made = await make_checkpoint(session, self.audit_table, self.audit_keys, self.name)
