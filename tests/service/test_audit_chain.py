@@ -386,3 +386,48 @@ def test_production_refuses_the_development_audit_keys_and_a_short_checkpoint_re
     assert ServiceSettings(**production, audit_keys=fresh_key("a1")).audit_keys.startswith("a1:")
     with pytest.raises(ValueError, match="six months"):
         ServiceSettings(audit_checkpoint_retention_ms=30 * 24 * 3600 * 1000)
+
+
+async def test_entries_from_before_the_keyed_chain_still_verify_and_cannot_follow_keyed_ones(system):
+    """A log migrated from the plain SHA-256 chain: its old entries (no key id) verify as they were, the
+    keyed chain continues from them, and an unkeyed entry after a keyed one is a rewrite."""
+    async with connected(system.database_url) as conn:
+        prev = audit.GENESIS
+        for seq in (1, 2):
+            entry = {
+                "at": datetime.now(UTC),
+                "actor": f"old-{seq}",
+                "roles": "auditor",
+                "kind": "read",
+                "action": "GET /approval/v1/cases",
+                "target": {},
+                "ip": None,
+                "reason": None,
+                "request_id": None,
+            }
+            mac = audit.legacy_hash(prev, entry)
+            await conn.execute(
+                f"INSERT INTO {TABLE} (seq, at, actor, roles, kind, action, target, prev_hash, hash) "
+                "VALUES ($1, $2, $3, $4, $5, $6, '{}'::jsonb, $7, $8)",
+                seq,
+                entry["at"],
+                entry["actor"],
+                entry["roles"],
+                entry["kind"],
+                entry["action"],
+                prev,
+                mac,
+            )
+            prev = mac
+    await system.calls(2)
+    verdict = await system.verify()
+    assert verdict["intact"] is True and verdict["entries"] >= 4
+    async with connected(system.database_url) as conn:
+        entries = await rows(conn)
+        last = entries[-1]
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            new = audit.legacy_hash(last["prev_hash"], last)
+            await conn.execute(f"UPDATE {TABLE} SET key_id = NULL, hash = $2 WHERE id = $1", last["id"], new)
+    verdict = await system.verify()
+    assert verdict["first_broken_id"] == last["id"] and "no key id after keyed" in verdict["problems"][0]
