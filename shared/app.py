@@ -115,7 +115,15 @@ async def migrate_as_owner(module: ServiceModule, settings: ServiceSettings) -> 
 
 async def refuse_privileged_role(runtime: Runtime) -> None:
     """Least privilege for the audit log: production refuses a runtime role that could rewrite it."""
-    if not await runtime.database_role_is_privileged():
+    try:
+        privileged = await runtime.database_role_is_privileged()
+    except Exception as exc:  # noqa: BLE001 - not migrated or not reachable yet
+        if runtime.settings.environment == "production":
+            await runtime.close()
+            raise RuntimeError(f"{runtime.name}: cannot check the database role's privileges") from exc
+        log.warning("could not check the database role's privileges", extra={"service": runtime.name})
+        return
+    if not privileged:
         return
     message = (
         f"{runtime.name}: the database role of DATABASE_URL may rewrite the audit log (superuser, owner, or "

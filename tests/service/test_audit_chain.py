@@ -371,16 +371,38 @@ async def test_the_export_streams_json_lines_with_their_macs_in_keyset_pages_and
     assert [json.loads(x)["seq"] for x in early.text.splitlines()] == [1, 2]
 
 
+PRODUCTION = {
+    "environment": "production",
+    "encryption_keys": fresh_key("e1"),
+    "blind_index_key": base64.b64encode(os.urandom(32)).decode(),
+    "auth_dev_issuer": False,
+    "auth_issuer": "https://idp.example",
+    "auth_jwks_url": "https://idp.example/jwks",
+}
+
+
+async def test_production_refuses_to_run_as_a_role_that_could_rewrite_the_log(system):
+    from services.registry import module
+    from shared.app import refuse_privileged_role
+    from shared.bus import InProcessBus
+    from shared.runtime import Runtime
+
+    mod = module(SERVICE)
+    for url, refused in ((system.database_url, True), (system.owner_url, True), (system.runtime_url, False)):
+        settings = mod.settings_cls(**PRODUCTION, database_url=url, audit_keys=fresh_key("p1"))
+        runtime = Runtime(module=mod, settings=settings, bus=InProcessBus())
+        try:
+            if refused:
+                with pytest.raises(RuntimeError, match="may rewrite the audit log"):
+                    await refuse_privileged_role(runtime)
+            else:
+                await refuse_privileged_role(runtime)
+        finally:
+            await runtime.close()
+
+
 def test_production_refuses_the_development_audit_keys_and_a_short_checkpoint_retention():
-    production = {
-        "environment": "production",
-        "encryption_keys": fresh_key("e1"),
-        "blind_index_key": base64.b64encode(os.urandom(32)).decode(),
-        "database_url": "postgresql+asyncpg://runtime@db/assistance",
-        "auth_dev_issuer": False,
-        "auth_issuer": "https://idp.example",
-        "auth_jwks_url": "https://idp.example/jwks",
-    }
+    production = {**PRODUCTION, "database_url": "postgresql+asyncpg://runtime@db/assistance"}
     with pytest.raises(ValueError, match="development audit keys"):
         ServiceSettings(**production)
     assert ServiceSettings(**production, audit_keys=fresh_key("a1")).audit_keys.startswith("a1:")
