@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from services import SERVICE_NAMES
+from shared.dbroles import local_roles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,9 +125,12 @@ async def open_cluster(
         for k, v in os.environ.items()
         if not k.startswith(("ASSISTANCE_", *[n.upper() + "_" for n in SERVICE_NAMES]))
     }
+    # migrations as the owner role, the services as the runtime role (INSERT/SELECT only on the audit log)
+    owner_url, runtime_url = await local_roles(database_url, SERVICE_NAMES)
     env.update(
         {
-            "ASSISTANCE_DATABASE_URL": database_url,
+            "ASSISTANCE_MIGRATION_DATABASE_URL": owner_url,
+            "ASSISTANCE_DATABASE_URL": runtime_url,
             "ASSISTANCE_BUS": "kafka",
             "ASSISTANCE_ENVIRONMENT": "test",
             "ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,

@@ -12,7 +12,13 @@ start() {
   local db kafka
   db=$("$PY" scripts/pg.py start --port 55432 --data .run/pg | sed -n 's/^DATABASE_URL=//p')
   kafka=$("$PY" scripts/kafka.py start --port 19092 --data .run/kafka | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
-  export ASSISTANCE_DATABASE_URL=$db ASSISTANCE_BUS=kafka ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS=$kafka
+  # least privilege (shared/dbroles.py): migrations as the owner role, the services as the runtime role
+  local roles owner runtime
+  roles=$("$PY" -c 'import asyncio, sys; from services import SERVICE_NAMES; from shared.dbroles import local_roles
+print(*asyncio.run(local_roles(sys.argv[1], SERVICE_NAMES)))' "$db")
+  read -r owner runtime <<<"$roles"
+  export ASSISTANCE_MIGRATION_DATABASE_URL=$owner ASSISTANCE_DATABASE_URL=$runtime
+  export ASSISTANCE_BUS=kafka ASSISTANCE_KAFKA_BOOTSTRAP_SERVERS=$kafka
   local port=8001
   for s in "${SERVICES[@]}"; do
     "$PY" -m services "$s" migrate
@@ -34,7 +40,7 @@ start() {
     curl -fsS "http://127.0.0.1:$p/readyz" >/dev/null || { echo "$s not ready; see $RUN/$s.log"; exit 1; }
     echo "  $s  http://127.0.0.1:$p/$s/v1   (docs http://127.0.0.1:$p/docs, log $RUN/$s.log)"
   done
-  echo "Kafka $kafka   PostgreSQL $db"
+  echo "Kafka $kafka   PostgreSQL $runtime (migrations as $owner)"
 }
 
 stop() {

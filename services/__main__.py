@@ -1,8 +1,10 @@
 """Command line: run one service, migrate one, or run all five in one process (standalone).
 
 python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
-python -m services <service> migrate                       its Alembic migrations, then exit
+python -m services <service> migrate                       its migrations as the owner role, then exit
 python -m services <service> reencrypt [--batch-size N]    old rows to the current key and suite; resumable
+python -m services <service> db-roles                      create its owner and runtime database roles
+                                                           (ASSISTANCE_DATABASE_ADMIN_URL: an administrator)
 python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
 python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
                                                            a development access token (not in production)
@@ -23,7 +25,7 @@ import shared.contracts  # noqa: F401 - registers every event payload type
 from services import SERVICE_NAMES
 from services.registry import all_modules, module
 from shared.app import build_app
-from shared.migrations import upgrade
+from shared.migrations import runtime_role_of, upgrade
 from shared.runtime import ServiceModule
 
 
@@ -46,7 +48,7 @@ def standalone(host: str, port: int) -> None:
 
         embedded = os.environ.get("ASSISTANCE_PG_DATA", ".run/pg")
         url = pg.start(port=int(os.environ.get("ASSISTANCE_PG_PORT", "55432")), data=embedded)
-        os.environ["ASSISTANCE_DATABASE_URL"] = url
+        _use_local_roles(url)
     os.environ.setdefault("ASSISTANCE_BUS", "memory")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exit through Python so `finally` runs.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -55,6 +57,32 @@ def standalone(host: str, port: int) -> None:
     finally:
         if embedded is not None:
             pg.stop(embedded)  # the embedded server lives as long as the standalone process
+
+
+def _use_local_roles(admin_url: str) -> None:
+    """Least privilege on the embedded server too: migrations as the owner, services as the runtime role."""
+    import asyncio
+
+    from shared.dbroles import local_roles
+
+    owner_url, runtime_url = asyncio.run(local_roles(admin_url, SERVICE_NAMES))
+    os.environ["ASSISTANCE_MIGRATION_DATABASE_URL"] = owner_url
+    os.environ["ASSISTANCE_DATABASE_URL"] = runtime_url
+
+
+def _db_roles(target: str) -> None:
+    """Create the owner (MIGRATION_DATABASE_URL) and runtime (DATABASE_URL) roles with an admin's URL."""
+    import asyncio
+
+    from shared.dbroles import provision
+
+    settings = module(target).settings_cls()
+    admin = os.environ.get("ASSISTANCE_DATABASE_ADMIN_URL")
+    if not (admin and settings.database_url and settings.migration_database_url):
+        sys.exit(f"{target}: set ASSISTANCE_DATABASE_ADMIN_URL, DATABASE_URL and MIGRATION_DATABASE_URL")
+    schemas = [settings.schema_name]
+    asyncio.run(provision(admin, settings.migration_database_url, settings.database_url, schemas))
+    print(f"{target}: database roles ready", flush=True)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -142,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m services", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
-    parser.add_argument("command", nargs="?", choices=["serve", "migrate", "reencrypt"], default="serve")
+    parser.add_argument(
+        "command", nargs="?", choices=["serve", "migrate", "reencrypt", "db-roles"], default="serve"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--batch-size", type=int, default=200, help="reencrypt: rows per transaction")
@@ -151,11 +181,21 @@ def main(argv: list[str] | None = None) -> None:
         standalone(args.host, args.port)
         return
     mod = module(args.target)
+    if args.command == "db-roles":
+        _db_roles(args.target)
+        return
     if args.command == "migrate":
         settings = mod.settings_cls()
-        if not settings.database_url:
-            sys.exit(f"{args.target}: set {args.target.upper()}_DATABASE_URL or ASSISTANCE_DATABASE_URL")
-        upgrade(mod.migrations, url=settings.database_url, service=mod.name, schema=settings.schema_name)
+        owner_url = settings.migration_database_url or settings.database_url
+        if not owner_url:
+            sys.exit(f"{args.target}: set {args.target.upper()}_MIGRATION_DATABASE_URL (the owner role)")
+        upgrade(
+            mod.migrations,
+            url=owner_url,
+            service=mod.name,
+            schema=settings.schema_name,
+            runtime_role=runtime_role_of(settings.database_url, owner_url),
+        )
         print(f"{args.target}: migrated", flush=True)
         return
     if args.command == "reencrypt":

@@ -8,8 +8,10 @@ did not exist), and a list endpoint narrows its filters with ``scope``. Objects 
 per-township limits, reserve-fund allocations, registered partners). Township staff never cover a
 county-level object; changes to one go through ``ensure_county_level``.
 
-The check also records who is acting (``current_actor``) for the audit log (shared/audit.py), which the
-runtime writes in the same transaction as the state change.
+The check also records who is acting (``current_actor``) for the audit log (shared/audit.py): first as
+``anonymous`` (so a refused token is recorded too), then as the token's subject. ``ensure_covers``, ``guard``
+and ``scope`` note the county and township of the object (or list) on the request's ``RequestAudit``, so
+the entry carries them and ``/audit/entries`` can be scoped like every list.
 """
 
 from __future__ import annotations
@@ -90,11 +92,78 @@ class Actor:
     request_id: str | None
 
 
+@dataclass
+class RequestAudit:
+    """What the one audit entry of an API request will say; set up per request by shared/audit_http.py."""
+
+    actor: Actor | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    placed: bool = False
+    written: bool = False
+    """True once a change entry committed with the request's change (then nothing more is appended)."""
+
+    def note_place(self, county_code: str | None, township_code: str | None) -> None:
+        """The object's place; objects of several places leave what they share (county, or city-wide)."""
+        if not self.placed:
+            self.county_code, self.township_code, self.placed = county_code, township_code, True
+            return
+        if self.county_code != county_code:
+            self.county_code, self.township_code = None, None
+        elif self.township_code != township_code:
+            self.township_code = None
+
+    def place(self) -> tuple[str | None, str | None]:
+        """The noted place, else the caller's own jurisdiction."""
+        if self.placed or self.actor is None:
+            return self.county_code, self.township_code
+        return self.actor.principal.county_code, self.actor.principal.township_code
+
+
 _ACTOR: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("assistance_actor", default=None)
+_REQUEST: contextvars.ContextVar[RequestAudit | None] = contextvars.ContextVar(
+    "assistance_request_audit", default=None
+)
+ANONYMOUS = Principal(subject="anonymous", roles=frozenset())
 
 
 def current_actor() -> Actor | None:
     return _ACTOR.get()
+
+
+def current_request_audit() -> RequestAudit | None:
+    return _REQUEST.get()
+
+
+def begin_request_audit() -> RequestAudit:
+    """A fresh record for one request (the audit middleware calls this before the app runs)."""
+    record = RequestAudit()
+    _REQUEST.set(record)
+    return record
+
+
+def note_place(county_code: str | None, township_code: str | None) -> None:
+    record = _REQUEST.get()
+    if record is not None:
+        record.note_place(county_code, township_code)
+
+
+def record_actor(request: Request, principal: Principal) -> Actor:
+    """Who is acting in this request (the audit entry names them), also for a refused attempt."""
+    actor = Actor(
+        principal=principal,
+        action=f"{request.method} {route_template(request.scope)}",
+        target={k: str(v)[:64] for k, v in request.path_params.items()},
+        ip=request.client.host if request.client else None,
+        reason=(request.headers.get("x-audit-reason") or "")[:200] or None,
+        request_id=request.headers.get("x-request-id", "")[:64] or None,
+    )
+    record = _REQUEST.get()
+    if record is not None:
+        record.actor = actor
+    if principal is not ANONYMOUS:
+        _ACTOR.set(actor)
+    return actor
 
 
 def _authenticator(request: Request) -> Authenticator:
@@ -128,19 +197,11 @@ def require(*roles: Role) -> Callable[..., Any]:
     async def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
     ) -> Principal:
+        record_actor(request, ANONYMOUS)  # a refused token is audited too
         principal = await authenticate(request, credentials)
+        record_actor(request, principal)
         if not principal.roles & allowed:
             raise Forbidden(f"this action needs one of the roles: {', '.join(sorted(allowed))}")
-        _ACTOR.set(
-            Actor(
-                principal=principal,
-                action=f"{request.method} {route_template(request.scope)}",
-                target={k: str(v)[:64] for k, v in request.path_params.items()},
-                ip=request.client.host if request.client else None,
-                reason=(request.headers.get("x-audit-reason") or "")[:200] or None,
-                request_id=request.headers.get("x-request-id", "")[:64] or None,
-            )
-        )
         return principal
 
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
@@ -173,6 +234,7 @@ def ensure_covers(
 ) -> None:
     """Object-level check: outside the caller's jurisdiction the object does not exist for them (404).
     ``township_code=None`` is a county-level object: township staff are refused it (see ``covers``)."""
+    note_place(county_code, township_code)
     if not covers(principal, county_code, township_code):
         raise NotFound(f"{what} not found")
 
@@ -197,15 +259,18 @@ def scope(
 ) -> tuple[str | None, str | None]:
     """List filters narrowed to the caller's jurisdiction; asking for another one is a 403."""
     if principal.county_code is None:
+        note_place(county_code, township_code)
         return county_code, township_code
     if county_code not in (None, principal.county_code):
         raise Forbidden(f"county {county_code} is outside your jurisdiction")
     if principal.township_code is None:
         if township_code is not None and not township_code.startswith(principal.county_code):
             raise Forbidden(f"township {township_code} is outside your jurisdiction")
+        note_place(principal.county_code, township_code)
         return principal.county_code, township_code
     if township_code not in (None, principal.township_code):
         raise Forbidden(f"township {township_code} is outside your jurisdiction")
+    note_place(principal.county_code, principal.township_code)
     return principal.county_code, principal.township_code
 
 

@@ -21,13 +21,14 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from shared import clock
 from shared.access import Authenticator
-from shared.api import AUTH_RESPONSES, PROBLEM_RESPONSES
-from shared.audit import audit_router
+from shared.api import PROBLEM_RESPONSES
+from shared.audit_api import audit_router
+from shared.audit_http import AuditTrail
 from shared.bus import Bus, InProcessBus, make_bus
 from shared.errors import install_problem_handlers, problem_response
 from shared.guards import RequestGuard
 from shared.logging import configure_logging, log_context, route_template, trace_context
-from shared.migrations import upgrade
+from shared.migrations import runtime_role_of, upgrade
 from shared.observability import MetricsMiddleware
 from shared.observability import refresh as refresh_gauges
 from shared.ops import ops_router
@@ -93,19 +94,49 @@ async def start_runtime(
     module: ServiceModule, settings: ServiceSettings, bus: Bus, *, migrate: bool, start_bus: bool
 ) -> Runtime:
     if migrate:
-        await asyncio.to_thread(
-            upgrade,
-            module.migrations,
-            url=settings.database_url or "",
-            service=module.name,
-            schema=settings.schema_name,
-        )
+        await migrate_as_owner(module, settings)
     runtime = Runtime(module=module, settings=settings, bus=bus)
+    await refuse_privileged_role(runtime)
     if start_bus:
         await _start_bus(bus, runtime.topics_used())
     if module.on_start is not None:
         await module.on_start(runtime)
     return runtime
+
+
+async def migrate_as_owner(module: ServiceModule, settings: ServiceSettings) -> None:
+    """Migrations run as the owner role (MIGRATION_DATABASE_URL), then grant the runtime role its share."""
+    owner_url = settings.migration_database_url or settings.database_url or ""
+    await asyncio.to_thread(
+        upgrade,
+        module.migrations,
+        url=owner_url,
+        service=module.name,
+        schema=settings.schema_name,
+        runtime_role=runtime_role_of(settings.database_url, owner_url),
+    )
+
+
+async def refuse_privileged_role(runtime: Runtime) -> None:
+    """Least privilege for the audit log: production refuses a runtime role that could rewrite it."""
+    try:
+        privileged = await runtime.database_role_is_privileged()
+    except Exception as exc:  # noqa: BLE001 - not migrated or not reachable yet
+        if runtime.settings.environment == "production":
+            await runtime.close()
+            raise RuntimeError(f"{runtime.name}: cannot check the database role's privileges") from exc
+        log.warning("could not check the database role's privileges", extra={"service": runtime.name})
+        return
+    if not privileged:
+        return
+    message = (
+        f"{runtime.name}: the database role of DATABASE_URL may rewrite the audit log (superuser, owner, or "
+        "UPDATE/DELETE/TRUNCATE on it); use the runtime role and MIGRATION_DATABASE_URL for the owner"
+    )
+    if runtime.settings.environment == "production":
+        await runtime.close()
+        raise RuntimeError(message)
+    log.warning(message)
 
 
 async def _start_bus(bus: Bus, topics: list[str]) -> None:
@@ -130,6 +161,8 @@ def launch(runtime: Runtime) -> None:
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{runtime.name}-relay"))
     for job in runtime.module.background:
         runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{runtime.name}-{job.__name__}"))
+    checkpoints = runtime.checkpoint_periodically()  # anchors of the audit chain (shared/audit_anchor.py)
+    runtime.tasks.append(asyncio.create_task(checkpoints, name=f"{runtime.name}-audit-checkpoints"))
 
 
 def build_app(
@@ -180,6 +213,7 @@ def build_app(
         swagger_ui_parameters={"validatorUrl": None},  # no third-party validator badge (CSP, privacy)
     )
     first = settings[0] if settings else ServiceSettings()
+    app.add_middleware(AuditTrail)  # innermost: one audit entry per API request (shared/audit_http.py)
     app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
@@ -194,7 +228,7 @@ def build_app(
     app.include_router(oversight_router)  # the oversight page, /oversight/ (R-OVS-1)
     for module in modules:
         app.include_router(module.router)
-        app.include_router(audit_router(module.name), responses=AUTH_RESPONSES)
+        app.include_router(audit_router(module.name))
         if module.consumes:
             app.include_router(ops_router(module.name), responses=PROBLEM_RESPONSES)
 

@@ -1,42 +1,65 @@
-"""The audit log: who did or read what, when, from where and why — append-only and hash-chained.
+"""The audit log: who did or read what, when, from where and why — append-only and keyed-hash-chained.
 
-Each service keeps its own chain (table ``<service>.audit_log``). The runtime appends one entry:
-- in the same transaction as every state change made through an API call (``Runtime.transaction``), so a
-  change without its audit entry cannot be committed;
-- before any data is read through an API call (``Runtime.reading``), so nothing is disclosed unrecorded.
+Each service keeps its own chain (table ``<service>.audit_log``); every API request leaves exactly one entry
+(shared/audit_http.py writes it when the runtime did not):
+- a change commits in the same transaction as its entry (``Runtime.transaction``): a change without its
+  audit entry cannot be committed;
+- a read is recorded before the response starts, so nothing is disclosed unrecorded;
+- a refused attempt (401, 403, 404 outside the jurisdiction, 409, 422) is recorded in a transaction of its
+  own, after the refused change rolled back.
 
-Entry n stores ``hash = sha256(prev_hash || canonical JSON of its fields)`` with ``prev_hash`` the hash of
-entry n-1; appends are serialised by a transaction-scoped advisory lock. A database trigger refuses UPDATE
-and DELETE; an edit made around it (e.g. by a superuser) is found by ``verify``, which recomputes the chain.
-Entries hold ids and roles, never personal data: targets are path ids, never names or ID numbers.
+Entry n stores ``hash = HMAC-SHA256(key[key_id], prev_hash | canonical JSON of its fields)`` — a MAC with a
+key the database never holds (``AUDIT_KEYS``; ``key_id`` per entry, so keys rotate), ``prev_hash`` the MAC of
+entry n-1 and ``seq`` its position (1, 2, ...). Appends are serialised by a transaction-scoped advisory lock.
+The database refuses UPDATE, DELETE and TRUNCATE (triggers) and the services' runtime role holds only INSERT
+and SELECT on the table; whoever gets around both (owner, superuser) cannot recompute the MACs, and a tail
+cut off or a truncation is found against the signed checkpoints kept outside the database
+(shared/audit_anchor.py). Entries hold ids, roles and places, never personal data.
+Entries written before the keyed chain (``key_id`` null) are verified with the earlier plain SHA-256 chain,
+and only before the first keyed entry.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import zlib
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, String, Table, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
-from shared.access import Actor, require
-from shared.auth import Principal, Role
+from shared.access import Actor
 
 GENESIS = "0" * 64
+LEGACY_FIELDS = ("at", "actor", "roles", "kind", "action", "target", "ip", "reason", "request_id")
+KEYED_FIELDS = (*LEGACY_FIELDS, "seq", "key_id", "county_code", "township_code", "status")
 
 
 def add_audit_table(metadata: MetaData) -> Table:
-    return Table(
+    table = Table(
         "audit_log",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
+        Column("seq", BigInteger, nullable=False, unique=True),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("actor", String(200), nullable=False),
         Column("roles", String(300), nullable=False),
@@ -46,30 +69,86 @@ def add_audit_table(metadata: MetaData) -> Table:
         Column("ip", String(64)),
         Column("reason", String(200)),
         Column("request_id", String(64)),
+        Column("county_code", String(12)),
+        Column("township_code", String(12)),
+        Column("status", SmallInteger),
+        Column("key_id", String(32)),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False, unique=True),
         extend_existing=True,
     )
+    Index("ix_audit_log_place", table.c.county_code, table.c.township_code, table.c.id)
+    Index("ix_audit_log_at", table.c.at)
+    return table
 
 
-def _canonical(entry: dict[str, Any]) -> bytes:
-    fields = {
-        k: entry[k]
-        for k in ("at", "actor", "roles", "kind", "action", "target", "ip", "reason", "request_id")
-    }
-    fields["at"] = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+class AuditKeys:
+    """The chain's HMAC keys by id; the first one signs new entries and checkpoints."""
+
+    def __init__(self, spec: str) -> None:
+        self._keys: dict[str, bytes] = {}
+        for item in (k.strip() for k in spec.split(",") if k.strip()):
+            kid, _, material = item.partition(":")
+            raw = base64.b64decode(material)
+            if not kid or len(kid) > 32 or len(raw) < 32:
+                raise ValueError(f"audit key {kid!r} needs an id of 1-32 characters and >= 32 bytes (base64)")
+            self._keys[kid] = raw
+        if not self._keys:
+            raise ValueError("at least one audit key is required (AUDIT_KEYS)")
+        self.primary = next(iter(self._keys))
+
+    def knows(self, kid: str | None) -> bool:
+        return kid in self._keys
+
+    def mac(self, kid: str, data: bytes) -> str:
+        return hmac.new(self._keys[kid], data, hashlib.sha256).hexdigest()
 
 
-def chain_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"|" + _canonical(entry)).hexdigest()
+def _canonical(entry: dict[str, Any], fields: tuple[str, ...]) -> bytes:
+    values = {k: entry[k] for k in fields}
+    values["at"] = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-async def append(session: AsyncSession, table: Table, actor: Actor, kind: str) -> None:
+def legacy_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """The earlier, unkeyed chain (entries with no key id)."""
+    return hashlib.sha256(prev_hash.encode() + b"|" + _canonical(entry, LEGACY_FIELDS)).hexdigest()
+
+
+def entry_mac(keys: AuditKeys, prev_hash: str, entry: dict[str, Any]) -> str:
+    return keys.mac(entry["key_id"], prev_hash.encode() + b"|" + _canonical(entry, KEYED_FIELDS))
+
+
+@dataclass(frozen=True)
+class Place:
+    county_code: str | None = None
+    township_code: str | None = None
+
+
+async def head(session: AsyncSession, table: Table) -> tuple[int, int, str] | None:
+    """(id, seq, MAC) of the newest entry, or None for an empty log."""
+    row = (
+        await session.execute(
+            select(table.c.id, table.c.seq, table.c.hash).order_by(table.c.id.desc()).limit(1)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def append(
+    session: AsyncSession,
+    table: Table,
+    keys: AuditKeys,
+    actor: Actor,
+    kind: str,
+    *,
+    place: Place = Place(),  # noqa: B008 - frozen
+    status: int | None = None,
+) -> None:
     """Append one entry to the chain inside the caller's transaction."""
     lock = zlib.crc32(f"audit:{table.schema}".encode())
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
-    prev = (await session.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1))).scalar()
+    last = await head(session, table)
     p = actor.principal
     entry = {
         "at": clock.now(),
@@ -81,82 +160,110 @@ async def append(session: AsyncSession, table: Table, actor: Actor, kind: str) -
         "ip": actor.ip,
         "reason": actor.reason,
         "request_id": actor.request_id,
+        "seq": (last[1] if last else 0) + 1,
+        "key_id": keys.primary,
+        "county_code": place.county_code,
+        "township_code": place.township_code,
+        "status": status,
     }
-    prev_hash = prev or GENESIS
+    prev_hash = last[2] if last else GENESIS
     await session.execute(
-        table.insert().values(**entry, prev_hash=prev_hash, hash=chain_hash(prev_hash, entry))
+        table.insert().values(**entry, prev_hash=prev_hash, hash=entry_mac(keys, prev_hash, entry))
     )
 
 
-async def verify(session: AsyncSession, table: Table) -> dict[str, Any]:
-    """Recompute the whole chain; name the first entry that does not follow from the one before it."""
-    prev_hash, count = GENESIS, 0
+@dataclass
+class Verdict:
+    """What ``verify`` found: intact, or the first entry that does not follow and what is missing."""
+
+    intact: bool = True
+    entries: int = 0
+    first_broken_id: int | None = None
+    head: str | None = None
+    problems: list[str] = field(default_factory=list)
+    checkpoint: dict[str, Any] | None = None
+    missing_entries: int = 0
+    truncated: bool = False
+
+    def broken(self, problem: str, entry_id: int | None = None) -> None:
+        self.intact = False
+        self.problems.append(problem)
+        if entry_id is not None and self.first_broken_id is None:
+            self.first_broken_id = entry_id
+
+
+def _check_row(keys: AuditKeys, row: dict[str, Any], prev_hash: str, seq: int, keyed: bool) -> str | None:
+    """Why this row does not follow from the one before (None when it does)."""
+    if row["prev_hash"] != prev_hash:
+        return f"entry {row['id']} does not follow the entry before it (an entry was removed or changed)"
+    if row["seq"] != seq:
+        return f"entry {row['id']} has position {row['seq']}, expected {seq} (entries removed)"
+    if row["key_id"] is None:
+        if keyed:
+            return f"entry {row['id']} has no key id after keyed entries (rewritten)"
+        ok = legacy_hash(prev_hash, row) == row["hash"]
+    elif not keys.knows(row["key_id"]):
+        return f"entry {row['id']} names an unknown audit key {row['key_id']!r}"
+    else:
+        ok = hmac.compare_digest(entry_mac(keys, prev_hash, row), row["hash"])
+    return None if ok else f"entry {row['id']} was changed: its MAC does not match its content"
+
+
+async def verify(
+    session: AsyncSession, table: Table, keys: AuditKeys, checkpoint: dict[str, Any] | None = None
+) -> Verdict:
+    """Recompute the whole chain and hold it against the latest checkpoint kept outside the database."""
+    verdict = Verdict(checkpoint=checkpoint)
+    prev_hash, keyed, anchored = GENESIS, False, False
+    cp_id = checkpoint["last_id"] if checkpoint else None
     result = await session.stream(select(table).order_by(table.c.id).execution_options(yield_per=1000))
-    async for row in result.mappings():
-        if row["prev_hash"] != prev_hash or chain_hash(prev_hash, dict(row)) != row["hash"]:
-            return {"intact": False, "entries": count, "first_broken_id": row["id"]}
-        prev_hash, count = row["hash"], count + 1
-    return {"intact": True, "entries": count, "first_broken_id": None, "head": prev_hash}
+    async for mapping in result.mappings():
+        row = dict(mapping)
+        problem = _check_row(keys, row, prev_hash, verdict.entries + 1, keyed)
+        if problem:
+            verdict.broken(problem, row["id"])
+            break
+        if checkpoint and row["id"] == cp_id:
+            anchored = True
+            if row["hash"] != checkpoint["last_mac"] or row["seq"] != checkpoint["count"]:
+                verdict.broken(
+                    f"entry {row['id']} differs from the checkpoint of {checkpoint['at']}", row["id"]
+                )
+                break
+        keyed = keyed or row["key_id"] is not None
+        prev_hash, verdict.entries = row["hash"], verdict.entries + 1
+    verdict.head = prev_hash if verdict.entries and verdict.first_broken_id is None else None
+    if checkpoint and not anchored and verdict.intact:
+        _missing_against(verdict, checkpoint)
+    return verdict
+
+
+def _missing_against(verdict: Verdict, checkpoint: dict[str, Any]) -> None:
+    """The chain itself holds, but the checkpointed entry is gone: the tail was cut off or all was emptied."""
+    verdict.missing_entries = max(0, int(checkpoint["count"]) - verdict.entries)
+    if verdict.entries == 0:
+        verdict.truncated = True
+        verdict.broken(
+            f"the log is empty but the checkpoint of {checkpoint['at']} vouches for "
+            f"{checkpoint['count']} entries (truncated)"
+        )
+    else:
+        verdict.broken(
+            f"{verdict.missing_entries} entries up to id {checkpoint['last_id']} are missing from the end "
+            f"(the checkpoint of {checkpoint['at']} vouches for {checkpoint['count']})"
+        )
 
 
 def append_only_trigger_sql(schema: str) -> list[str]:
-    """DDL for a migration: UPDATE and DELETE on the audit log are refused by the database itself."""
+    """DDL for a migration: UPDATE, DELETE and TRUNCATE on the audit log are refused by the database."""
     return [
         f'''CREATE OR REPLACE FUNCTION "{schema}".audit_log_append_only() RETURNS trigger AS $$
             BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql''',
-        f'''CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON "{schema}".audit_log
+        f'''CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON "{schema}".audit_log
             FOR EACH ROW EXECUTE FUNCTION "{schema}".audit_log_append_only()''',
     ]
 
 
-class AuditEntryOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    roles: str
-    kind: str
-    action: str
-    target: dict[str, Any]
-    ip: str | None
-    reason: str | None
-    request_id: str | None
-    hash: str
-
-
-class ChainOut(BaseModel):
-    intact: bool
-    entries: int
-    first_broken_id: int | None
-    head: str | None = None
-
-
-def audit_router(service: str) -> APIRouter:
-    router = APIRouter(prefix=f"/{service}/v1/audit", tags=[f"{service} audit"])
-    auditor = Depends(require(Role.auditor))
-
-    @router.get(
-        "/entries", response_model=list[AuditEntryOut], summary="The audit log, oldest first (auditors)"
-    )
-    async def entries(
-        request: Request,
-        _: Principal = auditor,
-        after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-        actor: Annotated[str | None, Query(max_length=200)] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> list[AuditEntryOut]:
-        runtime = request.app.state.runtimes[service]
-        table = runtime.audit_table
-        query = select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)
-        if actor:
-            query = query.where(table.c.actor == actor)
-        async with runtime.reading() as session:
-            rows = (await session.execute(query)).mappings().all()
-        return [AuditEntryOut(**r) for r in rows]
-
-    @router.get("/verify", response_model=ChainOut, summary="Recompute the hash chain: is the log untouched?")
-    async def verify_chain(request: Request, _: Principal = auditor) -> ChainOut:
-        runtime = request.app.state.runtimes[service]
-        async with runtime.reading() as session:
-            return ChainOut(**await verify(session, runtime.audit_table))
-
-    return router
+def no_truncate_trigger_sql(schema: str) -> str:
+    return f'''CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "{schema}".audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".audit_log_append_only()'''

@@ -16,7 +16,8 @@ from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit, clock
-from shared.access import current_actor
+from shared.access import Actor, current_actor, current_request_audit
+from shared.audit_anchor import Anchor, make_anchor, make_checkpoint, signature_valid
 from shared.bus import Bus
 from shared.contracts.processing import BY_SERVICE, REASON_LIMIT
 from shared.crypto import FieldCipher
@@ -113,6 +114,8 @@ class Runtime:
         self.cipher = FieldCipher(
             s.encryption_keys, s.blind_index_key, suite=s.crypto_suite, blind_index_suite=s.blind_index_suite
         )
+        self.audit_keys = audit.AuditKeys(s.audit_keys)
+        self.anchor: Anchor = make_anchor(s, self.bus)
 
     @property
     def name(self) -> str:
@@ -128,22 +131,80 @@ class Runtime:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success (state and outbox together), then wake the relay."""
-        actor = current_actor()
+        """One unit of work: commit on success (state and outbox together), then wake the relay.
+        An API call's first change commits with the request's audit entry, or not at all."""
+        actor, record = current_actor(), current_request_audit()
+        due = actor is not None and not (record is not None and record.written)
         async with self.sessions() as session, session.begin():
             yield session
-            if actor is not None:  # an API call's change commits with its audit entry, or not at all
-                await audit.append(session, self.audit_table, actor, "change")
+            if due and actor is not None:
+                place = audit.Place(*record.place()) if record is not None else audit.Place()
+                await audit.append(session, self.audit_table, self.audit_keys, actor, "change", place=place)
+        if due and record is not None:
+            record.written = True
         self.relay.wake()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session. Within an API call the read is recorded before the response starts
+        (shared/audit_http.py); outside one (no request record) it is recorded here, before the read."""
         actor = current_actor()
-        if actor is not None:  # recorded before anything is disclosed
+        if actor is not None and current_request_audit() is None:
             async with self.sessions() as session, session.begin():
-                await audit.append(session, self.audit_table, actor, "read")
+                await audit.append(session, self.audit_table, self.audit_keys, actor, "read")
         async with self.sessions() as session:
             yield session
+
+    async def record_request(self, actor: Actor, kind: str, place: audit.Place, status: int) -> None:
+        """The one entry of a request that changed nothing: its read, or its refusal (own transaction)."""
+        async with self.sessions() as session, session.begin():
+            await audit.append(
+                session, self.audit_table, self.audit_keys, actor, kind, place=place, status=status
+            )
+
+    async def checkpoint(self) -> dict[str, Any] | None:
+        """Write a signed checkpoint of the audit chain outside the database (None: the log is empty)."""
+        async with self.sessions() as session:
+            made = await make_checkpoint(session, self.audit_table, self.audit_keys, self.name)
+        if made is not None:
+            await self.anchor.write(made)
+        return made
+
+    async def verify_audit(self) -> audit.Verdict:
+        """The chain recomputed and held against the latest checkpoint outside the database."""
+        latest = await self.anchor.latest()
+        async with self.sessions() as session:
+            if latest is not None and not signature_valid(self.audit_keys, latest):
+                verdict = await audit.verify(session, self.audit_table, self.audit_keys)
+                verdict.broken("the latest checkpoint's signature is not valid (forged or altered)")
+                return verdict
+            return await audit.verify(session, self.audit_table, self.audit_keys, latest)
+
+    async def checkpoint_periodically(self) -> None:
+        """Background: a checkpoint whenever the chain has grown, every AUDIT_CHECKPOINT_INTERVAL_SECONDS."""
+        last: object = None
+        while True:
+            try:
+                async with self.sessions() as session:
+                    now = await audit.head(session, self.audit_table)
+                if now is not None and now != last:
+                    await self.checkpoint()
+                    last = now
+            except Exception:  # noqa: BLE001 - retried next round; a missing checkpoint shows in verify
+                log.warning("audit checkpoint failed", exc_info=True)
+            await asyncio.sleep(self.settings.audit_checkpoint_interval_seconds)
+
+    async def database_role_is_privileged(self) -> bool:
+        """Does the runtime's database role exceed least privilege on the audit log (superuser, owner,
+        or UPDATE/DELETE/TRUNCATE/TRIGGER on it)?"""
+        table = f'"{self.settings.schema_name}".audit_log'
+        query = text(
+            "SELECT r.rolsuper OR pg_has_role(c.relowner, 'USAGE') "
+            "OR has_table_privilege(CAST(:t AS regclass), 'UPDATE, DELETE, TRUNCATE, TRIGGER') "
+            "FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = CAST(:t AS regclass)"
+        )
+        async with self.engine.connect() as conn:
+            return bool((await conn.execute(query, {"t": table})).scalar())
 
     def consumer(self) -> ConsumerWorker | None:
         if not self.module.consumes:

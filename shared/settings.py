@@ -18,6 +18,9 @@ DEV_ENCRYPTION_KEYS = (
     + base64.b64encode(b"dev-only-sm4-key").decode()
 )
 DEV_BLIND_INDEX_KEY = base64.b64encode(b"development-only-blind-index-key").decode()
+DEV_AUDIT_KEYS = "dev1:" + base64.b64encode(b"development-only-audit-mac-key-0").decode()
+SIX_MONTHS_MS = 183 * 24 * 3600 * 1000
+"""Logs and audit entries are kept at least six months (网络安全法 art. 21, 等保 level 3)."""
 
 SHARED_PREFIX = "ASSISTANCE_"
 
@@ -30,6 +33,9 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
+    """The runtime role's URL: ordinary DML on the service's tables, only INSERT/SELECT on its audit log."""
+    migration_database_url: str | None = None
+    """The owner role's URL, used only to migrate (and then grant the runtime role its privileges)."""
     database_schema: str | None = None
     database_pool_size: int = 10
 
@@ -52,6 +58,14 @@ class ServiceSettings(BaseSettings):
 
     encryption_keys: str = DEV_ENCRYPTION_KEYS
     blind_index_key: str = DEV_BLIND_INDEX_KEY
+    audit_keys: str = DEV_AUDIT_KEYS
+    """Comma list kid:base64 (>= 32 bytes) of the audit chain's HMAC keys; the first signs, all verify."""
+    audit_checkpoint_interval_seconds: float = Field(default=300, gt=0)
+    """How often a signed checkpoint of the audit chain is written outside the database."""
+    audit_checkpoint_dir: str = ".run/audit-checkpoints"
+    """Standalone (in-process bus): the folder of the append-only checkpoint files, one per service."""
+    audit_checkpoint_retention_ms: int = -1
+    """Retention of the Kafka checkpoint topic when the service creates it: -1 (forever) or >= 6 months."""
 
     time_zone: str | None = None
     """The programme's zone for every local-date rule (shared/clock.py); unset: ``TIME_ZONE`` or
@@ -94,6 +108,8 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production":
             if self.encryption_keys == DEV_ENCRYPTION_KEYS or self.blind_index_key == DEV_BLIND_INDEX_KEY:
                 raise ValueError("production refuses the development encryption/blind-index keys")
+            if self.audit_keys == DEV_AUDIT_KEYS:
+                raise ValueError("production refuses the development audit keys (set AUDIT_KEYS)")
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL")
             if self.auth_dev_issuer:
@@ -102,6 +118,12 @@ class ServiceSettings(BaseSettings):
                 )
             if not (self.auth_issuer and self.auth_jwks_url):
                 raise ValueError("production needs AUTH_ISSUER and AUTH_JWKS_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _keep_checkpoints_six_months(self) -> ServiceSettings:
+        if self.audit_checkpoint_retention_ms != -1 and self.audit_checkpoint_retention_ms < SIX_MONTHS_MS:
+            raise ValueError("AUDIT_CHECKPOINT_RETENTION_MS must be -1 or at least six months (183 days)")
         return self
 
     @property
@@ -115,6 +137,9 @@ class ServiceSettings(BaseSettings):
     def topic(self, service: str) -> str:
         """The topic a service produces to, e.g. ``assistance.intake.v1``."""
         return f"{self.topic_prefix}.{service}.v1"
+
+    def audit_checkpoint_topic(self) -> str:
+        return f"{self.topic_prefix}.{self.service_name}.audit-checkpoints.v1"
 
     def dead_letter_topic(self) -> str:
         return f"{self.topic_prefix}.{self.service_name}.dlq.v1"

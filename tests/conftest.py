@@ -66,25 +66,39 @@ async def database_url(pg_server_url: str) -> str:
     return await create_database(pg_server_url)
 
 
+async def least_privilege(database_url: str) -> dict[str, str]:
+    """Settings for the two database roles: migrations as the owner, the services as the runtime role
+    (INSERT/SELECT only on the audit log), as standalone and the Helm chart run them (shared/dbroles.py)."""
+    from services import SERVICE_NAMES
+    from shared.dbroles import local_roles
+
+    owner_url, runtime_url = await local_roles(database_url, SERVICE_NAMES)
+    return {"migration_database_url": owner_url, "database_url": runtime_url}
+
+
 @pytest.fixture(scope="session")
-async def standalone(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def standalone(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
     """All five services in this process on the real database, over the in-process bus."""
     from services.registry import all_modules
     from shared.app import build_app
 
     modules = all_modules()
+    roles = await least_privilege(database_url)
     app = build_app(
         modules,
         migrate_on_start=True,
         overrides={
             m.name: {
-                "database_url": database_url,
+                **roles,
                 "bus": "memory",
                 "environment": "test",
                 "outbox_poll_interval_seconds": 0.05,
                 # the tests' webhook receivers listen on http://127.0.0.1: allowed only by this explicit
                 # development/test setting (off by default, refused in production)
                 **({"webhook_allow_loopback_http": True} if m.name == "referral" else {}),
+                "audit_checkpoint_dir": str(tmp_path_factory.mktemp("audit-checkpoints")),
             }
             for m in modules
         },

@@ -1,6 +1,7 @@
 """Referral's REST API, partner side: each partner authenticates with its API key
 (``Authorization: Bearer <key>``) and sees and answers only its own referrals. Another partner's id or
-referral is a 404, so existence does not leak."""
+referral is a 404, so existence does not leak. Every call is audited with the partner as actor
+(``partner:<id>``), refused ones (unknown key, suspended, another partner's id) too (shared/audit_http.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from services.referral.domain.tasks import Action
 from services.referral.exchange import contact_route
 from services.referral.schemas import DeclineIn, DeliveryOut, FeedPage, FulfilIn, TaskOut
 from services.referral.webhooks import redeliver
+from shared.access import ANONYMOUS, note_place, record_actor
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
+from shared.auth import Principal, Role
 from shared.errors import NotFound, Unauthorized
 from shared.ratelimit import failures_counted
 
@@ -46,10 +49,17 @@ async def current_partner(
     credentials: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> RowMapping:
     runtime = runtime_of(request, "referral")
+    record_actor(request, ANONYMOUS)  # an unknown key is audited too
     if credentials is None:
         raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
     with failures_counted(request, f"partner:{partner_id}"):  # lockout per key and per source
         partner = await registry.authenticate(runtime, f"Bearer {credentials.credentials}")
+    record_actor(
+        request,
+        Principal(
+            subject=f"partner:{partner['id']}", roles=frozenset({Role.partner}), partner_id=partner["id"]
+        ),
+    )
     if partner["id"] != partner_id:
         raise NotFound(f"partner {partner_id} not found")
     return partner
@@ -93,6 +103,8 @@ def _withdrawn_out(row: RowMapping) -> TaskOut:
 async def _own_task(request: Request, partner: RowMapping, task_id: str) -> TaskOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.task_with_record(session, task_id)
+    if row is not None:
+        note_place(row.get("county_code"), row.get("township_code"))
     if row is None or row["partner_id"] != partner["id"]:
         raise NotFound(f"referral {task_id} not found")
     if row["record_status"] == "withdrawn":

@@ -256,7 +256,7 @@ def test_migrations_are_pre_install_hook_jobs_per_service(
     render: Callable[..., Docs], value_set: str
 ) -> None:
     docs = render(value_set)
-    jobs = of_kind(docs, "Job")
+    jobs = [j for j in of_kind(docs, "Job") if j["metadata"]["name"].endswith("-migrate")]
     wanted = enabled_services(value_set)
     assert len(jobs) == len(wanted)
     deployments = by_component(docs, "Deployment")
@@ -274,12 +274,14 @@ def test_migrations_are_pre_install_hook_jobs_per_service(
         assert "envFrom" not in container
         env = env_of(container)
         assert {k: v["value"] for k, v in env.items() if "value" in v}.items() >= configmap(docs).items()
-        # The same secrets and image as the service's Deployment.
+        # The same secrets and image as the service's Deployment, and the owner role's URL on top.
         (served,) = pod_spec(deployments[name])["containers"]
         assert container["image"] == served["image"]
-        assert {k: v for k, v in env.items() if "valueFrom" in v} == {
+        owner = f"{name.upper()}_MIGRATION_DATABASE_URL"
+        assert {k: v for k, v in env.items() if "valueFrom" in v and k != owner} == {
             k: v for k, v in env_of(served).items() if "valueFrom" in v
         }
+        assert secret_ref(env[owner])[1].endswith("migration-database-url")
         # Not selected by the Service (a running migration pod must not get traffic).
         selector = deployments[name]["spec"]["selector"]["matchLabels"]
         assert not selector.items() <= job["spec"]["template"]["metadata"]["labels"].items()
@@ -287,6 +289,44 @@ def test_migrations_are_pre_install_hook_jobs_per_service(
 
 def test_migrations_can_be_disabled(render: Callable[..., Docs]) -> None:
     assert not of_kind(render("defaults", "--set", "migrations.enabled=false"), "Job")
+
+
+# ------------------------------------------------------------------- least privilege and the audit log
+@pytest.mark.parametrize("value_set", ALL_SETS)
+def test_service_pods_get_the_runtime_role_and_never_the_owners_credentials(
+    render: Callable[..., Docs], value_set: str
+) -> None:
+    """Issue 13: the services connect as the runtime role (INSERT/SELECT only on the audit log); only the
+    Jobs get the owner role's URL, only the roles Jobs an administrator's."""
+    docs = render(value_set)
+    for dep in of_kind(docs, "Deployment"):
+        (container,) = pod_spec(dep)["containers"]
+        env = env_of(container)
+        assert not [k for k in env if "MIGRATION_DATABASE_URL" in k or "ADMIN_URL" in k]
+        assert secret_ref(env["ASSISTANCE_AUDIT_KEYS"])[1] == "audit-keys"
+    data = configmap(docs)
+    assert int(data["ASSISTANCE_AUDIT_CHECKPOINT_INTERVAL_SECONDS"]) >= 1
+    assert data["ASSISTANCE_AUDIT_CHECKPOINT_RETENTION_MS"] == "-1"
+
+
+def test_the_roles_jobs_create_both_roles_before_the_migrations(render: Callable[..., Docs]) -> None:
+    assert not [j for j in of_kind(render("defaults"), "Job") if j["metadata"]["name"].endswith("-db-roles")]
+    jobs = of_kind(render("all-features"), "Job")
+    roles = {j["metadata"]["name"]: j for j in jobs if j["metadata"]["name"].endswith("-db-roles")}
+    migrate = [j for j in jobs if j["metadata"]["name"].endswith("-migrate")]
+    assert len(roles) == len(migrate) == 5
+    for job in roles.values():
+        (container,) = pod_spec(job)["containers"]
+        name = container["args"][0]
+        assert container["args"] == [name, "db-roles"]
+        env = env_of(container)
+        assert secret_ref(env["ASSISTANCE_DATABASE_ADMIN_URL"]) == (
+            "assistance-db-admin",
+            "admin-database-url",
+        )
+        assert f"{name.upper()}_MIGRATION_DATABASE_URL" in env and f"{name.upper()}_DATABASE_URL" in env
+        weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
+        assert weight < int(migrate[0]["metadata"]["annotations"]["helm.sh/hook-weight"])
 
 
 # ------------------------------------------------------------------------------- optional objects
@@ -432,7 +472,9 @@ def test_a_disabled_service_renders_nothing(render: Callable[..., Docs]) -> None
 def test_secrets_are_only_referenced(render: Callable[..., Docs], value_set: str) -> None:
     docs = render(value_set)
     assert not of_kind(docs, "Secret"), "the chart must not create Secrets"
-    secret_like = re.compile(r"(PASSWORD|USERNAME|DATABASE_URL|ENCRYPTION_KEYS|BLIND_INDEX_KEY)$")
+    secret_like = re.compile(
+        r"(PASSWORD|USERNAME|DATABASE_URL|ADMIN_URL|ENCRYPTION_KEYS|BLIND_INDEX_KEY|AUDIT_KEYS)$"
+    )
     for doc in docs:
         if doc["kind"] not in ("Deployment", "Job"):
             continue

@@ -341,12 +341,8 @@ async def test_changes_and_reads_are_audited_in_a_hash_chain_that_shows_tamperin
             await conn.execute("UPDATE approval.audit_log SET actor = 'nobody' WHERE id = $1", change["id"])
             await conn.execute("ALTER TABLE approval.audit_log ENABLE TRIGGER audit_log_append_only")
         verdict = (await standalone.get("/approval/v1/audit/verify", headers=auditor)).json()
-        assert verdict == {
-            "intact": False,
-            "entries": verdict["entries"],
-            "first_broken_id": change["id"],
-            "head": None,
-        }
+        assert (verdict["intact"], verdict["first_broken_id"], verdict["head"]) == (False, change["id"], None)
+        assert f"entry {change['id']} was changed" in verdict["problems"][0]
     finally:
         async with conn.transaction():  # put it back for the other tests
             await conn.execute("ALTER TABLE approval.audit_log DISABLE TRIGGER audit_log_append_only")

@@ -121,6 +121,8 @@ ASSISTANCE_TOPIC_PREFIX: {{ $g.kafka.topicPrefix | quote }}
 ASSISTANCE_TOPIC_PARTITIONS: {{ $g.kafka.topicPartitions | quote }}
 ASSISTANCE_TOPIC_REPLICATION_FACTOR: {{ $g.kafka.topicReplicationFactor | quote }}
 REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT: {{ $g.kafka.partnerTopics | default "own" | quote }}
+ASSISTANCE_AUDIT_CHECKPOINT_INTERVAL_SECONDS: {{ $g.audit.checkpointIntervalSeconds | quote }}
+ASSISTANCE_AUDIT_CHECKPOINT_RETENTION_MS: {{ $g.audit.checkpointRetentionMs | int64 | quote }}
 {{- with $g.auth.jwksUrl }}
 ASSISTANCE_AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}
@@ -144,8 +146,10 @@ valueFrom:
 {{- end }}
 
 {{/*
-Environment variables read from existing Secrets: the service's database URL, the Kafka SASL
-credentials and the encryption keys. Usage: include "assistance.secretEnv" (dict "root" $ "name" "intake")
+Environment variables read from existing Secrets: the service's database URL (the runtime role), the Kafka
+SASL credentials, the encryption and audit keys; the Jobs (mode "migrate", "db-roles") also get the owner
+role's URL, the roles Job the administrator's. A service pod never sees the owner's credentials.
+Usage: include "assistance.secretEnv" (dict "root" $ "name" "intake" "mode" "serve")
 */}}
 {{- define "assistance.secretEnv" -}}
 {{- $g := .root.Values.global -}}
@@ -155,6 +159,19 @@ credentials and the encryption keys. Usage: include "assistance.secretEnv" (dict
   {{- include "assistance.secretKeyRef" (dict
       "secret" (required (printf "services.%s.database.existingSecret or global.database.existingSecret is required" .name) $dbSecret)
       "key" (default (printf "%s-database-url" .name) $db.secretKey)) | nindent 2 }}
+{{- if ne (default "serve" .mode) "serve" }}
+- name: {{ upper .name }}_MIGRATION_DATABASE_URL
+  {{- include "assistance.secretKeyRef" (dict
+      "secret" $dbSecret
+      "key" (default (printf "%s-migration-database-url" .name) $db.migrationSecretKey)) | nindent 2 }}
+{{- end }}
+{{- if eq (default "serve" .mode) "db-roles" }}
+{{- $roles := .root.Values.databaseRoles }}
+- name: ASSISTANCE_DATABASE_ADMIN_URL
+  {{- include "assistance.secretKeyRef" (dict
+      "secret" (required "databaseRoles.adminSecret is required when databaseRoles.enabled" $roles.adminSecret)
+      "key" $roles.adminSecretKey) | nindent 2 }}
+{{- end }}
 {{- if include "assistance.kafkaUsesSasl" .root }}
 {{- $sasl := $g.kafka.sasl }}
 {{- $saslSecret := required "global.kafka.sasl.existingSecret is required with SASL_* security protocols" $sasl.existingSecret }}
@@ -168,6 +185,8 @@ credentials and the encryption keys. Usage: include "assistance.secretEnv" (dict
   {{- include "assistance.secretKeyRef" (dict "secret" . "key" $g.encryption.secretKeys.encryptionKeys) | nindent 2 }}
 - name: ASSISTANCE_BLIND_INDEX_KEY
   {{- include "assistance.secretKeyRef" (dict "secret" . "key" $g.encryption.secretKeys.blindIndexKey) | nindent 2 }}
+- name: ASSISTANCE_AUDIT_KEYS
+  {{- include "assistance.secretKeyRef" (dict "secret" . "key" $g.encryption.secretKeys.auditKeys) | nindent 2 }}
 {{- end }}
 {{- end }}
 
@@ -179,7 +198,7 @@ The pod template of one service, shared by its Deployment (mode "serve") and its
 {{- $root := .root -}}
 {{- $svc := index $root.Values.services .name -}}
 {{- $serve := eq .mode "serve" -}}
-{{- $component := ternary .name (printf "%s-migrations" .name) $serve -}}
+{{- $component := ternary .name (printf "%s-%s" .name (ternary "migrations" "db-roles" (eq .mode "migrate"))) $serve -}}
 metadata:
   labels:
     {{- include "assistance.labels" (dict "root" $root "component" $component) | nindent 4 }}
@@ -222,7 +241,7 @@ spec:
         - --port
         - "8000"
         {{- else }}
-        - migrate
+        - {{ .mode }}
         {{- end }}
       {{- if $serve }}
       envFrom:
@@ -236,7 +255,7 @@ spec:
           value: {{ $value | quote }}
         {{- end }}
         {{- end }}
-        {{- include "assistance.secretEnv" (dict "root" $root "name" .name) | nindent 8 }}
+        {{- include "assistance.secretEnv" (dict "root" $root "name" .name "mode" .mode) | nindent 8 }}
         {{- with $svc.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
