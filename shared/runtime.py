@@ -80,6 +80,7 @@ class Runtime:
             service=name,
             poll_interval=s.outbox_poll_interval_seconds,
             batch_size=s.outbox_batch_size,
+            max_idle=s.outbox_max_idle_seconds,
         )
         self.cipher = FieldCipher(s.encryption_keys, s.blind_index_key)
 

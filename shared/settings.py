@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.2
 
     outbox_poll_interval_seconds: float = 0.2
+    """How soon the relay looks again after a batch or a failed wake-up race; it is woken by every commit
+    that writes an event, so this is only the fallback."""
+    outbox_max_idle_seconds: float = 2.0
+    """Idle polls back off up to this (events written by another replica wait at most this long)."""
     outbox_batch_size: int = 200
 
     encryption_keys: str = DEV_ENCRYPTION_KEYS
