@@ -108,12 +108,20 @@ class Runtime:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read and its audit entry in one transaction: the entry commits before the response is sent,
+        so nothing is disclosed unrecorded. A read that fails (not found, refused) is recorded as well."""
         actor = current_actor()
-        if actor is not None:  # recorded before anything is disclosed
-            async with self.sessions() as session, session.begin():
-                await audit.append(session, self.audit_table, actor, "read")
         async with self.sessions() as session:
-            yield session
+            try:
+                async with session.begin():
+                    yield session
+                    if actor is not None:
+                        await audit.append(session, self.audit_table, actor, "read")
+            except Exception:
+                if actor is not None:
+                    async with self.sessions() as failed, failed.begin():
+                        await audit.append(failed, self.audit_table, actor, "read")
+                raise
 
     def consumer(self) -> ConsumerWorker | None:
         if not self.module.consumes:
