@@ -31,6 +31,8 @@ def _serve(app: object, host: str, port: int) -> None:
         port=port,
         log_config=None,
         access_log=False,
+        loop="uvloop",  # libuv's event loop and the C HTTP parser (README: Performance)
+        http="httptools",
         limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")),
     )
 
