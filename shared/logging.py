@@ -11,8 +11,9 @@ import contextvars
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry import trace
 
@@ -83,7 +84,7 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-def route_template(scope: dict) -> str:
+def route_template(scope: Mapping[str, Any]) -> str:
     """The matched route as a template with its full prefix (``/approval/v1/townships/{township_code}/limits``).
 
     A route of a router included in another router knows only its own part of the path, so the prefix is
