@@ -52,5 +52,5 @@ clean: ## remove run state (databases, broker data, logs); keeps downloads in .c
 	-PYTHON=$(BIN)/python bash scripts/up.sh stop
 	rm -rf .run artifacts
 
-bench: install ## benchmark the distributed pipeline against pgbench and Kafka's produce rate (artifacts/bench)
+bench: install ## the distributed pipeline at max and half load beside pgbench, a bare echo and Kafka (artifacts/bench)
 	$(BIN)/python scripts/bench.py $(ARGS)

@@ -37,6 +37,8 @@ def _serve(app: FastAPI, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         server_header=False,  # no server name and version in answers (issue 13)
+        loop="uvloop",  # libuv's event loop and the C HTTP parser (README: Performance)
+        http="httptools",
         limit_concurrency=int(os.environ.get("ASSISTANCE_HTTP_CONCURRENCY", "1000")),
     )
 

@@ -17,7 +17,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import clock
 from shared.access import Authenticator
@@ -43,47 +44,59 @@ log = logging.getLogger("assistance.app")
 QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
+class RequestContextMiddleware:
     """A server span per request (child of the caller's W3C ``traceparent``), and the request id and trace
-    id on every log line of the request; the request id is echoed. Probes and scrapes get no span."""
+    id on every log line of the request; the request id is echoed. Probes and scrapes get no span.
+
+    Pure ASGI (no ``BaseHTTPMiddleware``): the response streams through untouched, only the start message
+    gains the ``X-Request-ID`` header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     @staticmethod
-    def _service(request: Request) -> str:
+    def _service(scope: Scope) -> str:
         """The mounted service the path belongs to (standalone mode serves all five)."""
-        services = list(getattr(request.app.state, "runtimes", {}))
-        first = request.url.path.lstrip("/").split("/", 1)[0]
+        services = list(getattr(scope["app"].state, "runtimes", {}))
+        first = scope["path"].lstrip("/").split("/", 1)[0]
         if first in services:
-            return first
+            return str(first)
         return services[0] if len(services) == 1 else "standalone"
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
-        if request.url.path in QUIET_ROUTES:
-            with log_context(
-                request_id=request_id, **trace_context(request.headers.get("traceparent", "")[:55])
-            ):
-                response = await call_next(request)
-            response.headers["X-Request-ID"] = request_id
-            return response
-        with (
-            server_span(self._service(request), request.method, request.headers) as span,
-            log_context(request_id=request_id),
-        ):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = (headers.get("x-request-id") or uuid.uuid4().hex)[:64]
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        if scope["path"] in QUIET_ROUTES:
+            with log_context(request_id=request_id, **trace_context(headers.get("traceparent", "")[:55])):
+                await self.app(scope, receive, send_with_id)
+            return
+        method = scope["method"]
+        with server_span(self._service(scope), method, headers) as span, log_context(request_id=request_id):
             started = time.perf_counter()
-            response = await call_next(request)
-            route = route_template(request.scope)
-            finish_server_span(span, request.method, route, response.status_code)
+            await self.app(scope, receive, send_with_id)
+            route = route_template(scope)
+            finish_server_span(span, method, route, status)
             log.info(
                 "request handled",
                 extra={
-                    "method": request.method,
+                    "method": method,
                     "route": route,
-                    "status": response.status_code,
+                    "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
-        response.headers["X-Request-ID"] = request_id
-        return response
 
 
 def _settings_for(module: ServiceModule, overrides: Mapping[str, Any]) -> ServiceSettings:

@@ -58,6 +58,19 @@ class Subscription(ABC):
     async def commit(self, message: Message) -> None:
         """Mark ``message`` (and everything before it in its partition) processed."""
 
+    async def fetch_partitions(self, timeout: float) -> dict[tuple[str, int], list[Message]]:  # noqa: ASYNC109
+        """The next messages grouped by (topic, partition), each list in partition order."""
+        grouped: dict[tuple[str, int], list[Message]] = {}
+        for message in await self.fetch(timeout):
+            grouped.setdefault((message.topic, message.partition), []).append(message)
+        return grouped
+
+    async def commit_last(self, messages: Sequence[Message]) -> None:
+        """Mark each given message, the last processed of its partition, processed (one request for all
+        partitions where the broker allows it)."""
+        for message in messages:
+            await self.commit(message)
+
     async def lag(self) -> dict[tuple[str, int], int]:
         """Messages not yet processed (committed) per assigned (topic, partition); only what is known."""
         return {}
@@ -200,8 +213,9 @@ class _KafkaSubscription(Subscription):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
-            session_timeout_ms=15000,
-            heartbeat_interval_ms=3000,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=max(1000, settings.consumer_session_timeout_ms // 3),
+            group_instance_id=settings.consumer_group_instance_id,
             metadata_max_age_ms=5000,
             **kafka_client_options(settings),
         )
@@ -229,10 +243,17 @@ class _KafkaSubscription(Subscription):
         ]
 
     async def commit(self, message: Message) -> None:
+        await self.commit_last([message])
+
+    async def commit_last(self, messages: Sequence[Message]) -> None:
+        """One offset commit for every partition of a processed batch."""
         from aiokafka import TopicPartition
 
-        await self.consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
-        self._committed[(message.topic, message.partition)] = message.offset + 1
+        if not messages:
+            return
+        await self.consumer.commit({TopicPartition(m.topic, m.partition): m.offset + 1 for m in messages})
+        for m in messages:
+            self._committed[(m.topic, m.partition)] = m.offset + 1
 
     async def lag(self) -> dict[tuple[str, int], int]:
         """High watermark minus the group's committed offset, per partition assigned to this consumer

@@ -22,12 +22,15 @@ def service_metadata(schema: str) -> MetaData:
 def make_engine(
     url: str, *, schema: str, configured_schema: str, pool_size: int, app_name: str
 ) -> AsyncEngine:
-    """An asyncpg engine; ``schema_translate_map`` lets a deployment rename the service's schema."""
+    """An asyncpg engine; ``schema_translate_map`` lets a deployment rename the service's schema.
+
+    No pre-ping: it cost a round trip per checkout. A connection found dead raises a disconnect error,
+    which invalidates the whole pool (every older connection is replaced on its next checkout), and the
+    callers retry: consumers treat it as an outage (shared/inbox.py), the relay polls again."""
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": app_name}},
     )

@@ -79,11 +79,30 @@ class ConsumerWorker:
         await self._start(subscription)
         try:
             while True:
-                for message in await subscription.fetch(timeout=1.0):
-                    await self.process(message)
-                    await subscription.commit(message)
+                await self.process_batch(subscription, await subscription.fetch_partitions(timeout=1.0))
         finally:
             await subscription.stop()
+
+    async def process_batch(
+        self, subscription: Subscription, batch: Mapping[tuple[str, int], Sequence[Message]]
+    ) -> None:
+        """A fetched batch: partitions side by side, each in its own order, then one offset commit for
+        all of them, only after every event's inbox record has committed (events ignored or duplicate
+        cost no commit of their own). A crash before the offset commit redelivers the batch, and the
+        inbox turns each redelivered event into a no-op: still at most one effect per event."""
+        if not batch:
+            return
+        if len(batch) == 1:
+            await self._partition(next(iter(batch.values())))
+        else:
+            async with asyncio.TaskGroup() as group:
+                for messages in batch.values():
+                    group.create_task(self._partition(messages))
+        await subscription.commit_last([messages[-1] for messages in batch.values() if messages])
+
+    async def _partition(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            await self.process(message)
 
     async def _start(self, subscription: Subscription) -> None:
         delay = 0.5

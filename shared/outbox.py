@@ -5,7 +5,6 @@ per-case order holds even with several replicas."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import zlib
@@ -23,6 +22,8 @@ from shared.logging import current
 from shared.observability import EVENTS_PUBLISHED
 
 log = logging.getLogger("assistance.outbox")
+LOCKED = -1
+"""What ``relay_once`` returns when another relay of the same service holds the relay lock."""
 
 
 class Outbox:
@@ -70,17 +71,25 @@ class OutboxRelay:
         service: str,
         poll_interval: float,
         batch_size: int,
+        max_idle: float = 2.0,
     ) -> None:
         self.engine, self.table, self.bus, self.service = engine, table, bus, service
         self.poll_interval, self.batch_size = poll_interval, batch_size
+        self.max_idle = max(max_idle, poll_interval)
         self._wake = asyncio.Event()
         self._lock_key = zlib.crc32(f"outbox:{table.schema}".encode())
 
     def wake(self) -> None:
+        """Called after a commit that wrote outbox rows (same process): the relay sends them at once."""
         self._wake.set()
 
     async def run(self) -> None:
+        """Relay until cancelled. Between batches it waits for a wake-up; without one it polls, backing off
+        from ``poll_interval`` to ``max_idle`` (rows another replica wrote, or left by a crash), so an idle
+        service costs next to nothing."""
+        idle = self.poll_interval
         while True:
+            self._wake.clear()  # before reading: a commit that lands during the read wakes the next wait
             try:
                 sent = await self.relay_once()
             except asyncio.CancelledError:
@@ -89,18 +98,25 @@ class OutboxRelay:
                 log.warning("outbox relay failed; retrying", extra={"error": repr(exc)[:300]})
                 sent = 0
                 await asyncio.sleep(min(5.0, self.poll_interval * 10))
-            if sent < self.batch_size:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            if sent >= self.batch_size:
+                continue
+            if sent == LOCKED:  # another replica is relaying: look again soon, it may not know our rows
+                idle = self.poll_interval
+            try:
+                await asyncio.wait_for(self._wake.wait(), idle)
+                idle = self.poll_interval
+            except TimeoutError:
+                idle = min(self.max_idle, idle * 2)
 
     async def relay_once(self) -> int:
-        """Publish one batch of unsent rows; returns how many were sent."""
+        """Publish one batch of unsent rows; returns how many were sent (``LOCKED`` when another relay of
+        this service holds the lock). A poll that finds nothing rolls back: it never commits."""
         t = self.table
-        async with self.engine.begin() as conn:
+        async with self.engine.connect() as conn:
             got = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
             if not got:
-                return 0
+                await conn.rollback()
+                return LOCKED
             rows = (
                 await conn.execute(
                     select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.event_type)
@@ -110,6 +126,7 @@ class OutboxRelay:
                 )
             ).all()
             if not rows:
+                await conn.rollback()
                 return 0
             spans = [
                 telemetry.send_span(
@@ -134,6 +151,7 @@ class OutboxRelay:
             await conn.execute(
                 update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now())
             )
+            await conn.commit()
         for r in rows:
             EVENTS_PUBLISHED.labels(self.service, r.event_type).inc()
         return len(rows)

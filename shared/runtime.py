@@ -110,6 +110,7 @@ class Runtime:
             service=name,
             poll_interval=s.outbox_poll_interval_seconds,
             batch_size=s.outbox_batch_size,
+            max_idle=s.outbox_max_idle_seconds,
         )
         self.cipher = FieldCipher(
             s.encryption_keys, s.blind_index_key, suite=s.crypto_suite, blind_index_suite=s.blind_index_suite
@@ -147,13 +148,21 @@ class Runtime:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A read-only session. Within an API call the read is recorded before the response starts
-        (shared/audit_http.py); outside one (no request record) it is recorded here, before the read."""
+        (shared/audit_http.py); outside one (no request record) the read and its entry share one
+        transaction, and a read that fails is recorded as well."""
         actor = current_actor()
-        if actor is not None and current_request_audit() is None:
-            async with self.sessions() as session, session.begin():
-                await audit.append(session, self.audit_table, self.audit_keys, actor, "read")
+        record_here = actor is not None and current_request_audit() is None
         async with self.sessions() as session:
-            yield session
+            try:
+                async with session.begin():
+                    yield session
+                    if record_here and actor is not None:
+                        await audit.append(session, self.audit_table, self.audit_keys, actor, "read")
+            except Exception:
+                if record_here and actor is not None:
+                    async with self.sessions() as failed, failed.begin():
+                        await audit.append(failed, self.audit_table, self.audit_keys, actor, "read")
+                raise
 
     async def record_request(self, actor: Actor, kind: str, place: audit.Place, status: int) -> None:
         """The one entry of a request that changed nothing: its read, or its refusal (own transaction)."""

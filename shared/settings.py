@@ -52,8 +52,17 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = None
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = 0.2
+    consumer_session_timeout_ms: int = Field(default=6000, ge=6000, le=300000)
+    """A consumer that dies is replaced in the group after this (the broker's minimum is 6 s)."""
+    consumer_group_instance_id: str | None = None
+    """Static membership (e.g. the pod name of a StatefulSet): a restarted member gets its partitions back
+    without a rebalance. Leave unset for Deployments, whose pods get new names."""
 
     outbox_poll_interval_seconds: float = 0.2
+    """How soon the relay looks again after a batch or a failed wake-up race; it is woken by every commit
+    that writes an event, so this is only the fallback."""
+    outbox_max_idle_seconds: float = 2.0
+    """Idle polls back off up to this (events written by another replica wait at most this long)."""
     outbox_batch_size: int = 200
 
     encryption_keys: str = DEV_ENCRYPTION_KEYS

@@ -335,9 +335,39 @@ OPTIONAL = ("HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "
 
 def test_optional_objects_are_off_by_default(render: Callable[..., Docs]) -> None:
     kinds = {d["kind"] for d in render("defaults")}
-    assert not kinds & set(OPTIONAL)
+    assert not kinds & (set(OPTIONAL) - {"PodDisruptionBudget"})
     for dep in of_kind(render("defaults"), "Deployment"):
         assert dep["spec"]["replicas"] == 2
+
+
+def test_every_service_with_two_or_more_replicas_gets_a_disruption_budget_by_default(
+    render: Callable[..., Docs],
+) -> None:
+    docs = render("defaults")
+    pdbs, deployments = by_component(docs, "PodDisruptionBudget"), by_component(docs, "Deployment")
+    assert set(pdbs) == set(SERVICES)
+    for name, pdb in pdbs.items():
+        assert pdb["spec"] == {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": deployments[name]["spec"]["selector"]["matchLabels"]},
+        }
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ("services.approval.replicaCount=1",),
+        ("services.approval.autoscaling.enabled=true", "services.approval.autoscaling.minReplicas=1"),
+    ],
+)
+def test_a_single_replica_service_gets_no_disruption_budget_unless_asked(
+    render: Callable[..., Docs], settings: tuple[str, ...]
+) -> None:
+    flags = [arg for setting in settings for arg in ("--set", setting)]
+    pdbs = by_component(render("defaults", *flags), "PodDisruptionBudget")
+    assert "approval" not in pdbs and "intake" in pdbs
+    forced = render("defaults", *flags, "--set", "services.approval.podDisruptionBudget.enabled=true")
+    assert "approval" in by_component(forced, "PodDisruptionBudget")
 
 
 def test_all_features_renders_every_optional_object(render: Callable[..., Docs]) -> None:

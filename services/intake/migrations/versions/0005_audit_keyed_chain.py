@@ -44,7 +44,7 @@ def upgrade() -> None:
                          WHERE conname = 'uq_audit_log_seq' AND conrelid = '{table}'::regclass) THEN
             ALTER TABLE {table} ADD CONSTRAINT uq_audit_log_seq UNIQUE (seq);
           END IF;
-        END $$"""
+        END $$"""  # noqa: S608 - the schema name comes from the deployment's settings
     )
     op.execute(f"CREATE INDEX IF NOT EXISTS ix_audit_log_place ON {table} (county_code, township_code, id)")
     op.execute(f"CREATE INDEX IF NOT EXISTS ix_audit_log_at ON {table} (at)")
