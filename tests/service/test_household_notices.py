@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -270,3 +271,21 @@ async def test_status_changes_are_pushed_to_a_subscribed_system_by_signed_webhoo
             assert personal not in pushed_text
     finally:
         receiver.close()
+
+
+async def test_no_personal_data_reaches_the_logs(app, caplog):
+    caplog.set_level(logging.DEBUG)
+    body = application(phone="13912345678")
+    case_id, case_no = await _submitted(app, body)
+    await _notice(app, case_id, "accepted", "sent")
+    id_number = body["household"][0]["id_number"]
+    for verifier in (id_number, application()["household"][0]["id_number"]):
+        await app.post(
+            "/household/v1/status-queries",
+            json={"case_no": case_no, "id_number": verifier},
+            headers=auth("log-check-system", "gov_system"),
+        )
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "notice attempt" in logged  # the notifier did log, without the person
+    for personal in ("13912345678", id_number, body["household"][0]["name"]):
+        assert personal not in logged
