@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from services.household import repository as repo
 from services.household import service
+from services.household.asyncapi_doc import status_asyncapi
 from services.household.schemas import (
     NoticeOut,
     OptOutIn,
@@ -37,6 +38,7 @@ GovSystem = Annotated[Principal, Depends(require(Role.gov_system))]
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Township = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
+Subscriber = Annotated[Principal, Depends(require(Role.gov_system, *STAFF))]
 NoticeId = Annotated[str, Path(pattern=UUID_PATTERN, description="The notice id")]
 
 
@@ -124,3 +126,8 @@ async def list_subscribers(request: Request, principal: Admin) -> list[Subscribe
     async with _runtime(request).reading() as session:
         rows = await repo.list_subscribers(session)
     return [SubscriberOut(**r) for r in rows]
+
+
+@router.get("/asyncapi.json", summary="AsyncAPI 3 document of the status pushes (Kafka topic and webhook)")
+async def asyncapi(request: Request, principal: Subscriber) -> dict[str, Any]:
+    return status_asyncapi(_runtime(request))

@@ -289,3 +289,12 @@ async def test_no_personal_data_reaches_the_logs(app, caplog):
     assert "notice attempt" in logged  # the notifier did log, without the person
     for personal in ("13912345678", id_number, body["household"][0]["name"]):
         assert personal not in logged
+
+
+async def test_the_status_asyncapi_document_names_the_topic_and_its_payload(app):
+    r = await app.get("/household/v1/asyncapi.json", headers=PLATFORM)
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["channels"]["statusTopic"]["address"] == "assistance.household.status.v1"
+    assert "CaseStatusChanged" in doc["components"]["messages"]
+    assert "id_number" not in doc["components"]["schemas"]["CaseStatusChanged"]["properties"]

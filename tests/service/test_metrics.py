@@ -130,7 +130,11 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
         ("referral", "assistance.approval.v1"),
         ("intake", "assistance.assessment.v1"),
         ("intake", "assistance.approval.v1"),
+        *(
+            ("household", f"assistance.{s}.v1")
+            for s in ("intake", "assessment", "approval", "disbursement", "referral")
+        ),
     }
-    for service in ("intake", "assessment", "approval", "disbursement", "referral"):
+    for service in ("intake", "assessment", "approval", "disbursement", "referral", "household"):
         assert (("service", service),) in metrics["assistance_dead_letters_waiting"]
         assert (("service", service),) in metrics["assistance_outbox_backlog"]
