@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,28 @@ async def test_the_status_asyncapi_document_names_the_topic_and_its_payload(app)
     assert doc["channels"]["statusTopic"]["address"] == "assistance.household.status.v1"
     assert "CaseStatusChanged" in doc["components"]["messages"]
     assert "id_number" not in doc["components"]["schemas"]["CaseStatusChanged"]["properties"]
+
+
+async def test_an_approved_case_is_told_the_amount_the_months_and_the_stages(app, sms_gateway):
+    """R-AMT-1, R-FLOW-4: the approval notice states the amount, how it was counted and when it is paid."""
+    case_id, case = await pending_case(app, application())
+    assert case["eligible"] is True
+    reviewed = await review(app, case_id)
+    assert reviewed.status_code == 200, reviewed.text
+    decided = await app.post(
+        f"/approval/v1/cases/{case_id}/decision", json={"decision": "approved", "reasons": "符合条件"}
+    )
+    assert decided.status_code == 200, decided.text
+    notice = await _notice(app, case_id, "approved", "sent")
+    amount = f"{Decimal(str(case['assessed_amount'])):.2f}"  # approved as assessed
+    text = notice["sms_text"]
+    assert "批准" in text and f"救助金额{amount}元" in text and "个月" in text and "第1期" in text
+    letter = await app.get(f"/household/v1/notices/{notice['id']}/letter")
+    assert letter.status_code == 200
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    extracted = "".join("".join(p.extract_text().split()) for p in PdfReader(BytesIO(letter.content)).pages)
+    assert "临时救助决定书" in extracted and "R-AMT-1" in extracted
+    assert "不予" not in extracted
