@@ -49,7 +49,8 @@ async def on_application_submitted(
         values.update(stage=stage.value, missing=[])
     case = await repo.merge_case(session, app.case_id, **values)
     await publish(runtime, session, case)
-    if app.revision == 1 and existing is None:
+    # once per case: intake re-publishes revision 1 when a supervisor clears duplicate flags
+    if app.revision == 1 and not await repo.has_notice(session, app.case_id, "accepted"):
         await queue_notice(session, case, "accepted", {})
 
 

@@ -44,6 +44,11 @@ async def notices_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
     return list((await session.execute(q)).mappings())
 
 
+async def has_notice(session: AsyncSession, case_id: str, kind: str) -> bool:
+    q = select(notices.c.id).where(notices.c.case_id == case_id, notices.c.kind == kind).limit(1)
+    return (await session.execute(q)).first() is not None
+
+
 async def get_notice(session: AsyncSession, notice_id: str) -> RowMapping | None:
     return (await session.execute(select(notices).where(notices.c.id == notice_id))).mappings().first()
 
