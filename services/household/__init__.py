@@ -5,8 +5,11 @@ letters) on acceptance, missing documents, decision, payment, referral and help-
 from functools import partial
 from pathlib import Path
 
+from fastapi import APIRouter
+
 from services.household import handlers
-from services.household.api import router
+from services.household.api import router as api_router
+from services.household.api_figures import router as figures_router
 from services.household.metrics import state_gauges
 from services.household.notifier import send_notices
 from services.household.service import STATUS_TOPIC
@@ -33,6 +36,10 @@ def _handlers(runtime: Runtime):
         ReferralAccepted.event_type: partial(handlers.on_referral_accepted, runtime),
     }
 
+
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(figures_router)  # GET /household/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="household",
