@@ -147,7 +147,7 @@ def notice_facts(settings: HouseholdSettings, case: RowMapping, notice: RowMappi
     facts.update(notice["facts"])
     if notice["kind"] == "refused":
         lines = refusal_reasons(notice["facts"].get("assessed", []), notice["facts"].get("review_opinion"))
-        facts["reasons"] = "".join(line.split(". ", 1)[1].rstrip("。") + "。" for line in lines)
+        facts["reasons"] = "".join(line.split("．", 1)[1].rstrip("。") + "。" for line in lines)
         facts["reasons_lines"] = "\n".join(lines)
     return facts
 

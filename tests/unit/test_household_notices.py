@@ -80,9 +80,9 @@ def test_refusal_reasons_cite_the_rule_and_its_figures_and_the_reviewers_opinion
         {"rule": "R-CAT-2", "passed": True, "message": "ok", "figures": {}},
     ]
     lines = refusal_reasons(assessed, "收入高于当地标准")
-    assert lines[0].startswith("1. 家庭人均可支配收入250000.00元") and "46200.00" in lines[0]
+    assert lines[0].startswith("1．家庭人均可支配收入250000.00元") and "46200.00" in lines[0]
     assert "R-CAT-3" in lines[0]
-    assert lines[1] == "2. 审核意见：收入高于当地标准（R-FLOW-1）"
+    assert lines[1] == "2．审核意见：收入高于当地标准（R-FLOW-1）"
     assert len(lines) == 2  # a passed rule is no reason
 
 

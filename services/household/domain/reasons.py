@@ -56,4 +56,4 @@ def refusal_reasons(assessed: Sequence[Mapping[str, Any]], review_opinion: str |
         lines.append(f"审核意见：{review_opinion}（R-FLOW-1）")
     if not lines:
         lines.append("经审核审批，不符合临时救助条件（R-FLOW-1）")
-    return [f"{i}. {line}" for i, line in enumerate(lines, 1)]
+    return [f"{i}．{line}" for i, line in enumerate(lines, 1)]  # no space: CJK text wraps with it
