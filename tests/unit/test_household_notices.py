@@ -91,3 +91,37 @@ def test_the_gateway_signature_covers_timestamp_and_body():
     assert signature("k", "1", body) != signature("k", "2", body)
     assert signature("k", "1", body) != signature("k", "1", body + b" ")
     assert signature("k", "1", body).startswith("sha256=")
+
+
+def test_application_submitted_without_the_new_fields_still_validates():
+    """Backwards compatible: events written before ``applicant_index``/``contact_sealed`` existed."""
+    from shared.contracts.intake import ApplicationSubmitted
+
+    old = {
+        "case_id": "00000000-0000-0000-0000-000000000001",
+        "case_no": "LS1",
+        "revision": 1,
+        "channel": "walk_in",
+        "referring_system": None,
+        "county_code": "140302",
+        "township_code": "140302001",
+        "category": "emergency",
+        "subtype": "fire_or_accident",
+        "incident_date": "2026-11-01",
+        "incident_ongoing": False,
+        "household": [{"relation": "self", "age": 40}],
+        "persons_helped": 1,
+        "requested_months": None,
+        "annual_household_income": "1000.00",
+        "property": {"deposits": "0.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 0},
+        "medical": None,
+        "education": None,
+        "consents": {
+            "verify_economic_situation": True,
+            "share_with_charities": False,
+            "share_health_data": False,
+        },
+        "submitted_at": "2026-11-01T00:00:00Z",
+    }
+    ev = ApplicationSubmitted.model_validate(old)
+    assert ev.applicant_index is None and ev.contact_sealed is None
