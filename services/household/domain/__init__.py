@@ -1,1 +1,0 @@
-"""The household service's pure rules: public stages of a case and the notice templates."""
