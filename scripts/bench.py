@@ -433,7 +433,9 @@ class Driver:
         pause = 0.02
         for _ in range(200):
             r = await self.client.post(
-                url, json={"decision": "approved", "reasons": "bench"}, headers=headers
+                url,
+                json={"decision": "approved", "reasons": "bench", "confirm_extended_duration": True},
+                headers=headers,
             )
             if r.status_code != 404:
                 break
@@ -847,7 +849,15 @@ async def batch_approval(cluster: Cluster, count: int) -> dict:
             r = await client.post(
                 f"{url}/decisions:batch",
                 json={
-                    "items": [{"case_id": i, "decision": "approved", "reasons": "bench"} for i in batch_ids]
+                    "items": [
+                        {
+                            "case_id": i,
+                            "decision": "approved",
+                            "reasons": "bench",
+                            "confirm_extended_duration": True,
+                        }
+                        for i in batch_ids
+                    ]
                 },
             )
             batch_s = time.perf_counter() - t0
@@ -856,7 +866,8 @@ async def batch_approval(cluster: Cluster, count: int) -> dict:
             t0 = time.perf_counter()
             for i in single_ids:
                 await client.post(
-                    f"{url}/cases/{i}/decision", json={"decision": "approved", "reasons": "bench"}
+                    f"{url}/cases/{i}/decision",
+                    json={"decision": "approved", "reasons": "bench", "confirm_extended_duration": True},
                 )
             single_s = time.perf_counter() - t0
     finally:

@@ -337,6 +337,8 @@ class Demo:
                     "actor": "county-approver" if n % 2 else "township-approver",
                     "reasons": "同意救助 (R-FLOW-1)",
                     "role": "county",
+                    # the approver confirms a county rule's longer duration explicitly (R-AMT-2)
+                    "confirm_extended_duration": True,
                 },
             )
             decided += 1

@@ -120,7 +120,9 @@ ASSISTANCE_KAFKA_SSL_CAFILE: {{ printf "%s/%s" (include "assistance.kafkaCaDir" 
 ASSISTANCE_TOPIC_PREFIX: {{ $g.kafka.topicPrefix | quote }}
 ASSISTANCE_TOPIC_PARTITIONS: {{ $g.kafka.topicPartitions | quote }}
 ASSISTANCE_TOPIC_REPLICATION_FACTOR: {{ $g.kafka.topicReplicationFactor | quote }}
+{{- if $.Values.services.referral.enabled }}
 REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT: {{ $g.kafka.partnerTopics | default "own" | quote }}
+{{- end }}
 ASSISTANCE_AUDIT_CHECKPOINT_INTERVAL_SECONDS: {{ $g.audit.checkpointIntervalSeconds | quote }}
 ASSISTANCE_AUDIT_CHECKPOINT_RETENTION_MS: {{ $g.audit.checkpointRetentionMs | int64 | quote }}
 {{- with $g.auth.jwksUrl }}
