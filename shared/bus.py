@@ -132,9 +132,18 @@ class _MemorySubscription(Subscription):
         return batch
 
     async def commit(self, message: Message) -> None:
-        fut = self.pending.pop((message.topic, message.partition, message.offset), None)
-        if fut is not None and not fut.done():
-            fut.set_result(None)
+        """Settle ``message`` and every earlier one of its partition, as Kafka's offset commit does: a
+        consumer that commits only the last message of a batch must not leave the earlier publishers
+        waiting (their outbox relay holds its transaction until every consumer has recorded the row)."""
+        settled = [
+            key
+            for key in self.pending
+            if key[0] == message.topic and key[1] == message.partition and key[2] <= message.offset
+        ]
+        for key in settled:
+            fut = self.pending.pop(key)
+            if not fut.done():
+                fut.set_result(None)
 
     def deliver(self, message: Message, fut: asyncio.Future[None]) -> None:
         self.queue.put_nowait((message, fut))
