@@ -36,7 +36,7 @@ lint: install ## ruff (rules and formatting) and mypy (strict on shared/ and dom
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-up: install ## distributed, locally: Kafka + PostgreSQL + five service processes (ports 8001-8005)
+up: install ## distributed, locally: Kafka + PostgreSQL + six service processes (ports 8001-8006)
 	PYTHON=$(BIN)/python bash scripts/up.sh start
 
 down: ## stop what `make up` started

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 RUN=.run/up
-SERVICES=(intake assessment approval disbursement referral)
+SERVICES=(intake assessment approval disbursement referral household)
 mkdir -p "$RUN"
 
 start() {

@@ -33,6 +33,7 @@ from services.intake.settings import IntakeSettings
 from shared import clock, idnumber
 from shared.access import caller, covers, guard
 from shared.contracts.intake import (
+    CONTACT_SEAL_CONTEXT,
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
     Consents,
@@ -378,6 +379,10 @@ def submitted_event(
         if personal["payee"]
         else None,
         submitted_at=row["created_at"],
+        applicant_index=row["applicant_bidx"],
+        contact_sealed=runtime.cipher.encrypt(personal["phone"], context=CONTACT_SEAL_CONTEXT)
+        if personal["phone"]
+        else None,
         amended_at=row["updated_at"] if row["revision"] > 1 else None,
         amended_by=(amended_by or _caller_subject()) if row["revision"] > 1 else None,
         duplicate_review=duplicate_review,

@@ -55,6 +55,9 @@ class Consents(_Part):
 
 
 PAYEE_SEAL_CONTEXT = "gov.assistance.intake.payee"
+CONTACT_SEAL_CONTEXT = "gov.assistance.intake.contact"
+"""Associated data of ``contact_sealed``: the applicant's phone, read only by the household service to send
+notices."""
 
 
 class Payee(_Part):
@@ -93,6 +96,13 @@ class ApplicationSubmitted(Event):
     ``PAYEE_SEAL_CONTEXT``): only a service holding the keys — disbursement — reads it; the broker, the
     outbox and every other consumer see ciphertext."""
     submitted_at: datetime
+    applicant_index: str | None = None
+    """The applicant's blind index (``FieldCipher.blind_index(id_number, purpose="id_number")``): lets the
+    household service match a government system's verifier without ever holding the ID number. Absent from
+    events of earlier versions (their cases answer no status query)."""
+    contact_sealed: str | None = None
+    """The applicant's phone, encrypted like ``payee_sealed`` (context ``CONTACT_SEAL_CONTEXT``): only the
+    household service decrypts it, and only to send a notice. Absent: no phone on file, nothing is sent."""
     amended_at: datetime | None = None
     """Set on revisions after the first: the application was amended (a new revision, re-assessed)."""
     amended_by: str | None = None

@@ -138,7 +138,11 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
         ("assessment", "assistance.approval.v1"),  # decisions: a raise after one is refused (R-AMT-4)
         ("intake", "assistance.disbursement.v1"),  # case-processing-failed: needs_attention
         ("intake", "assistance.referral.v1"),
+        *(
+            ("household", f"assistance.{s}.v1")
+            for s in ("intake", "assessment", "approval", "disbursement", "referral")
+        ),
     }
-    for service in ("intake", "assessment", "approval", "disbursement", "referral"):
+    for service in ("intake", "assessment", "approval", "disbursement", "referral", "household"):
         assert (("service", service),) in metrics["assistance_dead_letters_waiting"]
         assert (("service", service),) in metrics["assistance_outbox_backlog"]

@@ -21,7 +21,7 @@ from tests.factories import application, eventually, officer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SERVICES = ("intake", "assessment", "approval", "disbursement", "referral")
+SERVICES = ("intake", "assessment", "approval", "disbursement", "referral", "household")
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ async def test_one_submission_is_one_trace_through_the_five_services(standalone,
         for s in found
         if s.kind == SpanKind.CONSUMER and s.parent.span_id == submitted[0].context.span_id
     }
-    assert consumers_of_submitted == {"assessment", "disbursement", "referral"}
+    assert consumers_of_submitted == {"assessment", "disbursement", "referral", "household"}
     assert any(
         s.name == "send assistance.intake.v1" and s.parent.span_id == submitted[0].context.span_id
         for s in found

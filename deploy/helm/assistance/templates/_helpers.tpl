@@ -31,10 +31,10 @@ Usage: include "assistance.componentName" (dict "root" $ "name" "intake")
 {{- end }}
 
 {{/*
-The services in a fixed order: the chart only knows these five (the schema refuses others).
+The services in a fixed order: the chart only knows these six (the schema refuses others).
 */}}
 {{- define "assistance.serviceNames" -}}
-intake assessment approval disbursement referral
+intake assessment approval disbursement referral household
 {{- end }}
 
 {{/*

@@ -1,0 +1,55 @@
+"""Household (办件告知): the household's side of a case — a public-safe status for government service
+platforms (政务服务平台, 12345), status pushes to subscribed systems, and notices (SMS and printable decision
+letters) on acceptance, missing documents, decision, payment, referral and help-first paperwork."""
+
+from functools import partial
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from services.household import handlers
+from services.household.api import router as api_router
+from services.household.api_figures import router as figures_router
+from services.household.metrics import state_gauges
+from services.household.notifier import send_notices
+from services.household.service import STATUS_TOPIC
+from services.household.settings import HouseholdSettings
+from services.household.tables import metadata
+from services.household.webhooks import dispatch_webhooks
+from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed, PaperworkOverdue
+from shared.contracts.assessment import CaseAssessed
+from shared.contracts.disbursement import PaymentResultRecorded
+from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.referral import ReferralAccepted
+from shared.runtime import Runtime, ServiceModule
+
+
+def _handlers(runtime: Runtime):
+    return {
+        ApplicationSubmitted.event_type: partial(handlers.on_application_submitted, runtime),
+        CaseAssessed.event_type: partial(handlers.on_case_assessed, runtime),
+        CaseReturned.event_type: partial(handlers.on_case_returned, runtime),
+        CaseReviewed.event_type: partial(handlers.on_case_reviewed, runtime),
+        CaseDecided.event_type: partial(handlers.on_case_decided, runtime),
+        PaperworkOverdue.event_type: partial(handlers.on_paperwork_overdue, runtime),
+        PaymentResultRecorded.event_type: partial(handlers.on_payment_result, runtime),
+        ReferralAccepted.event_type: partial(handlers.on_referral_accepted, runtime),
+    }
+
+
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(figures_router)  # GET /household/v1/figures (R-OVS-1)
+
+MODULE = ServiceModule(
+    name="household",
+    settings_cls=HouseholdSettings,
+    router=router,
+    metadata=metadata,
+    migrations=Path(__file__).parent / "migrations",
+    consumes=("intake", "assessment", "approval", "disbursement", "referral"),
+    handlers=_handlers,
+    state_gauges=state_gauges,
+    extra_topics=(STATUS_TOPIC,),
+    background=(send_notices, dispatch_webhooks),
+)

@@ -1,0 +1,139 @@
+"""The household service's REST API under /household/v1: status queries for government systems (政务服务平台,
+12345), a case's notices and decision letters for staff (jurisdiction-scoped), SMS opt-out, and the
+registry of government systems subscribed to status pushes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+from services.household import repository as repo
+from services.household import service
+from services.household.asyncapi_doc import status_asyncapi
+from services.household.schemas import (
+    NoticeOut,
+    OptOutIn,
+    OptOutOut,
+    StatusOut,
+    StatusQueryIn,
+    SubscriberCreated,
+    SubscriberIn,
+    SubscriberOut,
+)
+from services.household.webhooks import SECRET_CONTEXT
+from services.referral.domain.webhooks import new_secret, url_problem
+from shared import clock
+from shared.access import STAFF, require
+from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.auth import Principal, Role
+from shared.errors import InvalidField
+from shared.runtime import Runtime
+
+router = APIRouter(prefix="/household/v1", tags=["household"], responses=PROBLEM_RESPONSES)
+
+GovSystem = Annotated[Principal, Depends(require(Role.gov_system))]
+Reader = Annotated[Principal, Depends(require(*STAFF))]
+Township = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
+Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
+Subscriber = Annotated[Principal, Depends(require(Role.gov_system, *STAFF))]
+NoticeId = Annotated[str, Path(pattern=UUID_PATTERN, description="The notice id")]
+
+
+def _runtime(request: Request) -> Runtime:
+    return runtime_of(request, "household")
+
+
+@router.post(
+    "/status-queries",
+    response_model=StatusOut,
+    summary="A case's public-safe status, for a government service platform (case number + verifier)",
+    responses={
+        404: {"description": "Unknown case number, or a verifier that does not match: the same answer"},
+        429: {"description": "Too many failed queries from this system (Retry-After)"},
+    },
+)
+async def status_query(body: StatusQueryIn, request: Request, principal: GovSystem) -> StatusOut:
+    view = await service.query_status(_runtime(request), principal.subject, body.case_no, body.id_number)
+    return StatusOut(**view)
+
+
+@router.get(
+    "/cases/{case_id}/notices",
+    response_model=list[NoticeOut],
+    summary="The notices sent (or owed) to a case's household, with their delivery status",
+)
+async def case_notices(case_id: CaseId, request: Request, principal: Reader) -> list[NoticeOut]:
+    rows = await service.case_notices(_runtime(request), case_id)
+    return [NoticeOut(**r) for r in rows]
+
+
+@router.get(
+    "/notices/{notice_id}/letter",
+    summary="The printable decision letter of a notice (救助决定书 / 不予救助决定书), PDF",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The letter (PDF)"}},
+)
+async def notice_letter(notice_id: NoticeId, request: Request, principal: Reader) -> Response:
+    pdf = await service.notice_letter(_runtime(request), notice_id)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="notice-{notice_id}.pdf"'},
+    )
+
+
+@router.put(
+    "/cases/{case_id}/sms-opt-out",
+    response_model=OptOutOut,
+    summary="Record the household's choice to receive (or not) SMS notices; letters are still printed",
+)
+async def sms_opt_out(case_id: CaseId, body: OptOutIn, request: Request, principal: Township) -> OptOutOut:
+    row = await service.set_opt_out(_runtime(request), case_id, body.opt_out)
+    return OptOutOut(case_id=row["case_id"], sms_opt_out=row["sms_opt_out"])
+
+
+@router.post(
+    "/subscribers",
+    response_model=SubscriberCreated,
+    status_code=201,
+    summary="Register a government system for status pushes (Standard Webhooks); the secret is shown once",
+)
+async def add_subscriber(body: SubscriberIn, request: Request, principal: Admin) -> SubscriberCreated:
+    runtime = _runtime(request)
+    settings = runtime.settings
+    problem = url_problem(
+        body.url,
+        allow_loopback_http=bool(getattr(settings, "webhook_allow_loopback_http", False))
+        and settings.environment != "production",
+        refused_hosts=getattr(settings, "webhook_refused_hosts", frozenset()),
+    )
+    if problem:
+        raise InvalidField("url", problem)
+    secret = new_secret()
+    row = {
+        "id": str(uuid.uuid4()),
+        "name": body.name,
+        "url": body.url,
+        "county_code": body.county_code,
+        "secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT),
+        "active": True,
+        "created_at": clock.now(),
+    }
+    async with runtime.transaction() as session:
+        await repo.add_subscriber(session, row)
+    return SubscriberCreated(**{**row, "secret": secret})
+
+
+@router.get("/subscribers", response_model=list[SubscriberOut], summary="Government systems subscribed")
+async def list_subscribers(request: Request, principal: Admin) -> list[SubscriberOut]:
+    async with _runtime(request).reading() as session:
+        rows = await repo.list_subscribers(session)
+    return [SubscriberOut(**r) for r in rows]
+
+
+@router.get("/asyncapi.json", summary="AsyncAPI 3 document of the status pushes (Kafka topic and webhook)")
+async def asyncapi(request: Request, principal: Subscriber) -> dict[str, Any]:
+    return status_asyncapi(_runtime(request))

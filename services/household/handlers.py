@@ -1,0 +1,177 @@
+"""Event consumers (inbox-protected, one transaction each with their effects): each of the five services'
+public events moves the household's view of the case on and queues the notice the household is owed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.household import repository as repo
+from services.household.domain.status import Stage
+from services.household.service import move_to, publish, queue_notice
+from shared.contracts.approval import (
+    CaseDecided,
+    CaseReturned,
+    CaseReviewed,
+    Decision,
+    PaperworkOverdue,
+)
+from shared.contracts.assessment import CaseAssessed
+from shared.contracts.disbursement import PaymentResultRecorded
+from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.referral import ReferralAccepted
+from shared.events import Envelope
+from shared.runtime import Runtime
+
+NEED_LABELS = {"education": "教育", "medical": "医疗", "living": "生活", "other": "其他"}
+
+
+async def on_application_submitted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, app: ApplicationSubmitted
+) -> None:
+    """Accepted (受理): the first revision queues the acceptance notice; an amended one (documents supplied)
+    goes back under review."""
+    existing = await repo.get_case(session, app.case_id)
+    values: dict[str, Any] = {
+        "case_no": app.case_no,
+        "applicant_index": app.applicant_index,
+        "contact_sealed": app.contact_sealed,
+        "county_code": app.county_code,
+        "township_code": app.township_code,
+        "category": app.category.value,
+        "subtype": app.subtype.value,
+        "submitted_at": app.submitted_at,
+    }
+    early = existing is None or existing["stage"] in (Stage.accepted, Stage.documents_missing)
+    stage = Stage.accepted if app.revision == 1 else Stage.under_review
+    if early:
+        values.update(stage=stage.value, missing=[])
+    case = await repo.merge_case(session, app.case_id, **values)
+    await publish(runtime, session, case)
+    # once per case: intake re-publishes revision 1 when a supervisor clears duplicate flags
+    if app.revision == 1 and not await repo.has_notice(session, app.case_id, "accepted"):
+        await queue_notice(session, case, "accepted", {})
+
+
+async def on_case_assessed(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed
+) -> None:
+    """Assessed: the reasons and figures are kept for the decision notice (R-CAT-3, R-AMT-1)."""
+    case = await repo.merge_case(
+        session,
+        ev.case_id,
+        county_code=ev.county_code,
+        township_code=ev.township_code,
+        facts={
+            "assessed": [r.model_dump(mode="json") for r in ev.reasons],
+            "months": ev.months,
+            "persons": ev.persons_helped,
+            "standard": str(ev.monthly_standard),
+            "assessed_amount": str(ev.amount),
+        },
+    )
+    if case["stage"] in (Stage.accepted, Stage.documents_missing):
+        await move_to(runtime, session, case, Stage.under_review)
+
+
+async def on_case_returned(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseReturned
+) -> None:
+    """Sent back for revision: the household is told what is missing."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code, missing=[ev.reasons]
+    )
+    case = await move_to(runtime, session, case, Stage.documents_missing, force=True)
+    await queue_notice(session, case, "documents_missing", {"missing": ev.reasons})
+
+
+async def on_case_reviewed(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseReviewed
+) -> None:
+    """The reviewer's written opinion (审核意见), cited by a refusal (R-FLOW-1)."""
+    case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
+    facts = {**case["facts"], "review_opinion": ev.reasons if ev.opinion is Decision.rejected else None}
+    await repo.merge_case(session, ev.case_id, facts=facts)
+
+
+def _stages_text(ev: CaseDecided) -> str:
+    if not ev.stages:
+        return "无需另行发放"
+    parts = [f"第{s.seq}期{s.amount}元（{s.due_on.month}月{s.due_on.day}日前）" for s in ev.stages]
+    return "分" + str(len(ev.stages)) + "期发放：" + "，".join(parts)
+
+
+async def on_case_decided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+) -> None:
+    """Approved (amount, months, stages) or refused (written reasons citing the rules and figures)."""
+    case = await repo.merge_case(
+        session,
+        ev.case_id,
+        county_code=ev.county_code,
+        township_code=ev.township_code,
+        decided_at=ev.decided_at,
+    )
+    facts = dict(case["facts"])
+    if ev.decision is Decision.approved:
+        case = await move_to(runtime, session, case, Stage.approved)
+        await queue_notice(
+            session,
+            case,
+            "approved",
+            {
+                "amount": str(ev.amount),
+                "months": facts.get("months", ""),
+                "persons": facts.get("persons", ev.household_size),
+                "standard": facts.get("standard", ""),
+                "stages": _stages_text(ev),
+                "level": ev.level,
+            },
+        )
+        return
+    case = await move_to(runtime, session, case, Stage.refused)
+    await queue_notice(
+        session,
+        case,
+        "refused",
+        {"assessed": facts.get("assessed", []), "review_opinion": facts.get("review_opinion")},
+    )
+
+
+async def on_paperwork_overdue(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaperworkOverdue
+) -> None:
+    """R-FLOW-2: the help-first paperwork fell due; the household is asked to complete it."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
+    )
+    if case["stage"] in (Stage.accepted, Stage.under_review):
+        case = await move_to(runtime, session, case, Stage.help_first)
+    deadline = f"{ev.deadline.year}年{ev.deadline.month}月{ev.deadline.day}日"
+    await queue_notice(session, case, "paperwork_due", {"deadline": deadline})
+
+
+async def on_payment_result(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaymentResultRecorded
+) -> None:
+    """A payment made (bank transfer paid, or handed over): the household is told the amount."""
+    if ev.result not in ("paid", "handed_over"):
+        return
+    case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
+    case = await repo.merge_case(session, ev.case_id, paid_total=case["paid_total"] + ev.amount)
+    if case["stage"] in (Stage.approved, Stage.help_first, Stage.under_review):
+        case = await move_to(runtime, session, case, Stage.paid)
+    await queue_notice(session, case, "paid", {"paid": str(ev.amount), "stage": ev.stage})
+
+
+async def on_referral_accepted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: ReferralAccepted
+) -> None:
+    """R-CHA-1: the consented needs were taken up by a charity."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
+    )
+    if case["stage"] in (Stage.approved, Stage.paid, Stage.refused):
+        case = await move_to(runtime, session, case, Stage.referred)
+    await queue_notice(session, case, "referred", {"need": NEED_LABELS.get(ev.need_type.value, "")})

@@ -1,0 +1,100 @@
+"""Notice sender (background task): renders each queued notice from the county's template in effect, and
+sends it through the SMS sender — never without a phone on file, never to a household that opted out.
+The phone is decrypted only here, only to send; it is never logged. Failures retry with exponential
+backoff up to ``sms_max_attempts``; each attempt's outcome is recorded on the notice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import RowMapping
+
+from services.household import repository as repo
+from services.household.service import render_sms
+from services.household.settings import HouseholdSettings
+from services.household.sms import HttpSmsGateway, SendResult, SmsSender
+from services.referral.domain.webhooks import backoff
+from shared import clock
+from shared.contracts.intake import CONTACT_SEAL_CONTEXT
+from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.household.notices")
+BATCH = 20
+
+
+async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: RowMapping) -> dict[str, Any]:
+    """The notice's new columns after one attempt (or after finding it cannot be sent)."""
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.sessions() as session:
+        case = await repo.get_case(session, notice["case_id"])
+    if case is None or not case["case_no"]:
+        return {"next_attempt_at": clock.now() + timedelta(seconds=s.sms_backoff_seconds)}
+    text, version = render_sms(s, case, notice)
+    values: dict[str, Any] = {"sms_text": text, "template_version": version}
+    if not case["contact_sealed"]:
+        return {**values, "status": "no_phone"}
+    if case["sms_opt_out"]:
+        return {**values, "status": "opted_out"}
+    if sender is None:  # no gateway configured: the notice waits, recorded
+        return {**values, "next_attempt_at": clock.now() + timedelta(seconds=60)}
+    phone = runtime.cipher.decrypt(case["contact_sealed"], context=CONTACT_SEAL_CONTEXT)
+    result: SendResult = await sender.send(notice["id"], phone, text)
+    attempts = notice["attempts"] + 1
+    values.update(attempts=attempts, last_error=result.error)
+    now = clock.now()
+    if result.ok:
+        values.update(status="sent", sent_at=now, gateway_id=result.gateway_id)
+    elif not result.retry or attempts >= s.sms_max_attempts:
+        values["status"] = "failed"
+    else:
+        delay = backoff(attempts, s.sms_backoff_seconds, s.sms_backoff_max_seconds)
+        values["next_attempt_at"] = now + timedelta(seconds=delay)
+    return values
+
+
+async def send_once(runtime: Runtime, sender: SmsSender | None) -> int:
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.transaction() as session:
+        due = await repo.claim_due_notices(
+            session, BATCH, clock.now(), lease=s.sms_gateway_timeout_seconds * 2 + 5
+        )
+    for notice in due:
+        values = await _attempt(runtime, sender, notice)
+        async with runtime.transaction() as session:
+            await repo.update_notice(session, notice["id"], values)
+        log.info(
+            "notice attempt",
+            extra={
+                "notice_id": notice["id"],
+                "case_id": notice["case_id"],
+                "kind": notice["kind"],
+                "outcome": values.get("status", "retry"),
+                "error": values.get("last_error"),
+            },
+        )
+    return len(due)
+
+
+async def send_notices(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background)."""
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient(
+        timeout=s.sms_gateway_timeout_seconds, follow_redirects=False, trust_env=False
+    ) as client:
+        sender: SmsSender | None = None
+        if s.sms_gateway_url and s.sms_gateway_key:
+            sender = HttpSmsGateway(client, s.sms_gateway_url, s.sms_gateway_key, s.sms_sign_name)
+        while True:
+            try:
+                sent = await send_once(runtime, sender)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep sending after database outages
+                log.warning("notice sending failed; retrying", extra={"error": type(exc).__name__})
+                sent = 0
+            if sent < BATCH:
+                await asyncio.sleep(s.sms_poll_interval_seconds)

@@ -1,0 +1,232 @@
+"""The household service's use cases: the public-safe status view and its pushes, notices (queued here and
+sent by ``notifier``), status queries by verifier, subscribers and opt-out. One transaction each."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.household import repository as repo
+from services.household.domain import templates as tpl
+from services.household.domain.reasons import refusal_reasons
+from services.household.domain.status import Stage, label, next_step
+from services.household.letter import render_letter
+from services.household.settings import HouseholdSettings
+from shared import clock
+from shared.access import guard
+from shared.contracts.household import CaseStatusChanged
+from shared.errors import NotFound, Problem
+from shared.runtime import Runtime
+
+STATUS_TOPIC = "household.status"
+"""``<prefix>.household.status.v1``: the public-safe status pushes for government systems."""
+UNKNOWN_CASE = "no case with this number and verifier"
+"""The one answer to an unknown case number and to a wrong verifier alike (nothing to probe with)."""
+
+
+@functools.cache
+def templates() -> tpl.TemplateSet:
+    return tpl.load()
+
+
+def local_date(at: datetime | None = None) -> date:
+    return clock.local_date(at or clock.now())
+
+
+def chinese_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+# --- the public-safe view and its pushes --------------------------------------------------------------------
+
+
+def public_view(case: RowMapping) -> dict[str, Any]:
+    """What a government system may show the household: no name, no ID number, no phone, no address."""
+    office = templates().office(case["county_code"], case["township_code"])
+    stage = case["stage"]
+    return {
+        "case_no": case["case_no"],
+        "stage": stage,
+        "stage_label": label(stage),
+        "submitted_on": local_date(case["submitted_at"]) if case["submitted_at"] else None,
+        "decided_on": local_date(case["decided_at"]) if case["decided_at"] else None,
+        "updated_at": case["updated_at"],
+        "missing": list(case["missing"] or []),
+        "next_step": next_step(stage),
+        "office": office.name,
+        "office_phone": office.phone,
+    }
+
+
+async def move_to(
+    runtime: Runtime, session: AsyncSession, case: RowMapping, stage: Stage, *, force: bool = False
+) -> RowMapping:
+    """Set the case's public stage; a change is pushed on the status topic and to every subscriber."""
+    if case["stage"] == stage.value and not force:
+        return case
+    case = await repo.merge_case(session, case["case_id"], stage=stage.value)
+    if case["case_no"] and case["county_code"]:  # else: pushed when intake's event arrives
+        await publish(runtime, session, case)
+    return case
+
+
+async def publish(runtime: Runtime, session: AsyncSession, case: RowMapping) -> None:
+    view = public_view(case)
+    payload = CaseStatusChanged(
+        case_id=case["case_id"],
+        county_code=case["county_code"],
+        township_code=case["township_code"],
+        changed_at=clock.now(),
+        **{k: v for k, v in view.items() if k != "updated_at"},
+    )
+    envelope = await runtime.outbox.add(
+        session, payload, subject=case["case_id"], topic=runtime.topic(STATUS_TOPIC)
+    )
+    body = envelope.model_dump(mode="json", exclude_none=True)
+    for sub in await repo.subscribers_for(session, case["county_code"]):
+        await repo.add_delivery(
+            session,
+            {
+                "subscriber_id": sub["id"],
+                "event_id": envelope.id,
+                "envelope": body,
+                "status": "pending",
+                "next_attempt_at": clock.now(),
+            },
+        )
+
+
+# --- notices ----------------------------------------------------------------------------------------------
+
+
+async def queue_notice(session: AsyncSession, case: RowMapping, kind: str, facts: dict[str, Any]) -> None:
+    """A notice to the household, sent by the notifier (which checks phone and opt-out when it sends)."""
+    now = clock.now()
+    await repo.add_notice(
+        session,
+        {
+            "id": str(uuid.uuid4()),
+            "case_id": case["case_id"],
+            "kind": kind,
+            "county_code": case["county_code"],
+            "township_code": case["township_code"],
+            "facts": facts,
+            "local_date": local_date(now),
+            "has_letter": kind in tpl.LETTER_KINDS,
+            "status": "queued",
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+
+
+def notice_facts(settings: HouseholdSettings, case: RowMapping, notice: RowMapping) -> dict[str, Any]:
+    """Everything a template may use: the case's (number, office, dates) and the notice's own facts."""
+    ts = templates()
+    office = ts.office(case["county_code"], case["township_code"])
+    facts: dict[str, Any] = {
+        "sign": settings.sms_sign_name,
+        "case_no": case["case_no"] or "",
+        "date": chinese_date(notice["local_date"]),
+        "submitted": chinese_date(local_date(case["submitted_at"])) if case["submitted_at"] else "",
+        "office": office.name,
+        "office_phone": office.phone,
+        "office_address": office.address,
+        "review_days": ts.review_days(case["county_code"]),
+        "missing": "；".join(case["missing"] or []),
+    }
+    facts.update(notice["facts"])
+    if notice["kind"] == "refused":
+        lines = refusal_reasons(notice["facts"].get("assessed", []), notice["facts"].get("review_opinion"))
+        facts["reasons"] = "".join(line.split("．", 1)[1].rstrip("。") + "。" for line in lines)
+        facts["reasons_lines"] = "\n".join(lines)
+    return facts
+
+
+def render_sms(settings: HouseholdSettings, case: RowMapping, notice: RowMapping) -> tuple[str, str]:
+    """(text, template version) of the notice's SMS."""
+    template = templates().template(notice["kind"], case["county_code"], notice["local_date"])
+    return tpl.render(template.sms, notice_facts(settings, case, notice)), template.version
+
+
+def render_notice_letter(settings: HouseholdSettings, case: RowMapping, notice: RowMapping) -> bytes:
+    template = templates().template(notice["kind"], case["county_code"], notice["local_date"])
+    if template.letter_title is None:
+        raise NotFound("this notice has no decision letter")
+    facts = notice_facts(settings, case, notice)
+    paragraphs = [p for text in template.letter_body for p in tpl.render(text, facts).split("\n")]
+    reference = f"受理号 {case['case_no']} · 模板 {template.version}"
+    return render_letter(template.letter_title, paragraphs, reference=reference)
+
+
+async def case_notices(runtime: Runtime, case_id: str) -> list[RowMapping]:
+    async with runtime.reading() as session:
+        case = await repo.get_case(session, case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} not found")
+        guard(case["county_code"], case["township_code"])
+        return await repo.notices_for(session, case_id)
+
+
+async def notice_letter(runtime: Runtime, notice_id: str) -> bytes:
+    async with runtime.reading() as session:
+        notice = await repo.get_notice(session, notice_id)
+        if notice is None:
+            raise NotFound(f"notice {notice_id} not found")
+        guard(notice["county_code"], notice["township_code"], "notice")
+        case = await repo.get_case(session, notice["case_id"])
+    if case is None or not notice["has_letter"]:
+        raise NotFound("this notice has no decision letter")
+    settings: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    return await asyncio.to_thread(render_notice_letter, settings, case, notice)
+
+
+async def set_opt_out(runtime: Runtime, case_id: str, opt_out: bool) -> RowMapping:
+    async with runtime.transaction() as session:
+        case = await repo.get_case(session, case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} not found")
+        guard(case["county_code"], case["township_code"])
+        await repo.set_opt_out(session, case_id, opt_out)
+        updated = await repo.get_case(session, case_id)
+    if updated is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    return updated
+
+
+# --- status queries from government systems ----------------------------------------------------------------
+
+
+class TooManyFailures(Problem):
+    status, slug, title = 429, "too-many-failed-queries", "Too many failed status queries"
+
+
+async def query_status(runtime: Runtime, source: str, case_no: str, id_number: str) -> dict[str, Any]:
+    """The public view of a case whose applicant's blind index matches the verifier; otherwise the same 404
+    as an unknown case, counted against the source (rate limit). The verifier is never stored or logged."""
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    now = clock.now()
+    async with runtime.reading() as session:
+        seen = await repo.failures(session, source)
+        if seen is not None and seen["failures"] >= s.status_failures_allowed:
+            wait = s.status_failure_window_seconds - (now - seen["window_started_at"]).total_seconds()
+            if wait > 0:
+                problem = TooManyFailures(
+                    f"too many failed queries from this system; retry after {int(wait) + 1} seconds"
+                )
+                problem.headers = {"Retry-After": str(int(wait) + 1)}
+                raise problem
+        case = await repo.case_by_number(session, case_no)
+    index = runtime.cipher.blind_index(id_number, purpose="id_number")
+    if case is None or not hmac.compare_digest(case["applicant_index"] or "", index):
+        async with runtime.transaction() as session:
+            await repo.count_failure(session, source, now, s.status_failure_window_seconds)
+        raise NotFound(UNKNOWN_CASE)
+    return public_view(case)

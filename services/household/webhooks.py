@@ -1,0 +1,86 @@
+"""Status pushes to subscribed government systems (办件状态推送) by Standard Webhooks, signed like referral's
+partner webhooks (``services/referral/domain/webhooks.py``): the ``webhook-id`` is the CloudEvent id, the
+same on every attempt; failures retry with exponential backoff, then are dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import RowMapping
+
+from services.household import repository as repo
+from services.household.settings import HouseholdSettings
+from services.referral.domain.webhooks import backoff, headers
+from shared import clock
+from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.household.webhooks")
+BATCH = 20
+SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption context, not a secret
+
+
+async def _send(
+    runtime: Runtime, client: httpx.AsyncClient, row: RowMapping
+) -> tuple[int | None, str | None]:
+    try:
+        secret = runtime.cipher.decrypt(row["secret"], context=SECRET_CONTEXT)
+        body = json.dumps(row["envelope"], ensure_ascii=False, separators=(",", ":")).encode()
+        response = await client.post(
+            row["url"], content=body, headers=headers(secret, row["event_id"], int(time.time()), body)
+        )
+        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
+    except Exception as exc:  # any failure is a failed attempt
+        return None, type(exc).__name__
+
+
+async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.transaction() as session:
+        rows = await repo.claim_due_deliveries(
+            session, BATCH, clock.now(), lease=s.webhook_timeout_seconds * 2 + 5
+        )
+    if not rows:
+        return 0
+    results = await asyncio.gather(*(_send(runtime, client, r) for r in rows))
+    now = clock.now()
+    async with runtime.transaction() as session:
+        for row, (status, error) in zip(rows, results, strict=True):
+            attempts = row["attempts"] + 1
+            values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+            if error is None:
+                values.update(status="delivered", delivered_at=now)
+            elif attempts >= s.webhook_max_attempts or not row["active"]:
+                values["status"] = "dead_letter"
+            else:
+                delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+            await repo.finish_delivery(session, row["id"], values)
+            log.info(
+                "status webhook attempt",
+                extra={"delivery_id": row["id"], "attempt": attempts, "http_status": status},
+            )
+    return len(rows)
+
+
+async def dispatch_webhooks(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background)."""
+    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient(
+        timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+    ) as client:
+        while True:
+            try:
+                sent = await dispatch_once(runtime, client)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep dispatching after database outages
+                log.warning("status webhook dispatch failed; retrying", extra={"error": type(exc).__name__})
+                sent = 0
+            if sent < BATCH:
+                await asyncio.sleep(s.webhook_poll_interval_seconds)
