@@ -44,6 +44,17 @@ def sms_gateway() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def _pdftoppm() -> str:
+    """pdftoppm from poppler-utils, which scripts/poppler.sh installs where it is missing."""
+    found = shutil.which("pdftoppm")
+    if found:
+        return found
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "poppler.sh")], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 @pytest.fixture(scope="module")
 async def app(pg_server_url: str, sms_gateway: str) -> AsyncIterator[httpx.AsyncClient]:
     """The standalone app of tests/conftest.py, with the household service pointed at the SMS gateway."""
@@ -133,12 +144,7 @@ async def test_a_refused_case_gets_its_written_reasons_by_sms_and_in_a_pdf_lette
     assert "250000.00" in squeezed and "R-CAT-3" in squeezed
     assert "入户调查核实家庭收入高于当地标准" in squeezed
     assert body["household"][0]["name"] not in squeezed  # the letter names the case, not the person
-    pdftoppm = (
-        shutil.which("pdftoppm")
-        or subprocess.run(  # scripts/poppler.sh installs poppler-utils
-            ["bash", str(ROOT / "scripts" / "poppler.sh")], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    )
+    pdftoppm = await asyncio.to_thread(_pdftoppm)
     await asyncio.to_thread(
         subprocess.run,
         [
