@@ -62,8 +62,8 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
 
             ready = page.get_attribute("body", "data-ready")
             page.select_option("#county", COUNTY)
-            page.wait_for_function(f"document.body.dataset.ready !== '{ready}'")
-            page.wait_for_selector("body[data-ready]")
+            # a CSS wait, not a script: the page's CSP (script-src 'self') refuses evaluated strings
+            page.wait_for_selector(f"body[data-ready]:not([data-ready='{ready}'])")
             assert received.get_attribute("data-total") == str(county)
             assert "county_code=" + COUNTY in page.url
             townships = page.locator("#chart-townships svg").get_attribute("data-categories").split("|")
