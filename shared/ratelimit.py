@@ -38,6 +38,11 @@ class FailureLimiter:
         self._failures: dict[str, deque[float]] = {}
         self._locked_until: dict[str, float] = {}
 
+    def reset(self) -> None:
+        """Forget every count and lockout (an operator's unlock; each test starts clean)."""
+        self._failures.clear()
+        self._locked_until.clear()
+
     def retry_after(self, key: str) -> int | None:
         """Seconds until ``key`` may try again, or None when it is not locked out."""
         until = self._locked_until.get(key)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -26,6 +26,18 @@ def _plain(url: str) -> str:
     """asyncpg's own DSN form of a SQLAlchemy URL."""
     parsed = make_url(url)
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_authentication_failures(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Failed-authentication counts do not carry from one test to the next: the lockout
+    (shared/ratelimit.py, on by default) is per source address, and the shared in-process client has
+    one address for the whole session, so a test that sends bad tokens would lock out the ones after."""
+    yield
+    if "standalone" in request.fixturenames:
+        limiter = getattr(request.getfixturevalue("standalone").app.state, "auth_limiter", None)
+        if limiter is not None:
+            limiter.reset()
 
 
 @pytest.fixture(scope="session")

@@ -164,7 +164,15 @@ async def approved_transfers(client: httpx.AsyncClient, township: str, n: int) -
     decided = await client.post(
         "/approval/v1/decisions:batch",
         json={
-            "items": [{"case_id": c, "decision": "approved", "reasons": "meets R-CAT-3"} for c in case_ids]
+            "items": [
+                {
+                    "case_id": c,
+                    "decision": "approved",
+                    "reasons": "meets R-CAT-3",
+                    "confirm_extended_duration": True,
+                }
+                for c in case_ids
+            ]
         },
         headers=officer(),
     )

@@ -21,7 +21,13 @@ async def in_kind_payment(client) -> dict:
     await review(client, case_id)
     decided = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver", "reasons": "ok", "form": "in_kind"},
+        json={
+            "decision": "approved",
+            "actor": "approver",
+            "reasons": "ok",
+            "form": "in_kind",
+            "confirm_extended_duration": True,
+        },
     )
     assert decided.status_code == 200, decided.text
 
@@ -36,8 +42,7 @@ async def test_a_formula_in_a_procurement_reference_is_neutralised_in_the_public
     done = await standalone.post(
         f"/disbursement/v1/payments/{goods['id']}/handover",
         json={
-            "handed_over_by": "clerk",
-            "witness": "neighbour",
+            "witness_name": "neighbour",
             "recipient_name": "张小明",
             "items": "rice 50kg",
             "procurement_reference": FORMULA,

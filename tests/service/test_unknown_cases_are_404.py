@@ -56,6 +56,8 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/disbursement/v1/cases/{id}/payee-changes", None),
         ("GET", "/referral/v1/cases/{id}/needs-records", None),
         ("GET", "/referral/v1/cases/{id}/referrals", None),
+        ("GET", "/household/v1/cases/{id}/notices", None),
+        ("PUT", "/household/v1/cases/{id}/sms-opt-out", {"opt_out": True}),
     ]
 
 

@@ -46,7 +46,12 @@ async def decided_case(client) -> str:
     assert (await review(client, case_id)).status_code in (200, 409)
     answer = await client.post(
         f"/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "actor": "approver-2", "reasons": "ok"},
+        json={
+            "decision": "approved",
+            "actor": "approver-2",
+            "reasons": "ok",
+            "confirm_extended_duration": True,
+        },
     )
     assert answer.status_code == 200, answer.text
     return case_id
