@@ -8,6 +8,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -88,11 +89,11 @@ async def least_privilege(database_url: str) -> dict[str, str]:
     return {"migration_database_url": owner_url, "database_url": runtime_url}
 
 
-@pytest.fixture(scope="session")
-async def standalone(
+@asynccontextmanager
+async def standalone_client(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """All five services in this process on the real database, over the in-process bus."""
+    """All the services in this process on ``database_url``, over the in-process bus, as the runtime role."""
     from services.registry import all_modules
     from shared.app import build_app
 
@@ -122,6 +123,15 @@ async def standalone(
         ) as client,
     ):
         client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def standalone(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """All the services in this process on the session's database, over the in-process bus."""
+    async with standalone_client(database_url, tmp_path_factory) as client:
         yield client
 
 
