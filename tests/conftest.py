@@ -35,10 +35,15 @@ def _fresh_authentication_failures(request: pytest.FixtureRequest) -> Iterator[N
     (shared/ratelimit.py, on by default) is per source address, and the shared in-process client has
     one address for the whole session, so a test that sends bad tokens would lock out the ones after."""
     yield
-    if "standalone" in request.fixturenames:
-        limiter = getattr(request.getfixturevalue("standalone").app.state, "auth_limiter", None)
-        if limiter is not None:
-            limiter.reset()
+    if "standalone" not in request.fixturenames:
+        return
+    try:
+        client = request.getfixturevalue("standalone")
+    except (AssertionError, pytest.FixtureLookupError):  # torn down already, or another kind of value
+        return
+    limiter = getattr(getattr(client, "app", None), "state", None)
+    if limiter is not None and (limiter := getattr(limiter, "auth_limiter", None)) is not None:
+        limiter.reset()
 
 
 @pytest.fixture(scope="session")
