@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.domain_errors import DomainError, Kind
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://assistance.gov.example/problems/"
 
@@ -132,10 +134,31 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out or "body"
 
 
+STATUS_OF_KIND: dict[Kind, int] = {
+    Kind.NOT_FOUND: 404,
+    Kind.REFUSED: 409,
+    Kind.INVALID: 422,
+    Kind.FORBIDDEN: 403,
+}
+"""The one place a domain error becomes an HTTP status (shared/domain_errors.py)."""
+
+
+def problem_of(exc: DomainError) -> Problem:
+    """The problem+json answer of a domain error raised in domain or service code."""
+    return Problem(
+        exc.detail, status=STATUS_OF_KIND[exc.kind], slug=exc.slug, title=exc.title, **exc.extensions
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.body(request.url.path), exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        problem = problem_of(exc)
+        return problem_response(problem.status, problem.body(request.url.path))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,17 +10,20 @@ to the fen.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import ColumnElement, and_, func, literal, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
 from shared.access import STAFF, require, scope
+from shared.api import PROBLEM_RESPONSES, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
 from shared.csvexport import to_csv as csv_export
@@ -203,3 +206,26 @@ def answer(request: Request, fmt: str | None, payload: dict[str, Any]) -> Respon
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return JSONResponse(payload)
+
+
+FigureQuery = Callable[[AsyncSession, Filters], Awaitable[dict[str, Any]]]
+"""A service's figures: one read-only session and the filters in, the figures' JSON body out."""
+
+
+def figures_router(service: str, compute: FigureQuery, summary: str) -> APIRouter:
+    """The one ``GET /<service>/v1/figures`` router every service mounts (JSON, or CSV on request)."""
+    router = APIRouter(tags=["oversight"], responses=PROBLEM_RESPONSES)
+
+    @router.get(
+        "/figures",
+        summary=summary,
+        responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    )
+    async def figures(
+        request: Request, f: Annotated[Filters, Depends(figure_filters)], format: Format = None
+    ) -> Response:
+        async with runtime_of(request, service).reading() as session:
+            body = await compute(session, f)
+        return answer(request, format, {"service": service, "filters": f.echo(), **body})
+
+    return router

@@ -5,11 +5,12 @@ from pathlib import Path
 
 from services.approval import help_first, service
 from services.approval.api import router
-from services.approval.api_figures import router as figures_router
+from services.approval.figures import figures as figure_query
 from services.approval.metrics import state_gauges
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
 from shared.contracts.assessment import CaseAssessed
+from shared.figures import figures_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -17,7 +18,13 @@ def handlers(runtime: Runtime):
     return {CaseAssessed.event_type: partial(service.on_case_assessed, runtime)}
 
 
-router.include_router(figures_router)  # GET /approval/v1/figures (R-OVS-1)
+router.include_router(
+    figures_router(
+        "approval",
+        figure_query,
+        "Decisions, escalations, amounts, months, speed and help first (JSON or CSV)",
+    )
+)  # GET /figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="approval",

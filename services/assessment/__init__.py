@@ -5,12 +5,13 @@ from pathlib import Path
 
 from services.assessment import service
 from services.assessment.api import router
-from services.assessment.api_figures import router as figures_router
+from services.assessment.figures import figures as figure_query
 from services.assessment.metrics import state_gauges
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted
+from shared.figures import figures_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -21,7 +22,11 @@ def handlers(runtime: Runtime):
     }
 
 
-router.include_router(figures_router)  # GET /assessment/v1/figures (R-OVS-1)
+router.include_router(
+    figures_router(
+        "assessment", figure_query, "Assessed eligible / ineligible with the failed rules' ids (JSON or CSV)"
+    )
+)  # GET /figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="assessment",

@@ -7,13 +7,14 @@ from pathlib import Path
 from services.disbursement import service
 from services.disbursement.api import router
 from services.disbursement.api_batches import router as batches_router
-from services.disbursement.api_figures import router as figures_router
+from services.disbursement.figures import figures as figure_query
 from services.disbursement.metrics import state_gauges
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from services.disbursement.tables_bank import bank_batches  # noqa: F401 - registers the bank tables
 from shared.contracts.approval import CaseDecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
+from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
@@ -26,7 +27,13 @@ def handlers(runtime: Runtime):
     }
 
 
-router.include_router(figures_router)  # GET /disbursement/v1/figures (R-OVS-1)
+router.include_router(
+    figures_router(
+        "disbursement",
+        figure_query,
+        "Amounts paid by form, time to first payment, reserve funds (JSON or CSV)",
+    )
+)  # GET /figures (R-OVS-1)
 router.include_router(batches_router)  # bank files: batches, return files, receipt checks (R-AID-2)
 
 MODULE = ServiceModule(

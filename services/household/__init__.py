@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from services.household import handlers
 from services.household.api import router as api_router
-from services.household.api_figures import router as figures_router
+from services.household.figures import figures as figure_query
 from services.household.metrics import state_gauges
 from services.household.notifier import send_notices
 from services.household.service import STATUS_TOPIC
@@ -21,6 +21,7 @@ from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted
+from shared.figures import figures_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -39,7 +40,14 @@ def _handlers(runtime: Runtime):
 
 router = APIRouter()
 router.include_router(api_router)
-router.include_router(figures_router)  # GET /household/v1/figures (R-OVS-1)
+router.include_router(
+    figures_router(
+        "household",
+        figure_query,
+        "Notices to households by kind and delivery status, cases by public stage (JSON or CSV)",
+    ),
+    prefix="/household/v1",
+)  # GET /household/v1/figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="household",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from services.intake import handlers as h
 from services.intake.api import router
-from services.intake.api_figures import router as figures_router
+from services.intake.figures import figures as figure_query
 from services.intake.metrics import state_gauges
 from services.intake.service import PERSONAL
 from services.intake.settings import IntakeSettings
@@ -13,6 +13,7 @@ from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.processing import BY_SERVICE
+from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
@@ -31,7 +32,11 @@ def handlers(runtime: Runtime):
     }
 
 
-router.include_router(figures_router)  # GET /intake/v1/figures (R-OVS-1)
+router.include_router(
+    figures_router(
+        "intake", figure_query, "Applications received by channel, month, place and category (JSON or CSV)"
+    )
+)  # GET /figures (R-OVS-1)
 
 MODULE = ServiceModule(
     name="intake",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from services.referral import service
 from services.referral.api import router
-from services.referral.api_figures import router as figures_router
 from services.referral.exchange import sweep_offers
+from services.referral.figures import figures as figure_query
 from services.referral.metrics import state_gauges
 from services.referral.partners import SECRET_CONTEXT
 from services.referral.settings import ReferralSettings
@@ -16,6 +16,7 @@ from services.referral.topics import on_start
 from services.referral.webhooks import dispatch_webhooks
 from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
+from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
@@ -28,7 +29,14 @@ def handlers(runtime: Runtime):
     }
 
 
-router.include_router(figures_router)  # GET /referral/v1/figures (R-OVS-1, R-CHA-3)
+router.include_router(
+    figures_router(
+        "referral",
+        figure_query,
+        "Referrals offered, accepted, fulfilled and amounts, by partner (JSON or CSV)",
+    ),
+    prefix="/referral/v1",
+)  # GET /referral/v1/figures (R-OVS-1, R-CHA-3)
 
 MODULE = ServiceModule(
     name="referral",
