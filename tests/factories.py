@@ -234,7 +234,7 @@ class WebhookReceiver:
         import json as _json
         import time
 
-        from services.referral.domain.webhooks import verify
+        from shared.webhooks import verify
 
         headers = {k.lower(): v for k, v in headers.items()}
         self.requests.append({"headers": headers, "body": body})

@@ -24,13 +24,13 @@ from services.household.schemas import (
     SubscriberOut,
 )
 from services.household.webhooks import SECRET_CONTEXT
-from services.referral.domain.webhooks import new_secret, url_problem
 from shared import clock
 from shared.access import STAFF, require
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.errors import InvalidField
 from shared.runtime import Runtime
+from shared.webhooks import new_secret, url_problem
 
 router = APIRouter(prefix="/household/v1", tags=["household"], responses=PROBLEM_RESPONSES)
 

@@ -17,10 +17,10 @@ from services.household import repository as repo
 from services.household.service import render_sms
 from services.household.settings import HouseholdSettings
 from services.household.sms import HttpSmsGateway, SendResult, SmsSender
-from services.referral.domain.webhooks import backoff
 from shared import clock
 from shared.contracts.intake import CONTACT_SEAL_CONTEXT
 from shared.runtime import Runtime
+from shared.webhooks import backoff
 
 log = logging.getLogger("assistance.household.notices")
 BATCH = 20

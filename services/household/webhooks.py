@@ -1,5 +1,5 @@
 """Status pushes to subscribed government systems (办件状态推送) by Standard Webhooks, signed like referral's
-partner webhooks (``services/referral/domain/webhooks.py``): the ``webhook-id`` is the CloudEvent id, the
+partner webhooks (``shared/webhooks.py``): the ``webhook-id`` is the CloudEvent id, the
 same on every attempt; failures retry with exponential backoff, then are dead-lettered."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlalchemy.engine import RowMapping
 
 from services.household import repository as repo
 from services.household.settings import HouseholdSettings
-from services.referral.domain.webhooks import backoff, headers
 from shared import clock
 from shared.runtime import Runtime
+from shared.webhooks import backoff, headers
 
 log = logging.getLogger("assistance.household.webhooks")
 BATCH = 20

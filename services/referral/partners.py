@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
-from services.referral.domain.webhooks import new_secret, url_problem
 from services.referral.exchange import reassign_open_tasks
 from services.referral.settings import ReferralSettings
 from services.referral.topics import ensure_own_topics, mode_of, shared_topic_enabled
 from shared.access import caller, guard_county_level, is_county_level
 from shared.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from shared.runtime import Runtime
+from shared.webhooks import new_secret, url_problem
 
 KEY_PREFIX = "rpk_"
 SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret

@@ -18,7 +18,14 @@ import httpx
 from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
-from services.referral.domain.webhooks import (
+from services.referral.partners import SECRET_CONTEXT, partner_county
+from services.referral.settings import ReferralSettings
+from shared import clock
+from shared.access import guard_county_level
+from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
+from shared.errors import Conflict, NotFound
+from shared.runtime import Runtime
+from shared.webhooks import (
     Address,
     backoff,
     delivery_problem,
@@ -27,13 +34,6 @@ from services.referral.domain.webhooks import (
     literal_address,
     url_problem,
 )
-from services.referral.partners import SECRET_CONTEXT, partner_county
-from services.referral.settings import ReferralSettings
-from shared import clock
-from shared.access import guard_county_level
-from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
-from shared.errors import Conflict, NotFound
-from shared.runtime import Runtime
 
 log = logging.getLogger("assistance.referral.webhooks")
 BATCH = 20

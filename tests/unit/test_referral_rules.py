@@ -17,12 +17,12 @@ from services.referral.domain.tasks import (
     next_status,
     serves,
 )
-from services.referral.domain.webhooks import backoff, headers, new_secret, sign, url_problem, verify
 from shared.asyncapi import REF_TEMPLATE
 from shared.contracts import referral as referral_contracts
 from shared.contracts.referral import INTERNAL_EVENT_TYPES, PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVENT_TYPES
 from shared.events import REGISTRY
 from shared.settings import ServiceSettings
+from shared.webhooks import backoff, headers, new_secret, sign, url_problem, verify
 
 
 class TestTaskLifecycle:

@@ -7,8 +7,8 @@ import ipaddress
 
 import pytest
 
-from services.referral.domain.webhooks import delivery_problem, is_public, literal_address, url_problem
 from services.referral.settings import ReferralSettings
+from shared.webhooks import delivery_problem, is_public, literal_address, url_problem
 
 REFUSED = ReferralSettings().webhook_refused_hosts
 
