@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import RowMapping
 
 from services.household import repository as repo
-from services.household.settings import HouseholdSettings
+from services.household.domain.model import DeliveryStatus, DueDelivery
+from services.household.settings import settings_of
 from shared import clock
 from shared.runtime import Runtime
 from shared.webhooks import backoff, headers
@@ -26,13 +26,14 @@ SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption contex
 
 
 async def _send(
-    runtime: Runtime, client: httpx.AsyncClient, row: RowMapping
+    runtime: Runtime, client: httpx.AsyncClient, due: DueDelivery
 ) -> tuple[int | None, str | None]:
     try:
-        secret = runtime.cipher.decrypt(row["secret"], context=SECRET_CONTEXT)
-        body = json.dumps(row["envelope"], ensure_ascii=False, separators=(",", ":")).encode()
+        secret = runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT)
+        delivery = due.delivery
+        body = json.dumps(delivery.envelope, ensure_ascii=False, separators=(",", ":")).encode()
         response = await client.post(
-            row["url"], content=body, headers=headers(secret, row["event_id"], int(time.time()), body)
+            due.url, content=body, headers=headers(secret, delivery.event_id, int(time.time()), body)
         )
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
     except Exception as exc:  # any failure is a failed attempt
@@ -40,37 +41,38 @@ async def _send(
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
-    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    s = settings_of(runtime)
     async with runtime.transaction() as session:
-        rows = await repo.claim_due_deliveries(
+        due = await repo.claim_due_deliveries(
             session, BATCH, clock.now(), lease=s.webhook_timeout_seconds * 2 + 5
         )
-    if not rows:
+    if not due:
         return 0
-    results = await asyncio.gather(*(_send(runtime, client, r) for r in rows))
+    results = await asyncio.gather(*(_send(runtime, client, d) for d in due))
     now = clock.now()
     async with runtime.transaction() as session:
-        for row, (status, error) in zip(rows, results, strict=True):
-            attempts = row["attempts"] + 1
+        for item, (status, error) in zip(due, results, strict=True):
+            delivery = item.delivery
+            attempts = delivery.attempts + 1
             values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
             if error is None:
-                values.update(status="delivered", delivered_at=now)
-            elif attempts >= s.webhook_max_attempts or not row["active"]:
-                values["status"] = "dead_letter"
+                values.update(status=DeliveryStatus.delivered.value, delivered_at=now)
+            elif attempts >= s.webhook_max_attempts or not item.active:
+                values["status"] = DeliveryStatus.dead_letter.value
             else:
                 delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
-            await repo.finish_delivery(session, row["id"], values)
+            await repo.finish_delivery(session, delivery.id, values)
             log.info(
                 "status webhook attempt",
-                extra={"delivery_id": row["id"], "attempt": attempts, "http_status": status},
+                extra={"delivery_id": delivery.id, "attempt": attempts, "http_status": status},
             )
-    return len(rows)
+    return len(due)
 
 
 async def dispatch_webhooks(runtime: Runtime) -> None:
     """Background task (ServiceModule.background)."""
-    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    s = settings_of(runtime)
     async with httpx.AsyncClient(
         timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
     ) as client:
