@@ -291,6 +291,27 @@ async def test_status_changes_are_pushed_to_a_subscribed_system_by_signed_webhoo
         receiver.close()
 
 
+async def test_a_subscriber_inside_our_network_is_refused_naming_the_url(app):
+    """SSRF at registration: private, link-local (cloud metadata), plain-http and internal names are a 422
+    naming ``url``, and nothing is registered."""
+    admin = auth("admin", "policy_admin")
+    for url in (
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://metadata.google.internal/x",
+        "http://status.example.org/hook",
+        "https://user:pw@status.example.org/hook",
+    ):
+        refused = await app.post(
+            "/household/v1/subscribers", json={"name": "内网", "url": url}, headers=admin
+        )
+        assert refused.status_code == 422, (url, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == ["url"], url
+    listed = await app.get("/household/v1/subscribers", headers=admin)
+    assert not {s["url"] for s in listed.json()} & {"https://10.0.0.5/hook", "http://status.example.org/hook"}
+
+
 async def _deliveries_of_case(app: httpx.AsyncClient, subscriber_id: str, case_no: str) -> list[Delivery]:
     """The webhook deliveries to one subscriber that carry this case's status (read as the service does)."""
     runtime = app.app.state.runtimes["household"]  # type: ignore[attr-defined]

@@ -36,6 +36,8 @@ Township = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
 Subscriber = Annotated[Principal, Depends(require(Role.gov_system, *STAFF))]
 NoticeId = Annotated[str, Path(pattern=UUID_PATTERN, description="The notice id")]
+PROBLEM_JSON = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+"""A route's own description of an error status keeps the problem+json media type of PROBLEM_RESPONSES."""
 
 
 def _runtime(request: Request) -> Runtime:
@@ -53,8 +55,11 @@ class TooManyFailures(Problem):
     response_model=StatusOut,
     summary="A case's public-safe status, for a government service platform (case number + verifier)",
     responses={
-        404: {"description": "Unknown case number, or a verifier that does not match: the same answer"},
-        429: {"description": "Too many failed queries from this system (Retry-After)"},
+        404: {
+            "description": "Unknown case number, or a verifier that does not match: the same answer",
+            **PROBLEM_JSON,
+        },
+        429: {"description": "Too many failed queries from this system (Retry-After)", **PROBLEM_JSON},
     },
 )
 async def status_query(body: StatusQueryIn, request: Request, principal: GovSystem) -> StatusOut:
@@ -107,7 +112,9 @@ async def sms_opt_out(case_id: CaseId, body: OptOutIn, request: Request, princip
     response_model=SubscriberCreated,
     status_code=201,
     summary="Register a government system for status pushes (Standard Webhooks); the secret is shown once",
-    responses={422: {"description": "The URL may not be called: only https to a public host (SSRF)"}},
+    responses={
+        422: {"description": "The URL may not be called: only https to a public host (SSRF)", **PROBLEM_JSON}
+    },
 )
 async def add_subscriber(body: SubscriberIn, request: Request, principal: Admin) -> SubscriberCreated:
     subscriber, secret = await service.add_subscriber(
