@@ -8,14 +8,14 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from services.household import handlers
+from services.household.adapters.notifier import send_notices
+from services.household.adapters.webhooks import dispatch_webhooks
 from services.household.api import router as api_router
 from services.household.figures import figures as figure_query
-from services.household.metrics import state_gauges
-from services.household.notifier import send_notices
+from services.household.figures import state_gauges
 from services.household.service import STATUS_TOPIC
 from services.household.settings import HouseholdSettings
 from services.household.tables import metadata
-from services.household.webhooks import dispatch_webhooks
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed, PaperworkOverdue
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.household import repository as repo
-from services.household.domain.status import Stage
+from services.household.domain.model import Stage
 from services.household.service import move_to, publish, queue_notice
 from shared.contracts.approval import (
     CaseDecided,
@@ -43,7 +43,7 @@ async def on_application_submitted(
         "subtype": app.subtype.value,
         "submitted_at": app.submitted_at,
     }
-    early = existing is None or existing["stage"] in (Stage.accepted, Stage.documents_missing)
+    early = existing is None or existing.stage in (Stage.accepted, Stage.documents_missing)
     stage = Stage.accepted if app.revision == 1 else Stage.under_review
     if early:
         values.update(stage=stage.value, missing=[])
@@ -71,7 +71,7 @@ async def on_case_assessed(
             "assessed_amount": str(ev.amount),
         },
     )
-    if case["stage"] in (Stage.accepted, Stage.documents_missing):
+    if case.stage in (Stage.accepted, Stage.documents_missing):
         await move_to(runtime, session, case, Stage.under_review)
 
 
@@ -91,7 +91,7 @@ async def on_case_reviewed(
 ) -> None:
     """The reviewer's written opinion (审核意见), cited by a refusal (R-FLOW-1)."""
     case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
-    facts = {**case["facts"], "review_opinion": ev.reasons if ev.opinion is Decision.rejected else None}
+    facts = {**case.facts, "review_opinion": ev.reasons if ev.opinion is Decision.rejected else None}
     await repo.merge_case(session, ev.case_id, facts=facts)
 
 
@@ -113,7 +113,7 @@ async def on_case_decided(
         township_code=ev.township_code,
         decided_at=ev.decided_at,
     )
-    facts = dict(case["facts"])
+    facts = dict(case.facts)
     if ev.decision is Decision.approved:
         case = await move_to(runtime, session, case, Stage.approved)
         await queue_notice(
@@ -146,7 +146,7 @@ async def on_paperwork_overdue(
     case = await repo.merge_case(
         session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
     )
-    if case["stage"] in (Stage.accepted, Stage.under_review):
+    if case.stage in (Stage.accepted, Stage.under_review):
         case = await move_to(runtime, session, case, Stage.help_first)
     deadline = f"{ev.deadline.year}年{ev.deadline.month}月{ev.deadline.day}日"
     await queue_notice(session, case, "paperwork_due", {"deadline": deadline})
@@ -159,8 +159,8 @@ async def on_payment_result(
     if ev.result not in ("paid", "handed_over"):
         return
     case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
-    case = await repo.merge_case(session, ev.case_id, paid_total=case["paid_total"] + ev.amount)
-    if case["stage"] in (Stage.approved, Stage.help_first, Stage.under_review):
+    case = await repo.merge_case(session, ev.case_id, paid_total=case.paid_total + ev.amount)
+    if case.stage in (Stage.approved, Stage.help_first, Stage.under_review):
         case = await move_to(runtime, session, case, Stage.paid)
     await queue_notice(session, case, "paid", {"paid": str(ev.amount), "stage": ev.stage})
 
@@ -172,6 +172,6 @@ async def on_referral_accepted(
     case = await repo.merge_case(
         session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
     )
-    if case["stage"] in (Stage.approved, Stage.paid, Stage.refused):
+    if case.stage in (Stage.approved, Stage.paid, Stage.refused):
         case = await move_to(runtime, session, case, Stage.referred)
     await queue_notice(session, case, "referred", {"need": NEED_LABELS.get(ev.need_type.value, "")})

@@ -1,7 +1,9 @@
-"""All of the household service's queries."""
+"""All of the household service's queries (figure and gauge queries too); they return the typed entities
+of ``domain/model.py``."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,10 +12,42 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.household.domain.model import (
+    Case,
+    Delivery,
+    DeliveryStatus,
+    DueDelivery,
+    Notice,
+    NoticeCount,
+    NoticeStatus,
+    QueryFailures,
+    Stage,
+    Subscriber,
+)
 from services.household.tables import cases, notices, query_failures, subscribers, webhook_deliveries
+from shared.figures import Filters
 
 
-async def merge_case(session: AsyncSession, case_id: str, **values: Any) -> RowMapping:
+def _case(row: RowMapping) -> Case:
+    return Case(
+        **{**row, "stage": Stage(row["stage"]), "facts": dict(row["facts"]), "missing": list(row["missing"])}
+    )
+
+
+def _notice(row: RowMapping) -> Notice:
+    return Notice(**{**row, "status": NoticeStatus(row["status"])})
+
+
+def _subscriber(row: RowMapping) -> Subscriber:
+    return Subscriber(**row)
+
+
+def _delivery(row: RowMapping) -> Delivery:
+    values = {c.name: row[c.name] for c in webhook_deliveries.columns}
+    return Delivery(**{**values, "status": DeliveryStatus(values["status"])})
+
+
+async def merge_case(session: AsyncSession, case_id: str, **values: Any) -> Case:
     """Create the case's row or update the given columns (events of several services arrive in any order);
     returns the row, locked for this transaction."""
     values = dict(values)
@@ -24,24 +58,26 @@ async def merge_case(session: AsyncSession, case_id: str, **values: Any) -> RowM
     row = (
         await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update())
     ).mappings()
-    return row.one()
+    return _case(row.one())
 
 
-async def get_case(session: AsyncSession, case_id: str) -> RowMapping | None:
-    return (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+async def get_case(session: AsyncSession, case_id: str) -> Case | None:
+    row = (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+    return _case(row) if row else None
 
 
-async def case_by_number(session: AsyncSession, case_no: str) -> RowMapping | None:
-    return (await session.execute(select(cases).where(cases.c.case_no == case_no))).mappings().first()
+async def case_by_number(session: AsyncSession, case_no: str) -> Case | None:
+    row = (await session.execute(select(cases).where(cases.c.case_no == case_no))).mappings().first()
+    return _case(row) if row else None
 
 
 async def add_notice(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(notices.insert().values(**row))
 
 
-async def notices_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
+async def notices_for(session: AsyncSession, case_id: str) -> list[Notice]:
     q = select(notices).where(notices.c.case_id == case_id).order_by(notices.c.created_at, notices.c.id)
-    return list((await session.execute(q)).mappings())
+    return [_notice(r) for r in (await session.execute(q)).mappings()]
 
 
 async def has_notice(session: AsyncSession, case_id: str, kind: str) -> bool:
@@ -49,17 +85,16 @@ async def has_notice(session: AsyncSession, case_id: str, kind: str) -> bool:
     return (await session.execute(q)).first() is not None
 
 
-async def get_notice(session: AsyncSession, notice_id: str) -> RowMapping | None:
-    return (await session.execute(select(notices).where(notices.c.id == notice_id))).mappings().first()
+async def get_notice(session: AsyncSession, notice_id: str) -> Notice | None:
+    row = (await session.execute(select(notices).where(notices.c.id == notice_id))).mappings().first()
+    return _notice(row) if row else None
 
 
-async def claim_due_notices(
-    session: AsyncSession, limit: int, now: datetime, lease: float
-) -> list[RowMapping]:
+async def claim_due_notices(session: AsyncSession, limit: int, now: datetime, lease: float) -> list[Notice]:
     """Queued notices due now, leased (``next_attempt_at`` moved on) so that another replica skips them."""
     q = (
         select(notices.c.id)
-        .where(notices.c.status == "queued", notices.c.next_attempt_at <= now)
+        .where(notices.c.status == NoticeStatus.queued, notices.c.next_attempt_at <= now)
         .order_by(notices.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -71,7 +106,7 @@ async def claim_due_notices(
         update(notices).where(notices.c.id.in_(ids)).values(next_attempt_at=now + timedelta(seconds=lease))
     )
     rows = await session.execute(select(notices).where(notices.c.id.in_(ids)))
-    return list(rows.mappings())
+    return [_notice(r) for r in rows.mappings()]
 
 
 async def update_notice(session: AsyncSession, notice_id: str, values: dict[str, Any]) -> None:
@@ -85,9 +120,10 @@ async def set_opt_out(session: AsyncSession, case_id: str, opt_out: bool) -> Non
 # --- status queries: failed verifiers per source (rate limit) ---------------------------------------------
 
 
-async def failures(session: AsyncSession, source: str) -> RowMapping | None:
+async def failures(session: AsyncSession, source: str) -> QueryFailures | None:
     q = select(query_failures).where(query_failures.c.source == source)
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return QueryFailures(**row) if row else None
 
 
 async def count_failure(session: AsyncSession, source: str, now: datetime, window: float) -> None:
@@ -111,21 +147,21 @@ async def count_failure(session: AsyncSession, source: str, now: datetime, windo
 # --- subscribers and webhook deliveries --------------------------------------------------------------------
 
 
-async def add_subscriber(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(subscribers.insert().values(**row))
+async def add_subscriber(session: AsyncSession, subscriber: Subscriber) -> None:
+    await session.execute(subscribers.insert().values(**asdict(subscriber)))
 
 
-async def list_subscribers(session: AsyncSession) -> list[RowMapping]:
+async def list_subscribers(session: AsyncSession) -> list[Subscriber]:
     q = select(subscribers).order_by(subscribers.c.created_at, subscribers.c.id)
-    return list((await session.execute(q)).mappings())
+    return [_subscriber(r) for r in (await session.execute(q)).mappings()]
 
 
-async def subscribers_for(session: AsyncSession, county_code: str | None) -> list[RowMapping]:
+async def subscribers_for(session: AsyncSession, county_code: str | None) -> list[Subscriber]:
     q = select(subscribers).where(
         subscribers.c.active,
         or_(subscribers.c.county_code.is_(None), subscribers.c.county_code == county_code),
     )
-    return list((await session.execute(q)).mappings())
+    return [_subscriber(r) for r in (await session.execute(q)).mappings()]
 
 
 async def add_delivery(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -134,11 +170,13 @@ async def add_delivery(session: AsyncSession, row: dict[str, Any]) -> None:
 
 async def claim_due_deliveries(
     session: AsyncSession, limit: int, now: datetime, lease: float
-) -> list[RowMapping]:
+) -> list[DueDelivery]:
+    """Pending deliveries due now, leased (``next_attempt_at`` moved on) so that another replica skips
+    them, each with its subscriber's URL, encrypted secret and whether it is still active."""
     d, s = webhook_deliveries, subscribers
     q = (
         select(d.c.id)
-        .where(d.c.status == "pending", d.c.next_attempt_at <= now)
+        .where(d.c.status == DeliveryStatus.pending, d.c.next_attempt_at <= now)
         .order_by(d.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -154,7 +192,10 @@ async def claim_due_deliveries(
         .join(s, and_(s.c.id == d.c.subscriber_id))
         .where(d.c.id.in_(ids))
     )
-    return list(rows.mappings())
+    return [
+        DueDelivery(_delivery(r), url=r["url"], secret=r["secret"], active=r["active"])
+        for r in rows.mappings()
+    ]
 
 
 async def finish_delivery(session: AsyncSession, delivery_id: int, values: dict[str, Any]) -> None:
@@ -163,12 +204,45 @@ async def finish_delivery(session: AsyncSession, delivery_id: int, values: dict[
     )
 
 
-async def deliveries_for(session: AsyncSession, subscriber_id: str) -> list[RowMapping]:
+async def deliveries_for(session: AsyncSession, subscriber_id: str) -> list[Delivery]:
     d = webhook_deliveries
     q = select(d).where(d.c.subscriber_id == subscriber_id).order_by(d.c.id)
-    return list((await session.execute(q)).mappings())
+    return [_delivery(r) for r in (await session.execute(q)).mappings()]
 
 
 async def cases_by_stage(session: AsyncSession) -> dict[str, int]:
     q = select(cases.c.stage, func.count()).group_by(cases.c.stage)
     return {str(stage): int(n) for stage, n in (await session.execute(q)).all()}
+
+
+# --- oversight figures (R-OVS-1) ---------------------------------------------------------------------------
+
+
+async def notice_counts(session: AsyncSession, f: Filters) -> list[NoticeCount]:
+    """Notices owed in the period and place of ``f`` (cases of its kind), by kind and delivery status."""
+    n = notices
+    where = and_(
+        f.place(n.c.county_code, n.c.township_code),
+        f.period(n.c.created_at),
+        n.c.case_id.in_(select(cases.c.case_id).where(f.kind(cases.c.category, cases.c.subtype))),
+    )
+    q = (
+        select(n.c.kind, n.c.status, func.count().label("notices"))
+        .where(where)
+        .group_by(n.c.kind, n.c.status)
+        .order_by(n.c.kind, n.c.status)
+    )
+    return [
+        NoticeCount(r["kind"], r["status"], int(r["notices"])) for r in (await session.execute(q)).mappings()
+    ]
+
+
+async def stage_counts(session: AsyncSession, f: Filters) -> dict[str, int]:
+    """Cases of the place and kind of ``f`` by public stage."""
+    q = (
+        select(cases.c.stage, func.count())
+        .where(f.place(cases.c.county_code, cases.c.township_code), f.kind(cases.c.category, cases.c.subtype))
+        .group_by(cases.c.stage)
+        .order_by(cases.c.stage)
+    )
+    return {str(stage): int(count) for stage, count in (await session.execute(q)).all()}

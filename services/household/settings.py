@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from shared.runtime import Runtime
 
 
 class HouseholdSettings(ServiceSettings):
@@ -37,8 +42,22 @@ class HouseholdSettings(ServiceSettings):
         {"metadata", "metadata.google.internal", "metadata.goog", "instance-data", "metadata.tencentyun.com"}
     )
 
+    @property
+    def loopback_receivers_allowed(self) -> bool:
+        """Subscribers on a loopback host (also over http): only by the explicit setting, never in
+        production — at registration and again at every delivery."""
+        return self.webhook_allow_loopback_http and self.environment != "production"
+
     @model_validator(mode="after")
     def _gateway_is_signed(self) -> "HouseholdSettings":
         if self.sms_gateway_url and not self.sms_gateway_key:
             raise ValueError("HOUSEHOLD_SMS_GATEWAY_KEY is required with HOUSEHOLD_SMS_GATEWAY_URL")
         return self
+
+
+def settings_of(runtime: "Runtime") -> HouseholdSettings:
+    """The household runtime's settings, typed (no ``getattr`` with a silent default)."""
+    settings = runtime.settings
+    if not isinstance(settings, HouseholdSettings):
+        raise TypeError("the household runtime carries HouseholdSettings")
+    return settings

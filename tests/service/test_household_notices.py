@@ -6,9 +6,11 @@ request (signature, contract)."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.household import repository as household_repo
+from services.household.domain.model import Delivery, DeliveryStatus
 from tests.conftest import create_database, least_privilege
 from tests.factories import WebhookReceiver, application, auth, eventually, pending_case, review
 
@@ -84,6 +88,7 @@ async def app(pg_server_url: str, sms_gateway: str) -> AsyncIterator[httpx.Async
             transport=httpx.ASGITransport(app=built), base_url="http://standalone", headers=officer()
         ) as client,
     ):
+        client.app = built  # type: ignore[attr-defined]
         yield client
 
 
@@ -282,6 +287,100 @@ async def test_status_changes_are_pushed_to_a_subscribed_system_by_signed_webhoo
         pushed_text = json.dumps(events[0], ensure_ascii=False)
         for personal in (body["phone"], body["household"][0]["id_number"], body["household"][0]["name"]):
             assert personal not in pushed_text
+    finally:
+        receiver.close()
+
+
+async def test_a_subscriber_inside_our_network_is_refused_naming_the_url(app):
+    """SSRF at registration: private, link-local (cloud metadata), plain-http and internal names are a 422
+    naming ``url``, and nothing is registered."""
+    admin = auth("admin", "policy_admin")
+    for url in (
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://metadata.google.internal/x",
+        "http://status.example.org/hook",
+        "https://user:pw@status.example.org/hook",
+    ):
+        refused = await app.post(
+            "/household/v1/subscribers", json={"name": "内网", "url": url}, headers=admin
+        )
+        assert refused.status_code == 422, (url, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == ["url"], url
+    listed = await app.get("/household/v1/subscribers", headers=admin)
+    assert not {s["url"] for s in listed.json()} & {"https://10.0.0.5/hook", "http://status.example.org/hook"}
+
+
+async def _deliveries_of_case(app: httpx.AsyncClient, subscriber_id: str, case_no: str) -> list[Delivery]:
+    """The webhook deliveries to one subscriber that carry this case's status (read as the service does)."""
+    runtime = app.app.state.runtimes["household"]  # type: ignore[attr-defined]
+    async with runtime.reading() as session:
+        rows = await household_repo.deliveries_for(session, subscriber_id)
+    return [d for d in rows if d.envelope["data"]["case_no"] == case_no]
+
+
+async def test_a_name_that_resolves_inside_at_delivery_is_refused_and_nothing_is_sent(app):
+    """SSRF / DNS rebinding: this machine's host name passes registration (a name over https, not an
+    address) but resolves to this machine when the push is made; the delivery-time check refuses it, the
+    attempt is recorded as failed, and the real receiver listening there gets nothing."""
+    name = socket.gethostname()
+    resolved = {ipaddress.ip_address(i[4][0].split("%")[0]) for i in socket.getaddrinfo(name, 443)}
+    if all(a.is_global for a in resolved):
+        pytest.skip(f"{name} resolves to a public address here")
+    receiver = WebhookReceiver()  # listening on 127.0.0.1: where the name points now
+    try:
+        port = receiver.server.server_address[1]
+        created = await app.post(
+            "/household/v1/subscribers",
+            json={"name": "重新解析测试平台", "url": f"https://{name}:{port}/hooks/assistance"},
+            headers=auth("admin", "policy_admin"),
+        )
+        assert created.status_code == 201, created.text  # a public-looking name: accepted at registration
+        receiver.secret = created.json()["secret"]
+        _, case_no = await _submitted(app, application())
+
+        async def attempted() -> list[Delivery] | None:
+            rows = await _deliveries_of_case(app, created.json()["id"], case_no)
+            return rows if rows and rows[0].attempts >= 1 else None
+
+        [delivery, *_] = await eventually(attempted, what="the refused delivery attempt")
+        assert delivery.status is not DeliveryStatus.delivered and delivery.last_status is None
+        assert delivery.last_error == "refused: resolves to a non-public address"
+        assert receiver.requests == []
+    finally:
+        receiver.close()
+
+
+async def test_a_push_goes_to_the_address_checked_with_the_registered_host_name(app):
+    """The connection is made to the address resolved and checked at delivery (no second lookup to
+    rebind), while the receiver still sees the host name it was registered with."""
+    receiver = WebhookReceiver()
+    try:
+        port = receiver.server.server_address[1]
+        created = await app.post(
+            "/household/v1/subscribers",
+            json={"name": "本机名称测试平台", "url": f"http://localhost:{port}/hooks/assistance"},
+            headers=auth("admin", "policy_admin"),
+        )
+        assert created.status_code == 201, created.text
+        receiver.secret = created.json()["secret"]
+        _, case_no = await _submitted(app, application())
+
+        async def pushed() -> list[dict[str, Any]] | None:
+            got = [e for e in receiver.events("case-status-changed.v1") if e["data"]["case_no"] == case_no]
+            return got or None
+
+        await eventually(pushed, what="the status push to localhost")
+        assert receiver.bad_signatures == 0
+        assert {r["headers"]["host"] for r in receiver.requests} == {f"localhost:{port}"}
+
+        async def recorded() -> list[Delivery] | None:
+            rows = await _deliveries_of_case(app, created.json()["id"], case_no)
+            return rows if rows and rows[0].status is not DeliveryStatus.pending else None
+
+        [delivery, *_] = await eventually(recorded, what="the delivery's outcome")
+        assert delivery.status is DeliveryStatus.delivered and delivery.last_error is None
     finally:
         receiver.close()
 

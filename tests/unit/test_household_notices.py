@@ -7,9 +7,9 @@ import copy
 import json
 from datetime import date
 
+from services.household.adapters.sms import signature
 from services.household.domain import templates as tpl
 from services.household.domain.reasons import refusal_reasons
-from services.household.sms import signature
 
 
 def _set(extra: list[dict]) -> tpl.TemplateSet:

@@ -3,19 +3,9 @@ only what the household may be told (二(二) 过程透明)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from services.household.domain.model import Stage
 
-
-class Stage(StrEnum):
-    accepted = "accepted"
-    documents_missing = "documents_missing"
-    under_review = "under_review"
-    help_first = "help_first"
-    approved = "approved"
-    refused = "refused"
-    paid = "paid"
-    referred = "referred"
-
+__all__ = ["LABELS", "NEXT_STEPS", "Stage", "label", "next_step"]
 
 LABELS = {
     Stage.accepted: "已受理",

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-SEED = Path(__file__).resolve().parents[1] / "seed" / "notice_templates.json"
+SEED = Path(__file__).resolve().parent / "seed" / "notice_templates.json"
 KINDS = (
     "accepted",
     "documents_missing",

@@ -4,15 +4,14 @@ registry of government systems subscribed to status pushes."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from services.household import repository as repo
 from services.household import service
-from services.household.asyncapi_doc import status_asyncapi
+from services.household.api.asyncapi_doc import status_asyncapi
+from services.household.domain.errors import TooManyFailedQueries
 from services.household.schemas import (
     NoticeOut,
     OptOutIn,
@@ -23,14 +22,11 @@ from services.household.schemas import (
     SubscriberIn,
     SubscriberOut,
 )
-from services.household.webhooks import SECRET_CONTEXT
-from shared import clock
 from shared.access import STAFF, require
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
-from shared.errors import InvalidField
+from shared.errors import Problem
 from shared.runtime import Runtime
-from shared.webhooks import new_secret, url_problem
 
 router = APIRouter(prefix="/household/v1", tags=["household"], responses=PROBLEM_RESPONSES)
 
@@ -40,10 +36,18 @@ Township = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
 Subscriber = Annotated[Principal, Depends(require(Role.gov_system, *STAFF))]
 NoticeId = Annotated[str, Path(pattern=UUID_PATTERN, description="The notice id")]
+PROBLEM_JSON = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+"""A route's own description of an error status keeps the problem+json media type of PROBLEM_RESPONSES."""
 
 
 def _runtime(request: Request) -> Runtime:
     return runtime_of(request, "household")
+
+
+class TooManyFailures(Problem):
+    """429 with ``Retry-After``: the rate limit of failed status queries is an HTTP matter."""
+
+    status, slug, title = 429, TooManyFailedQueries.slug, TooManyFailedQueries.title
 
 
 @router.post(
@@ -51,12 +55,20 @@ def _runtime(request: Request) -> Runtime:
     response_model=StatusOut,
     summary="A case's public-safe status, for a government service platform (case number + verifier)",
     responses={
-        404: {"description": "Unknown case number, or a verifier that does not match: the same answer"},
-        429: {"description": "Too many failed queries from this system (Retry-After)"},
+        404: {
+            "description": "Unknown case number, or a verifier that does not match: the same answer",
+            **PROBLEM_JSON,
+        },
+        429: {"description": "Too many failed queries from this system (Retry-After)", **PROBLEM_JSON},
     },
 )
 async def status_query(body: StatusQueryIn, request: Request, principal: GovSystem) -> StatusOut:
-    view = await service.query_status(_runtime(request), principal.subject, body.case_no, body.id_number)
+    try:
+        view = await service.query_status(_runtime(request), principal.subject, body.case_no, body.id_number)
+    except TooManyFailedQueries as refused:
+        problem = TooManyFailures(refused.detail)
+        problem.headers = {"Retry-After": str(refused.retry_after)}
+        raise problem from None
     return StatusOut(**view)
 
 
@@ -66,8 +78,8 @@ async def status_query(body: StatusQueryIn, request: Request, principal: GovSyst
     summary="The notices sent (or owed) to a case's household, with their delivery status",
 )
 async def case_notices(case_id: CaseId, request: Request, principal: Reader) -> list[NoticeOut]:
-    rows = await service.case_notices(_runtime(request), case_id)
-    return [NoticeOut(**r) for r in rows]
+    notices = await service.case_notices(_runtime(request), case_id)
+    return [NoticeOut.model_validate(n, from_attributes=True) for n in notices]
 
 
 @router.get(
@@ -91,8 +103,8 @@ async def notice_letter(notice_id: NoticeId, request: Request, principal: Reader
     summary="Record the household's choice to receive (or not) SMS notices; letters are still printed",
 )
 async def sms_opt_out(case_id: CaseId, body: OptOutIn, request: Request, principal: Township) -> OptOutOut:
-    row = await service.set_opt_out(_runtime(request), case_id, body.opt_out)
-    return OptOutOut(case_id=row["case_id"], sms_opt_out=row["sms_opt_out"])
+    case = await service.set_opt_out(_runtime(request), case_id, body.opt_out)
+    return OptOutOut(case_id=case.case_id, sms_opt_out=case.sms_opt_out)
 
 
 @router.post(
@@ -100,38 +112,22 @@ async def sms_opt_out(case_id: CaseId, body: OptOutIn, request: Request, princip
     response_model=SubscriberCreated,
     status_code=201,
     summary="Register a government system for status pushes (Standard Webhooks); the secret is shown once",
+    responses={
+        422: {"description": "The URL may not be called: only https to a public host (SSRF)", **PROBLEM_JSON}
+    },
 )
 async def add_subscriber(body: SubscriberIn, request: Request, principal: Admin) -> SubscriberCreated:
-    runtime = _runtime(request)
-    settings = runtime.settings
-    problem = url_problem(
-        body.url,
-        allow_loopback_http=bool(getattr(settings, "webhook_allow_loopback_http", False))
-        and settings.environment != "production",
-        refused_hosts=getattr(settings, "webhook_refused_hosts", frozenset()),
+    subscriber, secret = await service.add_subscriber(
+        _runtime(request), body.name, body.url, body.county_code
     )
-    if problem:
-        raise InvalidField("url", problem)
-    secret = new_secret()
-    row = {
-        "id": str(uuid.uuid4()),
-        "name": body.name,
-        "url": body.url,
-        "county_code": body.county_code,
-        "secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT),
-        "active": True,
-        "created_at": clock.now(),
-    }
-    async with runtime.transaction() as session:
-        await repo.add_subscriber(session, row)
-    return SubscriberCreated(**{**row, "secret": secret})
+    out = SubscriberOut.model_validate(subscriber, from_attributes=True)
+    return SubscriberCreated(**out.model_dump(), secret=secret)
 
 
 @router.get("/subscribers", response_model=list[SubscriberOut], summary="Government systems subscribed")
 async def list_subscribers(request: Request, principal: Admin) -> list[SubscriberOut]:
-    async with _runtime(request).reading() as session:
-        rows = await repo.list_subscribers(session)
-    return [SubscriberOut(**r) for r in rows]
+    subscribers = await service.list_subscribers(_runtime(request))
+    return [SubscriberOut.model_validate(s, from_attributes=True) for s in subscribers]
 
 
 @router.get("/asyncapi.json", summary="AsyncAPI 3 document of the status pushes (Kafka topic and webhook)")

@@ -11,12 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import RowMapping
 
 from services.household import repository as repo
+from services.household.adapters.sms import HttpSmsGateway, SendResult, SmsSender
+from services.household.domain.model import Notice, NoticeStatus
 from services.household.service import render_sms
-from services.household.settings import HouseholdSettings
-from services.household.sms import HttpSmsGateway, SendResult, SmsSender
+from services.household.settings import settings_of
 from shared import clock
 from shared.contracts.intake import CONTACT_SEAL_CONTEXT
 from shared.runtime import Runtime
@@ -26,30 +26,30 @@ log = logging.getLogger("assistance.household.notices")
 BATCH = 20
 
 
-async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: RowMapping) -> dict[str, Any]:
+async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: Notice) -> dict[str, Any]:
     """The notice's new columns after one attempt (or after finding it cannot be sent)."""
-    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    s = settings_of(runtime)
     async with runtime.sessions() as session:
-        case = await repo.get_case(session, notice["case_id"])
-    if case is None or not case["case_no"]:
+        case = await repo.get_case(session, notice.case_id)
+    if case is None or not case.case_no:
         return {"next_attempt_at": clock.now() + timedelta(seconds=s.sms_backoff_seconds)}
     text, version = render_sms(s, case, notice)
     values: dict[str, Any] = {"sms_text": text, "template_version": version}
-    if not case["contact_sealed"]:
-        return {**values, "status": "no_phone"}
-    if case["sms_opt_out"]:
-        return {**values, "status": "opted_out"}
+    if not case.contact_sealed:
+        return {**values, "status": NoticeStatus.no_phone.value}
+    if case.sms_opt_out:
+        return {**values, "status": NoticeStatus.opted_out.value}
     if sender is None:  # no gateway configured: the notice waits, recorded
         return {**values, "next_attempt_at": clock.now() + timedelta(seconds=60)}
-    phone = runtime.cipher.decrypt(case["contact_sealed"], context=CONTACT_SEAL_CONTEXT)
-    result: SendResult = await sender.send(notice["id"], phone, text)
-    attempts = notice["attempts"] + 1
+    phone = runtime.cipher.decrypt(case.contact_sealed, context=CONTACT_SEAL_CONTEXT)
+    result: SendResult = await sender.send(notice.id, phone, text)
+    attempts = notice.attempts + 1
     values.update(attempts=attempts, last_error=result.error)
     now = clock.now()
     if result.ok:
-        values.update(status="sent", sent_at=now, gateway_id=result.gateway_id)
+        values.update(status=NoticeStatus.sent.value, sent_at=now, gateway_id=result.gateway_id)
     elif not result.retry or attempts >= s.sms_max_attempts:
-        values["status"] = "failed"
+        values["status"] = NoticeStatus.failed.value
     else:
         delay = backoff(attempts, s.sms_backoff_seconds, s.sms_backoff_max_seconds)
         values["next_attempt_at"] = now + timedelta(seconds=delay)
@@ -57,7 +57,7 @@ async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: RowMappin
 
 
 async def send_once(runtime: Runtime, sender: SmsSender | None) -> int:
-    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    s = settings_of(runtime)
     async with runtime.transaction() as session:
         due = await repo.claim_due_notices(
             session, BATCH, clock.now(), lease=s.sms_gateway_timeout_seconds * 2 + 5
@@ -65,13 +65,13 @@ async def send_once(runtime: Runtime, sender: SmsSender | None) -> int:
     for notice in due:
         values = await _attempt(runtime, sender, notice)
         async with runtime.transaction() as session:
-            await repo.update_notice(session, notice["id"], values)
+            await repo.update_notice(session, notice.id, values)
         log.info(
             "notice attempt",
             extra={
-                "notice_id": notice["id"],
-                "case_id": notice["case_id"],
-                "kind": notice["kind"],
+                "notice_id": notice.id,
+                "case_id": notice.case_id,
+                "kind": notice.kind,
                 "outcome": values.get("status", "retry"),
                 "error": values.get("last_error"),
             },
@@ -81,7 +81,7 @@ async def send_once(runtime: Runtime, sender: SmsSender | None) -> int:
 
 async def send_notices(runtime: Runtime) -> None:
     """Background task (ServiceModule.background)."""
-    s: HouseholdSettings = runtime.settings  # type: ignore[assignment]
+    s = settings_of(runtime)
     async with httpx.AsyncClient(
         timeout=s.sms_gateway_timeout_seconds, follow_redirects=False, trust_env=False
     ) as client:

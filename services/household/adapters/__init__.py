@@ -1,0 +1,1 @@
+"""Clients of other systems: the SMS gateway and its notice sender, status webhooks, PDF letters."""

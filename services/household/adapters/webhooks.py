@@ -1,0 +1,137 @@
+"""Status pushes to subscribed government systems (办件状态推送) by Standard Webhooks, signed like referral's
+partner webhooks (``shared/webhooks.py``): the ``webhook-id`` is the CloudEvent id, the
+same on every attempt; failures retry with exponential backoff, then are dead-lettered.
+
+Every attempt checks the receiver again (SSRF, DNS rebinding): the URL as at registration, then the
+addresses its name resolves to just now (``shared.webhooks.delivery_problem``); the connection goes to the
+address that was checked (no second lookup), with the registered host as ``Host`` and TLS server name. A
+refused attempt sends nothing and is recorded as a failed attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import socket
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from services.household import repository as repo
+from services.household.domain.model import DeliveryStatus, DueDelivery
+from services.household.settings import HouseholdSettings, settings_of
+from shared import clock
+from shared.runtime import Runtime
+from shared.webhooks import Address, backoff, delivery_problem, headers, host_of, literal_address, url_problem
+
+log = logging.getLogger("assistance.household.webhooks")
+BATCH = 20
+SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption context, not a secret
+
+
+class Refused(Exception):
+    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
+
+
+async def _resolve(host: str, port: int) -> list[Address]:
+    literal = literal_address(host)
+    if literal is not None:
+        return [literal]
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def pinned_request(s: HouseholdSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now —
+    with the ``Host`` header and the TLS server name of the registered host. Raises ``Refused``."""
+    allow = s.loopback_receivers_allowed
+    problem = url_problem(url, allow_loopback_http=allow, refused_hosts=s.webhook_refused_hosts)
+    parsed = host_of(url)
+    if problem or parsed is None:
+        raise Refused(f"refused: the URL {problem or 'is not valid'}")
+    scheme, host, port = parsed
+    try:
+        resolved = await _resolve(host, port)
+    except OSError as exc:
+        raise Refused("refused: the receiver's name did not resolve") from exc
+    problem = delivery_problem(host, resolved, allow_loopback_http=allow)
+    if problem:
+        raise Refused(problem)
+    original = httpx.URL(url)
+    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
+    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
+    return target, {"host": original.netloc.decode("ascii")}, extensions
+
+
+async def _send(
+    runtime: Runtime, client: httpx.AsyncClient, due: DueDelivery
+) -> tuple[int | None, str | None]:
+    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
+    never the receiver's answer."""
+    try:
+        target, host_header, extensions = await pinned_request(settings_of(runtime), due.url)
+        secret = runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT)
+        delivery = due.delivery
+        body = json.dumps(delivery.envelope, ensure_ascii=False, separators=(",", ":")).encode()
+        response = await client.post(
+            target,
+            content=body,
+            headers={**headers(secret, delivery.event_id, int(time.time()), body), **host_header},
+            extensions=extensions,
+        )
+        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
+    except Refused as exc:
+        return None, str(exc)
+    except Exception as exc:  # any failure is a failed attempt
+        return None, type(exc).__name__
+
+
+async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
+    s = settings_of(runtime)
+    async with runtime.transaction() as session:
+        due = await repo.claim_due_deliveries(
+            session, BATCH, clock.now(), lease=s.webhook_timeout_seconds * 2 + 5
+        )
+    if not due:
+        return 0
+    results = await asyncio.gather(*(_send(runtime, client, d) for d in due))
+    now = clock.now()
+    async with runtime.transaction() as session:
+        for item, (status, error) in zip(due, results, strict=True):
+            delivery = item.delivery
+            attempts = delivery.attempts + 1
+            values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+            if error is None:
+                values.update(status=DeliveryStatus.delivered.value, delivered_at=now)
+            elif attempts >= s.webhook_max_attempts or not item.active:
+                values["status"] = DeliveryStatus.dead_letter.value
+            else:
+                delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+            await repo.finish_delivery(session, delivery.id, values)
+            log.info(
+                "status webhook attempt",
+                extra={"delivery_id": delivery.id, "attempt": attempts, "http_status": status},
+            )
+    return len(due)
+
+
+async def dispatch_webhooks(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background)."""
+    s = settings_of(runtime)
+    async with httpx.AsyncClient(
+        timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+    ) as client:
+        while True:
+            try:
+                sent = await dispatch_once(runtime, client)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep dispatching after database outages
+                log.warning("status webhook dispatch failed; retrying", extra={"error": type(exc).__name__})
+                sent = 0
+            if sent < BATCH:
+                await asyncio.sleep(s.webhook_poll_interval_seconds)
