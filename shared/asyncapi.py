@@ -1,6 +1,10 @@
 """AsyncAPI 3.0 documents built from the event registry: each channel lists the CloudEvents types it
 carries, each message's ``data`` schema is the payload model's own JSON Schema (pydantic), so the document
-cannot drift from the code."""
+cannot drift from the code.
+
+``build`` makes the partner and status documents (services/referral, services/household);
+``system_asyncapi`` the one document of every topic of the six services (issue 18 part 6), served by every
+app at ``GET /asyncapi.json`` and committed as docs/asyncapi.yaml (``python -m shared.asyncapi``)."""
 
 from __future__ import annotations
 
@@ -498,6 +502,12 @@ def _served(topic_prefix: str, kafka_host: str, security_protocol: str) -> dict[
     )
 
 
+def document_for(settings: ServiceSettings) -> dict[str, Any]:
+    """The system document with this deployment's topic prefix and broker (cached: it is the same for the
+    life of the process: read it, never change it)."""
+    return _served(settings.topic_prefix, settings.kafka_bootstrap_servers, settings.kafka_security_protocol)
+
+
 READERS = tuple(r for r in Role if r is not Role.partner)
 """Who may read the system document: staff, oversight and government systems; a partner reads only its own
 partner document (GET /referral/v1/asyncapi.json), which names no internal topic."""
@@ -510,9 +520,7 @@ def asyncapi_router(settings: ServiceSettings) -> APIRouter:
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3 document of every service's Kafka topics and events")
     async def asyncapi(_: Reader) -> dict[str, Any]:
-        return _served(
-            settings.topic_prefix, settings.kafka_bootstrap_servers, settings.kafka_security_protocol
-        )
+        return document_for(settings)
 
     return router
 
