@@ -8,15 +8,20 @@ app at ``GET /asyncapi.json`` and committed as docs/asyncapi.yaml (``python -m s
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
+import inspect
+import itertools
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
 import yaml
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 
 from shared.access import require
 from shared.api import PROBLEM_RESPONSES
@@ -64,6 +69,42 @@ def payload_schema(model: type[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The model's JSON Schema with references into ``components.schemas``, and the definitions to hoist."""
     schema = model.model_json_schema(ref_template=REF_TEMPLATE)
     defs = schema.pop("$defs", {})
+    return schema, defs
+
+
+def attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
+    """The docstrings written under a model's fields (a string literal right after ``field: T``), own and
+    inherited: what a subscriber should know about a field (e.g. that ``payee_sealed`` is ciphertext)."""
+    found: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or cls.__module__.startswith(
+            "pydantic"
+        ):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        except (OSError, TypeError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for node, following in itertools.pairwise(body):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
+                found[node.target.id] = " ".join(following.value.value.split())
+    return found
+
+
+def described_schema(model: type[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``payload_schema`` with each field's docstring as its ``description``."""
+    schema, defs = payload_schema(model)
+    for name, text in attribute_docstrings(model).items():
+        prop = schema.get("properties", {}).get(name)
+        if prop is not None:
+            prop.setdefault("description", text)
     return schema, defs
 
 
@@ -252,6 +293,14 @@ def _hoist(schemas: dict[str, Any], defs: Mapping[str, Any]) -> None:
             raise ValueError(f"two payload models define different schemas named {name}")
 
 
+def _summary(event_type: str) -> str:
+    """The model's first docstring line, else its type in words (``intake: application submitted``)."""
+    doc = " ".join((REGISTRY[event_type].__doc__ or "").split())
+    if doc:
+        return doc.split(". ")[0].removesuffix(".")
+    return f"{producer_of(event_type)}: {event_type.split('.')[3].replace('-', ' ')}"
+
+
 def _event_message(event_type: str, consumers: Sequence[str]) -> dict[str, Any]:
     model = REGISTRY[event_type]
     name = model.__name__
@@ -259,8 +308,9 @@ def _event_message(event_type: str, consumers: Sequence[str]) -> dict[str, Any]:
     return {
         "name": name,
         "title": name,
-        "summary": (model.__doc__ or name).strip().splitlines()[0],
-        "description": f"`{event_type}`, published by **{producer}**; handled by "
+        "summary": _summary(event_type),
+        "description": (inspect.cleandoc(model.__doc__) + "\n\n" if model.__doc__ else "")
+        + f"`{event_type}`, published by **{producer}**; handled by "
         + (", ".join(f"**{c}**" for c in consumers) or "no service (for subscribers outside)"),
         "contentType": CLOUDEVENTS_CONTENT_TYPE,
         "headers": {
@@ -387,7 +437,7 @@ def system_asyncapi(
     for topic in event_topics([m.name for m in modules]):
         names = [REGISTRY[t].__name__ for t in topic.event_types]
         for event_type, name in zip(topic.event_types, names, strict=True):
-            schema, defs = payload_schema(REGISTRY[event_type])
+            schema, defs = described_schema(REGISTRY[event_type])
             _hoist(schemas, {**defs, name: schema})
             messages[name] = _event_message(event_type, consumers.get(event_type, []))
         extra: dict[str, Any] = {}

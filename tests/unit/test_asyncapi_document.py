@@ -247,3 +247,10 @@ def test_dead_letters_and_checkpoints_are_described_as_the_code_writes_them(doc:
     assert set(re.findall(r'"(dlq_\w+)"', inbox)) == set(DLQ_HEADERS)
     checkpoint = doc["components"]["schemas"]["AuditCheckpoint"]
     assert set(checkpoint["required"]) == {*SIGNED_FIELDS, "signature"}
+
+
+def test_a_subscriber_reads_what_each_field_means_from_its_docstring(doc: dict[str, Any]) -> None:
+    submitted = doc["components"]["schemas"]["ApplicationSubmitted"]["properties"]
+    assert "encrypted" in submitted["payee_sealed"]["description"]
+    failed = doc["components"]["schemas"]["ReferralCaseProcessingFailed"]["properties"]
+    assert "never personal data" in failed["reason"]["description"]  # inherited from CaseProcessingFailed
