@@ -4,16 +4,19 @@ partner document (R-CHA-2). The partner and status documents stay where they wer
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+import jsonschema_rs
+from sqlalchemy import select
 
 import shared.contracts  # noqa: F401 - registers every payload type
 from services.registry import module
 from shared.app import build_app
 from shared.asyncapi import service_modules, system_asyncapi
 from shared.events import REGISTRY
-from tests.factories import auth, gov_system, officer
+from tests.factories import application, auth, eventually, gov_system, officer, pending_case
 
 
 def _expected(settings: Any) -> dict[str, Any]:
@@ -71,3 +74,46 @@ async def test_a_service_running_alone_serves_the_topics_of_all_services():
     assert {"city-a.household.status.v1", "city-a.household.dlq.v1"} <= addresses
     assert "/asyncapi.json" in app.openapi()["paths"]
     assert {"401", "403"} <= set(app.openapi()["paths"]["/asyncapi.json"]["get"]["responses"])
+
+
+def _channel_of(doc: dict[str, Any], topic: str, message: str) -> str | None:
+    for key, channel in doc["channels"].items():
+        pattern = re.escape(channel["address"]).replace(re.escape("{partnerId}"), "[0-9a-f-]{36}")
+        if re.fullmatch(pattern, topic) and message in channel["messages"]:
+            return key
+    return None
+
+
+async def test_every_event_the_services_wrote_is_on_its_documented_channel_with_its_schema(standalone):
+    """The outbox rows the running services wrote (topic, key, envelope) checked against the document: the
+    channel, the key (case id where the payload has one) and the message's JSON Schema."""
+    await pending_case(standalone, application())
+    doc = (await standalone.get("/asyncapi.json")).json()
+    runtimes = standalone.app.state.runtimes
+
+    async def rows() -> list[tuple[str, Any]]:
+        found = []
+        for runtime in runtimes.values():
+            t = runtime.outbox_table
+            async with runtime.engine.connect() as conn:
+                query = (
+                    select(t.c.event_type, t.c.topic, t.c.key, t.c.envelope)
+                    .order_by(t.c.id.desc())
+                    .limit(500)
+                )
+                found += [(runtime.name, r) for r in await conn.execute(query)]
+        return (
+            found
+            if {r.event_type.split(".")[2] for _, r in found} >= {"intake", "assessment", "household"}
+            else []
+        )
+
+    written = await eventually(rows, what="events of intake, assessment and household")
+    for service, row in written:
+        name = REGISTRY[row.event_type].__name__
+        assert row.event_type.split(".")[2] == service
+        assert _channel_of(doc, row.topic, name), (row.event_type, row.topic)
+        if "case_id" in REGISTRY[row.event_type].model_fields:
+            assert row.key == row.envelope["data"]["case_id"] == row.envelope["subject"], row.event_type
+        schema = jsonschema_rs.validator_for({**doc, "$ref": f"#/components/messages/{name}/payload"})
+        assert schema.is_valid(row.envelope), (row.event_type, list(schema.iter_errors(row.envelope))[:1])
