@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import clock
 from shared.access import Authenticator
 from shared.api import PROBLEM_RESPONSES
+from shared.asyncapi import asyncapi_router
 from shared.audit_api import audit_router
 from shared.audit_http import AuditTrail
 from shared.bus import Bus, InProcessBus, make_bus
@@ -239,6 +240,7 @@ def build_app(
         lockout=first.auth_lockout_seconds,
     )
     app.include_router(oversight_router)  # the oversight page, /oversight/ (R-OVS-1)
+    app.include_router(asyncapi_router(first))  # GET /asyncapi.json: every topic (docs/asyncapi.yaml)
     for module in modules:
         app.include_router(module.router)
         app.include_router(audit_router(module.name))
