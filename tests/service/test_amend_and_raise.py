@@ -153,9 +153,10 @@ async def test_a_county_government_raise_is_a_new_assessment_revision_approval_c
 @pytest.mark.parametrize(
     "overrides,status,field",
     [
-        ({"months": 3}, 422, "months"),
-        ({"months": 7}, 422, "months"),
-        ({"months": None, "amount": "1.00"}, 422, "amount"),
+        ({"months": 3}, 409, "months"),  # not above the current amount: a policy refusal (R-AMT-4)
+        ({"months": 7}, 422, "months"),  # beyond what the payload allows at all
+        ({"months": None, "amount": "1.00"}, 409, "amount"),  # R-AMT-4
+        ({"months": 2, "amount": "9000.00"}, 422, "months"),  # both: a payload error
         ({"decided_on": "2099-01-01"}, 422, "decided_on"),
         ({"reference": ""}, 422, "reference"),
     ],
