@@ -79,7 +79,8 @@ async def test_an_amendment_cannot_change_consents_or_repeat_another_cases_cause
     assert other.status_code == 201 and other.json()["status"] == "held"  # the household has an open case
     consents = _amended(body, consents={**body["consents"], "share_with_charities": False})
     refused = await standalone.put(f"/intake/v1/applications/{case_id}", json=consents)
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "consents"
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "consents"  # R-CHA-2
+    assert refused.json()["type"].endswith("/consents-change-by-withdrawal")
     repeat = await standalone.put(
         f"/intake/v1/applications/{case_id}",
         json=_amended(
