@@ -3,10 +3,11 @@
 from functools import partial
 from pathlib import Path
 
+from services.assessment import handlers as h
 from services.assessment import service
 from services.assessment.api import router
 from services.assessment.figures import figures as figure_query
-from services.assessment.metrics import state_gauges
+from services.assessment.figures import state_gauges
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.approval import CaseDecided
@@ -17,8 +18,8 @@ from shared.runtime import Runtime, ServiceModule
 
 def handlers(runtime: Runtime):
     return {
-        ApplicationSubmitted.event_type: partial(service.on_application_submitted, runtime),
-        CaseDecided.event_type: partial(service.on_case_decided, runtime),  # a raise after it: 409
+        ApplicationSubmitted.event_type: partial(h.on_application_submitted, runtime),
+        CaseDecided.event_type: partial(h.on_case_decided, runtime),  # a raise after it: 409
     }
 
 

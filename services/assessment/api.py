@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
 
 from services.assessment import repository as repo
 from services.assessment import service
+from services.assessment.domain.errors import AssessmentNotFound
 from services.assessment.domain.policy import Policy
+from services.assessment.schemas import AssessmentOut, RaiseIn
 from shared.access import STAFF, ensure_county_level, ensure_covers, require
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
 from shared.auth import Principal, Role
-from shared.errors import NotFound
 
 router = APIRouter(prefix="/assessment/v1", tags=["assessment"], responses=PROBLEM_RESPONSES)
 
@@ -22,23 +21,6 @@ Reader = Annotated[Principal, Depends(require(*STAFF))]
 County = Annotated[Principal, Depends(require(Role.county_approver))]
 PolicyReader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
-
-
-class AssessmentOut(BaseModel):
-    """One frozen assessment: the inputs (application revision) and policy version it pinned, its result."""
-
-    id: str
-    case_id: str
-    revision: int
-    application_revision: int
-    raise_decision: dict[str, Any] | None = None
-    recorded_by: str | None = None
-    eligible: bool
-    amount: str
-    policy_version: str
-    result: dict[str, Any]
-    inputs: dict[str, Any]
-    created_at: datetime
 
 
 @router.get("/cases/{case_id}", response_model=AssessmentOut, summary="The latest assessment of a case")
@@ -58,15 +40,11 @@ async def all_assessments(case_id: CaseId, request: Request, principal: Reader) 
 
 async def _assessments(request: Request, case_id: str, principal: Principal) -> list[AssessmentOut]:
     async with runtime_of(request, "assessment").reading() as session:
-        rows = await repo.for_case(session, case_id)
-    if not rows:
-        raise NotFound(f"no assessment for case {case_id} (yet)")
-    ensure_covers(principal, rows[0]["county_code"], rows[0]["inputs"].get("township_code"))
-    return [_out(r) for r in rows]
-
-
-def _out(row: Any) -> AssessmentOut:
-    return AssessmentOut(**{**row, "amount": str(row["amount"])})
+        found = await repo.for_case(session, case_id)
+    if not found:
+        raise AssessmentNotFound(case_id)
+    ensure_covers(principal, found[0].county_code, found[0].township_code)
+    return [AssessmentOut.of(a) for a in found]
 
 
 @router.post(
@@ -75,13 +53,14 @@ def _out(row: Any) -> AssessmentOut:
     status_code=status.HTTP_201_CREATED,
     summary="Record a county-government raise (R-AMT-4): a new assessment revision, the old one stays",
     description="Approval takes the raised amount while the case awaits review (or was returned). A case "
-    "approval has decided already: 409 `case-already-decided` (R-AMT-4).",
+    "approval has decided already: 409 `case-already-decided` (R-AMT-4); an ineligible case: 409 "
+    "`not-eligible`; a raise beyond the policy's absolute maximum of months (R-AMT-2) or not above the "
+    "current amount (R-AMT-4): 409 `raise-refused` naming the field; neither or both of months and "
+    "amount, or a decision dated in the future: 422 naming the field.",
 )
-async def record_raise(
-    case_id: CaseId, body: service.RaiseIn, request: Request, principal: County
-) -> AssessmentOut:
+async def record_raise(case_id: CaseId, body: RaiseIn, request: Request, principal: County) -> AssessmentOut:
     body = body.model_copy(update={"recorded_by": principal.subject})
-    return _out(await service.record_raise(runtime_of(request, "assessment"), case_id, body))
+    return AssessmentOut.of(await service.record_raise(runtime_of(request, "assessment"), case_id, body))
 
 
 @router.get("/policies", response_model=list[Policy], summary="Policy versions, per county, effective-dated")

@@ -1,96 +1,23 @@
 """Assessment's oversight figures (R-OVS-1): cases assessed eligible or ineligible, and for the ineligible
 the rule ids of the tests they failed (R-CAT-*), per month, county, township, category and sub-type.
-Each case counts once, by its latest assessed revision. Computed from assessment's own records only."""
+Each case counts once, by its latest assessed revision. Computed from assessment's own records only
+(queries in repository/oversight.py); also its state gauges, read when /metrics is scraped."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, column, func, literal_column, select
-from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.tables import assessments as t
-from shared.figures import Filters, money, month_of
-
-
-def _latest(f: Filters) -> Any:
-    township = t.c.inputs["township_code"].astext
-    category, subtype = t.c.inputs["category"].astext, t.c.inputs["subtype"].astext
-    return (
-        select(
-            t.c.case_id,
-            t.c.eligible,
-            t.c.amount,
-            t.c.result,
-            t.c.county_code,
-            township.label("township_code"),
-            category.label("category"),
-            subtype.label("subtype"),
-            month_of(t.c.created_at).label("month"),
-        )
-        .where(and_(f.place(t.c.county_code, township), f.kind(category, subtype), f.period(t.c.created_at)))
-        .ext(distinct_on(t.c.case_id))
-        .order_by(t.c.case_id, t.c.revision.desc())
-    ).subquery("latest")
+from services.assessment.repository import oversight
+from shared.figures import Filters, money
+from shared.observability import CASES_BY_STATE
+from shared.runtime import Runtime
 
 
 async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
-    latest = _latest(f)
-    eligible = func.count().filter(latest.c.eligible.is_(True))
-    ineligible = func.count().filter(latest.c.eligible.is_(False))
-    totals = (
-        (
-            await session.execute(
-                select(
-                    func.count().label("assessed"),
-                    eligible.label("eligible"),
-                    ineligible.label("ineligible"),
-                    func.coalesce(func.sum(latest.c.amount).filter(latest.c.eligible.is_(True)), 0).label(
-                        "amount"
-                    ),
-                )
-            )
-        )
-        .mappings()
-        .one()
-    )
-    keys = (latest.c.month, latest.c.county_code, latest.c.township_code, latest.c.category, latest.c.subtype)
-    rows = (
-        (
-            await session.execute(
-                select(
-                    *keys,
-                    func.count().label("assessed"),
-                    eligible.label("eligible"),
-                    ineligible.label("ineligible"),
-                )
-                .group_by(*keys)
-                .order_by(*keys)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    reason = (
-        func.jsonb_array_elements(latest.c.result["reasons"])
-        .table_valued(column("value", JSONB))
-        .lateral("reason")
-    )
-    rule = reason.c.value["rule"].astext
-    failed = (
-        (
-            await session.execute(
-                select(rule.label("rule"), func.count(func.distinct(latest.c.case_id)).label("cases"))
-                .select_from(latest.join(reason, literal_column("true")))
-                .where(and_(latest.c.eligible.is_(False), reason.c.value["passed"].astext == "false"))
-                .group_by(rule)
-                .order_by(rule)
-            )
-        )
-        .mappings()
-        .all()
-    )
+    totals = await oversight.totals(session, f)
+    rows = await oversight.by_place_and_kind(session, f)
     return {
         "totals": {
             "assessed": totals["assessed"],
@@ -98,7 +25,7 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
             "ineligible": totals["ineligible"],
             "eligible_amount": money(totals["amount"]),
         },
-        "ineligible_reasons": [dict(r) for r in failed],
+        "ineligible_reasons": await oversight.failed_rules(session, f),
         "by_month": _rollup(rows, "month"),
         "by_county": _rollup(rows, "county_code"),
         "by_township": _rollup(rows, "county_code", "township_code"),
@@ -106,7 +33,7 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
     }
 
 
-def _rollup(rows: Any, *keys: str) -> list[dict[str, Any]]:
+def _rollup(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         item = out.setdefault(
@@ -116,3 +43,10 @@ def _rollup(rows: Any, *keys: str) -> list[dict[str, Any]]:
         for field in ("assessed", "eligible", "ineligible"):
             item[field] += row[field]
     return [out[k] for k in sorted(out)]
+
+
+async def state_gauges(runtime: Runtime) -> None:
+    """Assessed cases by the outcome of their latest assessment (R-CAT): ``eligible`` or ``ineligible``."""
+    async with runtime.sessions() as session:
+        counts = await oversight.cases_by_outcome(session)
+    CASES_BY_STATE.replace(runtime.name, {(runtime.name, s.value): n for s, n in counts.items()})

@@ -6,7 +6,7 @@ from pathlib import Path
 from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.figures import figures as figure_query
-from services.intake.metrics import state_gauges
+from services.intake.figures import state_gauges
 from services.intake.service import PERSONAL
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata

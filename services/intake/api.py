@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
@@ -11,19 +12,19 @@ from services.intake import repository as repo
 from services.intake import service
 from services.intake.domain import policy
 from services.intake.domain.duplicates import FlagKind
+from services.intake.domain.errors import ApplicationNotFound
+from services.intake.domain.model import Channel, DuplicateFlag, FlagStatus
 from services.intake.schemas import (
     AmendmentIn,
     ApplicationIn,
     ApplicationOut,
     ArchiveOut,
-    Channel,
     ChecklistItem,
     ConsentName,
     DocumentIn,
     DocumentOut,
     DuplicateReviewIn,
     FlagOut,
-    FlagStatus,
     OfficeOut,
     PersonSearchIn,
     RevisionOut,
@@ -32,7 +33,7 @@ from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.reference import office
 from shared.runtime import Runtime
@@ -53,8 +54,8 @@ async def _view(runtime: Runtime, application_id: str, principal: Principal) -> 
     async with runtime.reading() as session:
         row = await repo.get(session, application_id)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        ensure_covers(principal, row["county_code"], row["township_code"], "application")
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, row.county_code, row.township_code, "application")
         return (await service.views(runtime, session, [row]))[0]
 
 
@@ -94,7 +95,7 @@ def channel_from_token(body: ApplicationIn, principal: Principal) -> Application
     "another open "
     "case, or a household being helped, is flagged: the case is `held` until a supervisor "
     "reviews it (`hold_reason` says why and who). An incident dated where no policy of the county is in "
-    "force: 422 naming county and date.",
+    "force: 409 `no-policy-in-force` naming the field, county and date (R-AMT-3).",
 )
 async def submit_application(
     body: ApplicationIn,
@@ -108,10 +109,10 @@ async def submit_application(
     body = channel_from_token(body, principal)
     runtime = runtime_of(request, "intake")
     row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
-    response.headers["Location"] = f"/intake/v1/applications/{row['id']}"
+    response.headers["Location"] = f"/intake/v1/applications/{row.id}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return await _view(runtime, row["id"], principal)
+    return await _view(runtime, row.id, principal)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application")
@@ -123,6 +124,10 @@ async def get_application(application_id: CaseId, request: Request, principal: R
     "/applications/{application_id}",
     response_model=ApplicationOut,
     summary="Amend an application: a new revision, re-assessed (earlier revisions and assessments stay)",
+    description="A case under review or decided: 409 `case-not-amendable`. Consents change only by "
+    "withdrawal: different consents in the amendment are 409 `consents-change-by-withdrawal` (R-CHA-2). "
+    "A repeat of another case's cause: 409 `repeat-application` (R-FLOW-5); no policy in force on the "
+    "incident date: 409 `no-policy-in-force` (R-AMT-3).",
 )
 async def amend_application(
     application_id: CaseId, body: AmendmentIn, request: Request, principal: Clerk
@@ -132,7 +137,7 @@ async def amend_application(
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
     body = body.model_copy(update={"amended_by": principal.subject})
     row = await service.amend_application(runtime, application_id, body)
-    return await _view(runtime, row["id"], principal)
+    return await _view(runtime, row.id, principal)
 
 
 @router.get(
@@ -144,12 +149,12 @@ async def list_revisions(application_id: CaseId, request: Request, principal: Re
     async with runtime_of(request, "intake").reading() as session:
         case = await repo.get(session, application_id)
         if case is None:
-            raise NotFound(f"application {application_id} not found")
-        ensure_covers(principal, case["county_code"], case["township_code"], "application")
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, case.county_code, case.township_code, "application")
         rows = await repo.revisions(session, application_id)
     if not rows:
-        raise NotFound(f"application {application_id} not found")
-    return [RevisionOut.model_validate(dict(r)) for r in rows]
+        raise ApplicationNotFound(application_id)
+    return [RevisionOut.model_validate(asdict(r)) for r in rows]
 
 
 @router.get(
@@ -188,9 +193,7 @@ async def list_applications(
             limit=limit + 1,
         )
         items = await service.views(runtime, session, rows[:limit])
-    next_cursor = (
-        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
-    )
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return Page[ApplicationOut](items=items, next_cursor=next_cursor)
 
 
@@ -208,7 +211,7 @@ async def search_person(
         rows = [
             r
             for r in await repo.applications_of_person(session, bidx, limit)
-            if principal.covers(r["county_code"], r["township_code"])
+            if principal.covers(r.county_code, r.township_code)
         ]
         return await service.views(runtime, session, rows)
 
@@ -228,12 +231,12 @@ async def review_duplicates(
     return await _view(runtime, application_id, principal)
 
 
-def _flag_out(principal: Principal, row: Any) -> FlagOut:
+def _flag_out(principal: Principal, row: DuplicateFlag) -> FlagOut:
     """R-FLOW-5: a matched case outside the caller's jurisdiction is shown only as the office to contact."""
     flag = {
-        k: v for k, v in dict(row).items() if not k.startswith("matched_") or k == "matched_application_id"
+        k: v for k, v in asdict(row).items() if not k.startswith("matched_") or k == "matched_application_id"
     }
-    county, township = row["matched_county_code"], row["matched_township_code"]
+    county, township = row.matched_county_code, row.matched_township_code
     if county is not None and covers(principal, county, township):
         return FlagOut.model_validate(flag)
     where = OfficeOut.model_validate(office(county, township)) if county is not None else None
@@ -276,9 +279,7 @@ async def list_duplicate_flags(
             limit=limit + 1,
         )
     items = [_flag_out(principal, r) for r in rows[:limit]]
-    next_cursor = (
-        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
-    )
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return Page[FlagOut](items=items, next_cursor=next_cursor)
 
 
@@ -296,7 +297,7 @@ async def record_document(
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return DocumentOut.model_validate(dict(row))
+    return DocumentOut.model_validate(asdict(row))
 
 
 @router.get(
@@ -308,11 +309,11 @@ async def archive(application_id: CaseId, request: Request, principal: Reader) -
     async with runtime_of(request, "intake").reading() as session:
         row = await repo.get(session, application_id)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        ensure_covers(principal, row["county_code"], row["township_code"], "application")
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, row.county_code, row.township_code, "application")
         docs = await repo.documents_of(session, application_id)
     rules, required = service.checklist(row)
-    recorded = {d["kind"] for d in docs}
+    recorded = {d.kind for d in docs}
     return ArchiveOut(
         application_id=application_id,
         policy_version=rules.version,
@@ -323,7 +324,7 @@ async def archive(application_id: CaseId, request: Request, principal: Reader) -
             for k in required
         ],
         missing=policy.missing(required, recorded),
-        documents=[DocumentOut.model_validate(dict(d)) for d in docs],
+        documents=[DocumentOut.model_validate(asdict(d)) for d in docs],
     )
 
 

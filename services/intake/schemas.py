@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from services.intake.domain.model import ApplicationStatus, Channel, FlagStatus
 from shared import idnumber
 from shared.contracts.common import Category, Subtype
 from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property
@@ -29,12 +30,6 @@ Name = Annotated[str, Field(min_length=1, max_length=50)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Channel(StrEnum):
-    walk_in = "walk_in"
-    gov_system = "gov_system"
-    """Proactive discovery: another government system referred the household (R-OVS-2)."""
 
 
 class MemberIn(Strict):
@@ -154,9 +149,9 @@ class ApplicationOut(BaseModel):
 
     id: str
     case_no: str
-    status: str
+    status: ApplicationStatus
     revision: int
-    channel: str
+    channel: Channel
     referring_system: str | None
     county_code: str
     township_code: str
@@ -230,19 +225,13 @@ class FlagOut(BaseModel):
     matched_office: OfficeOut | None = None
     """Where the matched case is, when it is outside your jurisdiction (R-FLOW-5)."""
     kind: str
-    status: str
+    status: FlagStatus
     county_code: str
     township_code: str
     created_at: datetime
     resolved_by: str | None
     resolved_at: datetime | None
     resolution_reason: str | None
-
-
-class FlagStatus(StrEnum):
-    open = "open"
-    cleared = "cleared"
-    merged = "merged"
 
 
 class PersonSearchIn(Strict):

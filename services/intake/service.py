@@ -8,12 +8,22 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository as repo
 from services.intake.domain import duplicates, holds, policy
 from services.intake.domain.archive import storage_uri_problem
+from services.intake.domain.errors import (
+    ApplicationNotFound,
+    CaseNotAmendable,
+    ConsentsChangeByWithdrawal,
+    IdempotencyKeyReused,
+    InvalidApplication,
+    NoOpenDuplicateFlags,
+    NoPolicyInForce,
+    RepeatApplication,
+)
+from services.intake.domain.model import Application, ApplicationStatus, Channel, Document, FlagStatus
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
     AmendmentIn,
@@ -21,7 +31,6 @@ from services.intake.schemas import (
     ApplicationIn,
     ApplicationOut,
     Attention,
-    Channel,
     ConsentName,
     DocumentIn,
     DuplicateReviewIn,
@@ -32,6 +41,8 @@ from services.intake.schemas import (
 from services.intake.settings import IntakeSettings
 from shared import clock, idnumber
 from shared.access import caller, covers, guard
+from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
+from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.intake import (
     CONTACT_SEAL_CONTEXT,
     PAYEE_SEAL_CONTEXT,
@@ -43,13 +54,20 @@ from shared.contracts.intake import (
     MemberFacts,
     Property,
 )
-from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
 from shared.logging import log_context
 from shared.reference import jurisdictions, office, township_county
-from shared.runtime import Runtime
+from shared.runtime import Runtime, is_case_id
 
 PERSONAL = "intake.application.personal"
-AMENDABLE = frozenset({"held", "submitted", "assessed", "returned", "needs_attention"})
+AMENDABLE = frozenset(
+    {
+        ApplicationStatus.held,
+        ApplicationStatus.submitted,
+        ApplicationStatus.assessed,
+        ApplicationStatus.returned,
+        ApplicationStatus.needs_attention,
+    }
+)
 """A case can be amended until review has started; a returned case waits for its amendment, and so does one
 that a service could not process (``needs_attention``, e.g. an incident date no policy covers)."""
 
@@ -60,7 +78,7 @@ def _age(id_number: str, on: date) -> int:
 
 
 def validate_rules(data: ApplicationFacts) -> None:
-    """Raise a 422 naming the field for the first rule the application breaks."""
+    """Raise ``InvalidApplication`` (422 naming the field) for the first rule the application breaks."""
     counties = {c["code"] for c in jurisdictions()["counties"]}
     medical = None
     if data.medical is not None:
@@ -83,36 +101,33 @@ def validate_rules(data: ApplicationFacts) -> None:
         has_education=data.education is not None,
     )
     if error:
-        raise InvalidField(error.field, error.message)
+        raise InvalidApplication(error.field, error.message)
     if data.incident.occurred_on > clock.local_today():
-        raise InvalidField("incident.occurred_on", "the incident date is in the future")
+        raise InvalidApplication("incident.occurred_on", "the incident date is in the future")
 
 
 async def check_policy_coverage(session: AsyncSession, data: ApplicationFacts) -> None:
-    """Refuse (422) an incident date on which no policy of the county is in force: assessment could never
-    assess the case. Intake keeps assessment's policy periods from its policy-coverage events; a county it
-    has heard nothing about yet is not refused (the case would show ``needs_attention`` if assessment
-    cannot process it)."""
+    """Refuse (409 ``no-policy-in-force``, naming the field) an incident date on which no policy of the
+    county is in force: assessment could never assess the case (R-AMT-3). Intake keeps assessment's policy
+    periods from its policy-coverage events; a county it has heard nothing about yet is not refused (the
+    case would show ``needs_attention`` if assessment cannot process it)."""
     county, on = data.address.county_code, data.incident.occurred_on
     periods = await repo.county_coverage(session, county)
-    if not periods or any(
-        p["effective_from"] <= on and (p["effective_to"] is None or on <= p["effective_to"]) for p in periods
-    ):
+    if not periods or any(p.covers(on) for p in periods):
         return
-    covered = ", ".join(
-        f"{p['effective_from']}..{p['effective_to'] or 'open'} ({p['version']})" for p in periods
-    )
-    raise InvalidField(
+    covered = ", ".join(f"{p.effective_from}..{p.effective_to or 'open'} ({p.version})" for p in periods)
+    raise NoPolicyInForce(
         "incident.occurred_on",
         f"no assessment policy of county {county} is in force on {on}, so nobody could assess this case; "
         f"the county's policies cover {covered} (R-AMT-3)",
+        rule="R-AMT-3",
     )
 
 
 def validate_channel(data: ApplicationIn) -> None:
     """R-OVS-2: an application from another government system (proactive discovery) names that system."""
     if data.channel is Channel.gov_system and not data.referring_system:
-        raise InvalidField(
+        raise InvalidApplication(
             "referring_system", "an application from another government system names it (R-OVS-2)"
         )
 
@@ -170,31 +185,15 @@ def _member_rows(application_id: str, data: ApplicationFacts, bidxs: list[str]) 
     ]
 
 
-def _candidate(row: RowMapping) -> duplicates.Candidate:
-    return duplicates.Candidate(
-        id=row["id"],
-        case_no=row["case_no"],
-        status=row["status"],
-        category=row["category"],
-        subtype=row["subtype"],
-        incident_date=row["incident_date"],
-        incident_ongoing=row["incident_ongoing"] == "true",
-        decided_at=row["decided_at"],
-        county_code=row["county_code"],
-        township_code=row["township_code"],
-    )
-
-
-def _repeat_refusal(data: ApplicationFacts, earlier: duplicates.Candidate) -> BusinessRuleViolated:
+def _repeat_refusal(data: ApplicationFacts, earlier: duplicates.Candidate) -> RepeatApplication:
     """R-FLOW-5 stays city-wide, but a clerk outside the earlier case's jurisdiction learns only that it
     exists and which office to contact: no case id or number of another jurisdiction."""
     principal = caller()
     if principal is None or covers(principal, earlier.county_code, earlier.township_code):
-        return BusinessRuleViolated(
+        return RepeatApplication(
             f"the household already applied for the same cause ({data.subtype.value}, incident "
             f"{earlier.incident_date}) in case {earlier.case_no} ({earlier.id}); temporary assistance is "
             "one-off for the same cause: amend that case instead (R-FLOW-5)",
-            slug="repeat-application",
             rule="R-FLOW-5",
             earlier_case_id=earlier.id,
             earlier_case_no=earlier.case_no,
@@ -203,11 +202,10 @@ def _repeat_refusal(data: ApplicationFacts, earlier: duplicates.Candidate) -> Bu
     name = (
         f"{where['county_name'] or where['county_code']} {where['township_name'] or where['township_code']}"
     )
-    return BusinessRuleViolated(
+    return RepeatApplication(
         f"the household already applied for the same cause ({data.subtype.value}) at another office "
         f"({name}); "
         "temporary assistance is one-off for the same cause: contact that office (R-FLOW-5)",
-        slug="repeat-application",
         rule="R-FLOW-5",
         earlier_office=where,
     )
@@ -223,7 +221,7 @@ async def _screen(
 ) -> list[tuple[duplicates.FlagKind, duplicates.Candidate]]:
     """Refuse a repeat for the same cause (R-FLOW-5); return the duplicate flags to raise (not refusals)."""
     rules = policy.in_force(clock.local_date(now))
-    found = [_candidate(r) for r in await repo.candidates(session, bidxs, exclude=exclude)]
+    found = await repo.candidates(session, bidxs, exclude=exclude)
     new = duplicates.NewCase(
         category=data.category.value, subtype=data.subtype.value, incident_date=data.incident.occurred_on
     )
@@ -245,7 +243,7 @@ def _flag_rows(
             "application_id": application_id,
             "matched_application_id": c.id,
             "kind": kind.value,
-            "status": "open",
+            "status": FlagStatus.open.value,
             "county_code": data.address.county_code,
             "township_code": data.address.township_code,
             "created_at": now,
@@ -284,7 +282,7 @@ def _revision_row(
 
 async def submit_application(
     runtime: Runtime, data: ApplicationIn, *, idempotency_key: str | None
-) -> tuple[RowMapping, bool]:
+) -> tuple[Application, bool]:
     """Record an application; publish ApplicationSubmitted unless it is held for duplicate review.
 
     Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
@@ -298,11 +296,8 @@ async def submit_application(
         if idempotency_key:
             existing = await repo.by_idempotency_key(session, idempotency_key)
             if existing is not None:
-                if existing["request_hash"] != request_hash:
-                    raise Conflict(
-                        "this Idempotency-Key was used with a different request body",
-                        slug="idempotency-key-reused",
-                    )
+                if existing.request_hash != request_hash:
+                    raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
                 return existing, False
         await check_policy_coverage(session, data)
         now = clock.now()
@@ -316,7 +311,7 @@ async def submit_application(
             "id": application_id,
             "case_no": case_no,
             "revision": 1,
-            "status": "held" if found else "submitted",
+            "status": (ApplicationStatus.held if found else ApplicationStatus.submitted).value,
             "channel": data.channel.value,
             "referring_system": data.referring_system,
             "idempotency_key": idempotency_key,
@@ -348,48 +343,48 @@ async def submit_application(
 
 
 def submitted_event(
-    runtime: Runtime, row: RowMapping, *, duplicate_review: str | None = None, amended_by: str | None = None
+    runtime: Runtime, row: Application, *, duplicate_review: str | None = None, amended_by: str | None = None
 ) -> ApplicationSubmitted:
     """The current revision as published: assessment freezes exactly these inputs."""
-    facts = row["facts"]
-    personal = json.loads(runtime.cipher.decrypt(row["personal"], context=PERSONAL))
+    facts = row.facts
+    personal = json.loads(runtime.cipher.decrypt(row.personal, context=PERSONAL))
     return ApplicationSubmitted(
-        case_id=row["id"],
-        case_no=row["case_no"],
-        revision=row["revision"],
-        channel=row["channel"],
-        referring_system=row["referring_system"],
-        county_code=row["county_code"],
-        township_code=row["township_code"],
-        category=row["category"],
-        subtype=row["subtype"],
-        incident_date=row["incident_date"],
+        case_id=row.id,
+        case_no=row.case_no,
+        revision=row.revision,
+        channel=row.channel,
+        referring_system=row.referring_system,
+        county_code=row.county_code,
+        township_code=row.township_code,
+        category=row.category,
+        subtype=row.subtype,
+        incident_date=row.incident_date,
         incident_ongoing=facts["incident_ongoing"],
         household=[MemberFacts(**m) for m in facts["household"]],
-        persons_helped=row["persons_helped"],
+        persons_helped=row.persons_helped,
         requested_months=facts["requested_months"],
         annual_household_income=facts["annual_household_income"],
         property=Property.model_validate(facts["property"]),
         medical=MedicalCosts.model_validate(facts["medical"]) if facts["medical"] else None,
         education=EducationCosts.model_validate(facts["education"]) if facts["education"] else None,
-        consents=Consents.model_validate(row["consents"]),
+        consents=Consents.model_validate(row.consents),
         payee_sealed=runtime.cipher.encrypt(
             json.dumps(personal["payee"], ensure_ascii=False), context=PAYEE_SEAL_CONTEXT
         )
         if personal["payee"]
         else None,
-        submitted_at=row["created_at"],
-        applicant_index=row["applicant_bidx"],
+        submitted_at=row.created_at,
+        applicant_index=row.applicant_bidx,
         contact_sealed=runtime.cipher.encrypt(personal["phone"], context=CONTACT_SEAL_CONTEXT)
         if personal["phone"]
         else None,
-        amended_at=row["updated_at"] if row["revision"] > 1 else None,
-        amended_by=(amended_by or _caller_subject()) if row["revision"] > 1 else None,
+        amended_at=row.updated_at if row.revision > 1 else None,
+        amended_by=(amended_by or _caller_subject()) if row.revision > 1 else None,
         duplicate_review=duplicate_review,
     )
 
 
-async def amend_application(runtime: Runtime, application_id: str, data: AmendmentIn) -> RowMapping:
+async def amend_application(runtime: Runtime, application_id: str, data: AmendmentIn) -> Application:
     """A new revision (the old ones stay), re-screened (R-FLOW-5, duplicates) and re-published for
     assessment."""
     validate_rules(data)
@@ -398,31 +393,32 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         await repo.lock_people(session, bidxs)
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        guard(row["county_code"], row["township_code"], "application")
-        if row["status"] not in AMENDABLE:
-            raise Conflict(
-                f"case {row['case_no']} is {row['status']}: it can be amended only while "
-                f"{', '.join(sorted(AMENDABLE))}",
-                slug="case-not-amendable",
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        if row.status not in AMENDABLE:
+            raise CaseNotAmendable(
+                f"case {row.case_no} is {row.status}: it can be amended only while "
+                f"{', '.join(sorted(AMENDABLE))}"
             )
-        if data.consents is not None and data.consents.model_dump() != row["consents"]:
-            raise InvalidField("consents", "consents change only through the withdrawal endpoint (R-CHA-2)")
+        if data.consents is not None and data.consents.model_dump() != row.consents:
+            raise ConsentsChangeByWithdrawal(
+                "consents", "consents change only through the withdrawal endpoint (R-CHA-2)", rule="R-CHA-2"
+            )
         await check_policy_coverage(session, data)
         now = clock.now()
         found = await _screen(session, data, bidxs, now, exclude=application_id)
-        already = {f["matched_application_id"] for f in await repo.flags_of(session, application_id)}
+        already = {f.matched_application_id for f in await repo.flags_of(session, application_id)}
         new_flags = [(k, c) for k, c in found if c.id not in already]
         personal, facts = _stated(runtime, data, now)
         sealed = runtime.cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
-        number = row["revision"] + 1
-        held = bool(new_flags) or row["status"] == "held"
+        number = row.revision + 1
+        held = bool(new_flags) or row.status is ApplicationStatus.held
         await repo.amend(
             session,
             application_id,
             {
                 "revision": number,
-                "status": "held" if held else "submitted",
+                "status": (ApplicationStatus.held if held else ApplicationStatus.submitted).value,
                 "attention": None,  # the amended case is processed again
                 "county_code": data.address.county_code,
                 "township_code": data.address.township_code,
@@ -470,35 +466,44 @@ def _caller_subject() -> str | None:
     return principal.subject if principal else None
 
 
-async def review_duplicates(runtime: Runtime, application_id: str, body: DuplicateReviewIn) -> RowMapping:
+async def review_duplicates(runtime: Runtime, application_id: str, body: DuplicateReviewIn) -> Application:
     """A supervisor clears a held case (it goes on to assessment) or merges it into a flagged case; the
     flags keep who, when and why."""
     async with runtime.transaction() as session:
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        guard(row["county_code"], row["township_code"], "application")
-        open_flags = await repo.flags_of(session, application_id, status="open")
-        if row["status"] != "held" or not open_flags:
-            raise Conflict(
-                f"case {row['case_no']} is {row['status']} with no open duplicate flag",
-                slug="no-open-duplicate-flags",
-            )
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        open_flags = await repo.flags_of(session, application_id, status=FlagStatus.open)
+        if row.status is not ApplicationStatus.held or not open_flags:
+            raise NoOpenDuplicateFlags(f"case {row.case_no} is {row.status} with no open duplicate flag")
         now = clock.now()
         if body.outcome is ReviewOutcome.merged:
-            matched = [f["matched_application_id"] for f in open_flags]
+            matched = [f.matched_application_id for f in open_flags]
             target = body.merged_into or matched[0]
             if target not in matched:
-                raise InvalidField("merged_into", "must be one of the cases this one was flagged against")
+                raise InvalidApplication(
+                    "merged_into", "must be one of the cases this one was flagged against"
+                )
             await repo.resolve_flags(
-                session, application_id, status="merged", actor=body.actor, reason=body.reason, at=now
+                session,
+                application_id,
+                status=FlagStatus.merged,
+                actor=body.actor,
+                reason=body.reason,
+                at=now,
             )
-            await repo.set_status(session, application_id, "merged", merged_into=target)
+            await repo.set_status(session, application_id, ApplicationStatus.merged, merged_into=target)
         else:
             await repo.resolve_flags(
-                session, application_id, status="cleared", actor=body.actor, reason=body.reason, at=now
+                session,
+                application_id,
+                status=FlagStatus.cleared,
+                actor=body.actor,
+                reason=body.reason,
+                at=now,
             )
-            await repo.set_status(session, application_id, "submitted")
+            await repo.set_status(session, application_id, ApplicationStatus.submitted)
             cleared = await repo.get(session, application_id)
             if cleared is None:
                 raise RuntimeError("the row just written is missing from its own transaction")
@@ -519,19 +524,21 @@ def _check_storage_uri(runtime: Runtime, uri: str) -> None:
     s: IntakeSettings = runtime.settings  # type: ignore[assignment]
     problem = storage_uri_problem(uri, schemes=s.document_uri_schemes, file_root=s.document_file_root)
     if problem:
-        raise InvalidField("storage_uri", problem)
+        raise InvalidApplication("storage_uri", problem)
 
 
-async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[RowMapping, bool]:
+async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
     """R-ARC-1: record one archive item; the same content recorded again as the same kind is a replay."""
     async with runtime.transaction() as session:
         row = await repo.get(session, application_id)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        guard(row["county_code"], row["township_code"], "application")
-        rules = policy.in_force(clock.local_date(row["created_at"]))
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        rules = policy.in_force(clock.local_date(row.created_at))
         if body.kind not in rules.documents:
-            raise InvalidField("kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
+            raise InvalidApplication(
+                "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
+            )
         _check_storage_uri(runtime, body.storage_uri)
         inserted = await repo.add_document(
             session,
@@ -556,20 +563,20 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
     return existing, False
 
 
-def checklist(row: RowMapping) -> tuple[policy.IntakePolicy, list[str]]:
+def checklist(row: Application) -> tuple[policy.IntakePolicy, list[str]]:
     """R-ARC-1: the intake policy in force when the case was submitted and the items this case requires."""
-    rules = policy.in_force(clock.local_date(row["created_at"]))
-    return rules, rules.required(row["subtype"], raised=row["raised"])
+    rules = policy.in_force(clock.local_date(row.created_at))
+    return rules, rules.required(row.subtype, raised=row.raised)
 
 
-async def withdraw_consent(runtime: Runtime, application_id: str, consent: ConsentName) -> RowMapping:
+async def withdraw_consent(runtime: Runtime, application_id: str, consent: ConsentName) -> Application:
     """A withdrawal is recorded and published; referral stops sharing (R-CHA-2)."""
     async with runtime.transaction() as session:
         row = await repo.get(session, application_id, for_update=True)
         if row is None:
-            raise NotFound(f"application {application_id} not found")
-        guard(row["county_code"], row["township_code"], "application")
-        consents = dict(row["consents"])
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        consents = dict(row.consents)
         if consents.get(consent.value):
             consents[consent.value] = False
             if consent is ConsentName.share_with_charities:
@@ -588,15 +595,15 @@ async def withdraw_consent(runtime: Runtime, application_id: str, consent: Conse
 
 def to_out(
     runtime: Runtime,
-    row: RowMapping,
+    row: Application,
     *,
     recorded: set[str] | None = None,
     open_flags: int = 0,
     flag_kinds: dict[str, int] | None = None,
 ) -> ApplicationOut:
     """Masked view: names as 张*明, ID numbers as 140302********1234."""
-    personal = json.loads(runtime.cipher.decrypt(row["personal"], context=PERSONAL))
-    flags = row["facts"]["household"]
+    personal = json.loads(runtime.cipher.decrypt(row.personal, context=PERSONAL))
+    flags = row.facts["household"]
     household = [
         MemberOut(
             name=idnumber.mask_name(p["name"]),
@@ -610,39 +617,39 @@ def to_out(
     ]
     _, required = checklist(row)
     return ApplicationOut(
-        id=row["id"],
-        case_no=row["case_no"],
-        status=row["status"],
-        revision=row["revision"],
-        channel=row["channel"],
-        referring_system=row["referring_system"],
-        county_code=row["county_code"],
-        township_code=row["township_code"],
-        category=row["category"],
-        subtype=row["subtype"],
+        id=row.id,
+        case_no=row.case_no,
+        status=row.status,
+        revision=row.revision,
+        channel=row.channel,
+        referring_system=row.referring_system,
+        county_code=row.county_code,
+        township_code=row.township_code,
+        category=row.category,
+        subtype=row.subtype,
         household=household,
-        persons_helped=row["persons_helped"],
-        consents=row["consents"],
-        submitted_at=row["created_at"],
-        updated_at=row["updated_at"],
-        merged_into=row["merged_into"],
+        persons_helped=row.persons_helped,
+        consents=row.consents,
+        submitted_at=row.created_at,
+        updated_at=row.updated_at,
+        merged_into=row.merged_into,
         open_duplicate_flags=open_flags,
         missing_documents=policy.missing(required, recorded or set()),
         hold_reason=_hold(row, flag_kinds or {}),
-        attention=Attention.model_validate(row["attention"])
-        if row["status"] == "needs_attention" and row["attention"]
+        attention=Attention.model_validate(row.attention)
+        if row.status is ApplicationStatus.needs_attention and row.attention
         else None,
     )
 
 
-def _hold(row: RowMapping, flag_kinds: dict[str, int]) -> HoldReason | None:
-    hold = holds.hold_reason(flag_kinds) if row["status"] == "held" else None
+def _hold(row: Application, flag_kinds: dict[str, int]) -> HoldReason | None:
+    hold = holds.hold_reason(flag_kinds) if row.status is ApplicationStatus.held else None
     return HoldReason(**vars(hold)) if hold else None
 
 
-async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping]) -> list[ApplicationOut]:
+async def views(runtime: Runtime, session: AsyncSession, rows: list[Application]) -> list[ApplicationOut]:
     """Masked views with each case's missing archive items and open flags (two queries for the whole list)."""
-    ids = [r["id"] for r in rows]
+    ids = [r.id for r in rows]
     kinds = await repo.document_kinds(session, ids)
     flags = await repo.open_flag_kinds(session, ids)
     hidden = await _merged_elsewhere(session, rows)
@@ -650,21 +657,86 @@ async def views(runtime: Runtime, session: AsyncSession, rows: list[RowMapping])
         to_out(
             runtime,
             r,
-            recorded=kinds.get(r["id"], set()),
-            open_flags=sum(flags.get(r["id"], {}).values()),
-            flag_kinds=flags.get(r["id"], {}),
-        ).model_copy(update={"merged_into": None} if r["id"] in hidden else {})
+            recorded=kinds.get(r.id, set()),
+            open_flags=sum(flags.get(r.id, {}).values()),
+            flag_kinds=flags.get(r.id, {}),
+        ).model_copy(update={"merged_into": None} if r.id in hidden else {})
         for r in rows
     ]
 
 
-async def _merged_elsewhere(session: AsyncSession, rows: list[RowMapping]) -> set[str]:
+async def _merged_elsewhere(session: AsyncSession, rows: list[Application]) -> set[str]:
     """Cases merged into a case outside the caller's jurisdiction: that case's id is not shown (R-FLOW-5)."""
     principal, hidden = caller(), set()
     for r in rows:
-        if principal is None or not r["merged_into"]:
+        if principal is None or not r.merged_into:
             continue
-        target = await repo.get(session, r["merged_into"])
-        if target is None or not covers(principal, target["county_code"], target["township_code"]):
-            hidden.add(r["id"])
+        target = await repo.get(session, r.merged_into)
+        if target is None or not covers(principal, target.county_code, target.township_code):
+            hidden.add(r.id)
     return hidden
+
+
+# --- the case's progress, as intake follows it from the other services' events (handlers.py) ---
+
+
+async def mark_needs_attention(
+    session: AsyncSession, case_id: str, *, service: str, reason: str, event_type: str | None
+) -> None:
+    """A service could not process the case: the case shows it (``needs_attention``: which, why, when)."""
+    if not is_case_id(case_id):
+        return  # not about a case: the dead letter itself is the record
+    row = await repo.get(session, case_id, for_update=True)
+    if row is None or row.status is ApplicationStatus.merged:
+        return  # not one of intake's cases, or folded into another case
+    attention: dict[str, Any] = {
+        "service": service,
+        "reason": reason,
+        "failed_event_type": event_type,
+        "at": clock.now().isoformat(),
+        "previous_status": row.flow_status.value,
+    }
+    await repo.mark_attention(session, case_id, attention)
+
+
+async def keep_coverage(session: AsyncSession, ev: PolicyCoverage) -> None:
+    """Keep assessment's policy periods (the event carries all of them) for the coverage check (R-AMT-3)."""
+    await repo.replace_coverage(session, [p.model_dump() for p in ev.periods])
+
+
+async def follow_assessed(session: AsyncSession, ev: CaseAssessed) -> None:
+    row = await repo.get(session, ev.case_id, for_update=True)
+    if row is None or (ev.application_revision or ev.revision) != row.revision:
+        return  # not ours, or an older revision's assessment
+    if ev.raise_decision is not None and not row.raised:
+        await repo.set_raised(session, ev.case_id)  # R-ARC-1: the raise's minutes join the checklist
+    if row.flow_status is ApplicationStatus.submitted:
+        await repo.set_status(session, ev.case_id, ApplicationStatus.assessed)
+
+
+async def follow_reviewed(session: AsyncSession, ev: CaseReviewed) -> None:
+    row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None and row.flow_status in (ApplicationStatus.submitted, ApplicationStatus.assessed):
+        await repo.set_status(session, ev.case_id, ApplicationStatus.reviewed)
+
+
+async def follow_returned(session: AsyncSession, ev: CaseReturned) -> None:
+    row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None and row.flow_status in (
+        ApplicationStatus.submitted,
+        ApplicationStatus.assessed,
+        ApplicationStatus.reviewed,
+    ):
+        await repo.set_status(session, ev.case_id, ApplicationStatus.returned)
+
+
+async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
+    row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None and row.flow_status not in (
+        ApplicationStatus.merged,
+        ApplicationStatus.approved,
+        ApplicationStatus.rejected,
+    ):
+        await repo.set_status(
+            session, ev.case_id, ApplicationStatus(ev.decision.value), decided_at=ev.decided_at
+        )

@@ -79,7 +79,8 @@ async def test_an_amendment_cannot_change_consents_or_repeat_another_cases_cause
     assert other.status_code == 201 and other.json()["status"] == "held"  # the household has an open case
     consents = _amended(body, consents={**body["consents"], "share_with_charities": False})
     refused = await standalone.put(f"/intake/v1/applications/{case_id}", json=consents)
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "consents"
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "consents"  # R-CHA-2
+    assert refused.json()["type"].endswith("/consents-change-by-withdrawal")
     repeat = await standalone.put(
         f"/intake/v1/applications/{case_id}",
         json=_amended(
@@ -153,9 +154,10 @@ async def test_a_county_government_raise_is_a_new_assessment_revision_approval_c
 @pytest.mark.parametrize(
     "overrides,status,field",
     [
-        ({"months": 3}, 422, "months"),
-        ({"months": 7}, 422, "months"),
-        ({"months": None, "amount": "1.00"}, 422, "amount"),
+        ({"months": 3}, 409, "months"),  # not above the current amount: a policy refusal (R-AMT-4)
+        ({"months": 7}, 422, "months"),  # beyond what the payload allows at all
+        ({"months": None, "amount": "1.00"}, 409, "amount"),  # R-AMT-4
+        ({"months": 2, "amount": "9000.00"}, 422, "months"),  # both: a payload error
         ({"decided_on": "2099-01-01"}, 422, "decided_on"),
         ({"reference": ""}, 422, "reference"),
     ],

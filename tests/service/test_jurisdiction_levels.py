@@ -71,7 +71,7 @@ async def test_a_township_policy_admin_cannot_change_the_county_calendar(standal
 
 
 async def test_a_township_policy_admin_cannot_add_a_county_policy_version(standalone, db):
-    seed = json.loads((ROOT / "services/assessment/seed/policies.json").read_text(encoding="utf-8"))
+    seed = json.loads((ROOT / "services/assessment/domain/seed/policies.json").read_text(encoding="utf-8"))
     latest = [p for p in seed["policies"] if p["county_code"] == A][-1]
     version = {**latest, "version": f"{A}-2090.1", "effective_from": "2090-01-01", "effective_to": None}
     refused = await standalone.post("/assessment/v1/policies", headers=township_admin(), json=version)

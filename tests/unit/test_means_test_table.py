@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.assessment.domain.errors import InvalidRaise, RaiseNotAllowed
 from services.assessment.domain.means_test import (
-    RaiseRefused,
     assess,
     education_self_paid,
     medical_self_paid,
@@ -374,19 +374,19 @@ class TestCountyGovernmentRaise:
         assert raised_amount(**self.kwargs(amount=Decimal("20000.00"))).amount == Decimal("20000.00")
 
     @pytest.mark.parametrize(
-        "overrides,field",
+        "overrides,field,error",
         [
-            ({"months": 7}, "months"),
-            ({"months": 3}, "months"),
-            ({"amount": Decimal("4980.00")}, "amount"),
-            ({}, "months"),
-            ({"months": 6, "amount": Decimal("1.00")}, "months"),
+            ({"months": 7}, "months", RaiseNotAllowed),  # the policy's absolute maximum (R-AMT-2): 409
+            ({"months": 3}, "months", RaiseNotAllowed),  # not above the current amount (R-AMT-4): 409
+            ({"amount": Decimal("4980.00")}, "amount", RaiseNotAllowed),
+            ({}, "months", InvalidRaise),  # neither months nor amount: a payload error, 422
+            ({"months": 6, "amount": Decimal("1.00")}, "months", InvalidRaise),
         ],
     )
-    def test_refused(self, overrides, field):
-        with pytest.raises(RaiseRefused) as refused:
+    def test_refused(self, overrides, field, error):
+        with pytest.raises((InvalidRaise, RaiseNotAllowed)) as refused:
             raised_amount(**self.kwargs(**overrides))
-        assert refused.value.field == field
+        assert type(refused.value) is error and refused.value.field == field
 
 
 # --- properties (hypothesis) ---

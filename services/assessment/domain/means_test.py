@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from services.assessment.domain.errors import InvalidRaise, RaiseNotAllowed
 from services.assessment.domain.policy import Policy
 from shared.contracts.assessment import Reason
 from shared.contracts.common import Category, Need, NeedType, Subtype
@@ -253,12 +254,6 @@ def _self_paid_figures(app: ApplicationSubmitted) -> dict[str, str]:
     return {}
 
 
-class RaiseRefused(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
 @dataclass(frozen=True)
 class Raised:
     months: int
@@ -278,19 +273,23 @@ def raised_amount(
     reference: str,
 ) -> Raised:
     """R-AMT-4: the county government raises the amount, either to more months (up to ``absolute_max``) or to
-    an explicit amount; either way it must be above the current one (else ``RaiseRefused``)."""
+    an explicit amount; either way it must be above the current one (else ``RaiseNotAllowed``, a policy
+    refusal; both or neither of months and amount: ``InvalidRaise``, a payload error)."""
     if (months is None) == (amount is None):
-        raise RaiseRefused("months", "give either months or amount")
+        raise InvalidRaise("months", "give either months or amount")
     if months is not None:
         if months > absolute_max:
-            raise RaiseRefused("months", f"never more than {absolute_max} months (R-AMT-2)")
+            raise RaiseNotAllowed(
+                "months", f"never more than {absolute_max} months (R-AMT-2)", rule="R-AMT-2"
+            )
         new_amount, new_months = standard_amount(monthly_standard, persons, months), months
     elif amount is not None:  # exactly one of the two is given (checked above)
         new_amount, new_months = to_fen(amount), current_months
     if new_amount <= current_amount:
-        raise RaiseRefused(
+        raise RaiseNotAllowed(
             "amount" if amount is not None else "months",
             f"a raise must be above the current amount {current_amount} (R-AMT-4)",
+            rule="R-AMT-4",
         )
     return Raised(
         months=new_months,

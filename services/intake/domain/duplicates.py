@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-OPEN = frozenset({"held", "submitted", "assessed", "reviewed", "returned"})
+from services.intake.domain.model import ApplicationStatus as S
+
+OPEN = frozenset({S.held, S.submitted, S.assessed, S.reviewed, S.returned})
 """Statuses of a case that is not decided yet."""
-ENDED = frozenset({"rejected", "merged"})
+ENDED = frozenset({S.rejected, S.merged})
 
 
 class FlagKind(StrEnum):
@@ -49,7 +51,7 @@ class Candidate:
 
     id: str
     case_no: str
-    status: str
+    status: S
     category: str
     subtype: str
     incident_date: date
@@ -98,7 +100,7 @@ def flags(
         if c.status in OPEN:
             out.append((FlagKind.person_in_open_case, c))
         elif (
-            c.status == "approved"
+            c.status == S.approved
             and c.decided_at is not None
             and c.decided_at >= now - timedelta(days=helping_window_days)
         ):

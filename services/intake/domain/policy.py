@@ -1,5 +1,5 @@
-"""Intake's effective-dated rules as data (seed/intake_policy.json): repeat window, duplicate window and the
-archive checklist per case sub-type (R-ARC-1)."""
+"""Intake's effective-dated rules as data (domain/seed/intake_policy.json): repeat window, duplicate window
+and the archive checklist per case sub-type (R-ARC-1)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SEED = Path(__file__).resolve().parents[1] / "seed" / "intake_policy.json"
+SEED = Path(__file__).resolve().parent / "seed" / "intake_policy.json"
 
 
 class DocumentKind(BaseModel):

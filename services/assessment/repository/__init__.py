@@ -1,21 +1,25 @@
-"""All of assessment's queries."""
+"""All of assessment's queries (the figures' and gauges' in ``repository/oversight.py``); they return
+typed entities (domain/model.py, the policy model), never rows."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import CursorResult, RowMapping
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.domain.model import Assessment, DecidedCase
 from services.assessment.domain.policy import Policy
 from services.assessment.tables import assessments, decided_cases, policies
+from shared.contracts.approval import Decision
 
-SEED = Path(__file__).parent / "seed" / "policies.json"
+SEED = Path(__file__).parents[1] / "domain" / "seed" / "policies.json"
 
 
 async def policy_in_force(session: AsyncSession, county_code: str, on: date) -> Policy | None:
@@ -91,20 +95,21 @@ async def next_revision(session: AsyncSession, case_id: str) -> int:
     return (current or 0) + 1
 
 
-async def add_assessment(session: AsyncSession, row: dict[str, Any]) -> bool:
+async def add_assessment(session: AsyncSession, assessment: Assessment) -> bool:
     """Insert a new assessment revision (rows are never updated); False if it exists already."""
-    result = await session.execute(insert(assessments).values(**row).on_conflict_do_nothing())
+    result = await session.execute(insert(assessments).values(**asdict(assessment)).on_conflict_do_nothing())
     return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
-async def latest(session: AsyncSession, case_id: str) -> RowMapping | None:
+async def latest(session: AsyncSession, case_id: str) -> Assessment | None:
     query = (
         select(assessments)
         .where(assessments.c.case_id == case_id)
         .order_by(assessments.c.revision.desc())
         .limit(1)
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return Assessment(**row) if row else None
 
 
 async def policy_version(session: AsyncSession, version: str) -> Policy | None:
@@ -112,14 +117,14 @@ async def policy_version(session: AsyncSession, version: str) -> Policy | None:
     return Policy.model_validate(dict(row)) if row else None
 
 
-async def for_case(session: AsyncSession, case_id: str) -> list[RowMapping]:
+async def for_case(session: AsyncSession, case_id: str) -> list[Assessment]:
     query = (
         select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.revision.desc())
     )
-    return list((await session.execute(query)).mappings())
+    return [Assessment(**r) for r in (await session.execute(query)).mappings()]
 
 
-async def record_decided(session: AsyncSession, case_id: str, decision: str, decided_at: Any) -> None:
+async def record_decided(session: AsyncSession, case_id: str, decision: str, decided_at: datetime) -> None:
     await session.execute(
         insert(decided_cases)
         .values(case_id=case_id, decision=decision, decided_at=decided_at)
@@ -127,6 +132,7 @@ async def record_decided(session: AsyncSession, case_id: str, decision: str, dec
     )
 
 
-async def decided(session: AsyncSession, case_id: str) -> RowMapping | None:
+async def decided(session: AsyncSession, case_id: str) -> DecidedCase | None:
     query = select(decided_cases).where(decided_cases.c.case_id == case_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return DecidedCase(row["case_id"], Decision(row["decision"]), row["decided_at"]) if row else None

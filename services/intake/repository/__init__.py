@@ -1,4 +1,5 @@
-"""All of intake's queries."""
+"""All of intake's queries (the figures' and gauges' in ``repository/oversight.py``); they return typed
+entities (domain/model.py), never rows."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.domain.duplicates import Candidate
+from services.intake.domain.model import (
+    Application,
+    ApplicationStatus,
+    Channel,
+    CoveragePeriod,
+    Document,
+    DuplicateFlag,
+    FlagStatus,
+    Revision,
+)
 from services.intake.tables import (
     application_revisions,
     applications,
@@ -23,24 +35,33 @@ from services.intake.tables import (
 from shared import clock
 
 
+def _application(row: RowMapping) -> Application:
+    return Application(
+        **{**row, "status": ApplicationStatus(row["status"]), "channel": Channel(row["channel"])}
+    )
+
+
+def _flag(row: RowMapping) -> DuplicateFlag:
+    return DuplicateFlag(**{**row, "status": FlagStatus(row["status"])})
+
+
 async def next_case_no(session: AsyncSession, county_code: str, year: int) -> str:
     seq = await session.scalar(case_no_seq.next_value())
     return f"LS{county_code}{year}{seq:08d}"
 
 
-async def by_idempotency_key(session: AsyncSession, key: str) -> RowMapping | None:
-    return (
-        (await session.execute(select(applications).where(applications.c.idempotency_key == key)))
-        .mappings()
-        .first()
-    )
+async def by_idempotency_key(session: AsyncSession, key: str) -> Application | None:
+    query = select(applications).where(applications.c.idempotency_key == key)
+    row = (await session.execute(query)).mappings().first()
+    return _application(row) if row else None
 
 
-async def get(session: AsyncSession, application_id: str, *, for_update: bool = False) -> RowMapping | None:
+async def get(session: AsyncSession, application_id: str, *, for_update: bool = False) -> Application | None:
     query = select(applications).where(applications.c.id == application_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return _application(row) if row else None
 
 
 async def insert(session: AsyncSession, row: dict[str, Any], member_rows: list[dict[str, Any]]) -> None:
@@ -73,7 +94,7 @@ async def page(
     submitted_to: date | None,
     after: tuple[datetime, str] | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[Application]:
     """Newest first, keyset on (created_at, id)."""
     c = applications.c
     conditions = []
@@ -94,7 +115,7 @@ async def page(
         created, id_ = after
         conditions.append(or_(c.created_at < created, and_(c.created_at == created, c.id < id_)))
     query = select(applications).where(*conditions).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
-    return list((await session.execute(query)).mappings().all())
+    return [_application(r) for r in (await session.execute(query)).mappings()]
 
 
 async def lock_people(session: AsyncSession, bidxs: list[str]) -> None:
@@ -105,7 +126,7 @@ async def lock_people(session: AsyncSession, bidxs: list[str]) -> None:
 
 async def candidates(
     session: AsyncSession, bidxs: list[str], *, exclude: str | None = None
-) -> list[RowMapping]:
+) -> list[Candidate]:
     """Earlier cases whose current household shares a person (by ID-number blind index) with ``bidxs``."""
     a = applications.c
     shared = select(members.c.application_id).where(members.c.id_bidx.in_(bidxs))
@@ -123,27 +144,37 @@ async def candidates(
     ).where(a.id.in_(shared))
     if exclude is not None:
         query = query.where(a.id != exclude)
-    return list((await session.execute(query)).mappings())
+    return [
+        Candidate(
+            **{
+                **r,
+                "status": ApplicationStatus(r["status"]),
+                "incident_ongoing": r["incident_ongoing"] == "true",
+            }
+        )
+        for r in (await session.execute(query)).mappings()
+    ]
 
 
 async def add_revision(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(application_revisions.insert().values(**row))
 
 
-async def revision(session: AsyncSession, application_id: str, number: int) -> RowMapping | None:
+async def revision(session: AsyncSession, application_id: str, number: int) -> Revision | None:
     query = select(application_revisions).where(
         application_revisions.c.application_id == application_id, application_revisions.c.revision == number
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return Revision(**row) if row else None
 
 
-async def revisions(session: AsyncSession, application_id: str) -> list[RowMapping]:
+async def revisions(session: AsyncSession, application_id: str) -> list[Revision]:
     query = (
         select(application_revisions)
         .where(application_revisions.c.application_id == application_id)
         .order_by(application_revisions.c.revision)
     )
-    return list((await session.execute(query)).mappings())
+    return [Revision(**r) for r in (await session.execute(query)).mappings()]
 
 
 async def amend(
@@ -154,7 +185,9 @@ async def amend(
     await session.execute(members.insert(), member_rows)
 
 
-async def set_status(session: AsyncSession, application_id: str, status: str, **values: Any) -> None:
+async def set_status(
+    session: AsyncSession, application_id: str, status: ApplicationStatus, **values: Any
+) -> None:
     """A new status; the case moved on, so any earlier ``needs_attention`` is resolved."""
     await session.execute(
         update(applications)
@@ -168,7 +201,7 @@ async def mark_attention(session: AsyncSession, application_id: str, attention: 
     await session.execute(
         update(applications)
         .where(applications.c.id == application_id)
-        .values(status="needs_attention", attention=attention, updated_at=func.now())
+        .values(status=ApplicationStatus.needs_attention, attention=attention, updated_at=func.now())
     )
 
 
@@ -179,9 +212,10 @@ async def replace_coverage(session: AsyncSession, periods: list[dict[str, Any]])
         await session.execute(policy_coverage.insert(), periods)
 
 
-async def county_coverage(session: AsyncSession, county_code: str) -> list[RowMapping]:
+async def county_coverage(session: AsyncSession, county_code: str) -> list[CoveragePeriod]:
     query = select(policy_coverage).where(policy_coverage.c.county_code == county_code)
-    return list((await session.execute(query.order_by(policy_coverage.c.effective_from))).mappings())
+    rows = (await session.execute(query.order_by(policy_coverage.c.effective_from))).mappings()
+    return [CoveragePeriod(**r) for r in rows]
 
 
 async def set_raised(session: AsyncSession, application_id: str) -> None:
@@ -198,20 +232,20 @@ async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 
 
 async def flags_of(
-    session: AsyncSession, application_id: str, *, status: str | None = None
-) -> list[RowMapping]:
+    session: AsyncSession, application_id: str, *, status: FlagStatus | None = None
+) -> list[DuplicateFlag]:
     f = duplicate_flags.c
     query = select(duplicate_flags).where(f.application_id == application_id)
     if status is not None:
         query = query.where(f.status == status)
-    return list((await session.execute(query.order_by(f.created_at, f.id))).mappings())
+    return [_flag(r) for r in (await session.execute(query.order_by(f.created_at, f.id))).mappings()]
 
 
 async def resolve_flags(
     session: AsyncSession,
     application_id: str,
     *,
-    status: str,
+    status: FlagStatus,
     actor: str | None,
     reason: str,
     at: datetime,
@@ -219,7 +253,7 @@ async def resolve_flags(
     f = duplicate_flags.c
     result = await session.execute(
         update(duplicate_flags)
-        .where(f.application_id == application_id, f.status == "open")
+        .where(f.application_id == application_id, f.status == FlagStatus.open)
         .values(status=status, resolved_by=actor, resolved_at=at, resolution_reason=reason)
     )
     return int(cast(CursorResult[Any], result).rowcount or 0)  # DML: a cursor result
@@ -237,7 +271,7 @@ async def flags_page(
     created_to: date | None,
     after: tuple[datetime, str] | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[DuplicateFlag]:
     """Newest first, keyset on (created_at, id); cleared and merged flags stay listed."""
     f = duplicate_flags.c
     conditions = []
@@ -270,10 +304,10 @@ async def flags_page(
         .order_by(f.created_at.desc(), f.id.desc())
         .limit(limit)
     )
-    return list((await session.execute(query)).mappings())
+    return [_flag(r) for r in (await session.execute(query)).mappings()]
 
 
-async def add_document(session: AsyncSession, row: dict[str, Any]) -> RowMapping | None:
+async def add_document(session: AsyncSession, row: dict[str, Any]) -> Document | None:
     """Insert; None when the same content was already recorded as the same kind for the case."""
     result = await session.execute(
         pg_insert(documents)
@@ -281,24 +315,26 @@ async def add_document(session: AsyncSession, row: dict[str, Any]) -> RowMapping
         .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
         .returning(documents)
     )
-    return result.mappings().first()
+    inserted = result.mappings().first()
+    return Document(**inserted) if inserted else None
 
 
 async def document_by_hash(
     session: AsyncSession, application_id: str, kind: str, sha256: str
-) -> RowMapping | None:
+) -> Document | None:
     d = documents.c
     query = select(documents).where(d.application_id == application_id, d.kind == kind, d.sha256 == sha256)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return Document(**row) if row else None
 
 
-async def documents_of(session: AsyncSession, application_id: str) -> list[RowMapping]:
+async def documents_of(session: AsyncSession, application_id: str) -> list[Document]:
     query = (
         select(documents)
         .where(documents.c.application_id == application_id)
         .order_by(documents.c.recorded_at, documents.c.id)
     )
-    return list((await session.execute(query)).mappings())
+    return [Document(**r) for r in (await session.execute(query)).mappings()]
 
 
 async def document_kinds(session: AsyncSession, application_ids: list[str]) -> dict[str, set[str]]:
@@ -320,7 +356,7 @@ async def open_flag_counts(session: AsyncSession, application_ids: list[str]) ->
     f = duplicate_flags.c
     query = (
         select(f.application_id, func.count())
-        .where(f.application_id.in_(application_ids), f.status == "open")
+        .where(f.application_id.in_(application_ids), f.status == FlagStatus.open)
         .group_by(f.application_id)
     )
     return {app_id: int(n) for app_id, n in (await session.execute(query)).all()}
@@ -333,7 +369,7 @@ async def open_flag_kinds(session: AsyncSession, application_ids: list[str]) -> 
     f = duplicate_flags.c
     query = (
         select(f.application_id, f.kind, func.count())
-        .where(f.application_id.in_(application_ids), f.status == "open")
+        .where(f.application_id.in_(application_ids), f.status == FlagStatus.open)
         .group_by(f.application_id, f.kind)
     )
     kinds: dict[str, dict[str, int]] = {}
@@ -342,7 +378,7 @@ async def open_flag_kinds(session: AsyncSession, application_ids: list[str]) -> 
     return kinds
 
 
-async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -> list[RowMapping]:
+async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -> list[Application]:
     """Every case (any status, merged and cleared included) whose household has this person."""
     shared = select(members.c.application_id).where(members.c.id_bidx == bidx)
     query = (
@@ -351,4 +387,4 @@ async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -
         .order_by(applications.c.created_at.desc(), applications.c.id.desc())
         .limit(limit)
     )
-    return list((await session.execute(query)).mappings())
+    return [_application(r) for r in (await session.execute(query)).mappings()]

@@ -1,0 +1,25 @@
+"""Assessment's event consumers (inbox-protected, so each event applies once): thin, they call the service."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment import service
+from shared.contracts.approval import CaseDecided
+from shared.contracts.intake import ApplicationSubmitted
+from shared.events import Envelope
+from shared.runtime import Runtime
+
+
+async def on_application_submitted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, app: ApplicationSubmitted
+) -> None:
+    """Assess the application revision as submitted (R-CAT, R-AMT), under the policy in force then."""
+    await service.assess_application(runtime, session, app)
+
+
+async def on_case_decided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+) -> None:
+    """Approval decided the case: a raise after it is refused (R-AMT-4)."""
+    await service.remember_decision(session, ev)

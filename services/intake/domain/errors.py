@@ -1,0 +1,60 @@
+"""Intake's refusals, named (shared/domain_errors.py maps them to problem+json by kind)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused, StateConflict
+
+
+class ApplicationNotFound(RecordNotFound):
+    def __init__(self, application_id: str) -> None:
+        super().__init__(f"application {application_id} not found")
+
+
+class InvalidApplication(InvalidValue):
+    """A value of the application that is wrong in itself (422 naming the field)."""
+
+
+class FieldRefused(RuleRefused):
+    """A rule refuses what one field asks for (409); ``errors`` names the field as a validation error does."""
+
+    def __init__(self, field: str, message: str, **extensions: Any) -> None:
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}], **extensions)
+        self.field = field
+
+
+class RepeatApplication(RuleRefused):
+    """R-FLOW-5: the household already applied for the same cause; temporary assistance is one-off."""
+
+    slug = "repeat-application"
+
+
+class NoPolicyInForce(FieldRefused):
+    """R-AMT-3: no assessment policy of the county is in force on the incident date, so nobody could assess
+    the case (409; it was 422 before the domain errors)."""
+
+    slug = "no-policy-in-force"
+
+
+class ConsentsChangeByWithdrawal(FieldRefused):
+    """R-CHA-2: consents change only through the withdrawal endpoint, never by an amendment (409; it was 422
+    before the domain errors)."""
+
+    slug = "consents-change-by-withdrawal"
+
+
+class IdempotencyKeyReused(StateConflict):
+    slug = "idempotency-key-reused"
+
+
+class CaseNotAmendable(StateConflict):
+    """A case can be amended only until review has started."""
+
+    slug = "case-not-amendable"
+
+
+class NoOpenDuplicateFlags(StateConflict):
+    """Only a held case with an open duplicate flag can be reviewed (cleared or merged)."""
+
+    slug = "no-open-duplicate-flags"

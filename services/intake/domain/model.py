@@ -1,0 +1,144 @@
+"""Intake's typed entities and statuses: what the repository returns (never a database row). No personal
+data in the clear: ``personal`` is the sealed (encrypted) part of an application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ApplicationStatus(StrEnum):
+    """Where a case is in its flow, as intake follows it from the other services' events."""
+
+    held = "held"
+    """Flagged as a possible duplicate: waits for a supervisor's review (R-FLOW-5)."""
+    submitted = "submitted"
+    assessed = "assessed"
+    reviewed = "reviewed"
+    returned = "returned"
+    approved = "approved"
+    rejected = "rejected"
+    merged = "merged"
+    needs_attention = "needs_attention"
+    """A service could not process the case (``attention`` says which, why and where it stopped)."""
+
+
+class Channel(StrEnum):
+    walk_in = "walk_in"
+    gov_system = "gov_system"
+    """Proactive discovery: another government system referred the household (R-OVS-2)."""
+
+
+class FlagStatus(StrEnum):
+    open = "open"
+    cleared = "cleared"
+    merged = "merged"
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """A case as intake holds it: its current revision's facts, the sealed personal part, its status."""
+
+    id: str
+    case_no: str
+    revision: int
+    status: ApplicationStatus
+    channel: Channel
+    referring_system: str | None
+    idempotency_key: str | None
+    request_hash: str | None
+    county_code: str
+    township_code: str
+    category: str
+    subtype: str
+    incident_date: date
+    household_size: int
+    persons_helped: int
+    facts: dict[str, Any]
+    consents: dict[str, bool]
+    personal: str
+    applicant_bidx: str
+    merged_into: str | None
+    decided_at: datetime | None
+    raised: bool
+    attention: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def flow_status(self) -> ApplicationStatus:
+        """Where the case is in its flow; a ``needs_attention`` case is where it stopped, so a later event
+        (after a replay or an amendment) still moves it on, which also resolves the attention."""
+        if self.status is ApplicationStatus.needs_attention and self.attention:
+            return ApplicationStatus(self.attention.get("previous_status", ApplicationStatus.submitted))
+        return self.status
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One revision of an application, frozen as submitted (an amendment adds one, never edits one)."""
+
+    application_id: str
+    revision: int
+    category: str
+    subtype: str
+    incident_date: date
+    county_code: str
+    township_code: str
+    persons_helped: int
+    facts: dict[str, Any]
+    personal: str
+    amended_by: str | None
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateFlag:
+    """A suspected duplicate (R-FLOW-5); ``matched_*`` place the matched case when the query joined it."""
+
+    id: str
+    application_id: str
+    matched_application_id: str
+    kind: str
+    status: FlagStatus
+    county_code: str
+    township_code: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_reason: str | None
+    created_at: datetime
+    matched_county_code: str | None = None
+    matched_township_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An archive item (R-ARC-1); the content itself lives in document storage at ``storage_uri``."""
+
+    id: str
+    application_id: str
+    kind: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    storage_uri: str
+    metadata: dict[str, str]
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CoveragePeriod:
+    """One of assessment's county policy versions' periods, as its policy-coverage events announce them."""
+
+    version: str
+    county_code: str
+    effective_from: date
+    effective_to: date | None
+    updated_at: datetime | None = None
+
+    def covers(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
