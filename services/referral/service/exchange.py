@@ -3,8 +3,9 @@ time (a FHIR Task, status ``requested``), in registration order; an offer not ac
 goes to the next matching partner. A part-fulfilment completes the task for the part and offers the rest to
 the next matching partner; a suspended partner's open tasks are cancelled (it is told) and handed on.
 Every event addressed to a partner is written in the same transaction to its Kafka topic (the shared
-partner topic keyed by partner id, or its own topic, see ``topics``), its pull feed and, when it has a
-webhook, the webhook delivery queue. Each partner answer is also published internally (R-CHA-3)."""
+partner topic keyed by partner id, or its own topic, see ``adapters.partner_topics``), its pull feed and,
+when it has a webhook, the webhook delivery queue. Each partner answer is also published internally
+(R-CHA-3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Referral's use cases: a decided case whose household consented becomes a minimised needs record
-for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching partner; a withdrawal of
-consent withdraws it everywhere (see ``exchange``)."""
+"""The consumers' use cases (called by ``handlers``): a decided case whose household consented becomes a
+minimised needs record for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching
+partner; a withdrawal of consent withdraws it everywhere (see ``exchange``)."""
 
 from __future__ import annotations
 
