@@ -269,7 +269,7 @@ class Counters:
 
 
 def case_ref(case_id: str) -> str:
-    """Referral's pseudonymous reference (services/referral/service.py), under the development key."""
+    """Referral's pseudonymous reference (services/referral/service/sharing.py), under the development key."""
     digest = hmac.new(DEV_BLIND_INDEX_KEY.encode(), f"case-ref:{case_id}".encode(), hashlib.sha256)
     return "CR-" + digest.hexdigest()[:20]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +18,38 @@ KafkaTopicMode = Literal["shared", "own"]
 AreaCode = Annotated[
     str, Field(pattern=r"^\d{6}(\d{3})?$", description="a county (6 digits) or township (9 digits) code")
 ]
+
+
+def fields_of(entity: object, model: type[BaseModel], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The values of an entity (domain/model.py) that ``model`` shows, statuses as their strings."""
+    values: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name in skip or not hasattr(entity, name):
+            continue
+        value = getattr(entity, name)
+        values[name] = value.value if isinstance(value, Enum) else value
+    return values
+
+
+class NeedsRecordOut(BaseModel):
+    id: str
+    case_ref: str
+    county_code: str
+    township_code: str
+    need_type: str
+    remaining_amount: str
+    household_size: int
+    status: str
+    match_state: str
+    published_at: datetime
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def of(cls, record: Any) -> NeedsRecordOut:
+        return cls(
+            **fields_of(record, cls, skip=("remaining_amount",)),
+            remaining_amount=str(record.remaining_amount),
+        )
 
 
 class PartnerFields(BaseModel):
@@ -77,7 +110,7 @@ class PartnerOut(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> PartnerOut:
-        return cls(**{k: row[k] for k in cls.model_fields})
+        return cls(**fields_of(row, PartnerOut))
 
 
 class PartnerCredentials(PartnerOut):
@@ -173,7 +206,7 @@ class DeliveryOut(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> DeliveryOut:
-        return cls(**{k: row[k] for k in cls.model_fields})
+        return cls(**fields_of(row, cls))
 
 
 class FeedPage(BaseModel):

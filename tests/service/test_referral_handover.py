@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.referral import exchange
+from services.referral.service import exchange
 from tests.factories import (
     WebhookReceiver,
     address,
@@ -234,7 +234,8 @@ async def test_a_part_fulfilment_completes_the_task_and_offers_the_rest_to_the_n
         headers=auth(second),
         json={"amount": str(need - part + Decimal("0.01")), "form": "cash"},
     )
-    assert over.status_code == 422 and "amount" in over.text
+    # R-CHA-1: more than is outstanding is the record's state refusing it (409), naming the field
+    assert over.status_code == 409 and over.json()["errors"][0]["field"] == "amount"
     assert (
         await db.fetchval("SELECT status FROM referral.tasks WHERE id = $1", rest["task_id"])
     ) == "accepted"

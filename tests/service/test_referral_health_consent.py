@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.referral import exchange
-from services.referral.service import case_ref
+from services.referral.service import exchange
+from services.referral.service.sharing import case_ref
 from tests.factories import (
     WebhookReceiver,
     address,

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, Table
 
 import shared.contracts  # noqa: F401 - registers every payload type
 from services.household.service import STATUS_TOPIC
-from services.referral.topics import PARTNER_TOPIC, own_topic_address
+from services.referral.adapters.partner_topics import PARTNER_TOPIC, own_topic_address
 from shared import clock
 from shared.asyncapi import (
     CASE_KEY,

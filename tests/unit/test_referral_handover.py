@@ -6,8 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from types import SimpleNamespace
 
+from services.referral.adapters.partner_topics import own_topic, own_topic_address, topic_for
+from services.referral.domain.model import DueDelivery, PartnerStatus
 from services.referral.domain.tasks import outstanding, part_left
-from services.referral.topics import own_topic, own_topic_address, topic_for
 
 
 def test_outstanding_is_what_partners_have_not_covered_and_never_negative():
@@ -28,28 +29,31 @@ def test_every_partner_gets_its_own_topic_unless_the_shared_topic_is_enabled_exp
     runtime = SimpleNamespace(topic=lambda name: f"city.{name}.v1", settings=settings)
     pid = "3f1c1f9e-6d8a-4a53-9a51-2f0e8f7c9b10"
     own = f"city.referral.partner.{pid}.v1"
-    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == own  # type: ignore[arg-type]
-    assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == own  # type: ignore[arg-type]
+    assert topic_for(runtime, SimpleNamespace(id=pid, kafka_topic="own")) == own  # type: ignore[arg-type]
+    assert topic_for(runtime, SimpleNamespace(id=pid, kafka_topic="shared")) == own  # type: ignore[arg-type]
     settings.partner_kafka_topic_default = "shared"  # the operator's explicit choice (R-CHA-2)
-    assert topic_for(runtime, {"id": pid, "kafka_topic": "own"}) == own  # type: ignore[arg-type]
-    assert topic_for(runtime, {"id": pid, "kafka_topic": "shared"}) == "city.referral.partner.v1"  # type: ignore[arg-type]
+    assert topic_for(runtime, SimpleNamespace(id=pid, kafka_topic="own")) == own  # type: ignore[arg-type]
+    assert topic_for(runtime, SimpleNamespace(id=pid, kafka_topic="shared")) == "city.referral.partner.v1"  # type: ignore[arg-type]
     assert own_topic(runtime, pid) == own_topic_address("city").replace("{partnerId}", pid)  # type: ignore[arg-type]
 
 
 def test_a_suspended_partner_still_gets_stop_notices_by_webhook_and_nothing_else():
-    from services.referral.webhooks import sendable
+    from services.referral.adapters.webhook_delivery import sendable
 
-    def row(status: str, event_type: str, url: str | None = "https://charity.example/hook") -> dict:
-        return {
-            "webhook_url": url,
-            "webhook_secret": "enc",
-            "partner_status": status,
-            "envelope": {"type": f"gov.assistance.referral.{event_type}.v1"},
-        }
+    def row(status: str, event_type: str, url: str | None = "https://charity.example/hook") -> DueDelivery:
+        return DueDelivery(
+            id=1,
+            event_id="e-1",
+            attempts=0,
+            webhook_url=url,
+            webhook_secret="enc",
+            partner_status=PartnerStatus(status),
+            envelope={"type": f"gov.assistance.referral.{event_type}.v1"},
+        )
 
-    assert sendable(row("active", "referral-offered"))  # type: ignore[arg-type]
-    assert not sendable(row("suspended", "referral-offered"))  # type: ignore[arg-type]
-    assert not sendable(row("suspended", "referral-offer-expired"))  # type: ignore[arg-type]
-    assert sendable(row("suspended", "referral-cancelled"))  # type: ignore[arg-type]
-    assert sendable(row("suspended", "needs-record-withdrawn"))  # type: ignore[arg-type]
-    assert not sendable(row("suspended", "referral-cancelled", url=None))  # type: ignore[arg-type]
+    assert sendable(row("active", "referral-offered"))
+    assert not sendable(row("suspended", "referral-offered"))
+    assert not sendable(row("suspended", "referral-offer-expired"))
+    assert sendable(row("suspended", "referral-cancelled"))
+    assert sendable(row("suspended", "needs-record-withdrawn"))
+    assert not sendable(row("suspended", "referral-cancelled", url=None))

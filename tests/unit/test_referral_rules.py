@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.referral.asyncapi_doc import partner_asyncapi
+from services.referral.api.asyncapi_doc import partner_asyncapi
 from services.referral.domain.tasks import (
     Action,
     TaskStatus,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
+from services.referral.domain.errors import AboveOutstandingAmount, TransitionRefused
+from shared.domain_errors import InvalidValue
 from shared.money import ZERO
 
 
@@ -47,15 +49,10 @@ TRANSITIONS: dict[Action, tuple[tuple[TaskStatus, ...], TaskStatus]] = {
 }
 
 
-class TransitionRefused(Exception):
-    def __init__(self, action: Action, status: str) -> None:
-        super().__init__(f"cannot {action.value} a referral whose task is {status}")
-
-
 def next_status(current: str, action: Action) -> TaskStatus:
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
-        raise TransitionRefused(action, current)
+        raise TransitionRefused(action.value, current)
     return target
 
 
@@ -75,6 +72,15 @@ def check_fulfilled_amount(amount: Decimal, remaining: Decimal) -> str | None:
     if amount > remaining:
         return f"must not exceed the remaining amount {remaining}"
     return None
+
+
+def ensure_fulfilled_amount(amount: Decimal, remaining: Decimal) -> None:
+    """A fulfilment's amount: not positive is a wrong value (422); above what remained, the record's state
+    refuses it (``AboveOutstandingAmount``, 409; R-CHA-1)."""
+    if amount <= ZERO:
+        raise InvalidValue("amount", "must be greater than zero")
+    if amount > remaining:
+        raise AboveOutstandingAmount(remaining)
 
 
 def serves(

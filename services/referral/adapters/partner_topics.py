@@ -8,12 +8,10 @@ the partner is registered or switched, at start-up and, after a broker outage, b
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from sqlalchemy import RowMapping
+from collections.abc import Iterable
 
 from services.referral import repository as repo
+from services.referral.domain.model import Partner
 from shared.bus import KafkaBus
 from shared.runtime import Runtime
 
@@ -49,10 +47,10 @@ def mode_of(runtime: Runtime, recorded: str | None) -> str:
     return "shared" if recorded == "shared" and shared_topic_enabled(runtime) else "own"
 
 
-def topic_for(runtime: Runtime, partner: RowMapping | Mapping[str, Any]) -> str:
+def topic_for(runtime: Runtime, partner: Partner) -> str:
     """The Kafka topic of events addressed to ``partner``."""
-    if mode_of(runtime, partner.get("kafka_topic")) == "own":
-        return own_topic(runtime, str(partner["id"]))
+    if mode_of(runtime, partner.kafka_topic) == "own":
+        return own_topic(runtime, partner.id)
     return runtime.topic(PARTNER_TOPIC)
 
 

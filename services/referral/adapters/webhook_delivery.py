@@ -15,15 +15,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import RowMapping
 
 from services.referral import repository as repo
-from services.referral.partners import SECRET_CONTEXT, partner_county
+from services.referral.domain.model import DeliveryStatus, DueDelivery, PartnerStatus
 from services.referral.settings import ReferralSettings
 from shared import clock
-from shared.access import guard_county_level
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
-from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
 from shared.webhooks import (
     Address,
@@ -36,16 +33,18 @@ from shared.webhooks import (
 )
 
 log = logging.getLogger("assistance.referral.webhooks")
+SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
+"""The encryption context of partners' webhook secrets (stored encrypted, decrypted only to sign)."""
 BATCH = 20
 STOP_NOTICES = frozenset({NeedsRecordWithdrawn.event_type, ReferralCancelled.event_type})
 """Events telling a partner to stop work and delete a record: still sent after it is suspended (it may hold
 the record); anything else to a suspended partner is cancelled."""
 
 
-def sendable(row: RowMapping) -> bool:
-    if not (row["webhook_url"] and row["webhook_secret"]):
+def sendable(row: DueDelivery) -> bool:
+    if not (row.webhook_url and row.webhook_secret):
         return False
-    return row["partner_status"] == "active" or row["envelope"].get("type") in STOP_NOTICES
+    return row.partner_status is PartnerStatus.active or row.envelope.get("type") in STOP_NOTICES
 
 
 def body_of(envelope: dict[str, Any]) -> bytes:
@@ -89,19 +88,21 @@ async def pinned_request(s: ReferralSettings, url: str) -> tuple[httpx.URL, dict
 
 
 async def _send(
-    runtime: Runtime, client: httpx.AsyncClient, row: RowMapping
+    runtime: Runtime, client: httpx.AsyncClient, row: DueDelivery
 ) -> tuple[int | None, str | None]:
     """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
     never the receiver's answer (it could echo internal data back into our records)."""
     s: ReferralSettings = runtime.settings  # type: ignore[assignment]
+    if row.webhook_url is None or row.webhook_secret is None:  # not sendable: never sent
+        return None, "no webhook"
     try:
-        target, host_header, extensions = await pinned_request(s, row["webhook_url"])
-        secret = runtime.cipher.decrypt(row["webhook_secret"], context=SECRET_CONTEXT)
-        body = body_of(row["envelope"])
+        target, host_header, extensions = await pinned_request(s, row.webhook_url)
+        secret = runtime.cipher.decrypt(row.webhook_secret, context=SECRET_CONTEXT)
+        body = body_of(row.envelope)
         response = await client.post(
             target,
             content=body,
-            headers={**headers(secret, row["event_id"], int(time.time()), body), **host_header},
+            headers={**headers(secret, row.event_id, int(time.time()), body), **host_header},
             extensions=extensions,
         )
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
@@ -121,32 +122,35 @@ async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
         return 0
     to_send = [r for r in rows if sendable(r)]
     results = await asyncio.gather(*(_send(runtime, client, r) for r in to_send))
-    outcome = dict(zip([r["id"] for r in to_send], results, strict=True))
+    outcome = dict(zip([r.id for r in to_send], results, strict=True))
     now = clock.now()
     async with runtime.transaction() as session:
         for row in rows:
-            if row["id"] not in outcome:
+            if row.id not in outcome:
                 await repo.finish_delivery(
                     session,
-                    row["id"],
-                    {"status": "cancelled", "last_error": "partner suspended or no webhook"},
+                    row.id,
+                    {
+                        "status": DeliveryStatus.cancelled.value,
+                        "last_error": "partner suspended or no webhook",
+                    },
                 )
                 continue
-            status, error = outcome[row["id"]]
-            attempts = row["attempts"] + 1
+            status, error = outcome[row.id]
+            attempts = row.attempts + 1
             values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
             if error is None:
-                values.update(status="delivered", delivered_at=now)
+                values.update(status=DeliveryStatus.delivered.value, delivered_at=now)
             elif attempts >= s.webhook_max_attempts:
-                values["status"] = "dead_letter"
+                values["status"] = DeliveryStatus.dead_letter.value
             else:
                 delay = backoff(attempts, s.webhook_backoff_seconds, s.webhook_backoff_max_seconds)
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
-            await repo.finish_delivery(session, row["id"], values)
+            await repo.finish_delivery(session, row.id, values)
             log.info(
                 "webhook attempt",
                 extra={
-                    "delivery_id": row["id"],
+                    "delivery_id": row.id,
                     "attempt": attempts,
                     "http_status": status,
                     "outcome": values.get("status", "retry"),
@@ -171,22 +175,3 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
                 sent = 0
             if sent < BATCH:
                 await asyncio.sleep(s.webhook_poll_interval_seconds)
-
-
-async def redeliver(runtime: Runtime, delivery_id: int, *, partner_id: str | None = None) -> RowMapping:
-    """Queue a delivered or dead-lettered delivery again (same webhook-id); a partner may ask only for its
-    own. Deliveries cancelled by a consent withdrawal are never resent."""
-    async with runtime.transaction() as session:
-        row = await repo.get_delivery(session, delivery_id)
-        if row is None or (partner_id is not None and row["partner_id"] != partner_id):
-            raise NotFound(f"delivery {delivery_id} not found")
-        if partner_id is None:  # staff: the partner's county (or the city) manages it
-            partner = await repo.get_partner(session, row["partner_id"])
-            guard_county_level(partner_county(partner["service_areas"]) if partner else None, "delivery")
-        if row["status"] == "cancelled":
-            raise Conflict(
-                "this delivery was cancelled (record withdrawn or partner suspended); it is not resent"
-            )
-        if row["status"] == "pending":
-            return row
-        return await repo.redeliver(session, delivery_id)

@@ -9,19 +9,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import RowMapping
 
-from services.referral import exchange
-from services.referral import partners as registry
 from services.referral import repository as repo
+from services.referral.domain.errors import PartnerNotFound, ReferralNotFound
+from services.referral.domain.model import Partner as PartnerEntity
+from services.referral.domain.model import PartnerTask, RecordStatus
 from services.referral.domain.tasks import Action
-from services.referral.exchange import contact_route
 from services.referral.schemas import DeclineIn, DeliveryOut, FeedPage, FulfilIn, TaskOut
-from services.referral.webhooks import redeliver
+from services.referral.service import exchange
+from services.referral.service import partners as registry
+from services.referral.service.deliveries import redeliver
+from services.referral.service.exchange import contact_route
 from shared.access import ANONYMOUS, note_place, record_actor
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
 from shared.auth import Principal, Role
-from shared.errors import NotFound, Unauthorized
+from shared.errors import Unauthorized
 from shared.ratelimit import failures_counted
 
 _AUTH: dict[int | str, dict[str, Any]] = {
@@ -47,36 +49,50 @@ async def current_partner(
     request: Request,
     partner_id: PartnerId,
     credentials: HTTPAuthorizationCredentials | None = Security(bearer),
-) -> RowMapping:
+) -> PartnerEntity:
     runtime = runtime_of(request, "referral")
     record_actor(request, ANONYMOUS)  # an unknown key is audited too
     if credentials is None:
         raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
+    key = credentials.credentials.strip()
     with failures_counted(request, f"partner:{partner_id}"):  # lockout per key and per source
-        partner = await registry.authenticate(runtime, f"Bearer {credentials.credentials}")
+        if not key.startswith(registry.KEY_PREFIX):
+            raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
+        partner = await registry.authenticate(runtime, key)  # suspended: 403
+        if partner is None:
+            raise Unauthorized("unknown or revoked API key")
     record_actor(
         request,
-        Principal(
-            subject=f"partner:{partner['id']}", roles=frozenset({Role.partner}), partner_id=partner["id"]
-        ),
+        Principal(subject=f"partner:{partner.id}", roles=frozenset({Role.partner}), partner_id=partner.id),
     )
-    if partner["id"] != partner_id:
-        raise NotFound(f"partner {partner_id} not found")
+    if partner.id != partner_id:
+        raise PartnerNotFound(partner_id)
     return partner
 
 
-Partner = Annotated[RowMapping, Depends(current_partner)]
+Partner = Annotated[PartnerEntity, Depends(current_partner)]
 
 
-def _task_out(row: RowMapping) -> TaskOut:
-    own = ("task_id", "referral_id", "remaining_amount")
-    asked = row["requested_amount"] if row["requested_amount"] is not None else row["remaining_amount"]
+def _task_out(row: PartnerTask) -> TaskOut:
+    asked = row.requested_amount if row.requested_amount is not None else row.remaining_amount
     return TaskOut(
-        task_id=row["id"],
-        referral_id=row["record_id"],
-        contact_route=contact_route(row["township_code"]),
+        task_id=row.id,
+        referral_id=row.record_id,
+        status=row.status.value,
+        status_reason=row.status_reason,
+        case_ref=row.case_ref,
+        county_code=row.county_code,
+        township_code=row.township_code,
+        need_type=row.need_type,
         remaining_amount=asked,
-        **{k: row[k] for k in TaskOut.model_fields if k in row and k not in own},
+        household_size=row.household_size,
+        contact_route=contact_route(row.township_code),
+        offered_at=row.offered_at,
+        expires_at=row.expires_at,
+        responded_at=row.responded_at,
+        completed_at=row.completed_at,
+        fulfilled_amount=row.fulfilled_amount,
+        fulfilled_form=row.fulfilled_form,
     )
 
 
@@ -94,23 +110,23 @@ WITHDRAWN_HIDDEN = (
 """What a partner no longer sees of a task whose record was withdrawn (R-CHA-2): the needs record."""
 
 
-def _withdrawn_out(row: RowMapping) -> TaskOut:
+def _withdrawn_out(row: PartnerTask) -> TaskOut:
     """The task's final status only (docs/partners.md: cancelled on withdrawal), no needs data."""
     out = _task_out(row)
     return out.model_copy(update=dict.fromkeys(WITHDRAWN_HIDDEN) | {"record_withdrawn": True})
 
 
-async def _own_task(request: Request, partner: RowMapping, task_id: str) -> TaskOut:
+async def _own_task(request: Request, partner: PartnerEntity, task_id: str) -> TaskOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.task_with_record(session, task_id)
     if row is not None:
-        note_place(row.get("county_code"), row.get("township_code"))
-    if row is None or row["partner_id"] != partner["id"]:
-        raise NotFound(f"referral {task_id} not found")
-    if row["record_status"] == "withdrawn":
+        note_place(row.county_code, row.township_code)
+    if row is None or row.partner_id != partner.id:
+        raise ReferralNotFound(task_id)
+    if row.record_status is RecordStatus.withdrawn:
         return _withdrawn_out(row)
-    if row["record_status"] != "published":
-        raise NotFound(f"referral {task_id} not found")
+    if row.record_status is not RecordStatus.published:
+        raise ReferralNotFound(task_id)
     return _task_out(row)
 
 
@@ -126,8 +142,8 @@ async def feed(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> FeedPage:
     async with runtime_of(request, "referral").reading() as session:
-        rows = await repo.feed(session, partner["id"], int(after), limit)
-    return FeedPage(items=[r["envelope"] for r in rows], next_cursor=str(rows[-1]["seq"]) if rows else after)
+        rows = await repo.feed(session, partner.id, int(after), limit)
+    return FeedPage(items=[r.envelope for r in rows], next_cursor=str(rows[-1].seq) if rows else after)
 
 
 @router.get("/referrals", response_model=list[TaskOut], summary="This partner's referrals (newest first)")
@@ -144,7 +160,7 @@ async def list_referrals(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskOut]:
     async with runtime_of(request, "referral").reading() as session:
-        rows = await repo.partner_tasks(session, partner["id"], status, limit)
+        rows = await repo.partner_tasks(session, partner.id, status, limit)
     return [_task_out(r) for r in rows]
 
 
@@ -155,7 +171,7 @@ async def get_referral(partner: Partner, task_id: TaskId, request: Request) -> T
 
 @router.post("/referrals/{task_id}/accept", response_model=TaskOut, summary="Accept an offer (Task accepted)")
 async def accept(partner: Partner, task_id: TaskId, request: Request) -> TaskOut:
-    await exchange.respond(runtime_of(request, "referral"), partner["id"], task_id, Action.accept)
+    await exchange.respond(runtime_of(request, "referral"), partner.id, task_id, Action.accept)
     return await _own_task(request, partner, task_id)
 
 
@@ -166,7 +182,7 @@ async def accept(partner: Partner, task_id: TaskId, request: Request) -> TaskOut
 )
 async def decline(partner: Partner, task_id: TaskId, body: DeclineIn, request: Request) -> TaskOut:
     await exchange.respond(
-        runtime_of(request, "referral"), partner["id"], task_id, Action.decline, reason=body.reason
+        runtime_of(request, "referral"), partner.id, task_id, Action.decline, reason=body.reason
     )
     return await _own_task(request, partner, task_id)
 
@@ -175,7 +191,7 @@ async def decline(partner: Partner, task_id: TaskId, body: DeclineIn, request: R
     "/referrals/{task_id}/start", response_model=TaskOut, summary="Work has started (Task in-progress)"
 )
 async def start(partner: Partner, task_id: TaskId, request: Request) -> TaskOut:
-    await exchange.respond(runtime_of(request, "referral"), partner["id"], task_id, Action.start)
+    await exchange.respond(runtime_of(request, "referral"), partner.id, task_id, Action.start)
     return await _own_task(request, partner, task_id)
 
 
@@ -187,7 +203,7 @@ async def start(partner: Partner, task_id: TaskId, request: Request) -> TaskOut:
 async def fulfil(partner: Partner, task_id: TaskId, body: FulfilIn, request: Request) -> TaskOut:
     await exchange.respond(
         runtime_of(request, "referral"),
-        partner["id"],
+        partner.id,
         task_id,
         Action.fulfil,
         amount=body.amount,
@@ -201,7 +217,7 @@ async def deliveries(
     partner: Partner, request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[DeliveryOut]:
     async with runtime_of(request, "referral").reading() as session:
-        rows = await repo.deliveries(session, partner["id"], None, limit)
+        rows = await repo.deliveries(session, partner.id, None, limit)
     return [DeliveryOut.of(r) for r in rows]
 
 
@@ -212,5 +228,5 @@ async def deliveries(
 )
 async def redeliver_own(partner: Partner, delivery_id: DeliveryId, request: Request) -> DeliveryOut:
     return DeliveryOut.of(
-        await redeliver(runtime_of(request, "referral"), delivery_id, partner_id=partner["id"])
+        await redeliver(runtime_of(request, "referral"), delivery_id, partner_id=partner.id)
     )

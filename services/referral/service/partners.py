@@ -14,19 +14,24 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from services.referral import repository as repo
-from services.referral.exchange import reassign_open_tasks
+from services.referral.adapters.partner_topics import ensure_own_topics, mode_of, shared_topic_enabled
+from services.referral.adapters.webhook_delivery import SECRET_CONTEXT
+from services.referral.domain.errors import (
+    OutsideRegistryScope,
+    PartnerNotFound,
+    PartnerSuspended,
+    SharedTopicDisabled,
+)
+from services.referral.domain.model import Partner, PartnerStatus
+from services.referral.service.exchange import reassign_open_tasks
 from services.referral.settings import ReferralSettings
-from services.referral.topics import ensure_own_topics, mode_of, shared_topic_enabled
 from shared.access import caller, guard_county_level, is_county_level
-from shared.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
+from shared.domain_errors import InvalidValue
 from shared.runtime import Runtime
 from shared.webhooks import new_secret, url_problem
 
 KEY_PREFIX = "rpk_"
-SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
 
 
 def new_api_key() -> str:
@@ -51,10 +56,10 @@ def ensure_may_register(service_areas: list[str]) -> None:
     if principal is None or principal.county_code is None:
         return
     if not is_county_level(principal):
-        raise Forbidden("the partner registry is county-level: county (or city) staff manage it")
+        raise OutsideRegistryScope("the partner registry is county-level: county (or city) staff manage it")
     county = partner_county(service_areas)
     if county != principal.county_code:
-        raise Forbidden(
+        raise OutsideRegistryScope(
             f"service_areas: county {principal.county_code} registers partners serving its own county only; "
             "partners of several counties are registered by the city",
             field="service_areas",
@@ -69,19 +74,16 @@ def _check_url(runtime: Runtime, url: str | None) -> None:
             url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
         )
         if problem:
-            raise InvalidField("webhook_url", problem)
+            raise InvalidValue("webhook_url", problem)
 
 
 def _check_topic(runtime: Runtime, mode: str | None) -> None:
     if mode == "shared" and not shared_topic_enabled(runtime):
-        raise Conflict(
-            "kafka_topic: the shared partner topic is disabled — every partner gets its own topic, so no "
-            "partner reads the offers made to another (R-CHA-2; REFERRAL_PARTNER_KAFKA_TOPIC_DEFAULT)"
-        )
+        raise SharedTopicDisabled()
 
 
-async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, str, str | None]:
-    """Returns the partner row, its API key and its webhook secret (both shown only now)."""
+async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[Partner, str, str | None]:
+    """Returns the partner, its API key and its webhook secret (both shown only now)."""
     ensure_may_register(body["service_areas"])
     _check_url(runtime, body.get("webhook_url"))
     _check_topic(runtime, body.get("kafka_topic"))
@@ -94,17 +96,17 @@ async def register(runtime: Runtime, body: dict[str, Any]) -> tuple[RowMapping, 
             {
                 **body,
                 "id": str(uuid.uuid4()),
-                "status": "active",
+                "status": PartnerStatus.active.value,
                 "api_key_hash": key_hash(key),
                 "webhook_secret": runtime.cipher.encrypt(secret, context=SECRET_CONTEXT) if secret else None,
             },
         )
-    if mode_of(runtime, row["kafka_topic"]) == "own":
-        await ensure_own_topics(runtime, [row["id"]])
+    if mode_of(runtime, row.kafka_topic) == "own":
+        await ensure_own_topics(runtime, [row.id])
     return row, key, secret
 
 
-async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[RowMapping, str | None]:
+async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partner, str | None]:
     """Change a partner's details or status; a first webhook URL gets a new secret (returned once). Going from
     active to suspended cancels its open referrals and offers them to the next matching partners."""
     _check_url(runtime, changes.get("webhook_url"))
@@ -113,32 +115,32 @@ async def update(runtime: Runtime, partner_id: str, changes: dict[str, Any]) -> 
     async with runtime.transaction() as session:
         current = await repo.get_partner(session, partner_id)
         if current is None:
-            raise NotFound(f"partner {partner_id} not found")
-        guard_county_level(partner_county(current["service_areas"]), "partner")
+            raise PartnerNotFound(partner_id)
+        guard_county_level(partner_county(current.service_areas), "partner")
         if changes.get("service_areas") is not None:
             ensure_may_register(changes["service_areas"])
-        if changes.get("webhook_url") and not current["webhook_secret"]:
+        if changes.get("webhook_url") and not current.webhook_secret:
             secret = new_secret()
             changes["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
         row = await repo.update_partner(session, partner_id, changes) if changes else current
         if row is None:
             raise RuntimeError("the row just written is missing from its own transaction")
-        if current["status"] == "active" and row["status"] == "suspended":
+        if current.status is PartnerStatus.active and row.status is PartnerStatus.suspended:
             await reassign_open_tasks(runtime, session, row)
-    if mode_of(runtime, row["kafka_topic"]) == "own":
-        await ensure_own_topics(runtime, [row["id"]])
+    if mode_of(runtime, row.kafka_topic) == "own":
+        await ensure_own_topics(runtime, [row.id])
     return row, secret
 
 
-async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, str | None]:
+async def rotate(runtime: Runtime, partner_id: str) -> tuple[Partner, str, str | None]:
     """New API key (the old one stops working at once) and, with a webhook, a new signing secret."""
     key = new_api_key()
     async with runtime.transaction() as session:
         current = await repo.get_partner(session, partner_id)
         if current is None:
-            raise NotFound(f"partner {partner_id} not found")
-        guard_county_level(partner_county(current["service_areas"]), "partner")
-        secret = new_secret() if current["webhook_url"] else None
+            raise PartnerNotFound(partner_id)
+        guard_county_level(partner_county(current.service_areas), "partner")
+        secret = new_secret() if current.webhook_url else None
         values: dict[str, Any] = {"api_key_hash": key_hash(key)}
         if secret:
             values["webhook_secret"] = runtime.cipher.encrypt(secret, context=SECRET_CONTEXT)
@@ -148,16 +150,13 @@ async def rotate(runtime: Runtime, partner_id: str) -> tuple[RowMapping, str, st
     return row, key, secret
 
 
-async def authenticate(runtime: Runtime, authorization: str | None) -> RowMapping:
-    """The partner presenting ``Authorization: Bearer <api key>``; 401 without a valid key, 403 if
-    suspended."""
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
-        raise Unauthorized("a partner API key is required (Authorization: Bearer <key>)")
+async def authenticate(runtime: Runtime, key: str) -> Partner | None:
+    """The partner holding this API key, or None (unknown or revoked: the router answers 401);
+    ``PartnerSuspended`` (403) if it is suspended."""
+    if not key.startswith(KEY_PREFIX):
+        return None
     async with runtime.reading() as session:
-        partner = await repo.partner_by_key(session, key_hash(key.strip()))
-    if partner is None:
-        raise Unauthorized("unknown or revoked API key")
-    if partner["status"] != "active":
-        raise Forbidden("this partner is suspended")
+        partner = await repo.partner_by_key(session, key_hash(key))
+    if partner is not None and partner.status is not PartnerStatus.active:
+        raise PartnerSuspended()
     return partner

@@ -1,6 +1,6 @@
-"""Referral's use cases: a decided case whose household consented becomes a minimised needs record
-for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching partner; a withdrawal of
-consent withdraws it everywhere (see ``exchange``)."""
+"""The consumers' use cases (called by ``handlers``): a decided case whose household consented becomes a
+minimised needs record for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching
+partner; a withdrawal of consent withdraws it everywhere (see ``exchange``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import hmac
 import uuid
 from decimal import Decimal
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
+from services.referral.adapters.partner_topics import PARTNER_TOPIC
+from services.referral.domain.model import Case, RecordStatus
 from services.referral.domain.needs import may_share_need, remaining_needs, shareable_needs
-from services.referral.exchange import PARTNER_TOPIC, contact_route, offer_next, withdraw_from_partners
+from services.referral.service.exchange import contact_route, offer_next, withdraw_from_partners
 from shared import clock
 from shared.contracts.approval import CaseDecided
 from shared.contracts.common import Need
@@ -23,7 +24,7 @@ from shared.contracts.referral import NeedsRecordPublished, NeedsRecordWithdrawn
 from shared.events import Envelope
 from shared.runtime import Runtime
 
-__all__ = ["PARTNER_TOPIC", "case_ref", "on_application_submitted", "on_case_decided", "on_consent_withdrawn"]
+__all__ = ["case_ref", "on_application_submitted", "on_case_decided", "on_consent_withdrawn"]
 
 
 def case_ref(runtime: Runtime, case_id: str) -> str:
@@ -60,17 +61,17 @@ async def on_consent_withdrawn(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: ConsentWithdrawn
 ) -> None:
     case = await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id))
-    consents = dict(case["consents"] or {})
+    consents = dict(case.consents or {})
     consents[ev.consent] = False
     if ev.consent == "share_with_charities":
         consents["share_health_data"] = False
-    await repo.merge_case(session, ev.case_id, case["case_ref"], consents=consents)
-    subtype = (case["decision"] or {}).get("subtype")
+    await repo.merge_case(session, ev.case_id, case.case_ref, consents=consents)
+    subtype = (case.decision or {}).get("subtype")
     no_longer = [
-        r["id"]
+        r.id
         for r in await repo.records_for(session, ev.case_id)
-        if r["status"] == "published"
-        and not may_share_need(consents, need_type=r["need_type"], subtype=subtype)
+        if r.status is RecordStatus.published
+        and not may_share_need(consents, need_type=r.need_type, subtype=subtype)
     ]
     if not no_longer:
         return
@@ -79,23 +80,25 @@ async def on_consent_withdrawn(
         await runtime.outbox.add(
             session,
             NeedsRecordWithdrawn(
-                referral_id=record["id"],
-                case_ref=record["case_ref"],
+                referral_id=record.id,
+                case_ref=record.case_ref,
                 reason="consent_withdrawn",
                 withdrawn_at=clock.now(),
             ),
-            subject=record["case_ref"],
+            subject=record.case_ref,
             topic=runtime.topic(PARTNER_TOPIC),
         )
         await withdraw_from_partners(runtime, session, record)
 
 
-async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> None:
+async def _share(runtime: Runtime, session: AsyncSession, case: Case) -> None:
     """Once the decision and the consents are both known; nothing at all without consent, nothing of health
     without the separate health consent (R-CHA-2, ``shareable_needs``)."""
-    decision, consents = case["decision"], case["consents"]
+    decision, consents = case.decision, case.consents
     if decision is None or consents is None:
         return
+    if case.county_code is None or case.township_code is None or case.household_size is None:
+        return  # known with the consents (ApplicationSubmitted); never shared without a place
     government = Decimal(decision["amount"]) if decision["decision"] == "approved" else Decimal("0")
     needs = shareable_needs(
         remaining_needs([Need.model_validate(n) for n in decision["needs"]], government),
@@ -109,14 +112,14 @@ async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> N
             session,
             {
                 "id": record_id,
-                "case_id": case["case_id"],
-                "case_ref": case["case_ref"],
-                "county_code": case["county_code"],
-                "township_code": case["township_code"],
+                "case_id": case.case_id,
+                "case_ref": case.case_ref,
+                "county_code": case.county_code,
+                "township_code": case.township_code,
                 "need_type": need.need_type.value,
                 "remaining_amount": need.amount,
-                "household_size": case["household_size"],
-                "status": "published",
+                "household_size": case.household_size,
+                "status": RecordStatus.published.value,
                 "published_at": now,
             },
         )
@@ -125,16 +128,16 @@ async def _share(runtime: Runtime, session: AsyncSession, case: RowMapping) -> N
                 session,
                 NeedsRecordPublished(
                     referral_id=record_id,
-                    case_ref=case["case_ref"],
-                    county_code=case["county_code"],
-                    township_code=case["township_code"],
+                    case_ref=case.case_ref,
+                    county_code=case.county_code,
+                    township_code=case.township_code,
                     need_type=need.need_type,
                     remaining_amount=need.amount,
-                    household_size=case["household_size"],
-                    contact_route=contact_route(case["township_code"]),
+                    household_size=case.household_size,
+                    contact_route=contact_route(case.township_code),
                     published_at=now,
                 ),
-                subject=case["case_ref"],
+                subject=case.case_ref,
                 topic=runtime.topic(PARTNER_TOPIC),
             )
             await offer_next(runtime, session, await repo.lock_record(session, record_id))

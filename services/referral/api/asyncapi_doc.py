@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.referral.topics import OWN_TOPIC_PARAMETER, PARTNER_TOPIC, own_topic_address
+from services.referral.adapters.partner_topics import OWN_TOPIC_PARAMETER, PARTNER_TOPIC, own_topic_address
 from shared.asyncapi import Channel, build
 from shared.contracts.referral import PARTNER_ADDRESSED_EVENT_TYPES, PARTNER_EVENT_TYPES
 from shared.runtime import Runtime

@@ -1,39 +1,38 @@
 """Referral's REST API, staff side (bearer JWTs, roles and jurisdiction: shared/access.py): needs records and
 referral history per case, the partner registry, per-partner performance, webhook deliveries, the AsyncAPI
-document. The partner side (API-key authenticated) is in ``api_partner``."""
+document. The partner side (API-key authenticated) is in ``api.partner``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.referral import partners as registry
 from services.referral import repository as repo
-from services.referral.api_partner import DeliveryId, PartnerId
-from services.referral.api_partner import router as partner_router
-from services.referral.asyncapi_doc import partner_asyncapi
+from services.referral.api.asyncapi_doc import partner_asyncapi
+from services.referral.api.partner import DeliveryId, PartnerId
+from services.referral.domain.errors import CaseNotFound, PartnerNotFound
+from services.referral.domain.model import Case, NeedsRecord
 from services.referral.schemas import (
     NULLABLE,
     DeliveryOut,
     HistoryOut,
+    NeedsRecordOut,
     PartnerCredentials,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
     PartnerPatched,
     PerformanceOut,
+    fields_of,
 )
-from services.referral.webhooks import redeliver
+from services.referral.service import partners as registry
+from services.referral.service.deliveries import redeliver
 from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
-from shared.errors import NotFound
 
-staff = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
 
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
@@ -43,73 +42,58 @@ Oversight = Annotated[Principal, Depends(require(Role.county_approver, Role.audi
 CountyCode = Annotated[str | None, Query(pattern=r"^\d{6}$", description="a county code")]
 
 
-class NeedsRecordOut(BaseModel):
-    id: str
-    case_ref: str
-    county_code: str
-    township_code: str
-    need_type: str
-    remaining_amount: str
-    household_size: int
-    status: str
-    match_state: str
-    published_at: datetime
-    withdrawn_at: datetime | None
-
-
-def _covers(principal: Principal, records: Any) -> None:
+def _covers(principal: Principal, records: list[NeedsRecord]) -> None:
     """Object level: a case's records are in one township; elsewhere the case does not exist."""
     for r in records:
-        ensure_covers(principal, r["county_code"], r["township_code"])
+        ensure_covers(principal, r.county_code, r.township_code)
 
 
-async def _known_case(session: AsyncSession, principal: Principal, case_id: str) -> None:
+def _known_case(principal: Principal, case_id: str, case: Case | None) -> None:
     """An unknown case, or one outside the caller's jurisdiction, is 404 (never an empty list)."""
-    case = await repo.known_case(session, case_id)
     if case is None:
-        raise NotFound(f"case {case_id} is not known to referral")
-    decided = case["decision"] or {}
+        raise CaseNotFound(case_id)
+    decided = case.decision or {}
     ensure_covers(
         principal,
-        case["county_code"] or decided.get("county_code"),
-        case["township_code"] or decided.get("township_code"),
+        case.county_code or decided.get("county_code"),
+        case.township_code or decided.get("township_code"),
     )
 
 
-@staff.get(
+@router.get(
     "/cases/{case_id}/needs-records",
     response_model=list[NeedsRecordOut],
     summary="Needs records shared with partner charities for a case",
 )
 async def case_records(case_id: CaseId, request: Request, principal: Reader) -> list[NeedsRecordOut]:
     async with runtime_of(request, "referral").reading() as session:
-        await _known_case(session, principal, case_id)
+        _known_case(principal, case_id, await repo.known_case(session, case_id))
         rows = await repo.records_for(session, case_id)
     _covers(principal, rows)
-    return [NeedsRecordOut(**{**r, "remaining_amount": str(r["remaining_amount"])}) for r in rows]
+    return [NeedsRecordOut.of(r) for r in rows]
 
 
-@staff.get(
+@router.get(
     "/cases/{case_id}/referrals",
     response_model=list[HistoryOut],
     summary="A case's referral history: every offer to a partner and its outcome (township view)",
 )
 async def case_referrals(case_id: CaseId, request: Request, principal: Reader) -> list[HistoryOut]:
     async with runtime_of(request, "referral").reading() as session:
-        await _known_case(session, principal, case_id)
+        _known_case(principal, case_id, await repo.known_case(session, case_id))
         _covers(principal, await repo.records_for(session, case_id))
         rows = await repo.case_history(session, case_id)
     return [
         HistoryOut(
-            task_id=r["id"],
-            referral_id=r["record_id"],
-            **{k: r[k] for k in HistoryOut.model_fields if k in r and k not in ("task_id",)},
+            task_id=r.id,
+            referral_id=r.record_id,
+            **fields_of(r, HistoryOut, skip=("task_id", "referral_id")),
         )
         for r in rows
     ]
 
 
-@staff.post(
+@router.post(
     "/partners",
     status_code=201,
     response_model=PartnerCredentials,
@@ -123,7 +107,7 @@ async def register_partner(body: PartnerIn, request: Request, _: Admin) -> Partn
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
-@staff.get("/partners", response_model=list[PartnerOut], summary="The partner directory")
+@router.get("/partners", response_model=list[PartnerOut], summary="The partner directory")
 async def list_partners(
     request: Request, _: Directory, status: Literal["active", "suspended"] | None = None
 ) -> list[PartnerOut]:
@@ -132,16 +116,16 @@ async def list_partners(
     return [PartnerOut.of(r) for r in rows]
 
 
-@staff.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
+@router.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
 async def get_partner(partner_id: PartnerId, request: Request, _: Directory) -> PartnerOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.get_partner(session, partner_id)
     if row is None:
-        raise NotFound(f"partner {partner_id} not found")
+        raise PartnerNotFound(partner_id)
     return PartnerOut.of(row)
 
 
-@staff.patch(
+@router.patch(
     "/partners/{partner_id}",
     response_model=PartnerPatched,
     summary="Change a partner (status active/suspended, needs, areas, webhook); a first webhook URL "
@@ -156,7 +140,7 @@ async def patch_partner(
     return PartnerPatched(**PartnerOut.of(row).model_dump(), webhook_secret=secret)
 
 
-@staff.post(
+@router.post(
     "/partners/{partner_id}/credentials",
     response_model=PartnerCredentials,
     summary="Issue a new API key (and webhook secret); the old ones stop working at once",
@@ -166,7 +150,7 @@ async def rotate_credentials(partner_id: PartnerId, request: Request, _: Admin) 
     return PartnerCredentials(**PartnerOut.of(row).model_dump(), api_key=key, webhook_secret=secret)
 
 
-@staff.get(
+@router.get(
     "/performance",
     response_model=list[PerformanceOut],
     summary="Per-partner performance (R-CHA-3): offers, acceptance rate, time to respond, amount fulfilled",
@@ -178,12 +162,15 @@ async def performance(
     async with runtime_of(request, "referral").reading() as session:
         rows = await repo.performance(session, county_code)
     return [
-        PerformanceOut(**r, acceptance_rate=(round(r["accepted"] / r["offers"], 4) if r["offers"] else None))
+        PerformanceOut(
+            **fields_of(r, PerformanceOut),
+            acceptance_rate=round(r.accepted / r.offers, 4) if r.offers else None,
+        )
         for r in rows
     ]
 
 
-@staff.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
+@router.get("/deliveries", response_model=list[DeliveryOut], summary="Webhook deliveries (e.g. dead letters)")
 async def list_deliveries(
     request: Request,
     principal: Admin,
@@ -195,15 +182,15 @@ async def list_deliveries(
         rows = await repo.deliveries(session, partner_id, status, limit)
         if principal.county_code is not None:  # a county's admins see its partners' deliveries only
             managed = {
-                p["id"]
+                p.id
                 for p in await repo.list_partners(session, None)
-                if registry.partner_county(p["service_areas"]) == principal.county_code
+                if registry.partner_county(p.service_areas) == principal.county_code
             }
-            rows = [r for r in rows if r["partner_id"] in managed]
+            rows = [r for r in rows if r.partner_id in managed]
     return [DeliveryOut.of(r) for r in rows]
 
 
-@staff.post(
+@router.post(
     "/deliveries/{delivery_id}/redeliver",
     response_model=DeliveryOut,
     summary="Send a delivered or dead-lettered webhook again (same webhook-id)",
@@ -212,11 +199,6 @@ async def redeliver_staff(delivery_id: DeliveryId, request: Request, _: Admin) -
     return DeliveryOut.of(await redeliver(runtime_of(request, "referral"), delivery_id))
 
 
-@staff.get("/asyncapi.json", summary="AsyncAPI 3 document of the partner channels and payloads")
+@router.get("/asyncapi.json", summary="AsyncAPI 3 document of the partner channels and payloads")
 async def asyncapi(request: Request) -> dict[str, Any]:
     return partner_asyncapi(runtime_of(request, "referral"))
-
-
-router = APIRouter()
-router.include_router(staff)
-router.include_router(partner_router)

@@ -1,0 +1,255 @@
+"""Referral's typed entities and statuses (what the repository returns): the case as referral knows it,
+its needs records, the partners, the offers (FHIR Tasks), the partner feed and the webhook deliveries
+(R-CHA-1..3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from services.referral.domain.tasks import TaskStatus
+
+__all__ = [
+    "Case",
+    "Delivery",
+    "DeliveryStatus",
+    "DueDelivery",
+    "FeedItem",
+    "HistoryEntry",
+    "MatchState",
+    "NeedTypeFigure",
+    "NeedsRecord",
+    "Partner",
+    "PartnerFigure",
+    "PartnerPerformance",
+    "PartnerStatus",
+    "PartnerTask",
+    "RecordStatus",
+    "Task",
+    "TaskStatus",
+]
+
+
+class RecordStatus(StrEnum):
+    published = "published"
+    withdrawn = "withdrawn"
+
+
+class MatchState(StrEnum):
+    """Where a needs record stands with partners."""
+
+    unmatched = "unmatched"
+    offered = "offered"
+    accepted = "accepted"
+    fulfilled = "fulfilled"
+    closed = "closed"
+
+
+class PartnerStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    dead_letter = "dead_letter"
+    cancelled = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """What referral knows of a case; its facts arrive from several events in any order."""
+
+    case_id: str
+    case_ref: str
+    county_code: str | None
+    township_code: str | None
+    household_size: int | None
+    consents: dict[str, bool] | None
+    decision: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsRecord:
+    """A minimised needs record shared with partner charities (the FHIR ServiceRequest)."""
+
+    id: str
+    case_id: str
+    case_ref: str
+    county_code: str
+    township_code: str
+    need_type: str
+    remaining_amount: Decimal
+    household_size: int
+    status: RecordStatus
+    published_at: datetime
+    withdrawn_at: datetime | None
+    match_state: MatchState
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """A partner organisation (Open Referral HSDS organization, services and service areas)."""
+
+    id: str
+    seq: int
+    name: str
+    kind: str
+    description: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    need_types: list[str]
+    service_areas: list[str]
+    status: PartnerStatus
+    api_key_hash: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    kafka_topic: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One offer of a needs record to one partner (a FHIR Task)."""
+
+    id: str
+    record_id: str
+    case_id: str
+    partner_id: str
+    status: TaskStatus
+    status_reason: str | None
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+    fulfilled_amount: Decimal | None
+    fulfilled_form: str | None
+    requested_amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerTask:
+    """A task with the needs record it offers, as its partner sees it."""
+
+    id: str
+    record_id: str
+    partner_id: str
+    status: TaskStatus
+    status_reason: str | None
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+    fulfilled_amount: Decimal | None
+    fulfilled_form: str | None
+    requested_amount: Decimal | None
+    case_ref: str
+    county_code: str
+    township_code: str
+    need_type: str
+    remaining_amount: Decimal
+    household_size: int
+    record_status: RecordStatus
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One offer of a case's needs record and its outcome, for the township (R-CHA-3)."""
+
+    id: str
+    record_id: str
+    partner_id: str
+    partner_name: str
+    need_type: str
+    status: TaskStatus
+    status_reason: str | None
+    requested_amount: Decimal | None
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+    fulfilled_amount: Decimal | None
+    fulfilled_form: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerPerformance:
+    """Per partner (R-CHA-3): offers, answers, time to respond and amount fulfilled."""
+
+    partner_id: str
+    name: str
+    partner_status: PartnerStatus
+    offers: int
+    accepted: int
+    declined: int
+    expired: int
+    completed: int
+    avg_response_seconds: float | None
+    amount_fulfilled: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One event of a partner's pull feed."""
+
+    seq: int
+    envelope: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event's webhook delivery to one partner."""
+
+    id: int
+    event_id: str
+    partner_id: str
+    record_id: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A delivery claimed for sending, with what is needed to send it."""
+
+    id: int
+    event_id: str
+    attempts: int
+    envelope: dict[str, Any]
+    webhook_url: str | None
+    webhook_secret: str | None
+    partner_status: PartnerStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NeedTypeFigure:
+    """Needs records shared in a period, per need type (R-OVS-1)."""
+
+    need_type: str
+    records: int
+    remaining: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerFigure:
+    """Per partner, the offers made in a period and their outcomes (R-OVS-1, R-CHA-3)."""
+
+    partner_id: str
+    name: str
+    partner_status: PartnerStatus
+    offered: int
+    accepted: int
+    declined: int
+    expired: int
+    fulfilled: int
+    amount_fulfilled: Decimal
