@@ -1,202 +1,39 @@
-"""Disbursement's oversight figures (R-OVS-1, R-OVS-2, R-RES-2), from disbursement's own records only:
+"""Disbursement's oversight figures (GET /disbursement/v1/figures via shared.figures.figures_router; R-OVS-1,
+R-OVS-2, R-RES-2) and its scrape-time gauges (no personal data in labels), both from repository queries
+(repository/figure_queries.py):
 
-- amounts paid in the period by form and channel (cash by bank transfer, cash handed over directly, in kind)
-  and by funding (budget, township reserve fund), per month, county and township;
-- time to first payment: from the case's first authorisation known here (the help-first grant or the
-  approval decision, whichever came first) to its first payment, median and 90th percentile with
-  PostgreSQL's ``percentile_cont`` on intervals;
-- township reserve funds of the year (the year of ``to``, or this year): allocated, drawn, released, balance.
-
-Disbursement does not keep the category of a case: the ``category``/``subtype`` filters are not applied
-here (the answer says so in ``notes``).
+- cases by the status of their latest payment instruction (scheduled, awaiting_handover, paid, failed,
+  returned, unfunded, reversed — R-AID);
+- each township reserve fund's balance and allocation per year, by county and township code (R-RES).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from fastapi import APIRouter
 
-from sqlalchemy import and_, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.disbursement.repository_funds import reserve_fund_name
-from services.disbursement.tables import (
-    approved_cases as ac,
-)
-from services.disbursement.tables import (
-    help_first_grants as hg,
-)
-from services.disbursement.tables import (
-    ledger_entries as le,
-)
-from services.disbursement.tables import (
-    payment_instructions as p,
-)
-from services.disbursement.tables import (
-    reserve_funds as rf,
-)
-from shared import clock
-from shared.figures import Filters, money, month_of, seconds
+from services.disbursement.repository import figure_queries
+from shared.figures import figures_router
+from shared.observability import CASES_BY_STATE, RESERVE_FUND_ALLOCATED, RESERVE_FUND_BALANCE
+from shared.runtime import Runtime
 
 
-def _kind(form: str, channel: str) -> str:
-    if form == "in_kind":
-        return "in_kind"
-    return "cash_direct" if channel == "direct" else "cash_transfer"
-
-
-async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
-    place = f.place(p.c.county_code, p.c.township_code)
-    month = month_of(p.c.paid_at)
-    rows = (
-        (
-            await session.execute(
-                select(
-                    month.label("month"),
-                    p.c.county_code,
-                    p.c.township_code,
-                    p.c.form,
-                    p.c.channel,
-                    p.c.funding,
-                    func.count().label("payments"),
-                    func.count(func.distinct(p.c.case_id)).label("cases"),
-                    func.sum(p.c.amount).label("amount"),
-                )
-                .where(and_(p.c.status == "paid", place, f.period(p.c.paid_at)))
-                .group_by(month, p.c.county_code, p.c.township_code, p.c.form, p.c.channel, p.c.funding)
-                .order_by(month, p.c.county_code, p.c.township_code)
-            )
-        )
-        .mappings()
-        .all()
+def router() -> APIRouter:
+    """GET /figures (R-OVS-1): amounts paid by form, time to first payment, reserve funds."""
+    return figures_router(
+        "disbursement",
+        figure_queries.figures,
+        "Amounts paid by form, time to first payment, reserve funds (JSON or CSV)",
     )
-    totals = (
-        (
-            await session.execute(
-                select(
-                    func.count().label("payments"),
-                    func.count(func.distinct(p.c.case_id)).label("cases"),
-                    func.coalesce(func.sum(p.c.amount), 0).label("amount"),
-                ).where(and_(p.c.status == "paid", place, f.period(p.c.paid_at)))
-            )
-        )
-        .mappings()
-        .one()
+
+
+async def state_gauges(runtime: Runtime) -> None:
+    async with runtime.sessions() as session:
+        states = await figure_queries.latest_payment_states(session)
+        funds = await figure_queries.reserve_fund_levels(session)
+    CASES_BY_STATE.replace(runtime.name, {(runtime.name, status): count for status, count in states.items()})
+    RESERVE_FUND_BALANCE.replace(
+        runtime.name, {(f.county_code, f.township_code, str(f.year)): float(f.balance) for f in funds}
     )
-    return {
-        "notes": [
-            "category and subtype filters are not applied: disbursement does not keep a case's category"
-        ]
-        if (f.category or f.subtype)
-        else [],
-        "totals": {
-            "payments": totals["payments"],
-            "cases": totals["cases"],
-            "amount_paid": money(totals["amount"]),
-        },
-        "by_form": _sum(rows, lambda r: {"form": _kind(r["form"], r["channel"])}),
-        "by_funding": _sum(rows, lambda r: {"funding": r["funding"]}),
-        "by_month": _sum(rows, lambda r: {"month": r["month"]}),
-        "by_county": _sum(rows, lambda r: {"county_code": r["county_code"]}),
-        "by_township": _sum(
-            rows, lambda r: {"county_code": r["county_code"], "township_code": r["township_code"]}
-        ),
-        "time_to_first_payment": await _first_payment(session, f),
-        "reserve_funds": await _reserves(session, f),
-    }
-
-
-def _sum(rows: Any, key: Any) -> list[dict[str, Any]]:
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for r in rows:
-        k = key(r)
-        item = out.setdefault(tuple(k.values()), {**k, "payments": 0, "amount": Decimal(0)})
-        item["payments"] += r["payments"]
-        item["amount"] += r["amount"]
-    return [
-        {**out[k], "amount": money(out[k]["amount"])} for k in sorted(out, key=lambda t: tuple(map(str, t)))
-    ]
-
-
-async def _first_payment(session: AsyncSession, f: Filters) -> dict[str, Any]:
-    """Per case whose first payment falls in the period: first paid_at − first authorisation."""
-    first = (
-        select(p.c.case_id, func.min(p.c.paid_at).label("paid_at"))
-        .where(and_(p.c.paid_at.is_not(None), f.place(p.c.county_code, p.c.township_code)))
-        .group_by(p.c.case_id)
-    ).subquery("first")
-    authorised = func.least(ac.c.decided_at, hg.c.granted_at)
-    wait = first.c.paid_at - authorised
-    row = (
-        (
-            await session.execute(
-                select(
-                    func.count(wait).label("measured"),
-                    func.percentile_cont(0.5).within_group(wait).label("median"),
-                    func.percentile_cont(0.9).within_group(wait).label("p90"),
-                )
-                .select_from(
-                    first.outerjoin(ac, ac.c.case_id == first.c.case_id).outerjoin(
-                        hg, hg.c.case_id == first.c.case_id
-                    )
-                )
-                .where(f.period(first.c.paid_at))
-            )
-        )
-        .mappings()
-        .one()
+    RESERVE_FUND_ALLOCATED.replace(
+        runtime.name, {(f.county_code, f.township_code, str(f.year)): float(f.allocated) for f in funds}
     )
-    return {
-        "measured": row["measured"],
-        "median_seconds": seconds(row["median"]),
-        "p90_seconds": seconds(row["p90"]),
-        "method": "percentile_cont",
-        "from": "first authorisation (help-first grant or approval decision)",
-    }
-
-
-async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
-    """R-RES-2: each township's reserve fund of the year: allocated, drawn, released back, balance."""
-    year = (f.end or clock.local_today()).year
-    funds = (
-        (
-            await session.execute(
-                select(rf)
-                .where(and_(rf.c.year == year, f.place(rf.c.county_code, rf.c.township_code)))
-                .order_by(rf.c.county_code, rf.c.township_code)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    out = []
-    for fund in funds:
-        name = reserve_fund_name(fund["township_code"], year)
-        totals = dict(
-            (
-                await session.execute(
-                    select(le.c.kind, func.sum(le.c.amount)).where(le.c.fund == name).group_by(le.c.kind)
-                )
-            ).all()
-        )
-        draws = (
-            await session.execute(
-                select(func.count(), func.count(func.distinct(le.c.case_id))).where(
-                    and_(le.c.fund == name, le.c.kind == literal("reserve_draw"))
-                )
-            )
-        ).one()
-        out.append(
-            {
-                "county_code": fund["county_code"],
-                "township_code": fund["township_code"],
-                "year": year,
-                "allocated": money(fund["allocated"]),
-                "drawn": money(totals.get("reserve_draw")),
-                "released": money(totals.get("reserve_release")),
-                "balance": money(fund["balance"]),
-                "draws": draws[0],
-                "cases": draws[1],
-            }
-        )
-    return out

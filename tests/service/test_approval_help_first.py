@@ -59,7 +59,8 @@ async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_wat
             "items": "cash 1000.00",
         },
     )
-    assert no_witness.status_code == 422 and no_witness.json()["errors"][0]["field"] == "witness_name"
+    # R-AID-2: a witness who is the person handing over is a four-eyes refusal (409), naming the field
+    assert no_witness.status_code == 409 and no_witness.json()["errors"][0]["field"] == "witness_name"
     handed = await standalone.post(
         f"/disbursement/v1/payments/{payment['id']}/handover",
         json={

@@ -254,7 +254,8 @@ async def test_a_handover_records_the_caller_and_names_its_witness(standalone, d
     claimed = await standalone.post(path, headers=cashier, json={**body, "handed_over_by": "someone-else"})
     assert claimed.status_code == 422 and claimed.json()["errors"][0]["field"] == "handed_over_by"
     own_witness = await standalone.post(path, headers=cashier, json={**body, "witness_name": "cashier-7"})
-    assert own_witness.status_code == 422 and own_witness.json()["errors"][0]["field"] == "witness_name"
+    assert own_witness.status_code == 409 and own_witness.json()["errors"][0]["field"] == "witness_name"
+    assert own_witness.json()["type"].endswith("/separation-of-duties")  # R-AID-2, four eyes
     done = await standalone.post(path, headers=cashier, json=body)
     assert done.status_code == 200, done.text
     row = await db.fetchrow(

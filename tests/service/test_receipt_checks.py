@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from services.disbursement.domain.bankfile import in_receipt_sample
-from services.disbursement.service_batches import today
+from services.disbursement.service.batches import today
 from tests.factories import auth
 from tests.service import bank_helpers
 from tests.service.bank_helpers import (

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.disbursement.funds import DISCLOSURE_FIELDS
-from services.disbursement.funds import to_csv as disclosure_csv
+from services.disbursement.service.funds import DISCLOSURE_FIELDS
+from services.disbursement.service.funds import to_csv as disclosure_csv
 from shared.csvexport import safe_cell
 from shared.figures import to_csv as figures_csv
 

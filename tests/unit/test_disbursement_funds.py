@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from services.disbursement.domain.funds import (
+from services.disbursement.domain.rules import (
     balance_after_draw,
+    payment_reference,
     result_allowed,
     retry_allowed,
     yearly_allocation,
 )
-from services.disbursement.service import payment_reference
 
 
 def test_yearly_allocation_is_the_county_proportion_of_last_years_spending_to_the_fen():

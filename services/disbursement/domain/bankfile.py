@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from services.disbursement.domain.errors import BankFileError as BankFileError
+
 ENCODING = "gbk"
 PURPOSE = "临时救助金"
 """The purpose (用途) shown on the beneficiary's statement."""
@@ -24,14 +26,6 @@ _AMOUNT = re.compile(r"^\d{1,12}\.\d{2}$")
 _ACCOUNT = re.compile(r"^\d{8,30}$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _BATCH_NO = re.compile(r"^[A-Za-z0-9-]{1,32}$")
-
-
-class BankFileError(ValueError):
-    """A file or a value that the layout cannot carry: names the line (1-based) and the field."""
-
-    def __init__(self, line: int, field: str, message: str) -> None:
-        super().__init__(f"line {line}, {field}: {message}")
-        self.line, self.field, self.message = line, field, message
 
 
 @dataclass(frozen=True)

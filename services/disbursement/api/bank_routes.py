@@ -1,24 +1,46 @@
-"""Disbursement's bank-file API: county bank settings, batch files (create, approve, release, re-send),
+"""Disbursement's bank-file routes: county bank settings, batch files (create, approve, release, re-send),
 return files (import and reconcile), the reconciliation exceptions queue and receipt checks."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from dataclasses import asdict
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel
 
-from services.disbursement import receipts, service_batches, service_returns, statements
-from services.disbursement import repository as repo
-from services.disbursement import repository_bank as bank
 from services.disbursement.domain.bankfile import FORMATS
-from services.disbursement.receipts import OutcomeIn
-from services.disbursement.service_batches import PAYER, BankSettingsIn, BatchActionIn, BatchIn
-from services.disbursement.service_returns import ImportResult, ResolutionIn, ReturnFileIn
-from services.disbursement.statements import StatementIn, StatementOut
+from services.disbursement.domain.model import (
+    PAYER,
+    BankBatch,
+    BankSettings,
+    BatchItem,
+    ImportedReturnFile,
+    ImportedStatement,
+    ReceiptCheck,
+)
+from services.disbursement.repository import bank
+from services.disbursement.repository import instructions as repo
+from services.disbursement.schemas import (
+    BankSettingsIn,
+    BankSettingsOut,
+    BatchActionIn,
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    ExceptionOut,
+    ImportResult,
+    OutcomeIn,
+    ReceiptCheckOut,
+    ResolutionIn,
+    ReturnFileIn,
+    ReturnFileOut,
+    ReturnLineOut,
+    StatementIn,
+    StatementOut,
+)
+from services.disbursement.service import batches, receipts, returns, statements
 from shared.access import STAFF, ensure_covers, require, scope
 from shared.api import UUID_PATTERN, runtime_of
 from shared.auth import Principal, Role
@@ -42,138 +64,41 @@ TownshipQ = Annotated[str | None, Query(pattern=r"^\d{9}$")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
 
 
-class BankSettingsOut(BaseModel):
-    county_code: str
-    effective_from: date
-    bank_format: str
-    payer_account: str
-    """Masked."""
-    payer_name: str
-    receipt_sample_rate: str
-    receipt_seed: str
-    set_by: str
-    set_at: datetime
-
-
-class BatchItemOut(BaseModel):
-    seq: int
-    instruction_id: str
-    attempt: int
-    reference: str
-    amount: str
-    payment_status: str
-
-
-class BatchOut(BaseModel):
-    id: str
-    batch_no: str
-    county_code: str
-    township_code: str | None
-    batch_date: date
-    bank_format: str
-    status: Literal["created", "approved", "released", "reconciled", "cancelled"]
-    item_count: int
-    total_amount: str
-    file_sha256: str
-    """SHA-256 of the file as approved; the released file is rebuilt and must hash the same."""
-    created_by: str
-    created_at: datetime
-    approved_by: str | None
-    approved_at: datetime | None
-    released_by: str | None
-    released_at: datetime | None
-    delivery: Literal["pending", "delivered", "failed"]
-    delivery_error: str | None
-    delivered_at: datetime | None
-    items: list[BatchItemOut] = []
-
-
-class ReturnLineOut(BaseModel):
-    line_no: int
-    reference: str
-    amount: str
-    status: str
-    reason_code: str | None
-    reason_text: str | None
-    outcome: str
-    """paid, failed, returned, unchanged (already recorded) or exception (see the queue)."""
-    instruction_id: str | None
-
-
-class ReturnFileOut(ImportResult):
-    lines: list[ReturnLineOut] = []
-
-
-class ExceptionOut(BaseModel):
-    id: int
-    kind: Literal[
-        "unknown_reference",
-        "amount_mismatch",
-        "account_mismatch",
-        "superseded_attempt",
-        "state_conflict",
-        "not_arrived",
-        "statement_unknown_reference",
-        "statement_amount_mismatch",
-        "statement_not_reported",
-        "statement_account_mismatch",
-        "statement_missing_debit",
-    ]
-    county_code: str
-    township_code: str | None
-    return_file_id: str | None
-    statement_id: str | None
-    line_no: int | None
-    instruction_id: str | None
-    receipt_check_id: str | None
-    detail: str
-    status: Literal["open", "resolved"]
-    created_at: datetime
-    resolved_by: str | None
-    resolution: str | None
-    resolved_at: datetime | None
-
-
-class ReceiptCheckOut(BaseModel):
-    id: str
-    instruction_id: str
-    case_id: str
-    case_no: str | None
-    county_code: str
-    township_code: str
-    reference: str
-    amount: str
-    status: Literal["open", "done"]
-    created_at: datetime
-    outcome: str | None
-    note: str | None
-    checked_by: str | None
-    checked_at: datetime | None
-
-
 def _by(body: Any, principal: Principal) -> Any:
     return body.model_copy(update={"actor": principal.subject})
 
 
-def _settings_out(runtime: Runtime, row: Any) -> BankSettingsOut:
-    account = runtime.cipher.decrypt(row["payer_account"], context=PAYER)
+def _settings_out(runtime: Runtime, row: BankSettings) -> BankSettingsOut:
+    account = runtime.cipher.decrypt(row.payer_account, context=PAYER)
     return BankSettingsOut(
         **{
-            **row,
+            **asdict(row),
             "payer_account": mask_account(account),
-            "receipt_sample_rate": str(row["receipt_sample_rate"]),
+            "receipt_sample_rate": str(row.receipt_sample_rate),
         }
     )
 
 
-def _batch_out(row: Any, items: list[Any] | None = None) -> BatchOut:
+def _batch_out(row: BankBatch, items: list[BatchItem] | None = None) -> BatchOut:
     return BatchOut(
-        **{**row, "total_amount": str(row["total_amount"])},
+        **{**asdict(row), "total_amount": str(row.total_amount)},
         items=[
-            BatchItemOut(**{**i, "amount": str(i["amount"])})
+            BatchItemOut(**{**asdict(i), "amount": str(i.amount)})
             for i in items or []  # no payee: names and accounts never leave in an answer
         ],
     )
+
+
+def _receipt_out(row: ReceiptCheck, case_no: str | None) -> ReceiptCheckOut:
+    return ReceiptCheckOut(**{**asdict(row), "case_no": case_no, "amount": str(row.amount)})
+
+
+def import_out(row: ImportedReturnFile, created: bool) -> ImportResult:
+    return ImportResult(**{**asdict(row), "already_imported": not created})
+
+
+def statement_out(row: ImportedStatement, created: bool) -> StatementOut:
+    return StatementOut(**{**asdict(row), "already_imported": not created})
 
 
 @router.get("/bank-formats", response_model=list[str], summary="The bank file formats a county may choose")
@@ -191,7 +116,7 @@ async def set_bank_settings(
     county_code: County, body: BankSettingsIn, request: Request, principal: Setter
 ) -> BankSettingsOut:
     runtime = runtime_of(request, "disbursement")
-    row = await service_batches.set_settings(runtime, county_code, _by(body, principal))
+    row = await batches.set_settings(runtime, county_code, _by(body, principal))
     return _settings_out(runtime, row)
 
 
@@ -216,8 +141,8 @@ async def bank_settings(county_code: County, request: Request, principal: Oversi
 )
 async def create_batch(body: BatchIn, request: Request, principal: Finance) -> BatchOut:
     runtime = runtime_of(request, "disbursement")
-    row = await service_batches.create_batch(runtime, _by(body, principal))
-    return await _one(request, row["id"], principal)
+    row = await batches.create_batch(runtime, _by(body, principal))
+    return await _one(request, row.id, principal)
 
 
 @router.get("/bank-batches", response_model=list[BatchOut], summary="Batch files, newest first")
@@ -242,9 +167,9 @@ async def _one(request: Request, batch_id: str, principal: Principal) -> BatchOu
         row = await bank.batch(session, batch_id)
         if row is None:
             raise NotFound(f"batch {batch_id} not found")
-        ensure_covers(principal, row["county_code"], row["township_code"], "batch")
+        ensure_covers(principal, row.county_code, row.township_code, "batch")
         items = await bank.batch_items(session, batch_id)
-    return _batch_out(row, list(items))
+    return _batch_out(row, items)
 
 
 @router.get("/bank-batches/{batch_id}", response_model=BatchOut, summary="A batch file with its items")
@@ -261,7 +186,7 @@ async def approve_batch(
     batch_id: Id, request: Request, principal: Finance, body: BatchActionIn | None = None
 ) -> BatchOut:
     body = _by(body or BatchActionIn(), principal)
-    await service_batches.approve(runtime_of(request, "disbursement"), batch_id, body)
+    await batches.approve(runtime_of(request, "disbursement"), batch_id, body)
     return await _one(request, batch_id, principal)
 
 
@@ -274,7 +199,7 @@ async def release_batch(
     batch_id: Id, request: Request, principal: Finance, body: BatchActionIn | None = None
 ) -> BatchOut:
     body = _by(body or BatchActionIn(), principal)
-    await service_batches.release(runtime_of(request, "disbursement"), batch_id, body)
+    await batches.release(runtime_of(request, "disbursement"), batch_id, body)
     return await _one(request, batch_id, principal)
 
 
@@ -287,7 +212,7 @@ async def cancel_batch(
     batch_id: Id, request: Request, principal: Finance, body: BatchActionIn | None = None
 ) -> BatchOut:
     body = _by(body or BatchActionIn(), principal)
-    await service_batches.cancel(runtime_of(request, "disbursement"), batch_id, body)
+    await batches.cancel(runtime_of(request, "disbursement"), batch_id, body)
     return await _one(request, batch_id, principal)
 
 
@@ -297,7 +222,7 @@ async def cancel_batch(
     summary="Re-send a released batch whose hand-off to the bank failed (the same file)",
 )
 async def resend_batch(batch_id: Id, request: Request, principal: Finance) -> BatchOut:
-    await service_batches.resend(runtime_of(request, "disbursement"), batch_id)
+    await batches.resend(runtime_of(request, "disbursement"), batch_id)
     return await _one(request, batch_id, principal)
 
 
@@ -326,12 +251,10 @@ async def import_return(
         data = base64.b64decode(body.content_base64, validate=True)
     except binascii.Error as exc:
         raise InvalidField("content_base64", "is not base64") from exc
-    row, created = await service_returns.import_return(
-        runtime_of(request, "disbursement"), data, principal.subject
-    )
+    row, created = await returns.import_return(runtime_of(request, "disbursement"), data, principal.subject)
     if not created:
         response.status_code = 200
-    return service_returns.import_out(row, created)
+    return import_out(row, created)
 
 
 @router.post(
@@ -355,21 +278,21 @@ async def import_statement(
     )
     if not created:
         response.status_code = 200
-    return statements.statement_out(row, created)
+    return statement_out(row, created)
 
 
 @router.get("/bank-returns/{return_id}", response_model=ReturnFileOut, summary="An imported return file")
 async def get_return(return_id: Id, request: Request, principal: Oversight) -> ReturnFileOut:
     async with runtime_of(request, "disbursement").reading() as session:
         row = await bank.return_file(session, return_id)
-        batch = await bank.batch(session, row["batch_id"]) if row else None
+        batch = await bank.batch(session, row.batch_id) if row else None
         if row is None or batch is None:
             raise NotFound(f"return file {return_id} not found")
-        ensure_covers(principal, batch["county_code"], batch["township_code"], "return file")
+        ensure_covers(principal, batch.county_code, batch.township_code, "return file")
         lines = await bank.return_lines(session, return_id)
     return ReturnFileOut(
-        **{**row, "already_imported": True},
-        lines=[ReturnLineOut(**{**line, "amount": str(line["amount"])}) for line in lines],
+        **{**asdict(row), "already_imported": True},
+        lines=[ReturnLineOut(**{**asdict(line), "amount": str(line.amount)}) for line in lines],
     )
 
 
@@ -393,7 +316,7 @@ async def list_exceptions(
         rows = await bank.list_exceptions(
             session, county_code, township_code, status, kind, return_file_id, limit
         )
-    return [ExceptionOut(**r) for r in rows]
+    return [ExceptionOut(**asdict(r)) for r in rows]
 
 
 @router.post(
@@ -407,10 +330,10 @@ async def resolve_exception(
     request: Request,
     principal: Finance,
 ) -> ExceptionOut:
-    row = await service_returns.resolve_exception(
+    row = await returns.resolve_exception(
         runtime_of(request, "disbursement"), exception_id, _by(body, principal)
     )
-    return ExceptionOut(**row)
+    return ExceptionOut(**asdict(row))
 
 
 @router.get(
@@ -429,7 +352,7 @@ async def list_receipt_checks(
     county_code, township_code = scope(principal, county_code, township_code)
     async with runtime_of(request, "disbursement").reading() as session:
         rows = await bank.list_receipt_checks(session, county_code, township_code, status, limit)
-    return [ReceiptCheckOut(**{**r, "amount": str(r["amount"])}) for r in rows]
+    return [_receipt_out(r, r.case_no) for r in rows]
 
 
 @router.post(
@@ -443,7 +366,5 @@ async def record_receipt(
     runtime = runtime_of(request, "disbursement")
     row = await receipts.record_outcome(runtime, check_id, _by(body, principal))
     async with runtime.reading() as session:
-        owner = await repo.beneficiary(session, row["case_id"])
-    return ReceiptCheckOut(
-        **{**row, "case_no": owner["case_no"] if owner else None, "amount": str(row["amount"])}
-    )
+        owner = await repo.beneficiary(session, row.case_id)
+    return _receipt_out(row, owner.case_no if owner else None)

@@ -6,76 +6,57 @@ household that says the money did not arrive raises an item in the reconciliatio
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement import repository_bank as bank
 from services.disbursement.domain.bankfile import in_receipt_sample
-from services.disbursement.funds import Actor, Note
+from services.disbursement.domain.errors import CheckDone, ReceiptCheckNotFound
+from services.disbursement.domain.model import CheckStatus, ExceptionStatus, PaymentInstruction, ReceiptCheck
+from services.disbursement.repository import bank
+from services.disbursement.schemas import Outcome, OutcomeIn
 from shared import clock
 from shared.access import guard
-from shared.errors import Conflict, NotFound
 from shared.runtime import Runtime
 
 
-class Outcome(StrEnum):
-    arrived = "arrived"
-    not_arrived = "not_arrived"
-    unreachable = "unreachable"
-
-
-class OutcomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    outcome: Outcome
-    note: Note | None = None
-    """How the household was asked (visit, phone) and what it said."""
-    actor: Actor = None
-
-
-async def sample(session: AsyncSession, ins: Any) -> bool:
+async def sample(session: AsyncSession, ins: PaymentInstruction) -> bool:
     """After a bank-file payment: open a receipt check if the county's sample takes this reference."""
     paid_on = clock.local_today()
-    settings = await bank.settings_on(session, ins["county_code"], paid_on)
+    settings = await bank.settings_on(session, ins.county_code, paid_on)
     if settings is None or not in_receipt_sample(
-        settings["receipt_seed"], ins["reference"], settings["receipt_sample_rate"]
+        settings.receipt_seed, ins.reference, settings.receipt_sample_rate
     ):
         return False
     await bank.add_receipt_check(
         session,
         {
             "id": str(uuid.uuid4()),
-            "instruction_id": ins["id"],
-            "case_id": ins["case_id"],
-            "county_code": ins["county_code"],
-            "township_code": ins["township_code"],
-            "reference": ins["reference"],
-            "amount": ins["amount"],
-            "status": "open",
+            "instruction_id": ins.id,
+            "case_id": ins.case_id,
+            "county_code": ins.county_code,
+            "township_code": ins.township_code,
+            "reference": ins.reference,
+            "amount": ins.amount,
+            "status": CheckStatus.open,
             "created_at": clock.now(),
         },
     )
     return True
 
 
-async def record_outcome(runtime: Runtime, check_id: str, body: OutcomeIn) -> RowMapping:
+async def record_outcome(runtime: Runtime, check_id: str, body: OutcomeIn) -> ReceiptCheck:
     async with runtime.transaction() as session:
         check = await bank.receipt_check(session, check_id, for_update=True)
         if check is None:
-            raise NotFound(f"receipt check {check_id} not found")
-        guard(check["county_code"], check["township_code"], "receipt check")
-        if check["status"] != "open":
-            raise Conflict(
-                f"receipt check {check_id} was already answered: {check['outcome']}", slug="check-done"
-            )
+            raise ReceiptCheckNotFound(check_id)
+        guard(check.county_code, check.township_code, "receipt check")
+        if check.status is not CheckStatus.open:
+            raise CheckDone(f"receipt check {check_id} was already answered: {check.outcome}")
         now = clock.now()
         await bank.update_receipt_check(
             session,
             check_id,
-            status="done",
+            status=CheckStatus.done,
             outcome=body.outcome.value,
             note=body.note,
             checked_by=body.actor,
@@ -86,13 +67,13 @@ async def record_outcome(runtime: Runtime, check_id: str, body: OutcomeIn) -> Ro
                 session,
                 {
                     "kind": "not_arrived",
-                    "county_code": check["county_code"],
-                    "township_code": check["township_code"],
-                    "instruction_id": check["instruction_id"],
+                    "county_code": check.county_code,
+                    "township_code": check.township_code,
+                    "instruction_id": check.instruction_id,
                     "receipt_check_id": check_id,
-                    "detail": f"the household says payment {check['reference']} "
-                    f"({check['amount']:.2f}) did not arrive",
-                    "status": "open",
+                    "detail": f"the household says payment {check.reference} "
+                    f"({check.amount:.2f}) did not arrive",
+                    "status": ExceptionStatus.open,
                     "created_at": now,
                 },
             )

@@ -1,18 +1,20 @@
-"""Disbursement's money-oversight API: reserve funds (R-RES), the ledger (R-OVS-3), public disclosure."""
+"""Disbursement's money-oversight routes: reserve funds (R-RES), the ledger (R-OVS-3), public disclosure."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
-from services.disbursement import funds
-from services.disbursement import repository as repo
-from services.disbursement import repository_funds as ledger
-from services.disbursement.funds import AllocationIn, DrawIn, day_start
+from services.disbursement.domain.model import LedgerEntry, Place, ReserveFund
+from services.disbursement.repository import instructions as repo
+from services.disbursement.repository import ledger
+from services.disbursement.schemas import AllocationIn, DrawIn, FundOut
+from services.disbursement.service import funds
+from services.disbursement.service.funds import day_start
 from shared.access import STAFF, ensure_county_level, ensure_covers, require, scope
 from shared.api import UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
@@ -32,33 +34,20 @@ From = Annotated[date | None, Query(alias="from", ge=LOW, le=HIGH)]
 To = Annotated[date | None, Query(alias="to", ge=LOW, le=HIGH)]
 
 
-class FundOut(BaseModel):
-    township_code: str
-    year: int
-    county_code: str
-    proportion: str
-    previous_year_spending: str
-    spending_source: str
-    allocated: str
-    balance: str
-    allocation_entry_id: int | None
-    actor: str
-    updated_at: datetime
-
-
-def _fund(row: Any) -> FundOut:
+def _fund(row: ReserveFund) -> FundOut:
+    values = asdict(row)
     return FundOut(
         **{
-            **row,
-            **{k: str(row[k]) for k in ("proportion", "previous_year_spending", "allocated", "balance")},
+            **values,
+            **{k: str(values[k]) for k in ("proportion", "previous_year_spending", "allocated", "balance")},
         }
     )
 
 
-def _jsonable(row: Any) -> dict[str, Any]:
+def _jsonable(row: LedgerEntry | dict[str, Any]) -> dict[str, Any]:
+    values = asdict(row) if isinstance(row, LedgerEntry) else row
     return {
-        k: (str(v) if not isinstance(v, (int, str, type(None), datetime)) else v)
-        for k, v in dict(row).items()
+        k: (str(v) if not isinstance(v, (int, str, type(None), datetime)) else v) for k, v in values.items()
     }
 
 
@@ -144,18 +133,20 @@ async def ledger_entries(
 async def case_ledger(case_id: CaseId, request: Request, principal: Reader) -> list[dict[str, Any]]:
     async with runtime_of(request, "disbursement").reading() as session:
         rows = await ledger.entries(session, case_id=case_id)
-        place = await repo.case_place(session, case_id) or (rows[0] if rows else None)
+        place = await repo.case_place(session, case_id)
+        if place is None and rows:
+            place = Place(rows[0].county_code, rows[0].township_code)
         if place is None:  # an unknown case is not an empty ledger
             raise NotFound(f"case {case_id} is not known to disbursement")
-        ensure_covers(principal, place["county_code"], place["township_code"])
+        ensure_covers(principal, place.county_code, place.township_code)
         for row in rows:
-            ensure_covers(principal, row["county_code"], row["township_code"])
-        sources = {r["source_entry_id"] for r in rows if r["source_entry_id"]} - {r["id"] for r in rows}
+            ensure_covers(principal, row.county_code, row.township_code)
+        sources = {r.source_entry_id for r in rows if r.source_entry_id} - {r.id for r in rows}
         while sources:  # follow draws back to their allocation
             found = await ledger.entries_by_id(session, sources)
             rows += found
-            sources = {r["source_entry_id"] for r in found if r["source_entry_id"]} - {r["id"] for r in rows}
-    return [_jsonable(r) for r in sorted(rows, key=lambda r: r["id"])]
+            sources = {r.source_entry_id for r in found if r.source_entry_id} - {r.id for r in rows}
+    return [_jsonable(r) for r in sorted(rows, key=lambda r: r.id)]
 
 
 @router.get("/ledger/reconciliation", summary="Reconcile the ledger with reserve balances and paid payments")

@@ -9,50 +9,32 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement import repository_bank as bank
-from services.disbursement.domain.bankfile import BankFileError, Statement, StatementLine, parse_statement
-from services.disbursement.service import PAYEE
-from services.disbursement.service_batches import PAYER, settings_in_force
-from services.disbursement.service_returns import MalformedFile
+from services.disbursement.domain.bankfile import Statement, StatementLine, parse_statement
+from services.disbursement.domain.errors import BankFileError, MalformedFile
+from services.disbursement.domain.model import (
+    PAYEE,
+    PAYER,
+    ExceptionStatus,
+    ImportedStatement,
+    PaymentInstruction,
+    PaymentStatus,
+)
+from services.disbursement.repository import bank
+from services.disbursement.repository.instructions import lock
+from services.disbursement.service.batches import settings_in_force
 from shared import clock
 from shared.access import guard
 from shared.idnumber import mask_account
 from shared.runtime import Runtime
 
 
-class StatementIn(BaseModel):
-    """The statement as the bank sent it (GBK bytes, docs/bank-file.md), base64-encoded in JSON."""
-
-    model_config = ConfigDict(extra="forbid")
-    county_code: Annotated[str, Field(pattern=r"^\d{6}$")]
-    """The county whose payer account it is."""
-    content_base64: Annotated[str, Field(min_length=4, max_length=1_000_000)]
-
-
-class StatementOut(BaseModel):
-    id: str
-    county_code: str
-    period_start: date
-    period_end: date
-    line_count: int
-    matched: int
-    exceptions: int
-    already_imported: bool
-    imported_by: str
-    imported_at: datetime
-
-
 async def import_statement(
     runtime: Runtime, county_code: str, data: bytes, actor: str
-) -> tuple[RowMapping, bool]:
+) -> tuple[ImportedStatement, bool]:
     guard(county_code, None, "county")
     try:
         statement = parse_statement(data)
@@ -60,12 +42,12 @@ async def import_statement(
         raise MalformedFile(exc) from exc
     digest = hashlib.sha256(data).hexdigest()
     async with runtime.transaction() as session:
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"bank-statement:{digest}"))))
+        await lock(session, f"bank-statement:{digest}")
         done = await bank.statement_by_hash(session, digest)
         if done is not None:
             return done, False
         settings = await settings_in_force(session, county_code, statement.end)
-        if runtime.cipher.decrypt(settings["payer_account"], context=PAYER) != statement.payer_account:
+        if runtime.cipher.decrypt(settings.payer_account, context=PAYER) != statement.payer_account:
             raise MalformedFile(
                 BankFileError(1, "payer_account", f"is not county {county_code}'s payer account")
             )
@@ -99,16 +81,24 @@ async def _reconcile(
 ) -> list[dict[str, Any]]:
     now = clock.now()
 
-    def item(kind: str, detail: str, line: StatementLine | None, ins: Any = None) -> dict[str, Any]:
+    def item(
+        kind: str,
+        detail: str,
+        line: StatementLine | None,
+        ins: PaymentInstruction | None = None,
+        *,
+        place: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        instruction_id, township_code = (ins.id, ins.township_code) if ins else place or (None, None)
         return {
             "kind": kind,
             "county_code": county_code,
-            "township_code": ins["township_code"] if ins else None,
+            "township_code": township_code,
             "statement_id": statement_id,
             "line_no": line.line if line else None,
-            "instruction_id": ins["id"] if ins else None,
+            "instruction_id": instruction_id,
             "detail": f"statement line {line.line}: {detail}" if line else f"statement: {detail}",
-            "status": "open",
+            "status": ExceptionStatus.open,
             "created_at": now,
         }
 
@@ -116,7 +106,7 @@ async def _reconcile(
     debited = set()
     for line in statement.lines:
         ins = await bank.instruction_by_reference(session, line.reference)
-        if ins is None or ins["county_code"] != county_code:
+        if ins is None or ins.county_code != county_code:
             found.append(
                 item(
                     "statement_unknown_reference",
@@ -125,30 +115,34 @@ async def _reconcile(
                 )
             )
             continue
-        if line.amount != ins["amount"]:
+        if line.amount != ins.amount:
             found.append(
                 item(
                     "statement_amount_mismatch",
-                    f"{line.direction} {line.amount:.2f}, the payment is {ins['amount']:.2f}",
+                    f"{line.direction} {line.amount:.2f}, the payment is {ins.amount:.2f}",
                     line,
                     ins,
                 )
             )
             continue
-        attempts = await bank.sent_attempts(session, ins["id"])
-        wanted = ("paid", "returned", "reversed") if line.direction == "DR" else ("returned",)
-        if ins["status"] not in wanted or not attempts:
+        attempts = await bank.sent_attempts(session, ins.id)
+        wanted = (
+            (PaymentStatus.paid, PaymentStatus.returned, PaymentStatus.reversed)
+            if line.direction == "DR"
+            else (PaymentStatus.returned,)
+        )
+        if ins.status not in wanted or not attempts:
             found.append(
                 item(
                     "statement_not_reported",
-                    f"{line.direction} for a payment that is {ins['status']}",
+                    f"{line.direction} for a payment that is {ins.status}",
                     line,
                     ins,
                 )
             )
             continue
         accounts = {
-            json.loads(runtime.cipher.decrypt(a["payee"], context=PAYEE))["account"] for a in attempts
+            json.loads(runtime.cipher.decrypt(a.payee, context=PAYEE))["account"] for a in attempts if a.payee
         }
         if line.counterparty not in accounts:
             found.append(
@@ -163,17 +157,13 @@ async def _reconcile(
         if line.direction == "DR":
             debited.add(line.reference)
     for paid in await bank.paid_items_between(session, county_code, statement.start, statement.end):
-        if paid["reference"] not in debited:
+        if paid.reference not in debited:
             found.append(
                 item(
                     "statement_missing_debit",
-                    f"{paid['reference']} ({paid['amount']:.2f}) was reported paid but is not debited",
+                    f"{paid.reference} ({paid.amount:.2f}) was reported paid but is not debited",
                     None,
-                    {"id": paid["instruction_id"], "township_code": paid["township_code"]},
+                    place=(paid.instruction_id, paid.township_code),
                 )
             )
     return found
-
-
-def statement_out(row: Any, created: bool) -> StatementOut:
-    return StatementOut(**{**row, "already_imported": not created})

@@ -8,9 +8,11 @@ from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import CursorResult, RowMapping
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement.domain.model import LedgerEntry, PaymentStatus, ReserveFund
+from services.disbursement.repository import as_entities, as_entity
 from services.disbursement.tables import ledger_entries, payment_instructions, reserve_funds
 
 
@@ -35,7 +37,7 @@ async def entries(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 1000,
-) -> list[RowMapping]:
+) -> list[LedgerEntry]:
     query = select(ledger_entries).order_by(ledger_entries.c.id).limit(limit)
     if county_code:
         query = query.where(ledger_entries.c.county_code == county_code)
@@ -47,23 +49,23 @@ async def entries(
         query = query.where(ledger_entries.c.at >= start)
     if end:
         query = query.where(ledger_entries.c.at < end)
-    return list((await session.execute(query)).mappings())
+    return as_entities(LedgerEntry, (await session.execute(query)).mappings())
 
 
-async def entries_by_id(session: AsyncSession, ids: set[int]) -> list[RowMapping]:
-    return list(
-        (await session.execute(select(ledger_entries).where(ledger_entries.c.id.in_(ids)))).mappings()
-    )
+async def entries_by_id(session: AsyncSession, ids: set[int]) -> list[LedgerEntry]:
+    query = select(ledger_entries).where(ledger_entries.c.id.in_(ids))
+    return as_entities(LedgerEntry, (await session.execute(query)).mappings())
 
 
-async def entry_for(session: AsyncSession, instruction_id: str, kinds: tuple[str, ...]) -> RowMapping | None:
+async def entry_for(session: AsyncSession, instruction_id: str, kinds: tuple[str, ...]) -> LedgerEntry | None:
     query = (
         select(ledger_entries)
         .where(ledger_entries.c.instruction_id == instruction_id, ledger_entries.c.kind.in_(kinds))
         .order_by(ledger_entries.c.id.desc())
         .limit(1)
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(LedgerEntry, row) if row else None
 
 
 async def totals_by_kind(
@@ -101,7 +103,8 @@ async def fund_totals(session: AsyncSession, fund: str) -> dict[str, Decimal]:
 async def paid_instruction_total(session: AsyncSession, township_code: str) -> Decimal:
     total = await session.scalar(
         select(func.coalesce(func.sum(payment_instructions.c.amount), 0)).where(
-            payment_instructions.c.township_code == township_code, payment_instructions.c.status == "paid"
+            payment_instructions.c.township_code == township_code,
+            payment_instructions.c.status == PaymentStatus.paid,
         )
     )
     return cast(Decimal, total)  # coalesce: never NULL
@@ -114,20 +117,21 @@ async def add_fund(session: AsyncSession, row: dict[str, Any]) -> bool:
     return bool(cast(CursorResult[Any], result).rowcount)  # DML: a cursor result
 
 
-async def fund(session: AsyncSession, township_code: str, year: int) -> RowMapping | None:
+async def fund(session: AsyncSession, township_code: str, year: int) -> ReserveFund | None:
     query = select(reserve_funds).where(
         reserve_funds.c.township_code == township_code, reserve_funds.c.year == year
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ReserveFund, row) if row else None
 
 
-async def funds(session: AsyncSession, county_code: str, year: int) -> list[RowMapping]:
+async def funds(session: AsyncSession, county_code: str, year: int) -> list[ReserveFund]:
     query = (
         select(reserve_funds)
         .where(reserve_funds.c.county_code == county_code, reserve_funds.c.year == year)
         .order_by(reserve_funds.c.township_code)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(ReserveFund, (await session.execute(query)).mappings())
 
 
 async def set_fund_entry(session: AsyncSession, township_code: str, year: int, entry_id: int) -> None:

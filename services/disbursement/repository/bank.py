@@ -7,27 +7,46 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement.tables import beneficiaries, payment_attempts, payment_instructions
-from services.disbursement.tables_bank import (
+from services.disbursement.domain.model import (
+    AttemptStatus,
+    BankBatch,
+    BankSettings,
+    BatchableTransfer,
+    BatchItem,
+    ImportedReturnFile,
+    ImportedReturnLine,
+    ImportedStatement,
+    PaidItem,
+    PaymentAttempt,
+    PaymentInstruction,
+    PaymentStatus,
+    ReceiptCheck,
+    ReconciliationException,
+)
+from services.disbursement.repository import as_entities, as_entity
+from services.disbursement.tables import (
     bank_batch_items,
     bank_batches,
     bank_return_files,
     bank_return_lines,
     bank_settings,
     bank_statements,
+    beneficiaries,
+    payment_attempts,
+    payment_instructions,
     receipt_checks,
     reconciliation_exceptions,
 )
+from shared.contracts.approval import Channel
 
 
 async def add_settings(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(bank_settings.insert().values(**row))
 
 
-async def settings_on(session: AsyncSession, county_code: str, day: date) -> RowMapping | None:
+async def settings_on(session: AsyncSession, county_code: str, day: date) -> BankSettings | None:
     """The county's bank settings in force on ``day`` (effective-dated)."""
     query = (
         select(bank_settings)
@@ -35,21 +54,22 @@ async def settings_on(session: AsyncSession, county_code: str, day: date) -> Row
         .order_by(bank_settings.c.effective_from.desc())
         .limit(1)
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(BankSettings, row) if row else None
 
 
-async def settings_history(session: AsyncSession, county_code: str) -> list[RowMapping]:
+async def settings_history(session: AsyncSession, county_code: str) -> list[BankSettings]:
     query = (
         select(bank_settings)
         .where(bank_settings.c.county_code == county_code)
         .order_by(bank_settings.c.effective_from)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(BankSettings, (await session.execute(query)).mappings())
 
 
 async def batchable(
     session: AsyncSession, county_code: str, township_code: str | None, day: date
-) -> list[RowMapping]:
+) -> list[BatchableTransfer]:
     """Bank transfers due by ``day`` whose current attempt is sent and in no batch yet, locked, in a
     stable order (case, stage), with the attempt's payee."""
     current = (
@@ -83,10 +103,10 @@ async def batchable(
         )
         .where(
             payment_instructions.c.county_code == county_code,
-            payment_instructions.c.channel == "bank_transfer",
-            payment_instructions.c.status == "scheduled",
+            payment_instructions.c.channel == Channel.bank_transfer,
+            payment_instructions.c.status == PaymentStatus.scheduled,
             payment_instructions.c.due_on <= day,
-            payment_attempts.c.status == "sent",
+            payment_attempts.c.status == AttemptStatus.sent,
             bank_batch_items.c.batch_id.is_(None),
         )
         .order_by(payment_instructions.c.case_id, payment_instructions.c.stage)
@@ -94,7 +114,7 @@ async def batchable(
     )
     if township_code:
         query = query.where(payment_instructions.c.township_code == township_code)
-    return list((await session.execute(query)).mappings())
+    return as_entities(BatchableTransfer, (await session.execute(query)).mappings())
 
 
 async def add_batch(session: AsyncSession, row: dict[str, Any], items: list[dict[str, Any]]) -> None:
@@ -102,16 +122,18 @@ async def add_batch(session: AsyncSession, row: dict[str, Any], items: list[dict
     await session.execute(bank_batch_items.insert(), items)
 
 
-async def batch(session: AsyncSession, batch_id: str, *, for_update: bool = False) -> RowMapping | None:
+async def batch(session: AsyncSession, batch_id: str, *, for_update: bool = False) -> BankBatch | None:
     query = select(bank_batches).where(bank_batches.c.id == batch_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(BankBatch, row) if row else None
 
 
-async def batch_by_no(session: AsyncSession, batch_no: str) -> RowMapping | None:
+async def batch_by_no(session: AsyncSession, batch_no: str) -> BankBatch | None:
     query = select(bank_batches).where(bank_batches.c.batch_no == batch_no).with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(BankBatch, row) if row else None
 
 
 async def batches_on(session: AsyncSession, county_code: str, day: date) -> int:
@@ -125,7 +147,7 @@ async def batches_on(session: AsyncSession, county_code: str, day: date) -> int:
 
 async def list_batches(
     session: AsyncSession, county_code: str | None, township_code: str | None, status: str | None, limit: int
-) -> list[RowMapping]:
+) -> list[BankBatch]:
     query = select(bank_batches).order_by(bank_batches.c.created_at.desc()).limit(limit)
     if county_code:
         query = query.where(bank_batches.c.county_code == county_code)
@@ -133,7 +155,7 @@ async def list_batches(
         query = query.where(bank_batches.c.township_code == township_code)
     if status:
         query = query.where(bank_batches.c.status == status)
-    return list((await session.execute(query)).mappings())
+    return as_entities(BankBatch, (await session.execute(query)).mappings())
 
 
 async def update_batch(session: AsyncSession, batch_id: str, **values: Any) -> None:
@@ -145,7 +167,7 @@ async def release_items(session: AsyncSession, batch_id: str) -> None:
     await session.execute(bank_batch_items.delete().where(bank_batch_items.c.batch_id == batch_id))
 
 
-async def batch_items(session: AsyncSession, batch_id: str) -> list[RowMapping]:
+async def batch_items(session: AsyncSession, batch_id: str) -> list[BatchItem]:
     """The items with each attempt's payee and the instruction's place, in file order."""
     query = (
         select(
@@ -168,12 +190,13 @@ async def batch_items(session: AsyncSession, batch_id: str) -> list[RowMapping]:
         .where(bank_batch_items.c.batch_id == batch_id)
         .order_by(bank_batch_items.c.seq)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(BatchItem, (await session.execute(query)).mappings())
 
 
-async def return_file_by_hash(session: AsyncSession, digest: str) -> RowMapping | None:
+async def return_file_by_hash(session: AsyncSession, digest: str) -> ImportedReturnFile | None:
     query = select(bank_return_files).where(bank_return_files.c.file_sha256 == digest)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ImportedReturnFile, row) if row else None
 
 
 async def add_return_file(session: AsyncSession, row: dict[str, Any], lines: list[dict[str, Any]]) -> None:
@@ -181,18 +204,19 @@ async def add_return_file(session: AsyncSession, row: dict[str, Any], lines: lis
     await session.execute(bank_return_lines.insert(), lines)
 
 
-async def return_file(session: AsyncSession, return_id: str) -> RowMapping | None:
+async def return_file(session: AsyncSession, return_id: str) -> ImportedReturnFile | None:
     query = select(bank_return_files).where(bank_return_files.c.id == return_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ImportedReturnFile, row) if row else None
 
 
-async def return_lines(session: AsyncSession, return_file_id: str) -> list[RowMapping]:
+async def return_lines(session: AsyncSession, return_file_id: str) -> list[ImportedReturnLine]:
     query = (
         select(bank_return_lines)
         .where(bank_return_lines.c.return_file_id == return_file_id)
         .order_by(bank_return_lines.c.line_no)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(ImportedReturnLine, (await session.execute(query)).mappings())
 
 
 async def add_exception(session: AsyncSession, row: dict[str, Any]) -> int:
@@ -202,11 +226,12 @@ async def add_exception(session: AsyncSession, row: dict[str, Any]) -> int:
 
 async def exception(
     session: AsyncSession, exception_id: int, *, for_update: bool = False
-) -> RowMapping | None:
+) -> ReconciliationException | None:
     query = select(reconciliation_exceptions).where(reconciliation_exceptions.c.id == exception_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ReconciliationException, row) if row else None
 
 
 async def list_exceptions(
@@ -217,7 +242,7 @@ async def list_exceptions(
     kind: str | None,
     return_file_id: str | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[ReconciliationException]:
     query = select(reconciliation_exceptions).order_by(reconciliation_exceptions.c.id).limit(limit)
     if county_code:
         query = query.where(reconciliation_exceptions.c.county_code == county_code)
@@ -229,7 +254,7 @@ async def list_exceptions(
         query = query.where(reconciliation_exceptions.c.kind == kind)
     if return_file_id:
         query = query.where(reconciliation_exceptions.c.return_file_id == return_file_id)
-    return list((await session.execute(query)).mappings())
+    return as_entities(ReconciliationException, (await session.execute(query)).mappings())
 
 
 async def update_exception(session: AsyncSession, exception_id: int, **values: Any) -> None:
@@ -248,16 +273,17 @@ async def add_receipt_check(session: AsyncSession, row: dict[str, Any]) -> None:
 
 async def receipt_check(
     session: AsyncSession, check_id: str, *, for_update: bool = False
-) -> RowMapping | None:
+) -> ReceiptCheck | None:
     query = select(receipt_checks).where(receipt_checks.c.id == check_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ReceiptCheck, row) if row else None
 
 
 async def list_receipt_checks(
     session: AsyncSession, county_code: str | None, township_code: str | None, status: str | None, limit: int
-) -> list[RowMapping]:
+) -> list[ReceiptCheck]:
     query = (
         select(receipt_checks, beneficiaries.c.case_no)
         .outerjoin(beneficiaries, beneficiaries.c.case_id == receipt_checks.c.case_id)
@@ -270,39 +296,41 @@ async def list_receipt_checks(
         query = query.where(receipt_checks.c.township_code == township_code)
     if status:
         query = query.where(receipt_checks.c.status == status)
-    return list((await session.execute(query)).mappings())
+    return as_entities(ReceiptCheck, (await session.execute(query)).mappings())
 
 
 async def update_receipt_check(session: AsyncSession, check_id: str, **values: Any) -> None:
     await session.execute(update(receipt_checks).where(receipt_checks.c.id == check_id).values(**values))
 
 
-async def statement_by_hash(session: AsyncSession, digest: str) -> RowMapping | None:
+async def statement_by_hash(session: AsyncSession, digest: str) -> ImportedStatement | None:
     query = select(bank_statements).where(bank_statements.c.file_sha256 == digest)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(ImportedStatement, row) if row else None
 
 
 async def add_statement(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(bank_statements.insert().values(**row))
 
 
-async def instruction_by_reference(session: AsyncSession, reference: str) -> RowMapping | None:
+async def instruction_by_reference(session: AsyncSession, reference: str) -> PaymentInstruction | None:
     query = select(payment_instructions).where(payment_instructions.c.reference == reference)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(PaymentInstruction, row) if row else None
 
 
-async def sent_attempts(session: AsyncSession, instruction_id: str) -> list[RowMapping]:
+async def sent_attempts(session: AsyncSession, instruction_id: str) -> list[PaymentAttempt]:
     """The attempts that reached the bank's books: paid, or paid and returned."""
     query = select(payment_attempts).where(
         payment_attempts.c.instruction_id == instruction_id,
-        payment_attempts.c.status.in_(("paid", "returned")),
+        payment_attempts.c.status.in_((AttemptStatus.paid, AttemptStatus.returned)),
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(PaymentAttempt, (await session.execute(query)).mappings())
 
 
 async def paid_items_between(
     session: AsyncSession, county_code: str, start: date, end: date
-) -> list[RowMapping]:
+) -> list[PaidItem]:
     """Batch items of the county with value dates in [start, end] that the bank reported paid."""
     query = (
         select(
@@ -324,7 +352,7 @@ async def paid_items_between(
             bank_batches.c.county_code == county_code,
             bank_batches.c.batch_date >= start,
             bank_batches.c.batch_date <= end,
-            payment_attempts.c.status.in_(("paid", "returned")),
+            payment_attempts.c.status.in_((AttemptStatus.paid, AttemptStatus.returned)),
         )
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(PaidItem, (await session.execute(query)).mappings())

@@ -1,18 +1,27 @@
-"""Township reserve fund (R-RES) and payment state rules (R-AID-2): pure arithmetic, no framework."""
+"""Township reserve fund (R-RES) and payment rules (R-AID-2: states, the stable reference): pure, no
+framework."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from services.disbursement.domain.model import PaymentStatus
 from shared.money import to_fen
 
-PAYMENT_STATES = ("scheduled", "unfunded", "awaiting_handover", "paid", "failed", "returned", "reversed")
+PAYMENT_STATES = tuple(PaymentStatus)
 
 # Bank result per current state: which results may be recorded (R-AID-2, never paid twice).
-_ALLOWED_RESULTS = {
-    "scheduled": {"paid", "failed"},
-    "paid": {"returned"},
+_ALLOWED_RESULTS: dict[PaymentStatus, set[str]] = {
+    PaymentStatus.scheduled: {PaymentStatus.paid, PaymentStatus.failed},
+    PaymentStatus.paid: {PaymentStatus.returned},
 }
+RETRYABLE = frozenset({PaymentStatus.failed, PaymentStatus.returned, PaymentStatus.unfunded})
+"""Failed or returned transfers are re-issued; an unfunded help-first payment retries its draw."""
+
+
+def payment_reference(case_id: str, stage: int) -> str:
+    """Stable across retries and redeliveries: the bank rejects a second instruction with it."""
+    return f"TA-{case_id.replace('-', '')[:24]}-{stage:02d}"
 
 
 def yearly_allocation(proportion: Decimal, previous_year_spending: Decimal) -> Decimal:
@@ -34,9 +43,9 @@ def balance_after_draw(balance: Decimal, amount: Decimal) -> Decimal | None:
 
 
 def result_allowed(status: str, result: str) -> bool:
-    return result in _ALLOWED_RESULTS.get(status, set())
+    return result in _ALLOWED_RESULTS.get(PaymentStatus(status), set())
 
 
 def retry_allowed(status: str) -> bool:
     """Failed or returned transfers are re-issued; an unfunded help-first payment retries its draw."""
-    return status in ("failed", "returned", "unfunded")
+    return status in RETRYABLE

@@ -1,28 +1,42 @@
-"""Disbursement's REST API: payments (results, retries, handovers, corrections) and payee changes."""
+"""Disbursement's payment routes: payments (results, retries, handovers, corrections) and payee changes."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
 
-from services.disbursement import payees, service
-from services.disbursement import repository as repo
-from services.disbursement.api_funds import router as funds_router
-from services.disbursement.payees import ChangeDecisionIn, ChangeStatus, PayeeChangeIn, PayeeChangeOut
-from services.disbursement.service import PAYEE, CorrectionIn, HandoverIn, ResultIn, RetryIn
+from services.disbursement.domain.model import (
+    PAYEE,
+    ChangeStatus,
+    PayeeChange,
+    PaymentAttempt,
+    PaymentInstruction,
+)
+from services.disbursement.repository import instructions as repo
+from services.disbursement.schemas import (
+    AttemptOut,
+    ChangeDecisionIn,
+    CorrectionIn,
+    HandoverIn,
+    PayeeChangeIn,
+    PayeeChangeOut,
+    PayeeOut,
+    PaymentOut,
+    ResultIn,
+    RetryIn,
+)
+from services.disbursement.service import payees, payments
 from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
-from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
+from shared.api import UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.idnumber import mask_account, mask_name
 from shared.runtime import Runtime
 
-router = APIRouter(prefix="/disbursement/v1", tags=["disbursement"], responses=PROBLEM_RESPONSES)
-router.include_router(funds_router)
+router = APIRouter()
 
 PaymentId = Annotated[str, Path(pattern=UUID_PATTERN)]
 
@@ -38,66 +52,48 @@ def _by(body: Any, principal: Principal) -> Any:
     return body.model_copy(update={"actor": principal.subject})
 
 
-class AttemptOut(BaseModel):
-    attempt: int
-    channel: str
-    payee_account: str | None
-    status: str
-    reason: str | None
-    actor: str | None
-    sent_at: datetime
-    result_at: datetime | None
-
-
-class PaymentOut(BaseModel):
-    id: str
-    case_id: str
-    stage: int
-    """0 is the help-first payment (R-FLOW-2); 1.. the approved stages (R-FLOW-4)."""
-    reference: str
-    amount: str
-    channel: str
-    form: str
-    kind: str
-    funding: str
-    payee_name: str | None
-    payee_account: str | None
-    status: str
-    status_reason: str | None
-    due_on: date
-    paid_at: datetime | None
-    correction_of: str | None
-    attempts: int
-    """Bank transfers sent under this reference (re-issues after failures/returns)."""
-    attempt_history: list[AttemptOut] = []
-    created_at: datetime
-
-
 def _payee(runtime: Runtime, token: str | None) -> dict[str, str] | None:
     return json.loads(runtime.cipher.decrypt(token, context=PAYEE)) if token else None
 
 
-def _out(runtime: Runtime, r: Any, attempts: list[Any]) -> PaymentOut:
-    payee = _payee(runtime, r["payee"])
+def _attempt_out(runtime: Runtime, a: PaymentAttempt) -> AttemptOut:
+    payee = _payee(runtime, a.payee)
+    return AttemptOut(**{**asdict(a), "payee_account": mask_account(payee["account"]) if payee else None})
+
+
+def _out(runtime: Runtime, r: PaymentInstruction, attempts: list[PaymentAttempt]) -> PaymentOut:
+    payee = _payee(runtime, r.payee)
     return PaymentOut(
         **{
-            **r,
-            "amount": str(r["amount"]),
+            **asdict(r),
+            "amount": str(r.amount),
             "payee_name": mask_name(payee["name"]) if payee else None,
             "payee_account": mask_account(payee["account"]) if payee else None,
         },
-        attempt_history=[
-            AttemptOut(
-                **{
-                    **a,
-                    "payee_account": mask_account(p["account"])
-                    if (p := _payee(runtime, a["payee"]))
-                    else None,
-                }
-            )
-            for a in attempts
-            if a["instruction_id"] == r["id"]
-        ],
+        attempt_history=[_attempt_out(runtime, a) for a in attempts if a.instruction_id == r.id],
+    )
+
+
+def masked(runtime: Runtime, token: str | None) -> PayeeOut | None:
+    payee = _payee(runtime, token)
+    if payee is None:
+        return None
+    return PayeeOut(name=mask_name(payee["name"]), bank=payee["bank"], account=mask_account(payee["account"]))
+
+
+def change_out(runtime: Runtime, row: PayeeChange) -> PayeeChangeOut:
+    return PayeeChangeOut(
+        id=row.id,
+        case_id=row.case_id,
+        status=row.status,
+        old=masked(runtime, row.old_payee),
+        new=masked(runtime, row.new_payee),
+        requested_by=row.requested_by,
+        reason=row.reason,
+        requested_at=row.requested_at,
+        decided_by=row.decided_by,
+        decision_reason=row.decision_reason,
+        decided_at=row.decided_at,
     )
 
 
@@ -107,7 +103,7 @@ async def _one(request: Request, instruction_id: str, principal: Principal) -> P
         row = await repo.instruction(session, instruction_id)
         if row is None:
             raise NotFound(f"payment {instruction_id} not found")
-        ensure_covers(principal, row["county_code"], row["township_code"], "payment")
+        ensure_covers(principal, row.county_code, row.township_code, "payment")
         attempts = await repo.attempts_for(session, [instruction_id])
     return _out(runtime, row, attempts)
 
@@ -120,13 +116,12 @@ async def _one(request: Request, instruction_id: str, principal: Principal) -> P
 async def case_payments(case_id: CaseId, request: Request, principal: Reader) -> list[PaymentOut]:
     runtime = runtime_of(request, "disbursement")
     async with runtime.reading() as session:
-        owner = await repo.beneficiary(session, case_id)
-        rows = await repo.instructions_for(session, case_id)
-        place = owner or (rows[0] if rows else None)
+        place = await repo.case_place(session, case_id)
         if place is None:
             raise NotFound(f"case {case_id} is not known to disbursement")
-        ensure_covers(principal, place["county_code"], place["township_code"])
-        attempts = await repo.attempts_for(session, [r["id"] for r in rows]) if rows else []
+        ensure_covers(principal, place.county_code, place.township_code)
+        rows = await repo.instructions_for(session, case_id)
+        attempts = await repo.attempts_for(session, [r.id for r in rows]) if rows else []
     return [_out(runtime, r, attempts) for r in rows]
 
 
@@ -143,7 +138,7 @@ async def get_payment(payment_id: PaymentId, request: Request, principal: Reader
 async def record_result(
     payment_id: PaymentId, body: ResultIn, request: Request, principal: Finance
 ) -> PaymentOut:
-    await service.record_result(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    await payments.record_result(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
@@ -153,7 +148,7 @@ async def record_result(
     summary="Re-issue a failed/returned transfer (same reference, new attempt) or re-route it",
 )
 async def retry(payment_id: PaymentId, body: RetryIn, request: Request, principal: Finance) -> PaymentOut:
-    await service.retry(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    await payments.retry(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
@@ -161,11 +156,15 @@ async def retry(payment_id: PaymentId, body: RetryIn, request: Request, principa
     "/payments/{payment_id}/handover",
     response_model=PaymentOut,
     summary="Record a direct cash or goods handover with its witness (R-AID-2, R-AID-3)",
+    responses={
+        409: {"description": "not awaiting a handover, or the witness is who hands over (R-AID-2)"},
+        422: {"description": "goods without their procurement reference (R-AID-3), or an invalid field"},
+    },
 )
 async def handover(
     payment_id: PaymentId, body: HandoverIn, request: Request, principal: Finance
 ) -> PaymentOut:
-    await service.handover(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    await payments.handover(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 
@@ -178,8 +177,8 @@ async def handover(
 async def correct(
     payment_id: PaymentId, body: CorrectionIn, request: Request, principal: Finance
 ) -> PaymentOut:
-    row = await service.correct(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
-    return await _one(request, row["id"], principal)
+    row = await payments.correct(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, row.id, principal)
 
 
 @router.put(
@@ -193,7 +192,7 @@ async def change_payee(
     case_id: CaseId, body: PayeeChangeIn, request: Request, principal: PayeeClerk
 ) -> PayeeChangeOut:
     runtime = runtime_of(request, "disbursement")
-    return payees.change_out(runtime, await payees.request_change(runtime, case_id, _by(body, principal)))
+    return change_out(runtime, await payees.request_change(runtime, case_id, _by(body, principal)))
 
 
 @router.get(
@@ -207,9 +206,9 @@ async def payee_changes(case_id: CaseId, request: Request, principal: Reader) ->
         owner = await repo.beneficiary(session, case_id)
         if owner is None:
             raise NotFound(f"case {case_id} is not known to disbursement")
-        ensure_covers(principal, owner["county_code"], owner["township_code"])
+        ensure_covers(principal, owner.county_code, owner.township_code)
         rows = await repo.payee_changes_for(session, case_id)
-    return [payees.change_out(runtime, r) for r in rows]
+    return [change_out(runtime, r) for r in rows]
 
 
 @router.get(
@@ -230,12 +229,12 @@ async def list_payee_changes(
     async with runtime.reading() as session:
         rows = await payees.page(
             session,
-            status=status.value if status else None,
+            status=status,
             county_code=county_code,
             township_code=township_code,
             limit=limit,
         )
-    return [payees.change_out(runtime, r) for r in rows]
+    return [change_out(runtime, r) for r in rows]
 
 
 @router.post(
@@ -248,4 +247,4 @@ async def decide_payee_change(
     change_id: PaymentId, body: ChangeDecisionIn, request: Request, principal: PayeeDecider
 ) -> PayeeChangeOut:
     runtime = runtime_of(request, "disbursement")
-    return payees.change_out(runtime, await payees.decide_change(runtime, change_id, _by(body, principal)))
+    return change_out(runtime, await payees.decide_change(runtime, change_id, _by(body, principal)))

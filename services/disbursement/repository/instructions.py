@@ -1,15 +1,32 @@
-"""All of disbursement's queries: beneficiaries, decisions, payment instructions and attempts, handovers."""
+"""Disbursement's queries on payments: beneficiaries, decisions and help-first grants as received, payment
+instructions and their attempts, handovers, payee changes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import CursorResult, RowMapping
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement.domain.model import (
+    ApprovedCase,
+    Beneficiary,
+    ChangeStatus,
+    Handover,
+    HelpFirstGrant,
+    PaidPayment,
+    PayeeChange,
+    PaymentAttempt,
+    PaymentInstruction,
+    PaymentStatus,
+    Place,
+    Stage,
+)
+from services.disbursement.repository import as_entities, as_entity
 from services.disbursement.tables import (
     approved_cases,
     beneficiaries,
@@ -19,6 +36,11 @@ from services.disbursement.tables import (
     payment_attempts,
     payment_instructions,
 )
+
+
+async def lock(session: AsyncSession, key: str) -> None:
+    """A transaction-scoped advisory lock on ``key`` (one writer at a time per case, batch or file)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
 
 async def add_beneficiary(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -39,28 +61,41 @@ async def add_help_first(session: AsyncSession, row: dict[str, Any]) -> None:
     )
 
 
-async def beneficiary(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
+async def beneficiary(session: AsyncSession, case_id: str, *, for_update: bool = False) -> Beneficiary | None:
     query = select(beneficiaries).where(beneficiaries.c.case_id == case_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(Beneficiary, row) if row else None
 
 
 async def set_payee(session: AsyncSession, case_id: str, payee: str) -> None:
     await session.execute(update(beneficiaries).where(beneficiaries.c.case_id == case_id).values(payee=payee))
 
 
-async def approved(session: AsyncSession, case_id: str) -> RowMapping | None:
-    return (
-        (await session.execute(select(approved_cases).where(approved_cases.c.case_id == case_id)))
-        .mappings()
-        .first()
+async def approved(session: AsyncSession, case_id: str) -> ApprovedCase | None:
+    query = select(approved_cases).where(approved_cases.c.case_id == case_id)
+    row = (await session.execute(query)).mappings().first()
+    if row is None:
+        return None
+    stages = tuple(
+        Stage(seq=int(s["seq"]), amount=Decimal(s["amount"]), due_on=date.fromisoformat(s["due_on"]))
+        for s in row["stages"]
+    )
+    return ApprovedCase(
+        case_id=row["case_id"],
+        form=row["form"],
+        amount=row["amount"],
+        stages=stages,
+        decided_at=row["decided_at"],
+        help_first_amount=row["help_first_amount"],
     )
 
 
-async def help_first(session: AsyncSession, case_id: str) -> RowMapping | None:
+async def help_first(session: AsyncSession, case_id: str) -> HelpFirstGrant | None:
     query = select(help_first_grants).where(help_first_grants.c.case_id == case_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(HelpFirstGrant, row) if row else None
 
 
 async def add_instruction(session: AsyncSession, row: dict[str, Any]) -> bool:
@@ -84,11 +119,12 @@ async def instruction_exists(session: AsyncSession, case_id: str, stage: int) ->
 
 async def instruction(
     session: AsyncSession, instruction_id: str, *, for_update: bool = False
-) -> RowMapping | None:
+) -> PaymentInstruction | None:
     query = select(payment_instructions).where(payment_instructions.c.id == instruction_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(PaymentInstruction, row) if row else None
 
 
 async def update_instruction(session: AsyncSession, instruction_id: str, **values: Any) -> None:
@@ -99,13 +135,13 @@ async def update_instruction(session: AsyncSession, instruction_id: str, **value
     )
 
 
-async def instructions_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
+async def instructions_for(session: AsyncSession, case_id: str) -> list[PaymentInstruction]:
     query = (
         select(payment_instructions)
         .where(payment_instructions.c.case_id == case_id)
         .order_by(payment_instructions.c.stage, payment_instructions.c.created_at)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(PaymentInstruction, (await session.execute(query)).mappings())
 
 
 async def corrections_of(session: AsyncSession, instruction_id: str) -> int:
@@ -121,14 +157,15 @@ async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(payment_attempts.insert().values(**row))
 
 
-async def current_attempt(session: AsyncSession, instruction_id: str) -> RowMapping | None:
+async def current_attempt(session: AsyncSession, instruction_id: str) -> PaymentAttempt | None:
     query = (
         select(payment_attempts)
         .where(payment_attempts.c.instruction_id == instruction_id)
         .order_by(payment_attempts.c.attempt.desc())
         .limit(1)
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(PaymentAttempt, row) if row else None
 
 
 async def set_attempt(session: AsyncSession, attempt_id: int, **values: Any) -> None:
@@ -137,22 +174,22 @@ async def set_attempt(session: AsyncSession, attempt_id: int, **values: Any) -> 
     )
 
 
-async def attempts_for(session: AsyncSession, instruction_ids: list[str]) -> list[RowMapping]:
+async def attempts_for(session: AsyncSession, instruction_ids: list[str]) -> list[PaymentAttempt]:
     query = (
         select(payment_attempts)
         .where(payment_attempts.c.instruction_id.in_(instruction_ids))
         .order_by(payment_attempts.c.instruction_id, payment_attempts.c.attempt)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(PaymentAttempt, (await session.execute(query)).mappings())
 
 
 async def add_handover(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(handovers.insert().values(**row))
 
 
-async def handovers_for(session: AsyncSession, instruction_ids: list[str]) -> list[RowMapping]:
+async def handovers_for(session: AsyncSession, instruction_ids: list[str]) -> list[Handover]:
     query = select(handovers).where(handovers.c.instruction_id.in_(instruction_ids))
-    return list((await session.execute(query)).mappings())
+    return as_entities(Handover, (await session.execute(query)).mappings())
 
 
 async def add_payee_change(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -161,70 +198,78 @@ async def add_payee_change(session: AsyncSession, row: dict[str, Any]) -> None:
 
 async def payee_change(
     session: AsyncSession, change_id: str, *, for_update: bool = False
-) -> RowMapping | None:
+) -> PayeeChange | None:
     query = select(payee_changes).where(payee_changes.c.id == change_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return as_entity(PayeeChange, row) if row else None
 
 
 async def update_payee_change(session: AsyncSession, change_id: str, **values: Any) -> None:
     await session.execute(update(payee_changes).where(payee_changes.c.id == change_id).values(**values))
 
 
-async def payee_changes_for(session: AsyncSession, case_id: str) -> list[RowMapping]:
+async def payee_changes_for(session: AsyncSession, case_id: str) -> list[PayeeChange]:
     query = (
         select(payee_changes).where(payee_changes.c.case_id == case_id).order_by(payee_changes.c.requested_at)
     )
-    return list((await session.execute(query)).mappings())
+    return as_entities(PayeeChange, (await session.execute(query)).mappings())
 
 
 async def paid_between(
     session: AsyncSession, township_code: str, start: datetime, end: datetime
-) -> list[RowMapping]:
+) -> list[PaidPayment]:
     """Paid (not reversed) instructions of a township in [start, end), with the beneficiary's case number."""
     query = (
         select(payment_instructions, beneficiaries.c.case_no)
         .join(beneficiaries, beneficiaries.c.case_id == payment_instructions.c.case_id, isouter=True)
         .where(
             payment_instructions.c.township_code == township_code,
-            payment_instructions.c.status == "paid",
+            payment_instructions.c.status == PaymentStatus.paid,
             payment_instructions.c.paid_at >= start,
             payment_instructions.c.paid_at < end,
         )
         .order_by(payment_instructions.c.paid_at, payment_instructions.c.id)
     )
-    return list((await session.execute(query)).mappings())
+    return [
+        PaidPayment(as_entity(PaymentInstruction, row), row["case_no"])
+        for row in (await session.execute(query)).mappings()
+    ]
 
 
-async def case_place(session: AsyncSession, case_id: str) -> RowMapping | None:
+async def case_place(session: AsyncSession, case_id: str) -> Place | None:
     """Where disbursement knows a case from (its beneficiary, else a payment instruction), or None."""
     owner = await beneficiary(session, case_id)
     if owner is not None:
-        return owner
-    query = select(payment_instructions).where(payment_instructions.c.case_id == case_id).limit(1)
-    return (await session.execute(query)).mappings().first()
-
-
-async def pending_payee_change(session: AsyncSession, case_id: str) -> RowMapping | None:
-    query = select(payee_changes).where(
-        payee_changes.c.case_id == case_id, payee_changes.c.status == "pending"
+        return Place(owner.county_code, owner.township_code)
+    query = (
+        select(payment_instructions.c.county_code, payment_instructions.c.township_code)
+        .where(payment_instructions.c.case_id == case_id)
+        .limit(1)
     )
-    return (await session.execute(query.with_for_update())).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return Place(row["county_code"], row["township_code"]) if row else None
+
+
+async def pending_payee_change(session: AsyncSession, case_id: str) -> PayeeChange | None:
+    query = select(payee_changes).where(
+        payee_changes.c.case_id == case_id, payee_changes.c.status == ChangeStatus.pending
+    )
+    row = (await session.execute(query.with_for_update())).mappings().first()
+    return as_entity(PayeeChange, row) if row else None
 
 
 async def payee_changes_page(
     session: AsyncSession,
     *,
-    status: str | None,
+    status: ChangeStatus | None,
     county_code: str | None,
     township_code: str | None,
     limit: int,
-) -> list[RowMapping]:
-    """Account changes with their case's place, oldest first (a queue for the second person, R-AID-2)."""
-    query = select(payee_changes, beneficiaries.c.county_code, beneficiaries.c.township_code).join(
-        beneficiaries, beneficiaries.c.case_id == payee_changes.c.case_id
-    )
+) -> list[PayeeChange]:
+    """Account changes in a place, oldest first (a queue for the second person, R-AID-2)."""
+    query = select(payee_changes).join(beneficiaries, beneficiaries.c.case_id == payee_changes.c.case_id)
     if status:
         query = query.where(payee_changes.c.status == status)
     if county_code:
@@ -232,4 +277,4 @@ async def payee_changes_page(
     if township_code:
         query = query.where(beneficiaries.c.township_code == township_code)
     query = query.order_by(payee_changes.c.requested_at, payee_changes.c.id).limit(limit)
-    return list((await session.execute(query)).mappings())
+    return as_entities(PayeeChange, (await session.execute(query)).mappings())

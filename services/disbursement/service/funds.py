@@ -6,60 +6,25 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement import repository as repo
-from services.disbursement import repository_funds as ledger
-from services.disbursement.domain.funds import yearly_allocation
+from services.disbursement.domain.errors import AlreadyAllocated, ReserveFundExhausted, ReserveFundNotFound
+from services.disbursement.domain.model import PAYEE, RECIPIENT, ReserveFund
+from services.disbursement.domain.rules import yearly_allocation
+from services.disbursement.repository import instructions as repo
+from services.disbursement.repository import ledger
+from services.disbursement.schemas import AllocationIn, DrawIn
 from shared import clock
 from shared.access import guard
-from shared.api import UUID_PATTERN
+from shared.contracts.approval import Channel
 from shared.csvexport import to_csv as csv_export
-from shared.errors import BusinessRuleViolated, Conflict, InvalidField, NotFound
+from shared.domain_errors import InvalidValue
 from shared.idnumber import mask_account, mask_name
-from shared.money import ZERO, Money
+from shared.money import ZERO
 from shared.reference import township_county
 from shared.runtime import Runtime
-
-NO_NUL = r"^[^\x00]*$"
-Actor = Annotated[
-    str | None,
-    Field(
-        min_length=1,
-        max_length=100,
-        pattern=NO_NUL,
-        description="Ignored: the caller identified by the access token is recorded",
-    ),
-]
-Note = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
-PAYEE = "disbursement.payee"
-RECIPIENT = "disbursement.handover.recipient"
-
-
-class AllocationIn(BaseModel):
-    """R-RES-1: the county's yearly allocation to a township's reserve fund."""
-
-    model_config = ConfigDict(extra="forbid")
-    county_code: Annotated[str, Field(pattern=r"^\d{6}$")]
-    year: Annotated[int, Field(ge=2000, le=2100)]
-    proportion: Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
-    """County-set proportion of the previous year's temporary-assistance spending."""
-    previous_year_spending: Money | None = None
-    """Declared by the county when the ledger does not hold the previous year (e.g. before go-live);
-    otherwise computed from the ledger."""
-    actor: Actor = None
-
-
-class DrawIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: Annotated[Money, Field(gt=0)]
-    actor: Actor = None
-    purpose: Note
-    case_id: Annotated[str, Field(pattern=UUID_PATTERN)] | None = None
 
 
 def day_start(day: date) -> datetime:
@@ -106,17 +71,17 @@ async def draw_reserve(
             "case_id": case_id,
             "instruction_id": instruction_id,
             "reference": reference,
-            "source_entry_id": fund["allocation_entry_id"],
+            "source_entry_id": fund.allocation_entry_id,
             "memo": memo,
             "actor": actor,
         },
     )
 
 
-async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> RowMapping:
+async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> ReserveFund:
     guard(township_code[:6], township_code, "township")
     if township_county(township_code) != body.county_code:
-        raise InvalidField("county_code", f"township {township_code} is not in county {body.county_code}")
+        raise InvalidValue("county_code", f"township {township_code} is not in county {body.county_code}")
     async with runtime.transaction() as session:
         if body.previous_year_spending is not None:
             spending, source = body.previous_year_spending, "declared"
@@ -143,10 +108,7 @@ async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> 
             },
         )
         if not created:
-            raise Conflict(
-                f"the {body.year} reserve fund of {township_code} is already allocated",
-                slug="already-allocated",
-            )
+            raise AlreadyAllocated(f"the {body.year} reserve fund of {township_code} is already allocated")
         if allocated > 0:
             entry = await ledger.add_entry(
                 session,
@@ -172,11 +134,11 @@ async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) ->
     async with runtime.transaction() as session:
         fund = await ledger.fund(session, township_code, year)
         if fund is None:
-            raise NotFound(f"no {year} reserve fund for township {township_code}")
+            raise ReserveFundNotFound(township_code, year)
         entry = await draw_reserve(
             session,
             township_code=township_code,
-            county_code=fund["county_code"],
+            county_code=fund.county_code,
             year=year,
             amount=body.amount,
             case_id=body.case_id,
@@ -186,15 +148,13 @@ async def draw(runtime: Runtime, township_code: str, year: int, body: DrawIn) ->
             memo=body.purpose,
         )
         if entry is None:
-            raise BusinessRuleViolated(
-                f"the reserve fund holds less than {body.amount}: its balance never goes negative (R-RES)",
-                slug="reserve-fund-short",
-                rule="R-RES",
+            raise ReserveFundExhausted(
+                f"the reserve fund holds less than {body.amount}: its balance never goes negative (R-RES)"
             )
         after = await ledger.fund(session, township_code, year)
     if after is None:
         raise RuntimeError("the row just written is missing from its own transaction")
-    return {"entry_id": entry, "amount": body.amount, "balance": after["balance"]}
+    return {"entry_id": entry, "amount": body.amount, "balance": after.balance}
 
 
 async def usage_report(
@@ -208,29 +168,27 @@ async def usage_report(
         funds = await ledger.funds(session, county_code, year)
         out = []
         for fund in funds:
-            name = ledger.reserve_fund_name(fund["township_code"], year)
+            name = ledger.reserve_fund_name(fund.township_code, year)
             rows = [
                 e
                 for e in await ledger.entries(
-                    session, township_code=fund["township_code"], start=begin, end=finish, limit=100000
+                    session, township_code=fund.township_code, start=begin, end=finish, limit=100000
                 )
-                if e["fund"] == name
+                if e.fund == name
             ]
-            draws = [e for e in rows if e["kind"] == "reserve_draw"]
+            draws = [e for e in rows if e.kind == "reserve_draw"]
             out.append(
                 {
-                    "township_code": fund["township_code"],
+                    "township_code": fund.township_code,
                     "year": year,
-                    "allocated": fund["allocated"],
-                    "proportion": fund["proportion"],
-                    "previous_year_spending": fund["previous_year_spending"],
-                    "drawn_in_period": sum((e["amount"] for e in draws), ZERO),
+                    "allocated": fund.allocated,
+                    "proportion": fund.proportion,
+                    "previous_year_spending": fund.previous_year_spending,
+                    "drawn_in_period": sum((e.amount for e in draws), ZERO),
                     "draws": len(draws),
-                    "released_in_period": sum(
-                        (e["amount"] for e in rows if e["kind"] == "reserve_release"), ZERO
-                    ),
-                    "cases": len({e["case_id"] for e in draws if e["case_id"]}),
-                    "balance": fund["balance"],
+                    "released_in_period": sum((e.amount for e in rows if e.kind == "reserve_release"), ZERO),
+                    "cases": len({e.case_id for e in draws if e.case_id}),
+                    "balance": fund.balance,
                 }
             )
     return out
@@ -241,7 +199,7 @@ async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[
     async with runtime.reading() as session:
         funds_out = []
         for fund in await ledger.funds(session, county_code, year):
-            totals = await ledger.fund_totals(session, ledger.reserve_fund_name(fund["township_code"], year))
+            totals = await ledger.fund_totals(session, ledger.reserve_fund_name(fund.township_code, year))
             expected = (
                 totals.get("allocation", ZERO)
                 - totals.get("reserve_draw", ZERO)
@@ -249,10 +207,10 @@ async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[
             )
             funds_out.append(
                 {
-                    "township_code": fund["township_code"],
+                    "township_code": fund.township_code,
                     "ledger_balance": expected,
-                    "balance": fund["balance"],
-                    "balanced": expected == fund["balance"],
+                    "balance": fund.balance,
+                    "balanced": expected == fund.balance,
                 }
             )
         by_kind = await ledger.totals_by_kind(
@@ -297,40 +255,41 @@ DISCLOSURE_FIELDS = (
 async def disclosure(runtime: Runtime, township_code: str, start: date, end: date) -> list[dict[str, Any]]:
     """向社会公布: what was paid or handed over in a township in [start, end], names and accounts masked."""
     if end < start:
-        raise InvalidField("to", "the period ends before it starts")
+        raise InvalidValue("to", "the period ends before it starts")
     async with runtime.reading() as session:
-        rows = await repo.paid_between(
+        paid = await repo.paid_between(
             session, township_code, day_start(start), day_start(end + timedelta(days=1))
         )
-        handed = {h["instruction_id"]: h for h in await repo.handovers_for(session, [r["id"] for r in rows])}
-        payees = {}
-        for r in rows:
-            if r["case_id"] not in payees:
-                b = await repo.beneficiary(session, r["case_id"])
-                payees[r["case_id"]] = b["payee"] if b else None
+        rows = [(p.instruction, p.case_no) for p in paid]
+        handed = {h.instruction_id: h for h in await repo.handovers_for(session, [r.id for r, _ in rows])}
+        payees: dict[str, str | None] = {}
+        for r, _ in rows:
+            if r.case_id not in payees:
+                b = await repo.beneficiary(session, r.case_id)
+                payees[r.case_id] = b.payee if b else None
     out = []
-    for r in rows:
-        h = handed.get(r["id"])
-        token = payees.get(r["case_id"])
+    for r, case_no in rows:
+        h = handed.get(r.id)
+        token = payees.get(r.case_id)
         payee = json.loads(runtime.cipher.decrypt(token, context=PAYEE)) if token else None
         if h is not None:
-            name = runtime.cipher.decrypt(h["recipient"], context=RECIPIENT)
+            name = runtime.cipher.decrypt(h.recipient, context=RECIPIENT)
         else:
             name = payee["name"] if payee else ""
         account = ""
-        if r["channel"] == "bank_transfer" and r["payee"]:
-            account = mask_account(json.loads(runtime.cipher.decrypt(r["payee"], context=PAYEE))["account"])
+        if r.channel == Channel.bank_transfer and r.payee:
+            account = mask_account(json.loads(runtime.cipher.decrypt(r.payee, context=PAYEE))["account"])
         out.append(
             {
                 "township_code": township_code,
-                "case_no": r["case_no"] or "",
+                "case_no": case_no or "",
                 "name": mask_name(name),
                 "account": account,
-                "form": r["form"],
-                "channel": r["channel"],
-                "amount": str(r["amount"]),
-                "paid_on": clock.local_date(r["paid_at"]).isoformat(),
-                "procurement_reference": (h["procurement_reference"] or "") if h else "",
+                "form": r.form,
+                "channel": r.channel,
+                "amount": str(r.amount),
+                "paid_on": clock.local_date(r.paid_at).isoformat() if r.paid_at else "",
+                "procurement_reference": (h.procurement_reference or "") if h else "",
             }
         )
     return out
