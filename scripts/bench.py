@@ -99,7 +99,7 @@ def application() -> dict:
         "consents": {
             "verify_economic_situation": True,
             "share_with_charities": True,
-            "share_health_data": False,
+            "share_health_data": True,  # a medical need reaches partners only with it (R-CHA-2)
         },
     }
 
