@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import Span, Status, StatusCode
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,6 +73,14 @@ class ConsumerWorker:
     after_commit: Callable[[], None] = lambda: None
     subscription: Subscription | None = None
     on_dead_letter: DeadLetterHook | None = None
+
+    def __post_init__(self) -> None:
+        self._record = (  # built once; each event only binds its values
+            insert(self.inbox)
+            .values({c: bindparam(c) for c in ("event_id", "event_type", "topic", "partition", "offset")})
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self.inbox.c.event_id)
+        )
 
     async def run(self) -> None:
         subscription = self.subscription = self.bus.subscribe(self.group, self.topics)
@@ -190,16 +198,14 @@ class ConsumerWorker:
     async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
         async with self.sessions() as session, session.begin():
             recorded = await session.execute(
-                insert(self.inbox)
-                .values(
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
-                .on_conflict_do_nothing(index_elements=["event_id"])
-                .returning(self.inbox.c.event_id)
+                self._record,
+                {
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                },
             )
             if recorded.first() is None:
                 return False
