@@ -26,6 +26,7 @@ from shared.bus import Bus, Message, Record, Subscription
 from shared.events import Envelope, Event
 from shared.logging import log_context, trace_context
 from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
+from shared.outbox import wrote_events
 
 log = logging.getLogger("assistance.inbox")
 
@@ -210,7 +211,8 @@ class ConsumerWorker:
             if recorded.first() is None:
                 return False
             await handler(session, envelope, payload)
-        self.after_commit()
+        if wrote_events(session):  # an event that only changes state has nothing for the relay
+            self.after_commit()
         return True
 
     async def _dead_letter(

@@ -26,6 +26,15 @@ LOCKED = -1
 """What ``relay_once`` returns when another relay of the same service holds the relay lock."""
 
 
+WROTE_EVENTS = "assistance.outbox.wrote_events"
+"""``session.info`` key set by :meth:`Outbox.add`: the transaction has events for the relay."""
+
+
+def wrote_events(session: AsyncSession) -> bool:
+    """Did this session's unit of work write outbox rows (so its commit should wake the relay)?"""
+    return bool(session.info.get(WROTE_EVENTS))
+
+
 class Outbox:
     """Writes events into the caller's transaction."""
 
@@ -51,6 +60,7 @@ class Outbox:
         envelope.traceparent = telemetry.producer_traceparent(
             self.service, topic=topic, event_id=envelope.id, event_type=envelope.type
         ) or current("traceparent")
+        session.info[WROTE_EVENTS] = True
         await session.execute(
             self._insert,
             {
@@ -189,4 +199,4 @@ async def purge_published(engine: AsyncEngine, table: Table, *, older_than_days:
     return result.rowcount or 0
 
 
-__all__: Sequence[str] = ("Outbox", "OutboxRelay", "purge_published")
+__all__: Sequence[str] = ("Outbox", "OutboxRelay", "purge_published", "wrote_events")
