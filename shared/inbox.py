@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from opentelemetry.trace import Span, Status, StatusCode
@@ -110,8 +111,50 @@ class ConsumerWorker:
         await subscription.commit_last([messages[-1] for messages in batch.values() if messages])
 
     async def _partition(self, messages: Sequence[Message]) -> None:
+        if len(messages) > 1 and await self._together(messages):
+            return
         for message in messages:
             await self.process(message)
+
+    async def _together(self, messages: Sequence[Message]) -> bool:
+        """Apply a partition's fetched events in order in one transaction: one commit for the lot, each
+        event's effects beside its inbox record. Anything unusual (an envelope or payload that does not
+        parse, a handler failing, an outage) rolls the whole transaction back and returns False: the
+        caller then applies the events one by one, with their retries and dead letters, so it is still
+        at most one effect per event. True when every event was applied, duplicate or ignored."""
+        work: list[tuple[Message, Envelope, Handler, Event]] = []
+        for message in messages:
+            try:
+                envelope = Envelope.model_validate_json(message.value)
+                handler = self.handlers.get(envelope.type)
+                if handler is None:
+                    continue  # an event this service does not act on
+                work.append((message, envelope, handler, envelope.payload()))
+            except ValidationError:
+                return False
+        if len(work) < 2:
+            return not work
+        outcomes: list[tuple[Message, Envelope, str]] = []
+        try:
+            async with self.sessions() as session, session.begin():
+                for message, envelope, handler, payload in work:
+                    with self._event_context(message, envelope) as span:
+                        applied = await self._record_and_handle(session, message, envelope, payload, handler)
+                        outcome = "applied" if applied else "duplicate"
+                        _outcome(span, outcome)
+                        outcomes.append((message, envelope, outcome))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried event by event, where each failure is handled
+            log.info("batch applied one event at a time", extra={"error": repr(exc)[:300]})
+            return False
+        if wrote_events(session):
+            self.after_commit()
+        for message, envelope, outcome in outcomes:
+            EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+            with log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject):
+                log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
+        return True
 
     async def _start(self, subscription: Subscription) -> None:
         delay = 0.5
@@ -136,8 +179,13 @@ class ConsumerWorker:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # an event this service does not act on
-        # A consumer span, child of the producer span named by the event's traceparent: one case's path
-        # through the services is one trace; the logs inside carry its trace id.
+        with self._event_context(message, envelope) as span:
+            await self._process(message, envelope, handler, span)
+
+    @contextmanager
+    def _event_context(self, message: Message, envelope: Envelope) -> Iterator[Span]:
+        """A consumer span, child of the producer span named by the event's traceparent (one case's path
+        through the services is one trace), and the event's ids on every log line inside."""
         with (
             telemetry.consumer_span(
                 self.service,
@@ -157,7 +205,7 @@ class ConsumerWorker:
                 **trace_context(envelope.traceparent),
             ),
         ):
-            await self._process(message, envelope, handler, span)
+            yield span
 
     async def _process(self, message: Message, envelope: Envelope, handler: Handler, span: Span) -> None:
         try:
@@ -198,21 +246,28 @@ class ConsumerWorker:
 
     async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
         async with self.sessions() as session, session.begin():
-            recorded = await session.execute(
-                self._record,
-                {
-                    "event_id": envelope.id,
-                    "event_type": envelope.type,
-                    "topic": message.topic,
-                    "partition": message.partition,
-                    "offset": message.offset,
-                },
-            )
-            if recorded.first() is None:
-                return False
-            await handler(session, envelope, payload)
+            applied = await self._record_and_handle(session, message, envelope, payload, handler)
         if wrote_events(session):  # an event that only changes state has nothing for the relay
             self.after_commit()
+        return applied
+
+    async def _record_and_handle(
+        self, session: AsyncSession, message: Message, envelope: Envelope, payload: Event, handler: Handler
+    ) -> bool:
+        """The inbox record, then the handler's effects, in the caller's transaction; False: a duplicate."""
+        recorded = await session.execute(
+            self._record,
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+            },
+        )
+        if recorded.first() is None:
+            return False
+        await handler(session, envelope, payload)
         return True
 
     async def _dead_letter(
