@@ -152,7 +152,12 @@ class ConsumerWorker:
             self.after_commit()
         for message, envelope, outcome in outcomes:
             EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
-            with log_context(event_id=envelope.id, event_type=envelope.type, case_id=envelope.subject):
+            with log_context(
+                event_id=envelope.id,
+                event_type=envelope.type,
+                case_id=envelope.subject,
+                **trace_context(envelope.traceparent),
+            ):
                 log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
         return True
 
