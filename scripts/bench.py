@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -98,7 +99,7 @@ def application() -> dict:
         "consents": {
             "verify_economic_situation": True,
             "share_with_charities": True,
-            "share_health_data": False,
+            "share_health_data": True,  # a medical need reaches partners only with it (R-CHA-2)
         },
     }
 
@@ -343,7 +344,11 @@ class Driver:
     async def start(self) -> None:
         topics = [self.cluster.topic(t) for t in ("assessment", "disbursement", "referral.partner")]
         self.consumer = AIOKafkaConsumer(
-            *topics, bootstrap_servers=self.cluster.kafka, group_id=None, auto_offset_reset="earliest"
+            *topics,
+            bootstrap_servers=self.cluster.kafka,
+            group_id=None,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=2000,  # answered on arrival anyway; idle, it saves the broker 2 fetches/s
         )
         await self.consumer.start()
         await self.consumer.getmany(timeout_ms=500)  # assignment and initial positions
@@ -370,7 +375,7 @@ class Driver:
             raise RuntimeError("driver not started")
         group, topic = f"{self.cluster.topic_prefix}-approval", self.cluster.topic("assessment")
         while True:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)  # no hop is timed from here (hops run commit to commit)
             if not self.awaiting:
                 continue
             committed = {
@@ -427,16 +432,19 @@ class Driver:
             self.phase.check_done()
 
     async def _decide(self, case: Case) -> None:
-        """Approve (a 404 would mean approval does not hold it yet: retried with backoff, and counted)."""
-        url = f"{self.cluster.urls['approval']}/approval/v1/cases/{case.case_id}/decision"
-        headers = {"X-Request-ID": f"{case.request_id}-d"}
+        """Review (township reviewer), then approve (another person: four eyes, R-FLOW-1). A 404 would mean
+        approval does not hold the case yet: retried with backoff, and counted."""
+        base = f"{self.cluster.urls['approval']}/approval/v1/cases/{case.case_id}"
+        review = {"opinion": "approved", "reasons": "bench (R-FLOW-1)"}
+        if await self._post(f"{base}/review", review, f"{case.request_id}-r", self.reviewer_headers):
+            decision = {"decision": "approved", "reasons": "bench", "confirm_extended_duration": True}
+            await self._post(f"{base}/decision", decision, f"{case.request_id}-d", {})
+        case.decided = time.time()
+
+    async def _post(self, url: str, body: dict, request_id: str, headers: dict[str, str]) -> bool:
         pause = 0.02
         for _ in range(200):
-            r = await self.client.post(
-                url,
-                json={"decision": "approved", "reasons": "bench", "confirm_extended_duration": True},
-                headers=headers,
-            )
+            r = await self.client.post(url, json=body, headers={"X-Request-ID": request_id, **headers})
             if r.status_code != 404:
                 break
             if self.phase is not None:
@@ -444,8 +452,8 @@ class Driver:
             await asyncio.sleep(pause)  # backing off, so retries never crowd out approval's own consumer
             pause = min(0.25, pause * 2)
         if r.status_code != 200 and self.phase is not None:
-            self.phase.errors.append(f"decision {r.status_code}: {r.text[:200]}")
-        case.decided = time.time()
+            self.phase.errors.append(f"{url.rsplit('/', 1)[1]} {r.status_code}: {r.text[:200]}")
+        return r.status_code == 200
 
     async def _submit(self, phase: Phase, n: int) -> None:
         request_id = f"bench-{phase.name}-{n}-{uuid.uuid4().hex[:8]}"
@@ -501,10 +509,15 @@ class Driver:
 
     @staticmethod
     async def _finish(phase: Phase, budget: float) -> None:
-        try:
-            await asyncio.wait_for(phase.finished.wait(), budget)
-        except TimeoutError:
-            raise RuntimeError(f"phase not finished within {budget} s: {phase.progress()}") from None
+        """Wait for every case; an error (a refused submission or decision) fails the run at once."""
+        deadline = time.monotonic() + budget
+        while not phase.finished.is_set():
+            if phase.errors:
+                raise RuntimeError(f"phase failed: {phase.progress()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"phase not finished within {budget} s: {phase.progress()}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(phase.finished.wait(), 1)
         print(phase.progress(), flush=True)
 
 

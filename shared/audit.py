@@ -125,13 +125,35 @@ class Place:
     township_code: str | None = None
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """An audit table's append statements, built once (each entry only binds its values)."""
+
+    lock: Any
+    head: Any
+    insert: Any
+    key: int
+
+
+_STATEMENTS: dict[Table, _Statements] = {}
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def _statements(table: Table) -> _Statements:
+    found = _STATEMENTS.get(table)
+    if found is None:
+        found = _STATEMENTS[table] = _Statements(
+            lock=_LOCK,
+            head=select(table.c.id, table.c.seq, table.c.hash).order_by(table.c.id.desc()).limit(1),
+            insert=table.insert(),
+            key=zlib.crc32(f"audit:{table.schema}".encode()),
+        )
+    return found
+
+
 async def head(session: AsyncSession, table: Table) -> tuple[int, int, str] | None:
     """(id, seq, MAC) of the newest entry, or None for an empty log."""
-    row = (
-        await session.execute(
-            select(table.c.id, table.c.seq, table.c.hash).order_by(table.c.id.desc()).limit(1)
-        )
-    ).first()
+    row = (await session.execute(_statements(table).head)).first()
     return (row[0], row[1], row[2]) if row else None
 
 
@@ -146,8 +168,8 @@ async def append(
     status: int | None = None,
 ) -> None:
     """Append one entry to the chain inside the caller's transaction."""
-    lock = zlib.crc32(f"audit:{table.schema}".encode())
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+    statements = _statements(table)
+    await session.execute(statements.lock, {"k": statements.key})
     last = await head(session, table)
     p = actor.principal
     entry = {
@@ -168,7 +190,7 @@ async def append(
     }
     prev_hash = last[2] if last else GENESIS
     await session.execute(
-        table.insert().values(**entry, prev_hash=prev_hash, hash=entry_mac(keys, prev_hash, entry))
+        statements.insert, entry | {"prev_hash": prev_hash, "hash": entry_mac(keys, prev_hash, entry)}
     )
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from opentelemetry.trace import Span, Status, StatusCode
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,7 @@ from shared.bus import Bus, Message, Record, Subscription
 from shared.events import Envelope, Event
 from shared.logging import log_context, trace_context
 from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
+from shared.outbox import wrote_events
 
 log = logging.getLogger("assistance.inbox")
 
@@ -74,6 +76,14 @@ class ConsumerWorker:
     subscription: Subscription | None = None
     on_dead_letter: DeadLetterHook | None = None
 
+    def __post_init__(self) -> None:
+        self._record = (  # built once; each event only binds its values
+            insert(self.inbox)
+            .values({c: bindparam(c) for c in ("event_id", "event_type", "topic", "partition", "offset")})
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self.inbox.c.event_id)
+        )
+
     async def run(self) -> None:
         subscription = self.subscription = self.bus.subscribe(self.group, self.topics)
         await self._start(subscription)
@@ -101,8 +111,55 @@ class ConsumerWorker:
         await subscription.commit_last([messages[-1] for messages in batch.values() if messages])
 
     async def _partition(self, messages: Sequence[Message]) -> None:
+        if len(messages) > 1 and await self._together(messages):
+            return
         for message in messages:
             await self.process(message)
+
+    async def _together(self, messages: Sequence[Message]) -> bool:
+        """Apply a partition's fetched events in order in one transaction: one commit for the lot, each
+        event's effects beside its inbox record. Anything unusual (an envelope or payload that does not
+        parse, a handler failing, an outage) rolls the whole transaction back and returns False: the
+        caller then applies the events one by one, with their retries and dead letters, so it is still
+        at most one effect per event. True when every event was applied, duplicate or ignored."""
+        work: list[tuple[Message, Envelope, Handler, Event]] = []
+        for message in messages:
+            try:
+                envelope = Envelope.model_validate_json(message.value)
+                handler = self.handlers.get(envelope.type)
+                if handler is None:
+                    continue  # an event this service does not act on
+                work.append((message, envelope, handler, envelope.payload()))
+            except ValidationError:
+                return False
+        if len(work) < 2:
+            return not work
+        outcomes: list[tuple[Message, Envelope, str]] = []
+        try:
+            async with self.sessions() as session, session.begin():
+                for message, envelope, handler, payload in work:
+                    with self._event_context(message, envelope) as span:
+                        applied = await self._record_and_handle(session, message, envelope, payload, handler)
+                        outcome = "applied" if applied else "duplicate"
+                        _outcome(span, outcome)
+                        outcomes.append((message, envelope, outcome))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried event by event, where each failure is handled
+            log.info("batch applied one event at a time", extra={"error": repr(exc)[:300]})
+            return False
+        if wrote_events(session):
+            self.after_commit()
+        for message, envelope, outcome in outcomes:
+            EVENTS_CONSUMED.labels(self.service, envelope.type, outcome).inc()
+            with log_context(
+                event_id=envelope.id,
+                event_type=envelope.type,
+                case_id=envelope.subject,
+                **trace_context(envelope.traceparent),
+            ):
+                log.info("event %s", outcome, extra={"topic": message.topic, "offset": message.offset})
+        return True
 
     async def _start(self, subscription: Subscription) -> None:
         delay = 0.5
@@ -127,8 +184,13 @@ class ConsumerWorker:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return  # an event this service does not act on
-        # A consumer span, child of the producer span named by the event's traceparent: one case's path
-        # through the services is one trace; the logs inside carry its trace id.
+        with self._event_context(message, envelope) as span:
+            await self._process(message, envelope, handler, span)
+
+    @contextmanager
+    def _event_context(self, message: Message, envelope: Envelope) -> Iterator[Span]:
+        """A consumer span, child of the producer span named by the event's traceparent (one case's path
+        through the services is one trace), and the event's ids on every log line inside."""
         with (
             telemetry.consumer_span(
                 self.service,
@@ -148,7 +210,7 @@ class ConsumerWorker:
                 **trace_context(envelope.traceparent),
             ),
         ):
-            await self._process(message, envelope, handler, span)
+            yield span
 
     async def _process(self, message: Message, envelope: Envelope, handler: Handler, span: Span) -> None:
         try:
@@ -189,22 +251,28 @@ class ConsumerWorker:
 
     async def _apply(self, message: Message, envelope: Envelope, payload: Event, handler: Handler) -> bool:
         async with self.sessions() as session, session.begin():
-            recorded = await session.execute(
-                insert(self.inbox)
-                .values(
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
-                .on_conflict_do_nothing(index_elements=["event_id"])
-                .returning(self.inbox.c.event_id)
-            )
-            if recorded.first() is None:
-                return False
-            await handler(session, envelope, payload)
-        self.after_commit()
+            applied = await self._record_and_handle(session, message, envelope, payload, handler)
+        if wrote_events(session):  # an event that only changes state has nothing for the relay
+            self.after_commit()
+        return applied
+
+    async def _record_and_handle(
+        self, session: AsyncSession, message: Message, envelope: Envelope, payload: Event, handler: Handler
+    ) -> bool:
+        """The inbox record, then the handler's effects, in the caller's transaction; False: a duplicate."""
+        recorded = await session.execute(
+            self._record,
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+            },
+        )
+        if recorded.first() is None:
+            return False
+        await handler(session, envelope, payload)
         return True
 
     async def _dead_letter(

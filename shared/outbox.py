@@ -5,12 +5,12 @@ per-case order holds even with several replicas."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -26,12 +26,23 @@ LOCKED = -1
 """What ``relay_once`` returns when another relay of the same service holds the relay lock."""
 
 
+WROTE_EVENTS = "assistance.outbox.wrote_events"
+"""``session.info`` key set by :meth:`Outbox.add`: the transaction has events for the relay."""
+
+
+def wrote_events(session: AsyncSession) -> bool:
+    """Did this session's unit of work write outbox rows (so its commit should wake the relay)?"""
+    return bool(session.info.get(WROTE_EVENTS))
+
+
 class Outbox:
     """Writes events into the caller's transaction."""
 
     def __init__(self, table: Table, *, service: str, topic: str) -> None:
         self.table, self.service, self.topic = table, service, topic
         self.source = f"/assistance/{service}"
+        self._insert = table.insert()
+        """Built once: each event only binds its values (the compiled form is cached by SQLAlchemy)."""
 
     async def add(
         self,
@@ -49,14 +60,16 @@ class Outbox:
         envelope.traceparent = telemetry.producer_traceparent(
             self.service, topic=topic, event_id=envelope.id, event_type=envelope.type
         ) or current("traceparent")
+        session.info[WROTE_EVENTS] = True
         await session.execute(
-            self.table.insert().values(
-                event_id=envelope.id,
-                event_type=envelope.type,
-                topic=topic,
-                key=key if key is not None else subject,
-                envelope=envelope.model_dump(mode="json", exclude_none=True),
-            )
+            self._insert,
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": topic,
+                "key": key if key is not None else subject,
+                "envelope": envelope.model_dump(mode="json", exclude_none=True),
+            },
         )
         return envelope
 
@@ -175,9 +188,7 @@ def _record(topic: str, key: str | None, envelope: dict[str, Any]) -> Record:
     headers = {"content-type": CLOUDEVENTS_CONTENT_TYPE, "ce_type": envelope["type"], "ce_id": envelope["id"]}
     if envelope.get("traceparent"):
         headers["traceparent"] = envelope["traceparent"]
-    return Record(
-        topic=topic, key=key, value=json.dumps(envelope, ensure_ascii=False).encode(), headers=headers
-    )
+    return Record(topic=topic, key=key, value=orjson.dumps(envelope), headers=headers)
 
 
 async def purge_published(engine: AsyncEngine, table: Table, *, older_than_days: int) -> int:
@@ -188,4 +199,4 @@ async def purge_published(engine: AsyncEngine, table: Table, *, older_than_days:
     return result.rowcount or 0
 
 
-__all__: Sequence[str] = ("Outbox", "OutboxRelay", "purge_published")
+__all__: Sequence[str] = ("Outbox", "OutboxRelay", "purge_published", "wrote_events")

@@ -24,7 +24,7 @@ from shared.crypto import FieldCipher
 from shared.db import make_engine, make_sessions
 from shared.events import Envelope
 from shared.inbox import ConsumerWorker, Handler
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, wrote_events
 from shared.reencrypt import SealedColumn
 from shared.settings import ServiceSettings
 
@@ -132,8 +132,8 @@ class Runtime:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success (state and outbox together), then wake the relay.
-        An API call's first change commits with the request's audit entry, or not at all."""
+        """One unit of work: commit on success (state and outbox together), then wake the relay if it
+        wrote events. An API call's first change commits with the request's audit entry, or not at all."""
         actor, record = current_actor(), current_request_audit()
         due = actor is not None and not (record is not None and record.written)
         async with self.sessions() as session, session.begin():
@@ -143,7 +143,8 @@ class Runtime:
                 await audit.append(session, self.audit_table, self.audit_keys, actor, "change", place=place)
         if due and record is not None:
             record.written = True
-        self.relay.wake()
+        if wrote_events(session):
+            self.relay.wake()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -61,8 +61,10 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = 0.2
     """How soon the relay looks again after a batch or a failed wake-up race; it is woken by every commit
     that writes an event, so this is only the fallback."""
-    outbox_max_idle_seconds: float = 2.0
-    """Idle polls back off up to this (events written by another replica wait at most this long)."""
+    outbox_max_idle_seconds: float = 10.0
+    """Idle polls back off up to this. Every commit that writes an event wakes its own relay, and a relay
+    that finds another replica's relay at work looks again after ``outbox_poll_interval_seconds``, so
+    this only bounds how long rows left by a relay that stopped (a crash) wait for the next one."""
     outbox_batch_size: int = 200
 
     encryption_keys: str = DEV_ENCRYPTION_KEYS

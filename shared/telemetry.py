@@ -3,11 +3,13 @@
 W3C ``traceparent`` (also sent as a Kafka header), so one case's path through the five services is one
 trace.
 
-Spans are always created, so trace ids propagate and appear in the logs; they are exported only when an
-OTLP endpoint is configured (``OTEL_EXPORTER_OTLP_ENDPOINT``, per service prefix or ``ASSISTANCE_``, or the
-standard unprefixed variable): OTLP/HTTP protobuf to ``<endpoint>/v1/traces``. The standard
-``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_TRACES_SAMPLER`` and ``OTEL_SDK_DISABLED`` are
-honoured by the SDK.
+Trace ids always propagate and appear in the logs; spans are recorded only while a processor is attached
+(the exporter, or a test's in-memory one): without one, a span is a bare context with fresh ids (no SDK
+span, no attributes, no timestamps), so tracing costs next to nothing when export is off. Spans are
+exported only when an OTLP endpoint is configured (``OTEL_EXPORTER_OTLP_ENDPOINT``, per service prefix or
+``ASSISTANCE_``, or the standard unprefixed variable): OTLP/HTTP protobuf to ``<endpoint>/v1/traces``.
+The standard ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_TRACES_SAMPLER`` and
+``OTEL_SDK_DISABLED`` are honoured by the SDK.
 
 Span names and attributes carry routes, topics, event types and ids — never personal data: no URL query,
 no request or event body.
@@ -18,14 +20,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from shared.settings import ServiceSettings
@@ -53,6 +56,10 @@ class _Fanout(SpanProcessor):
         with self._lock:
             self._processors = tuple(p for p in self._processors if p is not processor)
 
+    @property
+    def active(self) -> bool:
+        return bool(self._processors)
+
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         for processor in self._processors:
             processor.on_start(span, parent_context=parent_context)
@@ -69,6 +76,8 @@ class _Fanout(SpanProcessor):
 
 
 _FANOUT = _Fanout()
+_IDS = RandomIdGenerator()
+Attributes = Mapping[str, str | int]
 _providers: dict[str, TracerProvider] = {}
 _providers_lock = threading.Lock()
 
@@ -172,16 +181,54 @@ def current_traceparent() -> str | None:
 # ---------------------------------------------------------------- spans
 
 
+def recording() -> bool:
+    """Are spans recorded (a processor attached, or the SDK switched off, whose no-op spans it makes)?"""
+    return _FANOUT.active or os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+
+
+def _bare_span(parent: otel_context.Context | None) -> trace.Span:
+    """A span that is only a context: the parent's trace (or a new one) and a fresh span id."""
+    above = trace.get_current_span(parent).get_span_context()
+    if above.is_valid:
+        trace_id, flags = above.trace_id, above.trace_flags
+    else:
+        trace_id, flags = _IDS.generate_trace_id(), TraceFlags(TraceFlags.SAMPLED)
+    context = SpanContext(trace_id, _IDS.generate_span_id(), is_remote=False, trace_flags=flags)
+    return NonRecordingSpan(context)
+
+
+@contextmanager
+def _current_span(
+    service: str,
+    name: str,
+    *,
+    kind: SpanKind,
+    attributes: Callable[[], Attributes],
+    context: otel_context.Context | None = None,
+) -> Iterator[trace.Span]:
+    """The active span for the block: recorded by the SDK while a processor listens, else a bare one."""
+    if not recording():
+        span = _bare_span(context)
+        with trace.use_span(span, end_on_exit=False):
+            yield span
+        return
+    with tracer(service).start_as_current_span(
+        name, context=context, kind=kind, attributes=attributes()
+    ) as recorded:
+        yield recorded
+
+
 @contextmanager
 def server_span(service: str, method: str, headers: Mapping[str, str]) -> Iterator[trace.Span]:
     """The span of one HTTP request, child of the caller's ``traceparent`` if it sent one. The caller
     names it after the matched route once routing is done."""
     parent = extract(None, headers)
-    with tracer(service).start_as_current_span(
+    with _current_span(
+        service,
         method,
         context=parent,
         kind=SpanKind.SERVER,
-        attributes={"http.request.method": method},
+        attributes=lambda: {"http.request.method": method},
     ) as span:
         yield span
 
@@ -208,10 +255,11 @@ def _messaging_attributes(operation: str, topic: str, event_id: str, event_type:
 def producer_traceparent(service: str, *, topic: str, event_id: str, event_type: str) -> str | None:
     """A producer span for an event being written (to the outbox, in the use case's transaction), child of
     the active span; returns the ``traceparent`` the event carries so its consumers continue this trace."""
-    with tracer(service).start_as_current_span(
+    with _current_span(
+        service,
         f"create {topic}",
         kind=SpanKind.PRODUCER,
-        attributes=_messaging_attributes("create", topic, event_id, event_type),
+        attributes=lambda: _messaging_attributes("create", topic, event_id, event_type),
     ):
         return current_traceparent()
 
@@ -220,6 +268,8 @@ def send_span(
     service: str, *, topic: str, event_id: str, event_type: str, traceparent: str | None
 ) -> trace.Span:
     """A producer span for the relay's send of one outbox row to the broker; the caller ends it."""
+    if not recording():
+        return trace.INVALID_SPAN  # nothing reads its ids: the record carries the event's traceparent
     return tracer(service).start_span(
         f"send {topic}",
         context=extract(traceparent),
@@ -243,13 +293,17 @@ def consumer_span(
 ) -> Iterator[trace.Span]:
     """The span of one event handled by a consumer, child of the producer span named by the event's
     ``traceparent``; everything the handler logs and publishes is inside it."""
-    attributes: dict[str, str | int] = {
-        **_messaging_attributes("process", topic, event_id, event_type),
-        "messaging.consumer.group.name": group,
-        "messaging.destination.partition.id": str(partition),
-        "messaging.kafka.offset": offset,
-    }
-    with tracer(service).start_as_current_span(
+
+    def attributes() -> Attributes:
+        return {
+            **_messaging_attributes("process", topic, event_id, event_type),
+            "messaging.consumer.group.name": group,
+            "messaging.destination.partition.id": str(partition),
+            "messaging.kafka.offset": offset,
+        }
+
+    with _current_span(
+        service,
         f"process {topic}",
         context=extract(traceparent, headers),
         kind=SpanKind.CONSUMER,

@@ -63,6 +63,35 @@ def test_an_event_written_in_a_request_carries_a_producer_span_its_consumer_cont
     assert line["span_id"] == f"{consumer.context.span_id:016x}"
 
 
+def test_without_an_exporter_no_span_is_recorded_yet_one_trace_runs_through_the_event():
+    """Export off (nothing attached): spans are bare contexts, free of SDK work, and ids still propagate."""
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with telemetry.server_span("intake", "POST", {"traceparent": caller}) as server:
+        assert not server.is_recording()
+        server_id = server.get_span_context().span_id
+        carried = telemetry.producer_traceparent("intake", topic="t.intake.v1", event_id="e1", event_type="x")
+    assert carried is not None
+    _, trace_id, producer_id, flags = carried.split("-")
+    assert trace_id == "0af7651916cd43dd8448eb211c80319c" and flags == "01"
+    assert int(producer_id, 16) not in (server_id, int("b7ad6b7169203331", 16))
+    with telemetry.consumer_span(
+        "assessment",
+        topic="t.intake.v1",
+        partition=2,
+        offset=7,
+        group="g",
+        event_id="e1",
+        event_type="x",
+        traceparent=carried,
+    ) as consumer:
+        line = _log_line()
+    assert not consumer.is_recording()
+    assert line["trace_id"] == trace_id and line["span_id"] != producer_id
+    with telemetry.server_span("intake", "GET", {}) as fresh:  # no caller: a trace of its own
+        assert fresh.get_span_context().is_valid
+        assert f"{fresh.get_span_context().trace_id:032x}" != trace_id
+
+
 def _ordered(found):
     by_kind = {s.kind: s for s in found}
     return by_kind[SpanKind.SERVER], by_kind[SpanKind.PRODUCER], by_kind[SpanKind.CONSUMER]
