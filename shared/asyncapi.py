@@ -178,7 +178,8 @@ DOCUMENT_VERSION = "1.0.0"
 KAFKA_BINDING = "0.5.0"
 CASE_KEY = "the case id (a UUID, also the CloudEvents `subject`): one case's events stay in order"
 OWN_PARTNER_TOPIC = "referral.partner.{partnerId}"
-"""A partner's own topic (services/referral/adapters/partner_topics.py ``own_topic_address``), with its channel parameter."""
+"""A partner's own topic (``own_topic_address`` in services/referral/adapters/partner_topics.py), with
+its channel parameter."""
 
 EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     "gov.assistance.household.case-status-changed.v1": ("household.status",),

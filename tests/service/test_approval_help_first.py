@@ -93,6 +93,12 @@ async def test_help_first_is_paid_from_the_reserve_fund_and_its_paperwork_is_wat
 
     # Completing the paperwork (review, approval) closes the obligation; stages pay the rest.
     await review(standalone, case_id)
+    below = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "amount": "999.99", "reasons": "R-FLOW-2", "role": "county"},
+    )  # less than the 1000.00 already helped first: a refusal of policy (R-FLOW-2), 409
+    assert below.status_code == 409 and below.json()["type"].endswith("/below-help-first")
+    assert below.json()["rule"] == "R-FLOW-2" and below.json()["errors"][0]["field"] == "amount"
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
         json={

@@ -192,3 +192,24 @@ async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db
         == 300
     )
     assert set(statuses.values()) <= {200, 409}
+
+
+async def test_more_than_assessed_is_a_policy_refusal_409_and_records_no_step(standalone, db):
+    """R-AMT-4: more than the assessed amount needs a county-government raise (a new assessment revision):
+    a refusal of policy (409 ``above-assessed-amount``), not an invalid payload, and nothing is recorded."""
+    case_id, case = await pending_case(standalone, application())
+    above = str(Decimal(case["assessed_amount"]) + Decimal("0.01"))
+    steps = "SELECT count(*) FROM approval.decisions WHERE case_id::text = $1 AND step = $2"
+    refused = await review(standalone, case_id, amount=above)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/above-assessed-amount") and problem["rule"] == "R-AMT-4"
+    assert problem["errors"][0]["field"] == "amount"
+    assert await db.fetchval(steps, case_id, "review") == 0
+    assert (await review(standalone, case_id)).status_code == 200
+    decided = await _decide(
+        standalone, case_id, headers=auth("other-person", "county_approver"), amount=above
+    )
+    assert decided.status_code == 409 and decided.json()["type"].endswith("/above-assessed-amount")
+    assert decided.json()["rule"] == "R-AMT-4"
+    assert await db.fetchval(steps, case_id, "approval") == 0

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.approval.admin import SEED
 from services.approval.domain.calendar import (
     WorkCalendar,
     YearSchedule,
@@ -15,6 +14,7 @@ from services.approval.domain.calendar import (
     paperwork_deadline,
 )
 from services.approval.domain.tiers import Level, approval_level, help_first_allowed, may_decide
+from services.approval.service.calendars import SEED
 
 
 def national() -> dict[int, YearSchedule]:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.approval import help_first
+from services.approval.service import help_first
 from shared import clock, idnumber
 from shared.figures import Filters
 from shared.settings import ServiceSettings

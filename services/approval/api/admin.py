@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
 
-from services.approval import admin
-from services.approval import repository as repo
-from services.approval.admin import NATIONAL, CalendarIn, LimitIn
-from services.approval.help_first import today
+from services.approval.domain.model import CalendarYear, TownshipLimits
+from services.approval.schemas import CalendarIn, CalendarOut, DeadlineOut, LimitIn, LimitOut, LimitsOut
+from services.approval.service import calendars
+from services.approval.service import limits as township_limits
+from services.approval.service.calendars import NATIONAL
 from shared.access import ADMIN, STAFF, ensure_county_level, ensure_covers, require
 from shared.api import runtime_of
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden
 
 Reader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
 Admin = Annotated[Principal, Depends(require(*ADMIN))]
@@ -27,40 +28,18 @@ County = Annotated[str, Path(pattern=r"^\d{6}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
-class LimitOut(BaseModel):
-    county_code: str
-    township_code: str
-    effective_from: date
-    approval_limit: str
-    disbursement_limit: str
-    actor: str | None
-    created_at: datetime
-
-
-class LimitsOut(BaseModel):
-    township_code: str
-    in_force: LimitOut | None
-    history: list[LimitOut]
-
-
-class CalendarOut(BaseModel):
-    scope: str
-    year: int
-    holidays: list[date]
-    workdays: list[date]
-    source: str
-    actor: str
-    updated_at: datetime
-
-
-def _limit(row: Any) -> LimitOut:
+def _limit(version: TownshipLimits) -> LimitOut:
     return LimitOut(
         **{
-            **row,
-            "approval_limit": str(row["approval_limit"]),
-            "disbursement_limit": str(row["disbursement_limit"]),
+            **asdict(version),
+            "approval_limit": str(version.approval_limit),
+            "disbursement_limit": str(version.disbursement_limit),
         }
     )
+
+
+def _calendar(year: CalendarYear) -> CalendarOut:
+    return CalendarOut.model_validate(asdict(year))
 
 
 @router.get(
@@ -75,13 +54,11 @@ async def limits(
     on: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))] = None,
 ) -> LimitsOut:
     ensure_covers(principal, township_code[:6], township_code, "township")
-    async with runtime_of(request, "approval").reading() as session:
-        current = await repo.township_limits_on(session, township_code, on or today())
-        history = await repo.limit_history(session, township_code)
+    current, history = await township_limits.limits(runtime_of(request, "approval"), township_code, on)
     return LimitsOut(
         township_code=township_code,
         in_force=_limit(current) if current else None,
-        history=[_limit(r) for r in history],
+        history=[_limit(v) for v in history],
     )
 
 
@@ -95,7 +72,7 @@ async def limits(
 async def add_limit(township_code: Township, body: LimitIn, request: Request, principal: Admin) -> LimitOut:
     ensure_county_level(principal, township_code[:6], "township's limits")  # set by its county (R-FLOW-3)
     body = body.model_copy(update={"actor": principal.subject})
-    return _limit(await admin.add_limit(runtime_of(request, "approval"), township_code, body))
+    return _limit(await township_limits.add_limit(runtime_of(request, "approval"), township_code, body))
 
 
 @router.put(
@@ -107,7 +84,7 @@ async def put_national(year: Year, body: CalendarIn, request: Request, principal
     if principal.county_code is not None:
         raise Forbidden("the national calendar is loaded by the city's administrators")
     body = body.model_copy(update={"actor": principal.subject})
-    return CalendarOut(**await admin.put_calendar(runtime_of(request, "approval"), NATIONAL, year, body))
+    return _calendar(await calendars.put_calendar(runtime_of(request, "approval"), NATIONAL, year, body))
 
 
 @router.put(
@@ -121,30 +98,26 @@ async def put_county(
 ) -> CalendarOut:
     ensure_county_level(principal, county_code, "county calendar")
     body = body.model_copy(update={"actor": principal.subject})
-    return CalendarOut(**await admin.put_calendar(runtime_of(request, "approval"), county_code, year, body))
+    return _calendar(await calendars.put_calendar(runtime_of(request, "approval"), county_code, year, body))
 
 
 @router.get("/calendars/{scope}/{year}", response_model=CalendarOut, summary="A loaded schedule")
 async def get_calendar(
     scope: Annotated[str, Path(pattern=r"^(national|\d{6})$")], year: Year, request: Request, _: Reader
 ) -> CalendarOut:
-    async with runtime_of(request, "approval").reading() as session:
-        row = await repo.calendar(session, scope, year)
-    if row is None:
-        raise NotFound(f"no {scope} schedule loaded for {year} (deadlines then count weekends only)")
-    return CalendarOut(**row)
+    return _calendar(await calendars.get_calendar(runtime_of(request, "approval"), scope, year))
 
 
-@router.get("/calendars/deadline", summary="Preview: the 10-working-day paperwork deadline (R-FLOW-2)")
+@router.get(
+    "/calendars/deadline",
+    response_model=DeadlineOut,
+    summary="Preview: the 10-working-day paperwork deadline (R-FLOW-2)",
+)
 async def preview_deadline(
     request: Request,
     _: Reader,
     county_code: Annotated[str, Query(pattern=r"^\d{6}$")],
     over_on: Annotated[date, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))],
-) -> dict[str, Any]:
-    from services.approval.domain.calendar import paperwork_deadline
-
-    async with runtime_of(request, "approval").reading() as session:
-        calendar = await admin.load_calendar(session, county_code, [over_on.year, over_on.year + 1])
-    deadline, used = paperwork_deadline(calendar, over_on)
-    return {"over_on": over_on, "deadline": deadline, "calendar": used}
+) -> DeadlineOut:
+    deadline, used = await calendars.preview_deadline(runtime_of(request, "approval"), county_code, over_on)
+    return DeadlineOut(over_on=over_on, deadline=deadline, calendar=used)

@@ -1,0 +1,21 @@
+"""Approval's REST API under /approval/v1: cases with the review and approval steps (cases.py), help first
+(grants.py), townships' limits and working-day calendars (admin.py), and the oversight figures."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.approval.api import admin, cases, grants
+from services.approval.figures import figures
+from shared.api import PROBLEM_RESPONSES
+from shared.figures import figures_router
+
+router = APIRouter(prefix="/approval/v1", tags=["approval"], responses=PROBLEM_RESPONSES)
+router.include_router(admin.router)
+router.include_router(cases.router)
+router.include_router(grants.router)
+router.include_router(
+    figures_router(
+        "approval", figures, "Decisions, escalations, amounts, months, speed and help first (JSON or CSV)"
+    )
+)  # GET /figures (R-OVS-1)

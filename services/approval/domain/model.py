@@ -1,0 +1,176 @@
+"""Approval's typed entities and statuses (R-FLOW-1..4): the case as assessed, its recorded steps, a
+township's delegated limits, a help-first grant with its paperwork clock, and a year's working-day schedule.
+
+The repository returns these (never rows); figure rows are the read models of the oversight figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from services.approval.domain.tiers import Level
+
+
+class CaseStatus(StrEnum):
+    pending = "pending"
+    reviewed = "reviewed"
+    approved = "approved"
+    rejected = "rejected"
+    returned = "returned"
+
+    @property
+    def decided(self) -> bool:
+        """Approved or rejected: a final decision (R-FLOW-1)."""
+        return self in (CaseStatus.approved, CaseStatus.rejected)
+
+
+class Opinion(StrEnum):
+    approved = "approved"
+    rejected = "rejected"
+    returned = "returned"
+    """Sent back for revision with reasons: the case waits for a revised application (a new revision)."""
+
+
+class Step(StrEnum):
+    review = "review"
+    """审核 (R-FLOW-1)."""
+    approval = "approval"
+    """审批 (R-FLOW-1)."""
+
+
+class GrantStatus(StrEnum):
+    open = "open"
+    """Help first given, its review/approval paperwork still to come (R-FLOW-2)."""
+    completed = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_id: str
+    revision: int
+    county_code: str
+    township_code: str
+    category: str
+    subtype: str
+    status: CaseStatus
+    eligible: bool
+    assessed_amount: Decimal
+    months: int
+    household_size: int
+    needs: list[dict[str, Any]]
+    assessment: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """One recorded step: a review (审核) or an approval (审批)."""
+
+    id: int
+    case_id: str
+    step: Step
+    decision: Opinion
+    level: Level
+    role: str | None
+    actor: str
+    reasons: str
+    amount: Decimal
+    stages: list[dict[str, Any]]
+    form: str
+    at: datetime
+    extended_duration: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipLimits:
+    """One effective-dated version of a township's delegation (R-FLOW-3)."""
+
+    id: int
+    county_code: str
+    township_code: str
+    effective_from: date
+    approval_limit: Decimal
+    disbursement_limit: Decimal
+    created_at: datetime
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HelpFirstGrant:
+    """Help first (R-FLOW-2) and its paperwork clock."""
+
+    case_id: str
+    grant_id: str
+    county_code: str
+    township_code: str
+    level: Level
+    actor: str
+    reasons: str
+    amount: Decimal
+    form: str
+    channel: str
+    granted_at: datetime
+    emergency_over_on: date | None
+    declared_over_by: str | None
+    deadline: date | None
+    calendar: str | None
+    status: GrantStatus
+    overdue_notified_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarYear:
+    """One year's days off and make-up working days (调休) of the nation or of a county (R-FLOW-2)."""
+
+    scope: str
+    year: int
+    holidays: list[str]
+    workdays: list[str]
+    source: str
+    actor: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedCase:
+    """Figure row (R-OVS-1): a final approval step with the case it decided."""
+
+    case_id: str
+    decision: Opinion
+    level: Level
+    amount: Decimal
+    form: str
+    at: datetime
+    county_code: str
+    township_code: str
+    category: str
+    subtype: str
+    months: int
+    submitted_at: datetime | None
+    persons: int
+    month: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSpeed:
+    """Figure row (R-OVS-2): time from submission to decision, ``percentile_cont`` on intervals."""
+
+    measured: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class HelpFirstTally:
+    """Figure row (R-FLOW-2): grants of one level whose paperwork is in one state, as of a day."""
+
+    level: Level
+    status: str
+    grants: int
+    amount: Decimal
