@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -112,6 +113,7 @@ class Runtime:
             batch_size=s.outbox_batch_size,
             max_idle=s.outbox_max_idle_seconds,
         )
+        self._watchers: list[asyncio.Event] = []
         self.cipher = FieldCipher(
             s.encryption_keys, s.blind_index_key, suite=s.crypto_suite, blind_index_suite=s.blind_index_suite
         )
@@ -145,6 +147,9 @@ class Runtime:
             record.written = True
         if wrote_events(session):
             self.relay.wake()
+        if actor is not None:  # a person's or a system's change may have queued work for the loops
+            for watcher in self._watchers:
+                watcher.set()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -232,9 +237,22 @@ class Runtime:
             dead_letter_topic=s.dead_letter_topic(),
             max_attempts=s.consumer_max_attempts,
             backoff=s.consumer_retry_backoff_seconds,
-            after_commit=self.relay.wake,
+            after_commit=self._consumed,
             on_dead_letter=self._case_failed,
         )
+
+    def _consumed(self) -> None:
+        self.relay.wake()
+        for watcher in self._watchers:
+            watcher.set()
+
+    def watch(self) -> asyncio.Event:
+        """An event set after every commit of an event this runtime consumed, for one background loop
+        (notices, webhooks) to wait on instead of polling an idle database every second. The loop clears
+        it before it looks for work, so a commit during the look is never missed."""
+        watcher = asyncio.Event()
+        self._watchers.append(watcher)
+        return watcher
 
     async def _case_failed(self, session: AsyncSession, envelope: Envelope, error: str) -> None:
         """No dead letter about a case is invisible on that case (in the dead-letter transaction)."""
@@ -269,3 +287,24 @@ class Runtime:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await self.engine.dispose()
+
+
+class IdleBackoff:
+    """How long a background loop rests when it found too little to do: ``poll`` seconds at first,
+    doubling while nothing comes up to ten times ``poll``, back to ``poll`` when there was work or a
+    consumed event woke it (``Runtime.watch``). An idle service then reads its database every few
+    seconds instead of every second, and new work is still picked up at once."""
+
+    def __init__(self, watcher: asyncio.Event, poll: float) -> None:
+        self.watcher, self.poll, self.delay = watcher, poll, poll
+
+    def looking(self) -> None:
+        """Call before looking for work: a commit during the look then ends the next rest."""
+        self.watcher.clear()
+
+    async def rest(self, found: int) -> None:
+        if found:
+            self.delay = self.poll
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.watcher.wait(), self.delay)
+        self.delay = self.poll if self.watcher.is_set() else min(self.delay * 2, self.poll * 10)

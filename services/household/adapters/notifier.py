@@ -19,7 +19,7 @@ from services.household.service import render_sms
 from services.household.settings import settings_of
 from shared import clock
 from shared.contracts.intake import CONTACT_SEAL_CONTEXT
-from shared.runtime import Runtime
+from shared.runtime import IdleBackoff, Runtime
 from shared.webhooks import backoff
 
 log = logging.getLogger("assistance.household.notices")
@@ -88,7 +88,9 @@ async def send_notices(runtime: Runtime) -> None:
         sender: SmsSender | None = None
         if s.sms_gateway_url and s.sms_gateway_key:
             sender = HttpSmsGateway(client, s.sms_gateway_url, s.sms_gateway_key, s.sms_sign_name)
+        idle = IdleBackoff(runtime.watch(), s.sms_poll_interval_seconds)
         while True:
+            idle.looking()
             try:
                 sent = await send_once(runtime, sender)
             except asyncio.CancelledError:
@@ -97,4 +99,4 @@ async def send_notices(runtime: Runtime) -> None:
                 log.warning("notice sending failed; retrying", extra={"error": type(exc).__name__})
                 sent = 0
             if sent < BATCH:
-                await asyncio.sleep(s.sms_poll_interval_seconds)
+                await idle.rest(sent)

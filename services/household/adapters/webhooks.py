@@ -24,7 +24,7 @@ from services.household import repository as repo
 from services.household.domain.model import DeliveryStatus, DueDelivery
 from services.household.settings import HouseholdSettings, settings_of
 from shared import clock
-from shared.runtime import Runtime
+from shared.runtime import IdleBackoff, Runtime
 from shared.webhooks import Address, backoff, delivery_problem, headers, host_of, literal_address, url_problem
 
 log = logging.getLogger("assistance.household.webhooks")
@@ -125,7 +125,9 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
     async with httpx.AsyncClient(
         timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
     ) as client:
+        idle = IdleBackoff(runtime.watch(), s.webhook_poll_interval_seconds)
         while True:
+            idle.looking()
             try:
                 sent = await dispatch_once(runtime, client)
             except asyncio.CancelledError:
@@ -134,4 +136,4 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
                 log.warning("status webhook dispatch failed; retrying", extra={"error": type(exc).__name__})
                 sent = 0
             if sent < BATCH:
-                await asyncio.sleep(s.webhook_poll_interval_seconds)
+                await idle.rest(sent)

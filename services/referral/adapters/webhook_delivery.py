@@ -21,7 +21,7 @@ from services.referral.domain.model import DeliveryStatus, DueDelivery, PartnerS
 from services.referral.settings import ReferralSettings
 from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
-from shared.runtime import Runtime
+from shared.runtime import IdleBackoff, Runtime
 from shared.webhooks import (
     Address,
     backoff,
@@ -165,7 +165,9 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
     async with httpx.AsyncClient(
         timeout=s.webhook_timeout_seconds, follow_redirects=False, trust_env=False
     ) as client:
+        idle = IdleBackoff(runtime.watch(), s.webhook_poll_interval_seconds)
         while True:
+            idle.looking()
             try:
                 sent = await dispatch_once(runtime, client)
             except asyncio.CancelledError:
@@ -174,4 +176,4 @@ async def dispatch_webhooks(runtime: Runtime) -> None:
                 log.warning("webhook dispatch failed; retrying", extra={"error": repr(exc)[:300]})
                 sent = 0
             if sent < BATCH:
-                await asyncio.sleep(s.webhook_poll_interval_seconds)
+                await idle.rest(sent)
