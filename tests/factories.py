@@ -8,6 +8,7 @@ import functools
 import itertools
 import os
 import random
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -159,6 +160,25 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+def wait_until(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.25,
+    what: str = "condition",
+) -> T:
+    """The blocking twin of ``eventually`` for plain tests and fixtures (a server process coming up):
+    poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R-FLOW-1)"}
 """The review (审核) step that precedes every approval (审批) decision (R-FLOW-1)."""
 
@@ -258,6 +278,20 @@ class WebhookReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def partner_auth(partner: dict[str, Any]) -> dict[str, str]:
+    """The headers a registered partner calls the partner side (/referral/v1/partners/{id}/...) with."""
+    return {"Authorization": f"Bearer {partner['api_key']}"}
+
+
+def now(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """An async probe for ``eventually`` from a plain function."""
+
+    async def probe() -> T:
+        return check()
+
+    return probe
 
 
 def partner_body(**overrides: Any) -> dict[str, Any]:
