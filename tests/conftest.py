@@ -35,7 +35,7 @@ def _plain(url: str) -> str:
 def _fresh_authentication_failures(request: pytest.FixtureRequest) -> Iterator[None]:
     """Failed-authentication counts do not carry from one test to the next: the lockout
     (shared/ratelimit.py, on by default) is per source address, and the shared in-process client has
-    one address for the whole session, so a test that sends bad tokens would lock out the ones after."""
+    one address for the whole module, so a test that sends bad tokens would lock out the ones after."""
     yield
     if "standalone" not in request.fixturenames:
         return
@@ -160,9 +160,12 @@ async def least_privilege(database_url: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def standalone_client(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings: dict[str, dict[str, object]] | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """All the services in this process on ``database_url``, over the in-process bus, as the runtime role."""
+    """All the services in this process on ``database_url``, over the in-process bus, as the runtime role;
+    ``settings`` adds to (or replaces) the test settings of the services it names."""
     from services.registry import all_modules
     from shared.app import build_app
 
@@ -181,6 +184,7 @@ async def standalone_client(
                 # development/test setting (off by default, refused in production)
                 **({"webhook_allow_loopback_http": True} if m.name == "referral" else {}),
                 "audit_checkpoint_dir": str(tmp_path_factory.mktemp("audit-checkpoints")),
+                **(settings or {}).get(m.name, {}),
             }
             for m in modules
         },
