@@ -351,12 +351,20 @@ def document_body(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def forget_county_coverage(db: Any, county_code: str, within: float = 30.0) -> None:
-    """Intake has not heard of a county's policies yet: wait until assessment's policy-coverage event arrived
-    (so it cannot re-add them), then drop the county from intake's copy. The next coverage event (a new
-    policy version, a restart of assessment) brings it back."""
+    """Intake has not heard of a county's policies yet: wait until assessment's policy-coverage events are
+    out and intake holds the coverage (so they cannot re-add it), then drop the county from intake's copy.
+    The next coverage event (a new policy version, a restart of assessment) brings it back. Every event out,
+    not only one: a module's database is a copy of a template whose own start announced the coverage too,
+    and the copy's start announces it again (the in-process bus publishes only once its consumers commit)."""
 
     async def arrived() -> bool:
-        return bool(await db.fetchval("SELECT count(*) FROM intake.policy_coverage"))
+        return bool(
+            await db.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM intake.policy_coverage) AND NOT EXISTS (SELECT 1 FROM "
+                "assessment.outbox WHERE event_type = 'gov.assistance.assessment.policy-coverage.v1' "
+                "AND published_at IS NULL)"
+            )
+        )
 
     await eventually(arrived, timeout=within, what="intake to hold assessment's policy coverage")
     await db.execute("DELETE FROM intake.policy_coverage WHERE county_code = $1", county_code)
