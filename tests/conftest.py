@@ -4,12 +4,14 @@ A missing database or broker fails the tests; nothing is skipped."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -33,7 +35,7 @@ def _plain(url: str) -> str:
 def _fresh_authentication_failures(request: pytest.FixtureRequest) -> Iterator[None]:
     """Failed-authentication counts do not carry from one test to the next: the lockout
     (shared/ratelimit.py, on by default) is per source address, and the shared in-process client has
-    one address for the whole session, so a test that sends bad tokens would lock out the ones after."""
+    one address for the whole module, so a test that sends bad tokens would lock out the ones after."""
     yield
     if "standalone" not in request.fixturenames:
         return
@@ -79,9 +81,71 @@ async def create_database(server_url: str, prefix: str = "t") -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+async def clone_database(server_url: str, template: str, prefix: str = "t") -> str:
+    """A fresh database copied from ``template`` (CREATE DATABASE ... TEMPLATE: a file copy, far quicker
+    than migrating); returns its SQLAlchemy URL. The template must have no open connections."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(_plain(server_url))
+    try:
+        for attempt in range(50):  # a connection of the template's making may take a moment to close
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                break
+            except asyncpg.ObjectInUseError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    """Remove a test database (open connections of a finished app are cut)."""
+    name = make_url(url).database
+    conn = await asyncpg.connect(_plain(make_url(url).set(database="postgres").render_as_string(False)))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
-async def database_url(pg_server_url: str) -> str:
-    return await create_database(pg_server_url)
+async def template_database(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The name of a database holding every service's migrated schema and start-up seed, made once per
+    session by starting the services on it; each test module's database is a copy (``database_url``)."""
+    url = await create_database(pg_server_url, prefix="tmpl")
+    async with standalone_client(url, tmp_path_factory):
+        pass
+    name = make_url(url).database
+    assert name is not None
+    conn = await asyncpg.connect(_plain(pg_server_url))
+    try:  # the finished app's pooled connections would keep the template from being copied
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+    finally:
+        await conn.close()
+    yield name
+    await asyncio.gather(*_dropping)
+    await drop_database(url)
+
+
+_dropping: list[asyncio.Task[None]] = []
+"""Module databases being dropped behind the next module's tests (a drop takes seconds on a busy server)."""
+
+
+@pytest.fixture(scope="module")
+async def database_url(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
+    """A database of the test module's own, copied from the migrated template: every module starts from
+    the same empty state, so its tests can assert exact counts (issue 15, isolated tests)."""
+    url = await clone_database(pg_server_url, template_database)
+    yield url
+    _dropping.append(asyncio.create_task(drop_database(url)))
 
 
 async def least_privilege(database_url: str) -> dict[str, str]:
@@ -96,9 +160,12 @@ async def least_privilege(database_url: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def standalone_client(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings: dict[str, dict[str, object]] | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """All the services in this process on ``database_url``, over the in-process bus, as the runtime role."""
+    """All the services in this process on ``database_url``, over the in-process bus, as the runtime role;
+    ``settings`` adds to (or replaces) the test settings of the services it names."""
     from services.registry import all_modules
     from shared.app import build_app
 
@@ -117,6 +184,7 @@ async def standalone_client(
                 # development/test setting (off by default, refused in production)
                 **({"webhook_allow_loopback_http": True} if m.name == "referral" else {}),
                 "audit_checkpoint_dir": str(tmp_path_factory.mktemp("audit-checkpoints")),
+                **(settings or {}).get(m.name, {}),
             }
             for m in modules
         },
@@ -131,11 +199,11 @@ async def standalone_client(
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def standalone(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """All the services in this process on the session's database, over the in-process bus."""
+    """All the services in this process on the module's own database, over the in-process bus."""
     async with standalone_client(database_url, tmp_path_factory) as client:
         yield client
 
@@ -148,3 +216,30 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def partners(
+    standalone: httpx.AsyncClient, db: asyncpg.Connection
+) -> AsyncIterator[Callable[..., Awaitable[dict[str, Any]]]]:
+    """Registers partner charities on demand (``partner_body`` and the overrides); suspends them
+    afterwards so later tests' offers are not theirs. Suspension hands open offers on (R-CHA-1), so records
+    left waiting by this test are then closed, lest the sweep offer them to a later test's partners."""
+    from tests.factories import partner_body
+
+    made: list[dict[str, Any]] = []
+
+    async def register(**overrides: Any) -> dict[str, Any]:
+        response = await standalone.post("/referral/v1/partners", json=partner_body(**overrides))
+        assert response.status_code == 201, response.text
+        made.append(response.json())
+        return made[-1]
+
+    yield register
+    for partner in made:
+        await standalone.patch(f"/referral/v1/partners/{partner['id']}", json={"status": "suspended"})
+    await db.execute(
+        "UPDATE referral.needs_records SET match_state = 'closed' WHERE match_state = 'unmatched' "
+        "AND id IN (SELECT record_id FROM referral.tasks WHERE partner_id = ANY($1::uuid[]))",
+        [p["id"] for p in made],
+    )

@@ -8,6 +8,7 @@ import functools
 import itertools
 import os
 import random
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -159,6 +160,25 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+def wait_until(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.25,
+    what: str = "condition",
+) -> T:
+    """The blocking twin of ``eventually`` for plain tests and fixtures (a server process coming up):
+    poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R-FLOW-1)"}
 """The review (审核) step that precedes every approval (审批) decision (R-FLOW-1)."""
 
@@ -260,6 +280,20 @@ class WebhookReceiver:
         self.server.server_close()
 
 
+def partner_auth(partner: dict[str, Any]) -> dict[str, str]:
+    """The headers a registered partner calls the partner side (/referral/v1/partners/{id}/...) with."""
+    return {"Authorization": f"Bearer {partner['api_key']}"}
+
+
+def now(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """An async probe for ``eventually`` from a plain function."""
+
+    async def probe() -> T:
+        return check()
+
+    return probe
+
+
 def partner_body(**overrides: Any) -> dict[str, Any]:
     """A partner charity serving medical needs in one township (each test uses its own township)."""
     body: dict[str, Any] = {
@@ -317,12 +351,20 @@ def document_body(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def forget_county_coverage(db: Any, county_code: str, within: float = 30.0) -> None:
-    """Intake has not heard of a county's policies yet: wait until assessment's policy-coverage event arrived
-    (so it cannot re-add them), then drop the county from intake's copy. The next coverage event (a new
-    policy version, a restart of assessment) brings it back."""
+    """Intake has not heard of a county's policies yet: wait until assessment's policy-coverage events are
+    out and intake holds the coverage (so they cannot re-add it), then drop the county from intake's copy.
+    The next coverage event (a new policy version, a restart of assessment) brings it back. Every event out,
+    not only one: a module's database is a copy of a template whose own start announced the coverage too,
+    and the copy's start announces it again (the in-process bus publishes only once its consumers commit)."""
 
     async def arrived() -> bool:
-        return bool(await db.fetchval("SELECT count(*) FROM intake.policy_coverage"))
+        return bool(
+            await db.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM intake.policy_coverage) AND NOT EXISTS (SELECT 1 FROM "
+                "assessment.outbox WHERE event_type = 'gov.assistance.assessment.policy-coverage.v1' "
+                "AND published_at IS NULL)"
+            )
+        )
 
     await eventually(arrived, timeout=within, what="intake to hold assessment's policy coverage")
     await db.execute("DELETE FROM intake.policy_coverage WHERE county_code = $1", county_code)

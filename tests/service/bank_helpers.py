@@ -11,7 +11,7 @@ import secrets
 import ssl
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,23 +228,3 @@ async def import_return(client: httpx.AsyncClient, data: bytes, **kw: Any) -> ht
 
     body = {"content_base64": base64.b64encode(data).decode(), "filename": "return.txt"}
     return await client.post("/disbursement/v1/bank-returns", json=body, headers=kw)
-
-
-@pytest.fixture(scope="module", name="database_url")
-async def bank_database(pg_server_url: str) -> str:
-    """A database of the bank tests' own: a batch takes every approved transfer of its township, so no
-    other module's cases may be there (the session's shared database holds them all)."""
-    from tests.conftest import create_database
-
-    return await create_database(pg_server_url)
-
-
-@pytest.fixture(scope="module", name="standalone")
-async def bank_app(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The services on the module's own database (``db`` reads the same one)."""
-    from tests.conftest import standalone_client
-
-    async with standalone_client(database_url, tmp_path_factory) as client:
-        yield client

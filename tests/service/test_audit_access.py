@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from tests.factories import address, application, auth, pending_case, review
-from tests.service.test_referral_exchange import decided_case, offers_to, partners, record_of  # noqa: F401
+from tests.service.test_referral_exchange import decided_case, offers_to, record_of
 
 A_COUNTY, A_TOWNSHIP = "140302", "140302003"
 A_OTHER_TOWNSHIP = "140302004"
@@ -134,7 +134,7 @@ async def test_a_township_auditor_reads_only_its_townships_entries(standalone, d
 
 
 @pytest.mark.usefixtures("standalone")
-async def test_partner_calls_are_audited_with_the_partner_as_actor(standalone, partners, db):  # noqa: F811
+async def test_partner_calls_are_audited_with_the_partner_as_actor(standalone, partners, db):
     partner = await partners(service_areas=["140302005"])
     other = await partners(service_areas=["140302"], need_types=["education"])
     case_id = await decided_case(standalone, township="140302005")

@@ -23,7 +23,7 @@ import pytest
 
 from services.household import repository as household_repo
 from services.household.domain.model import Delivery, DeliveryStatus
-from tests.conftest import create_database, least_privilege
+from tests.conftest import standalone_client
 from tests.factories import WebhookReceiver, application, auth, eventually, pending_case, review
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,17 +60,12 @@ def _pdftoppm() -> str:
 
 
 @pytest.fixture(scope="module")
-async def app(pg_server_url: str, sms_gateway: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The standalone app of tests/conftest.py, with the household service pointed at the SMS gateway."""
-    from services.registry import all_modules
-    from shared.app import build_app
-    from tests.factories import officer
-
-    url = await create_database(pg_server_url)
-    modules = all_modules()
-    roles = await least_privilege(url)  # the services run as the runtime role, as in tests/conftest.py
-    base = {**roles, "bus": "memory", "environment": "test", "outbox_poll_interval_seconds": 0.05}
-    household = {
+async def app(
+    database_url: str, sms_gateway: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The standalone app of tests/conftest.py on the module's database, with the household service
+    pointed at the SMS gateway."""
+    household: dict[str, object] = {
         "sms_gateway_url": sms_gateway,
         "sms_gateway_key": GATEWAY_KEY,
         "sms_poll_interval_seconds": 0.1,
@@ -79,16 +74,7 @@ async def app(pg_server_url: str, sms_gateway: str) -> AsyncIterator[httpx.Async
         "status_failures_allowed": 3,
         "webhook_allow_loopback_http": True,  # the tests' subscriber listens on http://127.0.0.1
     }
-    overrides: dict[str, dict[str, object]] = {m.name: dict(base) for m in modules}
-    overrides["household"].update(household)
-    built = build_app(modules, migrate_on_start=True, overrides=overrides)
-    async with (
-        built.router.lifespan_context(built),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=built), base_url="http://standalone", headers=officer()
-        ) as client,
-    ):
-        client.app = built  # type: ignore[attr-defined]
+    async with standalone_client(database_url, tmp_path_factory, {"household": household}) as client:
         yield client
 
 

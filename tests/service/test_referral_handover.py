@@ -18,11 +18,13 @@ from tests.factories import (
     address,
     application,
     eventually,
+    now,
     partner_body,
     pending_case,
     review,
 )
-from tests.service.test_referral_exchange import auth, now, offers_to, record_of
+from tests.factories import partner_auth as auth
+from tests.service.test_referral_exchange import offers_to, record_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ANSWERS = (
@@ -30,27 +32,6 @@ ANSWERS = (
     "gov.assistance.referral.referral-declined.v1",
     "gov.assistance.referral.referral-fulfilled.v1",
 )
-
-
-@pytest.fixture
-async def partners(standalone, db):
-    """Registers partners on demand; suspends them afterwards and closes what they left waiting."""
-    made: list[dict] = []
-
-    async def register(**overrides):
-        response = await standalone.post("/referral/v1/partners", json=partner_body(**overrides))
-        assert response.status_code == 201, response.text
-        made.append(response.json())
-        return response.json()
-
-    yield register
-    for partner in made:
-        await standalone.patch(f"/referral/v1/partners/{partner['id']}", json={"status": "suspended"})
-    await db.execute(
-        "UPDATE referral.needs_records SET match_state = 'closed' WHERE match_state = 'unmatched' "
-        "AND id IN (SELECT record_id FROM referral.tasks WHERE partner_id = ANY($1::uuid[]))",
-        [p["id"] for p in made],
-    )
 
 
 async def decided(client, township: str) -> str:

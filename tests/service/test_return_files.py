@@ -19,8 +19,6 @@ from tests.service.bank_helpers import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-bank_app = bank_helpers.bank_app  # the fixtures `standalone` and `database_url` here: its own database
-bank_database = bank_helpers.bank_database
 fake_bank = bank_helpers.fake_bank  # the bank, a real HTTPS server process
 
 

@@ -10,13 +10,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port
+from tests.factories import wait_until
 
 PATHS = [
     "/healthz",
@@ -136,15 +136,16 @@ def test_a_served_service_names_no_server_or_version(standalone, database_url):
         start_new_session=True,
     )
     try:
-        response = None
-        for _ in range(120):
+
+        def answered() -> httpx.Response | None:
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
             except httpx.HTTPError:
-                time.sleep(0.25)
-        assert response is not None and response.status_code == 200
+                return None
+
+        response = wait_until(answered, timeout=60, what="the intake process to answer /healthz")
+        assert response.status_code == 200
         assert "server" not in response.headers, response.headers
         assert response.headers["x-content-type-options"] == "nosniff"
     finally:
