@@ -6,12 +6,14 @@ silent), top-ups with four eyes, the year end carried over or returned, exactly 
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 
 from shared import clock
 from tests.factories import auth
@@ -154,6 +156,10 @@ async def test_a_townships_quarterly_report_is_generated_from_the_ledger_to_the_
     assert csv.splitlines()[0] == "section,item,case_no,category,draws,amount,returned"
     assert "report,opening,,,,9500.00," in csv and "report,closing,,,,9565.44," in csv
     assert f"case,{a},YQ-2026-0001,emergency,1,1234.56,0.00" in csv
+    pdf = await standalone.get(f"{V1}/reserve-reports/{report['id']}", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "备用金使用情况报告" in text and "9565.44" in text and "YQ-2026-0002" in text, text
 
     own = await standalone.post(
         f"{V1}/reserve-reports/{report['id']}/acknowledgement",

@@ -174,20 +174,25 @@ async def overdue(
 @router.get(
     "/reserve-reports/{report_id}",
     response_model=ReportOut,
-    summary="A reserve-fund report with its history; ?format=csv for the report as CSV",
-    responses={200: {"content": {"text/csv": {}}}},
+    summary="A reserve-fund report with its history; ?format=csv or ?format=pdf for the report itself",
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
 )
 async def report(
-    report_id: Id, request: Request, principal: Reader, format: Literal["json", "csv"] = "json"
+    report_id: Id, request: Request, principal: Reader, format: Literal["json", "csv", "pdf"] = "json"
 ) -> ReportOut | Response:
     row, history = await reserve.report_with_history(runtime_of(request, "disbursement"), report_id)
+    name = f"reserve-{row.township_code}-{row.period}"
+    if format == "pdf":
+        return Response(
+            reserve.report_pdf(row),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
     if format == "csv":
         return Response(
             reserve.report_csv(row),
             media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="reserve-{row.township_code}-{row.period}.csv"'
-            },
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     return _report_out(row, history)
 

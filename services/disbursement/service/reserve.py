@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement.adapters.report_pdf import render_report
 from services.disbursement.domain import reserve_rules as rules
 from services.disbursement.domain.errors import (
     AlreadySettled,
@@ -321,6 +322,43 @@ def report_csv(row: ReserveReport) -> str:
     ]
     closing = [{"section": "report", "item": "closing", "amount": f["closing"]}]
     return to_csv(REPORT_FIELDS, [*head, *totals, *cases, *closing])
+
+
+TOTAL_LABELS = {
+    "allocations": "年度拨付 allocations",
+    "top_ups": "追加 top-ups",
+    "carried_in": "上年结转 carried in",
+    "draws": "支出 draws",
+    "returns": "退回 returns",
+    "carried_over": "结转下年 carried over",
+    "returned_to_county": "上缴县级 returned",
+}
+STATUS_LABELS = {"submitted": "已报送", "queried": "被质询", "acknowledged": "已确认"}
+
+
+def report_pdf(row: ReserveReport) -> bytes:
+    """The report as a printable A4 PDF (adapters/report_pdf.py): the same figures as JSON and CSV."""
+    f: dict[str, Any] = row.figures
+    heading = [
+        ("乡镇 township", row.township_code),
+        ("报告期 period", f"{row.period} ({row.period_start} – {row.period_end})"),
+        ("状态 status", f"{STATUS_LABELS[str(row.status)]} {row.status}, revision {row.revision}"),
+        ("报送 submitted", f"{row.submitted_by} {clock.local_date(row.submitted_at)}"),
+        ("期初余额 opening", f["opening"]),
+    ]
+    totals = [(TOTAL_LABELS[k], v) for k, v in f["totals"].items()]
+    totals.append(("期末余额 closing", f["closing"]))
+    cases = [
+        [c["case_no"] or c["case_id"][:8], c["category"] or "", str(c["draws"]), c["drawn"], c["returned"]]
+        for c in f["cases"]
+    ]
+    return render_report(
+        "备用金使用情况报告",
+        heading,
+        totals,
+        cases,
+        ("案件 case", "类别 category", "笔数", "支出 drawn", "退回 returned"),
+    )
 
 
 async def list_reports(
