@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from shared import clock
-from tests.factories import auth
+from tests.factories import application, auth, eventually, pending_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -312,6 +312,9 @@ async def test_overdue_reports_are_listed_for_the_county_and_counted_in_the_figu
         figures = await standalone.get(
             f"{V1}/figures", params={"township_code": township, "to": "2026-10-20"}
         )
+        scraped = (await standalone.get("/metrics")).text
+    gauge = f'assistance_reserve_reports_overdue{{county="{QUARTERLY}",township="{township}"}} 2.0'
+    assert gauge in scraped  # nothing silent: the dashboards show it too
     rows = {r["period"]: r for r in figures.json()["reserve_reports"]}
     assert {p: (r["submitted"], r["on_time"], r["late"], r["overdue"]) for p, r in rows.items()} == {
         "2026-Q1": (0, 0, 0, 1),
@@ -482,3 +485,15 @@ async def test_the_year_end_returns_the_balance_to_the_county_where_the_county_s
     assert [(e["kind"], e["amount"]) for e in entries if e["kind"].startswith("reserve_")] == [
         ("reserve_settlement_return", "500.01")
     ]
+
+
+async def test_the_report_lines_name_the_category_the_application_gave(standalone, db):
+    """The per-case lines carry the case's category, which disbursement keeps from application-submitted."""
+    case_id, _ = await pending_case(standalone, application())
+
+    async def category():
+        return await db.fetchval(
+            "SELECT category FROM disbursement.beneficiaries WHERE case_id = $1", case_id
+        )
+
+    assert await eventually(category, what="the beneficiary with its category") == "expenditure"

@@ -20,6 +20,7 @@ fund's balance and allocation.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement.domain.model import PaymentStatus, ReserveFund
+from services.disbursement.domain.model import OverdueReport, PaymentStatus, ReserveFund
 from services.disbursement.repository import as_entities
 from services.disbursement.repository import reserve_records as reserve_repo
 from services.disbursement.repository.ledger import reserve_fund_name
@@ -239,6 +240,11 @@ async def latest_payment_states(session: AsyncSession) -> dict[str, int]:
     )
     query = select(latest.c.status, func.count()).group_by(latest.c.status)
     return {str(status): int(count) for status, count in (await session.execute(query)).all()}
+
+
+async def overdue_reports(session: AsyncSession, today: date) -> list[OverdueReport]:
+    """Every overdue reserve-fund report of the city (R-RES-2), for the overdue gauge."""
+    return await reserve_repo.overdue(session, None, None, today)
 
 
 async def reserve_fund_levels(session: AsyncSession) -> list[ReserveFund]:
