@@ -46,6 +46,8 @@ async def _settings(standalone, county: str, frequency: str, grace: int, year_en
         headers=who,
     )
     assert answer.status_code in (201, 409), answer.text  # set once per session's database
+    if answer.status_code == 409:
+        assert answer.json()["type"].endswith("/settings-version-exists")
 
 
 @pytest.fixture
@@ -161,6 +163,8 @@ async def test_a_townships_quarterly_report_is_generated_from_the_ledger_to_the_
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "备用金使用情况报告" in text and "9565.44" in text and "YQ-2026-0002" in text, text
 
+    elsewhere = await standalone.get(f"{V1}/reserve-reports/{report['id']}", headers=MONTHLY_FIN)
+    assert elsewhere.status_code == 404  # another county's report does not exist for its staff
     own = await standalone.post(
         f"{V1}/reserve-reports/{report['id']}/acknowledgement",
         json={},
@@ -497,3 +501,79 @@ async def test_the_report_lines_name_the_category_the_application_gave(standalon
         )
 
     assert await eventually(category, what="the beneficiary with its category") == "expenditure"
+
+
+async def test_bad_reserve_input_is_a_problem_naming_the_cause_never_a_500(standalone, quarterly):
+    unknown = str(uuid.uuid4())
+    cases = [
+        (
+            "put",
+            f"{V1}/counties/{QUARTERLY}/reserve-settings",
+            {
+                "effective_from": "2026-02-01",
+                "report_frequency": "quarterly",
+                "grace_days": 91,
+                "year_end": "return",
+            },
+            COUNTY_FIN,
+            422,
+        ),
+        (
+            "put",
+            f"{V1}/counties/140399/reserve-settings",
+            {
+                "effective_from": "2026-02-01",
+                "report_frequency": "weekly",
+                "grace_days": 5,
+                "year_end": "return",
+            },
+            None,
+            422,
+        ),
+        (
+            "put",
+            f"{V1}/counties/140399/reserve-settings",
+            {
+                "effective_from": "2026-02-01",
+                "report_frequency": "monthly",
+                "grace_days": 5,
+                "year_end": "return",
+            },
+            None,
+            422,
+        ),
+        ("get", f"{V1}/reserve-reports/{unknown}", None, COUNTY_FIN, 404),
+        ("post", f"{V1}/reserve-reports/{unknown}/query", {"question": "?"}, COUNTY_FIN, 404),
+        ("post", f"{V1}/reserve-reports/{unknown}/acknowledgement", {}, COUNTY_FIN, 404),
+        ("post", f"{V1}/reserve-top-ups/{unknown}/approval", {}, COUNTY_FIN, 404),
+        (
+            "post",
+            f"{V1}/reserve-funds/140321105/2031/top-ups",
+            {"amount": "1.00", "reason": "x"},
+            COUNTY_FIN,
+            404,
+        ),
+        (
+            "post",
+            f"{V1}/reserve-funds/140321105/2026/top-ups",
+            {"amount": "0.00", "reason": "x"},
+            COUNTY_FIN,
+            422,
+        ),
+        ("post", f"{V1}/reserve-funds/140321105/2020/settlement", {}, COUNTY_FIN, 404),
+        (
+            "post",
+            f"{V1}/reserve-funds/140321105/reports",
+            {"period": "2020-Q1"},
+            township_officer("140321105"),
+            404,
+        ),
+        ("get", f"{V1}/reserve-reports?status=lost", None, COUNTY_FIN, 422),
+    ]
+    for method, url, body, who, status in cases:
+        kwargs = {"headers": who} if who else {}
+        if body is not None:
+            kwargs["json"] = body
+        answer = await getattr(standalone, method)(url, **kwargs)
+        assert answer.status_code == status, (url, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json"), url

@@ -31,6 +31,7 @@ from services.disbursement.domain.errors import (
     ReserveFundNotFound,
     ReserveReportNotFound,
     SeparationOfDuties,
+    SettingsVersionExists,
     TopUpNotFound,
     TopUpState,
     YearNotOver,
@@ -88,7 +89,9 @@ async def set_settings(runtime: Runtime, county_code: str, body: ReserveSettings
             },
         )
         if not created:
-            raise ReportState(f"county {county_code} already has reserve settings from {body.effective_from}")
+            raise SettingsVersionExists(
+                f"county {county_code} already has reserve settings from {body.effective_from}"
+            )
         row = await repo.settings_on(session, county_code, body.effective_from)
     if row is None:
         raise RuntimeError("the row just written is missing from its own transaction")
