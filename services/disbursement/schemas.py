@@ -462,6 +462,8 @@ class ReportEventOut(BaseModel):
     revision: int
     actor: str
     text: str | None
+    figures: dict[str, object] | None
+    """The figures that revision submitted (on submitted and resubmitted steps)."""
     at: datetime
 
 

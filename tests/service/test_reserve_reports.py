@@ -289,6 +289,12 @@ async def test_a_queried_report_is_answered_and_resubmitted_regenerated_with_its
         ("resubmitted", 2, "500.00 was not needed and went back to the fund"),
         ("acknowledged", 2, None),
     ]
+    assert [e["figures"]["closing"] if e["figures"] else None for e in history] == [
+        "8500.00",  # what revision 1 said stays on record
+        None,
+        "9000.00",
+        None,
+    ]
 
 
 async def test_overdue_reports_are_listed_for_the_county_and_counted_in_the_figures(

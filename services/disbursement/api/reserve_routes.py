@@ -82,7 +82,7 @@ def _report_out(row: ReserveReport, history: list[ReportEvent] | None = None) ->
     return ReportOut(
         **{**asdict(row), "opening": str(row.opening), "closing": str(row.closing)},
         history=[
-            ReportEventOut(kind=e.kind, revision=e.revision, actor=e.actor, text=e.text, at=e.at)
+            ReportEventOut(**{k: v for k, v in asdict(e).items() if k not in ("id", "report_id")})
             for e in history or []
         ],
     )

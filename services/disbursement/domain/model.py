@@ -442,6 +442,8 @@ class ReportEvent:
     revision: int
     actor: str
     text: str | None
+    figures: dict[str, object] | None
+    """The report's figures as that revision submitted them (kept when a resubmission replaces them)."""
     at: datetime
 
 
