@@ -96,6 +96,11 @@ RESERVE_FUND_BALANCE = SnapshotGauge(
     "Township reserve fund balance (R-RES)",
     ["county", "township", "year"],
 )
+RESERVE_REPORTS_OVERDUE = SnapshotGauge(
+    "assistance_reserve_reports_overdue",
+    "Township reserve-fund reports past their due day and not submitted (R-RES-2)",
+    ["county", "township"],
+)
 RESERVE_FUND_ALLOCATED = SnapshotGauge(
     "assistance_reserve_fund_allocated_yuan",
     "Township reserve fund allocated for the year (R-RES)",

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.disbursement.domain.bankfile import DEFAULT_FORMAT, FORMATS
+from services.disbursement.domain.reserve_rules import Frequency, ReportStatus, TopUpStatus, YearEnd
 from shared.api import UUID_PATTERN
 from shared.contracts.approval import Channel
 from shared.money import Money
@@ -403,3 +404,144 @@ class ReceiptCheckOut(BaseModel):
     note: str | None
     checked_by: str | None
     checked_at: datetime | None
+
+
+# --- reserve-fund reports, top-ups, year-end settlements (R-RES-2) ---
+
+
+class ReserveSettingsIn(BaseModel):
+    """A county's reserve-fund reporting policy from a date on (versions kept, never edited)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_from: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+    report_frequency: Frequency
+    grace_days: Annotated[int, Field(ge=0, le=90)]
+    """Days after a period's last day by which its report is due."""
+    year_end: YearEnd
+    """carry_over: the balance moves to the next year's fund; return: it goes back to the county."""
+    actor: Actor = None
+
+
+class ReserveSettingsOut(BaseModel):
+    county_code: str
+    effective_from: date
+    report_frequency: Frequency
+    grace_days: int
+    year_end: YearEnd
+    set_by: str
+    set_at: datetime
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: Annotated[str, Field(pattern=r"^\d{4}-(Q[1-4]|0[1-9]|1[0-2])$")]
+    """``2026-Q3`` (quarterly counties) or ``2026-07`` (monthly counties)."""
+    actor: Actor = None
+
+
+class QueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: Note
+    actor: Actor = None
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: Note
+    actor: Actor = None
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Note | None = None
+    actor: Actor = None
+
+
+class ReportEventOut(BaseModel):
+    kind: str
+    revision: int
+    actor: str
+    text: str | None
+    figures: dict[str, object] | None
+    """The figures that revision submitted (on submitted and resubmitted steps)."""
+    at: datetime
+
+
+class ReportOut(BaseModel):
+    id: str
+    county_code: str
+    township_code: str
+    year: int
+    period: str
+    frequency: Frequency
+    period_start: date
+    period_end: date
+    due_on: date
+    status: ReportStatus
+    revision: int
+    opening: str
+    closing: str
+    figures: dict[str, object]
+    submitted_by: str
+    first_submitted_at: datetime
+    submitted_at: datetime
+    on_time: bool
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    history: list[ReportEventOut] = []
+
+
+class OverdueOut(BaseModel):
+    county_code: str
+    township_code: str
+    period: str
+    period_end: date
+    due_on: date
+    days_overdue: int
+    status: Literal["overdue"] = "overdue"
+
+
+class TopUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Annotated[Money, Field(gt=0)]
+    reason: Note
+    actor: Actor = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Note | None = None
+    actor: Actor = None
+
+
+class TopUpOut(BaseModel):
+    id: str
+    county_code: str
+    township_code: str
+    year: int
+    amount: str
+    reason: str
+    status: TopUpStatus
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    entry_id: int | None
+
+
+class SettlementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actor: Actor = None
+
+
+class SettlementOut(BaseModel):
+    township_code: str
+    year: int
+    county_code: str
+    policy: YearEnd
+    amount: str
+    entry_id: int | None
+    carried_in_entry_id: int | None
+    settled_by: str
+    settled_at: datetime

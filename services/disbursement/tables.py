@@ -2,10 +2,12 @@
 grants as received, payment instructions and their attempts, handovers, township reserve funds (R-RES),
 the append-only ledger (工作台账, R-OVS-3), and the bank files: county bank settings, batch files (代发批次)
 and their items, the bank's return files (回盘) and lines, statements, the reconciliation exceptions queue
-and receipt checks (到账核查, DDL in migration 0004)."""
+and receipt checks (到账核查, DDL in migration 0004); the reserve-fund reporting settings, reports and their
+history, top-ups and year-end settlements (R-RES-2, migration disbursement_reserve)."""
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -38,6 +40,7 @@ beneficiaries = Table(
     Column("payee", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("case_no", String(64)),
+    Column("category", String(40)),  # from the application: the reserve-fund report's lines (R-RES-2)
 )
 
 payee_changes = Table(
@@ -335,4 +338,95 @@ receipt_checks = Table(
     Column("checked_by", String(100)),
     Column("checked_at", DateTime(timezone=True)),
     Index("ix_receipt_checks_township_status", "township_code", "status"),
+)
+
+# --- reserve-fund reports, top-ups, year-end settlements (R-RES-2, migration disbursement_reserve) ---
+
+reserve_settings = Table(
+    "reserve_settings",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("report_frequency", String(10), nullable=False),
+    Column("grace_days", Integer, nullable=False),
+    Column("year_end", String(20), nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("report_frequency IN ('monthly', 'quarterly')", name="frequency_known"),
+    CheckConstraint("year_end IN ('carry_over', 'return')", name="year_end_known"),
+    CheckConstraint("grace_days >= 0 AND grace_days <= 90", name="grace_days_range"),
+)
+
+reserve_reports = Table(
+    "reserve_reports",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("frequency", String(10), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("opening", Numeric(14, 2), nullable=False),
+    Column("closing", Numeric(14, 2), nullable=False),
+    Column("figures", JSONB, nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("first_submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("on_time", Boolean, nullable=False),
+    Column("acknowledged_by", String(100)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    UniqueConstraint("township_code", "period"),
+    Index("ix_reserve_reports_county_year", "county_code", "year"),
+)
+
+reserve_report_events = Table(
+    "reserve_report_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("report_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("text", Text),
+    Column("figures", JSONB),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+reserve_top_ups = Table(
+    "reserve_top_ups",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(100)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", Text),
+    Column("entry_id", BigInteger),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_reserve_top_ups_township_year", "township_code", "year"),
+)
+
+reserve_settlements = Table(
+    "reserve_settlements",
+    metadata,
+    Column("township_code", String(9), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("policy", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("entry_id", BigInteger),
+    Column("carried_in_entry_id", BigInteger),
+    Column("settled_by", String(100), nullable=False),
+    Column("settled_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,1 +1,2 @@
-"""Clients of other systems: the hand-off of released bank files to the bank (bank_handoff.py)."""
+"""Clients of other systems and renderers: the hand-off of released bank files to the bank
+(bank_handoff.py), the printable reserve-fund report (report_pdf.py, fonts in fonts/)."""

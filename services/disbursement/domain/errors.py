@@ -3,7 +3,15 @@ problem+json once, in shared/errors.py). Slugs are the problem type URIs' last s
 
 from __future__ import annotations
 
-from shared.domain_errors import DomainError, InvalidValue, Kind, RecordNotFound, RuleRefused, StateConflict
+from shared.domain_errors import (
+    DomainError,
+    InvalidValue,
+    Kind,
+    NotPermitted,
+    RecordNotFound,
+    RuleRefused,
+    StateConflict,
+)
 
 # --- not found (404) ---
 
@@ -186,3 +194,88 @@ class MalformedFile(BankFileError):
     def __init__(self, error: BankFileError) -> None:
         super().__init__(error.line, error.field, error.message)
         self.detail = f"{error.detail}; nothing of the file was applied"
+
+
+# --- reserve-fund reports, top-ups, year-end settlements (R-RES-2) ---
+
+
+class ReserveReportNotFound(RecordNotFound):
+    def __init__(self, report_id: str) -> None:
+        super().__init__(f"reserve-fund report {report_id} not found")
+
+
+class TopUpNotFound(RecordNotFound):
+    def __init__(self, top_up_id: str) -> None:
+        super().__init__(f"reserve-fund top-up {top_up_id} not found")
+
+
+class NoReserveSettings(StateConflict):
+    """R-RES-2: the county has not set how often its townships report (policy is data, no silent default)."""
+
+    slug = "no-reserve-settings"
+
+
+class PeriodNotEnded(RuleRefused):
+    """R-RES-2: a report covers a period that has ended (local dates); an open period cannot be reported."""
+
+    slug, title = "period-not-ended", "The period has not ended"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, rule="R-RES-2")
+
+
+class PeriodNotReported(RuleRefused):
+    """R-RES-2: the county's setting says monthly or quarterly; a period of the other kind is refused."""
+
+    slug, title = "period-not-reported", "The county does not report by this period"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, rule="R-RES-2")
+
+
+class ReportState(StateConflict):
+    """The report's status does not allow it (submitted once; answered only when queried)."""
+
+    slug = "report-state"
+
+
+class TopUpState(StateConflict):
+    slug = "top-up-state"
+
+
+class YearNotOver(RuleRefused):
+    """R-RES-2: the year-end settlement comes after the year's last (local) day."""
+
+    slug, title = "year-not-over", "The year is not over"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, rule="R-RES-2")
+
+
+class AlreadySettled(StateConflict):
+    """R-RES-2, R-OVS-3: a township's year is settled exactly once."""
+
+    slug = "already-settled"
+
+
+class CountyDecides(NotPermitted):
+    """R-RES-2: the county supervises: a township's staff do not acknowledge, query or approve for it."""
+
+    slug = "county-decides"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} is the county's (R-RES-2): county staff do it, not a township's", rule="R-RES-2"
+        )
+
+
+class TownshipReports(NotPermitted):
+    """R-RES-2: a township's own officer submits and answers its reports."""
+
+    slug = "township-reports"
+
+    def __init__(self, township_code: str) -> None:
+        super().__init__(
+            f"the reports of township {township_code} are submitted by its own officers (R-RES-2)",
+            rule="R-RES-2",
+        )

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from services.disbursement.domain.reserve_rules import Frequency, ReportStatus, TopUpStatus, YearEnd
+
 PAYEE = "disbursement.payee"
 """Encryption context of a sealed payee (name, bank, account)."""
 RECIPIENT = "disbursement.handover.recipient"
@@ -382,3 +384,106 @@ class PaidItem:
     reference: str
     amount: Decimal
     township_code: str
+
+
+# --- reserve-fund reports, top-ups, year-end settlements (R-RES-2, migration disbursement_reserve) ---
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveSettings:
+    """A county's reserve-fund reporting policy from a date on (effective-dated)."""
+
+    county_code: str
+    effective_from: date
+    report_frequency: Frequency
+    grace_days: int
+    year_end: YearEnd
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    case_id: str
+    case_no: str | None
+    category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveReport:
+    id: str
+    county_code: str
+    township_code: str
+    year: int
+    period: str
+    frequency: Frequency
+    period_start: date
+    period_end: date
+    due_on: date
+    status: ReportStatus
+    revision: int
+    opening: Decimal
+    closing: Decimal
+    figures: dict[str, object]
+    """The report's lines as submitted (totals per column, per-case draws, ledger entry ids)."""
+    submitted_by: str
+    first_submitted_at: datetime
+    submitted_at: datetime
+    on_time: bool
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEvent:
+    id: int
+    report_id: str
+    kind: str
+    revision: int
+    actor: str
+    text: str | None
+    figures: dict[str, object] | None
+    """The report's figures as that revision submitted them (kept when a resubmission replaces them)."""
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    id: str
+    county_code: str
+    township_code: str
+    year: int
+    amount: Decimal
+    reason: str
+    status: TopUpStatus
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    entry_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    township_code: str
+    year: int
+    county_code: str
+    policy: YearEnd
+    amount: Decimal
+    entry_id: int | None
+    carried_in_entry_id: int | None
+    settled_by: str
+    settled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReport:
+    """R-RES-2: an ended period past its due day (period end + the county's grace days), not reported."""
+
+    county_code: str
+    township_code: str
+    period: str
+    period_end: date
+    due_on: date
+    days_overdue: int

@@ -7,7 +7,9 @@ The oversight figures (a JSON body by design):
 - time to first payment: from the case's first authorisation known here (the help-first grant or the
   approval decision, whichever came first) to its first payment, median and 90th percentile with
   PostgreSQL's ``percentile_cont`` on intervals;
-- township reserve funds of the year (the year of ``to``, or this year): allocated, drawn, released, balance.
+- township reserve funds of the year (the year of ``to``, or this year): allocated, drawn, released, balance;
+- reserve-fund reports of that year per county and period (R-RES-2): submitted, on time, late, and overdue
+  (an ended period past the county's grace days without a report, judged on ``to`` or today).
 
 Disbursement does not keep the category of a case: the ``category``/``subtype`` filters are not applied
 here (the answer says so in ``notes``).
@@ -18,6 +20,7 @@ fund's balance and allocation.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +28,9 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement.domain.model import PaymentStatus, ReserveFund
+from services.disbursement.domain.model import OverdueReport, PaymentStatus, ReserveFund
 from services.disbursement.repository import as_entities
+from services.disbursement.repository import reserve_records as reserve_repo
 from services.disbursement.repository.ledger import reserve_fund_name
 from services.disbursement.tables import approved_cases as ac
 from services.disbursement.tables import help_first_grants as hg
@@ -102,6 +106,7 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, object]:
         ),
         "time_to_first_payment": await _first_payment(session, f),
         "reserve_funds": await _reserves(session, f),
+        "reserve_reports": await _reserve_reports(session, f),
     }
 
 
@@ -201,6 +206,30 @@ async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
     return out
 
 
+async def _reserve_reports(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
+    """R-RES-2: per county and period of the year: reports submitted, on time, late; overdue ones."""
+    as_of = f.as_of()
+    year = as_of.year
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _item(county: str, period: str) -> dict[str, Any]:
+        return out.setdefault(
+            (county, period),
+            {"county_code": county, "period": period, "submitted": 0, "on_time": 0, "late": 0, "overdue": 0},
+        )
+
+    for r in await reserve_repo.reports(
+        session, county_code=f.county_code, township_code=f.township_code, year=year
+    ):
+        row = _item(r.county_code, r.period)
+        row["submitted"] += 1
+        row["on_time" if r.on_time else "late"] += 1
+    for o in await reserve_repo.overdue(session, f.county_code, f.township_code, as_of):
+        if o.period.startswith(str(year)):
+            _item(o.county_code, o.period)["overdue"] += 1
+    return [out[k] for k in sorted(out)]
+
+
 async def latest_payment_states(session: AsyncSession) -> dict[str, int]:
     """Cases by the status of their latest payment instruction (R-AID)."""
     latest = (
@@ -211,6 +240,11 @@ async def latest_payment_states(session: AsyncSession) -> dict[str, int]:
     )
     query = select(latest.c.status, func.count()).group_by(latest.c.status)
     return {str(status): int(count) for status, count in (await session.execute(query)).all()}
+
+
+async def overdue_reports(session: AsyncSession, today: date) -> list[OverdueReport]:
+    """Every overdue reserve-fund report of the city (R-RES-2), for the overdue gauge."""
+    return await reserve_repo.overdue(session, None, None, today)
 
 
 async def reserve_fund_levels(session: AsyncSession) -> list[ReserveFund]:

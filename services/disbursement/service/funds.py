@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.domain.errors import AlreadyAllocated, ReserveFundExhausted, ReserveFundNotFound
 from services.disbursement.domain.model import PAYEE, RECIPIENT, ReserveFund
+from services.disbursement.domain.reserve_rules import SIGN, signed
 from services.disbursement.domain.rules import yearly_allocation
 from services.disbursement.repository import instructions as repo
 from services.disbursement.repository import ledger
 from services.disbursement.schemas import AllocationIn, DrawIn
+from services.disbursement.service import reserve
 from shared import clock
 from shared.access import guard
 from shared.contracts.approval import Channel
@@ -123,6 +125,7 @@ async def allocate(runtime: Runtime, township_code: str, body: AllocationIn) -> 
                 },
             )
             await ledger.set_fund_entry(session, township_code, body.year, entry)
+        await reserve.carry_in(session, township_code, body.year)  # last year's balance, if carried over
         row = await ledger.fund(session, township_code, body.year)
     if row is None:
         raise RuntimeError("the row just written is missing from its own transaction")
@@ -200,11 +203,9 @@ async def reconciliation(runtime: Runtime, county_code: str, year: int) -> dict[
         funds_out = []
         for fund in await ledger.funds(session, county_code, year):
             totals = await ledger.fund_totals(session, ledger.reserve_fund_name(fund.township_code, year))
-            expected = (
-                totals.get("allocation", ZERO)
-                - totals.get("reserve_draw", ZERO)
-                + totals.get("reserve_release", ZERO)
-            )
+            # every movement of the fund with its sign: allocation, top-ups, carry-in, draws, releases,
+            # the year-end carry-over or return (R-RES-2, R-OVS-3)
+            expected = sum((signed(kind, amount) for kind, amount in totals.items() if kind in SIGN), ZERO)
             funds_out.append(
                 {
                     "township_code": fund.township_code,

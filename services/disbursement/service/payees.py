@@ -60,6 +60,7 @@ async def record_application(runtime: Runtime, session: AsyncSession, app: Appli
             "township_code": app.township_code,
             "payee": payee,
             "case_no": app.case_no,
+            "category": app.category,  # the reserve-fund report's per-case lines (R-RES-2)
         },
     )
     if app.revision > 1:  # an amendment never replaces the account on record by itself (R-AID-2)
