@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
-import yaml
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
@@ -577,6 +576,9 @@ def asyncapi_router(settings: ServiceSettings) -> APIRouter:
 
 
 def to_yaml(document: Mapping[str, Any]) -> str:
+    """YAML for the committed docs/asyncapi.yaml; PyYAML is a dev dependency (the apps serve JSON)."""
+    import yaml  # noqa: PLC0415 - only the documentation command needs it
+
     return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=110)
 
 
