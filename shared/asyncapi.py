@@ -577,7 +577,7 @@ def asyncapi_router(settings: ServiceSettings) -> APIRouter:
 
 def to_yaml(document: Mapping[str, Any]) -> str:
     """YAML for the committed docs/asyncapi.yaml; PyYAML is a dev dependency (the apps serve JSON)."""
-    import yaml  # noqa: PLC0415 - only the documentation command needs it
+    import yaml
 
     return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=110)
 
