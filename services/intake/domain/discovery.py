@@ -64,10 +64,6 @@ def is_overdue(lead: Lead, now: datetime) -> bool:
     return lead.status is LeadStatus.open and lead.first_contact_at is None and lead.due_at < now
 
 
-CLOSABLE = frozenset({LeadStatus.open, LeadStatus.contacted})
-"""A lead is closed with a reason, or converted into an application, only once: both end it."""
-
-
 def refusal_to_end(lead: Lead) -> str | None:
     """Why the lead cannot be closed or converted now (None: it can)."""
     if lead.status is LeadStatus.converted:
