@@ -205,6 +205,7 @@ KEYS: dict[str, str] = {
     },
     "gov.assistance.referral.referral-cancelled.v1": "the partner id",
     "gov.assistance.monitoring.lead-reported.v1": "the reporting system's `lead_ref`",
+    "gov.assistance.intake.lead-overdue.v1": "the lead id",
 }
 """The Kafka key of events without a ``case_id`` (every other event is keyed by its case id)."""
 

@@ -9,7 +9,7 @@ from services.intake.api.lead_routes import router as lead_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.service import PERSONAL
-from services.intake.service.leads import LEAD_PERSONAL
+from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
@@ -61,4 +61,5 @@ MODULE = ServiceModule(
         SealedColumn("intake.leads", "personal", LEAD_PERSONAL),
     ),
     on_dead_letter=h.on_own_dead_letter,
+    background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)
 )

@@ -189,6 +189,7 @@ leads = Table(
     Column("close_reason", Text),
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id")),
     Column("converted_at", DateTime(timezone=True)),
+    Column("overdue_notified_at", DateTime(timezone=True)),  # LeadOverdue announced (once)
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("reported_by", "source_ref"),

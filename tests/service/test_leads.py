@@ -10,6 +10,7 @@ happened at that moment."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -178,6 +179,26 @@ class TestOverdue:
         assert contacted.json()["contacted_by"] == "clerk-other"
         again = await standalone.get("/intake/v1/leads", headers=OTHER_CLERK, params={"overdue": "true"})
         assert late["id"] not in {item["id"] for item in again.json()["items"]}
+
+    async def test_an_overdue_lead_is_announced_once_with_no_personal_data(self, standalone, db):
+        late = await report(standalone, township_code=OTHER)
+        await db.execute(
+            "UPDATE intake.leads SET received_at = now() - interval '25 hours', "
+            "due_at = now() - interval '1 hour' WHERE id = $1",
+            late["id"],
+        )
+        checked = await standalone.post("/intake/v1/leads/overdue:check", headers=OTHER_CLERK)
+        assert checked.status_code == 200 and checked.json()["announced"] >= 1
+        await standalone.post("/intake/v1/leads/overdue:check", headers=OTHER_CLERK)
+        rows = await db.fetch(
+            "SELECT envelope FROM intake.outbox WHERE key = $1 AND event_type = $2",
+            late["id"],
+            "gov.assistance.intake.lead-overdue.v1",
+        )
+        assert len(rows) == 1
+        data = json.loads(rows[0]["envelope"])["data"]
+        assert (data["lead_id"], data["township_code"], data["urgency"]) == (late["id"], OTHER, "emergency")
+        assert "王大力" not in rows[0]["envelope"] and "13912345678" not in rows[0]["envelope"]
 
 
 class TestConversion:

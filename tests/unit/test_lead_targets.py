@@ -79,6 +79,7 @@ def _lead(**changes: object) -> Lead:
         close_reason=None,
         application_id=None,
         converted_at=None,
+        overdue_notified_at=None,
         created_at=received,
         updated_at=received,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.intake.api import _view
 from services.intake.domain.errors import LeadNotFound
@@ -109,6 +110,20 @@ async def list_leads(
     items = [leads.to_out(runtime, r, now) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return Page[LeadOut](items=items, next_cursor=encode_cursor(last.received_at, last.id) if last else None)
+
+
+class Announced(BaseModel):
+    announced: int
+    """How many overdue leads were announced now (LeadOverdue, once each)."""
+
+
+@router.post(
+    "/leads/overdue:check",
+    response_model=Announced,
+    summary="Announce overdue leads now (LeadOverdue, once per lead; also done every few minutes)",
+)
+async def check_overdue(request: Request, principal: Worker) -> Announced:
+    return Announced(announced=await leads.announce_overdue(runtime_of(request, "intake")))
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, summary="One lead (personal data masked)")

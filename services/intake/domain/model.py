@@ -207,6 +207,7 @@ class Lead:
     close_reason: str | None
     application_id: str | None
     converted_at: datetime | None
+    overdue_notified_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

@@ -101,6 +101,18 @@ async def page(
     return [_lead(r) for r in (await session.execute(query)).mappings()]
 
 
+async def overdue_unannounced(session: AsyncSession, now: datetime, limit: int) -> list[Lead]:
+    """Overdue leads not yet announced, locked (SKIP LOCKED: several replicas never announce one twice)."""
+    query = (
+        select(leads)
+        .where(_overdue(now), c.overdue_notified_at.is_(None))
+        .order_by(c.due_at, c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_lead(r) for r in (await session.execute(query)).mappings()]
+
+
 # --- figures (R-OVS-2): by source, time to first contact, conversion, overdue ---
 
 

@@ -5,7 +5,9 @@ is one transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -25,12 +27,16 @@ from services.intake.domain.errors import (
 from services.intake.domain.model import Application, Channel, Lead, LeadSource, LeadStatus, LeadUrgency
 from services.intake.repository import lead_queries as lq
 from services.intake.schemas import ApplicationIn, LeadApplicationIn, LeadIn, LeadOut
+from services.intake.settings import IntakeSettings
 from shared import clock, idnumber
 from shared.access import guard
 from shared.contracts.common import SUBTYPES_BY_CATEGORY, Category, Subtype
+from shared.contracts.intake import LeadOverdue
 from shared.contracts.monitoring import LeadReported
 from shared.reference import township_county
 from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.intake.leads")
 
 LEAD_PERSONAL = "intake.lead.personal"
 """Associated data of a lead's sealed ``personal`` column (name, ID number, phone, address, report)."""
@@ -320,3 +326,43 @@ def to_out(runtime: Runtime, lead: Lead, now: datetime) -> LeadOut:
         application_id=lead.application_id,
         converted_at=lead.converted_at,
     )
+
+
+async def announce_overdue(runtime: Runtime, *, batch: int = 500) -> int:
+    """Publish LeadOverdue once per lead past its target without first contact ("nothing silent"), marked in
+    the same transaction as its outbox event."""
+    async with runtime.transaction() as session:
+        now = clock.now()
+        found = await lq.overdue_unannounced(session, now, batch)
+        for lead in found:
+            await lq.change(session, lead.id, overdue_notified_at=now)
+            await runtime.outbox.add(
+                session,
+                LeadOverdue(
+                    lead_id=lead.id,
+                    county_code=lead.county_code,
+                    township_code=lead.township_code,
+                    source=lead.source.value,
+                    urgency=lead.urgency.value,
+                    received_at=lead.received_at,
+                    due_at=lead.due_at,
+                    detected_at=now,
+                ),
+                subject=lead.id,
+            )
+    return len(found)
+
+
+async def overdue_watch(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background): look for overdue leads every few minutes."""
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    while True:
+        try:
+            found = await announce_overdue(runtime)
+            if found:
+                log.info("overdue leads announced", extra={"count": found})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - keep watching after a database hiccup
+            log.warning("overdue lead check failed", extra={"error": repr(exc)[:300]})
+        await asyncio.sleep(settings.lead_overdue_check_seconds)

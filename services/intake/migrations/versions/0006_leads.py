@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("close_reason", sa.Text()),
         sa.Column("application_id", sa.UUID(as_uuid=False)),
         sa.Column("converted_at", sa.DateTime(timezone=True)),
+        sa.Column("overdue_notified_at", sa.DateTime(timezone=True)),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
