@@ -180,8 +180,16 @@ OWN_PARTNER_TOPIC = "referral.partner.{partnerId}"
 """A partner's own topic (``own_topic_address`` in services/referral/adapters/partner_topics.py), with
 its channel parameter."""
 
+OUTSIDE_PUBLISHERS: dict[str, str] = {
+    "monitoring": "outside government systems (the low-income population monitoring platform "
+    "低收入人口动态监测平台, the 12345 hotline, grid workers 网格员, hospitals, schools)",
+}
+"""Publishers that are not services of this system, by the third segment of their event types
+(``gov.assistance.<publisher>.…``): they write to an inbound topic a service consumes (R-OVS-2)."""
+
 EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     "gov.assistance.household.case-status-changed.v1": ("household.status",),
+    "gov.assistance.monitoring.lead-reported.v1": ("monitoring.leads",),
     **dict.fromkeys(PARTNER_EVENT_TYPES, ("referral.partner",)),
     **dict.fromkeys(PARTNER_ADDRESSED_EVENT_TYPES, ("referral.partner", OWN_PARTNER_TOPIC)),
 }
@@ -196,6 +204,8 @@ KEYS: dict[str, str] = {
         t: "the partner id" for t in PARTNER_ADDRESSED_EVENT_TYPES if t.endswith(("offered.v1", "expired.v1"))
     },
     "gov.assistance.referral.referral-cancelled.v1": "the partner id",
+    "gov.assistance.monitoring.lead-reported.v1": "the reporting system's `lead_ref`",
+    "gov.assistance.intake.lead-overdue.v1": "the lead id",
 }
 """The Kafka key of events without a ``case_id`` (every other event is keyed by its case id)."""
 
@@ -271,10 +281,14 @@ def event_topics(services: Sequence[str]) -> list[Topic]:
     for event_type in sorted(REGISTRY):
         for name in topics_of(event_type):
             topics.setdefault(name, Topic(name, producer_of(event_type))).event_types.append(event_type)
-    unknown = {t.producer for t in topics.values()} - set(services)
+    unknown = {t.producer for t in topics.values()} - set(services) - set(OUTSIDE_PUBLISHERS)
     if unknown:
-        raise ValueError(f"events registered for services not given: {sorted(unknown)}")
-    return sorted(topics.values(), key=lambda t: (services.index(t.producer), t.name))
+        raise ValueError(
+            f"events registered for services not given: {sorted(unknown)} (an outside system's inbound "
+            "topic: name its publisher in shared/asyncapi.OUTSIDE_PUBLISHERS)"
+        )
+    order = [*services, *OUTSIDE_PUBLISHERS]
+    return sorted(topics.values(), key=lambda t: (order.index(t.producer), t.name))
 
 
 def consumers_by_type(modules: Sequence[ServiceModule]) -> dict[str, list[str]]:
@@ -305,12 +319,16 @@ def _event_message(event_type: str, consumers: Sequence[str]) -> dict[str, Any]:
     model = REGISTRY[event_type]
     name = model.__name__
     producer = producer_of(event_type)
+    outside = OUTSIDE_PUBLISHERS.get(producer)
+    source = {"type": "string", "description": f"the publishing system ({outside})"} if outside else None
     return {
         "name": name,
         "title": name,
         "summary": _summary(event_type),
         "description": (inspect.cleandoc(model.__doc__) + "\n\n" if model.__doc__ else "")
-        + f"`{event_type}`, published by **{producer}**; handled by "
+        + f"`{event_type}`, published by **{producer}**"
+        + (f" ({outside}, outside this system)" if outside else "")
+        + "; handled by "
         + (", ".join(f"**{c}**" for c in consumers) or "no service (for subscribers outside)"),
         "contentType": CLOUDEVENTS_CONTENT_TYPE,
         "headers": {
@@ -326,7 +344,7 @@ def _event_message(event_type: str, consumers: Sequence[str]) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "type": {"const": event_type},
-                        "source": {"const": f"/assistance/{producer}"},
+                        "source": source or {"const": f"/assistance/{producer}"},
                         "dataschema": {"const": f"urn:assistance:schema:{event_type}"},
                         "data": {"$ref": f"#/components/schemas/{name}"},
                     },
@@ -413,6 +431,10 @@ TOPIC_DESCRIPTIONS: dict[str, str] = {
     "docs/partners.md).",
     OWN_PARTNER_TOPIC: "One partner's own topic (the default): only the events addressed to that partner; "
     "the partner is granted READ on it alone (R-CHA-2).",
+    "monitoring.leads": "Inbound: leads of proactive discovery (主动发现, R-OVS-2) written by outside "
+    "government systems; intake consumes them once each through its inbox (a record that does not parse, "
+    "or names a township that is not the city's, goes to intake's dead letters with the cause). Carries "
+    "personal data: WRITE for the reporting systems, READ for intake alone.",
     "household.status": "Public-safe case status for government service platforms (办件状态推送): no "
     "name, no ID number, no phone.",
 }
@@ -453,8 +475,9 @@ def system_asyncapi(
             names,
             **extra,
         )
+        how = "outside systems publish" if topic.producer in OUTSIDE_PUBLISHERS else "transactional outbox"
         operations[f"{topic.producer}Sends{topic.key[0].upper()}{topic.key[1:]}"] = _operation(
-            "send", topic.producer, topic.key, names, f"{topic.producer} publishes (transactional outbox)"
+            "send", topic.producer, topic.key, names, f"{topic.producer} publishes ({how})"
         )
         for module in modules:
             handled = [

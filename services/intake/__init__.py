@@ -5,13 +5,16 @@ from pathlib import Path
 
 from services.intake import handlers as h
 from services.intake.api import router
+from services.intake.api.lead_routes import router as lead_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.service import PERSONAL
+from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
+from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import BY_SERVICE
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
@@ -25,6 +28,7 @@ def handlers(runtime: Runtime):
         CaseReturned.event_type: partial(h.on_case_returned, runtime),
         CaseDecided.event_type: partial(h.on_case_decided, runtime),
         PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
+        LeadReported.event_type: partial(h.on_lead_reported, runtime),  # R-OVS-2, from outside
         # no dead letter about a case is invisible on that case: needs_attention
         **{
             failed.event_type: partial(h.on_case_processing_failed, runtime) for failed in BY_SERVICE.values()
@@ -32,9 +36,13 @@ def handlers(runtime: Runtime):
     }
 
 
+router.include_router(lead_router)  # /leads (R-OVS-2)
 router.include_router(
     figures_router(
-        "intake", figure_query, "Applications received by channel, month, place and category (JSON or CSV)"
+        "intake",
+        figure_query,
+        "Applications received by channel, month, place and category; leads by source, time to first "
+        "contact, conversion and overdue (JSON or CSV)",
     )
 )  # GET /figures (R-OVS-1)
 
@@ -45,11 +53,13 @@ MODULE = ServiceModule(
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
     state_gauges=state_gauges,
-    consumes=("assessment", "approval", "disbursement", "referral"),
+    consumes=("assessment", "approval", "disbursement", "referral", "monitoring.leads"),
     handlers=handlers,
     sealed=(
         SealedColumn("intake.applications", "personal", PERSONAL),
         SealedColumn("intake.application_revisions", "personal", PERSONAL),
+        SealedColumn("intake.leads", "personal", LEAD_PERSONAL),
     ),
     on_dead_letter=h.on_own_dead_letter,
+    background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)
 )

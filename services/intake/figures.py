@@ -5,12 +5,15 @@ read when /metrics is scraped: applications by status (no personal data)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.repository import oversight
-from shared.figures import Filters
+from services.intake.repository import lead_queries, oversight
+from shared import clock
+from shared.figures import Filters, seconds
 from shared.observability import CASES_BY_STATE
 from shared.runtime import Runtime
 
@@ -31,7 +34,36 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
         "by_category": _rollup(grouped, "category", "subtype"),
         "by_referring_system": await oversight.by_referring_system(session, f),
         "rows": grouped,
+        **await leads(session, f),
     }
+
+
+async def leads(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """R-OVS-2 proactive discovery and fast response: leads received (in the period, by receipt) by source,
+    how many became applications (conversion = converted / received), how many are overdue now (open,
+    past their target, no first contact), how many were contacted late, and the time from receipt to first
+    contact (median and 90th percentile, ``percentile_cont``, over the leads with a first contact)."""
+    found = await lead_queries.figures(session, f, clock.now())
+    by_source = [asdict(r) for r in found.by_source]
+    counted = ("received", "contacted", "converted", "closed", "overdue", "contacted_late")
+    totals = {k: sum(r[k] for r in by_source) for k in counted}
+    return {
+        "leads": {**totals, "conversion": _share(totals["converted"], totals["received"])},
+        "leads_by_source": [{**r, "conversion": _share(r["converted"], r["received"])} for r in by_source],
+        "leads_time_to_first_contact": {
+            "measured": found.measured,
+            "median_seconds": seconds(found.median),
+            "p90_seconds": seconds(found.p90),
+            "method": "percentile_cont",
+        },
+    }
+
+
+def _share(part: int, whole: int) -> str | None:
+    """A share as a decimal string to four places (half up), None when there is nothing to divide."""
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def _rollup(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:

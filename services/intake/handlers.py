@@ -6,10 +6,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import service
+from services.intake.service import leads
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
+from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import CaseProcessingFailed
+from shared.domain_errors import InvalidValue
 from shared.events import Envelope
+from shared.inbox import PoisonEvent
 from shared.runtime import Runtime
 
 
@@ -60,3 +64,14 @@ async def on_case_decided(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
 ) -> None:
     await service.follow_decided(session, ev)
+
+
+async def on_lead_reported(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: LeadReported
+) -> None:
+    """A lead from an outside system (R-OVS-2): a visit task of its township. A township that is not the
+    city's (or a bad ID number) can never be applied: dead-lettered at once, naming the field."""
+    try:
+        await leads.from_event(runtime, session, envelope.source, ev)
+    except InvalidValue as exc:
+        raise PoisonEvent(f"{exc.detail} (lead {ev.lead_ref})") from exc

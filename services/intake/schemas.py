@@ -8,7 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.intake.domain.model import ApplicationStatus, Channel, FlagStatus
+from services.intake.domain.model import (
+    ApplicationStatus,
+    Channel,
+    FlagStatus,
+    LeadSource,
+    LeadStatus,
+    LeadUrgency,
+)
 from shared import idnumber
 from shared.contracts.common import Category, Subtype
 from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property
@@ -304,3 +311,114 @@ class ConsentName(StrEnum):
     verify_economic_situation = "verify_economic_situation"
     share_with_charities = "share_with_charities"
     share_health_data = "share_health_data"
+
+
+# --- leads of proactive discovery (主动发现, R-OVS-2) ---
+
+Township = Annotated[str, Field(pattern=r"^\d{9}$", examples=["140302001"])]
+Note = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
+
+
+class LeadIn(Strict):
+    """A lead from another government system (its token's subject is recorded as the reporter) or recorded
+    by a township officer. Personal data is stored sealed and shown masked."""
+
+    source: LeadSource
+    """Where it comes from; a government system's token cannot claim ``township_officer``."""
+    source_ref: Annotated[str | None, Field(min_length=1, max_length=100, pattern=NO_NUL)] = None
+    """The reporter's own id of the lead: the same reference reported again is the same lead."""
+    township_code: Township
+    urgency: LeadUrgency = LeadUrgency.normal
+    category: Category | None = None
+    subtype: Subtype | None = None
+    name: Name | None = None
+    id_number: ResidentId | None = None
+    phone: Annotated[str | None, Field(pattern=r"^\+?\d{7,15}$")] = None
+    address: Annotated[str | None, Field(min_length=1, max_length=200, pattern=NO_NUL)] = None
+    description: Note
+
+
+class LeadOut(BaseModel):
+    """A lead as its township's visit task; personal data masked (张*明, 140302********1234)."""
+
+    id: str
+    source: LeadSource
+    reported_by: str
+    source_ref: str | None
+    county_code: str
+    township_code: str
+    urgency: LeadUrgency
+    category: Category | None
+    subtype: Subtype | None
+    name: str | None
+    id_number: str | None
+    phone: str | None
+    status: LeadStatus
+    target_version: str
+    """The county's response-target version in force on receipt (domain/seed/lead_response.json)."""
+    response_hours: int
+    received_at: datetime
+    due_at: datetime
+    """First contact is due by then (received_at + response_hours)."""
+    overdue: bool
+    """Past ``due_at`` with no first contact while open: listed for the township ("nothing silent")."""
+    assigned_to: str | None
+    assigned_at: datetime | None
+    first_contact_at: datetime | None
+    contacted_by: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    close_reason: str | None
+    application_id: str | None
+    converted_at: datetime | None
+
+
+class LeadAssignmentIn(Strict):
+    """Who of the township visits the household (a named officer: the assignee is not the caller)."""
+
+    assigned_to: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+
+
+class LeadContactIn(Strict):
+    """First contact made (a visit or a call); the caller is recorded as who made it."""
+
+    note: Note | None = None
+
+
+class LeadCloseIn(Strict):
+    reason: Reason
+    """Why no application follows (no need found, already helped, moved away, ...)."""
+
+
+class LeadIncidentIn(Strict):
+    description: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
+    """Defaults to what the lead reported."""
+    occurred_on: date
+    ongoing: bool = False
+
+
+class LeadApplicationIn(Strict):
+    """The application made from a lead, pre-filled from it: what is left out is taken from the lead (the
+    applicant's name and ID number as ``self``, phone, township and address, category, sub-type, what was
+    reported); what the visit found is added. The channel is the lead's (a government system's lead is a
+    ``gov_system`` application naming it)."""
+
+    household: Annotated[list[MemberIn] | None, Field(min_length=1, max_length=30)] = None
+    phone: Annotated[str | None, Field(pattern=r"^\+?\d{7,15}$")] = None
+    address: AddressIn | None = None
+    category: Category | None = None
+    subtype: Subtype | None = None
+    incident: LeadIncidentIn
+    persons_helped: Annotated[int, Field(ge=1, le=30)]
+    requested_months: Annotated[int | None, Field(ge=1, le=6)] = None
+    annual_household_income: Money
+    property: Property
+    medical: MedicalCosts | None = None
+    education: EducationCosts | None = None
+    payee: PayeeIn | None = None
+    consents: Consents
+
+
+class LeadConversionOut(BaseModel):
+    lead: LeadOut
+    application: ApplicationOut

@@ -13,6 +13,8 @@ class IntakeSettings(ServiceSettings):
     )
     """R-ARC-1: the schemes an archive item's ``storage_uri`` may use (object stores and https). ``file`` is
     never in this list: see ``document_file_root``."""
+    lead_overdue_check_seconds: float = Field(default=300.0, gt=0)
+    """How often leads past their response target are looked for and announced (LeadOverdue, R-OVS-2)."""
     document_file_root: str | None = Field(default=None, pattern=r"^/[^\x00]*$")
     """An absolute directory under which ``file:///`` document URIs are accepted (an on-premises archive
     share); unset (the default): no ``file`` URI at all."""

@@ -159,3 +159,45 @@ policy_coverage = Table(
 )
 """Assessment's county policies' periods, kept from its policy-coverage events: intake refuses an incident
 date that no policy of the county covers (nobody would assess the case)."""
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("reported_by", String(100), nullable=False),
+    Column("source_ref", String(100)),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("category", String(32)),
+    Column("subtype", String(32)),
+    Column("personal", Text, nullable=False),
+    Column("person_bidx", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("target_version", String(60), nullable=False),
+    Column("response_hours", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("assigned_to", String(100)),
+    Column("assigned_at", DateTime(timezone=True)),
+    Column("first_contact_at", DateTime(timezone=True)),
+    Column("contacted_by", String(100)),
+    Column("contact_note", Text),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(100)),
+    Column("close_reason", Text),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id")),
+    Column("converted_at", DateTime(timezone=True)),
+    Column("overdue_notified_at", DateTime(timezone=True)),  # LeadOverdue announced (once)
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("reported_by", "source_ref"),
+    Index("ix_leads_township_received", "township_code", "received_at", "id"),
+    Index("ix_leads_county_received", "county_code", "received_at", "id"),
+    Index("ix_leads_status_due", "status", "due_at"),
+    Index("ix_leads_application", "application_id"),
+)
+"""R-OVS-2 proactive discovery: leads from other systems (or a township officer), each a visit task of its
+township with a response-time target; ``personal`` is sealed like an application's. A second report of the
+same ``source_ref`` by the same reporter is the same lead."""

@@ -4,6 +4,24 @@ Importing this package registers every payload type (see ``shared.events.REGISTR
 that break consumers get a new type version (``…v2``), never an edit of a published one.
 """
 
-from shared.contracts import approval, assessment, disbursement, household, intake, processing, referral
+from shared.contracts import (
+    approval,
+    assessment,
+    disbursement,
+    household,
+    intake,
+    monitoring,
+    processing,
+    referral,
+)
 
-__all__ = ["approval", "assessment", "disbursement", "household", "intake", "processing", "referral"]
+__all__ = [
+    "approval",
+    "assessment",
+    "disbursement",
+    "household",
+    "intake",
+    "monitoring",
+    "processing",
+    "referral",
+]

@@ -117,3 +117,22 @@ class ConsentWithdrawn(Event):
     case_id: str
     consent: str
     withdrawn_at: datetime
+
+
+@event("gov.assistance.intake.lead-overdue.v1")
+class LeadOverdue(Event):
+    """R-OVS-2: a lead's household was not contacted within its response target ("nothing silent"); announced
+    once per lead, for the county's supervisors and dashboards. No personal data: codes and times only."""
+
+    lead_id: str
+    """Intake's id of the lead (``GET /intake/v1/leads/{lead_id}``)."""
+    county_code: str
+    township_code: str
+    source: str
+    """Where the lead came from (monitoring_platform, hotline_12345, grid_worker, hospital, school,
+    township_officer)."""
+    urgency: str
+    received_at: datetime
+    due_at: datetime
+    """First contact was due by then."""
+    detected_at: datetime

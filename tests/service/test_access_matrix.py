@@ -21,6 +21,7 @@ from tests.factories import (
     document_body,
     eventually,
     pending_case,
+    resident_id,
     review,
 )
 
@@ -37,7 +38,13 @@ SCOPES: dict[str, dict[str, str]] = {
 }
 COVERING = {"own township", "county staff", "city staff"}
 
-PLACED = {"case_id": "case", "application_id": "case", "payment_id": "payment", "change_id": "change"}
+PLACED = {
+    "case_id": "case",
+    "application_id": "case",
+    "payment_id": "payment",
+    "change_id": "change",
+    "lead_id": "lead",
+}
 """Path parameters naming an object with a county and township; the others (partners, dead letters,
 webhook deliveries) have no place, and the partner side is authenticated by API key, not by role."""
 PARTNER_SIDE = "/referral/v1/partners/{partner_id}/"
@@ -80,6 +87,17 @@ BODIES: dict[tuple[str, str], Any] = {
         "reason": "matrix: the income was stated wrongly",
     },
     ("POST", "/intake/v1/applications/{application_id}/documents"): lambda: document_body("medical_bills"),
+    ("POST", "/intake/v1/leads/{lead_id}/application"): lambda: {
+        "incident": {"occurred_on": "2026-11-01"},
+        "persons_helped": 1,
+        "annual_household_income": "10000.00",
+        "property": {"deposits": "0.00", "vehicles": 0, "vehicle_value": "0.00", "houses": 1},
+        "consents": {
+            "verify_economic_situation": True,
+            "share_with_charities": False,
+            "share_health_data": False,
+        },
+    },
     ("POST", "/assessment/v1/cases/{case_id}/raises"): lambda: {
         "decided_by": "城区人民政府常务会议",
         "decided_on": "2026-11-20",
@@ -170,7 +188,30 @@ async def approved_case(client) -> str:
     return case_id
 
 
+async def a_lead(client) -> str:
+    """A lead of the monitoring platform for 城区/上站街道 (R-OVS-2), with the person an application needs."""
+    created = await client.post(
+        "/intake/v1/leads",
+        json={
+            "source": "monitoring_platform",
+            "township_code": A_TOWNSHIP,
+            "urgency": "emergency",
+            "category": "emergency",
+            "subtype": "fire_or_accident",
+            "name": "张小明",
+            "id_number": resident_id(),
+            "address": "上站街道某路1号",
+            "description": "matrix: a lead",
+        },
+        headers=auth("matrix-platform", "gov_system"),
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 async def an_object(client, kind: str, path: str) -> str:
+    if kind == "lead":
+        return await a_lead(client)
     if kind == "case" and path.startswith(("/disbursement/", "/referral/")):
         return await approved_case(client)  # what those services hold of a case exists once it is approved
     if kind == "case":

@@ -138,6 +138,7 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
         ("assessment", "assistance.approval.v1"),  # decisions: a raise after one is refused (R-AMT-4)
         ("intake", "assistance.disbursement.v1"),  # case-processing-failed: needs_attention
         ("intake", "assistance.referral.v1"),
+        ("intake", "assistance.monitoring.leads.v1"),  # leads from outside systems (R-OVS-2)
         *(
             ("household", f"assistance.{s}.v1")
             for s in ("intake", "assessment", "approval", "disbursement", "referral")

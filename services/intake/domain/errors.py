@@ -58,3 +58,28 @@ class NoOpenDuplicateFlags(StateConflict):
     """Only a held case with an open duplicate flag can be reviewed (cleared or merged)."""
 
     slug = "no-open-duplicate-flags"
+
+
+class LeadNotFound(RecordNotFound):
+    def __init__(self, lead_id: str) -> None:
+        super().__init__(f"lead {lead_id} not found")
+
+
+class UnknownTownship(InvalidValue):
+    """R-OVS-2: a lead names a township that is not one of the city's (422 naming ``township_code``)."""
+
+    slug = "unknown-township"
+
+
+class LeadAlreadyEnded(StateConflict):
+    """R-OVS-2: a lead already converted into an application, or already closed, cannot be closed or
+    converted again (409)."""
+
+    slug = "lead-already-ended"
+
+
+class LeadApplicationElsewhere(FieldRefused):
+    """The application made from a lead is for the lead's township (409 naming ``address.township_code``):
+    a household found elsewhere gets a lead of that township."""
+
+    slug = "lead-application-elsewhere"

@@ -4,7 +4,7 @@ data in the clear: ``personal`` is the sealed (encrypted) part of an application
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -142,3 +142,94 @@ class CoveragePeriod:
 
     def covers(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+class LeadSource(StrEnum):
+    """Where a lead of proactive discovery (主动发现, R-OVS-2) comes from."""
+
+    monitoring_platform = "monitoring_platform"
+    """低收入人口动态监测平台: the low-income population monitoring platform's alert."""
+    hotline_12345 = "hotline_12345"
+    """A 12345 government hotline transfer."""
+    grid_worker = "grid_worker"
+    """网格员: a community grid worker's report."""
+    hospital = "hospital"
+    school = "school"
+    township_officer = "township_officer"
+    """A township officer recorded it (a visit, a neighbour's word)."""
+
+
+class LeadUrgency(StrEnum):
+    emergency = "emergency"
+    """Basic living suddenly disrupted (R-CAT-1): the shorter response target."""
+    normal = "normal"
+
+
+class LeadStatus(StrEnum):
+    open = "open"
+    """A visit task of the township, waiting for first contact."""
+    contacted = "contacted"
+    """First contact made (a visit or a call); an application or a closing follows."""
+    converted = "converted"
+    """It became an application (``application_id``)."""
+    closed = "closed"
+    """Closed with a reason (no need found, already helped, moved away, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """A lead (线索) about a household that may need help: a visit task of its township with a response-time
+    target (R-OVS-2). ``personal`` (name, ID number, phone, address, what was reported) is sealed."""
+
+    id: str
+    source: LeadSource
+    reported_by: str
+    source_ref: str | None
+    county_code: str
+    township_code: str
+    urgency: LeadUrgency
+    category: str | None
+    subtype: str | None
+    personal: str
+    person_bidx: str | None
+    status: LeadStatus
+    target_version: str
+    response_hours: int
+    received_at: datetime
+    due_at: datetime
+    assigned_to: str | None
+    assigned_at: datetime | None
+    first_contact_at: datetime | None
+    contacted_by: str | None
+    contact_note: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    close_reason: str | None
+    application_id: str | None
+    converted_at: datetime | None
+    overdue_notified_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeadSourceCounts:
+    """R-OVS-2 figures of one source: leads received, and what became of them."""
+
+    source: str
+    received: int
+    contacted: int
+    converted: int
+    closed: int
+    overdue: int
+    contacted_late: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFigures:
+    """R-OVS-2 figures: counts by source; the time from receipt to first contact (``percentile_cont``)."""
+
+    by_source: list[LeadSourceCounts]
+    measured: int
+    median: timedelta | None
+    p90: timedelta | None

@@ -286,59 +286,67 @@ async def submit_application(
     """Record an application; publish ApplicationSubmitted unless it is held for duplicate review.
 
     Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
+    async with runtime.transaction() as session:
+        return await record_application(runtime, session, data, idempotency_key=idempotency_key)
+
+
+async def record_application(
+    runtime: Runtime, session: AsyncSession, data: ApplicationIn, *, idempotency_key: str | None
+) -> tuple[Application, bool]:
+    """``submit_application`` inside the caller's transaction (a lead's conversion writes the lead and
+    its application together, or neither)."""
     validate_rules(data)
     validate_channel(data)
     request_hash = _request_hash(data)
     cipher = runtime.cipher
     bidxs = _bidxs(runtime, data)
-    async with runtime.transaction() as session:
-        await repo.lock_people(session, bidxs)
-        if idempotency_key:
-            existing = await repo.by_idempotency_key(session, idempotency_key)
-            if existing is not None:
-                if existing.request_hash != request_hash:
-                    raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-                return existing, False
-        await check_policy_coverage(session, data)
-        now = clock.now()
-        found = await _screen(session, data, bidxs, now)
-        application_id = str(uuid.uuid4())
-        case_no = await repo.next_case_no(session, data.address.county_code, clock.local_date(now).year)
-        applicant_bidx = bidxs[[m.relation for m in data.household].index("self")]
-        personal, facts = _stated(runtime, data, now)
-        sealed = cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
-        row = {
-            "id": application_id,
-            "case_no": case_no,
-            "revision": 1,
-            "status": (ApplicationStatus.held if found else ApplicationStatus.submitted).value,
-            "channel": data.channel.value,
-            "referring_system": data.referring_system,
-            "idempotency_key": idempotency_key,
-            "request_hash": request_hash,
-            "county_code": data.address.county_code,
-            "township_code": data.address.township_code,
-            "category": data.category.value,
-            "subtype": data.subtype.value,
-            "incident_date": data.incident.occurred_on,
-            "household_size": len(data.household),
-            "persons_helped": data.persons_helped,
-            "facts": facts,
-            "consents": data.consents.model_dump(),
-            "personal": sealed,
-            "applicant_bidx": applicant_bidx,
-            "created_at": now,
-            "updated_at": now,
-        }
-        await repo.insert(session, row, _member_rows(application_id, data, bidxs))
-        await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
-        await repo.add_flags(session, _flag_rows(application_id, data, found, now))
-        stored = await repo.get(session, application_id)
-        if stored is None:
-            raise RuntimeError("the row just written is missing from its own transaction")
-        if not found:
-            with log_context(case_id=application_id):
-                await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
+    await repo.lock_people(session, bidxs)
+    if idempotency_key:
+        existing = await repo.by_idempotency_key(session, idempotency_key)
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
+            return existing, False
+    await check_policy_coverage(session, data)
+    now = clock.now()
+    found = await _screen(session, data, bidxs, now)
+    application_id = str(uuid.uuid4())
+    case_no = await repo.next_case_no(session, data.address.county_code, clock.local_date(now).year)
+    applicant_bidx = bidxs[[m.relation for m in data.household].index("self")]
+    personal, facts = _stated(runtime, data, now)
+    sealed = cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
+    row = {
+        "id": application_id,
+        "case_no": case_no,
+        "revision": 1,
+        "status": (ApplicationStatus.held if found else ApplicationStatus.submitted).value,
+        "channel": data.channel.value,
+        "referring_system": data.referring_system,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "county_code": data.address.county_code,
+        "township_code": data.address.township_code,
+        "category": data.category.value,
+        "subtype": data.subtype.value,
+        "incident_date": data.incident.occurred_on,
+        "household_size": len(data.household),
+        "persons_helped": data.persons_helped,
+        "facts": facts,
+        "consents": data.consents.model_dump(),
+        "personal": sealed,
+        "applicant_bidx": applicant_bidx,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await repo.insert(session, row, _member_rows(application_id, data, bidxs))
+    await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
+    await repo.add_flags(session, _flag_rows(application_id, data, found, now))
+    stored = await repo.get(session, application_id)
+    if stored is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    if not found:
+        with log_context(case_id=application_id):
+            await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
     return stored, True
 
 
