@@ -9,9 +9,10 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.intake.domain.model import ApplicationStatus, Channel, FlagStatus
+from services.intake.domain.needs import needs_problem
 from shared import idnumber
 from shared.contracts.common import Category, Subtype
-from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property
+from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property, StatedNeed
 from shared.money import Money
 
 
@@ -26,6 +27,24 @@ ResidentId = Annotated[
     str, Field(min_length=18, max_length=18, examples=["14030219800101001X"]), AfterValidator(_valid_id)
 ]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+def _valid_needs(value: list[StatedNeed]) -> list[StatedNeed]:
+    problem = needs_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+NeedsAssessment = Annotated[
+    list[StatedNeed],
+    Field(
+        max_length=10,
+        description="The structured needs assessment (R-AID-1): each need type once; money needs (living, "
+        "housing_repair, goods, medical, education) with their amount. Amended with the application.",
+    ),
+    AfterValidator(_valid_needs),
+]
 
 
 class Strict(BaseModel):
@@ -78,6 +97,7 @@ class ApplicationFacts(Strict):
     medical: MedicalCosts | None = None
     education: EducationCosts | None = None
     payee: PayeeIn | None = None
+    needs: NeedsAssessment = []
 
 
 class ApplicationIn(ApplicationFacts):
