@@ -1,6 +1,6 @@
 """All of referral's queries (figure and gauge queries too); they return the typed entities of
-``domain/model.py``, never rows. Charity projects are in ``repository.projects``, government-scheme
-referrals and the desk's suggestions in ``repository.schemes``."""
+``domain/model.py``, never rows. Charity projects are in ``repository.project_queries``, government-scheme
+referrals and the desk's suggestions in ``repository.scheme_queries``."""
 
 from __future__ import annotations
 
