@@ -46,8 +46,8 @@ INTERNAL_EVENT_TYPES = (
     "gov.assistance.referral.scheme-outcome-recorded.v1",
     "gov.assistance.referral.scheme-application-suggested.v1",
 )
-"""Partner answers and government-scheme referrals, published on referral's own topic for the other services and oversight; never sent to
-partners."""
+"""Partner answers and government-scheme referrals, published on referral's own topic for the other services
+and oversight; never sent to partners."""
 
 
 @event("gov.assistance.referral.needs-record-published.v1")
@@ -163,8 +163,9 @@ class ReferralFulfilled(_Answer):
 
 @event("gov.assistance.referral.scheme-referral-created.v1")
 class SchemeReferralCreated(Event):
-    """A case's need referred to a government scheme (医疗救助, 低保/特困 application, 法律援助…; R-AID-1): a task
-    the scheme answers by ``due_on`` (a county setting). For the case's timeline (household, intake)."""
+    """A case's need referred to a government scheme (医疗救助, the 低保/特困 application, 法律援助…;
+    R-AID-1): a task the scheme answers by ``due_on`` (a county setting). For the case's timeline
+    (household, intake)."""
 
     case_id: str
     scheme_referral_id: str
