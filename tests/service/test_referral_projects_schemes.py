@@ -350,3 +350,40 @@ async def test_a_money_need_without_its_amount_is_a_422_naming_needs(standalone,
     r = await standalone.post("/intake/v1/applications", json=body)
     assert r.status_code == 422 and "needs" in r.text
     assert await db.fetchval("SELECT count(*) FROM intake.applications") == before
+
+
+async def test_needs_are_amended_with_the_application_and_the_decision_uses_the_newest(standalone, partners):
+    from tests.factories import same_household
+
+    body = emergency_application(
+        address=address(COUNTY, f"{COUNTY}102"), needs=[{"need_type": "living", "amount": "100.00"}]
+    )
+    case_id, _ = await pending_case(standalone, body)
+    amended = {
+        **same_household(body, needs=[*FIRE_NEEDS[1:], {"need_type": "goods", "amount": "1500.00"}]),
+        "reason": "house inspected: repair needed",
+    }
+    r = await standalone.put(f"/intake/v1/applications/{case_id}", json=amended)
+    assert r.status_code == 200, r.text
+
+    async def approval_holds_revision_2():
+        got = await standalone.get(f"/approval/v1/cases/{case_id}")
+        return got.status_code == 200 and got.json()["revision"] == 2
+
+    await eventually(approval_holds_revision_2, what="the amended revision in approval")
+    assert (await review(standalone, case_id)).status_code == 200
+    decided_r = await standalone.post(
+        f"/approval/v1/cases/{case_id}/decision",
+        json={"decision": "approved", "confirm_extended_duration": True, "reasons": "R-CAT-1"},
+    )
+    assert decided_r.status_code == 200, decided_r.text
+
+    async def records():
+        rows = (await standalone.get(f"/referral/v1/cases/{case_id}/needs-records")).json()
+        return rows or None
+
+    shared = {r["need_type"]: r["remaining_amount"] for r in await eventually(records, what="needs records")}
+    granted = Decimal((await standalone.get(f"/approval/v1/cases/{case_id}")).json()["assessed_amount"])
+    assert Decimal("1500.00") < granted < Decimal("31500.00")
+    assert set(shared) == {"housing_repair"}  # the newest needs count: no living; goods covered first
+    assert Decimal(shared["housing_repair"]) == Decimal("31500.00") - granted
