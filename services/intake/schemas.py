@@ -192,6 +192,8 @@ class ApplicationOut(BaseModel):
     """Set while the case is ``held`` for duplicate review: why, and who reviews it next."""
     attention: Attention | None = None
     """Set while the case is ``needs_attention``: which service could not process it, and why."""
+    needs: list[StatedNeed] = []
+    """The needs assessment of the current revision (R-AID-1)."""
 
 
 class RevisionOut(BaseModel):

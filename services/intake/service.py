@@ -652,6 +652,7 @@ def to_out(
         attention=Attention.model_validate(row.attention)
         if row.status is ApplicationStatus.needs_attention and row.attention
         else None,
+        needs=stated_needs(row.facts),
     )
 
 

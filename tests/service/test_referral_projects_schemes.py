@@ -365,6 +365,12 @@ async def test_needs_are_amended_with_the_application_and_the_decision_uses_the_
     }
     r = await standalone.put(f"/intake/v1/applications/{case_id}", json=amended)
     assert r.status_code == 200, r.text
+    assert [n["need_type"] for n in r.json()["needs"]] == [
+        "housing_repair",
+        "psychological",
+        "legal",
+        "goods",
+    ]
 
     async def approval_holds_revision_2():
         got = await standalone.get(f"/approval/v1/cases/{case_id}")
