@@ -322,7 +322,7 @@ async def test_a_referral_to_a_suspended_scheme_is_a_409_naming_it_and_writes_no
     assert await db.fetchval("SELECT count(*) FROM referral.outbox") == outbox
 
 
-async def test_a_hardship_outlasting_temporary_help_is_on_the_desks_list_for_dibao(standalone, partners):
+async def test_a_hardship_outlasting_temporary_help_is_on_the_desks_list_for_dibao(standalone, partners, db):
     big_living = [{"need_type": "living", "amount": "20000.00"}]
     small_living = [{"need_type": "living", "amount": "100.00"}]
     lasting = await decided(standalone, f"{COUNTY}200", needs=big_living)
@@ -337,6 +337,8 @@ async def test_a_hardship_outlasting_temporary_help_is_on_the_desks_list_for_dib
     assert suggestions[lasting]["scheme"] == "dibao_tekun"
     assert suggestions[lasting]["reason"].startswith("living_remaining_at_least_3000")
     assert passing not in suggestions
+    months = await db.fetchval("SELECT months FROM referral.cases WHERE case_id = $1", passing)
+    assert months is not None and months < 6  # the assessed months arrive too (the other county rule)
     township = auth("clerk-103", "intake_clerk", county=COUNTY, township=f"{COUNTY}103")
     theirs = await standalone.get("/referral/v1/desk/suggestions", headers=township)
     assert lasting not in {s["case_id"] for s in theirs.json()}  # scoped to the caller's township
