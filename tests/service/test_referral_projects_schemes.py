@@ -395,3 +395,22 @@ async def test_needs_are_amended_with_the_application_and_the_decision_uses_the_
     assert Decimal("1500.00") < granted < Decimal("31500.00")
     assert set(shared) == {"housing_repair"}  # the newest needs count: no living; goods covered first
     assert Decimal(shared["housing_repair"]) == Decimal("31500.00") - granted
+
+
+async def test_accepting_into_a_project_with_no_place_left_is_a_409_and_the_offer_stays_open(
+    standalone, partners, db
+):
+    partner = await partners(need_types=["housing_repair"], service_areas=[COUNTY])
+    p = await project(standalone, partner, capacity=2, areas=[f"{COUNTY}100"])
+    await decided(standalone, f"{COUNTY}100")
+    task = await offered_task(standalone, partner)
+    # every place taken meanwhile (e.g. by another replica's acceptances)
+    await db.execute("UPDATE referral.projects SET places_taken = 2 WHERE id = $1", p["id"])
+    url = f"/referral/v1/partners/{partner['id']}/referrals/{task['task_id']}/accept"
+    r = await standalone.post(url, headers=key(partner))
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"].endswith("project-over-capacity") and p["id"] in r.json()["detail"]
+    status = await db.fetchval("SELECT status FROM referral.tasks WHERE id = $1", task["task_id"])
+    assert status == "requested"  # nothing half-written
+    row = await db.fetchrow("SELECT places_held, places_taken FROM referral.projects WHERE id = $1", p["id"])
+    assert (row["places_held"], row["places_taken"]) == (1, 2)
