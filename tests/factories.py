@@ -302,6 +302,7 @@ def partner_body(**overrides: Any) -> dict[str, Any]:
         "need_types": ["medical"],
         "service_areas": ["140302005"],
         "email": "help@charity.example",
+        "uscc": "91350100M000100Y43",  # 统一社会信用代码 with a valid check character (GB 32100-2015)
     }
     body.update(overrides)
     return body

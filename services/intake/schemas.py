@@ -16,9 +16,10 @@ from services.intake.domain.model import (
     LeadStatus,
     LeadUrgency,
 )
+from services.intake.domain.needs import needs_problem
 from shared import idnumber
 from shared.contracts.common import Category, Subtype
-from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property
+from shared.contracts.intake import Consents, EducationCosts, MedicalCosts, Property, StatedNeed
 from shared.money import Money
 
 
@@ -33,6 +34,24 @@ ResidentId = Annotated[
     str, Field(min_length=18, max_length=18, examples=["14030219800101001X"]), AfterValidator(_valid_id)
 ]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+def _valid_needs(value: list[StatedNeed]) -> list[StatedNeed]:
+    problem = needs_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+NeedsAssessment = Annotated[
+    list[StatedNeed],
+    Field(
+        max_length=10,
+        description="The structured needs assessment (R-AID-1): each need type once; money needs (living, "
+        "housing_repair, goods, medical, education) with their amount. Amended with the application.",
+    ),
+    AfterValidator(_valid_needs),
+]
 
 
 class Strict(BaseModel):
@@ -85,6 +104,7 @@ class ApplicationFacts(Strict):
     medical: MedicalCosts | None = None
     education: EducationCosts | None = None
     payee: PayeeIn | None = None
+    needs: NeedsAssessment = []
 
 
 class ApplicationIn(ApplicationFacts):
@@ -179,6 +199,8 @@ class ApplicationOut(BaseModel):
     """Set while the case is ``held`` for duplicate review: why, and who reviews it next."""
     attention: Attention | None = None
     """Set while the case is ``needs_attention``: which service could not process it, and why."""
+    needs: list[StatedNeed] = []
+    """The needs assessment of the current revision (R-AID-1)."""
 
 
 class RevisionOut(BaseModel):

@@ -7,6 +7,7 @@ from functools import partial
 
 from services.referral.service import sharing
 from shared.contracts.approval import CaseDecided
+from shared.contracts.assessment import CaseAssessed
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.inbox import Handler
 from shared.runtime import Runtime
@@ -18,4 +19,5 @@ def handlers(runtime: Runtime) -> dict[str, Handler]:
         ApplicationSubmitted.event_type: partial(sharing.on_application_submitted, runtime),
         ConsentWithdrawn.event_type: partial(sharing.on_consent_withdrawn, runtime),
         CaseDecided.event_type: partial(sharing.on_case_decided, runtime),
+        CaseAssessed.event_type: partial(sharing.on_case_assessed, runtime),
     }

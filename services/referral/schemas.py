@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from services.referral.domain.schemes import PartnerKind, SchemeKind
 from services.referral.domain.tasks import HelpForm
+from services.referral.domain.uscc import uscc_problem
 from shared.contracts.common import NeedType
 
 NO_NUL = r"^[^\x00]*$"
@@ -18,6 +20,26 @@ KafkaTopicMode = Literal["shared", "own"]
 AreaCode = Annotated[
     str, Field(pattern=r"^\d{6}(\d{3})?$", description="a county (6 digits) or township (9 digits) code")
 ]
+
+
+def _valid_uscc(value: str) -> str:
+    problem = uscc_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Uscc = Annotated[
+    str,
+    Field(
+        min_length=18,
+        max_length=18,
+        examples=["91350100M000100Y43"],
+        description="统一社会信用代码 (GB 32100-2015), its check character verified",
+    ),
+    AfterValidator(_valid_uscc),
+]
+NEED_TYPES_MAX = len(NeedType)
 
 
 def fields_of(entity: object, model: type[BaseModel], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -81,15 +103,29 @@ class PartnerIn(PartnerFields):
     (HSDS service_area: county or township codes)."""
 
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    kind: Literal["charity", "foundation", "corporate_fund"]
-    need_types: list[NeedType] = Field(min_length=1, max_length=4)
+    kind: PartnerKind = Field(
+        description="charity, foundation, company_fund (``corporate_fund``: the same, as registered before), "
+        "social_work_org (社会工作服务机构) or government_scheme (takes scheme referrals, never offers)"
+    )
+    uscc: Uscc
+    scheme: SchemeKind | None = Field(
+        default=None, description="Required for (and only for) a government_scheme: which scheme it is"
+    )
+    need_types: list[NeedType] = Field(min_length=1, max_length=NEED_TYPES_MAX)
     service_areas: list[AreaCode] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _scheme_of_schemes(self) -> PartnerIn:
+        if (self.kind is PartnerKind.government_scheme) != (self.scheme is not None):
+            raise ValueError("scheme: required for a government_scheme partner, and only for one")
+        return self
 
 
 class PartnerPatch(PartnerFields):
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
     status: Literal["active", "suspended"] | None = None
-    need_types: list[NeedType] | None = Field(default=None, min_length=1, max_length=4)
+    uscc: Uscc | None = Field(default=None, description="Set or correct the 统一社会信用代码")
+    need_types: list[NeedType] | None = Field(default=None, min_length=1, max_length=NEED_TYPES_MAX)
     service_areas: list[AreaCode] | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -107,6 +143,8 @@ class PartnerOut(BaseModel):
     webhook_url: str | None
     kafka_topic: str
     created_at: datetime
+    uscc: str | None = Field(description="统一社会信用代码; null for partners registered before it was asked")
+    scheme: str | None
 
     @classmethod
     def of(cls, row: Any) -> PartnerOut:
@@ -223,3 +261,136 @@ class FulfilIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="CNY given or its value")
     form: HelpForm
+
+
+class CaseNeedOut(BaseModel):
+    """One of the case's needs left after the decision (R-AID-1, R-CHA-1); ``amount`` null for a service
+    need stated without one."""
+
+    need_type: str
+    amount: Decimal | None
+
+
+class Eligibility(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    categories: list[Literal["emergency", "expenditure"]] = Field(default_factory=list, max_length=2)
+    subtypes: list[str] = Field(default_factory=list, max_length=6)
+    max_household_size: int | None = Field(default=None, ge=1, le=30)
+
+
+class ProjectIn(BaseModel):
+    """A charity project (需求导向, R-CHA-1): what it meets, where, for how many households, with what budget,
+    when, for whom."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    need_types: list[NeedType] = Field(min_length=1, max_length=NEED_TYPES_MAX)
+    areas: list[AreaCode] = Field(min_length=1, max_length=200, description="the county or townships")
+    capacity: int = Field(ge=1, le=100000, description="households it can take")
+    budget: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    starts_on: date
+    ends_on: date
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+
+
+class ProjectPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    capacity: int | None = Field(default=None, ge=1, le=100000)
+    budget: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    areas: list[AreaCode] | None = Field(default=None, min_length=1, max_length=200)
+    eligibility: Eligibility | None = None
+    status: Literal["closed"] | None = Field(default=None, description="withdraw the project")
+
+
+class ProjectOut(BaseModel):
+    id: str
+    partner_id: str
+    name: str
+    need_types: list[str]
+    areas: list[str]
+    capacity: int
+    places_held: int
+    places_taken: int
+    budget: Decimal
+    budget_committed: Decimal
+    starts_on: date
+    ends_on: date
+    eligibility: dict[str, Any]
+    status: str
+    closed_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> ProjectOut:
+        return cls(**fields_of(row, cls))
+
+
+class SchemeReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partner_id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$", description="the government scheme (a partner)")
+    need_type: NeedType
+
+
+class SchemeOutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["accepted", "applied", "granted", "refused"]
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+    reason: str | None = Field(default=None, min_length=1, max_length=500, pattern=NO_NUL)
+
+
+class SchemeReferralOut(BaseModel):
+    """A referral to a government scheme: a task with a due date and an outcome (R-AID-1)."""
+
+    id: str
+    case_id: str
+    partner_id: str
+    scheme: str
+    need_type: str
+    requested_amount: Decimal | None
+    status: str
+    due_on: date
+    outcome_amount: Decimal | None
+    outcome_reason: str | None
+    created_by: str
+    created_at: datetime
+    outcome_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> SchemeReferralOut:
+        return cls(**fields_of(row, cls))
+
+
+class SuggestionOut(BaseModel):
+    """A case on the referral desk's list for a 低保/特困 application (the county rule in ``reason``)."""
+
+    id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    scheme: str
+    reason: str
+    status: str
+    referral_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> SuggestionOut:
+        return cls(**fields_of(row, cls))
+
+
+class TimelineEntry(BaseModel):
+    """One step of the case's referral work, oldest first: a needs record shared, an offer and its answer, a
+    scheme referral and its outcome, a 低保 suggestion."""
+
+    at: datetime
+    kind: Literal["needs_record", "offer", "scheme_referral", "scheme_outcome", "suggestion"]
+    need_type: str | None = None
+    status: str
+    partner_id: str | None = None
+    scheme: str | None = None
+    amount: Decimal | None = None
+    reason: str | None = None
+    due_on: date | None = None
+    ref: str = Field(description="the record, task, scheme referral or suggestion id")

@@ -5,6 +5,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Identity,
     Index,
@@ -34,6 +35,10 @@ cases = Table(
     Column("household_size", Integer),
     Column("consents", JSONB),
     Column("decision", JSONB),
+    Column("stated_needs", JSONB),
+    # The structured needs assessment from intake (R-AID-1); null before it arrived.
+    Column("months", Integer),
+    # The months of the latest assessment (the 低保 suggestion rule).
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -77,6 +82,10 @@ partners = Table(
     Column("webhook_secret", Text),
     # Encrypted (``whsec_…``); shown once at registration.
     Column("kafka_topic", String(10), nullable=False, server_default="shared"),
+    Column("uscc", String(18)),
+    # 统一社会信用代码 (GB 32100-2015), checked at registration; null for partners registered before it.
+    Column("scheme", String(30)),
+    # A government scheme's kind (medical_assistance, dibao_tekun, ...); null for other partners.
     # shared: the shared partner topic keyed by partner | own: ``<prefix>.referral.partner.<id>.v1``.
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -98,6 +107,8 @@ tasks = Table(
     Column("fulfilled_amount", Numeric(14, 2)),
     Column("fulfilled_form", String(20)),
     Column("requested_amount", Numeric(14, 2)),
+    Column("project_id", UUID(as_uuid=False)),
+    # The charity project the offer was made through (null: a partner without projects).
     # What this offer asked for: the record's amount still uncovered when offered (less after a
     # part-fulfilment).
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -147,4 +158,79 @@ webhook_deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where="status = 'pending'"),
     Index("ix_webhook_deliveries_partner", "partner_id", "id"),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("need_types", ARRAY(String(20)), nullable=False),
+    Column("areas", ARRAY(String(9)), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("places_held", Integer, nullable=False, server_default="0"),
+    # Open offers (requested) made through the project: held until answered.
+    Column("places_taken", Integer, nullable=False, server_default="0"),
+    # Accepted offers: taken on acceptance, freed when an accepted task is cancelled.
+    Column("budget", Numeric(14, 2), nullable=False),
+    Column("budget_committed", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("eligibility", JSONB, nullable=False),
+    Column("status", String(20), nullable=False),
+    # open | closed
+    Column("closed_reason", String(20)),
+    # full | ended | budget_spent | withdrawn
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_projects_partner", "partner_id", "seq"),
+    Index("ix_projects_open", "ends_on", postgresql_where="status = 'open'"),
+)
+
+scheme_referrals = Table(
+    "scheme_referrals",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("scheme", String(30), nullable=False),
+    Column("need_type", String(20), nullable=False),
+    Column("requested_amount", Numeric(14, 2)),
+    Column("status", String(20), nullable=False),
+    # open | accepted | applied | granted | refused
+    Column("due_on", Date, nullable=False),
+    Column("outcome_amount", Numeric(14, 2)),
+    Column("outcome_reason", String(500)),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("outcome_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("case_id", "partner_id", "need_type"),
+    Index("ix_scheme_referrals_case", "case_id"),
+    Index(
+        "ix_scheme_referrals_due",
+        "due_on",
+        postgresql_where="status IN ('open', 'accepted', 'applied')",
+    ),
+)
+
+scheme_suggestions = Table(
+    "scheme_suggestions",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("scheme", String(30), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("status", String(20), nullable=False),
+    # open | referred
+    Column("referral_id", UUID(as_uuid=False)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "scheme"),
+    Index("ix_scheme_suggestions_open", "county_code", "created_at", postgresql_where="status = 'open'"),
 )

@@ -32,12 +32,26 @@ SUBTYPES_BY_CATEGORY = {
 
 
 class NeedType(StrEnum):
-    """What a partner charity can help with (R-CHA-1)."""
+    """What a household needs and a partner can help with (R-AID-1, R-CHA-1): money needs (living,
+    housing_repair, goods, medical, education) carry an amount; service needs (care, employment,
+    psychological, legal) may. ``other`` stays for records published before the structured assessment."""
 
     education = "education"
     medical = "medical"
     living = "living"
     other = "other"
+    housing_repair = "housing_repair"
+    goods = "goods"
+    care = "care"
+    employment = "employment"
+    psychological = "psychological"
+    legal = "legal"
+
+
+MONEY_NEED_TYPES = frozenset(
+    {NeedType.living, NeedType.housing_repair, NeedType.goods, NeedType.medical, NeedType.education}
+)
+"""Need types whose assessment states an amount (R-AID-1)."""
 
 
 class Need(BaseModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.common import Category, Subtype
+from shared.contracts.common import Category, NeedType, Subtype
 from shared.events import Event, event
 from shared.money import Money
 
@@ -46,6 +46,14 @@ class EducationCosts(_Part):
     living: Money
     non_basic: Money
     education_assistance: Money
+
+
+class StatedNeed(_Part):
+    """One need of the structured needs assessment at intake (R-AID-1, R-CHA-1): its type and, where it
+    applies (money needs), the amount in CNY. No free text: partners may see needs, never a narrative."""
+
+    need_type: NeedType
+    amount: Money | None = None
 
 
 class Consents(_Part):
@@ -110,6 +118,10 @@ class ApplicationSubmitted(Event):
     asked for, which someone else approves (R-AID-2)."""
     duplicate_review: str | None = None
     """``cleared`` when a supervisor cleared duplicate flags before the case could move on."""
+    needs: list[StatedNeed] = Field(default_factory=list)
+    """The structured needs assessment (R-AID-1): every need of the household, for emergencies too. Empty in
+    events of earlier versions. Referral sets the decision's help against it; what remains becomes the
+    consented needs records (R-CHA-1, R-CHA-2)."""
 
 
 @event("gov.assistance.intake.consent-withdrawn.v1")

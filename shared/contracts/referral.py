@@ -15,7 +15,7 @@ completed | cancelled.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.contracts.common import NeedType
 from shared.events import Event, event
@@ -42,9 +42,12 @@ INTERNAL_EVENT_TYPES = (
     "gov.assistance.referral.referral-accepted.v1",
     "gov.assistance.referral.referral-declined.v1",
     "gov.assistance.referral.referral-fulfilled.v1",
+    "gov.assistance.referral.scheme-referral-created.v1",
+    "gov.assistance.referral.scheme-outcome-recorded.v1",
+    "gov.assistance.referral.scheme-application-suggested.v1",
 )
-"""Partner answers, published on referral's own topic for the other services and oversight; never sent to
-partners."""
+"""Partner answers and government-scheme referrals, published on referral's own topic for the other services
+and oversight; never sent to partners."""
 
 
 @event("gov.assistance.referral.needs-record-published.v1")
@@ -92,6 +95,8 @@ class ReferralOffered(Event):
     contact_route: str
     offered_at: datetime
     expires_at: datetime
+    project_id: str | None = None
+    """The partner's charity project the record was matched to (absent: offered to the partner itself)."""
 
 
 @event("gov.assistance.referral.referral-offer-expired.v1")
@@ -154,3 +159,53 @@ class ReferralFulfilled(_Answer):
     amount: Money
     form: str
     remaining_amount: Money
+
+
+@event("gov.assistance.referral.scheme-referral-created.v1")
+class SchemeReferralCreated(Event):
+    """A case's need referred to a government scheme (医疗救助, the 低保/特困 application, 法律援助…;
+    R-AID-1): a task the scheme answers by ``due_on`` (a county setting). For the case's timeline
+    (household, intake)."""
+
+    case_id: str
+    scheme_referral_id: str
+    partner_id: str
+    scheme: str
+    need_type: NeedType
+    requested_amount: Money | None = None
+    county_code: str
+    township_code: str
+    due_on: date
+    created_at: datetime
+
+
+@event("gov.assistance.referral.scheme-outcome-recorded.v1")
+class SchemeOutcomeRecorded(Event):
+    """A scheme's answer to a referral: ``accepted``, ``applied``, ``granted`` (with ``amount``) or
+    ``refused`` (with ``reason``) (R-AID-1)."""
+
+    case_id: str
+    scheme_referral_id: str
+    partner_id: str
+    scheme: str
+    need_type: NeedType
+    outcome: str
+    amount: Money | None = None
+    reason: str | None = None
+    county_code: str
+    township_code: str
+    recorded_at: datetime
+
+
+@event("gov.assistance.referral.scheme-application-suggested.v1")
+class SchemeApplicationSuggested(Event):
+    """The hardship outlasts temporary help: the case is on the referral desk's list for a 低保/特困
+    application (``scheme: dibao_tekun``), by the county rule named in ``reason`` (R-AID-1)."""
+
+    case_id: str
+    suggestion_id: str
+    scheme: str
+    reason: str
+    county_code: str
+    township_code: str
+    suggested_at: datetime

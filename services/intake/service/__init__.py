@@ -53,6 +53,7 @@ from shared.contracts.intake import (
     MedicalCosts,
     MemberFacts,
     Property,
+    StatedNeed,
 )
 from shared.logging import log_context
 from shared.reference import jurisdictions, office, township_county
@@ -156,6 +157,7 @@ def _stated(runtime: Runtime, data: ApplicationFacts, now: datetime) -> tuple[di
         "property": data.property.model_dump(mode="json"),
         "medical": data.medical.model_dump(mode="json") if data.medical else None,
         "education": data.education.model_dump(mode="json") if data.education else None,
+        "needs": stated_needs_facts(data),
         "household": [
             {
                 "relation": m.relation,
@@ -389,7 +391,18 @@ def submitted_event(
         amended_at=row.updated_at if row.revision > 1 else None,
         amended_by=(amended_by or _caller_subject()) if row.revision > 1 else None,
         duplicate_review=duplicate_review,
+        needs=stated_needs(facts),
     )
+
+
+def stated_needs_facts(data: ApplicationFacts) -> list[dict[str, Any]]:
+    """The needs assessment as stored in the revision's facts (R-AID-1)."""
+    return [n.model_dump(mode="json") for n in data.needs]
+
+
+def stated_needs(facts: dict[str, Any]) -> list[StatedNeed]:
+    """The needs assessment of a revision; revisions before it have none."""
+    return [StatedNeed.model_validate(n) for n in facts.get("needs") or []]
 
 
 async def amend_application(runtime: Runtime, application_id: str, data: AmendmentIn) -> Application:
@@ -647,6 +660,7 @@ def to_out(
         attention=Attention.model_validate(row.attention)
         if row.status is ApplicationStatus.needs_attention and row.attention
         else None,
+        needs=stated_needs(row.facts),
     )
 
 

@@ -1,14 +1,22 @@
 """Referral's REST API: the staff router (``staff``, bearer JWTs) and the partner router (``partner``, API
-keys), assembled into one ``router`` under /referral/v1; ``asyncapi_doc`` is the partner AsyncAPI document
+keys), the referral desk (``desk``: needs, scheme referrals, timeline, 低保 suggestions), partners'
+projects and schemes' answers (``partner_projects``), assembled into one ``router`` under /referral/v1;
+``asyncapi_doc`` is the partner AsyncAPI document
 the staff router serves."""
 
 from fastapi import APIRouter
 
+from services.referral.api.desk import router as desk_router
 from services.referral.api.partner import router as partner_router
+from services.referral.api.partner_projects import router as project_router
+from services.referral.api.partner_projects import staff_router as directory_router
 from services.referral.api.staff import router as staff_router
 
 router = APIRouter()
 router.include_router(staff_router)
+router.include_router(desk_router)
+router.include_router(directory_router)
 router.include_router(partner_router)
+router.include_router(project_router)
 
 __all__ = ["router"]

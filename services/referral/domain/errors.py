@@ -78,3 +78,69 @@ class OutsideRegistryScope(NotPermitted):
 class PartnerSuspended(NotPermitted):
     def __init__(self) -> None:
         super().__init__("this partner is suspended")
+
+
+class ProjectNotFound(RecordNotFound):
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"project {project_id} not found")
+
+
+class ProjectFull(StateConflict):
+    """A project has no place left (R-CHA-1): an acceptance or a capacity below what is taken is refused."""
+
+    slug, title = "project-over-capacity", "The project is over capacity"
+
+    def __init__(self, project_id: str, detail: str) -> None:
+        super().__init__(f"project {project_id} is over capacity: {detail}", rule="R-CHA-1")
+
+
+class ProjectClosed(StateConflict):
+    def __init__(self, project_id: str, reason: str) -> None:
+        super().__init__(f"project {project_id} is closed ({reason})", rule="R-CHA-1")
+
+
+class SchemeReferralNotFound(RecordNotFound):
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(f"scheme referral {referral_id} not found")
+
+
+class NotAScheme(RuleRefused):
+    """Only a partner of kind ``government_scheme`` takes scheme referrals (R-AID-1)."""
+
+    def __init__(self, partner_id: str) -> None:
+        super().__init__(
+            f"partner_id: partner {partner_id} is not a government scheme",
+            errors=[{"field": "partner_id", "message": "not a government scheme"}],
+            rule="R-AID-1",
+        )
+
+
+class SchemeSuspended(RuleRefused):
+    """A suspended scheme takes no referrals (R-AID-1)."""
+
+    slug, title = "scheme-suspended", "The scheme is suspended"
+
+    def __init__(self, partner_id: str) -> None:
+        super().__init__(
+            f"partner_id: the scheme {partner_id} is suspended and takes no referrals",
+            errors=[{"field": "partner_id", "message": "the scheme is suspended"}],
+            rule="R-AID-1",
+        )
+
+
+class NeedNotReferable(RuleRefused):
+    """The need is not the case's, not the scheme's, or may not be shared without consent (R-CHA-2)."""
+
+    def __init__(self, message: str, rule: str = "R-CHA-2") -> None:
+        super().__init__(
+            f"need_type: {message}", errors=[{"field": "need_type", "message": message}], rule=rule
+        )
+
+
+class OutcomeRefused(StateConflict):
+    """A scheme referral's outcome goes forward only and a final one stays (R-AID-1)."""
+
+    def __init__(self, status: str, outcome: str) -> None:
+        super().__init__(
+            f"outcome: a scheme referral that is {status} cannot become {outcome}", rule="R-AID-1"
+        )

@@ -5,11 +5,13 @@ its needs records, the partners, the offers (FHIR Tasks), the partner feed and t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from services.referral.domain.matching import ClosedReason, ProjectStatus
+from services.referral.domain.schemes import SchemeStatus, SuggestionStatus
 from services.referral.domain.tasks import TaskStatus
 
 __all__ = [
@@ -27,6 +29,9 @@ __all__ = [
     "PartnerPerformance",
     "PartnerStatus",
     "PartnerTask",
+    "Project",
+    "SchemeReferral",
+    "Suggestion",
     "RecordStatus",
     "Task",
     "TaskStatus",
@@ -71,6 +76,8 @@ class Case:
     household_size: int | None
     consents: dict[str, bool] | None
     decision: dict[str, Any] | None
+    stated_needs: list[dict[str, Any]] | None
+    months: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,8 @@ class Partner:
     webhook_secret: str | None
     kafka_topic: str
     created_at: datetime
+    uscc: str | None
+    scheme: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +139,7 @@ class Task:
     fulfilled_amount: Decimal | None
     fulfilled_form: str | None
     requested_amount: Decimal | None
+    project_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +263,62 @@ class PartnerFigure:
     expired: int
     fulfilled: int
     amount_fulfilled: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A partner's charity project (需求导向, R-CHA-1)."""
+
+    id: str
+    seq: int
+    partner_id: str
+    name: str
+    need_types: list[str]
+    areas: list[str]
+    capacity: int
+    places_held: int
+    places_taken: int
+    budget: Decimal
+    budget_committed: Decimal
+    starts_on: date
+    ends_on: date
+    eligibility: dict[str, Any]
+    status: ProjectStatus
+    closed_reason: ClosedReason | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeReferral:
+    """A referral of a case's need to a government scheme: a task with a due date and an outcome (R-AID-1)."""
+
+    id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    partner_id: str
+    scheme: str
+    need_type: str
+    requested_amount: Decimal | None
+    status: SchemeStatus
+    due_on: date
+    outcome_amount: Decimal | None
+    outcome_reason: str | None
+    created_by: str
+    created_at: datetime
+    outcome_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A case on the referral desk's list: its hardship outlasts temporary help (the 低保 county rule)."""
+
+    id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    scheme: str
+    reason: str
+    status: SuggestionStatus
+    referral_id: str | None
+    created_at: datetime

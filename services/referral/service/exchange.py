@@ -1,6 +1,8 @@
 """The referral exchange (R-CHA-1, R-CHA-3): a needs record is offered to ONE matching active partner at a
-time (a FHIR Task, status ``requested``), in registration order; an offer not accepted in time, or declined,
-goes to the next matching partner. A part-fulfilment completes the task for the part and offers the rest to
+time (a FHIR Task, status ``requested``): through the best-fitting charity project with a place left
+(``service.projects.best_project``, ordering in ``domain.matching``), else — for partners that publish no
+projects — in registration order; an offer not accepted in time, or declined, goes to the next match.
+A part-fulfilment completes the task for the part and offers the rest to
 the next matching partner; a suspended partner's open tasks are cancelled (it is told) and handed on.
 Every event addressed to a partner is written in the same transaction to its Kafka topic (the shared
 partner topic keyed by partner id, or its own topic, see ``adapters.partner_topics``), its pull feed and,
@@ -32,6 +34,7 @@ from services.referral.domain.tasks import (
     part_left,
     record_state_after,
 )
+from services.referral.service import projects
 from shared import clock
 from shared.contracts.referral import (
     NeedsRecordWithdrawn,
@@ -104,13 +107,19 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: NeedsRecor
         return None
     if record.status is not RecordStatus.published or await repo.open_task(session, record.id) is not None:
         return None
-    partner = await repo.next_partner(session, record)
+    amount = await _outstanding(session, record)
+    case = await repo.known_case(session, record.case_id)
+    project = await projects.best_project(session, record, case, amount)
+    partner = (
+        await repo.get_partner(session, project.partner_id)
+        if project
+        else await repo.next_partner(session, record)
+    )
     if partner is None:
         await repo.set_match_state(session, record.id, MatchState.unmatched)
         return None
     task_id, now = str(uuid.uuid4()), clock.now()
     expires = now + timedelta(seconds=runtime.settings.offer_timeout_seconds)  # type: ignore[attr-defined]
-    amount = await _outstanding(session, record)
     await repo.insert_task(
         session,
         {
@@ -122,6 +131,7 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: NeedsRecor
             "offered_at": now,
             "expires_at": expires,
             "requested_amount": amount,
+            "project_id": project.id if project else None,
         },
     )
     await repo.set_match_state(session, record.id, MatchState.offered)
@@ -144,10 +154,37 @@ async def offer_next(runtime: Runtime, session: AsyncSession, record: NeedsRecor
             contact_route=contact_route(record.township_code),
             offered_at=now,
             expires_at=expires,
+            project_id=project.id if project else None,
         ),
     )
     log.info("referral offered", extra={"task_id": task_id, "partner_id": partner.id})
     return task_id
+
+
+async def free_place(session: AsyncSession, task: Task) -> None:
+    """A cancelled or expired task frees its project's place: held while requested, taken once accepted."""
+    if task.project_id is not None and task.status in OPEN:
+        await projects.release(
+            session,
+            task.project_id,
+            was_taken=task.status is not TaskStatus.requested,
+            amount=task.requested_amount or Decimal("0"),
+        )
+
+
+async def _move_project_places(
+    session: AsyncSession, task: Task, action: Action, amount: Decimal | None
+) -> None:
+    """Capacity (R-CHA-1): taken on acceptance, freed on decline, the budget settled on fulfilment."""
+    if task.project_id is None:
+        return
+    asked = task.requested_amount or Decimal("0")
+    if action is Action.accept:
+        await projects.take(session, task.project_id, asked)
+    elif action is Action.decline:
+        await projects.release(session, task.project_id, was_taken=False, amount=asked)
+    elif action is Action.fulfil and amount is not None:
+        await projects.settle(session, task.project_id, asked, amount)
 
 
 async def _outstanding(session: AsyncSession, record: NeedsRecord) -> Decimal:
@@ -174,6 +211,7 @@ async def reassign_open_tasks(runtime: Runtime, session: AsyncSession, partner: 
         await repo.update_task(
             session, task.id, {"status": TaskStatus.cancelled.value, "status_reason": "partner_suspended"}
         )
+        await free_place(session, task)
         await emit(
             runtime,
             session,
@@ -209,6 +247,7 @@ async def withdraw_from_partners(runtime: Runtime, session: AsyncSession, record
                 task.id,
                 {"status": TaskStatus.cancelled.value, "status_reason": "consent_withdrawn"},
             )
+            await free_place(session, task)
         partner = await repo.get_partner(session, task.partner_id)
         if partner is None:
             continue
@@ -266,6 +305,7 @@ async def respond(
             ensure_fulfilled_amount(amount, before)  # above what is outstanding: 409 (R-CHA-1)
             left = part_left(before, amount)
             values.update(completed_at=now, fulfilled_amount=amount, fulfilled_form=form)
+        await _move_project_places(session, task, action, amount)  # ProjectFull: 409, nothing written
         updated = await repo.update_task(session, task_id, values)
         await _publish_answer(runtime, session, record, updated, action, now, left)
         if left:  # part-fulfilled: the rest goes to the next matching partner (a new task)
@@ -339,6 +379,7 @@ async def sweep_once(runtime: Runtime) -> int:
             await repo.update_task(
                 session, task_id, {"status": TaskStatus.cancelled.value, "status_reason": "offer_expired"}
             )
+            await free_place(session, task)
             partner = await repo.get_partner(session, task.partner_id)
             if partner is not None:
                 await emit(
@@ -354,6 +395,7 @@ async def sweep_once(runtime: Runtime) -> int:
             await repo.set_match_state(session, record_id, MatchState.unmatched)
             await offer_next(runtime, session, await repo.lock_record(session, record_id))
             done += 1
+    done += await projects.close_ended(runtime)
     async with runtime.transaction() as session:
         for record in await repo.offerable_records(session, 100):
             if await offer_next(runtime, session, record):

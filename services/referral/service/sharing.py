@@ -1,30 +1,39 @@
-"""The consumers' use cases (called by ``handlers``): a decided case whose household consented becomes a
-minimised needs record for partner charities (R-CHA-1, R-CHA-2) and is offered to the first matching
-partner; a withdrawal of consent withdraws it everywhere (see ``exchange``)."""
+"""The consumers' use cases (called by ``handlers``): a decided case whose household consented becomes
+minimised needs records for partners (R-CHA-1, R-CHA-2) — every need of its structured assessment (R-AID-1)
+with an amount left after the decision — each offered to the best-fitting project or partner; a decided case
+whose hardship outlasts temporary help goes on the desk's list for a 低保 application; a withdrawal of
+consent withdraws the records everywhere (see ``exchange``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import uuid
-from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral import repository as repo
 from services.referral.adapters.partner_topics import PARTNER_TOPIC
 from services.referral.domain.model import Case, RecordStatus
-from services.referral.domain.needs import may_share_need, remaining_needs, shareable_needs
+from services.referral.domain.needs import may_share_need, shareable_needs
 from services.referral.service.exchange import contact_route, offer_next, withdraw_from_partners
+from services.referral.service.scheme_referrals import needs_after_decision, suggest_dibao
 from shared import clock
 from shared.contracts.approval import CaseDecided
-from shared.contracts.common import Need
+from shared.contracts.assessment import CaseAssessed
+from shared.contracts.common import Need, NeedType
 from shared.contracts.intake import ApplicationSubmitted, ConsentWithdrawn
 from shared.contracts.referral import NeedsRecordPublished, NeedsRecordWithdrawn
 from shared.events import Envelope
 from shared.runtime import Runtime
 
-__all__ = ["case_ref", "on_application_submitted", "on_case_decided", "on_consent_withdrawn"]
+__all__ = [
+    "case_ref",
+    "on_application_submitted",
+    "on_case_assessed",
+    "on_case_decided",
+    "on_consent_withdrawn",
+]
 
 
 def case_ref(runtime: Runtime, case_id: str) -> str:
@@ -44,8 +53,16 @@ async def on_application_submitted(
         township_code=app.township_code,
         household_size=len(app.household),
         consents=app.consents.model_dump(),
+        stated_needs=[n.model_dump(mode="json") for n in app.needs],
     )
     await _share(runtime, session, case)
+
+
+async def on_case_assessed(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed
+) -> None:
+    """The months assessed (the 低保 suggestion rule); the newest assessment revision wins."""
+    await repo.merge_case(session, ev.case_id, case_ref(runtime, ev.case_id), months=ev.months)
 
 
 async def on_case_decided(
@@ -55,6 +72,7 @@ async def on_case_decided(
         session, ev.case_id, case_ref(runtime, ev.case_id), decision=ev.model_dump(mode="json")
     )
     await _share(runtime, session, case)
+    await suggest_dibao(runtime, session, case)
 
 
 async def on_consent_withdrawn(
@@ -99,12 +117,12 @@ async def _share(runtime: Runtime, session: AsyncSession, case: Case) -> None:
         return
     if case.county_code is None or case.township_code is None or case.household_size is None:
         return  # known with the consents (ApplicationSubmitted); never shared without a place
-    government = Decimal(decision["amount"]) if decision["decision"] == "approved" else Decimal("0")
-    needs = shareable_needs(
-        remaining_needs([Need.model_validate(n) for n in decision["needs"]], government),
-        consents,
-        decision.get("subtype"),
-    )
+    left = [
+        Need(need_type=NeedType(n.need_type), amount=n.amount)
+        for n in needs_after_decision(case)
+        if n.amount is not None and n.amount > 0  # service needs without an amount: scheme referrals
+    ]
+    needs = shareable_needs(left, consents, decision.get("subtype"))
     now = clock.now()
     for need in needs:
         record_id = str(uuid.uuid4())

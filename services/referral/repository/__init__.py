@@ -1,5 +1,6 @@
 """All of referral's queries (figure and gauge queries too); they return the typed entities of
-``domain/model.py``, never rows."""
+``domain/model.py``, never rows. Charity projects are in ``repository.project_queries``, government-scheme
+referrals and the desk's suggestions in ``repository.scheme_queries``."""
 
 from __future__ import annotations
 
@@ -36,7 +37,15 @@ from services.referral.domain.model import (
     TaskStatus,
 )
 from services.referral.domain.tasks import OPEN
-from services.referral.tables import cases, needs_records, partner_events, partners, tasks, webhook_deliveries
+from services.referral.tables import (
+    cases,
+    needs_records,
+    partner_events,
+    partners,
+    tasks,
+    webhook_deliveries,
+)
+from services.referral.tables import projects as project_table
 from shared.figures import Filters
 
 E = TypeVar("E")
@@ -136,6 +145,8 @@ async def offerable_records(session: AsyncSession, limit: int) -> list[NeedsReco
     tried = select(tasks.c.partner_id).where(tasks.c.record_id == r.c.id)
     candidate = select(partners.c.id).where(
         partners.c.status == PartnerStatus.active,
+        partners.c.kind != "government_scheme",
+        partners.c.id.not_in(select(project_table.c.partner_id)),
         r.c.need_type == any_(partners.c.need_types),
         or_(
             r.c.county_code == any_(partners.c.service_areas),
@@ -143,10 +154,19 @@ async def offerable_records(session: AsyncSession, limit: int) -> list[NeedsReco
         ),
         partners.c.id.not_in(tried),
     )
+    project = select(project_table.c.id).where(  # an open project with a place left (ranked when offered)
+        project_table.c.status == "open",
+        r.c.need_type == any_(project_table.c.need_types),
+        or_(r.c.county_code == any_(project_table.c.areas), r.c.township_code == any_(project_table.c.areas)),
+        project_table.c.capacity > project_table.c.places_held + project_table.c.places_taken,
+        project_table.c.partner_id.not_in(tried),
+    )
     query = (
         select(r)
         .where(
-            r.c.match_state == MatchState.unmatched, r.c.status == RecordStatus.published, candidate.exists()
+            r.c.match_state == MatchState.unmatched,
+            r.c.status == RecordStatus.published,
+            or_(candidate.exists(), project.exists()),
         )
         .order_by(r.c.published_at)
         .limit(limit)
@@ -199,13 +219,17 @@ async def update_partner(session: AsyncSession, partner_id: str, values: dict[st
 
 
 async def next_partner(session: AsyncSession, record: NeedsRecord) -> Partner | None:
-    """The first active partner, in registration order, that serves the record's need and place and was not
-    offered this record before (R-CHA-1)."""
+    """A partner without projects, in registration order, that serves the record's need and place and was not
+    offered this record before (R-CHA-1) — the fallback when no project fits. Government schemes take scheme
+    referrals, never offers; a partner that publishes projects is matched through them only."""
     tried = select(tasks.c.partner_id).where(tasks.c.record_id == record.id)
+    with_projects = select(project_table.c.partner_id)
     query = (
         select(partners)
         .where(
             partners.c.status == PartnerStatus.active,
+            partners.c.kind != "government_scheme",
+            partners.c.id.not_in(with_projects),
             literal(record.need_type) == any_(partners.c.need_types),
             or_(
                 literal(record.county_code) == any_(partners.c.service_areas),
