@@ -24,7 +24,19 @@ from shared.contracts.referral import ReferralAccepted
 from shared.events import Envelope
 from shared.runtime import Runtime
 
-NEED_LABELS = {"education": "教育", "medical": "医疗", "living": "生活", "other": "其他"}
+NEED_LABELS = {
+    "education": "教育",
+    "medical": "医疗",
+    "living": "生活",
+    "housing_repair": "住房修缮",
+    "goods": "生活物资",
+    "care": "照料护理",
+    "employment": "就业",
+    "psychological": "心理疏导",
+    "legal": "法律援助",
+    "other": "其他",
+}
+"""The need's name in a notice; every NeedType has one (tests/unit/test_household_notices.py)."""
 
 
 async def on_application_submitted(

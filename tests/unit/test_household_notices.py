@@ -125,3 +125,10 @@ def test_application_submitted_without_the_new_fields_still_validates():
     }
     ev = ApplicationSubmitted.model_validate(old)
     assert ev.applicant_index is None and ev.contact_sealed is None
+
+
+def test_every_need_type_has_its_chinese_name_for_the_referred_notice() -> None:
+    from services.household.handlers import NEED_LABELS
+    from shared.contracts.common import NeedType
+
+    assert set(NEED_LABELS) == {t.value for t in NeedType}
