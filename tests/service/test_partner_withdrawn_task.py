@@ -5,10 +5,9 @@ needs record (no need type, amount, household size, place or case reference)."""
 import pytest
 
 from tests.factories import eventually
-from tests.service.test_referral_exchange import auth, decided_case, offers_to, partners, record_of
+from tests.service.test_referral_exchange import auth, decided_case, offers_to, record_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-__all__ = ["partners"]  # the fixture
 
 
 async def test_a_withdrawn_task_stays_readable_with_its_final_status_and_no_personal_data(
