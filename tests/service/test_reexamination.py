@@ -82,6 +82,12 @@ async def test_a_refusal_changed_on_reexamination_is_paid_once_in_full(standalon
     ]
     assert paid[0]["reference"] == f"TA-{case_id.replace('-', '')[:24]}-R01"
 
+    async def told():
+        notices = (await standalone.get(f"/household/v1/cases/{case_id}/notices")).json()
+        return [n for n in notices if n["kind"] == "reexamined"] or None
+
+    assert len(await eventually(told, what="the household's notice of the outcome")) == 1
+
 
 async def test_a_raised_amount_pays_exactly_the_difference_never_a_second_full_payment(standalone, db):
     case_id = await _decided(standalone, "approved", amount="300.00")
