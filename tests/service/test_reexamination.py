@@ -286,7 +286,7 @@ async def test_an_overdue_complaint_appears_on_the_countys_list(standalone, db):
         "township",
         "rex-clerk",
     )
-    base = f"/approval/v1/cases/{case_id}/complaints/{complaint['id']}"
+    base = f"/approval/v1/complaints/{complaint['id']}"
     early_close = await standalone.post(f"{base}/closure", json={}, headers=COUNTY_HEAD)
     assert early_close.status_code == 409 and early_close.json()["type"].endswith("/complaint-state")
     assigned = await standalone.post(f"{base}/assignment", json={"assignee": "王科长"}, headers=COUNTY_HEAD)
@@ -304,6 +304,12 @@ async def test_an_overdue_complaint_appears_on_the_countys_list(standalone, db):
         )
     assert listed.status_code == 200 and complaint["id"] in {c["id"] for c in listed.json()}
     assert complaint["id"] not in {c["id"] for c in elsewhere.json()}
+    far_answer = await standalone.post(
+        f"{base}/answer",
+        json={"answer": "x"},
+        headers=auth("far-head", "county_approver", county=OTHER_COUNTY),
+    )
+    assert far_answer.status_code == 404  # another county's complaint does not exist for its staff
     answered = await standalone.post(f"{base}/answer", json={"answer": "已于次日发放"}, headers=COUNTY_HEAD)
     assert answered.status_code == 200 and answered.json()["answered_by"] == "rex-county-head"
     with clock.frozen(deadline + timedelta(hours=1)):
@@ -312,7 +318,7 @@ async def test_an_overdue_complaint_appears_on_the_countys_list(standalone, db):
     closed = await standalone.post(f"{base}/closure", json={}, headers=COUNTY_HEAD)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     unknown = await standalone.post(
-        f"/approval/v1/cases/{case_id}/complaints/{uuid.uuid4()}/answer",
+        f"/approval/v1/complaints/{uuid.uuid4()}/answer",
         json={"answer": "x"},
         headers=COUNTY_HEAD,
     )

@@ -55,42 +55,42 @@ async def list_for_case(case_id: CaseId, request: Request, principal: Reader) ->
 
 
 @router.post(
-    "/cases/{case_id}/complaints/{complaint_id}/assignment",
+    "/complaints/{complaint_id}/assignment",
     response_model=ComplaintOut,
     summary="Assign (or re-assign) an unanswered complaint to the officer who answers it (R-REX-4)",
     description="409 `complaint-state` once answered or closed; 404 for an unknown complaint.",
 )
 async def assign(
-    case_id: CaseId, complaint_id: ComplaintId, body: AssignIn, request: Request, principal: Decider
+    complaint_id: ComplaintId, body: AssignIn, request: Request, principal: Decider
 ) -> ComplaintOut:
     body = body.model_copy(update={"actor": principal.subject})
-    return complaint_out(await handling.assign(runtime_of(request, "approval"), case_id, complaint_id, body))
+    return complaint_out(await handling.assign(runtime_of(request, "approval"), complaint_id, body))
 
 
 @router.post(
-    "/cases/{case_id}/complaints/{complaint_id}/answer",
+    "/complaints/{complaint_id}/answer",
     response_model=ComplaintOut,
     summary="Answer a complaint in writing (R-REX-4)",
     description="409 `complaint-state` once answered or closed; 404 for an unknown complaint.",
 )
 async def answer(
-    case_id: CaseId, complaint_id: ComplaintId, body: AnswerIn, request: Request, principal: Decider
+    complaint_id: ComplaintId, body: AnswerIn, request: Request, principal: Decider
 ) -> ComplaintOut:
     body = body.model_copy(update={"actor": principal.subject})
-    return complaint_out(await handling.answer(runtime_of(request, "approval"), case_id, complaint_id, body))
+    return complaint_out(await handling.answer(runtime_of(request, "approval"), complaint_id, body))
 
 
 @router.post(
-    "/cases/{case_id}/complaints/{complaint_id}/closure",
+    "/complaints/{complaint_id}/closure",
     response_model=ComplaintOut,
     summary="Close an answered complaint (R-REX-4)",
     description="409 `complaint-state` before it is answered or when already closed.",
 )
 async def close(
-    case_id: CaseId, complaint_id: ComplaintId, body: CloseIn, request: Request, principal: Decider
+    complaint_id: ComplaintId, body: CloseIn, request: Request, principal: Decider
 ) -> ComplaintOut:
     body = body.model_copy(update={"actor": principal.subject})
-    return complaint_out(await handling.close(runtime_of(request, "approval"), case_id, complaint_id, body))
+    return complaint_out(await handling.close(runtime_of(request, "approval"), complaint_id, body))
 
 
 @router.get(

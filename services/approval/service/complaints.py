@@ -50,10 +50,10 @@ async def file(runtime: Runtime, case_id: str, body: ComplaintIn, channel: str) 
         return await _reload(session, complaint_id)
 
 
-async def _locked(session: AsyncSession, case_id: str, complaint_id: str) -> Complaint:
+async def _locked(session: AsyncSession, complaint_id: str) -> Complaint:
     found = await repo.complaint(session, complaint_id, for_update=True)
-    if found is None or found.case_id != case_id:
-        raise ComplaintNotFound(f"case {case_id} has no complaint {complaint_id}")
+    if found is None:
+        raise ComplaintNotFound(f"no complaint {complaint_id}")
     guard(found.county_code, found.township_code)
     return found
 
@@ -65,10 +65,10 @@ async def _reload(session: AsyncSession, complaint_id: str) -> Complaint:
     return found
 
 
-async def assign(runtime: Runtime, case_id: str, complaint_id: str, body: AssignIn) -> Complaint:
+async def assign(runtime: Runtime, complaint_id: str, body: AssignIn) -> Complaint:
     """Assigned (or re-assigned while unanswered) to the officer who will answer."""
     async with runtime.transaction() as session:
-        found = await _locked(session, case_id, complaint_id)
+        found = await _locked(session, complaint_id)
         if found.status not in WAITING:
             raise ComplaintState(complaint_id, found.status, "assign it")
         await repo.update_complaint(
@@ -82,9 +82,9 @@ async def assign(runtime: Runtime, case_id: str, complaint_id: str, body: Assign
         return await _reload(session, complaint_id)
 
 
-async def answer(runtime: Runtime, case_id: str, complaint_id: str, body: AnswerIn) -> Complaint:
+async def answer(runtime: Runtime, complaint_id: str, body: AnswerIn) -> Complaint:
     async with runtime.transaction() as session:
-        found = await _locked(session, case_id, complaint_id)
+        found = await _locked(session, complaint_id)
         if found.status not in WAITING:
             raise ComplaintState(complaint_id, found.status, "answer it")
         await repo.update_complaint(
@@ -98,10 +98,10 @@ async def answer(runtime: Runtime, case_id: str, complaint_id: str, body: Answer
         return await _reload(session, complaint_id)
 
 
-async def close(runtime: Runtime, case_id: str, complaint_id: str, body: CloseIn) -> Complaint:
+async def close(runtime: Runtime, complaint_id: str, body: CloseIn) -> Complaint:
     """Closed once answered."""
     async with runtime.transaction() as session:
-        found = await _locked(session, case_id, complaint_id)
+        found = await _locked(session, complaint_id)
         if found.status is not ComplaintStatus.answered:
             raise ComplaintState(complaint_id, found.status, "close it before it is answered")
         await repo.update_complaint(
