@@ -352,3 +352,29 @@ async def test_an_overdue_reexamination_appears_on_the_list_and_the_figures_coun
     assert (rex["requested"], rex["decided"], rex["changed"]) == (2, 1, 1)
     assert (rex["reexamination_rate"], rex["reversal_rate"]) == ("1.0000", "1.0000")
     assert rex["median_days_to_decide"] is not None and rex["median_days_to_decide"] < 1
+
+
+async def test_a_redelivered_redecision_never_pays_the_difference_twice(standalone, db):
+    from services.disbursement.service import payments
+    from shared.contracts.approval import CaseRedecided
+
+    case_id = await _decided(standalone, "approved", amount="300.00")
+    await eventually(lambda: _payments(standalone, case_id), what="the first payment")
+    assert (await _ask(standalone, case_id, "amount")).status_code == 201
+    assert (await _decide(standalone, case_id, amount="450.00")).status_code == 200
+
+    async def two():
+        rows = await _payments(standalone, case_id)
+        return rows if len(rows) == 2 else None
+
+    await eventually(two, what="the difference payment")
+    data = await db.fetchval(
+        "SELECT envelope->'data' FROM approval.outbox WHERE key = $1 AND event_type = $2", case_id, REDECIDED
+    )
+    event = CaseRedecided.model_validate_json(data)
+    runtime = standalone.app.state.runtimes["disbursement"]
+    for _ in range(2):  # the same event again, past the inbox: the handler itself is idempotent
+        async with runtime.transaction() as session:
+            await payments.record_redecision(runtime, session, event)
+    rows = await _payments(standalone, case_id)
+    assert sorted(p["amount"] for p in rows) == ["150.00", "300.00"]
