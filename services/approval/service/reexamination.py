@@ -103,7 +103,10 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
     """The decision as it stands: the final approval step, or the latest re-examination that changed it;
     and everyone who took part so far (R-REX-2)."""
     steps = await repo.decisions_for(session, case_id)
-    final = [d for d in steps if d.step is Step.approval and d.decision is not Opinion.returned][-1]
+    finals = [d for d in steps if d.step is Step.approval and d.decision is not Opinion.returned]
+    if not finals:
+        raise CaseNotDecided(case_id, "without a recorded decision")
+    final = finals[-1]
     earlier = await repo.reexaminations_for(session, case_id)
     involved = {d.actor for d in steps} | {r.decided_by for r in earlier if r.decided_by}
     acted_at = Level(final.role) if final.role else final.level  # the level that decided (R-FLOW-3)
