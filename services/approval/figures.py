@@ -9,6 +9,9 @@ approval's own records only (the queries are in the repository):
 - help first granted in the period, and its paperwork as of the end of the period (or today): completed on
   time (on or before the deadline counted in working days on the county's calendar), completed late, open
   and overdue (deadline passed), open and still in time;
+- re-examination (复核, R-REX-5): re-examinations requested in the period per case decided in it (rate),
+  the share of decided re-examinations that changed the decision (reversal rate), the median days from
+  request to decision, and those open past their deadline as of the period's end;
 - the gauge: cases by status (pending, reviewed, approved, rejected, returned — R-FLOW).
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
-from services.approval.domain.model import DecidedCase, HelpFirstTally, Opinion
+from services.approval.domain.model import DecidedCase, HelpFirstTally, Opinion, ReexaminationTally
 from services.approval.domain.tiers import Level
 from shared.figures import Filters, average, distribution, money, seconds
 from shared.money import to_fen
@@ -88,6 +91,7 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
             "method": "percentile_cont",
         },
         "help_first": _help_first(await repo.help_first_tallies(session, f), f),
+        "reexamination": _reexamination(await repo.reexamination_tally(session, f), len(rows), f),
         "by_month": _counts(rows, "month"),
         "by_county": _counts(rows, "county_code"),
         "by_township": _counts(rows, "county_code", "township_code"),
@@ -125,6 +129,25 @@ def _help_first(tallies: list[HelpFirstTally], f: Filters) -> dict[str, Any]:
         **totals,
         "amount": money(totals["amount"]),
         "overdue": totals["completed_late"] + totals["open_overdue"],
+        "as_of": f.as_of().isoformat(),
+    }
+
+
+def _rate(part: int, whole: int) -> str | None:
+    return str((Decimal(part) / whole).quantize(Decimal("0.0001"))) if whole else None
+
+
+def _reexamination(t: ReexaminationTally, decided: int, f: Filters) -> dict[str, Any]:
+    """R-REX-5: how often decisions are contested and how often the contest changes them."""
+    return {
+        "requested": t.requested,
+        "decided": t.decided,
+        "changed": t.changed,
+        "upheld": t.decided - t.changed,
+        "open_overdue": t.open_overdue,
+        "reexamination_rate": _rate(t.requested, decided),
+        "reversal_rate": _rate(t.changed, t.decided),
+        "median_days_to_decide": None if t.median_days is None else round(t.median_days, 2),
         "as_of": f.as_of().isoformat(),
     }
 

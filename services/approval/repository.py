@@ -18,18 +18,35 @@ from services.approval.domain.model import (
     CalendarYear,
     Case,
     CaseStatus,
+    Complaint,
+    ComplaintStatus,
+    ComplaintTopic,
     DecidedCase,
     DecisionRecord,
     DecisionSpeed,
     GrantStatus,
+    Ground,
     HelpFirstGrant,
     HelpFirstTally,
     Opinion,
+    Reexamination,
+    ReexaminationPolicy,
+    ReexaminationStatus,
+    ReexaminationTally,
     Step,
     TownshipLimits,
 )
 from services.approval.domain.tiers import Level
-from services.approval.tables import calendars, cases, decisions, help_first_grants, township_limits
+from services.approval.tables import (
+    calendars,
+    cases,
+    complaints,
+    decisions,
+    help_first_grants,
+    reexamination_policies,
+    reexaminations,
+    township_limits,
+)
 from shared.figures import Filters, local_day, month_of
 from shared.reference import jurisdictions
 
@@ -329,3 +346,182 @@ async def help_first_tallies(session: AsyncSession, f: Filters) -> list[HelpFirs
     )
     rows = (await session.execute(query)).mappings()
     return [HelpFirstTally(**{**r, "level": Level(r["level"])}) for r in rows]
+
+
+# --- re-examination (复核) and complaints (R-REX-1..5) ---
+
+
+def _reexamination(row: RowMapping) -> Reexamination:
+    def opinion(v: str | None) -> Opinion | None:
+        return Opinion(v) if v else None
+
+    return Reexamination(
+        **{
+            **row,
+            "ground": Ground(row["ground"]),
+            "status": ReexaminationStatus(row["status"]),
+            "decision_before": Opinion(row["decision_before"]),
+            "level_before": Level(row["level_before"]),
+            "decision_after": opinion(row["decision_after"]),
+            "level": Level(row["level"]) if row["level"] else None,
+        }
+    )
+
+
+def _complaint(row: RowMapping) -> Complaint:
+    return Complaint(
+        **{**row, "topic": ComplaintTopic(row["topic"]), "status": ComplaintStatus(row["status"])}
+    )
+
+
+async def reexamination_policy_on(
+    session: AsyncSession, county_code: str, on: date
+) -> ReexaminationPolicy | None:
+    """The county's version in force on ``on`` (the latest effective; a later same-day entry wins)."""
+    p = reexamination_policies
+    query = (
+        select(p)
+        .where(p.c.county_code == county_code, p.c.effective_from <= on)
+        .order_by(p.c.effective_from.desc(), p.c.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).mappings().first()
+    return ReexaminationPolicy(**row) if row else None
+
+
+async def reexamination_policy_history(session: AsyncSession, county_code: str) -> list[ReexaminationPolicy]:
+    p = reexamination_policies
+    query = select(p).where(p.c.county_code == county_code).order_by(p.c.effective_from, p.c.id)
+    return [ReexaminationPolicy(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def add_reexamination_policy(session: AsyncSession, row: dict[str, Any]) -> ReexaminationPolicy:
+    stmt = reexamination_policies.insert().values(**row).returning(reexamination_policies)
+    return ReexaminationPolicy(**(await session.execute(stmt)).mappings().one())
+
+
+async def seed_reexamination_policies(session: AsyncSession, seed: dict[str, Any]) -> None:
+    """The illustrative version for every county, once (an administrator's versions are never touched)."""
+    if await session.scalar(select(func.count()).select_from(reexamination_policies)):
+        return
+    rows = [
+        {
+            "county_code": c["code"],
+            "effective_from": date.fromisoformat(seed["effective_from"]),
+            "request_window_days": seed["request_window_days"],
+            "decision_days": seed["decision_days"],
+            "complaint_days": seed["complaint_days"],
+            "actor": "seed",
+        }
+        for c in jurisdictions()["counties"]
+    ]
+    await session.execute(reexamination_policies.insert(), rows)
+
+
+async def reexaminations_for(session: AsyncSession, case_id: str) -> list[Reexamination]:
+    r = reexaminations
+    query = select(r).where(r.c.case_id == case_id).order_by(r.c.seq)
+    return [_reexamination(row) for row in (await session.execute(query)).mappings()]
+
+
+async def open_reexamination(session: AsyncSession, case_id: str) -> Reexamination | None:
+    r = reexaminations
+    query = (
+        select(r)
+        .where(r.c.case_id == case_id, r.c.status == ReexaminationStatus.open.value)
+        .with_for_update()
+    )
+    row = (await session.execute(query)).mappings().first()
+    return _reexamination(row) if row else None
+
+
+async def add_reexamination(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(reexaminations.insert().values(**row))
+
+
+async def update_reexamination(session: AsyncSession, reexamination_id: str, **values: Any) -> None:
+    await session.execute(
+        update(reexaminations).where(reexaminations.c.id == reexamination_id).values(**values)
+    )
+
+
+async def overdue_reexaminations(
+    session: AsyncSession, on: date, *, county_code: str | None, township_code: str | None, limit: int
+) -> list[Reexamination]:
+    """Open re-examinations whose deadline passed by ``on`` (the deadline day is still in time)."""
+    r = reexaminations
+    query = (
+        select(r)
+        .where(r.c.status == ReexaminationStatus.open.value, r.c.deadline < on)
+        .order_by(r.c.deadline, r.c.id)
+        .limit(limit)
+    )
+    if county_code:
+        query = query.where(r.c.county_code == county_code)
+    if township_code:
+        query = query.where(r.c.township_code == township_code)
+    return [_reexamination(row) for row in (await session.execute(query)).mappings()]
+
+
+async def add_complaint(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(complaints.insert().values(**row))
+
+
+async def complaint(
+    session: AsyncSession, complaint_id: str, *, for_update: bool = False
+) -> Complaint | None:
+    query = select(complaints).where(complaints.c.id == complaint_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return _complaint(row) if row else None
+
+
+async def complaints_for(session: AsyncSession, case_id: str) -> list[Complaint]:
+    query = select(complaints).where(complaints.c.case_id == case_id).order_by(complaints.c.filed_at)
+    return [_complaint(r) for r in (await session.execute(query)).mappings()]
+
+
+async def update_complaint(session: AsyncSession, complaint_id: str, **values: Any) -> None:
+    await session.execute(update(complaints).where(complaints.c.id == complaint_id).values(**values))
+
+
+async def overdue_complaints(
+    session: AsyncSession, on: date, *, county_code: str | None, township_code: str | None, limit: int
+) -> list[Complaint]:
+    """Complaints not yet answered whose deadline passed by ``on``."""
+    c = complaints
+    waiting = (ComplaintStatus.open.value, ComplaintStatus.assigned.value)
+    query = (
+        select(c)
+        .where(c.c.status.in_(waiting), c.c.deadline < on)
+        .order_by(c.c.deadline, c.c.id)
+        .limit(limit)
+    )
+    if county_code:
+        query = query.where(c.c.county_code == county_code)
+    if township_code:
+        query = query.where(c.c.township_code == township_code)
+    return [_complaint(r) for r in (await session.execute(query)).mappings()]
+
+
+async def reexamination_tally(session: AsyncSession, f: Filters) -> ReexaminationTally:
+    """Re-examinations requested in the period: how many decided, changed, open past their deadline as of
+    the period's end, and the median days from request to decision (R-REX-5)."""
+    r = reexaminations
+    days = func.extract("epoch", r.c.decided_at - r.c.requested_at) / 86400.0
+    decided = r.c.status != ReexaminationStatus.open.value
+    query = select(
+        func.count().label("requested"),
+        func.count().filter(decided).label("decided"),
+        func.count().filter(r.c.status == ReexaminationStatus.changed.value).label("changed"),
+        func.count().filter(and_(~decided, r.c.deadline < f.as_of())).label("open_overdue"),
+        func.percentile_cont(0.5).within_group(days).label("median_days"),
+    ).where(f.place(r.c.county_code, r.c.township_code), f.period(r.c.requested_at))
+    if f.category or f.subtype:
+        query = query.where(
+            r.c.case_id.in_(select(cases.c.case_id).where(f.kind(cases.c.category, cases.c.subtype)))
+        )
+    row = (await session.execute(query)).mappings().one()
+    median = row["median_days"]
+    return ReexaminationTally(**{**row, "median_days": float(median) if median is not None else None})

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.approval.domain.model import Opinion
+from services.approval.domain.model import ComplaintTopic, Ground, Opinion
 from services.approval.domain.tiers import Level
 from shared.api import UUID_PATTERN
-from shared.contracts.approval import AidForm, Channel, Stage
+from shared.contracts.approval import AidForm, Channel, Reexamined, Stage
 from shared.money import Money
 
 NO_NUL = r"^[^\x00]*$"
@@ -218,3 +218,147 @@ class DeadlineOut(BaseModel):
     deadline: date
     calendar: str
     """Which calendar computed the deadline (R-FLOW-2)."""
+
+
+# --- re-examination (复核) and complaints (R-REX-1..5) ---
+
+Days = Annotated[int, Field(ge=1, le=366)]
+Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
+Officer = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+
+
+class ReexaminationPolicyIn(BaseModel):
+    """A county's new effective-dated version of its windows and deadlines, in calendar days (R-REX-1,
+    R-REX-4)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_from: Day
+    request_window_days: Days
+    """How long after the decision notice the applicant may ask for a re-examination."""
+    decision_days: Days
+    """How long the re-examination may take from the request."""
+    complaint_days: Days
+    """How long a complaint may wait for its answer from the day it was filed."""
+    actor: Actor = None
+
+
+class ReexaminationPolicyOut(BaseModel):
+    county_code: str
+    effective_from: date
+    request_window_days: int
+    decision_days: int
+    complaint_days: int
+    actor: str | None
+    created_at: datetime
+
+
+class ReexaminationPoliciesOut(BaseModel):
+    county_code: str
+    in_force: ReexaminationPolicyOut | None
+    history: list[ReexaminationPolicyOut]
+
+
+class ReexaminationIn(BaseModel):
+    """The applicant's request, brought by the township or a government system on their behalf (R-REX-1)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ground: Ground
+    """refusal: the case was refused; amount: the amount approved is contested."""
+    grounds: Text
+    """What the applicant says, in their words."""
+    actor: Actor = None
+
+
+class ReexaminationDecisionIn(BaseModel):
+    """R-REX-2: upheld, or changed with reasons, by an officer who took no part in the decision."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Reexamined
+    reasons: Reasons
+    amount: Annotated[Money, Field(gt=0)] | None = None
+    """For ``changed``: the new total amount (a refusal changed: defaults to the assessed amount); never above
+    the assessed amount (R-AMT-4)."""
+    role: Level | None = None
+    """Set from the caller's role: township or county (R-REX-2, R-FLOW-3)."""
+    actor: Actor = None
+
+
+class ReexaminationOut(BaseModel):
+    id: str
+    case_id: str
+    seq: int
+    county_code: str
+    township_code: str
+    ground: str
+    grounds_text: str
+    channel: str
+    """township, county or gov_system: who brought the request (from the token)."""
+    requested_by: str
+    requested_at: datetime
+    notice_on: date
+    """The notice date: the local date of the decision contested (R-REX-1)."""
+    window_closes_on: date
+    deadline: date
+    status: str
+    decision_before: str
+    amount_before: str
+    level_before: str
+    decision_after: str | None
+    amount_after: str | None
+    difference: str | None
+    """amount_after - amount_before: what disbursement pays when positive (R-REX-3)."""
+    not_recovered: str | None
+    """A lower amount: what was not clawed back (R-REX-3)."""
+    level: str | None
+    decided_by: str | None
+    reasons: str | None
+    decided_at: datetime | None
+
+
+class ComplaintIn(BaseModel):
+    """A complaint about the handling of a case (delay, conduct), R-REX-4."""
+
+    model_config = ConfigDict(extra="forbid")
+    topic: ComplaintTopic
+    summary: Text
+    actor: Actor = None
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: Officer
+    """The officer who will answer the complaint."""
+    actor: Actor = None
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: Text
+    actor: Actor = None
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actor: Actor = None
+
+
+class ComplaintOut(BaseModel):
+    id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    topic: str
+    summary: str
+    channel: str
+    filed_by: str
+    filed_at: datetime
+    deadline: date
+    status: str
+    assigned_to: str | None
+    assigned_by: str | None
+    assigned_at: datetime | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    closed_by: str | None
+    closed_at: datetime | None

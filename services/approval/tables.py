@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -115,4 +116,84 @@ calendars = Table(
     Column("source", Text, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+reexamination_policies = Table(
+    "reexamination_policies",
+    metadata,
+    # R-REX-1, R-REX-4: a county's effective-dated windows and deadlines (days), set by its policy admin.
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("request_window_days", Integer, nullable=False),
+    Column("decision_days", Integer, nullable=False),
+    Column("complaint_days", Integer, nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_reexamination_policies_lookup", "county_code", "effective_from"),
+)
+
+reexaminations = Table(
+    "reexaminations",
+    metadata,
+    # R-REX-1..3: a re-examination (复核) of a decided case, and its outcome.
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("ground", String(20), nullable=False),
+    Column("grounds_text", Text, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("notice_on", Date, nullable=False),
+    Column("window_closes_on", Date, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decision_before", String(20), nullable=False),
+    Column("amount_before", Numeric(14, 2), nullable=False),
+    Column("level_before", String(20), nullable=False),
+    Column("decision_after", String(20)),
+    Column("amount_after", Numeric(14, 2)),
+    Column("difference", Numeric(14, 2)),
+    Column("not_recovered", Numeric(14, 2)),
+    Column("level", String(20)),
+    Column("decided_by", String(100)),
+    Column("reasons", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Index("uq_reexaminations_case_seq", "case_id", "seq", unique=True),
+    Index(
+        "uq_reexaminations_one_open",
+        "case_id",
+        unique=True,
+        postgresql_where=text("status = 'open'"),
+    ),
+    Index("ix_reexaminations_status_deadline", "status", "deadline"),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    # R-REX-4: a complaint about handling (delay, conduct) is a ticket with a deadline, linked to the case.
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("topic", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("filed_by", String(100), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("assigned_to", String(100)),
+    Column("assigned_by", String(100)),
+    Column("assigned_at", DateTime(timezone=True)),
+    Column("answer", Text),
+    Column("answered_by", String(100)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("closed_by", String(100)),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_complaints_status_deadline", "status", "deadline"),
 )

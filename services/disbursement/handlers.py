@@ -9,7 +9,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.service import payees, payments
-from shared.contracts.approval import CaseDecided, HelpFirstGranted
+from shared.contracts.approval import CaseDecided, CaseRedecided, HelpFirstGranted
 from shared.contracts.intake import ApplicationSubmitted
 from shared.events import Envelope
 from shared.inbox import Handler
@@ -28,6 +28,12 @@ async def on_case_decided(
     await payments.record_decision(runtime, session, ev)
 
 
+async def on_case_redecided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseRedecided
+) -> None:
+    await payments.record_redecision(runtime, session, ev)
+
+
 async def on_help_first_granted(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: HelpFirstGranted
 ) -> None:
@@ -39,4 +45,5 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         ApplicationSubmitted.event_type: partial(on_application_submitted, runtime),
         CaseDecided.event_type: partial(on_case_decided, runtime),
         HelpFirstGranted.event_type: partial(on_help_first_granted, runtime),
+        CaseRedecided.event_type: partial(on_case_redecided, runtime),
     }

@@ -70,6 +70,25 @@ approved_cases = Table(
     Column("help_first_amount", Numeric(14, 2), nullable=False, server_default=text("0")),
 )
 
+redecisions = Table(
+    "redecisions",
+    metadata,
+    # R-REX-3: a re-examination (复核) that changed the amount, as received; a positive difference becomes
+    # one instruction (instruction_id), a negative one is recorded as not recovered (never clawed back).
+    Column("reexamination_id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("amount_before", Numeric(14, 2), nullable=False),
+    Column("amount_after", Numeric(14, 2), nullable=False),
+    Column("difference", Numeric(14, 2), nullable=False),
+    Column("not_recovered", Numeric(14, 2), nullable=False),
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("instruction_id", UUID(as_uuid=False)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 help_first_grants = Table(
     "help_first_grants",
     metadata,

@@ -16,7 +16,13 @@ from services.household.figures import state_gauges
 from services.household.service import STATUS_TOPIC
 from services.household.settings import HouseholdSettings
 from services.household.tables import metadata
-from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed, PaperworkOverdue
+from shared.contracts.approval import (
+    CaseDecided,
+    CaseRedecided,
+    CaseReturned,
+    CaseReviewed,
+    PaperworkOverdue,
+)
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
@@ -32,6 +38,7 @@ def _handlers(runtime: Runtime):
         CaseReturned.event_type: partial(handlers.on_case_returned, runtime),
         CaseReviewed.event_type: partial(handlers.on_case_reviewed, runtime),
         CaseDecided.event_type: partial(handlers.on_case_decided, runtime),
+        CaseRedecided.event_type: partial(handlers.on_case_redecided, runtime),
         PaperworkOverdue.event_type: partial(handlers.on_paperwork_overdue, runtime),
         PaymentResultRecorded.event_type: partial(handlers.on_payment_result, runtime),
         ReferralAccepted.event_type: partial(handlers.on_referral_accepted, runtime),

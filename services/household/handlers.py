@@ -12,10 +12,12 @@ from services.household.domain.model import Stage
 from services.household.service import move_to, publish, queue_notice
 from shared.contracts.approval import (
     CaseDecided,
+    CaseRedecided,
     CaseReturned,
     CaseReviewed,
     Decision,
     PaperworkOverdue,
+    Reexamined,
 )
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded
@@ -187,3 +189,31 @@ async def on_referral_accepted(
     if case.stage in (Stage.approved, Stage.paid, Stage.refused):
         case = await move_to(runtime, session, case, Stage.referred)
     await queue_notice(session, case, "referred", {"need": NEED_LABELS.get(ev.need_type.value, "")})
+
+
+def _reexamination_result(ev: CaseRedecided) -> str:
+    if ev.outcome is Reexamined.upheld:
+        return ""
+    if ev.difference > 0:
+        return f"救助金额变更为{ev.amount_after}元，差额{ev.difference}元将另行发放。"
+    return f"救助金额变更为{ev.amount_after}元，已发放的款项不予追回。"
+
+
+async def on_case_redecided(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseRedecided
+) -> None:
+    """R-REX-2: the outcome of a re-examination (复核), with its reasons; a refusal changed into an approval
+    moves the case's public stage on."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
+    )
+    if ev.decision_after is Decision.approved and case.stage is Stage.refused:
+        case = await move_to(runtime, session, case, Stage.approved)
+    reasons = ev.reasons.rstrip("。") + "。"
+    outcome = "维持原决定" if ev.outcome is Reexamined.upheld else "变更原决定"
+    await queue_notice(
+        session,
+        case,
+        "reexamined",
+        {"outcome": outcome, "result": _reexamination_result(ev), "reasons": reasons},
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.common import Category, Need, Subtype
 from shared.events import Event, event
@@ -122,3 +123,38 @@ class PaperworkOverdue(Event):
     deadline: date
     calendar: str
     detected_at: datetime
+
+
+class Reexamined(StrEnum):
+    """R-REX-2: the outcome of a re-examination (复核)."""
+
+    upheld = "upheld"
+    changed = "changed"
+
+
+@event("gov.assistance.approval.case-redecided.v1")
+class CaseRedecided(Event):
+    """R-REX-2, R-REX-3: a re-examination (复核) of a decision was decided by an officer who took no part in
+    it. ``difference`` = ``amount_after`` - ``amount_before`` (a refusal counts as 0): disbursement pays a
+    positive difference as one new instruction of its own reference and never claws back a negative one."""
+
+    case_id: str
+    reexamination_id: str
+    seq: int
+    """The case's n-th re-examination (1, 2, ...): part of the difference payment's reference."""
+    outcome: Reexamined
+    county_code: str
+    township_code: str
+    form: AidForm
+    level: str
+    """township or county: the level that decided the re-examination (R-REX-2)."""
+    decision_before: Decision
+    decision_after: Decision
+    amount_before: Money
+    amount_after: Money
+    difference: Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+    """Signed: negative when the amount was lowered (recorded, never clawed back, R-REX-3)."""
+    reasons: str
+    decided_by: str
+    requested_at: datetime
+    decided_at: datetime

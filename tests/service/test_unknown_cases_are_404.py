@@ -46,6 +46,15 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
             {"amount": "100.00", "form": "cash", "channel": "direct", "reasons": "fire"},
         ),
         ("POST", "/approval/v1/cases/{id}/help-first/emergency-over", {"over_on": "2026-03-06"}),
+        ("POST", "/approval/v1/cases/{id}/reexaminations", {"ground": "refusal", "grounds": "复核"}),
+        ("GET", "/approval/v1/cases/{id}/reexaminations", None),
+        (
+            "POST",
+            "/approval/v1/cases/{id}/reexaminations/decision",
+            {"outcome": "upheld", "reasons": "checked"},
+        ),
+        ("POST", "/approval/v1/cases/{id}/complaints", {"topic": "delay", "summary": "two weeks"}),
+        ("GET", "/approval/v1/cases/{id}/complaints", None),
         ("GET", "/disbursement/v1/cases/{id}/ledger", None),
         ("GET", "/disbursement/v1/cases/{id}/payments", None),
         (

@@ -1,11 +1,12 @@
 """Approval's REST API under /approval/v1: cases with the review and approval steps (cases.py), help first
-(grants.py), townships' limits and working-day calendars (admin.py), and the oversight figures."""
+(grants.py), townships' limits and working-day calendars (admin.py), re-examination (reexaminations.py),
+complaints (tickets.py), and the oversight figures."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.approval.api import admin, cases, grants
+from services.approval.api import admin, cases, grants, reexaminations, tickets
 from services.approval.figures import figures
 from shared.api import PROBLEM_RESPONSES
 from shared.figures import figures_router
@@ -14,6 +15,8 @@ router = APIRouter(prefix="/approval/v1", tags=["approval"], responses=PROBLEM_R
 router.include_router(admin.router)
 router.include_router(cases.router)
 router.include_router(grants.router)
+router.include_router(reexaminations.router)
+router.include_router(tickets.router)
 router.include_router(
     figures_router(
         "approval", figures, "Decisions, escalations, amounts, months, speed and help first (JSON or CSV)"

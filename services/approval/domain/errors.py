@@ -154,6 +154,115 @@ class AlreadyDeclaredOver(StateConflict):
         super().__init__(f"the emergency of case {case_id} was already declared over on {over_on}")
 
 
+class ReexaminationNotFound(RecordNotFound):
+    """No open re-examination of the case (R-REX-2)."""
+
+
+class ComplaintNotFound(RecordNotFound):
+    """No such complaint on the case (R-REX-4)."""
+
+
+class CaseNotDecided(StateConflict):
+    slug = "case-not-decided"
+
+    def __init__(self, case_id: str, status: str) -> None:
+        super().__init__(f"case {case_id} is {status}: only a decision can be re-examined (R-REX-1)")
+
+
+class GroundDoesNotFit(RuleRefused):
+    """R-REX-1: a refusal is contested as a refusal, an approval only for its amount."""
+
+    slug = "ground-does-not-fit"
+
+    def __init__(self, ground: str, decision: str) -> None:
+        super().__init__(
+            f"the decision is {decision}: a re-examination of the {ground} does not apply (R-REX-1)",
+            rule="R-REX-1",
+            errors=[{"field": "ground", "message": f"the decision is {decision}"}],
+        )
+
+
+class ReexaminationWindowClosed(RuleRefused):
+    """R-REX-1: the county's window after the decision notice has closed."""
+
+    slug = "reexamination-window-closed"
+
+    def __init__(self, notice_on: object, closed_on: object, days: int) -> None:
+        super().__init__(
+            f"the re-examination window of {days} days after the decision notice of {notice_on} closed on "
+            f"{closed_on} (R-REX-1)",
+            rule="R-REX-1",
+            notice_on=str(notice_on),
+            window_closed_on=str(closed_on),
+            window_days=days,
+        )
+
+
+class ReexaminationAlreadyOpen(StateConflict):
+    slug = "reexamination-already-open"
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(
+            f"case {case_id} already has an open re-examination: one at a time (R-REX-1)", rule="R-REX-1"
+        )
+
+
+class ReexaminerTookPart(SeparationOfDuties):
+    """R-REX-2: whoever reviewed, decided or re-examined the decision cannot re-examine it."""
+
+    def __init__(self, officer: str) -> None:
+        RuleRefused.__init__(
+            self,
+            f"{officer} took part in the decision of this case: a re-examination is decided by an officer "
+            "who took no part in it (separation of duties, R-REX-2)",
+            rule="R-REX-2",
+        )
+
+
+class ReexaminationLevelTooLow(RuleRefused):
+    """R-REX-2: at the same level as the first decision or higher."""
+
+    slug = "reexamination-level-too-low"
+
+    def __init__(self, first: str) -> None:
+        super().__init__(
+            f"the decision was taken at the {first} level: its re-examination is decided at the same level "
+            "or higher (R-REX-2)",
+            rule="R-REX-2",
+        )
+
+
+class ChangeWithoutEffect(RuleRefused):
+    """R-REX-2: a change states a different decision or amount; otherwise it is upheld."""
+
+    slug = "change-without-effect"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a changed decision must differ from the one re-examined (else: upheld) (R-REX-2)",
+            rule="R-REX-2",
+            errors=[{"field": "amount", "message": "same decision and amount as before"}],
+        )
+
+
+class ComplaintState(StateConflict):
+    slug = "complaint-state"
+
+    def __init__(self, complaint_id: str, status: str, action: str) -> None:
+        super().__init__(f"complaint {complaint_id} is {status}: cannot {action} (R-REX-4)", rule="R-REX-4")
+
+
+class NoReexaminationPolicy(RuleRefused):
+    """R-REX-1: without the county's windows nothing is accepted (no built-in default)."""
+
+    slug = "no-reexamination-policy"
+
+    def __init__(self, county_code: str) -> None:
+        super().__init__(
+            f"county {county_code} has no re-examination policy in force (R-REX-1)", rule="R-REX-1"
+        )
+
+
 __all__ = [
     "AboveAssessedAmount",
     "AboveDisbursementLimit",
@@ -162,14 +271,25 @@ __all__ = [
     "BelowHelpFirst",
     "CalendarNotFound",
     "CaseAlreadyDecided",
+    "CaseNotDecided",
     "CaseNotFound",
+    "ChangeWithoutEffect",
+    "ComplaintNotFound",
+    "ComplaintState",
     "CountyNotFound",
     "ExtendedDurationUnconfirmed",
+    "GroundDoesNotFit",
     "HelpFirstAlreadyGranted",
     "HelpFirstNotFound",
     "InvalidValue",
+    "NoReexaminationPolicy",
     "NotAnEmergency",
     "NotAwaitingReview",
+    "ReexaminationAlreadyOpen",
+    "ReexaminationLevelTooLow",
+    "ReexaminationNotFound",
+    "ReexaminationWindowClosed",
+    "ReexaminerTookPart",
     "ReviewRequired",
     "SeparationOfDuties",
 ]

@@ -174,3 +174,128 @@ class HelpFirstTally:
     status: str
     grants: int
     amount: Decimal
+
+
+class ReexaminationStatus(StrEnum):
+    """R-REX-1, R-REX-2: open until an uninvolved officer upholds or changes the decision."""
+
+    open = "open"
+    upheld = "upheld"
+    changed = "changed"
+
+
+class Ground(StrEnum):
+    """R-REX-1: what the applicant contests: a refusal, or the amount of an approval."""
+
+    refusal = "refusal"
+    amount = "amount"
+
+
+class ComplaintStatus(StrEnum):
+    """R-REX-4: a complaint ticket's life: filed, assigned, answered, closed."""
+
+    open = "open"
+    assigned = "assigned"
+    answered = "answered"
+    closed = "closed"
+
+
+class ComplaintTopic(StrEnum):
+    delay = "delay"
+    conduct = "conduct"
+    other = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ReexaminationPolicy:
+    """R-REX-1, R-REX-4: a county's effective-dated windows and deadlines, in calendar days."""
+
+    id: int
+    county_code: str
+    effective_from: date
+    request_window_days: int
+    decision_days: int
+    complaint_days: int
+    actor: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reexamination:
+    """A re-examination (复核) of a case's decision (R-REX-1..3)."""
+
+    id: str
+    case_id: str
+    seq: int
+    county_code: str
+    township_code: str
+    ground: Ground
+    grounds_text: str
+    channel: str
+    requested_by: str
+    requested_at: datetime
+    notice_on: date
+    window_closes_on: date
+    deadline: date
+    status: ReexaminationStatus
+    decision_before: Opinion
+    amount_before: Decimal
+    level_before: Level
+    decision_after: Opinion | None
+    amount_after: Decimal | None
+    difference: Decimal | None
+    not_recovered: Decimal | None
+    level: Level | None
+    decided_by: str | None
+    reasons: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint about the handling of a case (R-REX-4)."""
+
+    id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    topic: ComplaintTopic
+    summary: str
+    channel: str
+    filed_by: str
+    filed_at: datetime
+    deadline: date
+    status: ComplaintStatus
+    assigned_to: str | None
+    assigned_by: str | None
+    assigned_at: datetime | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    closed_by: str | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentDecision:
+    """What a case's decision is now: the approval step, or the latest re-examination that changed it."""
+
+    decision: Opinion
+    amount: Decimal
+    level: Level
+    form: str
+    decided_on: date
+    """The notice date: the local date of that decision (R-REX-1)."""
+    took_part: frozenset[str]
+    """Everyone who reviewed, decided or re-examined the case so far (R-REX-2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReexaminationTally:
+    """Figure row (R-REX-5): re-examinations requested in the period, decided, changed, time to decide."""
+
+    requested: int
+    decided: int
+    changed: int
+    open_overdue: int
+    median_days: float | None

@@ -18,6 +18,8 @@ PAYER = "disbursement.bank.payer_account"
 """Encryption context of a county's payer account."""
 HELP_FIRST_STAGE = 0
 """The stage of the help-first payment (R-FLOW-2); 1.. are the approved stages (R-FLOW-4)."""
+REEXAMINATION_STAGE = 100
+"""Stage REEXAMINATION_STAGE + n: the difference paid after the case's n-th re-examination (R-REX-3)."""
 
 
 class PaymentStatus(StrEnum):
@@ -487,3 +489,21 @@ class OverdueReport:
     period_end: date
     due_on: date
     days_overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class Redecision:
+    """A re-examination that changed the amount (R-REX-3), and the instruction paying its difference."""
+
+    reexamination_id: str
+    case_id: str
+    seq: int
+    form: str
+    amount_before: Decimal
+    amount_after: Decimal
+    difference: Decimal
+    not_recovered: Decimal
+    decided_by: str
+    decided_at: datetime
+    instruction_id: str | None
+    recorded_at: datetime

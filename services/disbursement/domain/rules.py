@@ -24,6 +24,11 @@ def payment_reference(case_id: str, stage: int) -> str:
     return f"TA-{case_id.replace('-', '')[:24]}-{stage:02d}"
 
 
+def reexamination_reference(case_id: str, seq: int) -> str:
+    """R-REX-3: the difference after the n-th re-examination has its own stable reference."""
+    return f"TA-{case_id.replace('-', '')[:24]}-R{seq:02d}"
+
+
 def yearly_allocation(proportion: Decimal, previous_year_spending: Decimal) -> Decimal:
     """R-RES-1: allocation = county-set proportion × the township's previous-year assistance spending,
     rounded to the fen."""

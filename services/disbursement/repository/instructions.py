@@ -24,6 +24,7 @@ from services.disbursement.domain.model import (
     PaymentInstruction,
     PaymentStatus,
     Place,
+    Redecision,
     Stage,
 )
 from services.disbursement.repository import as_entities, as_entity
@@ -35,6 +36,7 @@ from services.disbursement.tables import (
     payee_changes,
     payment_attempts,
     payment_instructions,
+    redecisions,
 )
 
 
@@ -278,3 +280,25 @@ async def payee_changes_page(
         query = query.where(beneficiaries.c.township_code == township_code)
     query = query.order_by(payee_changes.c.requested_at, payee_changes.c.id).limit(limit)
     return as_entities(PayeeChange, (await session.execute(query)).mappings())
+
+
+async def add_redecision(session: AsyncSession, row: dict[str, Any]) -> None:
+    """A re-examination's changed amount as received (R-REX-3); the same one again changes nothing."""
+    await session.execute(
+        insert(redecisions).values(**row).on_conflict_do_nothing(index_elements=["reexamination_id"])
+    )
+
+
+async def redecisions_for(session: AsyncSession, case_id: str) -> list[Redecision]:
+    query = select(redecisions).where(redecisions.c.case_id == case_id).order_by(redecisions.c.seq)
+    return as_entities(Redecision, (await session.execute(query)).mappings())
+
+
+async def set_redecision_instruction(
+    session: AsyncSession, reexamination_id: str, instruction_id: str
+) -> None:
+    await session.execute(
+        update(redecisions)
+        .where(redecisions.c.reexamination_id == reexamination_id)
+        .values(instruction_id=instruction_id)
+    )

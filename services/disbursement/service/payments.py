@@ -1,7 +1,9 @@
 """Payments: turn approved help (R-FLOW-4 stages) and help-first grants (R-FLOW-2, paid from the township
 reserve fund, R-RES) into payment instructions with a stable idempotent reference; record bank results,
 retry or re-route failed ones, record direct handovers (R-AID-2, R-AID-3) and correct wrong payments by
-reversal (never by editing history). Every movement goes to the ledger (R-OVS-3)."""
+reversal (never by editing history). A re-examination that raises the amount (R-REX-3) pays exactly the
+difference under its own reference; one that lowers it is recorded, nothing paid is clawed back. Every
+movement goes to the ledger (R-OVS-3)."""
 
 from __future__ import annotations
 
@@ -26,18 +28,32 @@ from services.disbursement.domain.errors import (
 from services.disbursement.domain.model import (
     HELP_FIRST_STAGE,
     RECIPIENT,
+    REEXAMINATION_STAGE,
     AttemptStatus,
     PaymentInstruction,
     PaymentStatus,
 )
-from services.disbursement.domain.rules import payment_reference, result_allowed, retry_allowed
+from services.disbursement.domain.rules import (
+    payment_reference,
+    reexamination_reference,
+    result_allowed,
+    retry_allowed,
+)
 from services.disbursement.repository import instructions as repo
 from services.disbursement.repository import ledger
 from services.disbursement.schemas import CorrectionIn, HandoverIn, Result, ResultIn, RetryIn
 from services.disbursement.service.funds import draw_reserve
 from shared import clock
 from shared.access import guard
-from shared.contracts.approval import AidForm, CaseDecided, Channel, Decision, HelpFirstGranted
+from shared.contracts.approval import (
+    AidForm,
+    CaseDecided,
+    CaseRedecided,
+    Channel,
+    Decision,
+    HelpFirstGranted,
+    Reexamined,
+)
 from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded, PaymentScheduled
 from shared.runtime import Runtime
 
@@ -65,6 +81,30 @@ async def record_decision(runtime: Runtime, session: AsyncSession, ev: CaseDecid
             "stages": [s.model_dump(mode="json") for s in ev.stages],
             "decided_at": ev.decided_at,
             "help_first_amount": ev.help_first_amount,
+        },
+    )
+    await schedule(runtime, session, ev.case_id)
+
+
+async def record_redecision(runtime: Runtime, session: AsyncSession, ev: CaseRedecided) -> None:
+    """R-REX-3: a re-examination that changed the amount of cash or goods. A raise (or a refusal turned
+    into an approval) is paid as exactly the difference; a reduction is recorded as not recovered and
+    nothing already paid or instructed is clawed back."""
+    if ev.outcome is not Reexamined.changed or ev.form not in (AidForm.cash, AidForm.in_kind):
+        return
+    await repo.add_redecision(
+        session,
+        {
+            "reexamination_id": ev.reexamination_id,
+            "case_id": ev.case_id,
+            "seq": ev.seq,
+            "form": ev.form.value,
+            "amount_before": ev.amount_before,
+            "amount_after": ev.amount_after,
+            "difference": ev.difference,
+            "not_recovered": -ev.difference if ev.difference < 0 else Decimal("0.00"),
+            "decided_by": ev.decided_by,
+            "decided_at": ev.decided_at,
         },
     )
     await schedule(runtime, session, ev.case_id)
@@ -117,6 +157,7 @@ async def schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> Non
             fund_year=year_of(grant.granted_at),
             actor=grant.granted_by,
         )
+    await _schedule_differences(runtime, session, case_id, payee)
     approved = await repo.approved(session, case_id)
     if approved is None or beneficiary is None:
         return
@@ -143,6 +184,42 @@ async def schedule(runtime: Runtime, session: AsyncSession, case_id: str) -> Non
             fund_year=None,
             actor=None,
         )
+
+
+async def _schedule_differences(
+    runtime: Runtime, session: AsyncSession, case_id: str, payee: str | None
+) -> None:
+    """R-REX-3: each raise after a re-examination is one instruction for exactly the difference, stage
+    REEXAMINATION_STAGE + n, reference ``TA-<case>-R<n>``; a second full payment is never made."""
+    beneficiary = await repo.beneficiary(session, case_id)
+    if beneficiary is None:
+        return
+    for r in await repo.redecisions_for(session, case_id):
+        stage = REEXAMINATION_STAGE + r.seq
+        if r.difference <= 0 or r.instruction_id or await repo.instruction_exists(session, case_id, stage):
+            continue
+        channel = DIRECT if r.form == AidForm.in_kind else BANK_TRANSFER
+        if channel == BANK_TRANSFER and payee is None:
+            continue  # paid once an approved account is on file (like the stages)
+        instruction_id = await _create(
+            runtime,
+            session,
+            case_id=case_id,
+            stage=stage,
+            amount=r.difference,
+            due_on=clock.local_date(r.decided_at),
+            channel=channel,
+            form=r.form,
+            kind="reexamination",
+            funding="budget",
+            payee=payee,
+            county_code=beneficiary.county_code,
+            township_code=beneficiary.township_code,
+            fund_year=None,
+            actor=r.decided_by,
+            reference=reexamination_reference(case_id, r.seq),
+        )
+        await repo.set_redecision_instruction(session, r.reexamination_id, instruction_id)
 
 
 async def _create(

@@ -23,6 +23,7 @@ KINDS = (
     "paid",
     "referred",
     "paperwork_due",
+    "reexamined",
 )
 """Notice kinds; ``approved`` and ``refused`` also print a decision letter (救助决定书 / 不予救助决定书)."""
 LETTER_KINDS = frozenset({"approved", "refused"})
