@@ -218,3 +218,101 @@ class DeadlineOut(BaseModel):
     deadline: date
     calendar: str
     """Which calendar computed the deadline (R-FLOW-2)."""
+
+
+# --- budgets (R-OVS-3) ---
+
+from services.approval.domain.budget import FundingSource, OverEnvelope  # noqa: E402 - the budgets block
+from shared.contracts.common import Category, Subtype  # noqa: E402
+
+Sources = Annotated[list[FundingSource], Field(min_length=1, max_length=3)]
+
+
+def _distinct(sources: list[FundingSource]) -> list[FundingSource]:
+    if len(set(sources)) != len(sources):
+        raise ValueError("each funding source at most once")
+    return sources
+
+
+class EnvelopeIn(BaseModel):
+    """A county's yearly envelope of one funding source, as its finance bureau allocates it."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Money
+    actor: Actor = None
+
+
+class EnvelopeOut(BaseModel):
+    county_code: str
+    year: int
+    source: FundingSource
+    amount: str
+    committed: str
+    """Approved (or granted first) and not yet paid."""
+    spent: str
+    """Paid."""
+    available: str
+    """amount - committed - spent; negative only after a county approver's overrun (escalate setting)."""
+    actor: str | None
+    updated_at: datetime
+
+
+class BudgetOut(BaseModel):
+    """A county's year: each source's envelope and the totals."""
+
+    county_code: str
+    year: int
+    envelopes: list[EnvelopeOut]
+    amount: str
+    committed: str
+    spent: str
+    available: str
+
+
+class MovementOut(BaseModel):
+    """One line of an envelope's trace (R-OVS-3): allocation, commit, spend, unspend or release."""
+
+    id: int
+    kind: str
+    amount: str
+    case_id: str | None
+    commitment_id: int | None
+    instruction_id: str | None
+    actor: str | None
+    at: datetime
+
+
+class BudgetPolicyIn(BaseModel):
+    """A new effective-dated version of a county's budget rules (R-OVS-3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_from: Day
+    source_order: Sources
+    """The order in which a case's approval draws on the sources: the first with the amount left takes it."""
+    by_category: dict[Category | Subtype, Sources] = {}
+    """An order of its own for a category or sub-type (the sub-type's wins)."""
+    over_envelope: OverEnvelope = OverEnvelope.refuse
+    """Beyond what remains: refuse (409 budget-exhausted), or escalate to the county approver."""
+    actor: Actor = None
+
+    @model_validator(mode="after")
+    def _each_source_once(self) -> BudgetPolicyIn:
+        for sources in (self.source_order, *self.by_category.values()):
+            _distinct(sources)
+        return self
+
+
+class BudgetPolicyOut(BaseModel):
+    county_code: str
+    effective_from: date
+    source_order: list[str]
+    by_category: dict[str, list[str]]
+    over_envelope: str
+    actor: str | None
+    created_at: datetime
+
+
+class BudgetPoliciesOut(BaseModel):
+    county_code: str
+    in_force: BudgetPolicyOut | None
+    history: list[BudgetPolicyOut]

@@ -19,3 +19,8 @@ router.include_router(
         "approval", figures, "Decisions, escalations, amounts, months, speed and help first (JSON or CSV)"
     )
 )  # GET /figures (R-OVS-1)
+
+# --- budgets (R-OVS-3) ---
+from services.approval.api import budget_routes  # noqa: E402 - the budgets block, kept apart for merges
+
+router.include_router(budget_routes.router)

@@ -4,6 +4,7 @@ help first (help_first.py), townships' limits (limits.py) and working-day calend
 from __future__ import annotations
 
 from services.approval import repository as repo
+from services.approval.service.budgets import seed_budgets
 from services.approval.service.calendars import seed_calendars
 from shared.runtime import Runtime
 
@@ -13,3 +14,4 @@ async def seed(runtime: Runtime) -> None:
     async with runtime.transaction() as session:
         await repo.seed_limits(session)
         await seed_calendars(session)
+        await seed_budgets(session)  # R-OVS-3
