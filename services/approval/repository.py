@@ -522,3 +522,102 @@ async def seed_budgets(session: AsyncSession, year: int) -> None:
         ids = (await session.execute(stmt)).scalars().all()
         movement = {"kind": "allocation", "amount": SEED_ENVELOPE, "actor": "seed"}
         await session.execute(budget_movements.insert(), [{**movement, "envelope_id": i} for i in ids])
+
+
+# --- supervision (R-OVS-1): scorecard tallies, targets, findings ---
+
+from services.approval.domain.scorecard import Finding, Target, TownshipTally  # noqa: E402 - its own block
+from services.approval.tables import scorecard_findings, scorecard_targets  # noqa: E402
+from shared.clock import zone_name  # noqa: E402
+
+
+def _year_of(column: Any) -> Any:
+    """The local (programme's zone) year of a timestamptz column."""
+    return func.extract("year", func.timezone(zone_name(), column))
+
+
+async def township_tallies(
+    session: AsyncSession, county_code: str, year: int, as_of: date
+) -> list[TownshipTally]:
+    """Per township of the county: final decisions of the year (local), those within the township's
+    delegation (R-FLOW-3), the median seconds from submission to decision, and help-first grants of the
+    year whose paperwork was due by ``as_of`` or done, and of those the ones done in time (R-FLOW-2)."""
+    c, d, g = cases, decisions, help_first_grants
+    wait = func.extract("epoch", d.c.at - c.c.submitted_at)
+    decided = (
+        select(
+            c.c.township_code,
+            func.count().label("decided"),
+            func.count().filter(d.c.level == Level.township.value).label("within"),
+            func.percentile_cont(0.5).within_group(wait).label("median"),
+        )
+        .select_from(d.join(c, c.c.case_id == d.c.case_id))
+        .where(
+            d.c.step == Step.approval.value,
+            d.c.decision.in_((Opinion.approved.value, Opinion.rejected.value)),
+            c.c.county_code == county_code,
+            _year_of(d.c.at) == year,
+        )
+        .group_by(c.c.township_code)
+    )
+    done = local_day(g.c.completed_at)
+    completed = g.c.completed_at.is_not(None)
+    due = completed | (g.c.deadline.is_not(None) & (g.c.deadline < as_of))
+    on_time = completed & (g.c.deadline.is_(None) | (done <= g.c.deadline))
+    grants = (
+        select(
+            g.c.township_code,
+            func.count().filter(due).label("due"),
+            func.count().filter(on_time).label("on_time"),
+        )
+        .where(g.c.county_code == county_code, _year_of(g.c.granted_at) == year)
+        .group_by(g.c.township_code)
+    )
+    by_township: dict[str, dict[str, Any]] = {}
+    for r in (await session.execute(decided)).mappings():
+        by_township.setdefault(r["township_code"], {}).update(
+            decided=r["decided"], within=r["within"], median=r["median"]
+        )
+    for r in (await session.execute(grants)).mappings():
+        by_township.setdefault(r["township_code"], {}).update(due=r["due"], on_time=r["on_time"])
+    return [
+        TownshipTally(
+            township_code=t,
+            decided=int(v.get("decided", 0)),
+            within_delegation=int(v.get("within", 0)),
+            median_seconds=float(v["median"]) if v.get("median") is not None else None,
+            help_first_due=int(v.get("due", 0)),
+            help_first_on_time=int(v.get("on_time", 0)),
+        )
+        for t, v in sorted(by_township.items())
+    ]
+
+
+async def targets_for(session: AsyncSession, county_code: str, year: int) -> list[Target]:
+    t = scorecard_targets
+    query = select(t).where(t.c.county_code == county_code, t.c.year == year).order_by(t.c.indicator)
+    return [Target(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def put_target(session: AsyncSession, row: dict[str, Any]) -> Target:
+    stmt = insert(scorecard_targets).values(**row)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["county_code", "year", "indicator"],
+        set_={"target": stmt.excluded.target, "actor": stmt.excluded.actor, "created_at": func.now()},
+    ).returning(scorecard_targets)
+    return Target(**(await session.execute(upsert)).mappings().one())
+
+
+async def add_finding(session: AsyncSession, row: dict[str, Any]) -> Finding:
+    stmt = scorecard_findings.insert().values(**row).returning(scorecard_findings)
+    return Finding(**(await session.execute(stmt)).mappings().one())
+
+
+async def findings(
+    session: AsyncSession, county_code: str, year: int, township_code: str | None = None
+) -> list[Finding]:
+    f = scorecard_findings
+    query = select(f).where(f.c.county_code == county_code, f.c.year == year).order_by(f.c.id)
+    if township_code:
+        query = query.where(f.c.township_code == township_code)
+    return [Finding(**r) for r in (await session.execute(query)).mappings()]

@@ -4,6 +4,7 @@ townships' limits and working-day calendars."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -316,3 +317,78 @@ class BudgetPoliciesOut(BaseModel):
     county_code: str
     in_force: BudgetPolicyOut | None
     history: list[BudgetPolicyOut]
+
+
+# --- supervision (R-OVS-1) ---
+
+from services.approval.domain.scorecard import Indicator  # noqa: E402 - the scorecards block
+
+
+class TargetIn(BaseModel):
+    """A county's target for one indicator and year: days at most, or a share (0..1) at least."""
+
+    model_config = ConfigDict(extra="forbid")
+    indicator: Indicator
+    target: Annotated[Decimal, Field(ge=0, le=999, max_digits=10, decimal_places=4)]
+    actor: Actor = None
+
+    @model_validator(mode="after")
+    def _share_is_a_fraction(self) -> TargetIn:
+        if not self.indicator.at_most and self.target > 1:
+            raise ValueError(f"{self.indicator.value} is a share: a target from 0 to 1")
+        return self
+
+
+class TargetOut(BaseModel):
+    indicator: Indicator
+    target: str
+    actor: str | None
+    created_at: datetime
+
+
+class FindingIn(BaseModel):
+    """How a result was used (结果运用): the finding, the action decided, and when it is followed up."""
+
+    model_config = ConfigDict(extra="forbid")
+    township_code: Annotated[str, Field(pattern=r"^\d{9}$")]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    indicator: Indicator | None = None
+    finding: Reasons
+    action: Reasons
+    follow_up_on: Day
+    actor: Actor = None
+
+
+class FindingOut(BaseModel):
+    id: int
+    township_code: str
+    year: int
+    indicator: Indicator | None
+    finding: str
+    action: str
+    follow_up_on: date
+    actor: str | None
+    created_at: datetime
+
+
+class ScoreOut(BaseModel):
+    indicator: Indicator
+    value: str | None
+    """Days (2 places) or a share (4 places); none when nothing was measured."""
+    target: str | None
+    met: bool | None
+    basis: int
+
+
+class ScorecardOut(BaseModel):
+    township_code: str
+    decided: int
+    scores: list[ScoreOut]
+    findings: list[FindingOut]
+
+
+class ScorecardsOut(BaseModel):
+    county_code: str
+    year: int
+    targets: list[TargetOut]
+    townships: list[ScorecardOut]

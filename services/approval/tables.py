@@ -178,3 +178,34 @@ budget_policies = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_budget_policies_lookup", "county_code", "effective_from"),
 )
+
+# --- supervision (R-OVS-1): the county's indicator targets per year, and how the results were used ---
+
+scorecard_targets = Table(
+    "scorecard_targets",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("indicator", String(40), nullable=False),
+    Column("target", Numeric(10, 4), nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("county_code", "year", "indicator"),
+)
+
+scorecard_findings = Table(
+    "scorecard_findings",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("indicator", String(40)),
+    Column("finding", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("follow_up_on", Date, nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_scorecard_findings_place", "county_code", "year", "township_code"),
+)
