@@ -145,6 +145,11 @@ async def test_each_townships_scorecard_is_exact_against_the_countys_targets(wor
         "within_delegation_share": ("1.0000", "0.6", True, 1),
     }
     assert _scores(cards["140303001"])["time_to_decision_days"] == (None, "3", None, 0)
+    assert {t["indicator"]: t["target"] for t in body["targets"]} == {
+        "time_to_decision_days": "3",
+        "help_first_on_time_share": "0.9",
+        "within_delegation_share": "0.6",
+    }
 
 
 async def test_the_use_made_of_a_result_is_recorded_with_its_follow_up_date(world):

@@ -5,6 +5,7 @@ the year, the targets (the county's policy admin) and the findings and actions t
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -35,8 +36,13 @@ County = Annotated[str, Path(pattern=r"^\d{6}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
+def _plain(value: Decimal) -> str:
+    """A target as set: 3, 0.9 (never 3.0000 or 1E+2)."""
+    return format(value.normalize(), "f")
+
+
 def _target(t: Target) -> TargetOut:
-    return TargetOut(indicator=t.indicator, target=str(t.target), actor=t.actor, created_at=t.created_at)
+    return TargetOut(indicator=t.indicator, target=_plain(t.target), actor=t.actor, created_at=t.created_at)
 
 
 def _finding(f: Finding) -> FindingOut:
@@ -76,7 +82,7 @@ async def scorecards(
                     ScoreOut(
                         indicator=s.indicator,
                         value=None if s.value is None else str(s.value),
-                        target=None if s.target is None else str(s.target.normalize()),
+                        target=None if s.target is None else _plain(s.target),
                         met=s.met,
                         basis=s.basis,
                     )
