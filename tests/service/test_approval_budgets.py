@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -62,7 +63,7 @@ async def world(pg_server_url: str) -> AsyncIterator[dict[str, Any]]:
     ):
         db = await asyncpg.connect(_plain(url))
         try:
-            yield {"client": client, "db": db}
+            yield {"client": client, "db": db, "app": app}
         finally:
             await db.close()
 
@@ -323,3 +324,52 @@ async def test_envelopes_are_set_by_a_county_finance_officer_and_read_at_county_
         "by_category": {"housing": ["local"]},
     }
     assert (await client.post(f"/approval/v1/budget-policies/{county}", json=unknown)).status_code == 422
+
+
+async def test_a_payment_given_up_releases_its_commitment_once_however_often_delivered(world):
+    """Disbursement reports no terminal failure yet; a ``cancelled`` result (the contract's free-text
+    result) is what approval releases on. The same event delivered twice releases once (the inbox)."""
+    from shared.bus import Record
+    from shared.contracts.disbursement import PaymentResultRecorded
+    from shared.events import Envelope
+
+    client, db = world["client"], world["db"]
+    county, township = "140311", "140311102"
+    await _rules(client, county, ["local"])
+    before = _money((await _budget(client, county))["local"])
+    case_id = await _reviewed(client, county, township)
+    _ok(await client.post(f"/approval/v1/cases/{case_id}/decision", json=_decision("300.00")))
+    [payment] = await _payments(client, case_id, 1)
+    runtime = world["app"].state.runtimes["approval"]
+    given_up = PaymentResultRecorded(
+        case_id=case_id,
+        instruction_id=payment["id"],
+        reference=payment["reference"],
+        stage=1,
+        attempt=1,
+        result="cancelled",
+        amount=Decimal("300.00"),
+        channel="bank_transfer",
+        recorded_at=clock.now(),
+    )
+    value = (
+        Envelope.wrap(given_up, source="/assistance/disbursement", subject=case_id).model_dump_json().encode()
+    )
+    record = Record(topic=runtime.topic("disbursement"), key=case_id, value=value)
+    await runtime.bus.publish([record, record])
+
+    async def released() -> bool:
+        count = await db.fetchval(
+            "SELECT count(*) FROM approval.budget_movements WHERE case_id = $1 AND kind = 'release'", case_id
+        )
+        return count == 1
+
+    await eventually(released, what="the commitment released")
+    await asyncio.sleep(0.5)  # the second delivery has had its chance
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM approval.budget_movements WHERE case_id = $1 AND kind = 'release'", case_id
+        )
+        == 1
+    )
+    assert _money((await _budget(client, county))["local"]) == before
