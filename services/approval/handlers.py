@@ -1,4 +1,5 @@
-"""Approval's event consumers (inbox-protected): assessed cases come in for review (R-FLOW-1)."""
+"""Approval's event consumers (inbox-protected): assessed cases come in for review (R-FLOW-1); payment
+results move budget commitments to spent, or back (R-OVS-3)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.approval.service import review
+from services.approval.service import budgets, review
 from shared.contracts.assessment import CaseAssessed
+from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded
 from shared.events import Envelope
 from shared.inbox import Handler
 from shared.runtime import Runtime
@@ -20,5 +22,22 @@ async def on_case_assessed(
     await review.take_in(session, ev)
 
 
+async def on_payment_result(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaymentResultRecorded
+) -> None:
+    """R-OVS-3: paid moves the case's commitment to spent; returned back to committed."""
+    await budgets.on_payment_result(session, ev)
+
+
+async def on_payment_corrected(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaymentCorrected
+) -> None:
+    await budgets.on_payment_corrected(session, ev)
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
-    return {CaseAssessed.event_type: partial(on_case_assessed, runtime)}
+    return {
+        CaseAssessed.event_type: partial(on_case_assessed, runtime),
+        PaymentResultRecorded.event_type: partial(on_payment_result, runtime),
+        PaymentCorrected.event_type: partial(on_payment_corrected, runtime),
+    }

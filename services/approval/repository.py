@@ -525,3 +525,295 @@ async def reexamination_tally(session: AsyncSession, f: Filters) -> Reexaminatio
     row = (await session.execute(query)).mappings().one()
     median = row["median_days"]
     return ReexaminationTally(**{**row, "median_days": float(median) if median is not None else None})
+
+
+# --- budgets (R-OVS-3): envelopes, commitments, their trace, the county's budget rules ---
+
+from services.approval.domain.budget import (  # noqa: E402 - the budgets block, kept apart for merges
+    DEFAULT_ORDER,
+    BudgetPolicy,
+    Commitment,
+    Envelope,
+    Movement,
+    OverEnvelope,
+)
+from services.approval.tables import (  # noqa: E402
+    budget_commitments,
+    budget_envelopes,
+    budget_movements,
+    budget_policies,
+)
+
+
+async def envelopes_locked(session: AsyncSession, county_code: str, year: int) -> dict[str, Envelope]:
+    """Every envelope of a county's year, row-locked in id order (one order for every locker, so two
+    decisions for the last yuan queue up instead of both seeing it free, and never deadlock)."""
+    query = (
+        select(budget_envelopes)
+        .where(budget_envelopes.c.county_code == county_code, budget_envelopes.c.year == year)
+        .order_by(budget_envelopes.c.id)
+        .with_for_update()
+    )
+    rows = (await session.execute(query)).mappings()
+    return {r["source"]: Envelope(**r) for r in rows}
+
+
+async def lock_envelopes_of(session: AsyncSession, envelope_ids: list[int]) -> dict[int, Envelope]:
+    """Lock the envelopes' whole county years, in id order (as ``envelopes_locked`` does); by id."""
+    if not envelope_ids:
+        return {}
+    e = budget_envelopes
+    years = select(e.c.county_code, e.c.year).where(e.c.id.in_(envelope_ids)).distinct().subquery()
+    query = (
+        select(e)
+        .join(years, and_(years.c.county_code == e.c.county_code, years.c.year == e.c.year))
+        .order_by(e.c.id)
+        .with_for_update(of=e)
+    )
+    return {r["id"]: Envelope(**r) for r in (await session.execute(query)).mappings()}
+
+
+async def envelope_list(session: AsyncSession, county_code: str | None, year: int | None) -> list[Envelope]:
+    query = select(budget_envelopes).order_by(
+        budget_envelopes.c.county_code, budget_envelopes.c.year, budget_envelopes.c.source
+    )
+    if county_code:
+        query = query.where(budget_envelopes.c.county_code == county_code)
+    if year:
+        query = query.where(budget_envelopes.c.year == year)
+    return [Envelope(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def envelope(
+    session: AsyncSession, county_code: str, year: int, source: str, *, for_update: bool = False
+) -> Envelope | None:
+    query = select(budget_envelopes).where(
+        budget_envelopes.c.county_code == county_code,
+        budget_envelopes.c.year == year,
+        budget_envelopes.c.source == source,
+    )
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return Envelope(**row) if row else None
+
+
+async def put_envelope(
+    session: AsyncSession, county_code: str, year: int, source: str, amount: Decimal, actor: str | None
+) -> Envelope:
+    stmt = insert(budget_envelopes).values(
+        county_code=county_code, year=year, source=source, amount=amount, actor=actor
+    )
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["county_code", "year", "source"],
+        set_={"amount": stmt.excluded.amount, "actor": stmt.excluded.actor, "updated_at": func.now()},
+    ).returning(budget_envelopes)
+    return Envelope(**(await session.execute(upsert)).mappings().one())
+
+
+async def shift_envelope(session: AsyncSession, envelope_id: int, committed: Decimal, spent: Decimal) -> None:
+    """Move money between the envelope's columns (the row is locked by the caller)."""
+    e = budget_envelopes
+    await session.execute(
+        update(e)
+        .where(e.c.id == envelope_id)
+        .values(committed=e.c.committed + committed, spent=e.c.spent + spent, updated_at=func.now())
+    )
+
+
+async def add_commitment(session: AsyncSession, row: dict[str, Any]) -> int:
+    stmt = budget_commitments.insert().values(**row).returning(budget_commitments.c.id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def commitments_for(
+    session: AsyncSession, case_id: str, *, for_update: bool = False
+) -> list[Commitment]:
+    query = (
+        select(budget_commitments)
+        .where(budget_commitments.c.case_id == case_id)
+        .order_by(budget_commitments.c.id)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return [Commitment(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def shift_commitment(session: AsyncSession, commitment_id: int, **deltas: Decimal) -> None:
+    """Add ``deltas`` to the commitment's amount, spent or released."""
+    c = budget_commitments
+    values = {name: c.c[name] + delta for name, delta in deltas.items()}
+    await session.execute(update(c).where(c.c.id == commitment_id).values(**values))
+
+
+async def add_movement(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(budget_movements.insert().values(**row))
+
+
+async def movements(session: AsyncSession, envelope_id: int, after: int, limit: int) -> list[Movement]:
+    query = (
+        select(budget_movements)
+        .where(budget_movements.c.envelope_id == envelope_id, budget_movements.c.id > after)
+        .order_by(budget_movements.c.id)
+        .limit(limit)
+    )
+    return [Movement(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def budget_policy_on(session: AsyncSession, county_code: str, on: date) -> BudgetPolicy | None:
+    """The county's budget rules in force on ``on`` (the latest version; a later same-day entry wins)."""
+    p = budget_policies
+    query = (
+        select(p)
+        .where(p.c.county_code == county_code, p.c.effective_from <= on)
+        .order_by(p.c.effective_from.desc(), p.c.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).mappings().first()
+    return BudgetPolicy(**row) if row else None
+
+
+async def budget_policy_history(session: AsyncSession, county_code: str) -> list[BudgetPolicy]:
+    p = budget_policies
+    query = select(p).where(p.c.county_code == county_code).order_by(p.c.effective_from, p.c.id)
+    return [BudgetPolicy(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def add_budget_policy(session: AsyncSession, row: dict[str, Any]) -> BudgetPolicy:
+    stmt = budget_policies.insert().values(**row).returning(budget_policies)
+    return BudgetPolicy(**(await session.execute(stmt)).mappings().one())
+
+
+SEED_ENVELOPE = Decimal("10000000.00")
+
+
+async def seed_budgets(session: AsyncSession, year: int) -> None:
+    """Illustrative, like the limits: on an empty schema, every county gets the rules (central, provincial,
+    local in that order; refuse beyond the envelope) from 2025 and 10,000,000.00 per source for ``year``.
+    Counties set their real envelopes by API; a later year has none until they do (then approvals are
+    refused, R-OVS-3)."""
+    counties = [c["code"] for c in jurisdictions()["counties"]]
+    if not await session.scalar(select(func.count()).select_from(budget_policies)):
+        order = [s.value for s in DEFAULT_ORDER]
+        await session.execute(
+            budget_policies.insert(),
+            [
+                {
+                    "county_code": c,
+                    "effective_from": date(2025, 1, 1),
+                    "source_order": order,
+                    "by_category": {},
+                    "over_envelope": OverEnvelope.refuse.value,
+                }
+                for c in counties
+            ],
+        )
+    if not await session.scalar(select(func.count()).select_from(budget_envelopes)):
+        rows = [
+            {"county_code": c, "year": year, "source": s.value, "amount": SEED_ENVELOPE}
+            for c in counties
+            for s in DEFAULT_ORDER
+        ]
+        stmt = budget_envelopes.insert().values(rows).returning(budget_envelopes.c.id)
+        ids = (await session.execute(stmt)).scalars().all()
+        movement = {"kind": "allocation", "amount": SEED_ENVELOPE, "actor": "seed"}
+        await session.execute(budget_movements.insert(), [{**movement, "envelope_id": i} for i in ids])
+
+
+# --- supervision (R-OVS-1): scorecard tallies, targets, findings ---
+
+from services.approval.domain.scorecard import Finding, Target, TownshipTally  # noqa: E402 - its own block
+from services.approval.tables import scorecard_findings, scorecard_targets  # noqa: E402
+from shared.clock import zone_name  # noqa: E402
+
+
+def _year_of(column: Any) -> Any:
+    """The local (programme's zone) year of a timestamptz column."""
+    return func.extract("year", func.timezone(zone_name(), column))
+
+
+async def township_tallies(
+    session: AsyncSession, county_code: str, year: int, as_of: date
+) -> list[TownshipTally]:
+    """Per township of the county: final decisions of the year (local), those within the township's
+    delegation (R-FLOW-3), the median seconds from submission to decision, and help-first grants of the
+    year whose paperwork was due by ``as_of`` or done, and of those the ones done in time (R-FLOW-2)."""
+    c, d, g = cases, decisions, help_first_grants
+    wait = func.extract("epoch", d.c.at - c.c.submitted_at)
+    decided = (
+        select(
+            c.c.township_code,
+            func.count().label("decided"),
+            func.count().filter(d.c.level == Level.township.value).label("within"),
+            func.percentile_cont(0.5).within_group(wait).label("median"),
+        )
+        .select_from(d.join(c, c.c.case_id == d.c.case_id))
+        .where(
+            d.c.step == Step.approval.value,
+            d.c.decision.in_((Opinion.approved.value, Opinion.rejected.value)),
+            c.c.county_code == county_code,
+            _year_of(d.c.at) == year,
+        )
+        .group_by(c.c.township_code)
+    )
+    done = local_day(g.c.completed_at)
+    completed = g.c.completed_at.is_not(None)
+    due = completed | (g.c.deadline.is_not(None) & (g.c.deadline < as_of))
+    on_time = completed & (g.c.deadline.is_(None) | (done <= g.c.deadline))
+    grants = (
+        select(
+            g.c.township_code,
+            func.count().filter(due).label("due"),
+            func.count().filter(on_time).label("on_time"),
+        )
+        .where(g.c.county_code == county_code, _year_of(g.c.granted_at) == year)
+        .group_by(g.c.township_code)
+    )
+    by_township: dict[str, dict[str, Any]] = {}
+    for r in (await session.execute(decided)).mappings():
+        by_township.setdefault(r["township_code"], {}).update(
+            decided=r["decided"], within=r["within"], median=r["median"]
+        )
+    for r in (await session.execute(grants)).mappings():
+        by_township.setdefault(r["township_code"], {}).update(due=r["due"], on_time=r["on_time"])
+    return [
+        TownshipTally(
+            township_code=t,
+            decided=int(v.get("decided", 0)),
+            within_delegation=int(v.get("within", 0)),
+            median_seconds=float(v["median"]) if v.get("median") is not None else None,
+            help_first_due=int(v.get("due", 0)),
+            help_first_on_time=int(v.get("on_time", 0)),
+        )
+        for t, v in sorted(by_township.items())
+    ]
+
+
+async def targets_for(session: AsyncSession, county_code: str, year: int) -> list[Target]:
+    t = scorecard_targets
+    query = select(t).where(t.c.county_code == county_code, t.c.year == year).order_by(t.c.indicator)
+    return [Target(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def put_target(session: AsyncSession, row: dict[str, Any]) -> Target:
+    stmt = insert(scorecard_targets).values(**row)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["county_code", "year", "indicator"],
+        set_={"target": stmt.excluded.target, "actor": stmt.excluded.actor, "created_at": func.now()},
+    ).returning(scorecard_targets)
+    return Target(**(await session.execute(upsert)).mappings().one())
+
+
+async def add_finding(session: AsyncSession, row: dict[str, Any]) -> Finding:
+    stmt = scorecard_findings.insert().values(**row).returning(scorecard_findings)
+    return Finding(**(await session.execute(stmt)).mappings().one())
+
+
+async def findings(
+    session: AsyncSession, county_code: str, year: int, township_code: str | None = None
+) -> list[Finding]:
+    f = scorecard_findings
+    query = select(f).where(f.c.county_code == county_code, f.c.year == year).order_by(f.c.id)
+    if township_code:
+        query = query.where(f.c.township_code == township_code)
+    return [Finding(**r) for r in (await session.execute(query)).mappings()]

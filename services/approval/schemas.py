@@ -4,6 +4,7 @@ townships' limits and working-day calendars."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -362,3 +363,176 @@ class ComplaintOut(BaseModel):
     answered_at: datetime | None
     closed_by: str | None
     closed_at: datetime | None
+
+
+# --- budgets (R-OVS-3) ---
+
+from services.approval.domain.budget import FundingSource, OverEnvelope  # noqa: E402 - the budgets block
+from shared.contracts.common import Category, Subtype  # noqa: E402
+
+Sources = Annotated[list[FundingSource], Field(min_length=1, max_length=3)]
+
+
+def _distinct(sources: list[FundingSource]) -> list[FundingSource]:
+    if len(set(sources)) != len(sources):
+        raise ValueError("each funding source at most once")
+    return sources
+
+
+class EnvelopeIn(BaseModel):
+    """A county's yearly envelope of one funding source, as its finance bureau allocates it."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Money
+    actor: Actor = None
+
+
+class EnvelopeOut(BaseModel):
+    county_code: str
+    year: int
+    source: FundingSource
+    amount: str
+    committed: str
+    """Approved (or granted first) and not yet paid."""
+    spent: str
+    """Paid."""
+    available: str
+    """amount - committed - spent; negative only after a county approver's overrun (escalate setting)."""
+    actor: str | None
+    updated_at: datetime
+
+
+class BudgetOut(BaseModel):
+    """A county's year: each source's envelope and the totals."""
+
+    county_code: str
+    year: int
+    envelopes: list[EnvelopeOut]
+    amount: str
+    committed: str
+    spent: str
+    available: str
+
+
+class MovementOut(BaseModel):
+    """One line of an envelope's trace (R-OVS-3): allocation, commit, spend, unspend or release."""
+
+    id: int
+    kind: str
+    amount: str
+    case_id: str | None
+    commitment_id: int | None
+    instruction_id: str | None
+    actor: str | None
+    at: datetime
+
+
+class BudgetPolicyIn(BaseModel):
+    """A new effective-dated version of a county's budget rules (R-OVS-3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_from: Day
+    source_order: Sources
+    """The order in which a case's approval draws on the sources: the first with the amount left takes it."""
+    by_category: dict[Category | Subtype, Sources] = {}
+    """An order of its own for a category or sub-type (the sub-type's wins)."""
+    over_envelope: OverEnvelope = OverEnvelope.refuse
+    """Beyond what remains: refuse (409 budget-exhausted), or escalate to the county approver."""
+    actor: Actor = None
+
+    @model_validator(mode="after")
+    def _each_source_once(self) -> BudgetPolicyIn:
+        for sources in (self.source_order, *self.by_category.values()):
+            _distinct(sources)
+        return self
+
+
+class BudgetPolicyOut(BaseModel):
+    county_code: str
+    effective_from: date
+    source_order: list[str]
+    by_category: dict[str, list[str]]
+    over_envelope: str
+    actor: str | None
+    created_at: datetime
+
+
+class BudgetPoliciesOut(BaseModel):
+    county_code: str
+    in_force: BudgetPolicyOut | None
+    history: list[BudgetPolicyOut]
+
+
+# --- supervision (R-OVS-1) ---
+
+from services.approval.domain.scorecard import Indicator  # noqa: E402 - the scorecards block
+
+
+class TargetIn(BaseModel):
+    """A county's target for one indicator and year: days at most, or a share (0..1) at least."""
+
+    model_config = ConfigDict(extra="forbid")
+    indicator: Indicator
+    target: Annotated[Decimal, Field(ge=0, le=999, max_digits=10, decimal_places=4)]
+    actor: Actor = None
+
+    @model_validator(mode="after")
+    def _share_is_a_fraction(self) -> TargetIn:
+        if not self.indicator.at_most and self.target > 1:
+            raise ValueError(f"{self.indicator.value} is a share: a target from 0 to 1")
+        return self
+
+
+class TargetOut(BaseModel):
+    indicator: Indicator
+    target: str
+    actor: str | None
+    created_at: datetime
+
+
+class FindingIn(BaseModel):
+    """How a result was used (结果运用): the finding, the action decided, and when it is followed up."""
+
+    model_config = ConfigDict(extra="forbid")
+    township_code: Annotated[str, Field(pattern=r"^\d{9}$")]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    indicator: Indicator | None = None
+    finding: Reasons
+    action: Reasons
+    follow_up_on: Day
+    actor: Actor = None
+
+
+class FindingOut(BaseModel):
+    id: int
+    township_code: str
+    year: int
+    indicator: Indicator | None
+    finding: str
+    action: str
+    follow_up_on: date
+    actor: str | None
+    created_at: datetime
+
+
+class ScoreOut(BaseModel):
+    indicator: Indicator
+    value: str | None
+    """Days (2 places) or a share (4 places); none when nothing was measured."""
+    target: str | None
+    met: bool | None
+    basis: int
+
+
+class ScorecardOut(BaseModel):
+    township_code: str
+    decided: int
+    scores: list[ScoreOut]
+    findings: list[FindingOut]
+
+
+class ScorecardsOut(BaseModel):
+    county_code: str
+    year: int
+    targets: list[TargetOut]
+    townships: list[ScorecardOut]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -196,4 +197,96 @@ complaints = Table(
     Column("closed_by", String(100)),
     Column("closed_at", DateTime(timezone=True)),
     Index("ix_complaints_status_deadline", "status", "deadline"),
+)
+
+# --- budgets (R-OVS-3): envelopes per county, year and funding source; commitments; the trace ---
+
+budget_envelopes = Table(
+    "budget_envelopes",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("committed", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("spent", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("actor", String(100)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("county_code", "year", "source"),
+)
+
+budget_commitments = Table(
+    "budget_commitments",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, index=True),
+    Column("envelope_id", BigInteger, nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("spent", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("released", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("overrun", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+budget_movements = Table(
+    "budget_movements",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("envelope_id", BigInteger),
+    Column("commitment_id", BigInteger),
+    Column("case_id", UUID(as_uuid=False)),
+    Column("kind", String(20), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("instruction_id", UUID(as_uuid=False)),
+    Column("actor", String(100)),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_budget_movements_envelope", "envelope_id", "id"),
+)
+
+budget_policies = Table(
+    "budget_policies",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("source_order", JSONB, nullable=False),
+    Column("by_category", JSONB, nullable=False),
+    Column("over_envelope", String(20), nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_budget_policies_lookup", "county_code", "effective_from"),
+)
+
+# --- supervision (R-OVS-1): the county's indicator targets per year, and how the results were used ---
+
+scorecard_targets = Table(
+    "scorecard_targets",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("indicator", String(40), nullable=False),
+    Column("target", Numeric(10, 4), nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("county_code", "year", "indicator"),
+)
+
+scorecard_findings = Table(
+    "scorecard_findings",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("indicator", String(40)),
+    Column("finding", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("follow_up_on", Date, nullable=False),
+    Column("actor", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_scorecard_findings_place", "county_code", "year", "township_code"),
 )

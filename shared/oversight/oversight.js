@@ -309,6 +309,78 @@
     }
   }
 
+  /* R-OVS-1: a county's township scorecards (approval's own indicators against the county's targets). */
+  async function scorecards(params) {
+    if (!params.county_code) return null;
+    const wanted = { county_code: params.county_code, ...(params.to ? { year: params.to.slice(0, 4) } : {}) };
+    const response = await fetch(`/approval/v1/scorecards?${query(wanted)}`,
+                                 { headers: authorised({ Accept: "application/json" }) });
+    if (response.status === 401) throw new Error("sign in: paste an access token");
+    if (!response.ok) throw new Error(`scorecards: HTTP ${response.status}`);
+    return response.json();
+  }
+
+  const INDICATORS = [["time_to_decision_days", "审批用时 days to decision"],
+                      ["help_first_on_time_share", "先行救助按时 help first on time"],
+                      ["within_delegation_share", "限额内 within delegation"]];
+
+  function shown(score) {
+    if (score.value === null) return "—";
+    const value = score.indicator.endsWith("_share") ? `${Math.round(Number(score.value) * 1000) / 10}%` : score.value;
+    return score.target === null ? value : `${value} ${score.met ? "✓" : "✗"}`;
+  }
+
+  function renderScorecards(sc) {
+    const box = $("chart-scorecards");
+    box.textContent = "";
+    if (!sc) {
+      const hint = document.createElement("div");
+      hint.className = "empty";
+      hint.textContent = "选择区县 choose a county to see its townships' scorecards";
+      box.appendChild(hint);
+      return;
+    }
+    const cards = sc.townships;
+    const share = (card, indicator) => {
+      const s = card.scores.find((x) => x.indicator === indicator);
+      return s && s.value !== null ? Math.round(Number(s.value) * 1000) / 10 : 0;
+    };
+    barChart(box, { title: "scorecards", rotate: cards.length > 4, legend: true,
+      categories: cards.map((c) => placeName(c.township_code)),
+      series: [{ name: "先行救助按时 help first on time %", color: COLORS[2],
+                 values: cards.map((c) => share(c, "help_first_on_time_share")) },
+               { name: "限额内 within delegation %", color: COLORS[0],
+                 values: cards.map((c) => share(c, "within_delegation_share")) }] });
+    const t = document.createElement("table");
+    t.className = "mini";
+    t.dataset.year = String(sc.year);
+    const targets = Object.fromEntries(sc.targets.map((x) => [x.indicator, x.target]));
+    const head = t.insertRow();
+    for (const h of ["township", "decided", ...INDICATORS.map(([k, n]) => `${n} (target ${targets[k] ?? "—"})`),
+                     "findings"]) {
+      const th = document.createElement("th");
+      th.textContent = h;
+      head.appendChild(th);
+    }
+    for (const card of cards) {
+      const tr = t.insertRow();
+      tr.dataset.township = card.township_code;
+      tr.insertCell().textContent = placeName(card.township_code);
+      tr.insertCell().textContent = String(card.decided);
+      for (const [indicator] of INDICATORS) {
+        const score = card.scores.find((x) => x.indicator === indicator);
+        const td = tr.insertCell();
+        td.dataset.indicator = indicator;
+        td.dataset.value = score.value === null ? "" : score.value;
+        if (score.met !== null) td.className = score.met ? "met" : "unmet";
+        td.textContent = shown(score);
+      }
+      tr.insertCell().textContent = card.findings.map((f) => `${f.action} (follow up ${f.follow_up_on})`).join("; ")
+        || "—";
+    }
+    box.appendChild(t);
+  }
+
   function links(params) {
     const county = params.county_code, township = params.township_code;
     const year = (params.to || new Date().toISOString()).slice(0, 4);
@@ -340,7 +412,10 @@
     history.replaceState(null, "", "?" + query(params));
     links(params);
     $("status").textContent = "loading…";
-    const results = await Promise.allSettled(SERVICES.map((s) => figures(s, params)));
+    const [results, cards] = await Promise.all([
+      Promise.allSettled(SERVICES.map((s) => figures(s, params))),
+      Promise.allSettled([scorecards(params)]),
+    ]);
     if (mine !== generation) return;
     const data = {};
     const missing = [];
@@ -349,6 +424,7 @@
       else missing.push(SERVICES[i]);
     });
     render(data);
+    renderScorecards(cards[0].status === "fulfilled" ? cards[0].value : null);
     document.body.dataset.ready = String(mine);
     const signIn = results.some((r) => r.status === "rejected" && String(r.reason.message).startsWith("sign in"));
     $("status").textContent = signIn ? "sign in: paste an access token (python -m services token)"

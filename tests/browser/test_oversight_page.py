@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared import clock
 from tests.conftest import ROOT
 from tests.factories import officer, token
 
@@ -19,6 +20,34 @@ def _figures(base: str, service: str, **params: str) -> dict[str, Any]:
     response = httpx.get(f"{base}/{service}/v1/figures", params=params, timeout=30, headers=officer())
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _scorecards(base: str, county: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{base}/approval/v1/scorecards", params={"county_code": county}, timeout=30, headers=officer()
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _check_scorecards(page: Any, expected: dict[str, Any]) -> None:
+    """Every township of the county is a row; each indicator cell shows the API's exact value and whether it
+    met the target (R-OVS-1); the chart has one category per township."""
+    cards = expected["townships"]
+    assert page.locator("#chart-scorecards tr[data-township]").count() == len(cards) > 0
+    assert sum(c["decided"] for c in cards) > 0
+    for card in cards:
+        row = page.locator(f"#chart-scorecards tr[data-township='{card['township_code']}']")
+        assert row.locator("td").nth(1).inner_text() == str(card["decided"])
+        for score in card["scores"]:
+            cell = row.locator(f"td[data-indicator={score['indicator']}]")
+            assert cell.get_attribute("data-value") == (score["value"] or "")
+            if score["met"] is not None:
+                assert cell.get_attribute("class") == ("met" if score["met"] else "unmet")
+    shares = [s["value"] for c in cards for s in c["scores"] if s["indicator"].endswith("_share")]
+    if any(v not in (None, "0.0000") for v in shares):  # else the chart says there is nothing to draw
+        chart = page.locator("#chart-scorecards svg")
+        assert chart.get_attribute("data-categories").count("|") == len(cards) - 1
 
 
 def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
@@ -33,6 +62,16 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
     county = _figures(live_system, "intake", county_code=COUNTY)["totals"]["received"]
     approved = _figures(live_system, "approval")["totals"]["approved"]
     assert city == 24 and 0 < county < city and approved > 0
+
+    # R-OVS-1: the county's targets for the year, and a finding, so the scorecards show met/unmet and use
+    for indicator, target in (("time_to_decision_days", "1"), ("within_delegation_share", "0.8")):
+        put = httpx.put(
+            f"{live_system}/approval/v1/scorecard-targets/{COUNTY}/{clock.local_today().year}",
+            json={"indicator": indicator, "target": target},
+            headers=officer(),
+            timeout=30,
+        )
+        assert put.status_code == 200, put.text
 
     problems: list[str] = []
     with sync_playwright() as pw:
@@ -58,6 +97,9 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
             assert page.locator("[data-kpi=approved] b").inner_text() == str(approved)
             assert page.locator("#chart-decisions svg rect").count() == 4
             assert page.locator("#chart-townships svg").get_attribute("data-categories").count("|") == 7
+            assert (
+                page.locator("#chart-scorecards .empty").count() == 1
+            )  # a county's: none for the whole city
             page.screenshot(path=str(ROOT / "artifacts" / "oversight-city.png"), full_page=True)
 
             ready = page.get_attribute("body", "data-ready")
@@ -73,6 +115,10 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
             link = page.locator("a[data-link=reserve-report]")
             assert link.is_visible() and f"county_code={COUNTY}" in link.get_attribute("href")
             page.screenshot(path=str(ROOT / "artifacts" / "oversight.png"), full_page=True)
+            _check_scorecards(page, _scorecards(live_system, COUNTY))
+            page.locator("#card-scorecards").screenshot(
+                path=str(ROOT / "artifacts" / "oversight-scorecards.png")
+            )
         finally:
             browser.close()
     assert problems == []

@@ -22,3 +22,13 @@ router.include_router(
         "approval", figures, "Decisions, escalations, amounts, months, speed and help first (JSON or CSV)"
     )
 )  # GET /figures (R-OVS-1)
+
+# --- budgets (R-OVS-3) ---
+from services.approval.api import budget_routes  # noqa: E402 - the budgets block, kept apart for merges
+
+router.include_router(budget_routes.router)
+
+# --- supervision (R-OVS-1) ---
+from services.approval.api import scorecard_routes  # noqa: E402 - the scorecards block
+
+router.include_router(scorecard_routes.router)

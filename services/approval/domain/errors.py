@@ -293,3 +293,55 @@ __all__ = [
     "ReviewRequired",
     "SeparationOfDuties",
 ]
+
+
+# --- budgets (R-OVS-3) ---
+
+
+class BudgetExhausted(RuleRefused):
+    """R-OVS-3: no envelope of the case's funding sources has the amount left (county setting: refuse)."""
+
+    slug = "budget-exhausted"
+
+    def __init__(self, amount: Decimal, county_code: str, year: int, left: dict[str, str]) -> None:
+        shown = ", ".join(f"{s} {v}" for s, v in left.items()) or "no envelope set"
+        super().__init__(
+            f"{amount} is beyond what remains of county {county_code}'s {year} budget for this case "
+            f"({shown}) (R-OVS-3)",
+            rule="R-OVS-3",
+            year=year,
+            available=left,
+        )
+
+
+class BudgetEscalated(RuleRefused):
+    """R-OVS-3 with R-FLOW-3: beyond the envelope, the county setting sends the approval to the county."""
+
+    slug = "budget-county-approval-required"
+
+    def __init__(self, amount: Decimal, county_code: str, year: int, left: dict[str, str]) -> None:
+        shown = ", ".join(f"{s} {v}" for s, v in left.items())
+        super().__init__(
+            f"{amount} is beyond what remains of county {county_code}'s {year} budget ({shown}): by the "
+            "county's setting the county civil-affairs department approves it (R-OVS-3, R-FLOW-3)",
+            rule="R-OVS-3",
+            year=year,
+            available=left,
+        )
+
+
+class EnvelopeBelowUse(StateConflict):
+    """R-OVS-3: an envelope is never set below what is already committed and spent."""
+
+    slug = "envelope-below-use"
+
+    def __init__(self, amount: Decimal, used: Decimal) -> None:
+        super().__init__(
+            f"{amount} is below the {used} already committed and spent from this envelope (R-OVS-3)",
+            rule="R-OVS-3",
+            used=str(used),
+        )
+
+
+class EnvelopeNotFound(RecordNotFound):
+    """No envelope of that county, year and source (R-OVS-3)."""

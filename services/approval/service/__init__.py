@@ -5,6 +5,7 @@ re-examination (reexamination.py) and complaints (complaints.py)."""
 from __future__ import annotations
 
 from services.approval import repository as repo
+from services.approval.service.budgets import seed_budgets
 from services.approval.service.calendars import seed_calendars
 from services.approval.service.reexamination import seed_policies
 from shared.runtime import Runtime
@@ -17,3 +18,4 @@ async def seed(runtime: Runtime) -> None:
         await repo.seed_limits(session)
         await seed_calendars(session)
         await seed_policies(session)
+        await seed_budgets(session)  # R-OVS-3

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
+from services.approval.domain.budget import CommitmentKind
 from services.approval.domain.errors import (
     AboveTownshipLimit,
     BelowHelpFirst,
@@ -21,9 +22,10 @@ from services.approval.domain.errors import (
 from services.approval.domain.model import Case, CaseStatus, DecisionRecord, GrantStatus, Opinion, Step
 from services.approval.domain.tiers import approval_level, may_decide
 from services.approval.schemas import DecisionIn
+from services.approval.service import budgets
 from services.approval.service.review import check_amount, open_case, send_back
 from shared import clock
-from shared.contracts.approval import CaseDecided, Decision, Stage
+from shared.contracts.approval import AidForm, CaseDecided, Decision, Stage
 from shared.contracts.common import Need
 from shared.money import ZERO
 from shared.runtime import Runtime
@@ -101,6 +103,16 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
         if body.role is not None and not may_decide(body.role, level):
             raise AboveTownshipLimit(amount, limit)
         now = clock.now()
+        if body.decision is Opinion.approved and body.form is not AidForm.referral:
+            await budgets.commit(  # R-OVS-3: in the decision's transaction, or refused with it
+                session,
+                case,
+                amount - help_first,
+                kind=CommitmentKind.decision,
+                level=body.role,
+                actor=body.actor,
+                now=now,
+            )
         await repo.add_decision(
             session,
             {

@@ -10,6 +10,7 @@ import uuid
 from datetime import date
 
 from services.approval import repository as repo
+from services.approval.domain.budget import CommitmentKind
 from services.approval.domain.calendar import paperwork_deadline
 from services.approval.domain.errors import (
     AboveAssessedAmount,
@@ -25,6 +26,7 @@ from services.approval.domain.errors import (
 from services.approval.domain.model import CaseStatus, GrantStatus, HelpFirstGrant
 from services.approval.domain.tiers import help_first_allowed
 from services.approval.schemas import EmergencyOverIn, GrantIn
+from services.approval.service import budgets
 from services.approval.service.calendars import load_calendar
 from shared import clock
 from shared.access import guard
@@ -82,6 +84,15 @@ async def grant(runtime: Runtime, case_id: str, body: GrantIn) -> HelpFirstGrant
         )
         if not created:
             raise HelpFirstAlreadyGranted(case_id)
+        await budgets.commit(  # R-OVS-3: help first commits too, never held back by the envelope
+            session,
+            case,
+            body.amount,
+            kind=CommitmentKind.help_first,
+            level=body.role,
+            actor=body.actor,
+            now=now,
+        )
         await runtime.outbox.add(
             session,
             HelpFirstGranted(

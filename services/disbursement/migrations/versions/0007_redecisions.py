@@ -2,14 +2,14 @@
 (R-REX-3)
 
 Revision ID: disbursement_reexam
-Revises: 0005
+Revises: disbursement_reserve
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "disbursement_reexam"
-down_revision = "0005"
+down_revision = "disbursement_reserve"
 branch_labels = None
 depends_on = None
 
