@@ -15,6 +15,7 @@ from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval.domain.model import (
+    ArchiveState,
     CalendarYear,
     Case,
     CaseStatus,
@@ -29,7 +30,14 @@ from services.approval.domain.model import (
     TownshipLimits,
 )
 from services.approval.domain.tiers import Level
-from services.approval.tables import calendars, cases, decisions, help_first_grants, township_limits
+from services.approval.tables import (
+    archive_states,
+    calendars,
+    cases,
+    decisions,
+    help_first_grants,
+    township_limits,
+)
 from shared.figures import Filters, local_day, month_of
 from shared.reference import jurisdictions
 
@@ -329,3 +337,30 @@ async def help_first_tallies(session: AsyncSession, f: Filters) -> list[HelpFirs
     )
     rows = (await session.execute(query)).mappings()
     return [HelpFirstTally(**{**r, "level": Level(r["level"])}) for r in rows]
+
+
+async def keep_archive_state(session: AsyncSession, row: dict[str, Any]) -> None:
+    """R-ARC-1: the latest report wins (an older or replayed one changes nothing); an override stays."""
+    a = archive_states.c
+    statement = insert(archive_states).values(**row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[a.case_id],
+            set_={k: statement.excluded[k] for k in row if k != "case_id"},
+            where=a.as_of < statement.excluded.as_of,
+        )
+    )
+
+
+async def archive_state(
+    session: AsyncSession, case_id: str, *, for_update: bool = False
+) -> ArchiveState | None:
+    query = select(archive_states).where(archive_states.c.case_id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return ArchiveState(**row) if row else None
+
+
+async def override_archive(session: AsyncSession, case_id: str, values: dict[str, Any]) -> None:
+    await session.execute(update(archive_states).where(archive_states.c.case_id == case_id).values(**values))

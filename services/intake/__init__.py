@@ -7,7 +7,7 @@ from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
-from services.intake.service import PERSONAL
+from services.intake.service import PERSONAL, VISIT_REPORT
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
@@ -50,6 +50,7 @@ MODULE = ServiceModule(
     sealed=(
         SealedColumn("intake.applications", "personal", PERSONAL),
         SealedColumn("intake.application_revisions", "personal", PERSONAL),
+        SealedColumn("intake.home_visits", "report", VISIT_REPORT),
     ),
     on_dead_letter=h.on_own_dead_letter,
 )

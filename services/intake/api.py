@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from services.intake import repository as repo
 from services.intake import service
@@ -25,9 +25,12 @@ from services.intake.schemas import (
     DocumentOut,
     DuplicateReviewIn,
     FlagOut,
+    HomeVisitIn,
+    HomeVisitOut,
     OfficeOut,
     PersonSearchIn,
     RevisionOut,
+    VisitTaskOut,
 )
 from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
@@ -41,6 +44,7 @@ from shared.runtime import Runtime
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
 
 UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+VisitId = Annotated[str, Path(pattern=UUID_QUERY, description="The home visit's id")]
 CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged|needs_attention)$"
 
 Submitter = Annotated[Principal, Depends(require(Role.intake_clerk, Role.gov_system))]
@@ -48,6 +52,7 @@ Clerk = Annotated[Principal, Depends(require(Role.intake_clerk))]
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Supervisor = Annotated[Principal, Depends(require(*DECIDERS))]
 Archivist = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
+Visitor = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
 
 
 async def _view(runtime: Runtime, application_id: str, principal: Principal) -> ApplicationOut:
@@ -339,3 +344,96 @@ async def withdraw_consent(
     runtime = runtime_of(request, "intake")
     await service.withdraw_consent(runtime, application_id, consent)
     return await _view(runtime, application_id, principal)
+
+
+@router.post(
+    "/applications/{application_id}/home-visits",
+    response_model=HomeVisitOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a home-visit (入户调查) report as its first visitor (R-ARC-1)",
+    description="The caller is the first visitor; `second_visitor` names the other officer, who confirms "
+    "(signs) it with `POST .../home-visits/{visit_id}/confirmation`: only then is it the archive item "
+    "`home_visit_report`. The same officer twice: 409 `visitors-not-distinct`. A visit date in the "
+    "future or before the incident, or a photograph that is not a `home_visit_photo` document of the "
+    "case: 422 naming the field.",
+)
+async def record_home_visit(
+    application_id: CaseId, body: HomeVisitIn, request: Request, principal: Visitor
+) -> HomeVisitOut:
+    runtime = runtime_of(request, "intake")
+    visit = await service.record_visit(runtime, application_id, body, principal.subject)
+    return service.visit_out(runtime, visit)
+
+
+@router.post(
+    "/applications/{application_id}/home-visits/{visit_id}/confirmation",
+    response_model=HomeVisitOut,
+    summary="The second visitor confirms (signs) a home-visit report: it joins the archive (R-ARC-1)",
+    description="Only the officer named as `second_visitor`: else 403 `not-the-second-visitor`. Twice: "
+    "409 `visit-already-confirmed`. Publishes ArchiveCompleteness (approval stops refusing with "
+    "`archive-incomplete` once nothing blocking is missing).",
+)
+async def confirm_home_visit(
+    application_id: CaseId, visit_id: VisitId, request: Request, principal: Visitor
+) -> HomeVisitOut:
+    runtime = runtime_of(request, "intake")
+    visit = await service.confirm_visit(runtime, application_id, visit_id, principal.subject)
+    return service.visit_out(runtime, visit)
+
+
+@router.get(
+    "/applications/{application_id}/home-visits",
+    response_model=list[HomeVisitOut],
+    summary="The case's home-visit reports, oldest first (R-ARC-1)",
+)
+async def list_home_visits(application_id: CaseId, request: Request, principal: Reader) -> list[HomeVisitOut]:
+    runtime = runtime_of(request, "intake")
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, row.county_code, row.township_code, "application")
+        visits = await repo.visits_of(session, application_id)
+    return [service.visit_out(runtime, v) for v in visits]
+
+
+@router.get(
+    "/home-visit-tasks",
+    response_model=list[VisitTaskOut],
+    summary="The township's visit tasks: open cases whose checklist requires a home visit not yet signed",
+    description="Oldest first, scoped to the caller's jurisdiction (R-ARC-1).",
+)
+async def home_visit_tasks(
+    request: Request,
+    principal: Reader,
+    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[VisitTaskOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
+    async with runtime_of(request, "intake").reading() as session:
+        rows = await repo.awaiting_visit(
+            session,
+            county_code=county_code,
+            township_code=township_code,
+            open_statuses=service.VISIT_OPEN,
+            limit=limit,
+        )
+        tasks = []
+        for r in rows:
+            if not service.needs_visit(r):
+                continue
+            pending = any(v.confirmed_at is None for v in await repo.visits_of(session, r.id))
+            tasks.append(
+                VisitTaskOut(
+                    application_id=r.id,
+                    case_no=r.case_no,
+                    county_code=r.county_code,
+                    township_code=r.township_code,
+                    subtype=r.subtype,
+                    status=r.status,
+                    submitted_at=r.created_at,
+                    report_awaiting_confirmation=pending,
+                )
+            )
+    return tasks

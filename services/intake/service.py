@@ -21,9 +21,22 @@ from services.intake.domain.errors import (
     InvalidApplication,
     NoOpenDuplicateFlags,
     NoPolicyInForce,
+    NotTheSecondVisitor,
     RepeatApplication,
+    ReportThroughVisit,
+    VisitAlreadyConfirmed,
+    VisitNotFound,
+    VisitorsNotDistinct,
 )
-from services.intake.domain.model import Application, ApplicationStatus, Channel, Document, FlagStatus
+from services.intake.domain.model import (
+    Application,
+    ApplicationStatus,
+    Channel,
+    Document,
+    FlagStatus,
+    HomeVisit,
+    VisitStatus,
+)
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
     AmendmentIn,
@@ -35,6 +48,8 @@ from services.intake.schemas import (
     DocumentIn,
     DuplicateReviewIn,
     HoldReason,
+    HomeVisitIn,
+    HomeVisitOut,
     MemberOut,
     ReviewOutcome,
 )
@@ -47,6 +62,7 @@ from shared.contracts.intake import (
     CONTACT_SEAL_CONTEXT,
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
+    ArchiveCompleteness,
     Consents,
     ConsentWithdrawn,
     EducationCosts,
@@ -59,6 +75,8 @@ from shared.reference import jurisdictions, office, township_county
 from shared.runtime import Runtime, is_case_id
 
 PERSONAL = "intake.application.personal"
+VISIT_REPORT = "intake.home_visit.report"
+HOME_VISIT_REPORT, HOME_VISIT_PHOTO = "home_visit_report", "home_visit_photo"
 AMENDABLE = frozenset(
     {
         ApplicationStatus.held,
@@ -339,6 +357,7 @@ async def submit_application(
         if not found:
             with log_context(case_id=application_id):
                 await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
+        await publish_completeness(runtime, session, stored)
     return stored, True
 
 
@@ -458,6 +477,7 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
                     submitted_event(runtime, stored, amended_by=data.amended_by),
                     subject=application_id,
                 )
+        await publish_completeness(runtime, session, stored)  # the sub-type decides the checklist
     return stored
 
 
@@ -530,7 +550,7 @@ def _check_storage_uri(runtime: Runtime, uri: str) -> None:
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
     """R-ARC-1: record one archive item; the same content recorded again as the same kind is a replay."""
     async with runtime.transaction() as session:
-        row = await repo.get(session, application_id)
+        row = await repo.get(session, application_id, for_update=True)
         if row is None:
             raise ApplicationNotFound(application_id)
         guard(row.county_code, row.township_code, "application")
@@ -538,6 +558,13 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         if body.kind not in rules.documents:
             raise InvalidApplication(
                 "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
+            )
+        if body.kind == HOME_VISIT_REPORT:
+            raise ReportThroughVisit(
+                "kind",
+                "the home-visit report is recorded through /home-visits and signed by both visitors "
+                "(R-ARC-1)",
+                rule="R-ARC-1",
             )
         _check_storage_uri(runtime, body.storage_uri)
         inserted = await repo.add_document(
@@ -556,6 +583,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
             },
         )
         if inserted is not None:
+            await publish_completeness(runtime, session, row)
             return inserted, True
         existing = await repo.document_by_hash(session, application_id, body.kind, body.sha256)
     if existing is None:
@@ -566,7 +594,179 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
 def checklist(row: Application) -> tuple[policy.IntakePolicy, list[str]]:
     """R-ARC-1: the intake policy in force when the case was submitted and the items this case requires."""
     rules = policy.in_force(clock.local_date(row.created_at))
-    return rules, rules.required(row.subtype, raised=row.raised)
+    return rules, rules.required(row.subtype, raised=row.raised, county=row.county_code)
+
+
+async def publish_completeness(runtime: Runtime, session: AsyncSession, row: Application) -> None:
+    """R-ARC-1: tell approval what the archive lacks and what of it blocks (outbox, this transaction). The
+    caller holds the case row locked, so the events of one case carry growing ``as_of``."""
+    rules, required = checklist(row)
+    recorded = (await repo.document_kinds(session, [row.id]))[row.id]
+    missing = policy.missing(required, recorded)
+    event = ArchiveCompleteness(
+        case_id=row.id,
+        county_code=row.county_code,
+        township_code=row.township_code,
+        policy_version=rules.version,
+        required=required,
+        missing=missing,
+        blocking=rules.blocking(row.county_code, missing),
+        as_of=clock.now(),
+    )
+    with log_context(case_id=row.id):
+        await runtime.outbox.add(session, event, subject=row.id)
+
+
+async def _photos(session: AsyncSession, application_id: str, ids: list[str]) -> list[Document]:
+    """The visit's photographs: archive documents of this case of kind ``home_visit_photo`` (422 else)."""
+    found = {d.id: d for d in await repo.documents_by_id(session, application_id, ids)}
+    for i, doc_id in enumerate(ids):
+        doc = found.get(doc_id)
+        if doc is None or doc.kind != HOME_VISIT_PHOTO:
+            raise InvalidApplication(
+                f"photo_document_ids[{i}]", f"not a {HOME_VISIT_PHOTO} document of this case"
+            )
+    return [found[i] for i in ids]
+
+
+async def record_visit(runtime: Runtime, application_id: str, body: HomeVisitIn, recorder: str) -> HomeVisit:
+    """R-ARC-1: the first visitor (the caller) records the report; it awaits the second one's signature."""
+    if body.second_visitor == recorder:
+        raise VisitorsNotDistinct(
+            "a home visit is made by two distinct officers: the second visitor cannot be the one recording "
+            "the report (R-ARC-1)",
+            rule="R-ARC-1",
+            errors=[{"field": "second_visitor", "message": "must be another officer"}],
+        )
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        if body.visited_on > clock.local_today():
+            raise InvalidApplication("visited_on", "the visit date is in the future")
+        if body.visited_on < row.incident_date:
+            raise InvalidApplication("visited_on", "the visit date is before the incident")
+        await _photos(session, application_id, list(body.photo_document_ids))
+        report = {"findings": body.findings, "living_conditions": body.living_conditions}
+        return await repo.add_visit(
+            session,
+            {
+                "id": str(uuid.uuid4()),
+                "application_id": application_id,
+                "visited_on": body.visited_on,
+                "first_visitor": recorder,
+                "second_visitor": body.second_visitor,
+                "report": runtime.cipher.encrypt(
+                    json.dumps(report, ensure_ascii=False), context=VISIT_REPORT
+                ),
+                "photo_document_ids": list(body.photo_document_ids),
+                "status": VisitStatus.awaiting_confirmation.value,
+                "recorded_at": clock.now(),
+            },
+        )
+
+
+def _report_document(
+    runtime: Runtime, visit: HomeVisit, photos: list[Document], at: datetime
+) -> dict[str, Any]:
+    """The signed report as an archive item: its canonical JSON's SHA-256 (photographs by their hashes)."""
+    report = json.loads(runtime.cipher.decrypt(visit.report, context=VISIT_REPORT))
+    canonical = json.dumps(
+        {
+            "home_visit_id": visit.id,
+            "application_id": visit.application_id,
+            "visited_on": visit.visited_on.isoformat(),
+            "visitors": [visit.first_visitor, visit.second_visitor],
+            **report,
+            "photographs": [p.sha256 for p in photos],
+            "confirmed_at": at.isoformat(),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode()
+    return {
+        "id": str(uuid.uuid4()),
+        "application_id": visit.application_id,
+        "kind": HOME_VISIT_REPORT,
+        "media_type": "application/json",
+        "size_bytes": len(canonical),
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "storage_uri": f"intake://home-visits/{visit.id}",
+        "metadata": {
+            "home_visit_id": visit.id,
+            "visited_on": visit.visited_on.isoformat(),
+            "visitors": f"{visit.first_visitor}; {visit.second_visitor}",
+        },
+        "recorded_by": visit.second_visitor,
+        "recorded_at": at,
+    }
+
+
+async def confirm_visit(runtime: Runtime, application_id: str, visit_id: str, confirmer: str) -> HomeVisit:
+    """R-ARC-1: the second visitor signs; the report becomes the archive item ``home_visit_report`` and
+    approval learns the archive's new completeness, all in one transaction."""
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        visit = await repo.visit(session, application_id, visit_id, for_update=True)
+        if visit is None:
+            raise VisitNotFound(visit_id)
+        if visit.status is VisitStatus.confirmed:
+            raise VisitAlreadyConfirmed(f"home visit {visit_id} was confirmed at {visit.confirmed_at}")
+        if confirmer != visit.second_visitor:
+            raise NotTheSecondVisitor(
+                f"only {visit.second_visitor}, named as the second visitor, confirms this report (R-ARC-1)",
+                rule="R-ARC-1",
+            )
+        now = clock.now()
+        photos = await _photos(session, application_id, visit.photo_document_ids)
+        document = await repo.add_document(session, _report_document(runtime, visit, photos, now))
+        if document is None:
+            raise RuntimeError("a report document with a fresh timestamp already exists")
+        await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
+        await publish_completeness(runtime, session, row)
+        confirmed = await repo.visit(session, application_id, visit_id)
+    if confirmed is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    return confirmed
+
+
+def visit_out(runtime: Runtime, visit: HomeVisit) -> HomeVisitOut:
+    report = json.loads(runtime.cipher.decrypt(visit.report, context=VISIT_REPORT))
+    return HomeVisitOut(
+        id=visit.id,
+        application_id=visit.application_id,
+        visited_on=visit.visited_on,
+        visitors=[visit.first_visitor, visit.second_visitor],
+        findings=report["findings"],
+        living_conditions=report["living_conditions"],
+        photo_document_ids=visit.photo_document_ids,
+        status=visit.status,
+        recorded_at=visit.recorded_at,
+        confirmed_at=visit.confirmed_at,
+        document_id=visit.document_id,
+    )
+
+
+VISIT_OPEN = [
+    s.value
+    for s in (
+        ApplicationStatus.held,
+        ApplicationStatus.submitted,
+        ApplicationStatus.assessed,
+        ApplicationStatus.returned,
+        ApplicationStatus.needs_attention,
+    )
+]
+"""Cases that may still be visited before review."""
+
+
+def needs_visit(row: Application) -> bool:
+    """R-ARC-1: the case's checklist (county and sub-type) requires a home-visit report."""
+    return HOME_VISIT_REPORT in checklist(row)[1]
 
 
 async def withdraw_consent(runtime: Runtime, application_id: str, consent: ConsentName) -> Application:
@@ -704,12 +904,15 @@ async def keep_coverage(session: AsyncSession, ev: PolicyCoverage) -> None:
     await repo.replace_coverage(session, [p.model_dump() for p in ev.periods])
 
 
-async def follow_assessed(session: AsyncSession, ev: CaseAssessed) -> None:
+async def follow_assessed(runtime: Runtime, session: AsyncSession, ev: CaseAssessed) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
     if row is None or (ev.application_revision or ev.revision) != row.revision:
         return  # not ours, or an older revision's assessment
     if ev.raise_decision is not None and not row.raised:
         await repo.set_raised(session, ev.case_id)  # R-ARC-1: the raise's minutes join the checklist
+        raised = await repo.get(session, ev.case_id)
+        if raised is not None:
+            await publish_completeness(runtime, session, raised)
     if row.flow_status is ApplicationStatus.submitted:
         await repo.set_status(session, ev.case_id, ApplicationStatus.assessed)
 

@@ -159,3 +159,22 @@ policy_coverage = Table(
 )
 """Assessment's county policies' periods, kept from its policy-coverage events: intake refuses an incident
 date that no policy of the county covers (nobody would assess the case)."""
+
+home_visits = Table(
+    "home_visits",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("visited_on", Date, nullable=False),
+    Column("first_visitor", String(100), nullable=False),
+    Column("second_visitor", String(100), nullable=False),
+    Column("report", Text, nullable=False),
+    Column("photo_document_ids", JSONB, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("document_id", UUID(as_uuid=False), ForeignKey("intake.documents.id")),
+    Index("ix_home_visits_application", "application_id"),
+)
+"""R-ARC-1: home-visit (入户调查) reports; ``report`` (findings, living conditions) only encrypted. Once the
+second visitor confirmed it, ``document_id`` names its archive item (kind ``home_visit_report``)."""

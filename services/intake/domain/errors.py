@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused, StateConflict
+from shared.domain_errors import InvalidValue, NotPermitted, RecordNotFound, RuleRefused, StateConflict
 
 
 class ApplicationNotFound(RecordNotFound):
@@ -58,3 +58,30 @@ class NoOpenDuplicateFlags(StateConflict):
     """Only a held case with an open duplicate flag can be reviewed (cleared or merged)."""
 
     slug = "no-open-duplicate-flags"
+
+
+class VisitorsNotDistinct(RuleRefused):
+    """R-ARC-1: a home visit is made by two officers; the second visitor cannot be the one recording."""
+
+    slug = "visitors-not-distinct"
+
+
+class NotTheSecondVisitor(NotPermitted):
+    """R-ARC-1: only the officer named as the second visitor confirms (signs) the report."""
+
+    slug = "not-the-second-visitor"
+
+
+class VisitAlreadyConfirmed(StateConflict):
+    slug = "visit-already-confirmed"
+
+
+class VisitNotFound(RecordNotFound):
+    def __init__(self, visit_id: str) -> None:
+        super().__init__(f"home visit {visit_id} not found")
+
+
+class ReportThroughVisit(FieldRefused):
+    """R-ARC-1: the home-visit report is the signed visit record, never an uploaded file claiming to be it."""
+
+    slug = "home-visit-report-through-visit"

@@ -142,3 +142,29 @@ class CoveragePeriod:
 
     def covers(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+class VisitStatus(StrEnum):
+    """A home-visit report (入户调查) is the archive item only once both visitors signed it."""
+
+    awaiting_confirmation = "awaiting_confirmation"
+    """Recorded by the first visitor; waits for the second one's confirmation (signature)."""
+    confirmed = "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class HomeVisit:
+    """R-ARC-1: one home-visit report. ``report`` is sealed (findings and living conditions are personal
+    data); the two visitors are distinct named officers (token subjects), each signing by their own call."""
+
+    id: str
+    application_id: str
+    visited_on: date
+    first_visitor: str
+    second_visitor: str
+    report: str
+    photo_document_ids: list[str]
+    status: VisitStatus
+    recorded_at: datetime
+    confirmed_at: datetime | None
+    document_id: str | None
