@@ -32,11 +32,12 @@ from services.intake.schemas import (
     RevisionOut,
     VisitTaskOut,
 )
+from services.intake.settings import IntakeSettings
 from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Problem
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.reference import office
 from shared.runtime import Runtime
@@ -44,7 +45,7 @@ from shared.runtime import Runtime
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
 
 UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-VisitId = Annotated[str, Path(pattern=UUID_QUERY, description="The home visit's id")]
+VisitId = Annotated[str, Path(pattern=UUID_QUERY, description="A record's id (a home visit, a document)")]
 CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged|needs_attention)$"
 
 Submitter = Annotated[Principal, Depends(require(Role.intake_clerk, Role.gov_system))]
@@ -303,6 +304,108 @@ async def record_document(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return DocumentOut.model_validate(asdict(row))
+
+
+DocumentKind = Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+async def _body_within(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is larger than ``limit`` (never read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
+        f"the document is larger than {limit} bytes (INTAKE_DOCUMENT_MAX_BYTES, R-ARC-1)",
+        status=413,
+        slug="document-too-large",
+        title="Document too large",
+        limit_bytes=limit,
+    )
+
+
+def _media_type(request: Request, allowed: frozenset[str]) -> str:
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared not in allowed:
+        raise Problem(
+            f"media type {declared or '(none)'} is not accepted; one of {', '.join(sorted(allowed))} "
+            "(R-ARC-1)",
+            status=415,
+            slug="unsupported-media-type",
+            title="Unsupported media type",
+            accepted=sorted(allowed),
+        )
+    return declared
+
+
+@router.post(
+    "/applications/{application_id}/documents/content",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload an archive document with its content (R-ARC-1): hashed, scanned, stored encrypted",
+    description="The body is the file; `Content-Type` its media type. Larger than the limit: 413 "
+    "`document-too-large`; a media type not accepted: 415 `unsupported-media-type`; content the scanner "
+    "refuses (by default: its first bytes are not the declared type): 422 `content-refused`. Nothing is "
+    "stored then. The same content as the same kind again: 200 with `Idempotent-Replayed`.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": dict.fromkeys(("application/pdf", "image/jpeg", "image/png"), BINARY),
+        }
+    },
+    responses={
+        413: {**PROBLEM_RESPONSES[422], "description": "Document too large (problem+json)"},
+        415: {**PROBLEM_RESPONSES[422], "description": "Media type not accepted (problem+json)"},
+    },
+)
+async def upload_document(
+    application_id: CaseId, kind: DocumentKind, request: Request, response: Response, principal: Archivist
+) -> DocumentOut:
+    runtime = runtime_of(request, "intake")
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    media_type = _media_type(request, settings.document_media_types)
+    content = await _body_within(request, settings.document_max_bytes)
+    row, created = await service.upload_document(
+        runtime, application_id, kind=kind, media_type=media_type, content=content, recorder=principal.subject
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return DocumentOut.model_validate(asdict(row))
+
+
+@router.get(
+    "/applications/{application_id}/documents/{document_id}/content",
+    response_class=Response,
+    summary="An archive document's content, for staff of the case's jurisdiction (each download audited)",
+    description="409 `content-not-held` for a document recorded by reference only.",
+    responses={200: {"content": {"application/octet-stream": BINARY}}},
+)
+async def document_content(
+    application_id: CaseId, document_id: VisitId, request: Request, principal: Reader
+) -> Response:
+    document, content = await service.document_content(
+        runtime_of(request, "intake"), application_id, document_id
+    )
+    return Response(
+        content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{document.kind}-{document.id}"',
+            "X-Content-SHA256": document.sha256,
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get(

@@ -11,12 +11,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository as repo
+from services.intake.adapters import scanner as scanners
+from services.intake.adapters.content_store import ContentStore, FilesystemStore, S3Store
 from services.intake.domain import duplicates, holds, policy
 from services.intake.domain.archive import storage_uri_problem
 from services.intake.domain.errors import (
     ApplicationNotFound,
     CaseNotAmendable,
     ConsentsChangeByWithdrawal,
+    ContentNotHeld,
+    ContentRefused,
     IdempotencyKeyReused,
     InvalidApplication,
     NoOpenDuplicateFlags,
@@ -554,18 +558,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
         if row is None:
             raise ApplicationNotFound(application_id)
         guard(row.county_code, row.township_code, "application")
-        rules = policy.in_force(clock.local_date(row.created_at))
-        if body.kind not in rules.documents:
-            raise InvalidApplication(
-                "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
-            )
-        if body.kind == HOME_VISIT_REPORT:
-            raise ReportThroughVisit(
-                "kind",
-                "the home-visit report is recorded through /home-visits and signed by both visitors "
-                "(R-ARC-1)",
-                rule="R-ARC-1",
-            )
+        _known_kind(row, body.kind)
         _check_storage_uri(runtime, body.storage_uri)
         inserted = await repo.add_document(
             session,
@@ -589,6 +582,130 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
     if existing is None:
         raise RuntimeError("the document that blocked the insert is missing")
     return existing, False
+
+
+def content_store(settings: IntakeSettings) -> ContentStore:
+    """The configured store of documents' content (R-ARC-1)."""
+    if settings.content_store == "s3":
+        if not (settings.s3_endpoint and settings.s3_bucket and settings.s3_access_key_id):
+            raise RuntimeError("CONTENT_STORE=s3 needs S3_ENDPOINT, S3_BUCKET and S3 credentials")
+        secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else ""
+        return S3Store(
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key_id,
+            secret_key=secret,
+        )
+    return FilesystemStore(settings.content_dir)
+
+
+def _content_context(application_id: str, document_id: str) -> str:
+    return f"intake.document.content:{application_id}:{document_id}"
+
+
+def _known_kind(row: Application, kind: str) -> None:
+    rules = policy.in_force(clock.local_date(row.created_at))
+    if kind not in rules.documents:
+        raise InvalidApplication(
+            "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
+        )
+    if kind == HOME_VISIT_REPORT:
+        raise ReportThroughVisit(
+            "kind",
+            "the home-visit report is recorded through /home-visits and signed by both visitors (R-ARC-1)",
+            rule="R-ARC-1",
+        )
+
+
+async def upload_document(
+    runtime: Runtime,
+    application_id: str,
+    *,
+    kind: str,
+    media_type: str,
+    content: bytes,
+    recorder: str,
+    store: ContentStore | None = None,
+) -> tuple[Document, bool]:
+    """R-ARC-1: a document with its content: scanned, hashed (SHA-256), stored encrypted, recorded and
+    published (ArchiveCompleteness) in one transaction; a failure removes the stored blob again. The same
+    content as the same kind again is a replay."""
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    store = store or content_store(settings)
+    problem = await scanners.load(settings.document_scanner).scan(media_type, content)
+    if problem:
+        raise ContentRefused("content", f"{problem} (R-ARC-1)", rule="R-ARC-1")
+    digest = hashlib.sha256(content).hexdigest()
+    document_id = str(uuid.uuid4())
+    key, stored = f"{application_id}/{document_id}", False
+    try:
+        async with runtime.transaction() as session:
+            row = await repo.get(session, application_id, for_update=True)
+            if row is None:
+                raise ApplicationNotFound(application_id)
+            guard(row.county_code, row.township_code, "application")
+            _known_kind(row, kind)
+            existing = await repo.document_by_hash(session, application_id, kind, digest)
+            if existing is not None:
+                return existing, False
+            sealed = runtime.cipher.encrypt_bytes(
+                content, context=_content_context(application_id, document_id)
+            )
+            await store.put(key, sealed)
+            stored = True
+            inserted = await repo.add_document(
+                session,
+                {
+                    "id": document_id,
+                    "application_id": application_id,
+                    "kind": kind,
+                    "media_type": media_type,
+                    "size_bytes": len(content),
+                    "sha256": digest,
+                    "storage_uri": store.uri(key),
+                    "metadata": {},
+                    "recorded_by": recorder,
+                    "recorded_at": clock.now(),
+                },
+            )
+            if inserted is None:
+                raise RuntimeError("the same content was recorded concurrently")
+            await publish_completeness(runtime, session, row)
+    except BaseException:
+        if stored:
+            await store.delete(key)  # nothing half-written: no blob without its record
+        raise
+    return inserted, True
+
+
+async def document_content(
+    runtime: Runtime, application_id: str, document_id: str, *, store: ContentStore | None = None
+) -> tuple[Document, bytes]:
+    """R-ARC-1: the decrypted content, for staff covering the case (the request's audit entry is written by
+    the runtime); checked against its recorded SHA-256."""
+    store = store or content_store(runtime.settings)  # type: ignore[arg-type]
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        found = await repo.documents_by_id(session, application_id, [document_id])
+    if not found:
+        raise ApplicationNotFound(f"{application_id} document {document_id}")
+    document = found[0]
+    key = store.key_of(document.storage_uri)
+    if key is None:
+        raise ContentNotHeld(
+            f"document {document_id} was recorded by reference ({document.storage_uri}); its content is not "
+            "held here (R-ARC-1)"
+        )
+    content = runtime.cipher.decrypt_bytes(
+        await store.get(key), context=_content_context(application_id, document_id)
+    )
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise RuntimeError(f"document {document_id}: stored content does not match its SHA-256")
+    return document, content
 
 
 def checklist(row: Application) -> tuple[policy.IntakePolicy, list[str]]:

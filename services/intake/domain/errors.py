@@ -85,3 +85,15 @@ class ReportThroughVisit(FieldRefused):
     """R-ARC-1: the home-visit report is the signed visit record, never an uploaded file claiming to be it."""
 
     slug = "home-visit-report-through-visit"
+
+
+class ContentNotHeld(StateConflict):
+    """R-ARC-1: the document was recorded by reference (its content lives elsewhere), not uploaded."""
+
+    slug = "content-not-held"
+
+
+class ContentRefused(InvalidApplication):
+    """R-ARC-1: the scanner refused the upload (e.g. its bytes are not the declared media type): 422."""
+
+    slug = "content-refused"
