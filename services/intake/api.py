@@ -306,7 +306,9 @@ async def record_document(
     return DocumentOut.model_validate(asdict(row))
 
 
-DocumentKind = Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+DocumentKind = Annotated[
+    str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$", description="The archive item's kind")
+]
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -349,7 +351,7 @@ def _media_type(request: Request, allowed: frozenset[str]) -> str:
 
 
 @router.post(
-    "/applications/{application_id}/documents/content",
+    "/applications/{application_id}/documents/{kind}/content",
     response_model=DocumentOut,
     status_code=status.HTTP_201_CREATED,
     summary="Upload an archive document with its content (R-ARC-1): hashed, scanned, stored encrypted",
@@ -372,6 +374,11 @@ async def upload_document(
     application_id: CaseId, kind: DocumentKind, request: Request, response: Response, principal: Archivist
 ) -> DocumentOut:
     runtime = runtime_of(request, "intake")
+    async with runtime.reading() as session:  # the jurisdiction first: outsiders learn no limits
+        case = await repo.get(session, application_id)
+        if case is None:
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, case.county_code, case.township_code, "application")
     settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
     media_type = _media_type(request, settings.document_media_types)
     content = await _body_within(request, settings.document_max_bytes)

@@ -30,8 +30,7 @@ FAKE_S3 = Path(__file__).with_name("fake_s3.py")
 
 def _upload(client, case_id: str, content: bytes, media_type: str, kind: str = "medical_bills", **kw):
     return client.post(
-        f"/intake/v1/applications/{case_id}/documents/content",
-        params={"kind": kind},
+        f"/intake/v1/applications/{case_id}/documents/{kind}/content",
         content=content,
         headers={"Content-Type": media_type, **kw.pop("headers", {})},
         **kw,
