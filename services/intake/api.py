@@ -54,6 +54,7 @@ Reader = Annotated[Principal, Depends(require(*STAFF))]
 Supervisor = Annotated[Principal, Depends(require(*DECIDERS))]
 Archivist = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
 Visitor = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
+FormMaker = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer, *DECIDERS))]
 
 
 async def _view(runtime: Runtime, application_id: str, principal: Principal) -> ApplicationOut:
@@ -547,3 +548,42 @@ async def home_visit_tasks(
                 )
             )
     return tasks
+
+
+@router.post(
+    "/applications/{application_id}/forms/approval-form",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Render the 临时救助审核审批表 (PDF) from the case's trail and archive it with its SHA-256",
+    description="Application, verification, home visit, review and approval opinions with names and "
+    "dates, amount (R-ARC-1). Archived as kind `approval_form`; its content at `…/documents/{id}/content`.",
+)
+async def approval_form(
+    application_id: CaseId, request: Request, response: Response, principal: FormMaker
+) -> DocumentOut:
+    row, created = await service.approval_form(
+        runtime_of(request, "intake"), application_id, principal.subject
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return DocumentOut.model_validate(asdict(row))
+
+
+@router.get(
+    "/applications/{application_id}/archive/export",
+    response_class=Response,
+    summary="The case's archive as one ZIP with an index, for transfer to the records office (R-ARC-1)",
+    description="`index.json` lists the checklist and every item with its SHA-256 and file; held contents "
+    "under `documents/`, signed home-visit reports under `home-visits/`.",
+    responses={200: {"content": {"application/zip": BINARY}}},
+)
+async def export_archive(application_id: CaseId, request: Request, principal: Reader) -> Response:
+    row, zipped = await service.archive_export(runtime_of(request, "intake"), application_id)
+    return Response(
+        zipped,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="archive-{row.case_no}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import repository as repo
 from services.intake.adapters import scanner as scanners
 from services.intake.adapters.content_store import ContentStore, FilesystemStore, S3Store
+from services.intake.adapters.forms import Section, render_form
 from services.intake.domain import duplicates, holds, policy
 from services.intake.domain.archive import storage_uri_problem
 from services.intake.domain.errors import (
@@ -35,6 +36,7 @@ from services.intake.domain.errors import (
 from services.intake.domain.model import (
     Application,
     ApplicationStatus,
+    CaseStep,
     Channel,
     Document,
     FlagStatus,
@@ -81,6 +83,9 @@ from shared.runtime import Runtime, is_case_id
 PERSONAL = "intake.application.personal"
 VISIT_REPORT = "intake.home_visit.report"
 HOME_VISIT_REPORT, HOME_VISIT_PHOTO = "home_visit_report", "home_visit_photo"
+APPROVAL_FORM = "approval_form"
+GENERATED = frozenset({HOME_VISIT_REPORT, APPROVAL_FORM})
+"""Archive items the system makes (the signed visit, the rendered form): never uploaded as files."""
 AMENDABLE = frozenset(
     {
         ApplicationStatus.held,
@@ -604,16 +609,17 @@ def _content_context(application_id: str, document_id: str) -> str:
     return f"intake.document.content:{application_id}:{document_id}"
 
 
-def _known_kind(row: Application, kind: str) -> None:
+def _known_kind(row: Application, kind: str, *, generated: bool = False) -> None:
     rules = policy.in_force(clock.local_date(row.created_at))
     if kind not in rules.documents:
         raise InvalidApplication(
             "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
         )
-    if kind == HOME_VISIT_REPORT:
+    if kind in GENERATED and not generated:
         raise ReportThroughVisit(
             "kind",
-            "the home-visit report is recorded through /home-visits and signed by both visitors (R-ARC-1)",
+            f"{kind} is made by the system (the home-visit report through /home-visits, signed by both "
+            "visitors; the approval form through /forms/approval-form), never uploaded (R-ARC-1)",
             rule="R-ARC-1",
         )
 
@@ -627,6 +633,7 @@ async def upload_document(
     content: bytes,
     recorder: str,
     store: ContentStore | None = None,
+    generated: bool = False,
 ) -> tuple[Document, bool]:
     """R-ARC-1: a document with its content: scanned, hashed (SHA-256), stored encrypted, recorded and
     published (ArchiveCompleteness) in one transaction; a failure removes the stored blob again. The same
@@ -645,7 +652,7 @@ async def upload_document(
             if row is None:
                 raise ApplicationNotFound(application_id)
             guard(row.county_code, row.township_code, "application")
-            _known_kind(row, kind)
+            _known_kind(row, kind, generated=generated)
             existing = await repo.document_by_hash(session, application_id, kind, digest)
             if existing is not None:
                 return existing, False
@@ -1036,6 +1043,20 @@ async def follow_assessed(runtime: Runtime, session: AsyncSession, ev: CaseAsses
 
 async def follow_reviewed(session: AsyncSession, ev: CaseReviewed) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None:  # R-ARC-1: the opinion for the case's 审批表
+        await repo.add_step(
+            session,
+            {
+                "application_id": ev.case_id,
+                "step": "review",
+                "opinion": ev.opinion.value,
+                "level": ev.level,
+                "actor": ev.actor,
+                "reasons": ev.reasons,
+                "amount": ev.amount,
+                "at": ev.reviewed_at,
+            },
+        )
     if row is not None and row.flow_status in (ApplicationStatus.submitted, ApplicationStatus.assessed):
         await repo.set_status(session, ev.case_id, ApplicationStatus.reviewed)
 
@@ -1052,6 +1073,20 @@ async def follow_returned(session: AsyncSession, ev: CaseReturned) -> None:
 
 async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None:  # R-ARC-1: the decision for the case's 审批表
+        await repo.add_step(
+            session,
+            {
+                "application_id": ev.case_id,
+                "step": "approval",
+                "opinion": ev.decision.value,
+                "level": ev.level,
+                "actor": ev.actor,
+                "reasons": None,
+                "amount": ev.amount,
+                "at": ev.decided_at,
+            },
+        )
     if row is not None and row.flow_status not in (
         ApplicationStatus.merged,
         ApplicationStatus.approved,
@@ -1060,3 +1095,172 @@ async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
         await repo.set_status(
             session, ev.case_id, ApplicationStatus(ev.decision.value), decided_at=ev.decided_at
         )
+
+
+# --- the case's forms and its archive for the records office (R-ARC-1) ---
+
+OPINIONS = {"approved": "同意 approved", "rejected": "不同意 rejected", "returned": "退回 returned"}
+
+
+def _local(at: datetime | None) -> str:
+    return clock.local_date(at).isoformat() if at else ""
+
+
+def _form_sections(
+    runtime: Runtime, row: Application, visits: list[HomeVisit], steps: list[CaseStep], docs: list[Document]
+) -> list[Section]:
+    personal = json.loads(runtime.cipher.decrypt(row.personal, context=PERSONAL))
+    applicant = next(
+        (
+            p
+            for p, f in zip(personal["household"], row.facts["household"], strict=True)
+            if f["relation"] == "self"
+        ),
+        personal["household"][0],
+    )
+    sections: list[Section] = [
+        (
+            "一、申请 application",
+            [
+                ("案件编号 case no", row.case_no),
+                ("申请人 applicant", f"{applicant['name']}  {idnumber.mask(applicant['id_number'])}"),
+                ("申请日期 submitted", _local(row.created_at)),
+                ("类别 category", f"{row.category} / {row.subtype}"),
+                ("事发日期 incident", row.incident_date.isoformat()),
+                ("家庭人口/救助人数 household", f"{row.household_size} / {row.persons_helped}"),
+                ("申报年收入 declared income", str(row.facts["annual_household_income"])),
+            ],
+        ),
+        (
+            "二、核对 verification",
+            [
+                (
+                    "家庭经济状况核对 verification",
+                    "未接入核对系统，以申报为准 (declared figures; issue 19 part 1)",
+                )
+            ],
+        ),
+    ]
+    signed = [v for v in visits if v.status is VisitStatus.confirmed]
+    visit_rows: list[tuple[str, str]] = []
+    for v in signed:
+        report = json.loads(runtime.cipher.decrypt(v.report, context=VISIT_REPORT))
+        visit_rows += [
+            ("调查日期 visited on", v.visited_on.isoformat()),
+            ("调查人 visitors", f"{v.first_visitor}、{v.second_visitor} (签字确认 {_local(v.confirmed_at)})"),
+            ("调查情况 findings", report["findings"]),
+            ("生活状况 living conditions", report["living_conditions"]),
+        ]
+    sections.append(("三、入户调查 home visit", visit_rows or [("入户调查 home visit", "无 none")]))
+    for heading, step in (("四、审核意见 review", "review"), ("五、审批意见 approval", "approval")):
+        rows = [
+            (
+                f"{OPINIONS.get(s.opinion, s.opinion)}",
+                f"{s.actor or ''}  {_local(s.at)}  金额 {s.amount}  {s.reasons or ''}".strip(),
+            )
+            for s in steps
+            if s.step == step
+        ]
+        sections.append((heading, rows or [("意见 opinion", "尚无 none yet")]))
+    decided = [s for s in steps if s.step == "approval"]
+    sections.append(
+        (
+            "六、救助金额与档案 amount and archive",
+            [
+                ("救助金额 amount (元)", str(decided[-1].amount) if decided else "未审批 not decided"),
+                ("档案材料 archive items", "、".join(sorted({d.kind for d in docs})) or "无 none"),
+            ],
+        )
+    )
+    return sections
+
+
+async def approval_form(runtime: Runtime, application_id: str, recorder: str) -> tuple[Document, bool]:
+    """R-ARC-1: render the 临时救助审核审批表 from the case's trail (application, verification, visit, review
+    and approval opinions with names and dates, amount) and archive it with its SHA-256."""
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        visits = await repo.visits_of(session, application_id)
+        steps = await repo.steps_of(session, application_id)
+        docs = await repo.documents_of(session, application_id)
+    sections = _form_sections(runtime, row, visits, steps, docs)
+    pdf = render_form(
+        "临时救助审核审批表", f"{row.case_no} · {application_id}", sections, made_at=clock.now()
+    )
+    return await upload_document(
+        runtime,
+        application_id,
+        kind=APPROVAL_FORM,
+        media_type="application/pdf",
+        content=pdf,
+        recorder=recorder,
+        generated=True,
+    )
+
+
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/json": ".json",
+}
+
+
+async def archive_export(runtime: Runtime, application_id: str) -> tuple[Application, bytes]:
+    """R-ARC-1: the case's archive as one ZIP for the records office: ``index.json`` (checklist, every
+    item with its SHA-256 and where its file is), the held contents, and the signed home-visit reports."""
+    import io
+    import zipfile
+
+    store = content_store(runtime.settings)  # type: ignore[arg-type]
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        docs = await repo.documents_of(session, application_id)
+        visits = await repo.visits_of(session, application_id)
+    rules, required = checklist(row)
+    buffer, items = io.BytesIO(), []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for d in docs:
+            key, name = store.key_of(d.storage_uri), None
+            if key is not None:
+                content = runtime.cipher.decrypt_bytes(
+                    await store.get(key), context=_content_context(application_id, d.id)
+                )
+                name = f"documents/{d.kind}-{d.id}{EXTENSIONS.get(d.media_type, '')}"
+                archive.writestr(name, content)
+            items.append(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "title": rules.documents[d.kind].title if d.kind in rules.documents else d.kind,
+                    "media_type": d.media_type,
+                    "size_bytes": d.size_bytes,
+                    "sha256": d.sha256,
+                    "recorded_by": d.recorded_by,
+                    "recorded_at": d.recorded_at.isoformat(),
+                    "file": name,
+                    "storage_uri": None if name else d.storage_uri,
+                }
+            )
+        for v in visits:
+            archive.writestr(f"home-visits/{v.id}.json", visit_out(runtime, v).model_dump_json(indent=1))
+        index = {
+            "case_no": row.case_no,
+            "application_id": row.id,
+            "county_code": row.county_code,
+            "township_code": row.township_code,
+            "exported_at": clock.now().isoformat(),
+            "policy_version": rules.version,
+            "required": required,
+            "missing": policy.missing(required, {d.kind for d in docs}),
+            "documents": items,
+            "home_visits": [f"home-visits/{v.id}.json" for v in visits],
+        }
+        archive.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=1))
+    return row, buffer.getvalue()

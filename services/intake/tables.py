@@ -11,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
     Sequence,
     String,
     Table,
@@ -178,3 +179,20 @@ home_visits = Table(
 )
 """R-ARC-1: home-visit (入户调查) reports; ``report`` (findings, living conditions) only encrypted. Once the
 second visitor confirmed it, ``document_id`` names its archive item (kind ``home_visit_report``)."""
+
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("opinion", String(20), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("actor", String(100)),
+    Column("reasons", Text),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_steps_application", "application_id"),
+)
+"""The review (审核) and approval (审批) opinions as approval published them, for the case's forms
+(R-ARC-1)."""

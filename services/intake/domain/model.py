@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -168,3 +169,18 @@ class HomeVisit:
     recorded_at: datetime
     confirmed_at: datetime | None
     document_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """A review (审核) or approval (审批) opinion as approval published it."""
+
+    id: int
+    application_id: str
+    step: str
+    opinion: str
+    level: str
+    actor: str | None
+    reasons: str | None
+    amount: Decimal
+    at: datetime

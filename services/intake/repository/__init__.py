@@ -16,6 +16,7 @@ from services.intake.domain.duplicates import Candidate
 from services.intake.domain.model import (
     Application,
     ApplicationStatus,
+    CaseStep,
     Channel,
     CoveragePeriod,
     Document,
@@ -29,6 +30,7 @@ from services.intake.tables import (
     application_revisions,
     applications,
     case_no_seq,
+    case_steps,
     consent_events,
     documents,
     duplicate_flags,
@@ -454,3 +456,13 @@ async def awaiting_visit(
         conditions.append(c.township_code == township_code)
     query = select(applications).where(*conditions).order_by(c.created_at, c.id).limit(limit)
     return [_application(r) for r in (await session.execute(query)).mappings()]
+
+
+async def add_step(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(case_steps.insert().values(**row))
+
+
+async def steps_of(session: AsyncSession, application_id: str) -> list[CaseStep]:
+    s = case_steps.c
+    query = select(case_steps).where(s.application_id == application_id).order_by(s.at, s.id)
+    return [CaseStep(**r) for r in (await session.execute(query)).mappings()]
