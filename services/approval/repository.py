@@ -340,14 +340,15 @@ async def help_first_tallies(session: AsyncSession, f: Filters) -> list[HelpFirs
 
 
 async def keep_archive_state(session: AsyncSession, row: dict[str, Any]) -> None:
-    """R-ARC-1: the latest report wins (an older or replayed one changes nothing); an override stays."""
+    """R-ARC-1: the latest report wins (an older one changes nothing; the inbox drops replays); an override
+    stays."""
     a = archive_states.c
     statement = insert(archive_states).values(**row)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[a.case_id],
             set_={k: statement.excluded[k] for k in row if k != "case_id"},
-            where=a.as_of < statement.excluded.as_of,
+            where=a.as_of <= statement.excluded.as_of,  # in order on the case's partition; a frozen clock
         )
     )
 
