@@ -139,6 +139,24 @@ class FieldCipher:
         sealed = self.primary.seal(nonce, plaintext.encode(), context.encode())
         return f"{self.primary.algorithm}:{self.primary.kid}.{_b64(nonce + sealed)}"
 
+    def encrypt_bytes(self, plaintext: bytes, *, context: str) -> bytes:
+        """Encrypt a blob (a document's content) as ``<algorithm>:<kid>.`` + nonce + ciphertext and tag."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self.primary.seal(nonce, plaintext, context.encode())
+        return f"{self.primary.algorithm}:{self.primary.kid}.".encode() + nonce + sealed
+
+    def decrypt_bytes(self, blob: bytes, *, context: str) -> bytes:
+        """The blob ``encrypt_bytes`` sealed with ``context``; DecryptionError when altered."""
+        head, dot, raw = blob.partition(b".")
+        algorithm, _, kid = head.decode("ascii", "replace").rpartition(":")
+        key = self._keys.get(kid)
+        if not dot or key is None or key.algorithm != algorithm:
+            raise DecryptionError(f"no configured key {kid!r} of {algorithm}")
+        try:
+            return key.open(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+        except InvalidTag as exc:
+            raise DecryptionError(f"blob under {kid!r} does not open (context or data altered)") from exc
+
     @staticmethod
     def header(token: str) -> tuple[str, str]:
         """(algorithm, key id) a ciphertext was sealed with."""

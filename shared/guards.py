@@ -11,6 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.errors import PROBLEM_BASE, InvalidField, problem_response
 
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
+RAW_BODY_SUFFIX = "/content"
+"""A POST or PUT to a path ending so uploads a file's bytes (e.g. intake's document content): its route
+streams the body and enforces its own size and media-type limits (413, 415), so the JSON guard stays out."""
 
 
 def nesting_depth(body: bytes | bytearray) -> int:
@@ -61,7 +64,9 @@ class RequestGuard:
             problem = InvalidField(refused, "must not contain a NUL character")
             await problem_response(422, problem.body(scope.get("path", "")))(scope, receive, send)
             return
-        if scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["method"] not in ("POST", "PUT", "PATCH") or (
+            scope["method"] != "PATCH" and scope.get("path", "").endswith(RAW_BODY_SUFFIX)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -184,15 +184,87 @@ REVIEW = {"opinion": "approved", "reasons": "home visit done, papers complete (R
 
 
 async def review(
-    client: Any, case_id: str, base: str = "", headers: dict[str, str] | None = None, **overrides: Any
+    client: Any,
+    case_id: str,
+    base: str = "",
+    headers: dict[str, str] | None = None,
+    intake_base: str | None = None,
+    **overrides: Any,
 ) -> Any:
     """POST the review step of a case (as the test reviewer unless ``headers`` say who); returns the
-    response."""
+    response. An approving review first completes the case archive (R-ARC-1, ``complete_archive``, as the
+    client's own caller), as a township does before it reviews."""
+    if {**REVIEW, **overrides}["opinion"] == "approved":
+        await complete_archive(
+            client, case_id, base=base if intake_base is None else intake_base, approval=base
+        )
     return await client.post(
         f"{base}/approval/v1/cases/{case_id}/review",
         json={**REVIEW, **overrides},
         headers=headers or reviewer(),
     )
+
+
+VISITOR = "test-visitor"
+"""The second officer of the tests' home visits (R-ARC-1): the client's caller records, this one signs."""
+BEFORE_REVIEW = ("intake", "investigation")
+"""The checklist stages the seed's archive gate requires before an approving review (R-ARC-1)."""
+
+
+async def record_home_visit(client: Any, case_id: str, base: str = "", **overrides: Any) -> dict[str, Any]:
+    """A home-visit report recorded by the client's caller and signed by the second visitor (R-ARC-1)."""
+    from shared import clock
+
+    body = {
+        "visited_on": clock.local_today().isoformat(),
+        "second_visitor": VISITOR,
+        "findings": "家中房屋受损，无其他收入来源",
+        "living_conditions": "临时借住亲属家",
+        **overrides,
+    }
+    recorded = await client.post(f"{base}/intake/v1/applications/{case_id}/home-visits", json=body)
+    assert recorded.status_code == 201, recorded.text
+    visit = recorded.json()
+    signed = await client.post(
+        f"{base}/intake/v1/applications/{case_id}/home-visits/{visit['id']}/confirmation",
+        headers=auth(VISITOR, "township_reviewer"),
+    )
+    assert signed.status_code == 200, signed.text
+    return signed.json()
+
+
+async def complete_archive(
+    client: Any,
+    case_id: str,
+    base: str = "",
+    approval: str | None = None,
+    timeout: float = 30.0,  # noqa: ASYNC109 - eventually()
+) -> None:
+    """Record every archive item the case still lacks that is due before review (R-ARC-1): documents, and
+    the home-visit report signed by two officers; then wait until approval (at ``approval``, default
+    ``base``) knows nothing blocks, if the case has reached it."""
+    archive = await client.get(f"{base}/intake/v1/applications/{case_id}/documents")
+    assert archive.status_code == 200, archive.text
+    for item in archive.json()["required"]:
+        if item["recorded"] or item["stage"] not in BEFORE_REVIEW:
+            continue
+        if item["kind"] == "home_visit_report":
+            await record_home_visit(client, case_id, base)
+        else:
+            created = await client.post(
+                f"{base}/intake/v1/applications/{case_id}/documents", json=document_body(item["kind"])
+            )
+            assert created.status_code in (200, 201), created.text
+
+    async def known() -> bool:
+        r = await client.get(f"{base if approval is None else approval}/approval/v1/cases/{case_id}")
+        if r.status_code == 404:
+            return True  # not at approval (yet): nothing to wait for
+        return (
+            r.status_code == 200 and r.json()["archive"] is not None and not r.json()["archive"]["blocking"]
+        )
+
+    await eventually(known, timeout=timeout, what="approval to learn the case archive is complete")
 
 
 def address(county_code: str, township_code: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Approval's event consumers (inbox-protected): assessed cases come in for review (R-FLOW-1); payment
-results move budget commitments to spent, or back (R-OVS-3)."""
+results move budget commitments to spent, or back (R-OVS-3); intake's reports of each case archive's
+completeness (R-ARC-1)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.approval.service import budgets, review
+from services.approval.service import archive, budgets, review
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded
+from shared.contracts.intake import ArchiveCompleteness
 from shared.events import Envelope
 from shared.inbox import Handler
 from shared.runtime import Runtime
@@ -35,9 +37,17 @@ async def on_payment_corrected(
     await budgets.on_payment_corrected(session, ev)
 
 
+async def on_archive_completeness(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: ArchiveCompleteness
+) -> None:
+    """R-ARC-1: what the case archive lacks, as intake reports it."""
+    await archive.take_in(session, ev)
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     return {
         CaseAssessed.event_type: partial(on_case_assessed, runtime),
         PaymentResultRecorded.event_type: partial(on_payment_result, runtime),
         PaymentCorrected.event_type: partial(on_payment_corrected, runtime),
+        ArchiveCompleteness.event_type: partial(on_archive_completeness, runtime),
     }

@@ -15,6 +15,7 @@ from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval.domain.model import (
+    ArchiveState,
     CalendarYear,
     Case,
     CaseStatus,
@@ -38,6 +39,7 @@ from services.approval.domain.model import (
 )
 from services.approval.domain.tiers import Level
 from services.approval.tables import (
+    archive_states,
     calendars,
     cases,
     complaints,
@@ -817,3 +819,31 @@ async def findings(
     if township_code:
         query = query.where(f.c.township_code == township_code)
     return [Finding(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def keep_archive_state(session: AsyncSession, row: dict[str, Any]) -> None:
+    """R-ARC-1: the latest report wins (an older one changes nothing; the inbox drops replays); an override
+    stays."""
+    a = archive_states.c
+    statement = insert(archive_states).values(**row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[a.case_id],
+            set_={k: statement.excluded[k] for k in row if k != "case_id"},
+            where=a.as_of <= statement.excluded.as_of,  # in order on the case's partition; a frozen clock
+        )
+    )
+
+
+async def archive_state(
+    session: AsyncSession, case_id: str, *, for_update: bool = False
+) -> ArchiveState | None:
+    query = select(archive_states).where(archive_states.c.case_id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return ArchiveState(**row) if row else None
+
+
+async def override_archive(session: AsyncSession, case_id: str, values: dict[str, Any]) -> None:
+    await session.execute(update(archive_states).where(archive_states.c.case_id == case_id).values(**values))

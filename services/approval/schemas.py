@@ -170,6 +170,28 @@ class GrantOut(BaseModel):
     completed_at: datetime | None
 
 
+class ArchiveOverrideIn(BaseModel):
+    """R-ARC-1: a county approver lets the case proceed without the archive items missing now."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Reasons
+
+
+class ArchiveStateOut(BaseModel):
+    """R-ARC-1: the case archive as intake last reported it; ``blocking``: what stops an approving review or
+    decision now (missing, required before review by the county, not overridden)."""
+
+    policy_version: str
+    required: list[str]
+    missing: list[str]
+    blocking: list[str]
+    as_of: datetime
+    override_items: list[str] | None
+    override_by: str | None
+    override_reason: str | None
+    override_at: datetime | None
+
+
 class CaseOut(BaseModel):
     case_id: str
     revision: int
@@ -184,6 +206,8 @@ class CaseOut(BaseModel):
     household_size: int
     decisions: list[DecisionOut] = []
     help_first: GrantOut | None = None
+    archive: ArchiveStateOut | None = None
+    """None until intake reported the case's archive (then an approving step is refused, R-ARC-1)."""
     created_at: datetime
     updated_at: datetime
 

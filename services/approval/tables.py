@@ -290,3 +290,21 @@ scorecard_findings = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_scorecard_findings_place", "county_code", "year", "township_code"),
 )
+archive_states = Table(
+    "archive_states",
+    metadata,
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("policy_version", String(60), nullable=False),
+    Column("required", JSONB, nullable=False),
+    Column("missing", JSONB, nullable=False),
+    Column("blocking", JSONB, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Column("override_items", JSONB),
+    Column("override_by", String(100)),
+    Column("override_reason", Text),
+    Column("override_at", DateTime(timezone=True)),
+)
+"""R-ARC-1: each case's archive as intake last reported it (ArchiveCompleteness), and a county approver's
+recorded override of the items it lacked then (who, why, when, which items)."""

@@ -45,7 +45,7 @@ async def on_policy_coverage(
 async def on_case_assessed(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseAssessed
 ) -> None:
-    await service.follow_assessed(session, ev)
+    await service.follow_assessed(runtime, session, ev)
 
 
 async def on_case_reviewed(

@@ -15,6 +15,7 @@ from services.intake.domain.model import (
     LeadSource,
     LeadStatus,
     LeadUrgency,
+    VisitStatus,
 )
 from services.intake.domain.needs import needs_problem
 from shared import idnumber
@@ -444,3 +445,51 @@ class LeadApplicationIn(Strict):
 class LeadConversionOut(BaseModel):
     lead: LeadOut
     application: ApplicationOut
+
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+Officer = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+VisitText = Annotated[str, Field(min_length=1, max_length=4000, pattern=NO_NUL)]
+
+
+class HomeVisitIn(Strict):
+    """R-ARC-1: the home-visit (入户调查) report as the first visitor records it (the caller, from the token);
+    ``second_visitor`` names the other officer (their account), who confirms it by their own call."""
+
+    visited_on: date
+    second_visitor: Officer
+    findings: VisitText
+    living_conditions: VisitText
+    photo_document_ids: Annotated[
+        list[Annotated[str, Field(pattern=UUID_PATTERN)]], Field(max_length=20)
+    ] = []
+    """Photographs already recorded as archive documents of kind ``home_visit_photo``."""
+
+
+class HomeVisitOut(BaseModel):
+    id: str
+    application_id: str
+    visited_on: date
+    visitors: list[str]
+    """The two officers who visited: the one who recorded the report and the one who confirmed it."""
+    findings: str
+    living_conditions: str
+    photo_document_ids: list[str]
+    status: VisitStatus
+    recorded_at: datetime
+    confirmed_at: datetime | None
+    document_id: str | None
+    """The archive item (kind ``home_visit_report``) once both signed."""
+
+
+class VisitTaskOut(BaseModel):
+    """A case of the township that still needs its home visit (R-ARC-1)."""
+
+    application_id: str
+    case_no: str
+    county_code: str
+    township_code: str
+    subtype: str
+    status: ApplicationStatus
+    submitted_at: datetime
+    report_awaiting_confirmation: bool

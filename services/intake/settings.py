@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -18,3 +20,23 @@ class IntakeSettings(ServiceSettings):
     document_file_root: str | None = Field(default=None, pattern=r"^/[^\x00]*$")
     """An absolute directory under which ``file:///`` document URIs are accepted (an on-premises archive
     share); unset (the default): no ``file`` URI at all."""
+
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    """R-ARC-1: the largest document content accepted (larger: 413)."""
+    document_media_types: frozenset[str] = Field(
+        default=frozenset({"application/pdf", "image/jpeg", "image/png"}), min_length=1
+    )
+    """R-ARC-1: the media types a document's content may have (others: 415)."""
+    document_scanner: str = "services.intake.adapters.scanner:MagicBytesScanner"
+    """The upload scanning hook (``module:Class``); the default checks magic bytes against the declared
+    type (a mismatch: 422)."""
+    content_store: Literal["filesystem", "s3"] = "filesystem"
+    """Where documents' content is kept, always encrypted: a directory (standalone) or an S3-compatible
+    object store (production)."""
+    content_dir: str = ".run/documents"
+    """The filesystem store's directory."""
+    s3_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+$")
+    s3_bucket: str | None = None
+    s3_region: str = "cn-north-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None

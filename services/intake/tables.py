@@ -11,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
     Sequence,
     String,
     Table,
@@ -201,3 +202,38 @@ leads = Table(
 """R-OVS-2 proactive discovery: leads from other systems (or a township officer), each a visit task of its
 township with a response-time target; ``personal`` is sealed like an application's. A second report of the
 same ``source_ref`` by the same reporter is the same lead."""
+home_visits = Table(
+    "home_visits",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("visited_on", Date, nullable=False),
+    Column("first_visitor", String(100), nullable=False),
+    Column("second_visitor", String(100), nullable=False),
+    Column("report", Text, nullable=False),
+    Column("photo_document_ids", JSONB, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("document_id", UUID(as_uuid=False), ForeignKey("intake.documents.id")),
+    Index("ix_home_visits_application", "application_id"),
+)
+"""R-ARC-1: home-visit (入户调查) reports; ``report`` (findings, living conditions) only encrypted. Once the
+second visitor confirmed it, ``document_id`` names its archive item (kind ``home_visit_report``)."""
+
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("opinion", String(20), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("actor", String(100)),
+    Column("reasons", Text),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_steps_application", "application_id"),
+)
+"""The review (审核) and approval (审批) opinions as approval published them, for the case's forms
+(R-ARC-1)."""

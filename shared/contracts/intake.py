@@ -148,3 +148,21 @@ class LeadOverdue(Event):
     due_at: datetime
     """First contact was due by then."""
     detected_at: datetime
+
+
+@event("gov.assistance.intake.archive-completeness.v1")
+class ArchiveCompleteness(Event):
+    """R-ARC-1: the case archive's state, published whenever it changes (submission, amendment, a document, a
+    home-visit report): the items its checklist requires, the ones missing, and those of them that block
+    review and approval under the county's setting. Published with the case row locked, so ``as_of`` grows
+    with every change of the case's archive: a consumer keeps the latest."""
+
+    case_id: str
+    county_code: str
+    township_code: str
+    policy_version: str
+    required: list[str]
+    missing: list[str]
+    blocking: list[str]
+    """Missing items that stop an approving review or decision (empty: nothing blocks)."""
+    as_of: datetime

@@ -32,7 +32,7 @@ async def _run_case(client: httpx.AsyncClient, urls: dict[str, str], body: dict)
         timeout=60,
         what="approval to receive the assessed case",
     )
-    assert (await review(client, case_id, urls["approval"])).status_code == 200
+    assert (await review(client, case_id, urls["approval"], intake_base=urls["intake"])).status_code == 200
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
         json={

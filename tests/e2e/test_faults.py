@@ -112,7 +112,10 @@ async def _stream(cluster: Cluster, fault: Callable[[int], Awaitable[None]]) -> 
                 lambda cid=case_id: client.get(f"{cluster.urls['approval']}/approval/v1/cases/{cid}"), {200}
             )
             await _retrying(  # R-FLOW-1: a second person reviews first
-                lambda cid=case_id: review(client, cid, cluster.urls["approval"]), {200, 409}
+                lambda cid=case_id: review(
+                    client, cid, cluster.urls["approval"], intake_base=cluster.urls["intake"]
+                ),
+                {200, 409},
             )
             await _retrying(
                 lambda cid=case_id: client.post(

@@ -52,7 +52,9 @@ async def test_metrics_expose_the_named_series_after_a_case_runs_end_to_end(clus
             return r.status_code == 200
 
         await eventually(pending, timeout=60, what="approval to receive the assessed case")
-        assert (await review(client, case_id, cluster.urls["approval"])).status_code == 200
+        assert (
+            await review(client, case_id, cluster.urls["approval"], intake_base=cluster.urls["intake"])
+        ).status_code == 200
         decided = await client.post(
             f"{cluster.urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={

@@ -75,7 +75,9 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
             json={"actor": "township-head", "over_on": "2026-11-20"},
         )
         assert over.json()["deadline"] == "2026-12-04" and over.json()["calendar"] == "national 2026"
-        assert (await review(client, case_id, urls["approval"])).status_code == 200
+        assert (
+            await review(client, case_id, urls["approval"], intake_base=urls["intake"])
+        ).status_code == 200
         decided = await client.post(
             f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={
@@ -108,7 +110,9 @@ async def test_expenditure_case_reviewed_approved_failed_retried_and_paid_once(c
     urls = cluster.urls
     async with staff_client(timeout=15) as client:
         case_id, _ = await _pending(client, urls, application())
-        assert (await review(client, case_id, urls["approval"])).status_code == 200
+        assert (
+            await review(client, case_id, urls["approval"], intake_base=urls["intake"])
+        ).status_code == 200
         decided = await client.post(
             f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={

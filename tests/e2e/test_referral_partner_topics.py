@@ -40,7 +40,9 @@ async def decided(client: httpx.AsyncClient, urls: dict[str, str], township: str
         timeout=60,
         what="approval to receive the case",
     )
-    assert (await review(client, case_id, urls["approval"])).status_code == 200  # R-FLOW-1
+    assert (
+        await review(client, case_id, urls["approval"], intake_base=urls["intake"])
+    ).status_code == 200  # R-FLOW-1
     decision = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
         json={

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from tests.factories import address, application, auth, eventually, officer, pending_case
+from tests.factories import address, application, auth, complete_archive, eventually, officer, pending_case
 
 SERVER = Path(__file__).with_name("fake_bank.py")
 SECOND = auth("finance-two", "finance_officer")
@@ -147,6 +147,7 @@ async def approved_transfers(client: httpx.AsyncClient, township: str, n: int) -
                 "account": f"62220202{i:011d}",
             }
             case_id, _ = await pending_case(client, body, timeout=120)
+            await complete_archive(client, case_id, timeout=120)  # R-ARC-1: before an approving review
             return case_id
 
     case_ids = await asyncio.gather(*(one(i) for i in range(n)))

@@ -13,7 +13,16 @@ import asyncpg
 import pytest
 
 from tests.conftest import _plain
-from tests.factories import ALL_STAFF, address, application, auth, pending_case, review, token
+from tests.factories import (
+    ALL_STAFF,
+    address,
+    application,
+    auth,
+    complete_archive,
+    pending_case,
+    review,
+    token,
+)
 
 A_COUNTY, A_TOWNSHIP = "140302", "140302001"  # 城区 上站街道
 A_OTHER_TOWNSHIP = "140302002"  # 城区 下站街道
@@ -301,6 +310,7 @@ async def test_a_government_system_is_recorded_as_the_referring_system(standalon
 
 async def test_the_actor_recorded_is_the_token_holder_not_what_the_body_claims(standalone):
     case_id, _ = await pending_case(standalone, application())
+    await complete_archive(standalone, case_id)  # R-ARC-1: an approving review needs the archive
     r = await standalone.post(
         f"/approval/v1/cases/{case_id}/review",
         headers=auth("real-reviewer", "township_reviewer"),

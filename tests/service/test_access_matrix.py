@@ -260,7 +260,12 @@ async def test_role_and_jurisdiction_of_every_cell(standalone, method, path):
     names = re.findall(r"\{([^}]+)\}", path)
     kind = next(PLACED[n] for n in names if n in PLACED)
     object_id = await an_object(standalone, kind, path)
-    values = {"consent": "share_with_charities", "township_code": A_TOWNSHIP}
+    values = {
+        "consent": "share_with_charities",
+        "township_code": A_TOWNSHIP,
+        "visit_id": str(uuid.uuid4()),  # R-ARC-1: a home visit or document of the case (none: 404 inside)
+        "document_id": str(uuid.uuid4()),
+    }
     url = re.sub(
         r"\{([^}]+)\}", lambda m: object_id if m.group(1) in PLACED else values.get(m.group(1), "x"), path
     )

@@ -142,6 +142,11 @@ async def test_hundreds_of_cases_approved_in_one_batch_in_seconds(standalone, db
         "'140302', '140302002', 'expenditure', 'medical', 'pending', true, 1000.00, 1, 2, '[]', '{}')",
         [(i,) for i in ids],
     )
+    await db.executemany(  # R-ARC-1: intake reported each archive complete
+        "INSERT INTO approval.archive_states (case_id, county_code, township_code, policy_version, required, "
+        "missing, blocking, as_of) VALUES ($1, '140302', '140302002', '2019.1', '[]', '[]', '[]', now())",
+        [(i,) for i in ids],
+    )
     reviewed = await standalone.post(
         "/approval/v1/reviews:batch",
         headers=reviewer(),

@@ -129,6 +129,7 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
     assert consumed == {
         ("assessment", "assistance.intake.v1"),
         ("approval", "assistance.assessment.v1"),
+        ("approval", "assistance.intake.v1"),  # archive completeness: the gate before approving (R-ARC-1)
         ("disbursement", "assistance.intake.v1"),
         ("disbursement", "assistance.approval.v1"),
         ("referral", "assistance.intake.v1"),

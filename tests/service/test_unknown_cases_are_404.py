@@ -33,6 +33,22 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ),
         ("POST", "/intake/v1/applications/{id}/documents", document_body("id_card")),
         ("GET", "/intake/v1/applications/{id}/documents", None),
+        ("POST", "/intake/v1/applications/{id}/documents/{kind}/content", None),
+        ("GET", "/intake/v1/applications/{id}/documents/{document_id}/content", None),
+        ("GET", "/intake/v1/applications/{id}/archive/export", None),
+        ("POST", "/intake/v1/applications/{id}/forms/approval-form", None),
+        (
+            "POST",
+            "/intake/v1/applications/{id}/home-visits",
+            {
+                "visited_on": "2026-11-02",
+                "second_visitor": "other",
+                "findings": "f",
+                "living_conditions": "l",
+            },
+        ),
+        ("GET", "/intake/v1/applications/{id}/home-visits", None),
+        ("POST", "/intake/v1/applications/{id}/home-visits/{visit_id}/confirmation", None),
         ("POST", "/intake/v1/applications/{id}/consents/share_with_charities/withdrawal", None),
         ("GET", "/assessment/v1/cases/{id}", None),
         ("GET", "/assessment/v1/cases/{id}/assessments", None),
@@ -40,6 +56,7 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/approval/v1/cases/{id}", None),
         ("POST", "/approval/v1/cases/{id}/review", {"opinion": "approved", "reasons": "checked"}),
         ("POST", "/approval/v1/cases/{id}/decision", {"decision": "approved", "reasons": "checked"}),
+        ("POST", "/approval/v1/cases/{id}/archive-override", {"reason": "report follows"}),
         (
             "POST",
             "/approval/v1/cases/{id}/help-first",
@@ -70,6 +87,11 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
     ]
 
 
+def _url(path: str, case_id: str) -> str:
+    """The path for ``case_id``; a second id (a visit, a document) is an unknown one, a kind a real one."""
+    return path.format(id=case_id, visit_id=uuid.uuid4(), document_id=uuid.uuid4(), kind="medical_bills")
+
+
 def test_the_loop_covers_every_case_route_of_the_five_services(standalone):
     documented = {
         (method.upper(), path.replace("{application_id}", "{id}").replace("{case_id}", "{id}"))
@@ -91,7 +113,7 @@ async def test_an_unknown_case_ledger_is_404(standalone):
     ("method", "path", "body"), case_routes(), ids=lambda v: v if isinstance(v, str) else ""
 )
 async def test_an_unknown_case_is_404_on_every_case_route(standalone, method, path, body):
-    response = await standalone.request(method, path.format(id=uuid.uuid4()), json=body)
+    response = await standalone.request(method, _url(path, str(uuid.uuid4())), json=body)
     assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
 
 
@@ -108,5 +130,5 @@ async def test_a_case_outside_the_callers_jurisdiction_is_404_on_every_case_rout
     for method, path, body in case_routes():
         if body and "address" in body:  # the caller's own township: only the case is out of reach
             body = {**body, "address": address("140303", "140303001")}
-        response = await standalone.request(method, path.format(id=case_id), json=body, headers=elsewhere)
+        response = await standalone.request(method, _url(path, case_id), json=body, headers=elsewhere)
         assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"

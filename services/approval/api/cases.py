@@ -13,8 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.approval import repository as repo
 from services.approval.api.caller import as_caller
 from services.approval.api.grants import grant_out
-from services.approval.domain.model import Case, CaseStatus, DecisionRecord, HelpFirstGrant
+from services.approval.domain.model import ArchiveState, Case, CaseStatus, DecisionRecord, HelpFirstGrant
 from services.approval.schemas import (
+    ArchiveOverrideIn,
+    ArchiveStateOut,
     BatchIn,
     BatchItem,
     BatchOut,
@@ -25,6 +27,7 @@ from services.approval.schemas import (
     ReviewBatchItem,
     ReviewIn,
 )
+from services.approval.service import archive as archiving
 from services.approval.service import decision as deciding
 from services.approval.service import review as reviewing
 from shared.access import DECIDERS, STAFF, ensure_covers, require, scope
@@ -39,6 +42,7 @@ log = logging.getLogger("assistance.approval")
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Reviewer = Annotated[Principal, Depends(require(Role.township_reviewer, Role.county_approver))]
 Decider = Annotated[Principal, Depends(require(*DECIDERS))]
+CountyApprover = Annotated[Principal, Depends(require(Role.county_approver))]
 
 router = APIRouter()
 
@@ -49,11 +53,22 @@ def _decision_out(d: DecisionRecord) -> DecisionOut:
     return DecisionOut(**{**asdict(d), "amount": str(d.amount)})
 
 
-def _out(case: Case, decisions: list[DecisionRecord], grant: HelpFirstGrant | None = None) -> CaseOut:
+def _archive_out(state: ArchiveState) -> ArchiveStateOut:
+    values = {k: v for k, v in asdict(state).items() if k in ArchiveStateOut.model_fields}
+    return ArchiveStateOut(**{**values, "blocking": state.still_blocking})
+
+
+def _out(
+    case: Case,
+    decisions: list[DecisionRecord],
+    grant: HelpFirstGrant | None = None,
+    archive: ArchiveState | None = None,
+) -> CaseOut:
     return CaseOut(
         **{**asdict(case), "assessed_amount": str(case.assessed_amount)},
         decisions=[_decision_out(d) for d in decisions],
         help_first=grant_out(grant) if grant else None,
+        archive=_archive_out(archive) if archive else None,
     )
 
 
@@ -63,7 +78,12 @@ async def _case_out(request: Request, case_id: str, principal: Principal) -> Cas
         if case is None:
             raise NotFound(f"case {case_id} has not reached approval (yet)")
         ensure_covers(principal, case.county_code, case.township_code)
-        return _out(case, await repo.decisions_for(session, case_id), await repo.grant(session, case_id))
+        return _out(
+            case,
+            await repo.decisions_for(session, case_id),
+            await repo.grant(session, case_id),
+            await repo.archive_state(session, case_id),
+        )
 
 
 @router.get(
@@ -97,7 +117,9 @@ async def list_cases(
     response_model=CaseOut,
     summary="Review (审核, R-FLOW-1): approve/reject opinion or send back; publishes CaseReviewed",
     description="409 `not-awaiting-review` or `case-already-decided` when the case is past review; 409 "
-    "`above-assessed-amount` for more than assessed without a county-government raise (R-AMT-4).",
+    "`above-assessed-amount` for more than assessed without a county-government raise (R-AMT-4); an "
+    "approving opinion while the archive lacks items the county requires before review: 409 "
+    "`archive-incomplete` naming them in `missing` (R-ARC-1).",
 )
 async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: Reviewer) -> CaseOut:
     await reviewing.review(runtime_of(request, "approval"), case_id, as_caller(body, principal))
@@ -113,7 +135,8 @@ async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: R
     "`confirm_extended_duration: true`, else 409 `extended-duration-unconfirmed` naming the tier and policy "
     "version. 409 also for `review-required` and `separation-of-duties` (R-FLOW-1), "
     "`county-approval-required` (R-FLOW-3), `above-assessed-amount` (R-AMT-4) and `below-help-first` "
-    "(R-FLOW-2). Stages that do not add up: 422. Unknown or out-of-jurisdiction case: 404.",
+    "(R-FLOW-2), `archive-incomplete` naming the `missing` archive items (R-ARC-1). Stages that do not add "
+    "up: 422. Unknown or out-of-jurisdiction case: 404.",
 )
 async def decide(case_id: CaseId, body: DecisionIn, request: Request, principal: Decider) -> CaseOut:
     await deciding.decide(runtime_of(request, "approval"), case_id, as_caller(body, principal))
@@ -175,3 +198,19 @@ async def decide_batch(body: BatchIn, request: Request, principal: Decider) -> B
 async def review_batch(body: ReviewBatchIn, request: Request, principal: Reviewer) -> BatchOut:
     items = [as_caller(i, principal) for i in body.items]
     return _batch_out(await run_batch(items, _review(runtime_of(request, "approval"))))
+
+
+@router.post(
+    "/cases/{case_id}/archive-override",
+    response_model=CaseOut,
+    summary="A county approver lets a case proceed without the archive items missing now (R-ARC-1)",
+    description="Recorded with who, why, when and which items; an item that goes missing later blocks "
+    "again. Nothing blocking: 409 `nothing-to-override`. Only `county_approver` (403 otherwise).",
+)
+async def override_archive(
+    case_id: CaseId, body: ArchiveOverrideIn, request: Request, principal: CountyApprover
+) -> CaseOut:
+    await archiving.override(
+        runtime_of(request, "approval"), case_id, actor=principal.subject, reason=body.reason
+    )
+    return await _case_out(request, case_id, principal)

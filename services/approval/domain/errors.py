@@ -345,3 +345,28 @@ class EnvelopeBelowUse(StateConflict):
 
 class EnvelopeNotFound(RecordNotFound):
     """No envelope of that county, year and source (R-OVS-3)."""
+
+
+class ArchiveIncomplete(RuleRefused):
+    """R-ARC-1: the case archive lacks items the county requires before an approving review or decision."""
+
+    slug = "archive-incomplete"
+
+    def __init__(self, case_id: str, missing: list[str] | None) -> None:
+        if missing is None:
+            detail = (
+                f"case {case_id}: intake has not reported its archive yet, so its completeness is unknown "
+                "(R-ARC-1)"
+            )
+        else:
+            detail = (
+                f"case {case_id}: the archive lacks {', '.join(missing)}; record them in intake, or a county "
+                "approver overrides with a reason (R-ARC-1)"
+            )
+        super().__init__(detail, rule="R-ARC-1", missing=missing or [])
+
+
+class NothingToOverride(StateConflict):
+    """R-ARC-1: an override covers missing items; with none blocking there is nothing to override."""
+
+    slug = "nothing-to-override"

@@ -299,3 +299,27 @@ class ReexaminationTally:
     changed: int
     open_overdue: int
     median_days: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveState:
+    """R-ARC-1: the case archive as intake last reported it, and a county approver's override if any."""
+
+    case_id: str
+    county_code: str
+    township_code: str
+    policy_version: str
+    required: list[str]
+    missing: list[str]
+    blocking: list[str]
+    as_of: datetime
+    override_items: list[str] | None
+    override_by: str | None
+    override_reason: str | None
+    override_at: datetime | None
+
+    @property
+    def still_blocking(self) -> list[str]:
+        """The missing items that block and that no override covers."""
+        covered = set(self.override_items or [])
+        return [kind for kind in self.blocking if kind not in covered]

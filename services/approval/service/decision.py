@@ -23,6 +23,7 @@ from services.approval.domain.model import Case, CaseStatus, DecisionRecord, Gra
 from services.approval.domain.tiers import approval_level, may_decide
 from services.approval.schemas import DecisionIn
 from services.approval.service import budgets
+from services.approval.service.archive import ensure_complete
 from services.approval.service.review import check_amount, open_case, send_back
 from shared import clock
 from shared.contracts.approval import AidForm, CaseDecided, Decision, Stage
@@ -93,6 +94,8 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
     async with runtime.transaction() as session:
         case = await open_case(session, case_id)
         reviewed = await _review_by_another(session, case, body.actor)
+        if body.decision is Opinion.approved:
+            await ensure_complete(session, case_id)  # R-ARC-1
         grant = await repo.grant(session, case_id, for_update=True)
         help_first = grant.amount if grant else ZERO
         amount = _amount(body, case, reviewed, help_first)

@@ -19,6 +19,7 @@ from services.approval.domain.errors import (
 from services.approval.domain.model import Case, CaseStatus, Opinion, Step
 from services.approval.domain.tiers import approval_level
 from services.approval.schemas import ReviewIn
+from services.approval.service.archive import ensure_complete
 from shared import clock
 from shared.access import guard
 from shared.contracts.approval import AidForm, CaseReturned, CaseReviewed, Decision
@@ -118,6 +119,8 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
         case = await open_case(session, case_id)
         if case.status is not CaseStatus.pending:
             raise NotAwaitingReview(case_id, case.status)
+        if body.opinion is Opinion.approved:
+            await ensure_complete(session, case_id)  # R-ARC-1: a refusal or a return needs no full archive
         amount = body.amount if body.amount is not None else case.assessed_amount
         if body.opinion is Opinion.rejected:
             amount = ZERO

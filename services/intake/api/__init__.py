@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from services.intake import repository as repo
 from services.intake import service
@@ -25,15 +25,19 @@ from services.intake.schemas import (
     DocumentOut,
     DuplicateReviewIn,
     FlagOut,
+    HomeVisitIn,
+    HomeVisitOut,
     OfficeOut,
     PersonSearchIn,
     RevisionOut,
+    VisitTaskOut,
 )
+from services.intake.settings import IntakeSettings
 from shared.access import DECIDERS, STAFF, covers, ensure_covers, require, scope
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, CaseId, DateQuery, runtime_of
 from shared.auth import Principal, Role
 from shared.contracts.common import Category, Subtype
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Problem
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.reference import office
 from shared.runtime import Runtime
@@ -41,6 +45,7 @@ from shared.runtime import Runtime
 router = APIRouter(prefix="/intake/v1", tags=["intake"], responses=PROBLEM_RESPONSES)
 
 UUID_QUERY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+VisitId = Annotated[str, Path(pattern=UUID_QUERY, description="A record's id (a home visit, a document)")]
 CASE_STATUSES = r"^(held|submitted|assessed|reviewed|returned|approved|rejected|merged|needs_attention)$"
 
 Submitter = Annotated[Principal, Depends(require(Role.intake_clerk, Role.gov_system))]
@@ -48,6 +53,8 @@ Clerk = Annotated[Principal, Depends(require(Role.intake_clerk))]
 Reader = Annotated[Principal, Depends(require(*STAFF))]
 Supervisor = Annotated[Principal, Depends(require(*DECIDERS))]
 Archivist = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
+Visitor = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer))]
+FormMaker = Annotated[Principal, Depends(require(Role.intake_clerk, Role.township_reviewer, *DECIDERS))]
 
 
 async def _view(runtime: Runtime, application_id: str, principal: Principal) -> ApplicationOut:
@@ -300,6 +307,115 @@ async def record_document(
     return DocumentOut.model_validate(asdict(row))
 
 
+DocumentKind = Annotated[
+    str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$", description="The archive item's kind")
+]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+async def _body_within(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is larger than ``limit`` (never read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
+        f"the document is larger than {limit} bytes (INTAKE_DOCUMENT_MAX_BYTES, R-ARC-1)",
+        status=413,
+        slug="document-too-large",
+        title="Document too large",
+        limit_bytes=limit,
+    )
+
+
+def _media_type(request: Request, allowed: frozenset[str]) -> str:
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared not in allowed:
+        raise Problem(
+            f"media type {declared or '(none)'} is not accepted; one of {', '.join(sorted(allowed))} "
+            "(R-ARC-1)",
+            status=415,
+            slug="unsupported-media-type",
+            title="Unsupported media type",
+            accepted=sorted(allowed),
+        )
+    return declared
+
+
+@router.post(
+    "/applications/{application_id}/documents/{kind}/content",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload an archive document with its content (R-ARC-1): hashed, scanned, stored encrypted",
+    description="The body is the file; `Content-Type` its media type. Larger than the limit: 413 "
+    "`document-too-large`; a media type not accepted: 415 `unsupported-media-type`; content the scanner "
+    "refuses (by default: its first bytes are not the declared type): 422 `content-refused`. Nothing is "
+    "stored then. The same content as the same kind again: 200 with `Idempotent-Replayed`.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": dict.fromkeys(("application/pdf", "image/jpeg", "image/png"), BINARY),
+        }
+    },
+    responses={
+        413: {**PROBLEM_RESPONSES[422], "description": "Document too large (problem+json)"},
+        415: {**PROBLEM_RESPONSES[422], "description": "Media type not accepted (problem+json)"},
+    },
+)
+async def upload_document(
+    application_id: CaseId, kind: DocumentKind, request: Request, response: Response, principal: Archivist
+) -> DocumentOut:
+    runtime = runtime_of(request, "intake")
+    async with runtime.reading() as session:  # the jurisdiction first: outsiders learn no limits
+        case = await repo.get(session, application_id)
+        if case is None:
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, case.county_code, case.township_code, "application")
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    media_type = _media_type(request, settings.document_media_types)
+    content = await _body_within(request, settings.document_max_bytes)
+    row, created = await service.upload_document(
+        runtime, application_id, kind=kind, media_type=media_type, content=content, recorder=principal.subject
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return DocumentOut.model_validate(asdict(row))
+
+
+@router.get(
+    "/applications/{application_id}/documents/{document_id}/content",
+    response_class=Response,
+    summary="An archive document's content, for staff of the case's jurisdiction (each download audited)",
+    description="409 `content-not-held` for a document recorded by reference only.",
+    responses={200: {"content": {"application/octet-stream": BINARY}}},
+)
+async def document_content(
+    application_id: CaseId, document_id: VisitId, request: Request, principal: Reader
+) -> Response:
+    document, content = await service.document_content(
+        runtime_of(request, "intake"), application_id, document_id
+    )
+    return Response(
+        content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{document.kind}-{document.id}"',
+            "X-Content-SHA256": document.sha256,
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @router.get(
     "/applications/{application_id}/documents",
     response_model=ArchiveOut,
@@ -339,3 +455,135 @@ async def withdraw_consent(
     runtime = runtime_of(request, "intake")
     await service.withdraw_consent(runtime, application_id, consent)
     return await _view(runtime, application_id, principal)
+
+
+@router.post(
+    "/applications/{application_id}/home-visits",
+    response_model=HomeVisitOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a home-visit (入户调查) report as its first visitor (R-ARC-1)",
+    description="The caller is the first visitor; `second_visitor` names the other officer, who confirms "
+    "(signs) it with `POST .../home-visits/{visit_id}/confirmation`: only then is it the archive item "
+    "`home_visit_report`. The same officer twice: 409 `visitors-not-distinct`. A visit date in the "
+    "future or before the incident, or a photograph that is not a `home_visit_photo` document of the "
+    "case: 422 naming the field.",
+)
+async def record_home_visit(
+    application_id: CaseId, body: HomeVisitIn, request: Request, principal: Visitor
+) -> HomeVisitOut:
+    runtime = runtime_of(request, "intake")
+    visit = await service.record_visit(runtime, application_id, body, principal.subject)
+    return service.visit_out(runtime, visit)
+
+
+@router.post(
+    "/applications/{application_id}/home-visits/{visit_id}/confirmation",
+    response_model=HomeVisitOut,
+    summary="The second visitor confirms (signs) a home-visit report: it joins the archive (R-ARC-1)",
+    description="Only the officer named as `second_visitor`: else 403 `not-the-second-visitor`. Twice: "
+    "409 `visit-already-confirmed`. Publishes ArchiveCompleteness (approval stops refusing with "
+    "`archive-incomplete` once nothing blocking is missing).",
+)
+async def confirm_home_visit(
+    application_id: CaseId, visit_id: VisitId, request: Request, principal: Visitor
+) -> HomeVisitOut:
+    runtime = runtime_of(request, "intake")
+    visit = await service.confirm_visit(runtime, application_id, visit_id, principal.subject)
+    return service.visit_out(runtime, visit)
+
+
+@router.get(
+    "/applications/{application_id}/home-visits",
+    response_model=list[HomeVisitOut],
+    summary="The case's home-visit reports, oldest first (R-ARC-1)",
+)
+async def list_home_visits(application_id: CaseId, request: Request, principal: Reader) -> list[HomeVisitOut]:
+    runtime = runtime_of(request, "intake")
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        ensure_covers(principal, row.county_code, row.township_code, "application")
+        visits = await repo.visits_of(session, application_id)
+    return [service.visit_out(runtime, v) for v in visits]
+
+
+@router.get(
+    "/home-visit-tasks",
+    response_model=list[VisitTaskOut],
+    summary="The township's visit tasks: open cases whose checklist requires a home visit not yet signed",
+    description="Oldest first, scoped to the caller's jurisdiction (R-ARC-1).",
+)
+async def home_visit_tasks(
+    request: Request,
+    principal: Reader,
+    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[VisitTaskOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
+    async with runtime_of(request, "intake").reading() as session:
+        rows = await repo.awaiting_visit(
+            session,
+            county_code=county_code,
+            township_code=township_code,
+            open_statuses=service.VISIT_OPEN,
+            limit=limit,
+        )
+        tasks = []
+        for r in rows:
+            if not service.needs_visit(r):
+                continue
+            pending = any(v.confirmed_at is None for v in await repo.visits_of(session, r.id))
+            tasks.append(
+                VisitTaskOut(
+                    application_id=r.id,
+                    case_no=r.case_no,
+                    county_code=r.county_code,
+                    township_code=r.township_code,
+                    subtype=r.subtype,
+                    status=r.status,
+                    submitted_at=r.created_at,
+                    report_awaiting_confirmation=pending,
+                )
+            )
+    return tasks
+
+
+@router.post(
+    "/applications/{application_id}/forms/approval-form",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Render the 临时救助审核审批表 (PDF) from the case's trail and archive it with its SHA-256",
+    description="Application, verification, home visit, review and approval opinions with names and "
+    "dates, amount (R-ARC-1). Archived as kind `approval_form`; its content at `…/documents/{id}/content`.",
+)
+async def approval_form(
+    application_id: CaseId, request: Request, response: Response, principal: FormMaker
+) -> DocumentOut:
+    row, created = await service.approval_form(
+        runtime_of(request, "intake"), application_id, principal.subject
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return DocumentOut.model_validate(asdict(row))
+
+
+@router.get(
+    "/applications/{application_id}/archive/export",
+    response_class=Response,
+    summary="The case's archive as one ZIP with an index, for transfer to the records office (R-ARC-1)",
+    description="`index.json` lists the checklist and every item with its SHA-256 and file; held contents "
+    "under `documents/`, signed home-visit reports under `home-visits/`.",
+    responses={200: {"content": {"application/zip": BINARY}}},
+)
+async def export_archive(application_id: CaseId, request: Request, principal: Reader) -> Response:
+    row, zipped = await service.archive_export(runtime_of(request, "intake"), application_id)
+    return Response(
+        zipped,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="archive-{row.case_no}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused, StateConflict
+from shared.domain_errors import InvalidValue, NotPermitted, RecordNotFound, RuleRefused, StateConflict
 
 
 class ApplicationNotFound(RecordNotFound):
@@ -83,3 +83,42 @@ class LeadApplicationElsewhere(FieldRefused):
     a household found elsewhere gets a lead of that township."""
 
     slug = "lead-application-elsewhere"
+
+
+class VisitorsNotDistinct(RuleRefused):
+    """R-ARC-1: a home visit is made by two officers; the second visitor cannot be the one recording."""
+
+    slug = "visitors-not-distinct"
+
+
+class NotTheSecondVisitor(NotPermitted):
+    """R-ARC-1: only the officer named as the second visitor confirms (signs) the report."""
+
+    slug = "not-the-second-visitor"
+
+
+class VisitAlreadyConfirmed(StateConflict):
+    slug = "visit-already-confirmed"
+
+
+class VisitNotFound(RecordNotFound):
+    def __init__(self, visit_id: str) -> None:
+        super().__init__(f"home visit {visit_id} not found")
+
+
+class ReportThroughVisit(FieldRefused):
+    """R-ARC-1: the home-visit report is the signed visit record, never an uploaded file claiming to be it."""
+
+    slug = "home-visit-report-through-visit"
+
+
+class ContentNotHeld(StateConflict):
+    """R-ARC-1: the document was recorded by reference (its content lives elsewhere), not uploaded."""
+
+    slug = "content-not-held"
+
+
+class ContentRefused(InvalidApplication):
+    """R-ARC-1: the scanner refused the upload (e.g. its bytes are not the declared media type): 422."""
+
+    slug = "content-refused"

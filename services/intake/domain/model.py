@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -233,3 +234,44 @@ class LeadFigures:
     measured: int
     median: timedelta | None
     p90: timedelta | None
+
+
+class VisitStatus(StrEnum):
+    """A home-visit report (入户调查) is the archive item only once both visitors signed it."""
+
+    awaiting_confirmation = "awaiting_confirmation"
+    """Recorded by the first visitor; waits for the second one's confirmation (signature)."""
+    confirmed = "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class HomeVisit:
+    """R-ARC-1: one home-visit report. ``report`` is sealed (findings and living conditions are personal
+    data); the two visitors are distinct named officers (token subjects), each signing by their own call."""
+
+    id: str
+    application_id: str
+    visited_on: date
+    first_visitor: str
+    second_visitor: str
+    report: str
+    photo_document_ids: list[str]
+    status: VisitStatus
+    recorded_at: datetime
+    confirmed_at: datetime | None
+    document_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """A review (审核) or approval (审批) opinion as approval published it."""
+
+    id: int
+    application_id: str
+    step: str
+    opinion: str
+    level: str
+    actor: str | None
+    reasons: str | None
+    amount: Decimal
+    at: datetime

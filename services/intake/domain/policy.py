@@ -11,6 +11,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SEED = Path(__file__).resolve().parent / "seed" / "intake_policy.json"
+ANY_COUNTY = "*"
+GATE_STAGES = ("intake", "investigation")
+"""What blocks a decision when a county says nothing: the items due before review (the application's
+papers and the home-visit report); verification and payment items follow later."""
 
 
 class DocumentKind(BaseModel):
@@ -34,21 +38,34 @@ class IntakePolicy(BaseModel):
     """R-ARC-1: required archive items per case sub-type."""
     when_raised: list[str] = []
     """Extra items required once the county government raised the amount (R-AMT-4: its minutes)."""
+    county_checklists: dict[str, dict[str, list[str]]] = {}
+    """R-ARC-1: a county's own checklist for a sub-type (e.g. whether a home visit is required), replacing
+    the city's for that county."""
+    archive_gate: dict[str, list[str]] = {ANY_COUNTY: list(GATE_STAGES)}
+    """R-ARC-1: per county (``*``: every county without an entry of its own), the stages whose missing
+    required items block an approving review or decision. On unless configured off: an empty list."""
 
     @model_validator(mode="after")
     def _known_kinds(self) -> IntakePolicy:
-        for items in [*self.checklists.values(), self.when_raised]:
+        county_lists = [items for lists in self.county_checklists.values() for items in lists.values()]
+        for items in [*self.checklists.values(), self.when_raised, *county_lists]:
             unknown = set(items) - set(self.documents)
             if unknown:
                 raise ValueError(f"checklist names unknown document kinds: {sorted(unknown)}")
         return self
 
-    def required(self, subtype: str, *, raised: bool = False) -> list[str]:
-        """R-ARC-1: the archive items a case of this sub-type must have."""
-        items = list(self.checklists.get(subtype, []))
+    def required(self, subtype: str, *, raised: bool = False, county: str | None = None) -> list[str]:
+        """R-ARC-1: the archive items a case of this sub-type (in this county) must have."""
+        own = self.county_checklists.get(county or "", {})
+        items = list(own[subtype] if subtype in own else self.checklists.get(subtype, []))
         if raised:
             items += [k for k in self.when_raised if k not in items]
         return items
+
+    def blocking(self, county: str, missing: list[str]) -> list[str]:
+        """R-ARC-1: the missing items that stop an approving review or decision in this county."""
+        stages = self.archive_gate.get(county, self.archive_gate.get(ANY_COUNTY, []))
+        return [kind for kind in missing if self.documents[kind].stage in stages]
 
 
 @lru_cache(maxsize=1)

@@ -10,25 +10,31 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.model import (
     Application,
     ApplicationStatus,
+    CaseStep,
     Channel,
     CoveragePeriod,
     Document,
     DuplicateFlag,
     FlagStatus,
+    HomeVisit,
     Revision,
+    VisitStatus,
 )
 from services.intake.tables import (
     application_revisions,
     applications,
     case_no_seq,
+    case_steps,
     consent_events,
     documents,
     duplicate_flags,
+    home_visits,
     members,
     policy_coverage,
 )
@@ -388,3 +394,75 @@ async def applications_of_person(session: AsyncSession, bidx: str, limit: int) -
         .limit(limit)
     )
     return [_application(r) for r in (await session.execute(query)).mappings()]
+
+
+def _visit(row: RowMapping) -> HomeVisit:
+    return HomeVisit(**{**row, "status": VisitStatus(row["status"])})
+
+
+async def add_visit(session: AsyncSession, row: dict[str, Any]) -> HomeVisit:
+    result = await session.execute(home_visits.insert().values(**row).returning(home_visits))
+    return _visit(result.mappings().one())
+
+
+async def visit(
+    session: AsyncSession, application_id: str, visit_id: str, *, for_update: bool = False
+) -> HomeVisit | None:
+    v = home_visits.c
+    query = select(home_visits).where(v.id == visit_id, v.application_id == application_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return _visit(row) if row else None
+
+
+async def visits_of(session: AsyncSession, application_id: str) -> list[HomeVisit]:
+    v = home_visits.c
+    query = select(home_visits).where(v.application_id == application_id).order_by(v.recorded_at, v.id)
+    return [_visit(r) for r in (await session.execute(query)).mappings()]
+
+
+async def confirm_visit(session: AsyncSession, visit_id: str, *, at: datetime, document_id: str) -> None:
+    await session.execute(
+        update(home_visits)
+        .where(home_visits.c.id == visit_id)
+        .values(status=VisitStatus.confirmed.value, confirmed_at=at, document_id=document_id)
+    )
+
+
+async def documents_by_id(session: AsyncSession, application_id: str, ids: list[str]) -> list[Document]:
+    if not ids:
+        return []
+    d = documents.c
+    query = select(documents).where(d.application_id == application_id, d.id.in_(ids))
+    return [Document(**r) for r in (await session.execute(query)).mappings()]
+
+
+async def awaiting_visit(
+    session: AsyncSession,
+    *,
+    county_code: str | None,
+    township_code: str | None,
+    open_statuses: list[str],
+    limit: int,
+) -> list[Application]:
+    """Open cases without a confirmed home-visit report, oldest first (the township's visit tasks)."""
+    c = applications.c
+    visited = select(documents.c.application_id).where(documents.c.kind == "home_visit_report")
+    conditions: list[ColumnElement[bool]] = [c.status.in_(open_statuses), c.id.not_in(visited)]
+    if county_code is not None:
+        conditions.append(c.county_code == county_code)
+    if township_code is not None:
+        conditions.append(c.township_code == township_code)
+    query = select(applications).where(*conditions).order_by(c.created_at, c.id).limit(limit)
+    return [_application(r) for r in (await session.execute(query)).mappings()]
+
+
+async def add_step(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(case_steps.insert().values(**row))
+
+
+async def steps_of(session: AsyncSession, application_id: str) -> list[CaseStep]:
+    s = case_steps.c
+    query = select(case_steps).where(s.application_id == application_id).order_by(s.at, s.id)
+    return [CaseStep(**r) for r in (await session.execute(query)).mappings()]

@@ -11,19 +11,38 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository as repo
+from services.intake.adapters import scanner as scanners
+from services.intake.adapters.content_store import ContentStore, FilesystemStore, S3Store
+from services.intake.adapters.forms import Section, render_form
 from services.intake.domain import duplicates, holds, policy
 from services.intake.domain.archive import storage_uri_problem
 from services.intake.domain.errors import (
     ApplicationNotFound,
     CaseNotAmendable,
     ConsentsChangeByWithdrawal,
+    ContentNotHeld,
+    ContentRefused,
     IdempotencyKeyReused,
     InvalidApplication,
     NoOpenDuplicateFlags,
     NoPolicyInForce,
+    NotTheSecondVisitor,
     RepeatApplication,
+    ReportThroughVisit,
+    VisitAlreadyConfirmed,
+    VisitNotFound,
+    VisitorsNotDistinct,
 )
-from services.intake.domain.model import Application, ApplicationStatus, Channel, Document, FlagStatus
+from services.intake.domain.model import (
+    Application,
+    ApplicationStatus,
+    CaseStep,
+    Channel,
+    Document,
+    FlagStatus,
+    HomeVisit,
+    VisitStatus,
+)
 from services.intake.domain.rules import check_application
 from services.intake.schemas import (
     AmendmentIn,
@@ -35,6 +54,8 @@ from services.intake.schemas import (
     DocumentIn,
     DuplicateReviewIn,
     HoldReason,
+    HomeVisitIn,
+    HomeVisitOut,
     MemberOut,
     ReviewOutcome,
 )
@@ -47,6 +68,7 @@ from shared.contracts.intake import (
     CONTACT_SEAL_CONTEXT,
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
+    ArchiveCompleteness,
     Consents,
     ConsentWithdrawn,
     EducationCosts,
@@ -60,6 +82,11 @@ from shared.reference import jurisdictions, office, township_county
 from shared.runtime import Runtime, is_case_id
 
 PERSONAL = "intake.application.personal"
+VISIT_REPORT = "intake.home_visit.report"
+HOME_VISIT_REPORT, HOME_VISIT_PHOTO = "home_visit_report", "home_visit_photo"
+APPROVAL_FORM = "approval_form"
+GENERATED = frozenset({HOME_VISIT_REPORT, APPROVAL_FORM})
+"""Archive items the system makes (the signed visit, the rendered form): never uploaded as files."""
 AMENDABLE = frozenset(
     {
         ApplicationStatus.held,
@@ -349,6 +376,7 @@ async def record_application(
     if not found:
         with log_context(case_id=application_id):
             await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
+    await publish_completeness(runtime, session, stored)
     return stored, True
 
 
@@ -479,6 +507,7 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
                     submitted_event(runtime, stored, amended_by=data.amended_by),
                     subject=application_id,
                 )
+        await publish_completeness(runtime, session, stored)  # the sub-type decides the checklist
     return stored
 
 
@@ -551,15 +580,11 @@ def _check_storage_uri(runtime: Runtime, uri: str) -> None:
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
     """R-ARC-1: record one archive item; the same content recorded again as the same kind is a replay."""
     async with runtime.transaction() as session:
-        row = await repo.get(session, application_id)
+        row = await repo.get(session, application_id, for_update=True)
         if row is None:
             raise ApplicationNotFound(application_id)
         guard(row.county_code, row.township_code, "application")
-        rules = policy.in_force(clock.local_date(row.created_at))
-        if body.kind not in rules.documents:
-            raise InvalidApplication(
-                "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
-            )
+        _known_kind(row, body.kind)
         _check_storage_uri(runtime, body.storage_uri)
         inserted = await repo.add_document(
             session,
@@ -577,6 +602,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
             },
         )
         if inserted is not None:
+            await publish_completeness(runtime, session, row)
             return inserted, True
         existing = await repo.document_by_hash(session, application_id, body.kind, body.sha256)
     if existing is None:
@@ -584,10 +610,308 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
     return existing, False
 
 
+def content_store(settings: IntakeSettings) -> ContentStore:
+    """The configured store of documents' content (R-ARC-1)."""
+    if settings.content_store == "s3":
+        if not (settings.s3_endpoint and settings.s3_bucket and settings.s3_access_key_id):
+            raise RuntimeError("CONTENT_STORE=s3 needs S3_ENDPOINT, S3_BUCKET and S3 credentials")
+        secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else ""
+        return S3Store(
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key_id,
+            secret_key=secret,
+        )
+    return FilesystemStore(settings.content_dir)
+
+
+def _content_context(application_id: str, document_id: str) -> str:
+    return f"intake.document.content:{application_id}:{document_id}"
+
+
+def _known_kind(row: Application, kind: str, *, generated: bool = False) -> None:
+    rules = policy.in_force(clock.local_date(row.created_at))
+    if kind not in rules.documents:
+        raise InvalidApplication(
+            "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
+        )
+    if kind in GENERATED and not generated:
+        raise ReportThroughVisit(
+            "kind",
+            f"{kind} is made by the system (the home-visit report through /home-visits, signed by both "
+            "visitors; the approval form through /forms/approval-form), never uploaded (R-ARC-1)",
+            rule="R-ARC-1",
+        )
+
+
+async def upload_document(
+    runtime: Runtime,
+    application_id: str,
+    *,
+    kind: str,
+    media_type: str,
+    content: bytes,
+    recorder: str,
+    store: ContentStore | None = None,
+    generated: bool = False,
+) -> tuple[Document, bool]:
+    """R-ARC-1: a document with its content: scanned, hashed (SHA-256), stored encrypted, recorded and
+    published (ArchiveCompleteness) in one transaction; a failure removes the stored blob again. The same
+    content as the same kind again is a replay."""
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    store = store or content_store(settings)
+    problem = await scanners.load(settings.document_scanner).scan(media_type, content)
+    if problem:
+        raise ContentRefused("content", f"{problem} (R-ARC-1)", rule="R-ARC-1")
+    digest = hashlib.sha256(content).hexdigest()
+    document_id = str(uuid.uuid4())
+    key, stored = f"{application_id}/{document_id}", False
+    try:
+        async with runtime.transaction() as session:
+            row = await repo.get(session, application_id, for_update=True)
+            if row is None:
+                raise ApplicationNotFound(application_id)
+            guard(row.county_code, row.township_code, "application")
+            _known_kind(row, kind, generated=generated)
+            existing = await repo.document_by_hash(session, application_id, kind, digest)
+            if existing is not None:
+                return existing, False
+            sealed = runtime.cipher.encrypt_bytes(
+                content, context=_content_context(application_id, document_id)
+            )
+            await store.put(key, sealed)
+            stored = True
+            inserted = await repo.add_document(
+                session,
+                {
+                    "id": document_id,
+                    "application_id": application_id,
+                    "kind": kind,
+                    "media_type": media_type,
+                    "size_bytes": len(content),
+                    "sha256": digest,
+                    "storage_uri": store.uri(key),
+                    "metadata": {},
+                    "recorded_by": recorder,
+                    "recorded_at": clock.now(),
+                },
+            )
+            if inserted is None:
+                raise RuntimeError("the same content was recorded concurrently")
+            await publish_completeness(runtime, session, row)
+    except BaseException:
+        if stored:
+            await store.delete(key)  # nothing half-written: no blob without its record
+        raise
+    return inserted, True
+
+
+async def document_content(
+    runtime: Runtime, application_id: str, document_id: str, *, store: ContentStore | None = None
+) -> tuple[Document, bytes]:
+    """R-ARC-1: the decrypted content, for staff covering the case (the request's audit entry is written by
+    the runtime); checked against its recorded SHA-256."""
+    store = store or content_store(runtime.settings)  # type: ignore[arg-type]
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        found = await repo.documents_by_id(session, application_id, [document_id])
+    if not found:
+        raise ApplicationNotFound(f"{application_id} document {document_id}")
+    document = found[0]
+    key = store.key_of(document.storage_uri)
+    if key is None:
+        raise ContentNotHeld(
+            f"document {document_id} was recorded by reference ({document.storage_uri}); its content is not "
+            "held here (R-ARC-1)"
+        )
+    content = runtime.cipher.decrypt_bytes(
+        await store.get(key), context=_content_context(application_id, document_id)
+    )
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise RuntimeError(f"document {document_id}: stored content does not match its SHA-256")
+    return document, content
+
+
 def checklist(row: Application) -> tuple[policy.IntakePolicy, list[str]]:
     """R-ARC-1: the intake policy in force when the case was submitted and the items this case requires."""
     rules = policy.in_force(clock.local_date(row.created_at))
-    return rules, rules.required(row.subtype, raised=row.raised)
+    return rules, rules.required(row.subtype, raised=row.raised, county=row.county_code)
+
+
+async def publish_completeness(runtime: Runtime, session: AsyncSession, row: Application) -> None:
+    """R-ARC-1: tell approval what the archive lacks and what of it blocks (outbox, this transaction). The
+    caller holds the case row locked, so the events of one case carry growing ``as_of``."""
+    rules, required = checklist(row)
+    recorded = (await repo.document_kinds(session, [row.id]))[row.id]
+    missing = policy.missing(required, recorded)
+    event = ArchiveCompleteness(
+        case_id=row.id,
+        county_code=row.county_code,
+        township_code=row.township_code,
+        policy_version=rules.version,
+        required=required,
+        missing=missing,
+        blocking=rules.blocking(row.county_code, missing),
+        as_of=clock.now(),
+    )
+    with log_context(case_id=row.id):
+        await runtime.outbox.add(session, event, subject=row.id)
+
+
+async def _photos(session: AsyncSession, application_id: str, ids: list[str]) -> list[Document]:
+    """The visit's photographs: archive documents of this case of kind ``home_visit_photo`` (422 else)."""
+    found = {d.id: d for d in await repo.documents_by_id(session, application_id, ids)}
+    for i, doc_id in enumerate(ids):
+        doc = found.get(doc_id)
+        if doc is None or doc.kind != HOME_VISIT_PHOTO:
+            raise InvalidApplication(
+                f"photo_document_ids[{i}]", f"not a {HOME_VISIT_PHOTO} document of this case"
+            )
+    return [found[i] for i in ids]
+
+
+async def record_visit(runtime: Runtime, application_id: str, body: HomeVisitIn, recorder: str) -> HomeVisit:
+    """R-ARC-1: the first visitor (the caller) records the report; it awaits the second one's signature."""
+    if body.second_visitor == recorder:
+        raise VisitorsNotDistinct(
+            "a home visit is made by two distinct officers: the second visitor cannot be the one recording "
+            "the report (R-ARC-1)",
+            rule="R-ARC-1",
+            errors=[{"field": "second_visitor", "message": "must be another officer"}],
+        )
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        if body.visited_on > clock.local_today():
+            raise InvalidApplication("visited_on", "the visit date is in the future")
+        if body.visited_on < row.incident_date:
+            raise InvalidApplication("visited_on", "the visit date is before the incident")
+        await _photos(session, application_id, list(body.photo_document_ids))
+        report = {"findings": body.findings, "living_conditions": body.living_conditions}
+        return await repo.add_visit(
+            session,
+            {
+                "id": str(uuid.uuid4()),
+                "application_id": application_id,
+                "visited_on": body.visited_on,
+                "first_visitor": recorder,
+                "second_visitor": body.second_visitor,
+                "report": runtime.cipher.encrypt(
+                    json.dumps(report, ensure_ascii=False), context=VISIT_REPORT
+                ),
+                "photo_document_ids": list(body.photo_document_ids),
+                "status": VisitStatus.awaiting_confirmation.value,
+                "recorded_at": clock.now(),
+            },
+        )
+
+
+def _report_document(
+    runtime: Runtime, visit: HomeVisit, photos: list[Document], at: datetime
+) -> dict[str, Any]:
+    """The signed report as an archive item: its canonical JSON's SHA-256 (photographs by their hashes)."""
+    report = json.loads(runtime.cipher.decrypt(visit.report, context=VISIT_REPORT))
+    canonical = json.dumps(
+        {
+            "home_visit_id": visit.id,
+            "application_id": visit.application_id,
+            "visited_on": visit.visited_on.isoformat(),
+            "visitors": [visit.first_visitor, visit.second_visitor],
+            **report,
+            "photographs": [p.sha256 for p in photos],
+            "confirmed_at": at.isoformat(),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode()
+    return {
+        "id": str(uuid.uuid4()),
+        "application_id": visit.application_id,
+        "kind": HOME_VISIT_REPORT,
+        "media_type": "application/json",
+        "size_bytes": len(canonical),
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "storage_uri": f"intake://home-visits/{visit.id}",
+        "metadata": {
+            "home_visit_id": visit.id,
+            "visited_on": visit.visited_on.isoformat(),
+            "visitors": f"{visit.first_visitor}; {visit.second_visitor}",
+        },
+        "recorded_by": visit.second_visitor,
+        "recorded_at": at,
+    }
+
+
+async def confirm_visit(runtime: Runtime, application_id: str, visit_id: str, confirmer: str) -> HomeVisit:
+    """R-ARC-1: the second visitor signs; the report becomes the archive item ``home_visit_report`` and
+    approval learns the archive's new completeness, all in one transaction."""
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        visit = await repo.visit(session, application_id, visit_id, for_update=True)
+        if visit is None:
+            raise VisitNotFound(visit_id)
+        if visit.status is VisitStatus.confirmed:
+            raise VisitAlreadyConfirmed(f"home visit {visit_id} was confirmed at {visit.confirmed_at}")
+        if confirmer != visit.second_visitor:
+            raise NotTheSecondVisitor(
+                f"only {visit.second_visitor}, named as the second visitor, confirms this report (R-ARC-1)",
+                rule="R-ARC-1",
+            )
+        now = clock.now()
+        photos = await _photos(session, application_id, visit.photo_document_ids)
+        document = await repo.add_document(session, _report_document(runtime, visit, photos, now))
+        if document is None:
+            raise RuntimeError("a report document with a fresh timestamp already exists")
+        await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
+        await publish_completeness(runtime, session, row)
+        confirmed = await repo.visit(session, application_id, visit_id)
+    if confirmed is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    return confirmed
+
+
+def visit_out(runtime: Runtime, visit: HomeVisit) -> HomeVisitOut:
+    report = json.loads(runtime.cipher.decrypt(visit.report, context=VISIT_REPORT))
+    return HomeVisitOut(
+        id=visit.id,
+        application_id=visit.application_id,
+        visited_on=visit.visited_on,
+        visitors=[visit.first_visitor, visit.second_visitor],
+        findings=report["findings"],
+        living_conditions=report["living_conditions"],
+        photo_document_ids=visit.photo_document_ids,
+        status=visit.status,
+        recorded_at=visit.recorded_at,
+        confirmed_at=visit.confirmed_at,
+        document_id=visit.document_id,
+    )
+
+
+VISIT_OPEN = [
+    s.value
+    for s in (
+        ApplicationStatus.held,
+        ApplicationStatus.submitted,
+        ApplicationStatus.assessed,
+        ApplicationStatus.returned,
+        ApplicationStatus.needs_attention,
+    )
+]
+"""Cases that may still be visited before review."""
+
+
+def needs_visit(row: Application) -> bool:
+    """R-ARC-1: the case's checklist (county and sub-type) requires a home-visit report."""
+    return HOME_VISIT_REPORT in checklist(row)[1]
 
 
 async def withdraw_consent(runtime: Runtime, application_id: str, consent: ConsentName) -> Application:
@@ -726,18 +1050,35 @@ async def keep_coverage(session: AsyncSession, ev: PolicyCoverage) -> None:
     await repo.replace_coverage(session, [p.model_dump() for p in ev.periods])
 
 
-async def follow_assessed(session: AsyncSession, ev: CaseAssessed) -> None:
+async def follow_assessed(runtime: Runtime, session: AsyncSession, ev: CaseAssessed) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
     if row is None or (ev.application_revision or ev.revision) != row.revision:
         return  # not ours, or an older revision's assessment
     if ev.raise_decision is not None and not row.raised:
         await repo.set_raised(session, ev.case_id)  # R-ARC-1: the raise's minutes join the checklist
+        raised = await repo.get(session, ev.case_id)
+        if raised is not None:
+            await publish_completeness(runtime, session, raised)
     if row.flow_status is ApplicationStatus.submitted:
         await repo.set_status(session, ev.case_id, ApplicationStatus.assessed)
 
 
 async def follow_reviewed(session: AsyncSession, ev: CaseReviewed) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None:  # R-ARC-1: the opinion for the case's 审批表
+        await repo.add_step(
+            session,
+            {
+                "application_id": ev.case_id,
+                "step": "review",
+                "opinion": ev.opinion.value,
+                "level": ev.level,
+                "actor": ev.actor,
+                "reasons": ev.reasons,
+                "amount": ev.amount,
+                "at": ev.reviewed_at,
+            },
+        )
     if row is not None and row.flow_status in (ApplicationStatus.submitted, ApplicationStatus.assessed):
         await repo.set_status(session, ev.case_id, ApplicationStatus.reviewed)
 
@@ -754,6 +1095,20 @@ async def follow_returned(session: AsyncSession, ev: CaseReturned) -> None:
 
 async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
+    if row is not None:  # R-ARC-1: the decision for the case's 审批表
+        await repo.add_step(
+            session,
+            {
+                "application_id": ev.case_id,
+                "step": "approval",
+                "opinion": ev.decision.value,
+                "level": ev.level,
+                "actor": ev.actor,
+                "reasons": None,
+                "amount": ev.amount,
+                "at": ev.decided_at,
+            },
+        )
     if row is not None and row.flow_status not in (
         ApplicationStatus.merged,
         ApplicationStatus.approved,
@@ -762,3 +1117,172 @@ async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
         await repo.set_status(
             session, ev.case_id, ApplicationStatus(ev.decision.value), decided_at=ev.decided_at
         )
+
+
+# --- the case's forms and its archive for the records office (R-ARC-1) ---
+
+OPINIONS = {"approved": "同意 approved", "rejected": "不同意 rejected", "returned": "退回 returned"}
+
+
+def _local(at: datetime | None) -> str:
+    return clock.local_date(at).isoformat() if at else ""
+
+
+def _form_sections(
+    runtime: Runtime, row: Application, visits: list[HomeVisit], steps: list[CaseStep], docs: list[Document]
+) -> list[Section]:
+    personal = json.loads(runtime.cipher.decrypt(row.personal, context=PERSONAL))
+    applicant = next(
+        (
+            p
+            for p, f in zip(personal["household"], row.facts["household"], strict=True)
+            if f["relation"] == "self"
+        ),
+        personal["household"][0],
+    )
+    sections: list[Section] = [
+        (
+            "一、申请 application",
+            [
+                ("案件编号 case no", row.case_no),
+                ("申请人 applicant", f"{applicant['name']}  {idnumber.mask(applicant['id_number'])}"),
+                ("申请日期 submitted", _local(row.created_at)),
+                ("类别 category", f"{row.category} / {row.subtype}"),
+                ("事发日期 incident", row.incident_date.isoformat()),
+                ("家庭人口/救助人数 household", f"{row.household_size} / {row.persons_helped}"),
+                ("申报年收入 declared income", str(row.facts["annual_household_income"])),
+            ],
+        ),
+        (
+            "二、核对 verification",
+            [
+                (
+                    "家庭经济状况核对 verification",
+                    "未接入核对系统，以申报为准 (declared figures; issue 19 part 1)",
+                )
+            ],
+        ),
+    ]
+    signed = [v for v in visits if v.status is VisitStatus.confirmed]
+    visit_rows: list[tuple[str, str]] = []
+    for v in signed:
+        report = json.loads(runtime.cipher.decrypt(v.report, context=VISIT_REPORT))
+        visit_rows += [
+            ("调查日期 visited on", v.visited_on.isoformat()),
+            ("调查人 visitors", f"{v.first_visitor}、{v.second_visitor} (签字确认 {_local(v.confirmed_at)})"),
+            ("调查情况 findings", report["findings"]),
+            ("生活状况 living conditions", report["living_conditions"]),
+        ]
+    sections.append(("三、入户调查 home visit", visit_rows or [("入户调查 home visit", "无 none")]))
+    for heading, step in (("四、审核意见 review", "review"), ("五、审批意见 approval", "approval")):
+        rows = [
+            (
+                f"{OPINIONS.get(s.opinion, s.opinion)}",
+                f"{s.actor or ''}  {_local(s.at)}  金额 {s.amount}  {s.reasons or ''}".strip(),
+            )
+            for s in steps
+            if s.step == step
+        ]
+        sections.append((heading, rows or [("意见 opinion", "尚无 none yet")]))
+    decided = [s for s in steps if s.step == "approval"]
+    sections.append(
+        (
+            "六、救助金额与档案 amount and archive",
+            [
+                ("救助金额 amount (元)", str(decided[-1].amount) if decided else "未审批 not decided"),
+                ("档案材料 archive items", "、".join(sorted({d.kind for d in docs})) or "无 none"),
+            ],
+        )
+    )
+    return sections
+
+
+async def approval_form(runtime: Runtime, application_id: str, recorder: str) -> tuple[Document, bool]:
+    """R-ARC-1: render the 临时救助审核审批表 from the case's trail (application, verification, visit, review
+    and approval opinions with names and dates, amount) and archive it with its SHA-256."""
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        visits = await repo.visits_of(session, application_id)
+        steps = await repo.steps_of(session, application_id)
+        docs = await repo.documents_of(session, application_id)
+    sections = _form_sections(runtime, row, visits, steps, docs)
+    pdf = render_form(
+        "临时救助审核审批表", f"{row.case_no} · {application_id}", sections, made_at=clock.now()
+    )
+    return await upload_document(
+        runtime,
+        application_id,
+        kind=APPROVAL_FORM,
+        media_type="application/pdf",
+        content=pdf,
+        recorder=recorder,
+        generated=True,
+    )
+
+
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/json": ".json",
+}
+
+
+async def archive_export(runtime: Runtime, application_id: str) -> tuple[Application, bytes]:
+    """R-ARC-1: the case's archive as one ZIP for the records office: ``index.json`` (checklist, every
+    item with its SHA-256 and where its file is), the held contents, and the signed home-visit reports."""
+    import io
+    import zipfile
+
+    store = content_store(runtime.settings)  # type: ignore[arg-type]
+    async with runtime.reading() as session:
+        row = await repo.get(session, application_id)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        docs = await repo.documents_of(session, application_id)
+        visits = await repo.visits_of(session, application_id)
+    rules, required = checklist(row)
+    buffer, items = io.BytesIO(), []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for d in docs:
+            key, name = store.key_of(d.storage_uri), None
+            if key is not None:
+                content = runtime.cipher.decrypt_bytes(
+                    await store.get(key), context=_content_context(application_id, d.id)
+                )
+                name = f"documents/{d.kind}-{d.id}{EXTENSIONS.get(d.media_type, '')}"
+                archive.writestr(name, content)
+            items.append(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "title": rules.documents[d.kind].title if d.kind in rules.documents else d.kind,
+                    "media_type": d.media_type,
+                    "size_bytes": d.size_bytes,
+                    "sha256": d.sha256,
+                    "recorded_by": d.recorded_by,
+                    "recorded_at": d.recorded_at.isoformat(),
+                    "file": name,
+                    "storage_uri": None if name else d.storage_uri,
+                }
+            )
+        for v in visits:
+            archive.writestr(f"home-visits/{v.id}.json", visit_out(runtime, v).model_dump_json(indent=1))
+        index = {
+            "case_no": row.case_no,
+            "application_id": row.id,
+            "county_code": row.county_code,
+            "township_code": row.township_code,
+            "exported_at": clock.now().isoformat(),
+            "policy_version": rules.version,
+            "required": required,
+            "missing": policy.missing(required, {d.kind for d in docs}),
+            "documents": items,
+            "home_visits": [f"home-visits/{v.id}.json" for v in visits],
+        }
+        archive.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=1))
+    return row, buffer.getvalue()
