@@ -130,6 +130,8 @@ async def test_consumer_lag_and_dead_letters_waiting_per_service(standalone):
         ("assessment", "assistance.intake.v1"),
         ("approval", "assistance.assessment.v1"),
         ("approval", "assistance.intake.v1"),  # archive completeness: the gate before approving (R-ARC-1)
+        ("approval", "assistance.disbursement.v1"),  # payment results spend budget commitments (R-OVS-3)
+        ("referral", "assistance.assessment.v1"),  # months assessed: the 低保 suggestion (R-AID-1)
         ("disbursement", "assistance.intake.v1"),
         ("disbursement", "assistance.approval.v1"),
         ("referral", "assistance.intake.v1"),

@@ -82,6 +82,14 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/disbursement/v1/cases/{id}/payee-changes", None),
         ("GET", "/referral/v1/cases/{id}/needs-records", None),
         ("GET", "/referral/v1/cases/{id}/referrals", None),
+        ("GET", "/referral/v1/cases/{id}/needs", None),
+        ("GET", "/referral/v1/cases/{id}/timeline", None),
+        ("GET", "/referral/v1/cases/{id}/scheme-referrals", None),
+        (
+            "POST",
+            "/referral/v1/cases/{id}/scheme-referrals",
+            {"partner_id": "00000000-0000-4000-8000-000000000000", "need_type": "medical"},
+        ),
         ("GET", "/household/v1/cases/{id}/notices", None),
         ("PUT", "/household/v1/cases/{id}/sms-opt-out", {"opt_out": True}),
     ]
