@@ -58,6 +58,9 @@ PAYEE_SEAL_CONTEXT = "gov.assistance.intake.payee"
 CONTACT_SEAL_CONTEXT = "gov.assistance.intake.contact"
 """Associated data of ``contact_sealed``: the applicant's phone, read only by the household service to send
 notices."""
+MEMBERS_SEAL_CONTEXT = "gov.assistance.intake.members"
+"""Associated data of ``members_sealed``: the members' ID numbers, read only by assessment to ask the city's
+verification system (核对) and the source registries (R-CAT-3, R-CAT-4)."""
 
 
 class Payee(_Part):
@@ -110,6 +113,22 @@ class ApplicationSubmitted(Event):
     asked for, which someone else approves (R-AID-2)."""
     duplicate_review: str | None = None
     """``cleared`` when a supervisor cleared duplicate flags before the case could move on."""
+    members_sealed: str | None = None
+    """The members' resident ID numbers as a JSON list in ``household`` order, encrypted like
+    ``payee_sealed`` (context ``MEMBERS_SEAL_CONTEXT``): only assessment decrypts it, to send the
+    verification request (R-CAT-3) and the registry status check (R-CAT-4). Absent: assessment cannot
+    verify and says so."""
+
+
+@event("gov.assistance.intake.document-recorded.v1")
+class DocumentRecorded(Event):
+    """An archive item was recorded on a case (R-ARC-1): its kind (intake's document kinds, e.g.
+    ``verification_authorisation``, the signed 家庭经济状况核对授权书) and content hash; no personal data."""
+
+    case_id: str
+    kind: str
+    sha256: str
+    recorded_at: datetime
 
 
 @event("gov.assistance.intake.consent-withdrawn.v1")
