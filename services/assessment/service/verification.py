@@ -25,6 +25,7 @@ from services.assessment.domain import verified as rules
 from services.assessment.domain.errors import (
     AnswerAfterDecision,
     AnswerRefused,
+    AssessmentChanged,
     AssessmentNotFound,
     EssentialItemAlreadyVerified,
     EssentialItemNotFound,
@@ -489,8 +490,9 @@ async def reassess(runtime: Runtime, session: AsyncSession, case_id: str, applic
         created_at=clock.now(),
         basis="verification",
     )
-    if await repo.add_assessment(session, assessment):
-        await runtime.outbox.add(session, core.event_of(assessment), subject=case_id)
+    if not await repo.add_assessment(session, assessment):
+        raise AssessmentChanged("the case's assessment changed meanwhile; the answer is applied on retry")
+    await runtime.outbox.add(session, core.event_of(assessment), subject=case_id)
 
 
 # --- reading and the essential-spending checklist ---------------------------------------------------------
