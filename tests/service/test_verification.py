@@ -114,6 +114,8 @@ def fake_verification(standalone: httpx.AsyncClient) -> Iterator[FakeVerificatio
         settings.verification_poll_seconds = 0.2
         settings.verification_check_seconds = 0.1
         yield FakeVerification(f"http://127.0.0.1:{port}", token)
+        settings.verification_check_seconds = 3600.0  # the worker idles before the services shut down
+        settings.verification_url = None
     finally:
         proc.terminate()
         try:
@@ -408,6 +410,13 @@ async def test_a_late_answer_after_the_decision_is_refused_409_and_nothing_is_ap
     after = await db.fetchval("SELECT count(*) FROM assessment.assessments WHERE case_id = $1", case_id)
     state = await db.fetchval("SELECT state FROM assessment.verifications WHERE request_id = $1", request_id)
     assert after == revisions and state == "requested"  # nothing applied, nothing half-written
+
+    await fake_verification.plan(ids[0], poll="answer")  # the same late answer, now found by polling
+    view = await verification_of(standalone, case_id, economic="late")
+    assert "not applied" in _kind(view, "economic")["hold_reason"]
+    assert (
+        await db.fetchval("SELECT count(*) FROM assessment.assessments WHERE case_id = $1", case_id) == after
+    )
 
 
 async def test_the_registry_confirms_a_declared_dibao_and_the_checklist_is_verified_by_named_officers(
