@@ -492,3 +492,40 @@ async def test_without_the_signed_authorisation_nothing_is_sent_and_the_case_say
         r["kind"] == "economic" and r["reference"] == _kind(view, "economic")["id"]
         for r in got["requests"].values()
     )
+
+
+async def test_a_callback_answer_is_applied_once_and_a_different_second_answer_is_refused(
+    standalone, fake_verification
+):
+    ids = _household()
+    await fake_verification.plan(ids[0], poll="pending")  # the system will call back instead
+    case_id = await submit(standalone, ids)
+    request_id = _kind(await verification_of(standalone, case_id, economic="requested"), "economic")[
+        "request_id"
+    ]
+    figures = {
+        "deposits": "0.00",
+        "vehicles": 0,
+        "vehicle_value": "0.00",
+        "houses": 0,
+        "business_registrations": 0,
+    }
+    answer = {"members": [{"id_number": i, "annual_income": "10000.00", **figures} for i in ids]}
+    url = f"/assessment/v1/verification-answers/{request_id}"
+    first = await standalone.post(url, json=answer, headers=gov_system(SYSTEM))
+    assert first.status_code == 200, first.text
+    assert (
+        first.json()["state"] == "answered"
+        and first.json()["members"][0]["verified"]["annual_income"] == "10000.00"
+    )
+    assert (await _latest(standalone, case_id))["figure_source"] == "verified"
+    again = await standalone.post(url, json=answer, headers=gov_system(SYSTEM))
+    assert again.status_code == 200, again.text  # a retried callback changes nothing
+    changed = {"members": [{"id_number": i, "annual_income": "99999.00", **figures} for i in ids]}
+    refused = await standalone.post(url, json=changed, headers=gov_system(SYSTEM))
+    assert refused.status_code == 409 and refused.json()["type"].endswith("/verification-already-answered")
+    stranger = {"members": [{"id_number": resident_id(), "annual_income": "1.00", **figures}]}
+    wrong = await standalone.post(
+        "/assessment/v1/registry-answers/" + request_id, json=stranger, headers=gov_system(SYSTEM)
+    )
+    assert wrong.status_code == 404  # an economic request is not a registry check
