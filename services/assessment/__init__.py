@@ -8,11 +8,13 @@ from services.assessment import service
 from services.assessment.api import router
 from services.assessment.figures import figures as figure_query
 from services.assessment.figures import state_gauges
+from services.assessment.service.verification import ANSWER_SEAL_CONTEXT, worker
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.approval import CaseDecided
-from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
 from shared.figures import figures_router
+from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -20,6 +22,7 @@ def handlers(runtime: Runtime):
     return {
         ApplicationSubmitted.event_type: partial(h.on_application_submitted, runtime),
         CaseDecided.event_type: partial(h.on_case_decided, runtime),  # a raise after it: 409
+        DocumentRecorded.event_type: partial(h.on_document_recorded, runtime),  # the authorisation (R-CAT-3)
     }
 
 
@@ -39,4 +42,9 @@ MODULE = ServiceModule(
     handlers=handlers,
     on_start=service.seed,
     state_gauges=state_gauges,
+    background=(worker,),  # verification requests: send, poll, retry, deadline (R-CAT-3, R-CAT-4)
+    sealed=(
+        SealedColumn("assessment.verifications", "members_sealed", MEMBERS_SEAL_CONTEXT),
+        SealedColumn("assessment.verifications", "answer_sealed", ANSWER_SEAL_CONTEXT),
+    ),
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment import service
+from services.assessment.service import verification
 from shared.contracts.approval import CaseDecided
-from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.intake import ApplicationSubmitted, DocumentRecorded
 from shared.events import Envelope
 from shared.runtime import Runtime
 
@@ -23,3 +24,10 @@ async def on_case_decided(
 ) -> None:
     """Approval decided the case: a raise after it is refused (R-AMT-4)."""
     await service.remember_decision(session, ev)
+
+
+async def on_document_recorded(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, doc: DocumentRecorded
+) -> None:
+    """The signed authorisation on file releases the case's economic verification request (R-CAT-3)."""
+    await verification.authorisation_recorded(runtime, session, doc)

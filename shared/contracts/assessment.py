@@ -76,6 +76,11 @@ class CaseAssessed(Event):
     """Set when this revision carries a county-government raise (R-AMT-4)."""
     extended_duration: ExtendedDuration | None = None
     """Set when the months go beyond the normal maximum by a county severity tier (R-AMT-2)."""
+    figure_source: str | None = None
+    """``declared`` (the application's figures) or ``verified`` (the city verification system's, R-CAT-3);
+    absent from events of earlier versions (declared)."""
+    registry_confirmed: bool | None = None
+    """R-CAT-4: the 低保/特困/建档立卡 status was confirmed at the source registry (None: not checked yet)."""
 
 
 class PolicyPeriod(BaseModel):

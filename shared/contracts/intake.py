@@ -66,6 +66,9 @@ PAYEE_SEAL_CONTEXT = "gov.assistance.intake.payee"
 CONTACT_SEAL_CONTEXT = "gov.assistance.intake.contact"
 """Associated data of ``contact_sealed``: the applicant's phone, read only by the household service to send
 notices."""
+MEMBERS_SEAL_CONTEXT = "gov.assistance.intake.members"
+"""Associated data of ``members_sealed``: the members' ID numbers, read only by assessment to ask the city's
+verification system (核对) and the source registries (R-CAT-3, R-CAT-4)."""
 
 
 class Payee(_Part):
@@ -122,6 +125,22 @@ class ApplicationSubmitted(Event):
     """The structured needs assessment (R-AID-1): every need of the household, for emergencies too. Empty in
     events of earlier versions. Referral sets the decision's help against it; what remains becomes the
     consented needs records (R-CHA-1, R-CHA-2)."""
+    members_sealed: str | None = None
+    """The members' resident ID numbers as a JSON list in ``household`` order, encrypted like
+    ``payee_sealed`` (context ``MEMBERS_SEAL_CONTEXT``): only assessment decrypts it, to send the
+    verification request (R-CAT-3) and the registry status check (R-CAT-4). Absent: assessment cannot
+    verify and says so."""
+
+
+@event("gov.assistance.intake.document-recorded.v1")
+class DocumentRecorded(Event):
+    """An archive item was recorded on a case (R-ARC-1): its kind (intake's document kinds, e.g.
+    ``verification_authorisation``, the signed 家庭经济状况核对授权书) and content hash; no personal data."""
+
+    case_id: str
+    kind: str
+    sha256: str
+    recorded_at: datetime
 
 
 @event("gov.assistance.intake.consent-withdrawn.v1")

@@ -324,6 +324,7 @@ def test_means_test_reasons_carry_the_figures_a_reviewer_needs():
     reasons = {r.rule: r for r in result.reasons}
     income = next(r for r in result.reasons if r.rule == "R-CAT-3").figures
     assert income == {
+        "figure_source": "declared",  # R-CAT-3: which figures the test used (verified ones once 核对 answers)
         "annual_household_income": "60000.00",
         "household_size": "2",
         "per_capita_income": "30000.00",

@@ -4,6 +4,7 @@ Every reason carries its rule id and the figures it used, so a reviewer can redo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -115,12 +116,23 @@ def months_rule(app: ApplicationSubmitted, policy: Policy, self_paid: Decimal) -
     )
 
 
-def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
+def assess(
+    app: ApplicationSubmitted,
+    policy: Policy,
+    *,
+    figure_source: str = "declared",
+    status_source: str = "declared",
+    checks: Sequence[Reason] = (),
+) -> Result:
+    """``figure_source``: whose income and property figures ``app`` carries (``declared`` or ``verified``,
+    R-CAT-3); ``status_source``: whose 低保/特困/建档立卡 statuses (``declared`` or ``registry``, R-CAT-4);
+    ``checks``: reasons of the verification (e.g. the verified income within the county tolerance), which
+    count for eligibility like the others."""
     p = policy.parameters
     size = len(app.household)
     per_capita = to_fen(app.annual_household_income / size)
     self_paid, need_type = _self_paid(app)
-    reasons: list[Reason] = []
+    reasons: list[Reason] = list(checks)
     priority = any(m.dibao or m.tekun or m.jiandang for m in app.household)
     if priority:
         kinds = sorted(
@@ -135,8 +147,9 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
             Reason(
                 rule="R-CAT-4",
                 passed=True,
-                message=f"{'/'.join(kinds)} household: verification focuses on essential expenditure",
-                figures={"priority_verification": "true"},
+                message=f"{'/'.join(kinds)} household ({status_source}): verification focuses on essential "
+                "expenditure",
+                figures={"priority_verification": "true", "status_source": status_source},
             )
         )
 
@@ -153,9 +166,11 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
             Reason(
                 rule="R-CAT-3",
                 passed=per_capita < p.previous_year_income_per_capita,
-                message=f"per-capita income {per_capita} (= {app.annual_household_income} / {size} persons) "
-                f"must be below last year's local figure {p.previous_year_income_per_capita}",
+                message=f"{figure_source} per-capita income {per_capita} (= {figure_source} "
+                f"{app.annual_household_income} / {size} persons) must be below last year's local figure "
+                f"{p.previous_year_income_per_capita}",
                 figures={
+                    "figure_source": figure_source,
                     "annual_household_income": str(app.annual_household_income),
                     "household_size": str(size),
                     "per_capita_income": str(per_capita),
@@ -175,7 +190,7 @@ def assess(app: ApplicationSubmitted, policy: Policy) -> Result:
             Reason(
                 rule="R-CAT-3",
                 passed=assets_ok,
-                message=f"property within local limits (deposits per capita {deposits_pc} <= "
+                message=f"{figure_source} property within local limits (deposits per capita {deposits_pc} <= "
                 f"{limits.deposits_per_capita}, vehicles {app.property.vehicles} <= {limits.vehicles}, "
                 f"vehicle value {app.property.vehicle_value} <= {limits.vehicle_value}, "
                 f"houses {app.property.houses} <= {limits.houses})",

@@ -59,6 +59,20 @@ class MonthRules(BaseModel):
         return self
 
 
+class VerificationPolicy(BaseModel):
+    """R-CAT-3/R-CAT-4: how the county uses the city verification system's answers (核对)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    income_tolerance_ratio: Decimal = Field(ge=0, le=1)
+    """A verified annual household income may differ from the declared one by this share of the declared
+    figure (or by ``income_tolerance_amount``, whichever is larger) before the case fails R-CAT-3."""
+    income_tolerance_amount: Money
+    answer_within_seconds: int = Field(gt=0)
+    """The verification system's answer is due this long after the request; later, the case shows it."""
+    essential_spending_items: list[str] = Field(min_length=1)
+    """R-CAT-4: the essential-spending checklist generated for 低保/特困/建档立卡 households."""
+
+
 class PolicyParameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     monthly_standard: Money = Field(gt=0)
@@ -69,6 +83,8 @@ class PolicyParameters(BaseModel):
     min_self_paid: Money
     """R-CAT-2: below this, an expenditure is not 'large' enough for temporary assistance."""
     months: MonthRules
+    verification: VerificationPolicy | None = None
+    """R-CAT-3/R-CAT-4 verification settings; a version without them cannot verify (the case says so)."""
 
 
 class Policy(BaseModel):

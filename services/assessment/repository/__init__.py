@@ -83,7 +83,10 @@ async def assessed_application_revision(
 ) -> bool:
     a = assessments.c
     query = select(a.id).where(
-        a.case_id == case_id, a.application_revision == application_revision, a.raise_decision.is_(None)
+        a.case_id == case_id,
+        a.application_revision == application_revision,
+        a.raise_decision.is_(None),
+        a.basis == "application",
     )
     return (await session.execute(query)).first() is not None
 
@@ -136,3 +139,17 @@ async def decided(session: AsyncSession, case_id: str) -> DecidedCase | None:
     query = select(decided_cases).where(decided_cases.c.case_id == case_id)
     row = (await session.execute(query)).mappings().first()
     return DecidedCase(row["case_id"], Decision(row["decision"]), row["decided_at"]) if row else None
+
+
+async def as_submitted(session: AsyncSession, case_id: str, application_revision: int) -> Assessment | None:
+    """The assessment of the application revision as submitted (its frozen inputs), for a re-assessment."""
+    a = assessments.c
+    query = (
+        select(assessments)
+        .where(a.case_id == case_id, a.application_revision == application_revision, a.basis == "application")
+        .order_by(a.revision)
+    )
+    for row in (await session.execute(query)).mappings():
+        if row["raise_decision"] is None:  # JSON null or SQL NULL: both read as None
+            return Assessment(**row)
+    return None

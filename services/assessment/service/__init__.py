@@ -18,10 +18,11 @@ from services.assessment.domain.errors import (
     NotEligible,
     PolicyVersionExists,
 )
-from services.assessment.domain.means_test import Raised, assess, raised_amount
+from services.assessment.domain.means_test import Raised, Result, assess, raised_amount
 from services.assessment.domain.model import Assessment
 from services.assessment.domain.policy import Policy
 from services.assessment.schemas import RaiseIn
+from services.assessment.service import verification
 from shared import clock
 from shared.access import guard
 from shared.contracts.approval import CaseDecided
@@ -50,7 +51,32 @@ async def assess_application(runtime: Runtime, session: AsyncSession, app: Appli
         raise PoisonEvent(f"no policy for county {app.county_code} on {app.incident_date}")
     result = assess(app, policy)
     now = clock.now()
-    outcome = {
+    outcome = outcome_of(app, policy, result)
+    assessment = Assessment(
+        id=str(uuid.uuid4()),
+        case_id=app.case_id,
+        revision=await repo.next_revision(session, app.case_id),
+        application_revision=app.revision,
+        county_code=app.county_code,
+        eligible=result.eligible,
+        amount=result.amount,
+        policy_version=policy.version,
+        inputs=app.model_dump(mode="json", exclude=INPUTS_EXCLUDED),
+        result=outcome,
+        created_at=now,
+    )
+    if await repo.add_assessment(session, assessment):
+        await runtime.outbox.add(session, event_of(assessment), subject=app.case_id)
+        await verification.open_requests(runtime, session, app, policy)  # R-CAT-3, R-CAT-4
+
+
+INPUTS_EXCLUDED = {"payee", "payee_sealed", "members_sealed"}
+"""Never in the frozen inputs: the account and the ID numbers (ciphertext kept by its own use only)."""
+
+
+def outcome_of(app: ApplicationSubmitted, policy: Policy, result: Result, **extra: Any) -> dict[str, Any]:
+    """The stored result of an assessment: every reason and figure, and which figures it used."""
+    return {
         "eligible": result.eligible,
         "reasons": [r.model_dump() for r in result.reasons],
         "priority_verification": result.priority_verification,
@@ -67,22 +93,10 @@ async def assess_application(runtime: Runtime, session: AsyncSession, app: Appli
         "application_revision": app.revision,
         "policy_version": policy.version,
         "needs": [n.model_dump(mode="json") for n in result.needs],
+        "figure_source": "declared",
+        "status_source": "declared",
+        **extra,
     }
-    assessment = Assessment(
-        id=str(uuid.uuid4()),
-        case_id=app.case_id,
-        revision=await repo.next_revision(session, app.case_id),
-        application_revision=app.revision,
-        county_code=app.county_code,
-        eligible=result.eligible,
-        amount=result.amount,
-        policy_version=policy.version,
-        inputs=app.model_dump(mode="json", exclude={"payee", "payee_sealed"}),
-        result=outcome,
-        created_at=now,
-    )
-    if await repo.add_assessment(session, assessment):
-        await runtime.outbox.add(session, _event(assessment), subject=app.case_id)
 
 
 async def remember_decision(session: AsyncSession, ev: CaseDecided) -> None:
@@ -90,7 +104,7 @@ async def remember_decision(session: AsyncSession, ev: CaseDecided) -> None:
     await repo.record_decided(session, ev.case_id, ev.decision.value, ev.decided_at)
 
 
-def _event(a: Assessment) -> CaseAssessed:
+def event_of(a: Assessment) -> CaseAssessed:
     inputs, result = a.inputs, a.result
     return CaseAssessed(
         case_id=a.case_id,
@@ -117,6 +131,8 @@ def _event(a: Assessment) -> CaseAssessed:
         raise_decision=RaiseDecision.model_validate(a.raise_decision) if a.raise_decision else None,
         extended_duration=_extended(result),
         submitted_at=inputs.get("submitted_at"),  # when intake received it, for time to decision (R-OVS-2)
+        figure_source=result.get("figure_source", "declared"),
+        registry_confirmed=True if result.get("status_source") == "registry" else None,
     )
 
 
@@ -205,7 +221,7 @@ async def _add_raise(
     )
     if not await repo.add_assessment(session, assessment):
         raise AssessmentChanged("the assessment changed meanwhile; retry")
-    await runtime.outbox.add(session, _event(assessment), subject=current.case_id)
+    await runtime.outbox.add(session, event_of(assessment), subject=current.case_id)
     stored = await repo.latest(session, current.case_id)
     if stored is None:
         raise RuntimeError("the row just written is missing from its own transaction")

@@ -1,0 +1,1 @@
+"""Assessment's clients of other government systems."""
