@@ -31,13 +31,14 @@ from shared.contracts.common import Category, Subtype
 from shared.contracts.intake import (
     MEMBERS_SEAL_CONTEXT,
     ApplicationSubmitted,
+    ArchiveCompleteness,
     Consents,
     DocumentRecorded,
     MedicalCosts,
     MemberFacts,
     Property,
 )
-from tests.factories import auth, eventually, gov_system, resident_id, review, unique_birth
+from tests.factories import REVIEW, auth, eventually, gov_system, resident_id, reviewer, unique_birth
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -190,8 +191,21 @@ async def submit(
         submitted_at=clock.now(),
         members_sealed=runtime.cipher.encrypt(json.dumps(ids), context=MEMBERS_SEAL_CONTEXT),
     )
+    # intake's report that the archive is complete: this case never passed through intake's API, and
+    # approval refuses an approving review until intake has reported (R-ARC-1)
+    archive = ArchiveCompleteness(
+        case_id=case_id,
+        county_code=app.county_code,
+        township_code=app.township_code,
+        policy_version="test",
+        required=[],
+        missing=[],
+        blocking=[],
+        as_of=clock.now(),
+    )
     async with runtime.transaction() as session:
         await runtime.outbox.add(session, app, subject=case_id)
+        await runtime.outbox.add(session, archive, subject=case_id)
         if authorise:
             doc = DocumentRecorded(
                 case_id=case_id, kind="verification_authorisation", sha256="ab" * 32, recorded_at=clock.now()
@@ -370,7 +384,12 @@ async def test_a_late_answer_after_the_decision_is_refused_409_and_nothing_is_ap
 
     await eventually(in_approval, what="the case to reach approval")
     latest = await _latest(standalone, case_id)
-    assert (await review(standalone, case_id, amount=latest["amount"])).status_code == 200
+    reviewed = await standalone.post(  # not factories.review: intake holds no archive for this case
+        f"/approval/v1/cases/{case_id}/review",
+        json={**REVIEW, "amount": latest["amount"]},
+        headers=reviewer(),
+    )
+    assert reviewed.status_code == 200, reviewed.text
     decided = await standalone.post(
         f"/approval/v1/cases/{case_id}/decision",
         json={"decision": "approved", "confirm_extended_duration": True, "reasons": "R-FLOW-1"},

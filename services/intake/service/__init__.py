@@ -66,11 +66,13 @@ from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.intake import (
     CONTACT_SEAL_CONTEXT,
+    MEMBERS_SEAL_CONTEXT,
     PAYEE_SEAL_CONTEXT,
     ApplicationSubmitted,
     ArchiveCompleteness,
     Consents,
     ConsentWithdrawn,
+    DocumentRecorded,
     EducationCosts,
     MedicalCosts,
     MemberFacts,
@@ -420,6 +422,9 @@ def submitted_event(
         amended_by=(amended_by or _caller_subject()) if row.revision > 1 else None,
         duplicate_review=duplicate_review,
         needs=stated_needs(facts),
+        members_sealed=runtime.cipher.encrypt(
+            json.dumps([m["id_number"] for m in personal["household"]]), context=MEMBERS_SEAL_CONTEXT
+        ),
     )
 
 
@@ -577,6 +582,18 @@ def _check_storage_uri(runtime: Runtime, uri: str) -> None:
         raise InvalidApplication("storage_uri", problem)
 
 
+async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
+    """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
+    (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
+    event = DocumentRecorded(
+        case_id=document.application_id,
+        kind=document.kind,
+        sha256=document.sha256,
+        recorded_at=document.recorded_at,
+    )
+    await runtime.outbox.add(session, event, subject=document.application_id)
+
+
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
     """R-ARC-1: record one archive item; the same content recorded again as the same kind is a replay."""
     async with runtime.transaction() as session:
@@ -602,6 +619,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
             },
         )
         if inserted is not None:
+            await announce_document(runtime, session, inserted)
             await publish_completeness(runtime, session, row)
             return inserted, True
         existing = await repo.document_by_hash(session, application_id, body.kind, body.sha256)
@@ -699,6 +717,7 @@ async def upload_document(
             )
             if inserted is None:
                 raise RuntimeError("the same content was recorded concurrently")
+            await announce_document(runtime, session, inserted)
             await publish_completeness(runtime, session, row)
     except BaseException:
         if stored:
@@ -872,6 +891,7 @@ async def confirm_visit(runtime: Runtime, application_id: str, visit_id: str, co
         if document is None:
             raise RuntimeError("a report document with a fresh timestamp already exists")
         await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
+        await announce_document(runtime, session, document)
         await publish_completeness(runtime, session, row)
         confirmed = await repo.visit(session, application_id, visit_id)
     if confirmed is None:

@@ -1,0 +1,51 @@
+"""Intake gives assessment what verification needs (R-CAT-3, R-CAT-4): the members' ID numbers sealed on
+ApplicationSubmitted (only assessment's key context opens them) and a DocumentRecorded when the signed
+authorisation (家庭经济状况核对授权书) is on file — each in the transaction that records it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.contracts.intake import MEMBERS_SEAL_CONTEXT
+from tests.factories import application, document_body
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def _events(db, case_id: str, kind: str) -> list[dict]:
+    rows = await db.fetch(
+        "SELECT envelope FROM intake.outbox WHERE key = $1 AND event_type LIKE $2 ORDER BY id",
+        case_id,
+        f"%{kind}%",
+    )
+    return [json.loads(r["envelope"]) if isinstance(r["envelope"], str) else r["envelope"] for r in rows]
+
+
+async def test_the_submission_carries_the_members_id_numbers_sealed_in_household_order(standalone, db):
+    body = application()
+    created = await standalone.post("/intake/v1/applications", json=body)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    [submitted] = await _events(db, case_id, "application-submitted")
+    sealed = submitted["data"]["members_sealed"]
+    assert sealed and "id_number" not in sealed
+    cipher = standalone.app.state.runtimes["intake"].cipher
+    opened = json.loads(cipher.decrypt(sealed, context=MEMBERS_SEAL_CONTEXT))
+    assert opened == [m["id_number"] for m in body["household"]]
+
+
+async def test_recording_the_authorisation_announces_it_with_its_kind_and_hash_only(standalone, db):
+    created = await standalone.post("/intake/v1/applications", json=application())
+    case_id = created.json()["id"]
+    doc = document_body("verification_authorisation")
+    recorded = await standalone.post(f"/intake/v1/applications/{case_id}/documents", json=doc)
+    assert recorded.status_code == 201, recorded.text
+    [announced] = await _events(db, case_id, "document-recorded")
+    assert announced["data"]["kind"] == "verification_authorisation"
+    assert announced["data"]["sha256"] == doc["sha256"]
+    assert set(announced["data"]) == {"case_id", "kind", "sha256", "recorded_at"}
+    again = await standalone.post(f"/intake/v1/applications/{case_id}/documents", json=doc)
+    assert again.status_code == 200  # a replay records and announces nothing new
+    assert len(await _events(db, case_id, "document-recorded")) == 1
