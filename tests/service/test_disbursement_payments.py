@@ -2,13 +2,22 @@
 approval, corrections by reversal, the append-only ledger and its reconciliation (R-OVS-3), disclosure."""
 
 import asyncio
+import base64
 import csv
+import hashlib
 import io
+import subprocess
+from decimal import Decimal
+from pathlib import Path
 
 import asyncpg
 import pytest
+from pypdf import PdfReader
 
 from tests.factories import address, application, auth, eventually, pending_case, review
+from tests.service.test_household_notices import _pdftoppm
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -246,3 +255,22 @@ async def test_in_kind_aid_needs_its_procurement_reference_and_everything_paid_i
     text = (await standalone.get("/disbursement/v1/disclosures", params={**period, "format": "csv"})).text
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert len(parsed) == len(listed) and "张小明" not in text and "6222020200112233445" not in text
+    # the 救助资金发放清单 as PDF (R-ARC-1): the same masked lines and their total, its hash in Repr-Digest
+    pdf = await standalone.get("/disbursement/v1/disclosures", params={**period, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    digest = base64.b64encode(hashlib.sha256(pdf.content).digest()).decode()
+    assert pdf.headers["repr-digest"] == f"sha-256=:{digest}:"
+    printed = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "临时救助资金发放清单" in printed and township in printed
+    total = sum(Decimal(i["amount"]) for i in listed)
+    assert f"{total:.2f}" in printed and cash_row["case_no"] in printed and cash_row["amount"] in printed
+    assert "张小明" not in printed and "6222020200112233445" not in printed
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "payment-list.pdf").write_bytes(pdf.content)
+    pdftoppm = await asyncio.to_thread(_pdftoppm)
+    await asyncio.to_thread(
+        subprocess.run,
+        [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"]
+        + [str(ARTIFACTS / "payment-list.pdf"), str(ARTIFACTS / "payment-list")],
+        check=True,
+    )

@@ -21,8 +21,10 @@ def render_report(
     totals: Sequence[tuple[str, str]],
     cases: Sequence[Sequence[str]],
     case_columns: Sequence[str],
+    widths: Sequence[float] | None = None,
 ) -> bytes:
-    """Title, the report's heading lines (label, value), the totals table, then one row per case."""
+    """Title, the report's heading lines (label, value), the totals table, then one row per case;
+    ``widths`` (mm) per column, or equal columns across the page."""
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("assistance disbursement service")
@@ -43,13 +45,14 @@ def render_report(
         pdf.cell(60, 7, label, border=1)
         pdf.cell(50, 7, value, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    width = (pdf.w - pdf.l_margin - pdf.r_margin) / max(len(case_columns), 1)
+    even = (pdf.w - pdf.l_margin - pdf.r_margin) / max(len(case_columns), 1)
+    sizes = list(widths) if widths else [even] * len(case_columns)
     pdf.set_font("cjk", size=9)
-    for column in case_columns:
+    for column, width in zip(case_columns, sizes, strict=True):
         pdf.cell(width, 7, column, border=1, align="C")
     pdf.ln()
     for row in cases:
-        for cell in row:
+        for cell, width in zip(row, sizes, strict=True):
             pdf.cell(width, 7, cell, border=1)
         pdf.ln()
     return bytes(pdf.output())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -164,16 +166,29 @@ async def reconciliation(
 
 
 @router.get(
-    "/disclosures", summary="Public disclosure (向社会公布) per township and period, masked; JSON or CSV"
+    "/disclosures",
+    summary="Public disclosure (向社会公布) per township and period, masked; JSON, CSV, or the PDF 发放清单",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}, "application/pdf": {}}}},
 )
 async def disclosure(
     request: Request,
     township_code: Annotated[str, Query(pattern=r"^\d{9}$")],
     start: Annotated[date, Query(alias="from", ge=LOW, le=HIGH)],
     end: Annotated[date, Query(alias="to", ge=LOW, le=HIGH)],
-    format: Literal["json", "csv"] = "json",
+    format: Literal["json", "csv", "pdf"] = "json",
 ) -> Any:
     rows = await funds.disclosure(runtime_of(request, "disbursement"), township_code, start, end)
+    if format == "pdf":  # 救助资金发放清单, archived by its hash (RFC 9530 Repr-Digest)
+        pdf = funds.payment_list_pdf(township_code, start, end, rows)
+        digest = base64.b64encode(hashlib.sha256(pdf).digest()).decode()
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="payment-list-{township_code}-{start}.pdf"',
+                "Repr-Digest": f"sha-256=:{digest}:",
+            },
+        )
     if format == "csv":
         return Response(
             funds.to_csv(rows),

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement.adapters.report_pdf import render_report
 from services.disbursement.domain.errors import AlreadyAllocated, ReserveFundExhausted, ReserveFundNotFound
 from services.disbursement.domain.model import PAYEE, RECIPIENT, ReserveFund
 from services.disbursement.domain.reserve_rules import SIGN, signed
@@ -299,3 +300,32 @@ async def disclosure(runtime: Runtime, township_code: str, start: date, end: dat
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """The public disclosure as CSV; formula-like cells neutralised (shared/csvexport.py)."""
     return csv_export(DISCLOSURE_FIELDS, rows)
+
+
+FORM_NAMES = {"cash": "现金", "in_kind": "实物"}
+CHANNEL_NAMES = {"bank_transfer": "银行代发", "direct": "直接发放", "handover": "当面发放"}
+
+
+def payment_list_pdf(township_code: str, start: date, end: date, rows: list[dict[str, Any]]) -> bytes:
+    """救助资金发放清单 (R-ARC-1, R-OVS-3): the township's payments of the period as an A4 PDF in Chinese
+    (packaged fonts), names and accounts masked as in the public disclosure, with its total."""
+    total = sum((Decimal(r["amount"]) for r in rows), Decimal("0"))
+    return render_report(
+        "临时救助资金发放清单",
+        [("乡镇（街道）", township_code), ("期间", f"{start.isoformat()} 至 {end.isoformat()}")],
+        [("合计笔数", str(len(rows))), ("合计金额（元）", str(total.quantize(Decimal("0.01"))))],
+        [
+            [
+                r["case_no"],
+                r["name"],
+                r["account"],
+                FORM_NAMES.get(r["form"], r["form"]),
+                CHANNEL_NAMES.get(r["channel"], r["channel"]),
+                r["amount"],
+                r["paid_on"],
+            ]
+            for r in rows
+        ],
+        ["案件编号", "姓名", "账号", "形式", "方式", "金额", "发放日期"],
+        widths=[44, 14, 33, 12, 17, 22, 28],  # mm, 170 across the A4 page
+    )
