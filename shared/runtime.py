@@ -281,12 +281,21 @@ class Runtime:
         except Exception:  # readiness reports, never raises
             return False
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop the consumer, relay and background tasks, then the database pool. A task that does not end
+        within ``grace`` seconds of its cancellation is named in the log and left behind: a shutdown never
+        hangs (what it had not committed is rolled back by the database; the outbox and inbox redo it)."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            _, pending = await asyncio.wait(self.tasks, timeout=grace)
+            for task in pending:
+                log.error("task did not stop on cancellation", extra={"task": task.get_name()})
         self.tasks.clear()
-        await self.engine.dispose()
+        try:
+            await asyncio.wait_for(self.engine.dispose(), grace)
+        except TimeoutError:
+            log.error("database pool did not close", extra={"service": self.name})
 
 
 class IdleBackoff:

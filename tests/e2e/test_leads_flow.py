@@ -111,7 +111,9 @@ async def test_a_monitoring_lead_becomes_a_visit_task_an_application_and_a_decis
             return r.json() if r.status_code == 200 else None
 
         await eventually(in_approval, timeout=60, what="approval to receive the assessed case")
-        assert (await review(client, case_id, urls["approval"])).status_code == 200
+        assert (
+            await review(client, case_id, urls["approval"], intake_base=urls["intake"])
+        ).status_code == 200
         decided = await client.post(
             f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
             json={"decision": "approved", "confirm_extended_duration": True, "reasons": "R-CAT-1 fire"},

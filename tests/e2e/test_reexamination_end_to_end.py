@@ -39,7 +39,7 @@ async def test_a_reexamination_raises_the_amount_and_exactly_the_difference_is_p
             return r.json() if r.status_code == 200 else None
 
         case = await eventually(arrived, timeout=60, what="approval to receive the case")
-        assert (await review(client, case_id, approval)).status_code == 200
+        assert (await review(client, case_id, approval, intake_base=urls["intake"])).status_code == 200
         decided = await client.post(
             f"{approval}/approval/v1/cases/{case_id}/decision",
             json={

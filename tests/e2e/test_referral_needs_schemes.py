@@ -48,7 +48,7 @@ async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) 
         timeout=60,
         what="approval to receive the case",
     )
-    assert (await review(client, case_id, urls["approval"])).status_code == 200  # R-FLOW-1
+    assert (await review(client, case_id, urls["approval"], intake_base=urls["intake"])).status_code == 200
     decided = await client.post(
         f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
         json={"decision": "approved", "confirm_extended_duration": True, "reasons": "meets R-CAT"},
