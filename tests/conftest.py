@@ -103,7 +103,9 @@ async def clone_database(server_url: str, template: str, prefix: str = "t") -> s
 async def drop_database(url: str) -> None:
     """Remove a test database (open connections of a finished app are cut)."""
     name = make_url(url).database
-    conn = await asyncpg.connect(_plain(make_url(url).set(database="postgres").render_as_string(False)))
+    conn = await asyncpg.connect(
+        _plain(make_url(url).set(database="postgres").render_as_string(False)), timeout=300
+    )  # several drops may queue on a busy server at the session's end
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -72,8 +72,14 @@ async def test_one_submission_is_one_trace_through_the_five_services(standalone,
 
     # Each event: a producer span where it is written, consumers' spans as its children, the relay's send too.
     spans_by_id = _by_id(found)
-    submitted = [s for s in found if s.kind == SpanKind.PRODUCER and s.name == "create assistance.intake.v1"]
-    assert len(submitted) == 1 and submitted[0].parent.span_id == server[0].context.span_id
+    written = [s for s in found if s.kind == SpanKind.PRODUCER and s.name == "create assistance.intake.v1"]
+    assert {s.attributes["cloudevents.event_type"] for s in written} == {
+        "gov.assistance.intake.application-submitted.v1",
+        "gov.assistance.intake.archive-completeness.v1",  # the archive's state, in the same transaction
+    }
+    assert all(s.parent.span_id == server[0].context.span_id for s in written)
+    submitted = [s for s in written if "application-submitted" in s.attributes["cloudevents.event_type"]]
+    assert len(submitted) == 1
     consumers_of_submitted = {
         _service(s)
         for s in found
@@ -84,10 +90,14 @@ async def test_one_submission_is_one_trace_through_the_five_services(standalone,
         s.name == "send assistance.intake.v1" and s.parent.span_id == submitted[0].context.span_id
         for s in found
     )
-    approval = [s for s in found if s.kind == SpanKind.CONSUMER and _service(s) == "approval"]
-    assert approval and approval[0].attributes["cloudevents.event_type"] == (
-        "gov.assistance.assessment.case-assessed.v1"
-    )
+    approval = [
+        s
+        for s in found
+        if s.kind == SpanKind.CONSUMER
+        and _service(s) == "approval"
+        and s.attributes["cloudevents.event_type"] == "gov.assistance.assessment.case-assessed.v1"
+    ]
+    assert len(approval) == 1
     assessed = spans_by_id[approval[0].parent.span_id]  # approval continues assessment's producer span
     assert assessed.kind == SpanKind.PRODUCER and _service(assessed) == "assessment"
     assert spans_by_id[assessed.parent.span_id].kind == SpanKind.CONSUMER  # ... inside its consumer span
@@ -96,7 +106,11 @@ async def test_one_submission_is_one_trace_through_the_five_services(standalone,
     )
 
     # The carrier: the event's envelope names its producer span (and is sent as the Kafka header too).
-    carried = await db.fetchval("SELECT envelope->>'traceparent' FROM intake.outbox WHERE key = $1", case_id)
+    carried = await db.fetchval(
+        "SELECT envelope->>'traceparent' FROM intake.outbox WHERE key = $1 AND event_type = $2",
+        case_id,
+        "gov.assistance.intake.application-submitted.v1",
+    )
     assert carried == f"00-{trace_id}-{submitted[0].context.span_id:016x}-01"
     text = " ".join(f"{k}={v}" for s in found for k, v in s.attributes.items())
     assert "张小明" not in text and "6222020200112233445" not in text
