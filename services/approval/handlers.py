@@ -1,6 +1,6 @@
 """Approval's event consumers (inbox-protected): assessed cases come in for review (R-FLOW-1); payment
-results move budget commitments to spent, or back (R-OVS-3); intake's reports of each case archive's
-completeness (R-ARC-1)."""
+results move budget commitments to spent, or back, and a payment given up releases its commitment
+(R-OVS-3); intake's reports of each case archive's completeness (R-ARC-1)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval.service import archive, budgets, review
 from shared.contracts.assessment import CaseAssessed
-from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded
+from shared.contracts.disbursement import PaymentCorrected, PaymentGivenUp, PaymentResultRecorded
 from shared.contracts.intake import ArchiveCompleteness
 from shared.events import Envelope
 from shared.inbox import Handler
@@ -37,6 +37,13 @@ async def on_payment_corrected(
     await budgets.on_payment_corrected(session, ev)
 
 
+async def on_payment_given_up(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaymentGivenUp
+) -> None:
+    """R-OVS-3: a payment given up releases its commitment."""
+    await budgets.on_payment_given_up(session, ev)
+
+
 async def on_archive_completeness(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: ArchiveCompleteness
 ) -> None:
@@ -49,5 +56,6 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         CaseAssessed.event_type: partial(on_case_assessed, runtime),
         PaymentResultRecorded.event_type: partial(on_payment_result, runtime),
         PaymentCorrected.event_type: partial(on_payment_corrected, runtime),
+        PaymentGivenUp.event_type: partial(on_payment_given_up, runtime),
         ArchiveCompleteness.event_type: partial(on_archive_completeness, runtime),
     }

@@ -81,6 +81,14 @@ class RetryIn(BaseModel):
     """Re-route: e.g. direct handover in an emergency when the account keeps failing (R-AID-2)."""
 
 
+class GiveUpIn(BaseModel):
+    """R-OVS-3: stop trying a failed, returned or unfunded payment (why, in words; no personal data)."""
+
+    model_config = ConfigDict(extra="forbid")
+    actor: Actor = None
+    reason: Note
+
+
 class HandoverIn(BaseModel):
     """R-AID-2: cash or goods handed over directly, fully documented; R-AID-3: procurement reference."""
 

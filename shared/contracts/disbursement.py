@@ -42,6 +42,24 @@ class PaymentResultRecorded(Event):
     recorded_at: datetime
 
 
+@event("gov.assistance.disbursement.payment-given-up.v1")
+class PaymentGivenUp(Event):
+    """A failed, returned or unfunded payment the finance office gave up (terminal, R-OVS-3): it will never
+    be paid, so what approval committed for it is released; a reserve-fund draw went back to the fund."""
+
+    case_id: str
+    instruction_id: str
+    reference: str
+    stage: int
+    attempts: int
+    amount: Money
+    funding: str
+    previous_status: str
+    """failed, returned or unfunded."""
+    reason: str
+    given_up_at: datetime
+
+
 @event("gov.assistance.disbursement.payment-corrected.v1")
 class PaymentCorrected(Event):
     """A wrong payment reversed by a ledger entry and replaced by a new instruction (history is never

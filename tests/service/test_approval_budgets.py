@@ -373,3 +373,82 @@ async def test_a_payment_given_up_releases_its_commitment_once_however_often_del
         == 1
     )
     assert _money((await _budget(client, county))["local"]) == before
+
+
+async def _attention(client: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        case = (await client.get(f"/intake/v1/applications/{case_id}")).json()
+        return case if case["status"] == "needs_attention" else None
+
+    return await eventually(probe, what="intake to show the case needs_attention")
+
+
+async def test_a_payment_disbursement_gives_up_releases_its_commitment_and_the_case_says_so(world):
+    """R-OVS-3: failed, then given up (terminal): approval releases exactly what it had committed for it, the
+    case shows needs_attention naming the payment, and a given-up payment is neither retried nor given up
+    twice (409 payment-state)."""
+    client, db = world["client"], world["db"]
+    county, township = "140302", "140302002"
+    await _rules(client, county, ["central"])
+    before = _money((await _budget(client, county))["central"])
+    case_id = await _reviewed(client, county, township)
+    _ok(await client.post(f"/approval/v1/cases/{case_id}/decision", json=_decision("700.00")))
+    committed = _money((await _budget(client, county))["central"])
+    assert Decimal(committed[1]) - Decimal(before[1]) == Decimal("700.00")
+    assert Decimal(before[3]) - Decimal(committed[3]) == Decimal("700.00")
+    [payment] = await _payments(client, case_id, 1)
+    pay = f"/disbursement/v1/payments/{payment['id']}"
+    scheduled = await client.post(f"{pay}/give-up", json={"reason": "still scheduled"})
+    assert scheduled.status_code == 409 and scheduled.json()["type"].endswith("/payment-state")
+    _ok(await client.post(f"{pay}/result", json={"result": "failed", "reason": "account closed"}))
+    given_up = _ok(await client.post(f"{pay}/give-up", json={"reason": "account closed, household moved"}))
+    assert given_up["status"] == "given_up"
+    await _until(client, county, "central", before)
+    release = await db.fetch(
+        "SELECT amount, instruction_id FROM approval.budget_movements "
+        "WHERE case_id = $1 AND kind = 'release'",
+        case_id,
+    )
+    assert [(str(r["amount"]), str(r["instruction_id"])) for r in release] == [("700.00", payment["id"])]
+    attention = (await _attention(client, case_id))["attention"]
+    assert attention["service"] == "disbursement"
+    assert payment["reference"] in attention["reason"] and "R-OVS-3" in attention["reason"]
+    for again in ("give-up", "retry"):
+        refused = await client.post(f"{pay}/{again}", json={"reason": "once more"})
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/payment-state"), again
+
+
+async def test_a_help_first_payment_given_up_goes_back_to_the_reserve_fund_and_the_budget(world):
+    """R-RES, R-OVS-3: the reserve draw is released to the fund (a reserve_release ledger line) and the
+    help-first commitment to the envelope."""
+    client = world["client"]
+    county, township = "140302", "140302003"
+    allocation = {
+        "county_code": county,
+        "year": YEAR,
+        "proportion": "0.1",
+        "previous_year_spending": "9000.00",
+    }
+    _ok(await client.post(f"/disbursement/v1/reserve-funds/{township}", json=allocation), 201)
+    before = _money((await _budget(client, county))["central"])
+    case_id, _ = await pending_case(client, emergency_application(address=address(county, township)))
+    grant = {
+        "role": "township",
+        "amount": "250.00",
+        "form": "cash",
+        "channel": "bank_transfer",
+        "reasons": "fire",
+    }
+    _ok(await client.post(f"/approval/v1/cases/{case_id}/help-first", json=grant), 201)
+    [payment] = await _payments(client, case_id, 1)
+    assert payment["funding"] == "reserve"
+    fund = f"/disbursement/v1/reserve-funds/{township}/{YEAR}"
+    assert _ok(await client.get(fund))["balance"] == "650.00"
+    pay = f"/disbursement/v1/payments/{payment['id']}"
+    _ok(await client.post(f"{pay}/result", json={"result": "failed", "reason": "no such account"}))
+    _ok(await client.post(f"{pay}/give-up", json={"reason": "paid in kind by the village instead"}))
+    assert _ok(await client.get(fund))["balance"] == "900.00"
+    await _until(client, county, "central", before)
+    ledger = _ok(await client.get("/disbursement/v1/ledger", params={"township_code": township}))
+    kinds = [(e["kind"], e["amount"]) for e in ledger if e.get("instruction_id") == payment["id"]]
+    assert kinds == [("reserve_draw", "250.00"), ("reserve_release", "250.00")]

@@ -33,12 +33,12 @@ from services.approval.domain.model import Case
 from services.approval.domain.tiers import Level
 from services.approval.schemas import BudgetPolicyIn, EnvelopeIn
 from shared import clock
-from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded
+from shared.contracts.disbursement import PaymentCorrected, PaymentGivenUp, PaymentResultRecorded
 from shared.runtime import Runtime
 
 RELEASING_RESULTS = frozenset({"cancelled", "abandoned"})
-"""Results after which a payment will never be made: its commitment is released. Disbursement reports
-paid, failed (retried) and returned (re-issued) today; these are for when it gives a payment up."""
+"""Results after which a payment will never be made: its commitment is released. Disbursement reports a
+payment it gives up as ``PaymentGivenUp`` (below); these free-text results are kept for older producers."""
 
 
 # --- commitments, inside the decision's (or the grant's) transaction ---
@@ -171,6 +171,12 @@ async def on_payment_result(session: AsyncSession, ev: PaymentResultRecorded) ->
     elif ev.result in RELEASING_RESULTS:
         await release(session, ev.case_id, ev.amount, ev.instruction_id)
     # failed: the transfer is retried under the same reference; the commitment stays
+
+
+async def on_payment_given_up(session: AsyncSession, ev: PaymentGivenUp) -> None:
+    """R-OVS-3: a payment disbursement gave up will never be paid: what was committed for it goes back to
+    the envelope (once: the inbox; the case itself shows needs_attention through intake)."""
+    await release(session, ev.case_id, ev.amount, ev.instruction_id)
 
 
 async def on_payment_corrected(session: AsyncSession, ev: PaymentCorrected) -> None:

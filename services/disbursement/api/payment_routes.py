@@ -20,6 +20,7 @@ from services.disbursement.schemas import (
     AttemptOut,
     ChangeDecisionIn,
     CorrectionIn,
+    GiveUpIn,
     HandoverIn,
     PayeeChangeIn,
     PayeeChangeOut,
@@ -149,6 +150,19 @@ async def record_result(
 )
 async def retry(payment_id: PaymentId, body: RetryIn, request: Request, principal: Finance) -> PaymentOut:
     await payments.retry(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
+    return await _one(request, payment_id, principal)
+
+
+@router.post(
+    "/payments/{payment_id}/give-up",
+    response_model=PaymentOut,
+    summary="Give up a failed, returned or unfunded payment (terminal; its commitment is released, R-OVS-3)",
+    description="The payment becomes `given_up`: a reserve-fund draw goes back to the fund, approval "
+    "releases what it committed (PaymentGivenUp) and the case shows needs_attention in intake.",
+    responses={409: {"description": "the payment is not failed, returned or unfunded (payment-state)"}},
+)
+async def give_up(payment_id: PaymentId, body: GiveUpIn, request: Request, principal: Finance) -> PaymentOut:
+    await payments.give_up(runtime_of(request, "disbursement"), payment_id, _by(body, principal))
     return await _one(request, payment_id, principal)
 
 

@@ -30,6 +30,9 @@ class PaymentStatus(StrEnum):
     failed = "failed"
     returned = "returned"
     reversed = "reversed"
+    given_up = "given_up"
+    """Terminal: a failed, returned or unfunded payment the finance office stopped trying (R-OVS-3: its
+    commitment is released in approval's budget, its reserve draw back in the fund, the case flagged)."""
 
 
 class AttemptStatus(StrEnum):

@@ -17,6 +17,8 @@ _ALLOWED_RESULTS: dict[PaymentStatus, set[str]] = {
 }
 RETRYABLE = frozenset({PaymentStatus.failed, PaymentStatus.returned, PaymentStatus.unfunded})
 """Failed or returned transfers are re-issued; an unfunded help-first payment retries its draw."""
+GIVABLE_UP = RETRYABLE
+"""R-OVS-3: only a payment that is waiting for a retry may be given up (never a scheduled or paid one)."""
 
 
 def payment_reference(case_id: str, stage: int) -> str:
@@ -54,3 +56,8 @@ def result_allowed(status: str, result: str) -> bool:
 def retry_allowed(status: str) -> bool:
     """Failed or returned transfers are re-issued; an unfunded help-first payment retries its draw."""
     return status in RETRYABLE
+
+
+def give_up_allowed(status: str) -> bool:
+    """A failed, returned or unfunded payment may be given up; nothing else (R-OVS-3)."""
+    return status in GIVABLE_UP

@@ -34,6 +34,7 @@ from services.disbursement.domain.model import (
     PaymentStatus,
 )
 from services.disbursement.domain.rules import (
+    give_up_allowed,
     payment_reference,
     reexamination_reference,
     result_allowed,
@@ -41,7 +42,7 @@ from services.disbursement.domain.rules import (
 )
 from services.disbursement.repository import instructions as repo
 from services.disbursement.repository import ledger
-from services.disbursement.schemas import CorrectionIn, HandoverIn, Result, ResultIn, RetryIn
+from services.disbursement.schemas import CorrectionIn, GiveUpIn, HandoverIn, Result, ResultIn, RetryIn
 from services.disbursement.service.funds import draw_reserve
 from shared import clock
 from shared.access import guard
@@ -54,7 +55,13 @@ from shared.contracts.approval import (
     HelpFirstGranted,
     Reexamined,
 )
-from shared.contracts.disbursement import PaymentCorrected, PaymentResultRecorded, PaymentScheduled
+from shared.contracts.disbursement import (
+    PaymentCorrected,
+    PaymentGivenUp,
+    PaymentResultRecorded,
+    PaymentScheduled,
+)
+from shared.contracts.processing import BY_SERVICE
 from shared.runtime import Runtime
 
 BANK_TRANSFER = Channel.bank_transfer.value
@@ -518,6 +525,58 @@ async def retry(runtime: Runtime, instruction_id: str, body: RetryIn) -> Payment
                 attempt=attempt,
                 funding=ins.funding,
                 kind=ins.kind,
+            ),
+            subject=ins.case_id,
+        )
+        return await _locked(session, instruction_id)
+
+
+async def give_up(runtime: Runtime, instruction_id: str, body: GiveUpIn) -> PaymentInstruction:
+    """R-OVS-3: stop trying a failed, returned or unfunded payment (terminal ``given_up``). In one
+    transaction: a reserve-fund draw goes back to the fund (a ``reserve_release`` ledger line), approval is
+    told to release the commitment (``PaymentGivenUp``) and the case shows ``needs_attention`` in intake
+    (nothing silent: the household was granted help it has not received)."""
+    async with runtime.transaction() as session:
+        ins = await _locked(session, instruction_id)
+        if not give_up_allowed(ins.status):
+            raise PaymentState(
+                f"payment {instruction_id} is {ins.status}: only a failed, returned or unfunded payment "
+                "is given up"
+            )
+        now = clock.now()
+        if ins.funding == "reserve" and ins.fund_entry_id is not None:
+            await ledger.release(session, ins.township_code, year_of(ins.created_at), ins.amount)
+            await _entry(
+                session, ins, "reserve_release", ins.amount, body.actor, memo=f"given up: {body.reason}"
+            )
+        await repo.update_instruction(
+            session, instruction_id, status=PaymentStatus.given_up, status_reason=body.reason
+        )
+        await runtime.outbox.add(
+            session,
+            PaymentGivenUp(
+                case_id=ins.case_id,
+                instruction_id=ins.id,
+                reference=ins.reference,
+                stage=ins.stage,
+                attempts=ins.attempts,
+                amount=ins.amount,
+                funding=ins.funding,
+                previous_status=ins.status,
+                reason=body.reason,
+                given_up_at=now,
+            ),
+            subject=ins.case_id,
+        )
+        await runtime.outbox.add(
+            session,
+            BY_SERVICE["disbursement"](
+                case_id=ins.case_id,
+                service="disbursement",
+                failed_event_type=PaymentGivenUp.event_type,
+                reason=f"payment {ins.reference} ({ins.amount} CNY) given up after {ins.attempts} "
+                f"attempt(s), {ins.status}: {body.reason}; its budget commitment is released (R-OVS-3)",
+                failed_at=now,
             ),
             subject=ins.case_id,
         )
