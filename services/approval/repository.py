@@ -739,7 +739,8 @@ async def township_tallies(
 ) -> list[TownshipTally]:
     """Per township of the county: final decisions of the year (local), those within the township's
     delegation (R-FLOW-3), the median seconds from submission to decision, and help-first grants of the
-    year whose paperwork was due by ``as_of`` or done, and of those the ones done in time (R-FLOW-2)."""
+    year whose paperwork was due by ``as_of`` or done, and of those the ones done in time (R-FLOW-2);
+    re-examinations decided in the year (local), and of those the ones that changed the decision (R-REX-2)."""
     c, d, g = cases, decisions, help_first_grants
     wait = func.extract("epoch", d.c.at - c.c.submitted_at)
     decided = (
@@ -771,7 +772,25 @@ async def township_tallies(
         .where(g.c.county_code == county_code, _year_of(g.c.granted_at) == year)
         .group_by(g.c.township_code)
     )
+    x = reexaminations
+    reexamined = (
+        select(
+            x.c.township_code,
+            func.count().label("rex_decided"),
+            func.count().filter(x.c.status == ReexaminationStatus.changed.value).label("rex_changed"),
+        )
+        .where(
+            x.c.county_code == county_code,
+            x.c.status != ReexaminationStatus.open.value,
+            _year_of(x.c.decided_at) == year,
+        )
+        .group_by(x.c.township_code)
+    )
     by_township: dict[str, dict[str, Any]] = {}
+    for r in (await session.execute(reexamined)).mappings():
+        by_township.setdefault(r["township_code"], {}).update(
+            rex_decided=r["rex_decided"], rex_changed=r["rex_changed"]
+        )
     for r in (await session.execute(decided)).mappings():
         by_township.setdefault(r["township_code"], {}).update(
             decided=r["decided"], within=r["within"], median=r["median"]
@@ -786,6 +805,8 @@ async def township_tallies(
             median_seconds=float(v["median"]) if v.get("median") is not None else None,
             help_first_due=int(v.get("due", 0)),
             help_first_on_time=int(v.get("on_time", 0)),
+            reexaminations_decided=int(v.get("rex_decided", 0)),
+            reexaminations_changed=int(v.get("rex_changed", 0)),
         )
         for t, v in sorted(by_township.items())
     ]

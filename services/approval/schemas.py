@@ -493,7 +493,8 @@ from services.approval.domain.scorecard import Indicator  # noqa: E402 - the sco
 
 
 class TargetIn(BaseModel):
-    """A county's target for one indicator and year: days at most, or a share (0..1) at least."""
+    """A county's target for one indicator and year: days or a share (0..1) at most, a share or the
+    reserve-fund turnover (a ratio) at least."""
 
     model_config = ConfigDict(extra="forbid")
     indicator: Indicator
@@ -502,7 +503,7 @@ class TargetIn(BaseModel):
 
     @model_validator(mode="after")
     def _share_is_a_fraction(self) -> TargetIn:
-        if not self.indicator.at_most and self.target > 1:
+        if self.indicator.share and self.target > 1:
             raise ValueError(f"{self.indicator.value} is a share: a target from 0 to 1")
         return self
 
@@ -555,8 +556,22 @@ class ScorecardOut(BaseModel):
     findings: list[FindingOut]
 
 
+class IndicatorOut(BaseModel):
+    """How an indicator is judged and where its value comes from (R-OVS-1)."""
+
+    indicator: Indicator
+    at_most: bool
+    """True: met when the value is at most the target; else at least."""
+    share: bool
+    source: str
+    """approval (in ``scores``), or the service whose figures give each township's value."""
+    figures: str | None
+    """For another service's indicator: the figures endpoint and field holding each township's value."""
+
+
 class ScorecardsOut(BaseModel):
     county_code: str
     year: int
+    indicators: list[IndicatorOut]
     targets: list[TargetOut]
     townships: list[ScorecardOut]

@@ -1,8 +1,10 @@
 """Referral's oversight figures (R-OVS-1, R-CHA-3), from referral's own records only: needs records shared
 with partner charities, and per partner the offers made in the period, accepted, declined, expired,
 fulfilled and the amounts fulfilled — the same counting as ``GET /referral/v1/performance``, with the
-figures' place and period filters. A case's category is not kept here: ``category``/``subtype`` are not
-applied (said in ``notes``).
+figures' place and period filters; and per township the referral fulfilment of the county's scorecard
+(R-OVS-1): (offers fulfilled + scheme referrals granted) ÷ (offers accepted + scheme referrals with a final
+outcome, granted or refused), both counted by the day they were made. A case's category is not kept
+here: ``category``/``subtype`` are not applied (said in ``notes``).
 
 Also its state gauges, read when /metrics is scraped: the cases referral knows of (R-CHA), each by where
 its referral stands — ``awaiting_decision`` (no decision yet and nothing shared), ``not_shared`` (decided,
@@ -54,6 +56,18 @@ async def figures(session: AsyncSession, f: Filters) -> dict[str, Any]:
             for r in records
         ],
         "by_partner": by_partner,
+        "by_township": [
+            {
+                "county_code": r.county_code,
+                "township_code": r.township_code,
+                "accepted_offers": r.accepted_offers,
+                "fulfilled_offers": r.fulfilled_offers,
+                "scheme_outcomes": r.scheme_outcomes,
+                "schemes_granted": r.schemes_granted,
+                "fulfilment": None if r.fulfilment is None else str(r.fulfilment),
+            }
+            for r in await repo.fulfilment_by_township(session, f)
+        ],
     }
 
 

@@ -309,25 +309,55 @@
     }
   }
 
-  /* R-OVS-1: a county's township scorecards (approval's own indicators against the county's targets). */
+  /* R-OVS-1: a county's township scorecards. Approval scores its own indicators against the county's targets;
+     the reserve-fund turnover and the referral fulfilment are each township's line of disbursement's and
+     referral's figures for the same year (no service reads another's records), judged here against the
+     target approval keeps, in the direction approval states (indicators[].at_most). */
   async function scorecards(params) {
     if (!params.county_code) return null;
-    const wanted = { county_code: params.county_code, ...(params.to ? { year: params.to.slice(0, 4) } : {}) };
+    const year = params.to ? params.to.slice(0, 4) : null;
+    const wanted = { county_code: params.county_code, ...(year ? { year } : {}) };
     const response = await fetch(`/approval/v1/scorecards?${query(wanted)}`,
                                  { headers: authorised({ Accept: "application/json" }) });
     if (response.status === 401) throw new Error("sign in: paste an access token");
     if (!response.ok) throw new Error(`scorecards: HTTP ${response.status}`);
-    return response.json();
+    const sc = await response.json();
+    const period = { county_code: params.county_code, from: `${sc.year}-01-01`, to: `${sc.year}-12-31` };
+    const [reserve, referral] = await Promise.allSettled([figures("disbursement", period),
+                                                          figures("referral", period)]);
+    sc.external = {
+      reserve_fund_turnover: Object.fromEntries((reserve.status === "fulfilled" ? reserve.value.reserve_funds : [])
+        .map((f) => [f.township_code, { value: f.turnover }])),
+      referral_fulfilment_share: Object.fromEntries((referral.status === "fulfilled" ? referral.value.by_township : [])
+        .map((r) => [r.township_code, { value: r.fulfilment }])),
+    };
+    return sc;
   }
 
   const INDICATORS = [["time_to_decision_days", "审批用时 days to decision"],
                       ["help_first_on_time_share", "先行救助按时 help first on time"],
-                      ["within_delegation_share", "限额内 within delegation"]];
+                      ["within_delegation_share", "限额内 within delegation"],
+                      ["reexamination_reversal_share", "复核改变率 re-examinations reversed"],
+                      ["reserve_fund_turnover", "备用金周转 reserve-fund turnover"],
+                      ["referral_fulfilment_share", "转介完成率 referral fulfilment"]];
 
   function shown(score) {
     if (score.value === null) return "—";
     const value = score.indicator.endsWith("_share") ? `${Math.round(Number(score.value) * 1000) / 10}%` : score.value;
     return score.target === null ? value : `${value} ${score.met ? "✓" : "✗"}`;
+  }
+
+  /* One township's score for an indicator: approval's own, or the figure of the service that keeps it. */
+  function scoreOf(sc, card, indicator) {
+    const own = card.scores.find((x) => x.indicator === indicator);
+    if (own) return own;
+    const spec = sc.indicators.find((x) => x.indicator === indicator) || { at_most: false };
+    const target = (sc.targets.find((x) => x.indicator === indicator) || { target: null }).target;
+    const found = (sc.external[indicator] || {})[card.township_code];
+    const value = found && found.value !== null && found.value !== undefined ? found.value : null;
+    const met = value === null || target === null ? null
+      : spec.at_most ? Number(value) <= Number(target) : Number(value) >= Number(target);
+    return { indicator, value, target, met };
   }
 
   function renderScorecards(sc) {
@@ -342,7 +372,7 @@
     }
     const cards = sc.townships;
     const share = (card, indicator) => {
-      const s = card.scores.find((x) => x.indicator === indicator);
+      const s = scoreOf(sc, card, indicator);
       return s && s.value !== null ? Math.round(Number(s.value) * 1000) / 10 : 0;
     };
     barChart(box, { title: "scorecards", rotate: cards.length > 4, legend: true,
@@ -350,7 +380,11 @@
       series: [{ name: "先行救助按时 help first on time %", color: COLORS[2],
                  values: cards.map((c) => share(c, "help_first_on_time_share")) },
                { name: "限额内 within delegation %", color: COLORS[0],
-                 values: cards.map((c) => share(c, "within_delegation_share")) }] });
+                 values: cards.map((c) => share(c, "within_delegation_share")) },
+               { name: "复核改变 reversed %", color: COLORS[3],
+                 values: cards.map((c) => share(c, "reexamination_reversal_share")) },
+               { name: "转介完成 referral fulfilment %", color: COLORS[1],
+                 values: cards.map((c) => share(c, "referral_fulfilment_share")) }] });
     const t = document.createElement("table");
     t.className = "mini";
     t.dataset.year = String(sc.year);
@@ -368,7 +402,7 @@
       tr.insertCell().textContent = placeName(card.township_code);
       tr.insertCell().textContent = String(card.decided);
       for (const [indicator] of INDICATORS) {
-        const score = card.scores.find((x) => x.indicator === indicator);
+        const score = scoreOf(sc, card, indicator);
         const td = tr.insertCell();
         td.dataset.indicator = indicator;
         td.dataset.value = score.value === null ? "" : score.value;

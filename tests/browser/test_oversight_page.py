@@ -3,6 +3,7 @@ the figures the APIs give, a filter changes the charts, and a screenshot is kept
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -30,12 +31,35 @@ def _scorecards(base: str, county: str) -> dict[str, Any]:
     return response.json()
 
 
-def _check_scorecards(page: Any, expected: dict[str, Any]) -> None:
-    """Every township of the county is a row; each indicator cell shows the API's exact value and whether it
-    met the target (R-OVS-1); the chart has one category per township."""
+EXTERNAL = {
+    "reserve_fund_turnover": ("disbursement", "reserve_funds", "turnover"),
+    "referral_fulfilment_share": ("referral", "by_township", "fulfilment"),
+}
+"""R-OVS-1: the indicators another service values, by its figures of the scorecard's year."""
+
+
+def _external(base: str, county: str, year: int) -> dict[str, dict[str, str | None]]:
+    period = {"county_code": county, "from": f"{year}-01-01", "to": f"{year}-12-31"}
+    out: dict[str, dict[str, str | None]] = {}
+    for indicator, (service, table, field) in EXTERNAL.items():
+        rows = _figures(base, service, **period)[table]
+        out[indicator] = {r["township_code"]: r[field] for r in rows}
+    return out
+
+
+def _check_scorecards(
+    page: Any, expected: dict[str, Any], external: dict[str, dict[str, str | None]]
+) -> None:
+    """Every township of the county is a row; each indicator cell shows the exact value — approval's score,
+    or the reserve-fund turnover and referral fulfilment of disbursement's and referral's figures — and
+    whether it met the county's target in the indicator's direction (R-OVS-1); the chart has one category
+    per township."""
     cards = expected["townships"]
     assert page.locator("#chart-scorecards tr[data-township]").count() == len(cards) > 0
     assert sum(c["decided"] for c in cards) > 0
+    assert page.locator("#chart-scorecards tr th").count() == 2 + len(expected["indicators"]) + 1
+    targets = {t["indicator"]: Decimal(t["target"]) for t in expected["targets"]}
+    at_most = {i["indicator"]: i["at_most"] for i in expected["indicators"]}
     for card in cards:
         row = page.locator(f"#chart-scorecards tr[data-township='{card['township_code']}']")
         assert row.locator("td").nth(1).inner_text() == str(card["decided"])
@@ -44,6 +68,16 @@ def _check_scorecards(page: Any, expected: dict[str, Any]) -> None:
             assert cell.get_attribute("data-value") == (score["value"] or "")
             if score["met"] is not None:
                 assert cell.get_attribute("class") == ("met" if score["met"] else "unmet")
+        for indicator, values in external.items():
+            value = values.get(card["township_code"])
+            cell = row.locator(f"td[data-indicator={indicator}]")
+            assert cell.get_attribute("data-value") == (value or "")
+            if value is not None and indicator in targets:
+                target, v = targets[indicator], Decimal(value)
+                met = v <= target if at_most[indicator] else v >= target
+                assert cell.get_attribute("class") == ("met" if met else "unmet")
+    measured = [v for values in external.values() for v in values.values() if v is not None]
+    assert measured, "the demo pays from reserve funds and partners fulfil offers: the page shows them"
     shares = [s["value"] for c in cards for s in c["scores"] if s["indicator"].endswith("_share")]
     if any(v not in (None, "0.0000") for v in shares):  # else the chart says there is nothing to draw
         chart = page.locator("#chart-scorecards svg")
@@ -64,7 +98,14 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
     assert city == 24 and 0 < county < city and approved > 0
 
     # R-OVS-1: the county's targets for the year, and a finding, so the scorecards show met/unmet and use
-    for indicator, target in (("time_to_decision_days", "1"), ("within_delegation_share", "0.8")):
+    targets = (
+        ("time_to_decision_days", "1"),
+        ("within_delegation_share", "0.8"),
+        ("reexamination_reversal_share", "0.2"),
+        ("reserve_fund_turnover", "0.05"),
+        ("referral_fulfilment_share", "0.5"),
+    )
+    for indicator, target in targets:
         put = httpx.put(
             f"{live_system}/approval/v1/scorecard-targets/{COUNTY}/{clock.local_today().year}",
             json={"indicator": indicator, "target": target},
@@ -115,7 +156,8 @@ def test_oversight_page_draws_the_figures_and_a_filter_changes_them(
             link = page.locator("a[data-link=reserve-report]")
             assert link.is_visible() and f"county_code={COUNTY}" in link.get_attribute("href")
             page.screenshot(path=str(ROOT / "artifacts" / "oversight.png"), full_page=True)
-            _check_scorecards(page, _scorecards(live_system, COUNTY))
+            cards = _scorecards(live_system, COUNTY)
+            _check_scorecards(page, cards, _external(live_system, COUNTY, cards["year"]))
             page.locator("#card-scorecards").screenshot(
                 path=str(ROOT / "artifacts" / "oversight-scorecards.png")
             )

@@ -138,11 +138,13 @@ async def test_each_townships_scorecard_is_exact_against_the_countys_targets(wor
         "time_to_decision_days": ("2.00", "3", True, 3),  # median of 2, 5 and 1.5 days
         "help_first_on_time_share": (None, "0.9", None, 0),
         "within_delegation_share": ("0.6667", "0.6", True, 3),  # 2 of 3 within the 300.00 delegation
+        "reexamination_reversal_share": (None, None, None, 0),  # none asked for
     }
     assert _scores(cards[T2]) == {
         "time_to_decision_days": ("3.00", "3", True, 1),
         "help_first_on_time_share": ("0.5000", "0.9", False, 2),  # one done, one past its deadline
         "within_delegation_share": ("1.0000", "0.6", True, 1),
+        "reexamination_reversal_share": (None, None, None, 0),
     }
     assert _scores(cards["140303001"])["time_to_decision_days"] == (None, "3", None, 0)
     assert {t["indicator"]: t["target"] for t in body["targets"]} == {

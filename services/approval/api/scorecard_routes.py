@@ -10,10 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.approval.domain.scorecard import Finding, Target
+from services.approval.domain.scorecard import Finding, Indicator, Target
 from services.approval.schemas import (
     FindingIn,
     FindingOut,
+    IndicatorOut,
     ScorecardOut,
     ScorecardsOut,
     ScoreOut,
@@ -45,6 +46,18 @@ def _target(t: Target) -> TargetOut:
     return TargetOut(indicator=t.indicator, target=_plain(t.target), actor=t.actor, created_at=t.created_at)
 
 
+FIGURES = {
+    Indicator.reserve_fund_turnover: "/disbursement/v1/figures: reserve_funds[].turnover",
+    Indicator.referral_fulfilment_share: "/referral/v1/figures: by_township[].fulfilment",
+}
+"""Where the page (or any client) finds the values of the indicators other services keep (R-OVS-1)."""
+
+INDICATORS = [
+    IndicatorOut(indicator=i, at_most=i.at_most, share=i.share, source=i.source, figures=FIGURES.get(i))
+    for i in Indicator
+]
+
+
 def _finding(f: Finding) -> FindingOut:
     return FindingOut.model_validate(asdict(f))
 
@@ -53,8 +66,11 @@ def _finding(f: Finding) -> FindingOut:
     "/scorecards",
     response_model=ScorecardsOut,
     summary="Each township's scorecard against the county's targets for the year (R-OVS-1, R-FLOW-3)",
-    description="Time to decision (median days), help-first paperwork on time (share) and decisions within "
-    "the township's delegation (share), with the findings recorded. County-level: township staff get 404.",
+    description="Approval's own indicators per township: time to decision (median days), help-first "
+    "paperwork on time, decisions within the township's delegation and the re-examination reversal rate "
+    "(shares), with the findings recorded. `indicators` lists all six with their direction; the reserve-fund "
+    "turnover and the referral fulfilment are valued by disbursement's and referral's figures (named in "
+    "`figures`) against the targets here. County-level: township staff get 404.",
 )
 async def scorecards(
     request: Request,
@@ -73,6 +89,7 @@ async def scorecards(
     return ScorecardsOut(
         county_code=county_code,
         year=year,
+        indicators=INDICATORS,
         targets=[_target(t) for t in targets],
         townships=[
             ScorecardOut(

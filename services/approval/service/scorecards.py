@@ -32,7 +32,7 @@ async def scorecards(
     codes = [township_code] if township_code else sorted({*_townships(county_code), *tallies})
     cards = []
     for code in codes:
-        tally = tallies.get(code) or TownshipTally(code, 0, 0, None, 0, 0)
+        tally = tallies.get(code) or TownshipTally(code, 0, 0, None, 0, 0, 0, 0)
         cards.append((tally, score(tally, wanted), [f for f in found if f.township_code == code]))
     return targets, cards
 

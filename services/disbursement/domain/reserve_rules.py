@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 ZERO = Decimal("0.00")
@@ -56,6 +56,9 @@ RETURNS = {"reserve_release": "returns"}
 """Money that comes back to the fund: an unused or corrected draw released (R-RES)."""
 SIGN = {**dict.fromkeys(INFLOWS, 1), **dict.fromkeys(RETURNS, 1), **dict.fromkeys(OUTFLOWS, -1)}
 COLUMNS = (*INFLOWS.values(), *OUTFLOWS.values(), *RETURNS.values())
+
+OPENING = ("allocation", "reserve_carry_in")
+"""What a fund opens its year with: the county's allocation (R-RES-1) and the balance carried in."""
 
 _PERIOD = re.compile(r"^(\d{4})-(Q[1-4]|0[1-9]|1[0-2])$")
 
@@ -196,3 +199,16 @@ def expected_periods(
             if in_force and in_force[-1][1] is frequency and p.ended(today):
                 out.append((p, in_force[-1][2]))
     return sorted(out, key=lambda pg: pg[0].start)
+
+
+def opening_balance(totals: dict[str, Decimal]) -> Decimal:
+    """The fund's opening balance for its year: allocation + carried in (top-ups come later, in the year)."""
+    return sum((totals.get(k, ZERO) for k in OPENING), ZERO)
+
+
+def turnover(paid: Decimal, opening: Decimal) -> Decimal | None:
+    """R-RES-2, R-OVS-1: reserve-fund turnover = paid from the fund in the period ÷ its opening balance
+    (4 places, half up; None for a fund that opened with nothing). Above 1 when top-ups were used too."""
+    if opening <= 0:
+        return None
+    return (paid / opening).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

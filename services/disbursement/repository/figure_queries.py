@@ -7,7 +7,8 @@ The oversight figures (a JSON body by design):
 - time to first payment: from the case's first authorisation known here (the help-first grant or the
   approval decision, whichever came first) to its first payment, median and 90th percentile with
   PostgreSQL's ``percentile_cont`` on intervals;
-- township reserve funds of the year (the year of ``to``, or this year): allocated, drawn, released, balance;
+- township reserve funds of the year (the year of ``to``, or this year): allocated, drawn, released, balance,
+  opening balance, paid from the fund in the period and the turnover (paid ÷ opening, R-OVS-1 scorecards);
 - reserve-fund reports of that year per county and period (R-RES-2): submitted, on time, late, and overdue
   (an ended period past the county's grace days without a report, judged on ``to`` or today).
 
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disbursement.domain.model import OverdueReport, PaymentStatus, ReserveFund
+from services.disbursement.domain.reserve_rules import opening_balance, turnover
 from services.disbursement.repository import as_entities
 from services.disbursement.repository import reserve_records as reserve_repo
 from services.disbursement.repository.ledger import reserve_fund_name
@@ -160,7 +162,10 @@ async def _first_payment(session: AsyncSession, f: Filters) -> dict[str, Any]:
 
 
 async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
-    """R-RES-2: each township's reserve fund of the year: allocated, drawn, released back, balance."""
+    """R-RES-2: each township's reserve fund of the year: allocated, drawn, released back, balance; and its
+    turnover (R-OVS-1): paid from the fund in the period (its payments paid by the bank or handed over, by
+    the day paid — the reserve line of ``by_funding``; returned or reversed ones are no longer paid) ÷ the
+    opening balance (allocation + carried in)."""
     year = (f.end or clock.local_today()).year
     funds = (
         (
@@ -183,6 +188,17 @@ async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
                 )
             ).all()
         )
+        paid = await session.scalar(
+            select(func.coalesce(func.sum(p.c.amount), 0)).where(
+                p.c.funding == literal("reserve"),
+                p.c.status == PaymentStatus.paid,
+                p.c.township_code == fund["township_code"],
+                func.extract("year", func.timezone(clock.zone_name(), p.c.created_at)) == year,  # its fund
+                f.period(p.c.paid_at),
+            )
+        )
+        paid = cast(Decimal, paid)  # coalesce: never NULL
+        opening = opening_balance(totals)
         draws = (
             await session.execute(
                 select(func.count(), func.count(func.distinct(le.c.case_id))).where(
@@ -199,6 +215,10 @@ async def _reserves(session: AsyncSession, f: Filters) -> list[dict[str, Any]]:
                 "drawn": money(totals.get("reserve_draw")),
                 "released": money(totals.get("reserve_release")),
                 "balance": money(fund["balance"]),
+                "opening": money(opening),
+                "top_ups": money(totals.get("reserve_top_up")),
+                "paid": money(paid),
+                "turnover": None if (t := turnover(paid, opening)) is None else str(t),
                 "draws": draws[0],
                 "cases": draws[1],
             }

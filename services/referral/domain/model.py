@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -263,6 +263,30 @@ class PartnerFigure:
     expired: int
     fulfilled: int
     amount_fulfilled: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipFulfilment:
+    """Per township, for the county's scorecard (R-OVS-1, R-CHA-3): offers a partner accepted in the period
+    and of those the fulfilled (completed) ones; government-scheme referrals made in the period with a final
+    outcome (granted or refused) and of those the granted ones."""
+
+    county_code: str
+    township_code: str
+    accepted_offers: int
+    fulfilled_offers: int
+    scheme_outcomes: int
+    schemes_granted: int
+
+    @property
+    def fulfilment(self) -> Decimal | None:
+        """(fulfilled offers + schemes granted) ÷ (accepted offers + schemes with an outcome), 4 places half
+        up; None when nothing was accepted or answered."""
+        whole = self.accepted_offers + self.scheme_outcomes
+        if whole == 0:
+            return None
+        part = Decimal(self.fulfilled_offers + self.schemes_granted)
+        return (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,13 +35,16 @@ from services.referral.domain.model import (
     RecordStatus,
     Task,
     TaskStatus,
+    TownshipFulfilment,
 )
+from services.referral.domain.schemes import SchemeStatus
 from services.referral.domain.tasks import OPEN
 from services.referral.tables import (
     cases,
     needs_records,
     partner_events,
     partners,
+    scheme_referrals,
     tasks,
     webhook_deliveries,
 )
@@ -551,6 +554,47 @@ async def offers_by_partner(session: AsyncSession, f: Filters) -> list[PartnerFi
         .order_by(partners.c.seq)
     )
     return await _all(session, PartnerFigure, query)
+
+
+async def fulfilment_by_township(session: AsyncSession, f: Filters) -> list[TownshipFulfilment]:
+    """R-OVS-1, R-CHA-3: per township, offers made in the period that a partner accepted and those it
+    fulfilled; scheme referrals made in the period with a final outcome and those granted."""
+    n, t, s = needs_records, tasks, scheme_referrals
+    offers = (
+        select(
+            n.c.county_code,
+            n.c.township_code,
+            func.count().label("accepted"),
+            func.count().filter(t.c.status == TaskStatus.completed).label("fulfilled"),
+        )
+        .select_from(t.join(n, n.c.id == t.c.record_id))
+        .where(
+            t.c.status.in_(ACCEPTED), f.place(n.c.county_code, n.c.township_code), f.period(t.c.offered_at)
+        )
+        .group_by(n.c.county_code, n.c.township_code)
+    )
+    final = (SchemeStatus.granted.value, SchemeStatus.refused.value)
+    schemes = (
+        select(
+            s.c.county_code,
+            s.c.township_code,
+            func.count().label("outcomes"),
+            func.count().filter(s.c.status == SchemeStatus.granted.value).label("granted"),
+        )
+        .where(s.c.status.in_(final), f.place(s.c.county_code, s.c.township_code), f.period(s.c.created_at))
+        .group_by(s.c.county_code, s.c.township_code)
+    )
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for r in (await session.execute(offers)).mappings():
+        found.setdefault((r["county_code"], r["township_code"]), {}).update(
+            accepted_offers=r["accepted"], fulfilled_offers=r["fulfilled"]
+        )
+    for r in (await session.execute(schemes)).mappings():
+        found.setdefault((r["county_code"], r["township_code"]), {}).update(
+            scheme_outcomes=r["outcomes"], schemes_granted=r["granted"]
+        )
+    zero = dict.fromkeys(("accepted_offers", "fulfilled_offers", "scheme_outcomes", "schemes_granted"), 0)
+    return [TownshipFulfilment(c, t, **{**zero, **v}) for (c, t), v in sorted(found.items())]
 
 
 async def cases_by_state(session: AsyncSession) -> dict[str, int]:
