@@ -452,3 +452,10 @@ async def test_a_help_first_payment_given_up_goes_back_to_the_reserve_fund_and_t
     ledger = _ok(await client.get("/disbursement/v1/ledger", params={"township_code": township}))
     kinds = [(e["kind"], e["amount"]) for e in ledger if e.get("instruction_id") == payment["id"]]
     assert kinds == [("reserve_draw", "250.00"), ("reserve_release", "250.00")]
+    reconciled = _ok(
+        await client.get(
+            "/disbursement/v1/ledger/reconciliation", params={"county_code": county, "year": YEAR}
+        )
+    )
+    [fund_check] = [f for f in reconciled["reserve_funds"] if f["township_code"] == township]
+    assert fund_check["balanced"]  # the fund's balance is what its ledger lines add up to (R-OVS-3)
