@@ -8,6 +8,7 @@ its outbox is imported once."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import subprocess
@@ -21,7 +22,7 @@ import asyncssh
 import httpx
 import pytest
 
-from tests.factories import auth
+from tests.factories import auth, eventually
 from tests.service.bank_helpers import SECOND, approved_transfers, ensure_settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -236,3 +237,32 @@ async def test_fetching_returns_from_a_server_with_another_host_key_is_refused(s
     refused = await standalone.post("/disbursement/v1/bank-returns:fetch")
     assert refused.status_code == 409 and refused.json()["type"].endswith("/bank-unreachable"), refused.text
     assert "not the pinned one" in refused.json()["detail"]
+
+
+async def test_the_background_poll_imports_each_return_file_of_the_outbox_once(standalone, sftp_bank, db):
+    from services.disbursement.service.returns import SFTP_ACTOR, return_poll
+
+    sftp_bank()
+    batch = await _approved_batch(standalone, "140322200", 1)
+    released = (await standalone.post(f"/disbursement/v1/bank-batches/{batch['id']}/release")).json()
+    assert released["delivery"] == "delivered", released
+    runtime = standalone.app.state.runtimes["disbursement"]
+    runtime.settings.bank_sftp_poll_seconds = 0.2
+    poll = asyncio.create_task(return_poll(runtime))
+    query = "SELECT imported_by FROM disbursement.bank_return_files WHERE batch_id = $1"
+    try:
+        importers = await eventually(
+            lambda: _rows(db, query, batch["id"]), timeout=30, what="the return file imported by the poll"
+        )
+        await asyncio.sleep(1.0)  # several more polls of the same outbox
+        assert not poll.done()
+    finally:
+        poll.cancel()
+    assert importers == [SFTP_ACTOR]
+    assert [r["imported_by"] for r in await db.fetch(query, batch["id"])] == [SFTP_ACTOR]  # once
+    paid = (await standalone.get(f"/disbursement/v1/payments/{batch['items'][0]['instruction_id']}")).json()
+    assert paid["status"] == "paid"
+
+
+async def _rows(db: Any, query: str, *args: Any) -> list[str] | None:
+    return [r["imported_by"] for r in await db.fetch(query, *args)] or None

@@ -1,4 +1,4 @@
-"""The SFTP hand-off to the bank (asyncssh): a released batch file is written to
+"""The SFTP hand-off to the bank (asyncssh, R-AID-2): a released batch file is written to
 ``<inbox>/<batch_no>.txt.part``, read back and checked (size and SHA-256), then renamed to
 ``<inbox>/<batch_no>.txt`` — the bank only picks up complete files. The same batch always has the same
 remote name, so a retry is idempotent: an identical file already there is delivered, a different one is
