@@ -162,6 +162,11 @@ async def test_a_server_with_another_host_key_is_refused_and_the_batch_says_why(
     unpinned = (await standalone.post(f"/disbursement/v1/bank-batches/{batch['id']}/delivery")).json()
     assert unpinned["delivery"] == "failed", unpinned
     assert "DISBURSEMENT_BANK_SFTP_HOST_KEY_FINGERPRINTS" in unpinned["delivery_error"]
+    settings.bank_sftp_host_key_fingerprints = bank.fingerprint
+    key_file, settings.bank_sftp_key_file = settings.bank_sftp_key_file, str(bank.root / "no-such-key")
+    keyless = (await standalone.post(f"/disbursement/v1/bank-batches/{batch['id']}/delivery")).json()
+    settings.bank_sftp_key_file = key_file
+    assert keyless["delivery"] == "failed" and "DISBURSEMENT_BANK_SFTP_KEY_FILE" in keyless["delivery_error"]
     settings.bank_sftp_host_key_fingerprints = f"{other}, {bank.fingerprint}"  # a key rotation: both pinned
     resent = (await standalone.post(f"/disbursement/v1/bank-batches/{batch['id']}/delivery")).json()
     assert resent["delivery"] == "delivered", resent

@@ -8,6 +8,7 @@ key only. The bank's return files (回盘) are read from ``<outbox>``. No file c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import posixpath
@@ -23,7 +24,11 @@ RETURN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 """Names of files taken from the outbox: no hidden files (a bank's own half-written ``.part``)."""
 
 
-class HostKeyRefused(Exception):
+class SftpRefused(Exception):
+    """Nothing was sent: the client's key cannot be used, or the server is not the pinned one."""
+
+
+class HostKeyRefused(SftpRefused):
     """The SFTP server showed a host key that is not the pinned one."""
 
 
@@ -87,7 +92,12 @@ class _PinnedHostKey(asyncssh.SSHClient):
 
 @contextlib.asynccontextmanager
 async def sftp_session(target: SftpTarget) -> AsyncIterator[asyncssh.SFTPClient]:
-    key = asyncssh.read_private_key(target.key_file, target.passphrase)
+    try:
+        key = asyncssh.read_private_key(target.key_file, target.passphrase)
+    except (OSError, ValueError) as exc:  # ValueError: asyncssh.KeyImportError, a wrong passphrase
+        raise SftpRefused(
+            f"the SFTP private key (DISBURSEMENT_BANK_SFTP_KEY_FILE) cannot be used: {type(exc).__name__}"
+        ) from exc
     pinned = _PinnedHostKey(target.fingerprints)
     try:
         conn = await asyncssh.connect(
@@ -143,9 +153,9 @@ class SftpUpload:
 
     async def upload(self, batch_no: str, content: bytes, sha256: str) -> Outcome:
         try:
-            async with sftp_session(self.target) as sftp:
+            async with asyncio.timeout(self.target.timeout * 4), sftp_session(self.target) as sftp:
                 return await self._upload(sftp, batch_no, content, sha256)
-        except HostKeyRefused as exc:
+        except SftpRefused as exc:
             return Outcome(False, str(exc))
         except (OSError, asyncssh.Error) as exc:
             return Outcome(False, f"SFTP {type(exc).__name__}: {str(exc)[:200]}")
@@ -187,7 +197,7 @@ async def fetch_returns(settings: DisbursementSettings) -> list[tuple[str, bytes
     one twice changes nothing (its SHA-256 is recorded)."""
     target = SftpTarget.of(settings)
     found = []
-    async with sftp_session(target) as sftp:
+    async with asyncio.timeout(target.timeout * 4), sftp_session(target) as sftp:
         for entry in sorted(await sftp.readdir(target.outbox), key=lambda e: str(e.filename)):
             name = str(entry.filename)
             regular = entry.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR

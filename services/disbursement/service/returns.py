@@ -18,7 +18,7 @@ from typing import cast
 import asyncssh
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disbursement.adapters.bank_sftp import HostKeyRefused, fetch_returns
+from services.disbursement.adapters.bank_sftp import SftpRefused, fetch_returns
 from services.disbursement.domain.bankfile import ReturnLine, bank_format, peek_batch_no
 from services.disbursement.domain.errors import (
     BankFileError,
@@ -137,7 +137,7 @@ async def fetch_from_bank(runtime: Runtime, actor: str) -> list[FetchedReturn]:
     malformed one (or, in an API call, one of a batch outside the caller's jurisdiction) is refused alone."""
     try:
         files = await fetch_returns(cast(DisbursementSettings, runtime.settings))
-    except (ValueError, HostKeyRefused) as exc:
+    except (ValueError, SftpRefused) as exc:
         raise BankUnreachable(str(exc)) from exc
     except (OSError, asyncssh.Error) as exc:
         raise BankUnreachable(f"the bank's SFTP server: {type(exc).__name__}: {str(exc)[:200]}") from exc
