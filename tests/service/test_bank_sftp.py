@@ -271,3 +271,11 @@ async def test_the_background_poll_imports_each_return_file_of_the_outbox_once(s
 
 async def _rows(db: Any, query: str, *args: Any) -> list[str] | None:
     return [r["imported_by"] for r in await db.fetch(query, *args)] or None
+
+
+async def test_fetching_returns_without_an_sftp_server_configured_is_a_409_naming_the_settings(standalone):
+    unset = await standalone.post("/disbursement/v1/bank-returns:fetch")
+    assert unset.status_code == 409 and unset.json()["type"].endswith("/bank-unreachable"), unset.text
+    assert "DISBURSEMENT_BANK_SFTP_HOST_KEY_FINGERPRINTS" in unset.json()["detail"]
+    clerk = auth("clerk", "intake_clerk", county=COUNTY)
+    assert (await standalone.post("/disbursement/v1/bank-returns:fetch", headers=clerk)).status_code == 403
