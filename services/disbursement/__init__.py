@@ -7,6 +7,7 @@ from services.disbursement.api import router
 from services.disbursement.domain.model import PAYEE, RECIPIENT
 from services.disbursement.figures import state_gauges
 from services.disbursement.handlers import handlers
+from services.disbursement.service.returns import return_poll
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from shared.reencrypt import SealedColumn
@@ -20,6 +21,7 @@ MODULE = ServiceModule(
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "approval"),
     handlers=handlers,
+    background=(return_poll,),  # the bank's SFTP outbox, when DISBURSEMENT_BANK_SFTP_POLL_SECONDS > 0
     state_gauges=state_gauges,
     sealed=(
         SealedColumn("disbursement.beneficiaries", "payee", PAYEE),

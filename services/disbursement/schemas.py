@@ -234,6 +234,16 @@ class ImportResult(BaseModel):
     imported_at: datetime
 
 
+class FetchedReturnOut(BaseModel):
+    """One file of the bank's SFTP outbox: ``imported``, ``already_imported`` (nothing changed) or
+    ``refused`` (``detail`` says why: malformed, naming the line, or not the caller's)."""
+
+    name: str
+    outcome: Literal["imported", "already_imported", "refused"]
+    return_file_id: str | None = None
+    detail: str | None = None
+
+
 class StatementIn(BaseModel):
     """The statement as the bank sent it (GBK bytes, docs/bank-file.md), base64-encoded in JSON."""
 

@@ -1,7 +1,9 @@
-"""The hand-off of a released batch file to the bank: an interface (``BankHandOff``) and its HTTPS upload
-client. The file is PUT to ``<bank_upload_url>/<batch_no>`` with its SHA-256; the bank answers 2xx once it
-has checked the control totals and the checksum, and answers the same again for the same file (so a
-re-send after a lost answer is harmless). The file's content is never logged."""
+"""The hand-off of a released batch file to the bank: an interface (``BankHandOff``), its HTTPS upload
+client and its SFTP one (adapters/bank_sftp.py), chosen per county (``bank_handoff`` and
+``bank_handoff_counties`` settings; HTTPS unless configured otherwise). Over HTTPS the file is PUT to
+``<bank_upload_url>/<batch_no>`` with its SHA-256; the bank answers 2xx once it has checked the control
+totals and the checksum, and answers the same again for the same file (so a re-send after a lost answer
+is harmless). The file's content is never logged."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Protocol
 
 import httpx
 
-from services.disbursement.settings import DisbursementSettings
+from services.disbursement.adapters.bank_sftp import SftpUpload
+from services.disbursement.settings import DisbursementSettings, HandOff
 
 
 @dataclass(frozen=True)
@@ -52,5 +55,21 @@ class HttpsUpload:
         return Delivery(False, f"bank answered {answer.status_code}: {answer.text[:200]}")
 
 
-def hand_off(settings: DisbursementSettings) -> BankHandOff:
+class SftpHandOff:
+    def __init__(self, settings: DisbursementSettings) -> None:
+        self.client = SftpUpload(settings)
+
+    async def deliver(self, batch_no: str, content: bytes, sha256: str) -> Delivery:
+        outcome = await self.client.upload(batch_no, content, sha256)
+        return Delivery(outcome.delivered, outcome.detail)
+
+
+def channel_of(settings: DisbursementSettings, county_code: str) -> HandOff:
+    return settings.bank_handoff_counties.get(county_code, settings.bank_handoff)
+
+
+def hand_off(settings: DisbursementSettings, county_code: str) -> BankHandOff:
+    """The county's channel; a ValueError naming what is missing from its configuration."""
+    if channel_of(settings, county_code) == "sftp":
+        return SftpHandOff(settings)
     return HttpsUpload(settings)

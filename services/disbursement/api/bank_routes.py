@@ -30,6 +30,7 @@ from services.disbursement.schemas import (
     BatchItemOut,
     BatchOut,
     ExceptionOut,
+    FetchedReturnOut,
     ImportResult,
     OutcomeIn,
     ReceiptCheckOut,
@@ -255,6 +256,23 @@ async def import_return(
     if not created:
         response.status_code = 200
     return import_out(row, created)
+
+
+@router.post(
+    "/bank-returns:fetch",
+    response_model=list[FetchedReturnOut],
+    summary="Fetch the return files from the bank's SFTP outbox and import each once (R-AID-2)",
+    responses={
+        409: {
+            "description": "The SFTP server is not configured, not reachable, or showed a host key that "
+            "is not the pinned one (problem+json `bank-unreachable`)",
+            "content": {"application/problem+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def fetch_returns(request: Request, principal: Finance) -> list[FetchedReturnOut]:
+    done = await returns.fetch_from_bank(runtime_of(request, "disbursement"), principal.subject)
+    return [FetchedReturnOut(**asdict(f)) for f in done]
 
 
 @router.post(

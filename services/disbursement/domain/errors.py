@@ -152,6 +152,12 @@ class NothingToPay(StateConflict):
     slug = "nothing-to-pay"
 
 
+class BankUnreachable(StateConflict):
+    """The bank's SFTP server is not configured, not reachable or not the pinned one (its host key)."""
+
+    slug = "bank-unreachable"
+
+
 class BatchState(StateConflict):
     slug = "batch-state"
 

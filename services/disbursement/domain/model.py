@@ -317,6 +317,17 @@ class ImportedReturnFile:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchedReturn:
+    """One file of the bank's SFTP outbox and what its import did: ``imported``, ``already_imported``
+    (its SHA-256 was imported before: nothing changed), ``refused`` (malformed, or not this caller's)."""
+
+    name: str
+    outcome: str
+    return_file_id: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedReturnLine:
     return_file_id: str
     line_no: int

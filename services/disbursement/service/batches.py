@@ -254,7 +254,7 @@ async def release(runtime: Runtime, batch_id: str, body: BatchActionIn) -> BankB
         await bank.update_batch(
             session, batch_id, status=BatchStatus.released, released_by=body.actor, released_at=clock.now()
         )
-    return await _deliver(runtime, batch_id, row.batch_no, content, row.file_sha256)
+    return await _deliver(runtime, row, content)
 
 
 async def resend(runtime: Runtime, batch_id: str) -> BankBatch:
@@ -263,16 +263,18 @@ async def resend(runtime: Runtime, batch_id: str) -> BankBatch:
         if row.status is not BatchStatus.released or row.delivery is DeliveryStatus.delivered:
             raise BatchState(f"batch {row.batch_no} is {row.status} ({row.delivery}): nothing to re-send")
         content = await _content(runtime, session, row)
-    return await _deliver(runtime, batch_id, row.batch_no, content, row.file_sha256)
+    return await _deliver(runtime, row, content)
 
 
-async def _deliver(runtime: Runtime, batch_id: str, batch_no: str, content: bytes, sha256: str) -> BankBatch:
+async def _deliver(runtime: Runtime, row: BankBatch, content: bytes) -> BankBatch:
+    """Hand the file to the county's bank (HTTPS or SFTP); the outcome, and why not, goes on the batch."""
+    batch_id = row.id
     try:
-        channel = hand_off(cast(DisbursementSettings, runtime.settings))
+        channel = hand_off(cast(DisbursementSettings, runtime.settings), row.county_code)
     except ValueError as exc:
         outcome: tuple[bool, str | None] = (False, str(exc))
     else:
-        delivery = await channel.deliver(batch_no, content, sha256)
+        delivery = await channel.deliver(row.batch_no, content, row.file_sha256)
         outcome = (delivery.delivered, delivery.detail)
     async with runtime.transaction() as session:
         await bank.update_batch(

@@ -8,15 +8,21 @@ as any other (POST /payments/{id}/retry), under the same reference."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import uuid
+from typing import cast
 
+import asyncssh
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disbursement.adapters.bank_sftp import SftpRefused, fetch_returns
 from services.disbursement.domain.bankfile import ReturnLine, bank_format, peek_batch_no
 from services.disbursement.domain.errors import (
     BankFileError,
+    BankUnreachable,
     BatchState,
     ExceptionNotFound,
     ExceptionResolved,
@@ -29,6 +35,7 @@ from services.disbursement.domain.model import (
     BatchItem,
     BatchStatus,
     ExceptionStatus,
+    FetchedReturn,
     ImportedReturnFile,
     PaymentStatus,
     ReconciliationException,
@@ -39,10 +46,16 @@ from services.disbursement.repository import instructions as repo
 from services.disbursement.schemas import ResolutionIn, Result, ResultIn
 from services.disbursement.service import receipts
 from services.disbursement.service.payments import apply_result
+from services.disbursement.settings import DisbursementSettings
 from shared import clock
-from shared.access import guard
+from shared.access import caller, covers, guard
+from shared.domain_errors import DomainError
 from shared.idnumber import mask_account
 from shared.runtime import Runtime
+
+log = logging.getLogger("assistance.disbursement.returns")
+SFTP_ACTOR = "bank-sftp"
+"""Who imported a return file taken from the bank's SFTP outbox by the background fetch."""
 
 
 async def import_return(runtime: Runtime, data: bytes, actor: str) -> tuple[ImportedReturnFile, bool]:
@@ -116,6 +129,67 @@ async def import_return(runtime: Runtime, data: bytes, actor: str) -> tuple[Impo
     if row is None:
         raise RuntimeError("the row just written is missing from its own transaction")
     return row, True
+
+
+async def fetch_from_bank(runtime: Runtime, actor: str) -> list[FetchedReturn]:
+    """Take the return files in the bank's SFTP outbox and import each (R-AID-2); a file is applied once
+    (its SHA-256 is recorded), so fetching again changes nothing. Each file is its own transaction: a
+    malformed one (or, in an API call, one of a batch outside the caller's jurisdiction) is refused alone."""
+    try:
+        files = await fetch_returns(cast(DisbursementSettings, runtime.settings))
+    except (ValueError, SftpRefused) as exc:
+        raise BankUnreachable(str(exc)) from exc
+    except (OSError, asyncssh.Error) as exc:
+        raise BankUnreachable(f"the bank's SFTP server: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    results = []
+    for name, data in files:
+        if not await _callers(runtime, data):
+            results.append(FetchedReturn(name, "refused", detail="not a batch of the caller's jurisdiction"))
+            continue
+        try:
+            row, created = await import_return(runtime, data, actor)
+        except DomainError as exc:
+            results.append(FetchedReturn(name, "refused", detail=exc.detail[:300]))
+            continue
+        results.append(FetchedReturn(name, "imported" if created else "already_imported", row.id))
+    return results
+
+
+async def _callers(runtime: Runtime, data: bytes) -> bool:
+    """Whether the caller (none: the background fetch) covers the batch the file answers; a file naming
+    no known batch is left to the import, which refuses it as malformed."""
+    principal = caller()
+    if principal is None:
+        return True
+    try:
+        batch_no = peek_batch_no(data)
+    except BankFileError:
+        return True
+    async with runtime.reading() as session:
+        batch = await bank.batch_by_no(session, batch_no)
+    return batch is None or covers(principal, batch.county_code, batch.township_code)
+
+
+async def return_poll(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background): fetch the SFTP outbox every ``bank_sftp_poll_seconds``;
+    off (returns at once) while that is 0 or no county hands off over SFTP."""
+    settings = cast(DisbursementSettings, runtime.settings)
+    if settings.bank_sftp_poll_seconds <= 0 or not settings.bank_sftp_host:
+        return
+    while True:
+        try:
+            done = await fetch_from_bank(runtime, SFTP_ACTOR)
+            imported = sum(1 for f in done if f.outcome == "imported")
+            if imported or any(f.outcome == "refused" for f in done):
+                log.info(
+                    "bank return files fetched",
+                    extra={"imported": imported, "refused": [f.name for f in done if f.outcome == "refused"]},
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep polling after a network or database hiccup
+            log.warning("return-file fetch failed", extra={"error": repr(exc)[:300]})
+        await asyncio.sleep(settings.bank_sftp_poll_seconds)
 
 
 async def _reconcile(

@@ -193,6 +193,47 @@ Usage: include "assistance.secretEnv" (dict "root" $ "name" "intake" "mode" "ser
 {{- end }}
 
 {{/*
+The disbursement service's SFTP hand-off to the bank (docs/bank-file.md), when services.<name>.bankSftp.host
+is set: its settings as env, the private key from an existing Secret mounted read-only. Empty otherwise.
+Usage: include "assistance.bankSftp" (dict "root" $ "name" "disbursement"), likewise bankSftpEnv.
+*/}}
+{{- define "assistance.bankSftp" -}}
+{{- $svc := index .root.Values.services .name -}}
+{{- if and (eq .name "disbursement") $svc.bankSftp $svc.bankSftp.host }}true{{ end }}
+{{- end }}
+
+{{- define "assistance.bankSftpDir" -}}
+/etc/assistance/bank-sftp
+{{- end }}
+
+{{- define "assistance.bankSftpEnv" -}}
+{{- $b := (index .root.Values.services .name).bankSftp -}}
+{{- if $b.counties }}
+- name: DISBURSEMENT_BANK_HANDOFF_COUNTIES
+  value: {{ $dict := dict }}{{ range $b.counties }}{{ $_ := set $dict . "sftp" }}{{ end }}{{ $dict | toJson | quote }}
+{{- else }}
+- name: DISBURSEMENT_BANK_HANDOFF
+  value: "sftp"
+{{- end }}
+- name: DISBURSEMENT_BANK_SFTP_HOST
+  value: {{ $b.host | quote }}
+- name: DISBURSEMENT_BANK_SFTP_PORT
+  value: {{ $b.port | quote }}
+- name: DISBURSEMENT_BANK_SFTP_USER
+  value: {{ required "services.disbursement.bankSftp.user is required with bankSftp.host" $b.user | quote }}
+- name: DISBURSEMENT_BANK_SFTP_HOST_KEY_FINGERPRINTS
+  value: {{ required "services.disbursement.bankSftp.hostKeyFingerprints (the pinned host key) is required with bankSftp.host" $b.hostKeyFingerprints | quote }}
+- name: DISBURSEMENT_BANK_SFTP_KEY_FILE
+  value: {{ printf "%s/%s" (include "assistance.bankSftpDir" .root) $b.privateKeyKey | quote }}
+- name: DISBURSEMENT_BANK_SFTP_INBOX_DIR
+  value: {{ $b.inboxDir | quote }}
+- name: DISBURSEMENT_BANK_SFTP_OUTBOX_DIR
+  value: {{ $b.outboxDir | quote }}
+- name: DISBURSEMENT_BANK_SFTP_POLL_SECONDS
+  value: {{ $b.pollSeconds | quote }}
+{{- end }}
+
+{{/*
 The pod template of one service, shared by its Deployment (mode "serve") and its migration Job
 (mode "migrate"). Usage: include "assistance.podTemplate" (dict "root" $ "name" "intake" "mode" "serve")
 */}}
@@ -258,6 +299,9 @@ spec:
         {{- end }}
         {{- end }}
         {{- include "assistance.secretEnv" (dict "root" $root "name" .name "mode" .mode) | nindent 8 }}
+        {{- if and $serve (include "assistance.bankSftp" .) }}
+        {{- include "assistance.bankSftpEnv" . | nindent 8 }}
+        {{- end }}
         {{- with $svc.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -303,6 +347,11 @@ spec:
           mountPath: {{ include "assistance.kafkaCaDir" $root }}
           readOnly: true
         {{- end }}
+        {{- if and $serve (include "assistance.bankSftp" .) }}
+        - name: bank-sftp-key
+          mountPath: {{ include "assistance.bankSftpDir" $root }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir:
@@ -314,6 +363,16 @@ spec:
         items:
           - key: {{ $root.Values.global.kafka.tls.caKey }}
             path: {{ $root.Values.global.kafka.tls.caKey }}
+    {{- end }}
+    {{- if and $serve (include "assistance.bankSftp" .) }}
+    {{- $bank := $svc.bankSftp }}
+    - name: bank-sftp-key
+      secret:
+        secretName: {{ required "services.disbursement.bankSftp.existingSecret (the private key) is required with bankSftp.host" $bank.existingSecret }}
+        defaultMode: 0440
+        items:
+          - key: {{ $bank.privateKeyKey }}
+            path: {{ $bank.privateKeyKey }}
     {{- end }}
   {{- with $svc.nodeSelector }}
   nodeSelector:
