@@ -10,11 +10,8 @@ refused attempt sends nothing and is recorded as a failed attempt."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
-import socket
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -25,45 +22,18 @@ from services.household.domain.model import DeliveryStatus, DueDelivery
 from services.household.settings import HouseholdSettings, settings_of
 from shared import clock
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import Address, backoff, delivery_problem, headers, host_of, literal_address, url_problem
+from shared.webhooks import PinnedRequest, Refused, backoff, pinned_request, post_signed
 
 log = logging.getLogger("assistance.household.webhooks")
 BATCH = 20
 SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption context, not a secret
 
 
-class Refused(Exception):
-    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
-
-
-async def _resolve(host: str, port: int) -> list[Address]:
-    literal = literal_address(host)
-    if literal is not None:
-        return [literal]
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-
-
-async def pinned_request(s: HouseholdSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now —
-    with the ``Host`` header and the TLS server name of the registered host. Raises ``Refused``."""
-    allow = s.loopback_receivers_allowed
-    problem = url_problem(url, allow_loopback_http=allow, refused_hosts=s.webhook_refused_hosts)
-    parsed = host_of(url)
-    if problem or parsed is None:
-        raise Refused(f"refused: the URL {problem or 'is not valid'}")
-    scheme, host, port = parsed
-    try:
-        resolved = await _resolve(host, port)
-    except OSError as exc:
-        raise Refused("refused: the receiver's name did not resolve") from exc
-    problem = delivery_problem(host, resolved, allow_loopback_http=allow)
-    if problem:
-        raise Refused(problem)
-    original = httpx.URL(url)
-    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
-    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
-    return target, {"host": original.netloc.decode("ascii")}, extensions
+async def receiver(s: HouseholdSettings, url: str) -> PinnedRequest:
+    """The subscriber's URL pinned to the address checked just now (``shared.webhooks.pinned_request``)."""
+    return await pinned_request(
+        url, allow_loopback_http=s.loopback_receivers_allowed, refused_hosts=s.webhook_refused_hosts
+    )
 
 
 async def _send(
@@ -72,16 +42,11 @@ async def _send(
     """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
     never the receiver's answer."""
     try:
-        target, host_header, extensions = await pinned_request(settings_of(runtime), due.url)
+        target = await receiver(settings_of(runtime), due.url)
         secret = runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT)
         delivery = due.delivery
         body = json.dumps(delivery.envelope, ensure_ascii=False, separators=(",", ":")).encode()
-        response = await client.post(
-            target,
-            content=body,
-            headers={**headers(secret, delivery.event_id, int(time.time()), body), **host_header},
-            extensions=extensions,
-        )
+        response = await post_signed(client, target, secret, delivery.event_id, body)
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
     except Refused as exc:
         return None, str(exc)

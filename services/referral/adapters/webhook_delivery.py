@@ -6,11 +6,8 @@ each event takes effect once however often it is sent."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
-import socket
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -22,15 +19,7 @@ from services.referral.settings import ReferralSettings
 from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import (
-    Address,
-    backoff,
-    delivery_problem,
-    headers,
-    host_of,
-    literal_address,
-    url_problem,
-)
+from shared.webhooks import PinnedRequest, Refused, backoff, pinned_request, post_signed
 
 log = logging.getLogger("assistance.referral.webhooks")
 SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
@@ -51,40 +40,11 @@ def body_of(envelope: dict[str, Any]) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class Refused(Exception):
-    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
-
-
-async def _resolve(host: str, port: int) -> list[Address]:
-    literal = literal_address(host)
-    if literal is not None:
-        return [literal]
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-
-
-async def pinned_request(s: ReferralSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now, so
-    the connection goes where the check looked (no second lookup to rebind) — with the ``Host`` header and
-    the TLS server name of the registered host. Raises ``Refused``."""
-    problem = url_problem(
+async def receiver(s: ReferralSettings, url: str) -> PinnedRequest:
+    """The partner's URL pinned to the address checked just now (``shared.webhooks.pinned_request``)."""
+    return await pinned_request(
         url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
     )
-    parsed = host_of(url)
-    if problem or parsed is None:
-        raise Refused(f"refused: the URL {problem or 'is not valid'}")
-    scheme, host, port = parsed
-    try:
-        resolved = await _resolve(host, port)
-    except OSError as exc:
-        raise Refused("the receiver's name did not resolve") from exc
-    problem = delivery_problem(host, resolved, allow_loopback_http=s.webhook_allow_loopback_http)
-    if problem:
-        raise Refused(problem)
-    original = httpx.URL(url)
-    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
-    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
-    return target, {"host": original.netloc.decode("ascii")}, extensions
 
 
 async def _send(
@@ -96,15 +56,10 @@ async def _send(
     if row.webhook_url is None or row.webhook_secret is None:  # not sendable: never sent
         return None, "no webhook"
     try:
-        target, host_header, extensions = await pinned_request(s, row.webhook_url)
+        target = await receiver(s, row.webhook_url)
         secret = runtime.cipher.decrypt(row.webhook_secret, context=SECRET_CONTEXT)
         body = body_of(row.envelope)
-        response = await client.post(
-            target,
-            content=body,
-            headers={**headers(secret, row.event_id, int(time.time()), body), **host_header},
-            extensions=extensions,
-        )
+        response = await post_signed(client, target, secret, row.event_id, body)
         return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
     except Refused as exc:
         return None, str(exc)
