@@ -117,6 +117,7 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
         form=final.form,
         decided_on=clock.local_date(final.at),
         took_part=frozenset(involved),
+        window_days=final.reexamination_window_days,
     )
     for r in earlier:
         if r.status is ReexaminationStatus.changed and r.decision_after and r.amount_after is not None:
@@ -148,12 +149,11 @@ async def request(
         if await repo.open_reexamination(session, case_id) is not None:
             raise ReexaminationAlreadyOpen(case_id)
         policy = await policy_in_force(session, case.county_code)
+        window = current.window_days if current.window_days is not None else policy.request_window_days
         today = clock.local_today()
-        if not in_window(today, current.decided_on, policy.request_window_days):
+        if not in_window(today, current.decided_on, window):
             raise ReexaminationWindowClosed(
-                current.decided_on,
-                window_closes_on(current.decided_on, policy.request_window_days),
-                policy.request_window_days,
+                current.decided_on, window_closes_on(current.decided_on, window), window
             )
         if body.actor is None:
             raise RuntimeError("a request names who brought it (the API sets the actor from the token)")
@@ -172,7 +172,7 @@ async def request(
                 "requested_by": body.actor,
                 "requested_at": clock.now(),
                 "notice_on": current.decided_on,
-                "window_closes_on": window_closes_on(current.decided_on, policy.request_window_days),
+                "window_closes_on": window_closes_on(current.decided_on, window),
                 "deadline": due_on(today, policy.decision_days),
                 "status": ReexaminationStatus.open.value,
                 "decision_before": current.decision.value,
