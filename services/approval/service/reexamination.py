@@ -18,11 +18,9 @@ from services.approval import repository as repo
 from services.approval.domain.errors import (
     AboveTownshipLimit,
     CaseNotDecided,
-    CaseNotFound,
     ChangeWithoutEffect,
     GroundDoesNotFit,
     InvalidValue,
-    NoReexaminationPolicy,
     ReexaminationAlreadyOpen,
     ReexaminationLevelTooLow,
     ReexaminationNotFound,
@@ -41,6 +39,7 @@ from services.approval.domain.model import (
     Step,
 )
 from services.approval.domain.reexamination_rules import (
+    channel,
     difference,
     due_on,
     ground_fits,
@@ -51,9 +50,11 @@ from services.approval.domain.reexamination_rules import (
 )
 from services.approval.domain.tiers import Level, approval_level, may_decide
 from services.approval.schemas import ReexaminationDecisionIn, ReexaminationIn, ReexaminationPolicyIn
+from services.approval.service import contesting
+from services.approval.service.contesting import case_in_reach, policy_in_force
 from services.approval.service.review import check_amount
 from shared import clock
-from shared.access import guard, guard_county_level
+from shared.access import guard_county_level
 from shared.contracts.approval import AidForm, CaseRedecided, Decision, Reexamined
 from shared.runtime import Runtime
 
@@ -81,19 +82,9 @@ async def policies(
         return current, await repo.reexamination_policy_history(session, county_code)
 
 
-async def policy_in_force(session: AsyncSession, county_code: str) -> ReexaminationPolicy:
-    policy = await repo.reexamination_policy_on(session, county_code, clock.local_today())
-    if policy is None:
-        raise NoReexaminationPolicy(county_code)
-    return policy
-
-
 async def decided_case(session: AsyncSession, case_id: str) -> Case:
     """The case, locked, within the caller's jurisdiction, and decided."""
-    case = await repo.get(session, case_id, for_update=True)
-    if case is None:
-        raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-    guard(case.county_code, case.township_code)
+    case = await case_in_reach(session, case_id, for_update=True)
     if not case.status.decided:
         raise CaseNotDecided(case_id, case.status)
     return case
@@ -132,12 +123,6 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
     return current
 
 
-def _channel(is_system: bool, township_code: str | None) -> str:
-    if is_system:
-        return "gov_system"
-    return "township" if township_code else "county"
-
-
 async def request(
     runtime: Runtime, case_id: str, body: ReexaminationIn, *, is_system: bool, caller_township: str | None
 ) -> Reexamination:
@@ -168,7 +153,7 @@ async def request(
                 "township_code": case.township_code,
                 "ground": body.ground.value,
                 "grounds_text": body.grounds,
-                "channel": _channel(is_system, caller_township),
+                "channel": channel(is_system, caller_township),
                 "requested_by": body.actor,
                 "requested_at": clock.now(),
                 "notice_on": current.decided_on,
@@ -267,10 +252,7 @@ async def decide(runtime: Runtime, case_id: str, body: ReexaminationDecisionIn) 
 
 async def for_case(runtime: Runtime, case_id: str) -> list[Reexamination]:
     async with runtime.reading() as session:
-        case = await repo.get(session, case_id)
-        if case is None:
-            raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-        guard(case.county_code, case.township_code)
+        await case_in_reach(session, case_id)
         return await repo.reexaminations_for(session, case_id)
 
 
@@ -278,7 +260,4 @@ async def overdue(
     runtime: Runtime, county_code: str | None, township_code: str | None, limit: int
 ) -> list[Reexamination]:
     """Open re-examinations past their deadline (R-REX-4), as of today (local)."""
-    async with runtime.reading() as session:
-        return await repo.overdue_reexaminations(
-            session, clock.local_today(), county_code=county_code, township_code=township_code, limit=limit
-        )
+    return await contesting.overdue(runtime, repo.overdue_reexaminations, county_code, township_code, limit)
