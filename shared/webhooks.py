@@ -8,10 +8,12 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -201,3 +203,35 @@ async def post_signed(
         headers={**headers(secret, msg_id, int(time.time()), body), **target.headers},
         extensions=target.extensions,
     )
+
+
+def body_of(envelope: dict[str, object]) -> bytes:
+    """The JSON body of a delivery: compact, UTF-8, the same bytes on every attempt."""
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    secret: Callable[[], str],
+    msg_id: str,
+    body: bytes,
+    allow_loopback_http: bool,
+    refused_hosts: frozenset[str],
+) -> tuple[int | None, str | None]:
+    """(HTTP status, error) of one attempt to the pinned receiver; never raises. The error is the status
+    code or a generic reason, never the receiver's answer (it could echo internal data into our records).
+    ``secret`` is called only once the receiver is allowed (it decrypts the stored secret)."""
+    try:
+        target = await pinned_request(
+            url, allow_loopback_http=allow_loopback_http, refused_hosts=refused_hosts
+        )
+        response = await post_signed(client, target, secret(), msg_id, body)
+    except Refused as exc:
+        return None, str(exc)
+    except httpx.TimeoutException:
+        return None, "timed out"
+    except Exception as exc:  # any failure is a failed attempt
+        return None, f"request failed ({type(exc).__name__})"
+    return response.status_code, None if response.is_success else f"HTTP {response.status_code}"

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 
+from services.approval.domain.reexamination_rules import channel
 from services.approval.domain.tiers import Level
 from services.approval.schemas import BatchItem, DecisionIn, GrantIn, ReviewBatchItem, ReviewIn
 from shared.access import DECIDERS, STAFF, require, scope
@@ -48,6 +49,12 @@ Requester = Annotated[
 """Who brings a re-examination request or a complaint for the applicant: township/county staff or a
 government system on their behalf."""
 Decider = Annotated[Principal, Depends(require(*DECIDERS))]
+
+
+def channel_of(principal: Principal) -> str:
+    """How a request or complaint came in (R-REX-1): a government system, or the township's/county's
+    office."""
+    return channel(principal.has(Role.gov_system), principal.township_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.approval.api.caller import Decider, Overdue, Reader, Requester, level_of
+from services.approval.api.caller import Decider, Overdue, Reader, Requester, channel_of, level_of
 from services.approval.domain.model import Reexamination, ReexaminationPolicy
 from services.approval.schemas import (
     ReexaminationDecisionIn,
@@ -95,13 +95,7 @@ async def ask(
 ) -> ReexaminationOut:
     body = body.model_copy(update={"actor": principal.subject})
     return reexamination_out(
-        await reexamining.request(
-            runtime_of(request, "approval"),
-            case_id,
-            body,
-            is_system=principal.has(Role.gov_system),
-            caller_township=principal.township_code,
-        )
+        await reexamining.request(runtime_of(request, "approval"), case_id, body, channel_of(principal))
     )
 
 

@@ -9,12 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from services.approval.api.caller import Decider, Overdue, Reader, Requester
+from services.approval.api.caller import Decider, Overdue, Reader, Requester, channel_of
 from services.approval.domain.model import Complaint
 from services.approval.schemas import AnswerIn, AssignIn, CloseIn, ComplaintIn, ComplaintOut
 from services.approval.service import complaints as handling
 from shared.api import UUID_PATTERN, CaseId, runtime_of
-from shared.auth import Role
 
 router = APIRouter(tags=["complaints"])
 
@@ -36,13 +35,7 @@ def complaint_out(c: Complaint) -> ComplaintOut:
 async def file(case_id: CaseId, body: ComplaintIn, request: Request, principal: Requester) -> ComplaintOut:
     body = body.model_copy(update={"actor": principal.subject})
     return complaint_out(
-        await handling.file(
-            runtime_of(request, "approval"),
-            case_id,
-            body,
-            is_system=principal.has(Role.gov_system),
-            caller_township=principal.township_code,
-        )
+        await handling.file(runtime_of(request, "approval"), case_id, body, channel_of(principal))
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.approval import repository as repo
 from services.approval.domain.errors import ComplaintNotFound, ComplaintState
 from services.approval.domain.model import Complaint, ComplaintStatus
-from services.approval.domain.reexamination_rules import ANSWER, ASSIGN, CLOSE, TicketStep, channel, due_on
+from services.approval.domain.reexamination_rules import ANSWER, ASSIGN, CLOSE, TicketStep, due_on
 from services.approval.schemas import AnswerIn, AssignIn, CloseIn, ComplaintIn
 from services.approval.service import contesting
 from services.approval.service.contesting import case_in_reach, policy_in_force
@@ -21,9 +21,7 @@ from shared.access import guard
 from shared.runtime import Runtime
 
 
-async def file(
-    runtime: Runtime, case_id: str, body: ComplaintIn, *, is_system: bool, caller_township: str | None
-) -> Complaint:
+async def file(runtime: Runtime, case_id: str, body: ComplaintIn, channel: str) -> Complaint:
     async with runtime.transaction() as session:
         case = await case_in_reach(session, case_id, for_update=True)
         if body.actor is None:
@@ -39,7 +37,7 @@ async def file(
                 "township_code": case.township_code,
                 "topic": body.topic.value,
                 "summary": body.summary,
-                "channel": channel(is_system, caller_township),
+                "channel": channel,
                 "filed_by": body.actor,
                 "filed_at": clock.now(),
                 "deadline": due_on(clock.local_today(), policy.complaint_days),

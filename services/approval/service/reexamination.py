@@ -39,7 +39,6 @@ from services.approval.domain.model import (
     Step,
 )
 from services.approval.domain.reexamination_rules import (
-    channel,
     difference,
     due_on,
     ground_fits,
@@ -123,9 +122,7 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
     return current
 
 
-async def request(
-    runtime: Runtime, case_id: str, body: ReexaminationIn, *, is_system: bool, caller_township: str | None
-) -> Reexamination:
+async def request(runtime: Runtime, case_id: str, body: ReexaminationIn, channel: str) -> Reexamination:
     async with runtime.transaction() as session:
         case = await decided_case(session, case_id)
         current = await current_decision(session, case_id)
@@ -153,7 +150,7 @@ async def request(
                 "township_code": case.township_code,
                 "ground": body.ground.value,
                 "grounds_text": body.grounds,
-                "channel": channel(is_system, caller_township),
+                "channel": channel,
                 "requested_by": body.actor,
                 "requested_at": clock.now(),
                 "notice_on": current.decided_on,

@@ -10,7 +10,6 @@ refused attempt sends nothing and is recorded as a failed attempt."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -19,39 +18,30 @@ import httpx
 
 from services.household import repository as repo
 from services.household.domain.model import DeliveryStatus, DueDelivery
-from services.household.settings import HouseholdSettings, settings_of
+from services.household.settings import settings_of
 from shared import clock
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import PinnedRequest, Refused, backoff, pinned_request, post_signed
+from shared.webhooks import backoff, body_of, deliver
 
 log = logging.getLogger("assistance.household.webhooks")
 BATCH = 20
 SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption context, not a secret
 
 
-async def receiver(s: HouseholdSettings, url: str) -> PinnedRequest:
-    """The subscriber's URL pinned to the address checked just now (``shared.webhooks.pinned_request``)."""
-    return await pinned_request(
-        url, allow_loopback_http=s.loopback_receivers_allowed, refused_hosts=s.webhook_refused_hosts
-    )
-
-
 async def _send(
     runtime: Runtime, client: httpx.AsyncClient, due: DueDelivery
 ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
-    never the receiver's answer."""
-    try:
-        target = await receiver(settings_of(runtime), due.url)
-        secret = runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT)
-        delivery = due.delivery
-        body = json.dumps(delivery.envelope, ensure_ascii=False, separators=(",", ":")).encode()
-        response = await post_signed(client, target, secret, delivery.event_id, body)
-        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Refused as exc:
-        return None, str(exc)
-    except Exception as exc:  # any failure is a failed attempt
-        return None, type(exc).__name__
+    """(HTTP status, error) of one attempt (``shared.webhooks.deliver``); never raises."""
+    s = settings_of(runtime)
+    return await deliver(
+        client,
+        due.url,
+        secret=lambda: runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT),
+        msg_id=due.delivery.event_id,
+        body=body_of(due.delivery.envelope),
+        allow_loopback_http=s.loopback_receivers_allowed,
+        refused_hosts=s.webhook_refused_hosts,
+    )
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:

@@ -6,7 +6,6 @@ each event takes effect once however often it is sent."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from services.referral.settings import ReferralSettings
 from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import PinnedRequest, Refused, backoff, pinned_request, post_signed
+from shared.webhooks import backoff, body_of, deliver
 
 log = logging.getLogger("assistance.referral.webhooks")
 SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
@@ -36,37 +35,23 @@ def sendable(row: DueDelivery) -> bool:
     return row.partner_status is PartnerStatus.active or row.envelope.get("type") in STOP_NOTICES
 
 
-def body_of(envelope: dict[str, Any]) -> bytes:
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-async def receiver(s: ReferralSettings, url: str) -> PinnedRequest:
-    """The partner's URL pinned to the address checked just now (``shared.webhooks.pinned_request``)."""
-    return await pinned_request(
-        url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
-    )
-
-
 async def _send(
     runtime: Runtime, client: httpx.AsyncClient, row: DueDelivery
 ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
-    never the receiver's answer (it could echo internal data back into our records)."""
+    """(HTTP status, error) of one attempt (``shared.webhooks.deliver``); never raises."""
     s: ReferralSettings = runtime.settings  # type: ignore[assignment]
-    if row.webhook_url is None or row.webhook_secret is None:  # not sendable: never sent
+    url, stored = row.webhook_url, row.webhook_secret
+    if url is None or stored is None:  # not sendable: never sent
         return None, "no webhook"
-    try:
-        target = await receiver(s, row.webhook_url)
-        secret = runtime.cipher.decrypt(row.webhook_secret, context=SECRET_CONTEXT)
-        body = body_of(row.envelope)
-        response = await post_signed(client, target, secret, row.event_id, body)
-        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Refused as exc:
-        return None, str(exc)
-    except httpx.TimeoutException:
-        return None, "timed out"
-    except Exception as exc:
-        return None, f"request failed ({type(exc).__name__})"
+    return await deliver(
+        client,
+        url,
+        secret=lambda: runtime.cipher.decrypt(stored, context=SECRET_CONTEXT),
+        msg_id=row.event_id,
+        body=body_of(row.envelope),
+        allow_loopback_http=s.webhook_allow_loopback_http,
+        refused_hosts=s.webhook_refused_hosts,
+    )
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
