@@ -3,14 +3,22 @@ of "{id}.{timestamp}.{body}">`` keyed by the decoded ``whsec_`` secret; retries 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 import secrets
 import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the marker secrets start with, not a secret
 
@@ -136,3 +144,94 @@ def delivery_problem(host: str, resolved: list[Address], *, allow_loopback_http:
     if not all(is_public(a) for a in resolved):
         return "refused: resolves to a non-public address"
     return None
+
+
+class Refused(Exception):
+    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
+
+
+@dataclass(frozen=True)
+class PinnedRequest:
+    """Where to connect — the receiver's host replaced by the address resolved and checked just now — and
+    the ``Host`` header and TLS server name of the registered host (``httpx`` request extensions)."""
+
+    url: httpx.URL
+    headers: dict[str, str]
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    """The addresses ``host`` resolves to now (a literal address: itself)."""
+    literal = literal_address(host)
+    if literal is not None:
+        return [literal]
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def pinned_request(
+    url: str, *, allow_loopback_http: bool, refused_hosts: frozenset[str]
+) -> PinnedRequest:
+    """Checks the receiver again at every attempt (SSRF, DNS rebinding): the URL as at registration
+    (``url_problem``), then the addresses its name resolves to just now (``delivery_problem``); the
+    connection then goes to the address that was checked (no second lookup to rebind). Raises ``Refused``."""
+    problem = url_problem(url, allow_loopback_http=allow_loopback_http, refused_hosts=refused_hosts)
+    parsed = host_of(url)
+    if problem or parsed is None:
+        raise Refused(f"refused: the URL {problem or 'is not valid'}")
+    scheme, host, port = parsed
+    try:
+        resolved = await resolve(host, port)
+    except OSError as exc:
+        raise Refused("refused: the receiver's name did not resolve") from exc
+    problem = delivery_problem(host, resolved, allow_loopback_http=allow_loopback_http)
+    if problem:
+        raise Refused(problem)
+    original = httpx.URL(url)
+    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
+    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
+    return PinnedRequest(target, {"host": original.netloc.decode("ascii")}, extensions)
+
+
+async def post_signed(
+    client: httpx.AsyncClient, target: PinnedRequest, secret: str, msg_id: str, body: bytes
+) -> httpx.Response:
+    """One signed Standard Webhooks POST to the pinned address."""
+    return await client.post(
+        target.url,
+        content=body,
+        headers={**headers(secret, msg_id, int(time.time()), body), **target.headers},
+        extensions=target.extensions,
+    )
+
+
+def body_of(envelope: dict[str, object]) -> bytes:
+    """The JSON body of a delivery: compact, UTF-8, the same bytes on every attempt."""
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    secret: Callable[[], str],
+    msg_id: str,
+    body: bytes,
+    allow_loopback_http: bool,
+    refused_hosts: frozenset[str],
+) -> tuple[int | None, str | None]:
+    """(HTTP status, error) of one attempt to the pinned receiver; never raises. The error is the status
+    code or a generic reason, never the receiver's answer (it could echo internal data into our records).
+    ``secret`` is called only once the receiver is allowed (it decrypts the stored secret)."""
+    try:
+        target = await pinned_request(
+            url, allow_loopback_http=allow_loopback_http, refused_hosts=refused_hosts
+        )
+        response = await post_signed(client, target, secret(), msg_id, body)
+    except Refused as exc:
+        return None, str(exc)
+    except httpx.TimeoutException:
+        return None, "timed out"
+    except Exception as exc:  # any failure is a failed attempt
+        return None, f"request failed ({type(exc).__name__})"
+    return response.status_code, None if response.is_success else f"HTTP {response.status_code}"

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, and_, func, select, update
+from sqlalchemy import Integer, Select, Table, and_, func, select, update
 from sqlalchemy import case as when
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
@@ -37,6 +37,7 @@ from services.approval.domain.model import (
     Step,
     TownshipLimits,
 )
+from services.approval.domain.reexamination_rules import WAITING
 from services.approval.domain.tiers import Level
 from services.approval.tables import (
     archive_states,
@@ -447,21 +448,42 @@ async def update_reexamination(session: AsyncSession, reexamination_id: str, **v
     )
 
 
-async def overdue_reexaminations(
-    session: AsyncSession, on: date, *, county_code: str | None, township_code: str | None, limit: int
-) -> list[Reexamination]:
-    """Open re-examinations whose deadline passed by ``on`` (the deadline day is still in time)."""
-    r = reexaminations
+def _overdue(
+    table: Table,
+    statuses: tuple[str, ...],
+    on: date,
+    *,
+    county_code: str | None,
+    township_code: str | None,
+    limit: int,
+) -> Select[Any]:
+    """Rows of ``table`` in one of ``statuses`` whose deadline passed by ``on`` (the deadline day is still in
+    time), oldest deadline first, in the county/township given."""
     query = (
-        select(r)
-        .where(r.c.status == ReexaminationStatus.open.value, r.c.deadline < on)
-        .order_by(r.c.deadline, r.c.id)
+        select(table)
+        .where(table.c.status.in_(statuses), table.c.deadline < on)
+        .order_by(table.c.deadline, table.c.id)
         .limit(limit)
     )
     if county_code:
-        query = query.where(r.c.county_code == county_code)
+        query = query.where(table.c.county_code == county_code)
     if township_code:
-        query = query.where(r.c.township_code == township_code)
+        query = query.where(table.c.township_code == township_code)
+    return query
+
+
+async def overdue_reexaminations(
+    session: AsyncSession, on: date, *, county_code: str | None, township_code: str | None, limit: int
+) -> list[Reexamination]:
+    """Open re-examinations whose deadline passed by ``on``."""
+    query = _overdue(
+        reexaminations,
+        (ReexaminationStatus.open.value,),
+        on,
+        county_code=county_code,
+        township_code=township_code,
+        limit=limit,
+    )
     return [_reexamination(row) for row in (await session.execute(query)).mappings()]
 
 
@@ -492,18 +514,10 @@ async def overdue_complaints(
     session: AsyncSession, on: date, *, county_code: str | None, township_code: str | None, limit: int
 ) -> list[Complaint]:
     """Complaints not yet answered whose deadline passed by ``on``."""
-    c = complaints
-    waiting = (ComplaintStatus.open.value, ComplaintStatus.assigned.value)
-    query = (
-        select(c)
-        .where(c.c.status.in_(waiting), c.c.deadline < on)
-        .order_by(c.c.deadline, c.c.id)
-        .limit(limit)
+    waiting = tuple(status.value for status in WAITING)
+    query = _overdue(
+        complaints, waiting, on, county_code=county_code, township_code=township_code, limit=limit
     )
-    if county_code:
-        query = query.where(c.c.county_code == county_code)
-    if township_code:
-        query = query.where(c.c.township_code == township_code)
     return [_complaint(r) for r in (await session.execute(query)).mappings()]
 
 

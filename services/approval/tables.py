@@ -66,6 +66,7 @@ decisions = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("role", String(20)),
     Column("extended_duration", JSONB),  # R-AMT-2: the county tier the approver confirmed, and who
+    Column("reexamination_window_days", Integer),  # R-REX-1: the window in force when decided (approval step)
 )
 
 township_limits = Table(

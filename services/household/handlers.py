@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.household import repository as repo
 from services.household.domain.model import Stage
-from services.household.service import move_to, publish, queue_notice
+from services.household.service import chinese_date, local_date, move_to, publish, queue_notice
 from shared.contracts.approval import (
     CaseDecided,
     CaseRedecided,
@@ -109,6 +109,17 @@ async def on_case_reviewed(
     await repo.merge_case(session, ev.case_id, facts=facts)
 
 
+def _review_window(ev: CaseDecided) -> dict[str, Any]:
+    """R-REX-1: the re-examination window the letter states is the one approval fixed with the decision and
+    enforces (never a figure of the household's own)."""
+    if ev.reexamination_window_days is None or ev.reexamination_closes_on is None:
+        return {}
+    return {
+        "review_days": ev.reexamination_window_days,
+        "review_until": chinese_date(ev.reexamination_closes_on),
+    }
+
+
 def _stages_text(ev: CaseDecided) -> str:
     if not ev.stages:
         return "无需另行发放"
@@ -128,6 +139,7 @@ async def on_case_decided(
         decided_at=ev.decided_at,
     )
     facts = dict(case.facts)
+    window = _review_window(ev)
     if ev.decision is Decision.approved:
         case = await move_to(runtime, session, case, Stage.approved)
         await queue_notice(
@@ -141,6 +153,7 @@ async def on_case_decided(
                 "standard": facts.get("standard", ""),
                 "stages": _stages_text(ev),
                 "level": ev.level,
+                **window,
             },
         )
         return
@@ -149,7 +162,11 @@ async def on_case_decided(
         session,
         case,
         "refused",
-        {"assessed": facts.get("assessed", []), "review_opinion": facts.get("review_opinion")},
+        {
+            "assessed": facts.get("assessed", []),
+            "review_opinion": facts.get("review_opinion"),
+            **window,
+        },
     )
 
 
@@ -199,6 +216,22 @@ def _reexamination_result(ev: CaseRedecided) -> str:
     return f"救助金额变更为{ev.amount_after}元，已发放的款项不予追回。"
 
 
+def _decision_text(decision: Decision, amount: object) -> str:
+    return f"给予临时救助，救助金额{amount}元" if decision is Decision.approved else "不予救助"
+
+
+def _settlement(ev: CaseRedecided) -> str:
+    """R-REX-3 in the letter: exactly the difference is paid, nothing already paid is clawed back."""
+    if ev.outcome is Reexamined.upheld:
+        return "原决定继续有效。"
+    if ev.difference > 0:
+        return (
+            f"应补发差额{ev.difference}元（复核后{ev.amount_after}元－原决定{ev.amount_before}元，"
+            "R-REX-3），已决定的款项不重复发放。"
+        )
+    return f"救助金额减少{-ev.difference}元，已发放的款项不予追回（R-REX-3）。"
+
+
 async def on_case_redecided(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseRedecided
 ) -> None:
@@ -215,5 +248,17 @@ async def on_case_redecided(
         session,
         case,
         "reexamined",
-        {"outcome": outcome, "result": _reexamination_result(ev), "reasons": reasons},
+        {
+            "outcome": outcome,
+            "result": _reexamination_result(ev),
+            "reasons": reasons,
+            "requested": chinese_date(local_date(ev.requested_at)),
+            "before": _decision_text(ev.decision_before, ev.amount_before),
+            "after": outcome
+            if ev.outcome is Reexamined.upheld
+            else _decision_text(ev.decision_after, ev.amount_after),
+            "settlement": _settlement(ev),
+            "amount_after": str(ev.amount_after),
+            "difference": str(ev.difference),
+        },
     )

@@ -146,7 +146,6 @@ def notice_facts(settings: HouseholdSettings, case: Case, notice: Notice) -> dic
         "office": office.name,
         "office_phone": office.phone,
         "office_address": office.address,
-        "review_days": ts.review_days(case.county_code),
         "missing": "；".join(case.missing),
     }
     facts.update(notice.facts)

@@ -59,6 +59,12 @@ class CaseDecided(Event):
     """Who approved (审批)."""
     reviewed_by: str | None = None
     """Who reviewed (审核), a different person (R-FLOW-1)."""
+    reexamination_window_days: int | None = None
+    """R-REX-1: the county's re-examination window in force when this was decided (calendar days after the
+    decision's local date) — the one approval enforces for this decision and the letter states; None when
+    the county has no re-examination policy."""
+    reexamination_closes_on: date | None = None
+    """R-REX-1: the last local day a re-examination of this decision may be asked for."""
 
 
 class Channel(StrEnum):

@@ -116,7 +116,7 @@ def test_the_installed_package_is_self_contained(installed: Path, tmp_path: Path
             "import json, pathlib, services, shared; "
             "print(json.dumps(sorted(str(p.relative_to(pathlib.Path(services.__file__).parents[1])) "
             "for d in (services, shared) for p in pathlib.Path(d.__file__).parent.rglob('*') "
-            "if p.is_file() and p.suffix in ('.json', '.html', '.js', '.css', '.mako'))))",
+            "if p.is_file() and p.suffix in ('.json', '.html', '.js', '.css', '.mako', '.ttf'))))",
         ],
         timeout=60,
         cwd=tmp_path,
@@ -128,7 +128,7 @@ def test_the_installed_package_is_self_contained(installed: Path, tmp_path: Path
         for top in ("services", "shared")
         for p in (ROOT / top).rglob("*")
         if p.is_file()
-        and p.suffix in (".json", ".html", ".js", ".css", ".mako")
+        and p.suffix in (".json", ".html", ".js", ".css", ".mako", ".ttf")
         and "__pycache__" not in p.parts
     }
     assert in_repo <= packaged, f"not in the wheel: {sorted(in_repo - packaged)}"

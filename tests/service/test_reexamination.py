@@ -6,20 +6,27 @@ lowered one claws nothing back (R-REX-3); complaints are tickets with deadlines,
 
 from __future__ import annotations
 
+import asyncio
+import io
+import subprocess
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from shared import clock
 from tests.factories import address, application, auth, eventually, gov_system, pending_case, review
+from tests.service.test_household_notices import _pdftoppm
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 COUNTY, TOWNSHIP = "140322", "140322101"  # 盂县, one of its townships
 OTHER_COUNTY = "140303"
 REDECIDED = "gov.assistance.approval.case-redecided.v1"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "household"
 CLERK = auth("rex-clerk", "intake_clerk", township=TOWNSHIP)
 COUNTY_HEAD = auth("rex-county-head", "county_approver", county=COUNTY)
 TOWNSHIP_HEAD = auth("rex-township-head", "township_approver", township=TOWNSHIP)
@@ -185,8 +192,11 @@ async def test_the_window_closes_after_the_countys_days_from_the_decision_notice
     assert last_day.json()["window_closes_on"] == (clock.local_today() + timedelta(days=days)).isoformat()
 
 
-async def test_a_county_sets_its_own_window_effective_dated(standalone):
-    case_id = await _decided(standalone, "rejected")
+async def test_a_countys_changed_window_changes_both_the_letter_and_the_enforcement(standalone):
+    """R-REX-1: one figure. The county's window in force at the decision is fixed with it: the refusal
+    letter states it (carried in CaseDecided) and a request is checked against it; a case decided before
+    the change keeps the window its letter stated."""
+    before = await _decided(standalone, "rejected")
     admin = auth("rex-admin", "policy_admin", county=COUNTY)
     township_admin = auth("rex-t-admin", "policy_admin", township=TOWNSHIP)
     body = {
@@ -199,12 +209,88 @@ async def test_a_county_sets_its_own_window_effective_dated(standalone):
     assert (await standalone.post(path, json=body, headers=township_admin)).status_code == 403
     try:
         assert (await standalone.post(path, json=body, headers=admin)).status_code == 201
-        with clock.frozen(clock.now() + timedelta(days=6)):
-            late = await _ask(standalone, case_id, "refusal")
-        assert late.status_code == 409 and late.json()["window_days"] == 5
+        case_id = await _decided(standalone, "rejected")
     finally:
         restore = {**body, "request_window_days": 60, "decision_days": 30, "complaint_days": 15}
         assert (await standalone.post(path, json=restore, headers=admin)).status_code == 201
+    closes = clock.local_today() + timedelta(days=5)
+    text = await _letter_text(standalone, case_id, "refused")
+    assert f"自决定之日起5日内（至{closes.year}年{closes.month}月{closes.day}日止）" in text
+    assert "60日" not in text
+    with clock.frozen(clock.now() + timedelta(days=6)):
+        late = await _ask(standalone, case_id, "refusal")
+        kept = await _ask(standalone, before, "refusal")  # decided under 60 days: still in time
+    assert late.status_code == 409 and late.json()["window_days"] == 5, late.text
+    assert late.json()["type"].endswith("/reexamination-window-closed")
+    assert kept.status_code == 201, kept.text
+    assert "自决定之日起60日内" in await _letter_text(standalone, before, "refused")
+    with clock.frozen(clock.now() + timedelta(days=5)):
+        last_day = await _ask(standalone, case_id, "refusal")
+    assert last_day.status_code == 201 and last_day.json()["window_closes_on"] == closes.isoformat()
+
+
+async def _notice(client, case_id: str, kind: str) -> dict:
+    async def found():
+        notices = (await client.get(f"/household/v1/cases/{case_id}/notices")).json()
+        return next((n for n in notices if n["kind"] == kind), None)
+
+    return await eventually(found, what=f"the household's {kind} notice")
+
+
+async def _letter(client, case_id: str, kind: str) -> bytes:
+    notice = await _notice(client, case_id, kind)
+    assert notice["has_letter"], notice
+    letter = await client.get(f"/household/v1/notices/{notice['id']}/letter")
+    assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf", letter.text
+    return letter.content
+
+
+async def _letter_text(client, case_id: str, kind: str) -> str:
+    return _text(await _letter(client, case_id, kind))
+
+
+def _text(content: bytes) -> str:
+    """The letter's text, its line wraps undone (a figure may be wrapped mid-number)."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "".join(page.extract_text() for page in pages).replace("\n", "")
+
+
+async def test_a_changed_amount_prints_a_reexamination_letter_with_reasons_and_the_difference(standalone):
+    """Issue 17 §3: the 复核决定书 states the outcome, the reasons, the new amount and exactly the
+    difference to be paid (R-REX-2, R-REX-3); its first page is saved as a PNG."""
+    case_id = await _decided(standalone, "approved", amount="300.00")
+    assert (await _ask(standalone, case_id, "amount")).status_code == 201
+    changed = await _decide(standalone, case_id, amount="520.00", reasons="复核认定：家庭人口漏计一人")
+    assert changed.status_code == 200, changed.text
+    content = await _letter(standalone, case_id, "reexamined")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "reexamination-letter.pdf"
+    pdf.write_bytes(content)  # noqa: ASYNC240 - a small artifact
+    text = _text(content)
+    assert "临时救助复核决定书" in text and "决定变更原决定" in text
+    assert "复核理由：复核认定：家庭人口漏计一人。" in text
+    assert "原决定：给予临时救助，救助金额300.00元。" in text
+    assert "复核决定：给予临时救助，救助金额520.00元。" in text
+    assert "应补发差额220.00元（复核后520.00元－原决定300.00元，R-REX-3）" in text
+    png = ARTIFACTS / "reexamination-letter"
+    pdftoppm = await asyncio.to_thread(_pdftoppm)
+    await asyncio.to_thread(
+        subprocess.run,
+        [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(png)],
+        check=True,
+    )
+    assert (ARTIFACTS / "reexamination-letter.png").stat().st_size > 10_000  # noqa: ASYNC240
+
+
+async def test_an_upheld_refusal_prints_a_letter_that_keeps_the_decision(standalone):
+    case_id = await _decided(standalone, "rejected")
+    assert (await _ask(standalone, case_id, "refusal")).status_code == 201
+    upheld = await _decide(standalone, case_id, outcome="upheld", reasons="复核认定：收入核对无误")
+    assert upheld.status_code == 200, upheld.text
+    text = await _letter_text(standalone, case_id, "reexamined")
+    assert "决定维持原决定" in text and "原决定：不予救助。" in text
+    assert "复核决定：维持原决定。原决定继续有效。" in text and "复核理由：复核认定：收入核对无误。" in text
+    assert "差额" not in text
 
 
 async def test_the_first_decisions_officer_or_reviewer_cannot_decide_the_reexamination(standalone, db):

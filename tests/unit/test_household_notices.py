@@ -31,9 +31,9 @@ def _county_refusal(effective: str, version: str) -> dict:
 
 def test_a_countys_own_template_applies_from_its_effective_date_only():
     ts = _set([_county_refusal("2027-01-01", "jiaoqu-2")])
-    assert ts.template("refused", "140311", date(2026, 12, 31)).version == "refused-1"
+    assert ts.template("refused", "140311", date(2026, 12, 31)).version == "refused-2"
     assert ts.template("refused", "140311", date(2027, 1, 1)).version == "jiaoqu-2"
-    assert ts.template("refused", "140302", date(2027, 1, 1)).version == "refused-1"
+    assert ts.template("refused", "140302", date(2027, 1, 1)).version == "refused-2"
 
 
 def test_the_newest_template_in_effect_wins():

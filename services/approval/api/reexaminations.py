@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.approval.api.caller import level_of
+from services.approval.api.caller import Decider, Overdue, Reader, Requester, channel_of, level_of
 from services.approval.domain.model import Reexamination, ReexaminationPolicy
 from services.approval.schemas import (
     ReexaminationDecisionIn,
@@ -21,26 +21,12 @@ from services.approval.schemas import (
     ReexaminationPolicyOut,
 )
 from services.approval.service import reexamination as reexamining
-from shared.access import ADMIN, DECIDERS, STAFF, ensure_covers, require, scope
+from shared.access import ADMIN, STAFF, ensure_covers, require
 from shared.api import CaseId, runtime_of
 from shared.auth import Principal, Role
 
-Reader = Annotated[Principal, Depends(require(*STAFF))]
 PolicyReader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
 Admin = Annotated[Principal, Depends(require(*ADMIN))]
-Requester = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.intake_clerk,
-            Role.township_reviewer,
-            Role.township_approver,
-            Role.county_approver,
-            Role.gov_system,
-        )
-    ),
-]
-Decider = Annotated[Principal, Depends(require(*DECIDERS))]
 County = Annotated[str, Path(pattern=r"^\d{6}$")]
 
 router = APIRouter(tags=["re-examination"])
@@ -109,13 +95,7 @@ async def ask(
 ) -> ReexaminationOut:
     body = body.model_copy(update={"actor": principal.subject})
     return reexamination_out(
-        await reexamining.request(
-            runtime_of(request, "approval"),
-            case_id,
-            body,
-            is_system=principal.has(Role.gov_system),
-            caller_township=principal.township_code,
-        )
+        await reexamining.request(runtime_of(request, "approval"), case_id, body, channel_of(principal))
     )
 
 
@@ -153,13 +133,8 @@ async def decide(
     response_model=list[ReexaminationOut],
     summary="Open re-examinations past their deadline, oldest deadline first (R-REX-4), in your jurisdiction",
 )
-async def overdue(
-    request: Request,
-    principal: Reader,
-    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[ReexaminationOut]:
-    county_code, township_code = scope(principal, county_code, township_code)
-    found = await reexamining.overdue(runtime_of(request, "approval"), county_code, township_code, limit)
+async def overdue(request: Request, principal: Reader, within: Overdue) -> list[ReexaminationOut]:
+    found = await reexamining.overdue(
+        runtime_of(request, "approval"), within.county_code, within.township_code, within.limit
+    )
     return [reexamination_out(r) for r in found]

@@ -7,15 +7,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 
-from services.approval.api.reexaminations import Decider, Reader, Requester
+from services.approval.api.caller import Decider, Overdue, Reader, Requester, channel_of
 from services.approval.domain.model import Complaint
 from services.approval.schemas import AnswerIn, AssignIn, CloseIn, ComplaintIn, ComplaintOut
 from services.approval.service import complaints as handling
-from shared.access import scope
 from shared.api import UUID_PATTERN, CaseId, runtime_of
-from shared.auth import Principal, Role
 
 router = APIRouter(tags=["complaints"])
 
@@ -24,12 +22,6 @@ ComplaintId = Annotated[str, Path(pattern=UUID_PATTERN)]
 
 def complaint_out(c: Complaint) -> ComplaintOut:
     return ComplaintOut.model_validate(asdict(c))
-
-
-def _channel(principal: Principal) -> str:
-    if principal.has(Role.gov_system):
-        return "gov_system"
-    return "township" if principal.township_code else "county"
 
 
 @router.post(
@@ -43,7 +35,7 @@ def _channel(principal: Principal) -> str:
 async def file(case_id: CaseId, body: ComplaintIn, request: Request, principal: Requester) -> ComplaintOut:
     body = body.model_copy(update={"actor": principal.subject})
     return complaint_out(
-        await handling.file(runtime_of(request, "approval"), case_id, body, _channel(principal))
+        await handling.file(runtime_of(request, "approval"), case_id, body, channel_of(principal))
     )
 
 
@@ -98,13 +90,8 @@ async def close(
     response_model=list[ComplaintOut],
     summary="Complaints not answered by their deadline, oldest deadline first (R-REX-4), in jurisdiction",
 )
-async def overdue(
-    request: Request,
-    principal: Reader,
-    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[ComplaintOut]:
-    county_code, township_code = scope(principal, county_code, township_code)
-    found = await handling.overdue(runtime_of(request, "approval"), county_code, township_code, limit)
+async def overdue(request: Request, principal: Reader, within: Overdue) -> list[ComplaintOut]:
+    found = await handling.overdue(
+        runtime_of(request, "approval"), within.county_code, within.township_code, within.limit
+    )
     return [complaint_out(c) for c in found]

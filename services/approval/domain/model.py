@@ -84,6 +84,8 @@ class DecisionRecord:
     form: str
     at: datetime
     extended_duration: dict[str, Any] | None
+    reexamination_window_days: int | None = None
+    """R-REX-1: the county's re-examination window when this approval step was recorded (the letter's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,9 @@ class CurrentDecision:
     """The notice date: the local date of that decision (R-REX-1)."""
     took_part: frozenset[str]
     """Everyone who reviewed, decided or re-examined the case so far (R-REX-2)."""
+    window_days: int | None = None
+    """R-REX-1: the re-examination window this decision was made under and its letter states (None: a
+    re-examination's decision, or one recorded before windows were kept: the county's window today)."""
 
 
 @dataclass(frozen=True, slots=True)

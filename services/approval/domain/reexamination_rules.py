@@ -12,13 +12,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.approval.domain.model import CurrentDecision, Ground, Opinion
+from services.approval.domain.model import ComplaintStatus, CurrentDecision, Ground, Opinion
 from services.approval.domain.tiers import Level
 
 LEVEL_RANK = {Level.township: 0, Level.county: 1}
+WAITING = (ComplaintStatus.open, ComplaintStatus.assigned)
+"""A complaint not yet answered: it can be (re-)assigned or answered, and is overdue past its deadline."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStep:
+    """R-REX-4: one move of a complaint ticket: the statuses it may start from and the one it ends in (whose
+    ``<status>_by`` / ``<status>_at`` record who moved it and when)."""
+
+    to: ComplaintStatus
+    allowed: tuple[ComplaintStatus, ...]
+    refusal: str
+    """What the 409 says cannot be done."""
+
+    def allows(self, status: ComplaintStatus) -> bool:
+        return status in self.allowed
+
+
+ASSIGN = TicketStep(ComplaintStatus.assigned, WAITING, "assign it")
+ANSWER = TicketStep(ComplaintStatus.answered, WAITING, "answer it")
+CLOSE = TicketStep(ComplaintStatus.closed, (ComplaintStatus.answered,), "close it before it is answered")
+
+
+def channel(is_system: bool, township_code: str | None) -> str:
+    """How a request or complaint came in: a government system on the applicant's behalf, or the township's
+    (else the county's) office."""
+    if is_system:
+        return "gov_system"
+    return "township" if township_code else "county"
 
 
 def window_closes_on(notice_on: date, window_days: int) -> date:

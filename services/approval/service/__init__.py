@@ -1,6 +1,6 @@
 """Approval's use cases, one module per aggregate: review (审核, review.py), decision (审批, decision.py),
 help first (help_first.py), townships' limits (limits.py), working-day calendars (calendars.py),
-re-examination (reexamination.py) and complaints (complaints.py)."""
+re-examination (reexamination.py) and complaints (complaints.py), with what the two share (contesting.py)."""
 
 from __future__ import annotations
 

@@ -5,28 +5,25 @@ county. Each step one transaction, who acted taken from the token."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
-from services.approval.domain.errors import CaseNotFound, ComplaintNotFound, ComplaintState
+from services.approval.domain.errors import ComplaintNotFound, ComplaintState
 from services.approval.domain.model import Complaint, ComplaintStatus
-from services.approval.domain.reexamination_rules import due_on
+from services.approval.domain.reexamination_rules import ANSWER, ASSIGN, CLOSE, TicketStep, due_on
 from services.approval.schemas import AnswerIn, AssignIn, CloseIn, ComplaintIn
-from services.approval.service.reexamination import policy_in_force
+from services.approval.service import contesting
+from services.approval.service.contesting import case_in_reach, policy_in_force
 from shared import clock
 from shared.access import guard
 from shared.runtime import Runtime
 
-WAITING = (ComplaintStatus.open, ComplaintStatus.assigned)
-
 
 async def file(runtime: Runtime, case_id: str, body: ComplaintIn, channel: str) -> Complaint:
     async with runtime.transaction() as session:
-        case = await repo.get(session, case_id, for_update=True)
-        if case is None:
-            raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-        guard(case.county_code, case.township_code)
+        case = await case_in_reach(session, case_id, for_update=True)
         if body.actor is None:
             raise RuntimeError("a complaint names who filed it (the API sets the actor from the token)")
         policy = await policy_in_force(session, case.county_code)
@@ -50,14 +47,6 @@ async def file(runtime: Runtime, case_id: str, body: ComplaintIn, channel: str) 
         return await _reload(session, complaint_id)
 
 
-async def _locked(session: AsyncSession, complaint_id: str) -> Complaint:
-    found = await repo.complaint(session, complaint_id, for_update=True)
-    if found is None:
-        raise ComplaintNotFound(f"no complaint {complaint_id}")
-    guard(found.county_code, found.township_code)
-    return found
-
-
 async def _reload(session: AsyncSession, complaint_id: str) -> Complaint:
     found = await repo.complaint(session, complaint_id)
     if found is None:
@@ -65,61 +54,40 @@ async def _reload(session: AsyncSession, complaint_id: str) -> Complaint:
     return found
 
 
+async def _move(
+    runtime: Runtime, complaint_id: str, step: TicketStep, actor: str | None, **values: Any
+) -> Complaint:
+    """One move of the ticket (R-REX-4), locked: refused (409) from a status it does not start from; who
+    moved it and when are recorded as ``<status>_by`` / ``<status>_at``."""
+    async with runtime.transaction() as session:
+        found = await repo.complaint(session, complaint_id, for_update=True)
+        if found is None:
+            raise ComplaintNotFound(f"no complaint {complaint_id}")
+        guard(found.county_code, found.township_code)
+        if not step.allows(found.status):
+            raise ComplaintState(complaint_id, found.status, step.refusal)
+        moved = {"status": step.to.value, f"{step.to.value}_by": actor, f"{step.to.value}_at": clock.now()}
+        await repo.update_complaint(session, complaint_id, **moved, **values)
+        return await _reload(session, complaint_id)
+
+
 async def assign(runtime: Runtime, complaint_id: str, body: AssignIn) -> Complaint:
     """Assigned (or re-assigned while unanswered) to the officer who will answer."""
-    async with runtime.transaction() as session:
-        found = await _locked(session, complaint_id)
-        if found.status not in WAITING:
-            raise ComplaintState(complaint_id, found.status, "assign it")
-        await repo.update_complaint(
-            session,
-            complaint_id,
-            status=ComplaintStatus.assigned.value,
-            assigned_to=body.assignee,
-            assigned_by=body.actor,
-            assigned_at=clock.now(),
-        )
-        return await _reload(session, complaint_id)
+    return await _move(runtime, complaint_id, ASSIGN, body.actor, assigned_to=body.assignee)
 
 
 async def answer(runtime: Runtime, complaint_id: str, body: AnswerIn) -> Complaint:
-    async with runtime.transaction() as session:
-        found = await _locked(session, complaint_id)
-        if found.status not in WAITING:
-            raise ComplaintState(complaint_id, found.status, "answer it")
-        await repo.update_complaint(
-            session,
-            complaint_id,
-            status=ComplaintStatus.answered.value,
-            answer=body.answer,
-            answered_by=body.actor,
-            answered_at=clock.now(),
-        )
-        return await _reload(session, complaint_id)
+    return await _move(runtime, complaint_id, ANSWER, body.actor, answer=body.answer)
 
 
 async def close(runtime: Runtime, complaint_id: str, body: CloseIn) -> Complaint:
     """Closed once answered."""
-    async with runtime.transaction() as session:
-        found = await _locked(session, complaint_id)
-        if found.status is not ComplaintStatus.answered:
-            raise ComplaintState(complaint_id, found.status, "close it before it is answered")
-        await repo.update_complaint(
-            session,
-            complaint_id,
-            status=ComplaintStatus.closed.value,
-            closed_by=body.actor,
-            closed_at=clock.now(),
-        )
-        return await _reload(session, complaint_id)
+    return await _move(runtime, complaint_id, CLOSE, body.actor)
 
 
 async def for_case(runtime: Runtime, case_id: str) -> list[Complaint]:
     async with runtime.reading() as session:
-        case = await repo.get(session, case_id)
-        if case is None:
-            raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-        guard(case.county_code, case.township_code)
+        await case_in_reach(session, case_id)
         return await repo.complaints_for(session, case_id)
 
 
@@ -127,7 +95,4 @@ async def overdue(
     runtime: Runtime, county_code: str | None, township_code: str | None, limit: int
 ) -> list[Complaint]:
     """Complaints not answered by their deadline (the deadline day itself is still in time)."""
-    async with runtime.reading() as session:
-        return await repo.overdue_complaints(
-            session, clock.local_today(), county_code=county_code, township_code=township_code, limit=limit
-        )
+    return await contesting.overdue(runtime, repo.overdue_complaints, county_code, township_code, limit)

@@ -20,6 +20,7 @@ from services.approval.domain.errors import (
     SeparationOfDuties,
 )
 from services.approval.domain.model import Case, CaseStatus, DecisionRecord, GrantStatus, Opinion, Step
+from services.approval.domain.reexamination_rules import window_closes_on
 from services.approval.domain.tiers import approval_level, may_decide
 from services.approval.schemas import DecisionIn
 from services.approval.service import budgets
@@ -48,6 +49,15 @@ def _stages(body: DecisionIn, to_pay: Decimal) -> list[Stage]:
     ):
         raise InvalidValue("stages", "stage numbers must be unique, from 1 to 99")
     return body.stages
+
+
+async def _reexamination_window(session: AsyncSession, case: Case, body: DecisionIn) -> int | None:
+    """R-REX-1: the county's re-examination window in force today, fixed with the decision: the figure the
+    household's letter states (CaseDecided) and the one a request is checked against."""
+    if body.decision is Opinion.returned:
+        return None
+    policy = await repo.reexamination_policy_on(session, case.county_code, clock.local_today())
+    return policy.request_window_days if policy else None
 
 
 def _extended_duration(case: Case, amount: Decimal, body: DecisionIn) -> dict[str, Any] | None:
@@ -106,6 +116,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
         if body.role is not None and not may_decide(body.role, level):
             raise AboveTownshipLimit(amount, limit)
         now = clock.now()
+        window = await _reexamination_window(session, case, body)
         if body.decision is Opinion.approved and body.form is not AidForm.referral:
             await budgets.commit(  # R-OVS-3: in the decision's transaction, or refused with it
                 session,
@@ -131,6 +142,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
                 "stages": [s.model_dump(mode="json") for s in stages],
                 "at": now,
                 "extended_duration": extended,
+                "reexamination_window_days": window,
             },
         )
         if body.decision is Opinion.returned:
@@ -160,6 +172,10 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
                     help_first_amount=help_first if body.decision is Opinion.approved else ZERO,
                     actor=body.actor,
                     reviewed_by=reviewed.actor,
+                    reexamination_window_days=window,
+                    reexamination_closes_on=(
+                        window_closes_on(clock.local_date(now), window) if window is not None else None
+                    ),
                 ),
                 subject=case_id,
             )

@@ -18,11 +18,9 @@ from services.approval import repository as repo
 from services.approval.domain.errors import (
     AboveTownshipLimit,
     CaseNotDecided,
-    CaseNotFound,
     ChangeWithoutEffect,
     GroundDoesNotFit,
     InvalidValue,
-    NoReexaminationPolicy,
     ReexaminationAlreadyOpen,
     ReexaminationLevelTooLow,
     ReexaminationNotFound,
@@ -51,9 +49,11 @@ from services.approval.domain.reexamination_rules import (
 )
 from services.approval.domain.tiers import Level, approval_level, may_decide
 from services.approval.schemas import ReexaminationDecisionIn, ReexaminationIn, ReexaminationPolicyIn
+from services.approval.service import contesting
+from services.approval.service.contesting import case_in_reach, policy_in_force
 from services.approval.service.review import check_amount
 from shared import clock
-from shared.access import guard, guard_county_level
+from shared.access import guard_county_level
 from shared.contracts.approval import AidForm, CaseRedecided, Decision, Reexamined
 from shared.runtime import Runtime
 
@@ -81,19 +81,9 @@ async def policies(
         return current, await repo.reexamination_policy_history(session, county_code)
 
 
-async def policy_in_force(session: AsyncSession, county_code: str) -> ReexaminationPolicy:
-    policy = await repo.reexamination_policy_on(session, county_code, clock.local_today())
-    if policy is None:
-        raise NoReexaminationPolicy(county_code)
-    return policy
-
-
 async def decided_case(session: AsyncSession, case_id: str) -> Case:
     """The case, locked, within the caller's jurisdiction, and decided."""
-    case = await repo.get(session, case_id, for_update=True)
-    if case is None:
-        raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-    guard(case.county_code, case.township_code)
+    case = await case_in_reach(session, case_id, for_update=True)
     if not case.status.decided:
         raise CaseNotDecided(case_id, case.status)
     return case
@@ -117,6 +107,7 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
         form=final.form,
         decided_on=clock.local_date(final.at),
         took_part=frozenset(involved),
+        window_days=final.reexamination_window_days,
     )
     for r in earlier:
         if r.status is ReexaminationStatus.changed and r.decision_after and r.amount_after is not None:
@@ -131,15 +122,7 @@ async def current_decision(session: AsyncSession, case_id: str) -> CurrentDecisi
     return current
 
 
-def _channel(is_system: bool, township_code: str | None) -> str:
-    if is_system:
-        return "gov_system"
-    return "township" if township_code else "county"
-
-
-async def request(
-    runtime: Runtime, case_id: str, body: ReexaminationIn, *, is_system: bool, caller_township: str | None
-) -> Reexamination:
+async def request(runtime: Runtime, case_id: str, body: ReexaminationIn, channel: str) -> Reexamination:
     async with runtime.transaction() as session:
         case = await decided_case(session, case_id)
         current = await current_decision(session, case_id)
@@ -148,12 +131,11 @@ async def request(
         if await repo.open_reexamination(session, case_id) is not None:
             raise ReexaminationAlreadyOpen(case_id)
         policy = await policy_in_force(session, case.county_code)
+        window = current.window_days if current.window_days is not None else policy.request_window_days
         today = clock.local_today()
-        if not in_window(today, current.decided_on, policy.request_window_days):
+        if not in_window(today, current.decided_on, window):
             raise ReexaminationWindowClosed(
-                current.decided_on,
-                window_closes_on(current.decided_on, policy.request_window_days),
-                policy.request_window_days,
+                current.decided_on, window_closes_on(current.decided_on, window), window
             )
         if body.actor is None:
             raise RuntimeError("a request names who brought it (the API sets the actor from the token)")
@@ -168,11 +150,11 @@ async def request(
                 "township_code": case.township_code,
                 "ground": body.ground.value,
                 "grounds_text": body.grounds,
-                "channel": _channel(is_system, caller_township),
+                "channel": channel,
                 "requested_by": body.actor,
                 "requested_at": clock.now(),
                 "notice_on": current.decided_on,
-                "window_closes_on": window_closes_on(current.decided_on, policy.request_window_days),
+                "window_closes_on": window_closes_on(current.decided_on, window),
                 "deadline": due_on(today, policy.decision_days),
                 "status": ReexaminationStatus.open.value,
                 "decision_before": current.decision.value,
@@ -267,10 +249,7 @@ async def decide(runtime: Runtime, case_id: str, body: ReexaminationDecisionIn) 
 
 async def for_case(runtime: Runtime, case_id: str) -> list[Reexamination]:
     async with runtime.reading() as session:
-        case = await repo.get(session, case_id)
-        if case is None:
-            raise CaseNotFound(f"case {case_id} has not reached approval (yet)")
-        guard(case.county_code, case.township_code)
+        await case_in_reach(session, case_id)
         return await repo.reexaminations_for(session, case_id)
 
 
@@ -278,7 +257,4 @@ async def overdue(
     runtime: Runtime, county_code: str | None, township_code: str | None, limit: int
 ) -> list[Reexamination]:
     """Open re-examinations past their deadline (R-REX-4), as of today (local)."""
-    async with runtime.reading() as session:
-        return await repo.overdue_reexaminations(
-            session, clock.local_today(), county_code=county_code, township_code=township_code, limit=limit
-        )
+    return await contesting.overdue(runtime, repo.overdue_reexaminations, county_code, township_code, limit)

@@ -10,11 +10,7 @@ refused attempt sends nothing and is recorded as a failed attempt."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
 import logging
-import socket
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -22,71 +18,30 @@ import httpx
 
 from services.household import repository as repo
 from services.household.domain.model import DeliveryStatus, DueDelivery
-from services.household.settings import HouseholdSettings, settings_of
+from services.household.settings import settings_of
 from shared import clock
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import Address, backoff, delivery_problem, headers, host_of, literal_address, url_problem
+from shared.webhooks import backoff, body_of, deliver
 
 log = logging.getLogger("assistance.household.webhooks")
 BATCH = 20
 SECRET_CONTEXT = "household.subscriber.secret"  # noqa: S105 - encryption context, not a secret
 
 
-class Refused(Exception):
-    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
-
-
-async def _resolve(host: str, port: int) -> list[Address]:
-    literal = literal_address(host)
-    if literal is not None:
-        return [literal]
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-
-
-async def pinned_request(s: HouseholdSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now —
-    with the ``Host`` header and the TLS server name of the registered host. Raises ``Refused``."""
-    allow = s.loopback_receivers_allowed
-    problem = url_problem(url, allow_loopback_http=allow, refused_hosts=s.webhook_refused_hosts)
-    parsed = host_of(url)
-    if problem or parsed is None:
-        raise Refused(f"refused: the URL {problem or 'is not valid'}")
-    scheme, host, port = parsed
-    try:
-        resolved = await _resolve(host, port)
-    except OSError as exc:
-        raise Refused("refused: the receiver's name did not resolve") from exc
-    problem = delivery_problem(host, resolved, allow_loopback_http=allow)
-    if problem:
-        raise Refused(problem)
-    original = httpx.URL(url)
-    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
-    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
-    return target, {"host": original.netloc.decode("ascii")}, extensions
-
-
 async def _send(
     runtime: Runtime, client: httpx.AsyncClient, due: DueDelivery
 ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
-    never the receiver's answer."""
-    try:
-        target, host_header, extensions = await pinned_request(settings_of(runtime), due.url)
-        secret = runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT)
-        delivery = due.delivery
-        body = json.dumps(delivery.envelope, ensure_ascii=False, separators=(",", ":")).encode()
-        response = await client.post(
-            target,
-            content=body,
-            headers={**headers(secret, delivery.event_id, int(time.time()), body), **host_header},
-            extensions=extensions,
-        )
-        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Refused as exc:
-        return None, str(exc)
-    except Exception as exc:  # any failure is a failed attempt
-        return None, type(exc).__name__
+    """(HTTP status, error) of one attempt (``shared.webhooks.deliver``); never raises."""
+    s = settings_of(runtime)
+    return await deliver(
+        client,
+        due.url,
+        secret=lambda: runtime.cipher.decrypt(due.secret, context=SECRET_CONTEXT),
+        msg_id=due.delivery.event_id,
+        body=body_of(due.delivery.envelope),
+        allow_loopback_http=s.loopback_receivers_allowed,
+        refused_hosts=s.webhook_refused_hosts,
+    )
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:

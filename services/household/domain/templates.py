@@ -3,7 +3,8 @@
 A template set is seed JSON (``seed/notice_templates.json``, versioned): each template names its ``kind``,
 its ``county_code`` (``*`` for every county), the local date it takes effect and its ``version``; the one
 that applies to a notice is the newest in effect on the notice's local date, a county's own before ``*``.
-Offices to contact are configured the same way, per county and per township."""
+Offices to contact are configured the same way, per county and per township. The re-examination window a
+letter states is not configured here: it is approval's, carried by the decision (R-REX-1)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ KINDS = (
     "paperwork_due",
     "reexamined",
 )
-"""Notice kinds; ``approved`` and ``refused`` also print a decision letter (救助决定书 / 不予救助决定书)."""
-LETTER_KINDS = frozenset({"approved", "refused"})
+"""Notice kinds; ``approved``, ``refused`` and ``reexamined`` also print a letter (救助决定书 / 不予救助决定书
+/ 复核决定书)."""
+LETTER_KINDS = frozenset({"approved", "refused", "reexamined"})
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,6 @@ class TemplateSet:
     version: str
     templates: tuple[Template, ...]
     offices: dict[str, Office]
-    review_window_days: dict[str, int]
 
     def template(self, kind: str, county_code: str | None, on: date) -> Template:
         """The newest template of ``kind`` in effect on ``on``, the county's own before the default."""
@@ -72,9 +73,6 @@ class TemplateSet:
                 return self.offices[code]
         raise LookupError("no office configured (offices['*'])")
 
-    def review_days(self, county_code: str | None) -> int:
-        return self.review_window_days.get(county_code or "", self.review_window_days["*"])
-
 
 def parse(data: dict[str, Any]) -> TemplateSet:
     templates = tuple(
@@ -93,7 +91,7 @@ def parse(data: dict[str, Any]) -> TemplateSet:
     if unknown:
         raise ValueError(f"unknown notice kinds in the templates: {sorted(unknown)}")
     offices = {code: Office(**o) for code, o in data["offices"].items()}
-    return TemplateSet(data["version"], templates, offices, dict(data["review_window_days"]))
+    return TemplateSet(data["version"], templates, offices)
 
 
 def load(path: Path = SEED) -> TemplateSet:

@@ -6,11 +6,7 @@ each event takes effect once however often it is sent."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
 import logging
-import socket
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -22,15 +18,7 @@ from services.referral.settings import ReferralSettings
 from shared import clock
 from shared.contracts.referral import NeedsRecordWithdrawn, ReferralCancelled
 from shared.runtime import IdleBackoff, Runtime
-from shared.webhooks import (
-    Address,
-    backoff,
-    delivery_problem,
-    headers,
-    host_of,
-    literal_address,
-    url_problem,
-)
+from shared.webhooks import backoff, body_of, deliver
 
 log = logging.getLogger("assistance.referral.webhooks")
 SECRET_CONTEXT = "referral.partner.webhook_secret"  # noqa: S105 - the encryption context, not a secret
@@ -47,71 +35,23 @@ def sendable(row: DueDelivery) -> bool:
     return row.partner_status is PartnerStatus.active or row.envelope.get("type") in STOP_NOTICES
 
 
-def body_of(envelope: dict[str, Any]) -> bytes:
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-class Refused(Exception):
-    """The receiver's address is not allowed now (SSRF / DNS rebinding): a failed attempt, nothing sent."""
-
-
-async def _resolve(host: str, port: int) -> list[Address]:
-    literal = literal_address(host)
-    if literal is not None:
-        return [literal]
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-
-
-async def pinned_request(s: ReferralSettings, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """The URL to connect to — the receiver's host replaced by the address resolved and checked just now, so
-    the connection goes where the check looked (no second lookup to rebind) — with the ``Host`` header and
-    the TLS server name of the registered host. Raises ``Refused``."""
-    problem = url_problem(
-        url, allow_loopback_http=s.webhook_allow_loopback_http, refused_hosts=s.webhook_refused_hosts
-    )
-    parsed = host_of(url)
-    if problem or parsed is None:
-        raise Refused(f"refused: the URL {problem or 'is not valid'}")
-    scheme, host, port = parsed
-    try:
-        resolved = await _resolve(host, port)
-    except OSError as exc:
-        raise Refused("the receiver's name did not resolve") from exc
-    problem = delivery_problem(host, resolved, allow_loopback_http=s.webhook_allow_loopback_http)
-    if problem:
-        raise Refused(problem)
-    original = httpx.URL(url)
-    target = original.copy_with(host=str(min(resolved, key=lambda a: a.version)))  # IPv4 first
-    extensions: dict[str, Any] = {"sni_hostname": host} if scheme == "https" else {}
-    return target, {"host": original.netloc.decode("ascii")}, extensions
-
-
 async def _send(
     runtime: Runtime, client: httpx.AsyncClient, row: DueDelivery
 ) -> tuple[int | None, str | None]:
-    """(HTTP status, error) of one attempt; never raises. The error is the status code or a generic reason,
-    never the receiver's answer (it could echo internal data back into our records)."""
+    """(HTTP status, error) of one attempt (``shared.webhooks.deliver``); never raises."""
     s: ReferralSettings = runtime.settings  # type: ignore[assignment]
-    if row.webhook_url is None or row.webhook_secret is None:  # not sendable: never sent
+    url, stored = row.webhook_url, row.webhook_secret
+    if url is None or stored is None:  # not sendable: never sent
         return None, "no webhook"
-    try:
-        target, host_header, extensions = await pinned_request(s, row.webhook_url)
-        secret = runtime.cipher.decrypt(row.webhook_secret, context=SECRET_CONTEXT)
-        body = body_of(row.envelope)
-        response = await client.post(
-            target,
-            content=body,
-            headers={**headers(secret, row.event_id, int(time.time()), body), **host_header},
-            extensions=extensions,
-        )
-        return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
-    except Refused as exc:
-        return None, str(exc)
-    except httpx.TimeoutException:
-        return None, "timed out"
-    except Exception as exc:
-        return None, f"request failed ({type(exc).__name__})"
+    return await deliver(
+        client,
+        url,
+        secret=lambda: runtime.cipher.decrypt(stored, context=SECRET_CONTEXT),
+        msg_id=row.event_id,
+        body=body_of(row.envelope),
+        allow_loopback_http=s.webhook_allow_loopback_http,
+        refused_hosts=s.webhook_refused_hosts,
+    )
 
 
 async def dispatch_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
