@@ -1047,9 +1047,16 @@ async def _merged_elsewhere(session: AsyncSession, rows: list[Application]) -> s
 
 
 async def mark_needs_attention(
-    session: AsyncSession, case_id: str, *, service: str, reason: str, event_type: str | None
+    session: AsyncSession,
+    case_id: str,
+    *,
+    service: str,
+    reason: str,
+    event_type: str | None,
+    scheme_referral_id: str | None = None,
 ) -> None:
-    """A service could not process the case: the case shows it (``needs_attention``: which, why, when)."""
+    """A service could not process the case: the case shows it (``needs_attention``: which, why, when); with
+    ``scheme_referral_id``, a referral to a scheme that passed its due date without an outcome (R-AID-1)."""
     if not is_case_id(case_id):
         return  # not about a case: the dead letter itself is the record
     row = await repo.get(session, case_id, for_update=True)
@@ -1062,6 +1069,8 @@ async def mark_needs_attention(
         "at": clock.now().isoformat(),
         "previous_status": row.flow_status.value,
     }
+    if scheme_referral_id is not None:
+        attention["scheme_referral_id"] = scheme_referral_id
     await repo.mark_attention(session, case_id, attention)
 
 
