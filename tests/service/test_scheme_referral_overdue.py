@@ -78,59 +78,74 @@ async def test_an_overdue_scheme_referral_is_on_the_desk_and_the_case_needs_atte
     with clock.frozen(datetime.combine(due, time(23, 59), tzinfo=clock.zone())):  # still the due day
         assert await announce_overdue(runtime) == 0
         assert referral["id"] not in await overdue_ids(standalone)
-    with clock.frozen(datetime.combine(due + timedelta(days=1), time(0, 1), tzinfo=clock.zone())):
+
+    # the clock stays on the next day only while referral looks (other services' sweeps run on it too)
+    def next_day():
+        return clock.frozen(datetime.combine(due + timedelta(days=1), time(0, 1), tzinfo=clock.zone()))
+
+    with next_day():
         await announce_overdue(runtime)  # (the background sweep, also on this clock, may be first)
         await announce_overdue(runtime)
-        announced = await db.fetchval(
-            "SELECT count(*) FROM referral.outbox WHERE event_type = $1 AND key = $2",
-            "gov.assistance.referral.scheme-referral-overdue.v1",
-            case_id,
-        )
-        assert announced == 1  # once, however often the sweep runs
         listed = (
             await standalone.get(f"/referral/v1/desk/overdue-scheme-referrals?county_code={COUNTY}")
         ).json()
-        assert [(x["id"], x["overdue"], x["status"]) for x in listed] == [(referral["id"], True, "open")]
         case_view = (await standalone.get(f"/referral/v1/cases/{case_id}/scheme-referrals")).json()
-        assert case_view[0]["overdue"] is True and case_view[0]["overdue_at"] is not None
+    announced = await db.fetchval(
+        "SELECT count(*) FROM referral.outbox WHERE event_type = $1 AND key = $2",
+        "gov.assistance.referral.scheme-referral-overdue.v1",
+        case_id,
+    )
+    assert announced == 1  # once, however often the sweep runs
+    assert [(x["id"], x["overdue"], x["status"]) for x in listed] == [(referral["id"], True, "open")]
+    assert case_view[0]["overdue"] is True and case_view[0]["overdue_at"] is not None
 
-        async def flagged():
-            case = await intake_case(standalone, case_id)
-            return case if case["status"] == "needs_attention" else None
+    async def flagged():
+        case = await intake_case(standalone, case_id)
+        return case if case["status"] == "needs_attention" else None
 
-        case = await eventually(flagged, what="the case to show the overdue referral")
-        attention = case["attention"]
-        assert (attention["service"], attention["scheme_referral_id"]) == ("referral", referral["id"])
-        assert "R-AID-1" in attention["reason"] and referral["due_on"] in attention["reason"]
-        assert attention["previous_status"] == "approved"
+    case = await eventually(flagged, what="the case to show the overdue referral")
+    attention = case["attention"]
+    assert (attention["service"], attention["scheme_referral_id"]) == ("referral", referral["id"])
+    assert "R-AID-1" in attention["reason"] and referral["due_on"] in attention["reason"]
+    assert attention["previous_status"] == "approved"
+    amended = await standalone.put(
+        f"/intake/v1/applications/{case_id}",
+        json={**application(address=address(COUNTY, TOWNSHIP)), "reason": "更正"},
+    )
+    assert amended.status_code == 409  # the attention does not reopen a decided case
 
-        accepted = await standalone.post(
-            f"/referral/v1/scheme-referrals/{referral['id']}/outcome", json={"outcome": "accepted"}
-        )
-        assert accepted.status_code == 200, accepted.text
+    accepted = await standalone.post(
+        f"/referral/v1/scheme-referrals/{referral['id']}/outcome", json={"outcome": "accepted"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    with next_day():
         assert referral["id"] in await overdue_ids(standalone)  # accepted is no final outcome
-        granted = await standalone.post(
-            f"/referral/v1/scheme-referrals/{referral['id']}/outcome",
-            json={"outcome": "granted", "amount": "6000.00"},
-        )
-        assert granted.status_code == 200, granted.text
+    assert (await intake_case(standalone, case_id))["status"] == "needs_attention"
+    granted = await standalone.post(
+        f"/referral/v1/scheme-referrals/{referral['id']}/outcome",
+        json={"outcome": "granted", "amount": "6000.00"},
+    )
+    assert granted.status_code == 200, granted.text
+    with next_day():
         assert referral["id"] not in await overdue_ids(standalone)
 
-        async def resolved():
-            case = await intake_case(standalone, case_id)
-            return case if case["status"] == "approved" else None
+    async def resolved():
+        case = await intake_case(standalone, case_id)
+        return case if case["status"] == "approved" else None
 
-        assert (await eventually(resolved, what="the attention resolved"))["attention"] is None
+    assert (await eventually(resolved, what="the attention resolved"))["attention"] is None
 
     timeline = (await standalone.get(f"/intake/v1/applications/{case_id}/timeline")).json()
     steps = [(e["kind"], e["status"]) for e in timeline]
     assert steps[0] == ("submitted", "submitted")
-    assert [s for s in steps if s[0].startswith("scheme")] == [
-        ("scheme_referral", "open"),
-        ("scheme_overdue", "open"),
+    # (the overdue was found on the frozen next day, the outcomes on today's clock: the order is by time)
+    assert sorted(s for s in steps if s[0].startswith("scheme")) == [
         ("scheme_outcome", "accepted"),
         ("scheme_outcome", "granted"),
+        ("scheme_overdue", "open"),
+        ("scheme_referral", "open"),
     ]
+    assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
     granted_entry = [e for e in timeline if e["status"] == "granted"][0]
     assert (granted_entry["amount"], granted_entry["scheme"], granted_entry["ref"]) == (
         "6000.00",
@@ -150,9 +165,14 @@ async def test_an_overdue_scheme_referral_is_on_the_desk_and_the_case_needs_atte
 
     rows = await eventually(notices, what="the household's scheme notices")
     facts = [(r["kind"], json.loads(r["facts"]) if isinstance(r["facts"], str) else r["facts"]) for r in rows]
-    assert [k for k, _ in facts] == ["scheme_referred", "scheme_outcome", "scheme_outcome"]
-    assert facts[0][1]["scheme"] == "医疗救助" and facts[0][1]["need"] == "医疗"
-    assert [f["result"] for _, f in facts[1:]] == ["已受理", "已批准，金额6000.00元"]
+    assert sorted(k for k, _ in facts) == ["scheme_outcome", "scheme_outcome", "scheme_referred"]
+    [referred] = [f for k, f in facts if k == "scheme_referred"]
+    assert referred["scheme"] == "医疗救助" and referred["need"] == "医疗"
+    # (a notice queued while the clock was frozen carries that time: compare without the order)
+    assert sorted(f["result"] for k, f in facts if k == "scheme_outcome") == [
+        "已受理",
+        "已批准，金额6000.00元",
+    ]
 
 
 async def test_a_refusal_reaches_the_timeline_and_the_household_with_its_reason_once_however_delivered(

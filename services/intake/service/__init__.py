@@ -449,9 +449,11 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         if row is None:
             raise ApplicationNotFound(application_id)
         guard(row.county_code, row.township_code, "application")
-        if row.status not in AMENDABLE:
+        if row.status not in AMENDABLE or row.flow_status not in AMENDABLE:
+            # needs_attention is amendable only where the case stopped before review: a decided case
+            # whose scheme referral is overdue (R-AID-1) is not reopened by the attention
             raise CaseNotAmendable(
-                f"case {row.case_no} is {row.status}: it can be amended only while "
+                f"case {row.case_no} is {row.flow_status}: it can be amended only while "
                 f"{', '.join(sorted(AMENDABLE))}"
             )
         if data.consents is not None and data.consents.model_dump() != row.consents:
