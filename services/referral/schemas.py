@@ -552,3 +552,10 @@ class RewardOut(BaseModel):
     @classmethod
     def of(cls, row: Any) -> RewardOut:
         return cls(**fields_of(row, cls))
+
+
+class PartnerDetailOut(PartnerOut):
+    """One partner with its rewards and commendations (激励扶持), newest first; county staff see their
+    county's."""
+
+    rewards: list[RewardOut] = []

@@ -317,6 +317,8 @@ async def test_rewards_are_recorded_by_whom_and_listed_with_the_partner(standalo
         ("commendation", None, "yuxian-policy"),
     ]
     assert listed[1]["ranking_from"] == "2026-10-01"
+    partner = (await standalone.get(f"/referral/v1/partners/{fixtures['B']['id']}")).json()
+    assert [x["id"] for x in partner["rewards"]] == [x["id"] for x in listed]  # listed with the partner
     half = await standalone.post(url, json={**body, "ranking_to": None}, headers=ADMIN)
     assert half.status_code == 422 and "ranking" in half.text
     unknown = await standalone.post(f"/referral/v1/partners/{uuid.uuid4()}/rewards", json=body, headers=ADMIN)
