@@ -26,7 +26,7 @@ from shared.contracts.approval import (
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
-from shared.contracts.referral import ReferralAccepted
+from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.figures import figures_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -42,6 +42,8 @@ def _handlers(runtime: Runtime):
         PaperworkOverdue.event_type: partial(handlers.on_paperwork_overdue, runtime),
         PaymentResultRecorded.event_type: partial(handlers.on_payment_result, runtime),
         ReferralAccepted.event_type: partial(handlers.on_referral_accepted, runtime),
+        SchemeReferralCreated.event_type: partial(handlers.on_scheme_referral_created, runtime),  # R-AID-1
+        SchemeOutcomeRecorded.event_type: partial(handlers.on_scheme_outcome, runtime),
     }
 
 

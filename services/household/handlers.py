@@ -22,7 +22,7 @@ from shared.contracts.approval import (
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
-from shared.contracts.referral import ReferralAccepted
+from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.events import Envelope
 from shared.runtime import Runtime
 
@@ -39,6 +39,17 @@ NEED_LABELS = {
     "other": "其他",
 }
 """The need's name in a notice; every NeedType has one (tests/unit/test_household_notices.py)."""
+SCHEME_LABELS = {
+    "medical_assistance": "医疗救助",
+    "education_assistance": "教育救助",
+    "dibao_tekun": "最低生活保障/特困人员救助供养",
+    "disability_federation": "残疾人联合会",
+    "employment": "就业援助",
+    "housing": "住房救助",
+    "legal_aid": "法律援助",
+    "other": "相关救助帮扶部门",
+}
+"""The scheme's name in a notice (R-AID-1); an unknown scheme reads as the last."""
 
 
 async def on_application_submitted(
@@ -262,3 +273,49 @@ async def on_case_redecided(
             "difference": str(ev.difference),
         },
     )
+
+
+def _scheme(scheme: str) -> str:
+    return SCHEME_LABELS.get(scheme, SCHEME_LABELS["other"])
+
+
+def scheme_result(ev: SchemeOutcomeRecorded) -> str:
+    """The scheme's answer in the household's words: accepted, applied, granted with the amount, refused with
+    the reason (R-AID-1)."""
+    if ev.outcome == "granted":
+        return f"已批准，金额{ev.amount}元"
+    if ev.outcome == "refused":
+        return f"未予批准，原因：{(ev.reason or '').rstrip('。')}"
+    if ev.outcome == "applied":
+        return "已为您提交申请，正在办理"
+    return "已受理"
+
+
+async def on_scheme_referral_created(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: SchemeReferralCreated
+) -> None:
+    """R-AID-1: the need was referred to a government scheme, to answer by ``due_on``."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
+    )
+    due = f"{ev.due_on.year}年{ev.due_on.month}月{ev.due_on.day}日"
+    need = NEED_LABELS.get(ev.need_type.value, "")
+    await queue_notice(
+        session, case, "scheme_referred", {"need": need, "scheme": _scheme(ev.scheme), "due": due}
+    )
+
+
+async def on_scheme_outcome(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: SchemeOutcomeRecorded
+) -> None:
+    """R-AID-1: the scheme's answer (accepted, applied, granted with the amount, refused with the reason)."""
+    case = await repo.merge_case(
+        session, ev.case_id, county_code=ev.county_code, township_code=ev.township_code
+    )
+    facts = {
+        "need": NEED_LABELS.get(ev.need_type.value, ""),
+        "scheme": _scheme(ev.scheme),
+        "outcome": ev.outcome,
+        "result": scheme_result(ev),
+    }
+    await queue_notice(session, case, "scheme_outcome", facts)

@@ -6,6 +6,7 @@ from pathlib import Path
 from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.api.lead_routes import router as lead_router
+from services.intake.api.timeline_routes import router as timeline_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.service import PERSONAL, VISIT_REPORT
@@ -16,6 +17,7 @@ from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import BY_SERVICE
+from shared.contracts.referral import SchemeOutcomeRecorded, SchemeReferralCreated, SchemeReferralOverdue
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
 from shared.runtime import Runtime, ServiceModule
@@ -29,6 +31,11 @@ def handlers(runtime: Runtime):
         CaseDecided.event_type: partial(h.on_case_decided, runtime),
         PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
         LeadReported.event_type: partial(h.on_lead_reported, runtime),  # R-OVS-2, from outside
+        # the case's referrals to government schemes, on its timeline (R-AID-1)
+        **{
+            ev.event_type: partial(h.on_scheme_event, runtime)
+            for ev in (SchemeReferralCreated, SchemeOutcomeRecorded, SchemeReferralOverdue)
+        },
         # no dead letter about a case is invisible on that case: needs_attention
         **{
             failed.event_type: partial(h.on_case_processing_failed, runtime) for failed in BY_SERVICE.values()
@@ -37,6 +44,7 @@ def handlers(runtime: Runtime):
 
 
 router.include_router(lead_router)  # /leads (R-OVS-2)
+router.include_router(timeline_router)  # /applications/{id}/timeline (R-AID-1)
 router.include_router(
     figures_router(
         "intake",

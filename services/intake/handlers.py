@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import service
 from services.intake.service import leads
+from services.intake.service.timeline import follow_scheme_event
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import CaseProcessingFailed
+from shared.contracts.referral import SchemeOutcomeRecorded, SchemeReferralCreated, SchemeReferralOverdue
 from shared.domain_errors import InvalidValue
 from shared.events import Envelope
 from shared.inbox import PoisonEvent
@@ -75,3 +77,14 @@ async def on_lead_reported(
         await leads.from_event(runtime, session, envelope.source, ev)
     except InvalidValue as exc:
         raise PoisonEvent(f"{exc.detail} (lead {ev.lead_ref})") from exc
+
+
+async def on_scheme_event(
+    runtime: Runtime,
+    session: AsyncSession,
+    envelope: Envelope,
+    ev: SchemeReferralCreated | SchemeOutcomeRecorded | SchemeReferralOverdue,
+) -> None:
+    """A referral of the case to a government scheme, its passing its due date, its outcome: on the case's
+    timeline; an overdue one shows the case as ``needs_attention`` until its final outcome (R-AID-1)."""
+    await follow_scheme_event(session, envelope, ev)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -170,6 +171,9 @@ class Attention(BaseModel):
     at: datetime
     previous_status: str
     """Where the case was when it stopped; an amendment (or a replay after the fix) moves it on."""
+    scheme_referral_id: str | None = None
+    """Set when a referral to a government scheme passed its due date without an outcome (R-AID-1); the
+    scheme's final outcome resolves it."""
 
 
 class ApplicationOut(BaseModel):
@@ -493,3 +497,20 @@ class VisitTaskOut(BaseModel):
     status: ApplicationStatus
     submitted_at: datetime
     report_awaiting_confirmation: bool
+
+
+class TimelineEntryOut(BaseModel):
+    """One step of the case, oldest first (R-FLOW-1, R-AID-1): submitted, each review and approval opinion,
+    each referral to a government scheme — created (``due_on``), overdue, its outcome (accepted, applied,
+    granted with ``amount``, refused with ``reason``)."""
+
+    at: datetime
+    kind: Literal["submitted", "review", "approval", "scheme_referral", "scheme_overdue", "scheme_outcome"]
+    status: str
+    scheme: str | None = None
+    need_type: str | None = None
+    amount: Decimal | None = None
+    reason: str | None = None
+    due_on: date | None = None
+    ref: str | None = None
+    """The scheme referral's id (referral's GET /referral/v1/cases/{case_id}/scheme-referrals)."""

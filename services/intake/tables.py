@@ -237,3 +237,23 @@ case_steps = Table(
 )
 """The review (审核) and approval (审批) opinions as approval published them, for the case's forms
 (R-ARC-1)."""
+
+scheme_referral_events = Table(
+    "scheme_referral_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    # scheme_referral | scheme_overdue | scheme_outcome
+    Column("scheme_referral_id", UUID(as_uuid=False), nullable=False),
+    Column("scheme", String(30), nullable=False),
+    Column("need_type", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("amount", Numeric(14, 2)),
+    Column("reason", String(500)),
+    Column("due_on", Date),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_scheme_referral_events_application", "application_id", "at"),
+)
+"""The case's referrals to government schemes as referral published them, for its timeline (R-AID-1)."""

@@ -10,6 +10,7 @@ from services.referral.figures import figures as figure_query
 from services.referral.figures import state_gauges
 from services.referral.handlers import handlers
 from services.referral.service.exchange import sweep_offers
+from services.referral.service.scheme_referrals import overdue_watch
 from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
 from shared.figures import figures_router
@@ -35,7 +36,7 @@ MODULE = ServiceModule(
     handlers=handlers,
     state_gauges=state_gauges,
     extra_topics=(PARTNER_TOPIC,),
-    background=(sweep_offers, dispatch_webhooks),
+    background=(sweep_offers, dispatch_webhooks, overdue_watch),  # overdue scheme referrals (R-AID-1)
     on_start=on_start,
     sealed=(SealedColumn("referral.partners", "webhook_secret", SECRET_CONTEXT),),
 )

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.referral.domain.schemes import PartnerKind, SchemeKind
+from services.referral.domain.schemes import PartnerKind, SchemeKind, is_overdue
 from services.referral.domain.tasks import HelpForm
 from services.referral.domain.uscc import uscc_problem
+from shared import clock
 from shared.contracts.common import NeedType
 
 NO_NUL = r"^[^\x00]*$"
@@ -356,10 +357,16 @@ class SchemeReferralOut(BaseModel):
     created_by: str
     created_at: datetime
     outcome_at: datetime | None
+    overdue: bool = Field(
+        default=False, description="past its due date without a final outcome (granted/refused; R-AID-1)"
+    )
+    overdue_at: datetime | None = None
+    """When the desk's sweep found it overdue and the case was told."""
 
     @classmethod
     def of(cls, row: Any) -> SchemeReferralOut:
-        return cls(**fields_of(row, cls))
+        overdue = is_overdue(row.status, row.due_on, clock.local_today())
+        return cls(**fields_of(row, cls, skip=("overdue",)), overdue=overdue)
 
 
 class SuggestionOut(BaseModel):
@@ -382,10 +389,13 @@ class SuggestionOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     """One step of the case's referral work, oldest first: a needs record shared, an offer and its answer, a
-    scheme referral and its outcome, a 低保 suggestion."""
+    scheme referral, its passing its due date without an outcome (``scheme_overdue``) and its outcome, a
+    低保 suggestion."""
 
     at: datetime
-    kind: Literal["needs_record", "offer", "scheme_referral", "scheme_outcome", "suggestion"]
+    kind: Literal[
+        "needs_record", "offer", "scheme_referral", "scheme_overdue", "scheme_outcome", "suggestion"
+    ]
     need_type: str | None = None
     status: str
     partner_id: str | None = None
@@ -394,3 +404,158 @@ class TimelineEntry(BaseModel):
     reason: str | None = None
     due_on: date | None = None
     ref: str = Field(description="the record, task, scheme referral or suggestion id")
+
+
+# --- purchased services, ranking, rewards (R-CHA-3) -----------------------------------------------------
+
+
+class ContractTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    need_type: NeedType
+    volume: int = Field(ge=1, le=1_000_000, description="help to be fulfilled in the period")
+
+
+class ContractIn(BaseModel):
+    """A purchased-service contract (政府购买服务) of a county with a partner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
+    county_code: str = Field(pattern=r"^\d{6}$")
+    procurement_ref: str = Field(
+        min_length=1, max_length=60, pattern=NO_NUL, description="招投标编号: the tender reference"
+    )
+    title: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    starts_on: date
+    ends_on: date
+    budget: Decimal = Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    targets: list[ContractTarget] = Field(min_length=1, max_length=NEED_TYPES_MAX)
+
+    @model_validator(mode="after")
+    def _period_and_targets(self) -> ContractIn:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on: the period ends before it starts")
+        if len({t.need_type for t in self.targets}) != len(self.targets):
+            raise ValueError("targets: one target per need type")
+        return self
+
+
+class ContractOut(BaseModel):
+    id: str
+    partner_id: str
+    county_code: str
+    procurement_ref: str
+    title: str
+    starts_on: date
+    ends_on: date
+    budget: Decimal
+    targets: list[dict[str, Any]]
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> ContractOut:
+        return cls(**fields_of(row, cls))
+
+
+class Shown(BaseModel):
+    """Figures over the offers made in the county and period (R-CHA-3; definitions in docs/partners.md)."""
+
+    offers: int
+    accepted: int
+    fulfilled: int
+    acceptance_rate: Decimal | None
+    fulfilment_rate: Decimal | None
+    avg_response_seconds: Decimal | None
+    amount_delivered: Decimal
+
+
+class TargetProgress(BaseModel):
+    need_type: str
+    volume: int
+    fulfilled: int
+    progress: Decimal | None
+
+
+class NeedTypeShown(Shown):
+    need_type: str
+
+
+class ContractPerformanceOut(Shown):
+    """A contract's performance so far: its figures, each target against the help fulfilled, the amount
+    delivered against the budget (``budget_used``)."""
+
+    contract: ContractOut
+    targets: list[TargetProgress]
+    budget: Decimal
+    budget_used: Decimal | None
+    by_need_type: list[NeedTypeShown]
+
+
+class RankedOut(Shown):
+    """One partner's place in the published ranking: its name, USCC and figures only (no personal data)."""
+
+    rank: int
+    partner_id: str
+    name: str
+    uscc: str | None
+
+
+class RankingOut(BaseModel):
+    county_code: str
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    order: str
+    partners: list[RankedOut]
+
+
+RewardKind = Literal["commendation", "reward", "subsidy", "publicity"]
+
+
+class RewardIn(BaseModel):
+    """A reward or commendation (激励扶持): 表彰 commendation, 奖励 reward, 扶持资金 subsidy, 宣传推介
+    publicity; optionally answering a published ranking period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    county_code: str = Field(pattern=r"^\d{6}$")
+    kind: RewardKind
+    awarded_on: date
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+    amount: Decimal | None = Field(default=None, gt=0, le=Decimal("999999999999.99"), decimal_places=2)
+    ranking_from: date | None = None
+    ranking_to: date | None = None
+
+    @model_validator(mode="after")
+    def _ranking_period(self) -> RewardIn:
+        if (self.ranking_from is None) != (self.ranking_to is None):
+            raise ValueError("ranking_from/ranking_to: give both days of the ranking period, or neither")
+        if self.ranking_from and self.ranking_to and self.ranking_to < self.ranking_from:
+            raise ValueError("ranking_to: the ranking period ends before it starts")
+        return self
+
+
+class RewardOut(BaseModel):
+    id: str
+    partner_id: str
+    county_code: str
+    kind: str
+    awarded_on: date
+    reason: str
+    amount: Decimal | None
+    ranking_from: date | None
+    ranking_to: date | None
+    awarded_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> RewardOut:
+        return cls(**fields_of(row, cls))
+
+
+class PartnerDetailOut(PartnerOut):
+    """One partner with its rewards and commendations (激励扶持), newest first; county staff see their
+    county's."""
+
+    rewards: list[RewardOut] = []

@@ -209,6 +209,8 @@ scheme_referrals = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("outcome_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("overdue_at", DateTime(timezone=True)),
+    # When the sweep found it past its due date without a final outcome (published once, R-AID-1).
     UniqueConstraint("case_id", "partner_id", "need_type"),
     Index("ix_scheme_referrals_case", "case_id"),
     Index(
@@ -233,4 +235,43 @@ scheme_suggestions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "scheme"),
     Index("ix_scheme_suggestions_open", "county_code", "created_at", postgresql_where="status = 'open'"),
+)
+
+partner_contracts = Table(
+    "partner_contracts",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("procurement_ref", String(60), nullable=False),
+    # 招投标编号: the tender or procurement reference (R-AID-3, R-CHA-3).
+    Column("title", String(200), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("budget", Numeric(14, 2), nullable=False),
+    Column("targets", JSONB, nullable=False),
+    # [{"need_type": ..., "volume": n}]: the help the partner is to give per need type in the period.
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("county_code", "procurement_ref"),
+    Index("ix_partner_contracts_partner", "partner_id", "county_code", "starts_on"),
+)
+
+partner_rewards = Table(
+    "partner_rewards",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("partner_id", UUID(as_uuid=False), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("kind", String(20), nullable=False),
+    # commendation (表彰) | reward (奖励) | subsidy (扶持资金) | publicity (宣传推介)
+    Column("awarded_on", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("amount", Numeric(14, 2)),
+    Column("ranking_from", Date),
+    Column("ranking_to", Date),
+    # The published ranking period the reward answers (both or neither).
+    Column("awarded_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_partner_rewards_partner", "partner_id", "awarded_on"),
 )

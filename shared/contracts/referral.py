@@ -45,6 +45,7 @@ INTERNAL_EVENT_TYPES = (
     "gov.assistance.referral.scheme-referral-created.v1",
     "gov.assistance.referral.scheme-outcome-recorded.v1",
     "gov.assistance.referral.scheme-application-suggested.v1",
+    "gov.assistance.referral.scheme-referral-overdue.v1",
 )
 """Partner answers and government-scheme referrals, published on referral's own topic for the other services
 and oversight; never sent to partners."""
@@ -209,3 +210,21 @@ class SchemeApplicationSuggested(Event):
     county_code: str
     township_code: str
     suggested_at: datetime
+
+
+@event("gov.assistance.referral.scheme-referral-overdue.v1")
+class SchemeReferralOverdue(Event):
+    """A referral to a scheme passed its due date (``due_on``, a county setting) without a final outcome
+    (granted or refused; ``status`` is where it stands): on the referral desk's overdue list, and the case
+    shows it (intake: ``needs_attention``) — nothing silent (R-AID-1). Published once per referral."""
+
+    case_id: str
+    scheme_referral_id: str
+    partner_id: str
+    scheme: str
+    need_type: NeedType
+    status: str
+    county_code: str
+    township_code: str
+    due_on: date
+    found_at: datetime

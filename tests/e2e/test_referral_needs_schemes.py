@@ -215,6 +215,20 @@ async def test_a_medical_case_is_referred_to_medical_assistance_and_its_outcome_
             timeline = await _json(client, f"{base}/cases/{case_id}/timeline")
             steps = [(e["kind"], e["status"]) for e in timeline if e["kind"].startswith("scheme")]
             assert steps == [("scheme_referral", "open"), ("scheme_outcome", "granted")]
+
+            async def on_intakes_timeline():  # intake consumed them from Kafka (R-AID-1, R-OVS-2)
+                url = f"{urls['intake']}/intake/v1/applications/{case_id}/timeline"
+                entries = await _json(client, url) or []
+                seen = [
+                    (e["kind"], e["status"], e["amount"]) for e in entries if e["kind"].startswith("scheme")
+                ]
+                return seen if len(seen) == 3 else None
+
+            assert await eventually(on_intakes_timeline, timeout=60, what="intake's timeline") == [
+                ("scheme_referral", "open", task["requested_amount"]),
+                ("scheme_outcome", "accepted", None),
+                ("scheme_outcome", "granted", "8000.00"),
+            ]
         finally:
             await internal.consumer.stop()
             await client.patch(f"{base}/partners/{scheme['id']}", json={"status": "suspended"})

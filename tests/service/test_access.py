@@ -38,6 +38,7 @@ PUBLIC = {
     "/openapi.json",
     "/disbursement/v1/disclosures",
     "/referral/v1/asyncapi.json",
+    "/referral/v1/rankings",
 }
 """Everything else needs a token."""
 
@@ -58,6 +59,7 @@ SAMPLE = {
     "version_id": "1",
     "document_id": str(uuid.uuid4()),
     "flag_id": str(uuid.uuid4()),
+    "contract_id": str(uuid.uuid4()),
 }
 
 

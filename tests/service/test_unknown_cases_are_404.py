@@ -26,6 +26,7 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/intake/v1/applications/{id}", None),
         ("PUT", "/intake/v1/applications/{id}", {**body, "reason": "more bills came in"}),
         ("GET", "/intake/v1/applications/{id}/revisions", None),
+        ("GET", "/intake/v1/applications/{id}/timeline", None),
         (
             "POST",
             "/intake/v1/applications/{id}/duplicate-review",

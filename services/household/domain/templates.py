@@ -23,6 +23,8 @@ KINDS = (
     "refused",
     "paid",
     "referred",
+    "scheme_referred",
+    "scheme_outcome",
     "paperwork_due",
     "reexamined",
 )

@@ -275,3 +275,23 @@ class CaseStep:
     reasons: str | None
     amount: Decimal
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeReferralEvent:
+    """A referral of the case to a government scheme as referral published it (R-AID-1): ``kind``
+    scheme_referral (created, with ``due_on``), scheme_overdue, or scheme_outcome (``status`` accepted,
+    applied, granted with ``amount``, refused with ``reason``)."""
+
+    id: int
+    application_id: str
+    event_id: str
+    kind: str
+    scheme_referral_id: str
+    scheme: str
+    need_type: str
+    status: str
+    amount: Decimal | None
+    reason: str | None
+    due_on: date | None
+    at: datetime

@@ -449,9 +449,11 @@ async def amend_application(runtime: Runtime, application_id: str, data: Amendme
         if row is None:
             raise ApplicationNotFound(application_id)
         guard(row.county_code, row.township_code, "application")
-        if row.status not in AMENDABLE:
+        if row.status not in AMENDABLE or row.flow_status not in AMENDABLE:
+            # needs_attention is amendable only where the case stopped before review: a decided case
+            # whose scheme referral is overdue (R-AID-1) is not reopened by the attention
             raise CaseNotAmendable(
-                f"case {row.case_no} is {row.status}: it can be amended only while "
+                f"case {row.case_no} is {row.flow_status}: it can be amended only while "
                 f"{', '.join(sorted(AMENDABLE))}"
             )
         if data.consents is not None and data.consents.model_dump() != row.consents:
@@ -1047,9 +1049,16 @@ async def _merged_elsewhere(session: AsyncSession, rows: list[Application]) -> s
 
 
 async def mark_needs_attention(
-    session: AsyncSession, case_id: str, *, service: str, reason: str, event_type: str | None
+    session: AsyncSession,
+    case_id: str,
+    *,
+    service: str,
+    reason: str,
+    event_type: str | None,
+    scheme_referral_id: str | None = None,
 ) -> None:
-    """A service could not process the case: the case shows it (``needs_attention``: which, why, when)."""
+    """A service could not process the case: the case shows it (``needs_attention``: which, why, when); with
+    ``scheme_referral_id``, a referral to a scheme that passed its due date without an outcome (R-AID-1)."""
     if not is_case_id(case_id):
         return  # not about a case: the dead letter itself is the record
     row = await repo.get(session, case_id, for_update=True)
@@ -1062,6 +1071,8 @@ async def mark_needs_attention(
         "at": clock.now().isoformat(),
         "previous_status": row.flow_status.value,
     }
+    if scheme_referral_id is not None:
+        attention["scheme_referral_id"] = scheme_referral_id
     await repo.mark_attention(session, case_id, attention)
 
 

@@ -23,6 +23,7 @@ from services.referral.schemas import (
 )
 from services.referral.service import scheme_referrals
 from services.referral.service.timeline import timeline
+from shared import clock
 from shared.access import require, scope
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, CaseId, runtime_of
 from shared.auth import Principal, Role
@@ -132,3 +133,22 @@ async def suggestions(
     async with runtime_of(request, "referral").reading() as session:
         rows = await schemes_repo.suggestions(session, county_code, township_code, status, limit)
     return [SuggestionOut.of(r) for r in rows]
+
+
+@router.get(
+    "/desk/overdue-scheme-referrals",
+    response_model=list[SchemeReferralOut],
+    summary="The referral desk's overdue list: scheme referrals past their due date without a final "
+    "outcome, oldest due first (R-AID-1)",
+)
+async def overdue_scheme_referrals(
+    request: Request,
+    principal: Reader,
+    county_code: CountyCode = None,
+    township_code: TownshipCode = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[SchemeReferralOut]:
+    county_code, township_code = scope(principal, county_code, township_code)
+    async with runtime_of(request, "referral").reading() as session:
+        rows = await schemes_repo.overdue(session, clock.local_today(), county_code, township_code, limit)
+    return [SchemeReferralOut.of(r) for r in rows]

@@ -13,17 +13,20 @@ from services.referral.api.asyncapi_doc import partner_asyncapi
 from services.referral.api.partner import DeliveryId, PartnerId
 from services.referral.domain.errors import CaseNotFound, PartnerNotFound
 from services.referral.domain.model import Case, NeedsRecord
+from services.referral.repository.contract_queries import rewards_of_partner
 from services.referral.schemas import (
     NULLABLE,
     DeliveryOut,
     HistoryOut,
     NeedsRecordOut,
     PartnerCredentials,
+    PartnerDetailOut,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
     PartnerPatched,
     PerformanceOut,
+    RewardOut,
     fields_of,
 )
 from services.referral.service import partners as registry
@@ -116,13 +119,18 @@ async def list_partners(
     return [PartnerOut.of(r) for r in rows]
 
 
-@router.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
-async def get_partner(partner_id: PartnerId, request: Request, _: Directory) -> PartnerOut:
+@router.get(
+    "/partners/{partner_id}",
+    response_model=PartnerDetailOut,
+    summary="One partner, with its rewards and commendations (R-CHA-3)",
+)
+async def get_partner(partner_id: PartnerId, request: Request, principal: Directory) -> PartnerDetailOut:
     async with runtime_of(request, "referral").reading() as session:
         row = await repo.get_partner(session, partner_id)
-    if row is None:
-        raise PartnerNotFound(partner_id)
-    return PartnerOut.of(row)
+        if row is None:
+            raise PartnerNotFound(partner_id)
+        rewards = await rewards_of_partner(session, partner_id, principal.county_code)
+    return PartnerDetailOut(**PartnerOut.of(row).model_dump(), rewards=[RewardOut.of(r) for r in rewards])
 
 
 @router.patch(

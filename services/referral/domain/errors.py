@@ -144,3 +144,58 @@ class OutcomeRefused(StateConflict):
         super().__init__(
             f"outcome: a scheme referral that is {status} cannot become {outcome}", rule="R-AID-1"
         )
+
+
+class ContractNotFound(RecordNotFound):
+    def __init__(self, contract_id: str) -> None:
+        super().__init__(f"contract {contract_id} not found")
+
+
+class ContractOverlaps(StateConflict):
+    """One contract per partner, county and day (R-CHA-3): a second one for days already contracted is
+    refused, naming the contract it overlaps."""
+
+    slug, title = "contract-overlaps", "The partner already has a contract for this period"
+
+    def __init__(self, existing_id: str, ref: str, starts_on: str, ends_on: str) -> None:
+        super().__init__(
+            f"starts_on/ends_on: the partner already has contract {ref} ({existing_id}) in this county from "
+            f"{starts_on} to {ends_on}",
+            errors=[{"field": "starts_on", "message": f"overlaps contract {ref}"}],
+            overlaps=existing_id,
+            rule="R-CHA-3",
+        )
+
+
+class DuplicateProcurementRef(StateConflict):
+    """A tender reference (招投标编号) names one contract of its county (R-CHA-3)."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            f"procurement_ref: {ref} already names a contract of this county",
+            errors=[{"field": "procurement_ref", "message": "already used in this county"}],
+            rule="R-CHA-3",
+        )
+
+
+class PartnerOutsideCounty(RuleRefused):
+    """A county contracts or rewards only partners that serve it (R-CHA-3)."""
+
+    def __init__(self, partner_id: str, county_code: str) -> None:
+        super().__init__(
+            f"partner_id: partner {partner_id} serves no area of county {county_code}",
+            errors=[{"field": "partner_id", "message": f"does not serve county {county_code}"}],
+            rule="R-CHA-3",
+        )
+
+
+class NotContractable(RuleRefused):
+    """A government scheme is not bought from: contracts and rankings are for charities and social-work
+    organisations (R-CHA-3)."""
+
+    def __init__(self, partner_id: str) -> None:
+        super().__init__(
+            f"partner_id: partner {partner_id} is a government scheme, not a service provider",
+            errors=[{"field": "partner_id", "message": "a government scheme"}],
+            rule="R-CHA-3",
+        )

@@ -16,6 +16,7 @@ from services.referral.domain.tasks import TaskStatus
 
 __all__ = [
     "Case",
+    "Contract",
     "Delivery",
     "DeliveryStatus",
     "DueDelivery",
@@ -28,11 +29,13 @@ __all__ = [
     "PartnerFigure",
     "PartnerPerformance",
     "PartnerStatus",
+    "PartnerNeedFigure",
     "PartnerTask",
     "Project",
     "SchemeReferral",
     "Suggestion",
     "RecordStatus",
+    "Reward",
     "Task",
     "TaskStatus",
 ]
@@ -331,6 +334,7 @@ class SchemeReferral:
     created_by: str
     created_at: datetime
     outcome_at: datetime | None
+    overdue_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,3 +350,55 @@ class Suggestion:
     status: SuggestionStatus
     referral_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A purchased-service contract (政府购买服务) of a county with a partner (R-CHA-3): the tender reference
+    (招投标编号), its period, budget and target volume per need type."""
+
+    id: str
+    partner_id: str
+    county_code: str
+    procurement_ref: str
+    title: str
+    starts_on: date
+    ends_on: date
+    budget: Decimal
+    targets: list[dict[str, Any]]
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reward:
+    """A reward or commendation a county gave a partner (激励扶持, R-CHA-3)."""
+
+    id: str
+    partner_id: str
+    county_code: str
+    kind: str
+    awarded_on: date
+    reason: str
+    amount: Decimal | None
+    ranking_from: date | None
+    ranking_to: date | None
+    awarded_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerNeedFigure:
+    """One partner's offers of one need type made in a county and period, and what became of them
+    (R-CHA-3): the raw counts and sums the ranking and a contract's performance are computed from."""
+
+    partner_id: str
+    name: str
+    uscc: str | None
+    need_type: str
+    offers: int
+    accepted: int
+    fulfilled: int
+    amount_delivered: Decimal
+    response_seconds_total: Decimal
+    responses: int

@@ -4,6 +4,7 @@ reason) — and a hardship that outlasts temporary help suggests a 低保/特困
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -53,6 +54,8 @@ class SuggestionStatus(StrEnum):
 
 
 FINAL = (SchemeStatus.granted, SchemeStatus.refused)
+UNANSWERED = (SchemeStatus.open, SchemeStatus.accepted, SchemeStatus.applied)
+"""No final outcome yet: past its due date such a referral is overdue (R-AID-1)."""
 OUTCOME_FROM: dict[SchemeStatus, tuple[SchemeStatus, ...]] = {
     SchemeStatus.accepted: (SchemeStatus.open,),
     SchemeStatus.applied: (SchemeStatus.open, SchemeStatus.accepted),
@@ -89,3 +92,8 @@ def dibao_suggestion(
     if living_remaining >= policy.dibao_living_remaining_at_least > ZERO:
         return f"living_remaining_at_least_{policy.dibao_living_remaining_at_least}"
     return None
+
+
+def is_overdue(status: SchemeStatus, due_on: date, today: date) -> bool:
+    """Past its due date (the county's ``scheme_due_days``) without a final outcome (R-AID-1)."""
+    return status in UNANSWERED and due_on < today

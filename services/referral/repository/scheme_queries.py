@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -9,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.referral.domain.model import SchemeReferral, Suggestion
-from services.referral.domain.schemes import SuggestionStatus
+from services.referral.domain.schemes import UNANSWERED, SuggestionStatus
 from services.referral.repository import _all, _one
 from services.referral.tables import scheme_referrals, scheme_suggestions
 
@@ -92,3 +93,31 @@ async def mark_referred(session: AsyncSession, case_id: str, scheme: str, referr
         )
         .values(status=SuggestionStatus.referred.value, referral_id=referral_id)
     )
+
+
+async def claim_newly_overdue(session: AsyncSession, today: date, limit: int) -> list[SchemeReferral]:
+    """Referrals past their due date without a final outcome and not yet announced, locked for this
+    transaction (others skip them), oldest due first."""
+    s = scheme_referrals.c
+    query = (
+        select(scheme_referrals)
+        .where(s.status.in_(UNANSWERED), s.due_on < today, s.overdue_at.is_(None))
+        .order_by(s.due_on, s.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return await _all(session, SchemeReferral, query)
+
+
+async def overdue(
+    session: AsyncSession, today: date, county_code: str | None, township_code: str | None, limit: int
+) -> list[SchemeReferral]:
+    """The desk's overdue list: every referral past its due date without a final outcome, whether or not the
+    sweep announced it yet (R-AID-1), oldest due first."""
+    s = scheme_referrals.c
+    query = select(scheme_referrals).where(s.status.in_(UNANSWERED), s.due_on < today)
+    if county_code is not None:
+        query = query.where(s.county_code == county_code)
+    if township_code is not None:
+        query = query.where(s.township_code == township_code)
+    return await _all(session, SchemeReferral, query.order_by(s.due_on, s.id).limit(limit))

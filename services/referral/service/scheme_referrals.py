@@ -7,6 +7,8 @@ the case's timeline. A decided case whose hardship outlasts temporary help is pu
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -36,11 +38,25 @@ from services.referral.repository import scheme_queries as schemes_repo
 from shared import clock
 from shared.access import guard
 from shared.contracts.common import NeedType
-from shared.contracts.referral import SchemeApplicationSuggested, SchemeOutcomeRecorded, SchemeReferralCreated
+from shared.contracts.referral import (
+    SchemeApplicationSuggested,
+    SchemeOutcomeRecorded,
+    SchemeReferralCreated,
+    SchemeReferralOverdue,
+)
 from shared.domain_errors import StateConflict
 from shared.runtime import Runtime
 
-__all__ = ["needs_after_decision", "record_outcome", "refer", "suggest_dibao"]
+__all__ = [
+    "announce_overdue",
+    "needs_after_decision",
+    "overdue_watch",
+    "record_outcome",
+    "refer",
+    "suggest_dibao",
+]
+log = logging.getLogger("assistance.referral")
+OVERDUE_BATCH = 500
 
 
 def needs_after_decision(case: Case) -> list[CaseNeed]:
@@ -235,3 +251,51 @@ async def suggest_dibao(runtime: Runtime, session: AsyncSession, case: Case) -> 
             ),
             subject=case.case_id,
         )
+
+
+async def announce_overdue(runtime: Runtime) -> int:
+    """Nothing silent (R-AID-1): each referral past its due date without a final outcome is marked and
+    announced once (``SchemeReferralOverdue``, in the same transaction), so the case shows it; returns how
+    many were found."""
+    found = 0
+    while True:
+        async with runtime.transaction() as session:
+            now = clock.now()
+            rows = await schemes_repo.claim_newly_overdue(session, clock.local_date(now), OVERDUE_BATCH)
+            for row in rows:
+                await schemes_repo.update_referral(session, row.id, {"overdue_at": now})
+                await runtime.outbox.add(
+                    session,
+                    SchemeReferralOverdue(
+                        case_id=row.case_id,
+                        scheme_referral_id=row.id,
+                        partner_id=row.partner_id,
+                        scheme=row.scheme,
+                        need_type=NeedType(row.need_type),
+                        status=row.status.value,
+                        county_code=row.county_code,
+                        township_code=row.township_code,
+                        due_on=row.due_on,
+                        found_at=now,
+                    ),
+                    subject=row.case_id,
+                )
+        found += len(rows)
+        if len(rows) < OVERDUE_BATCH:
+            return found
+
+
+async def overdue_watch(runtime: Runtime) -> None:
+    """Background task (ServiceModule.background): look for overdue scheme referrals at the offer sweep's
+    interval."""
+    interval = runtime.settings.offer_sweep_interval_seconds  # type: ignore[attr-defined]
+    while True:
+        try:
+            found = await announce_overdue(runtime)
+            if found:
+                log.info("overdue scheme referrals announced", extra={"count": found})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - keep watching after a database hiccup
+            log.warning("overdue scheme referral check failed", extra={"error": repr(exc)[:300]})
+        await asyncio.sleep(interval)

@@ -54,6 +54,19 @@ async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEntry]:
                 ref=s.id,
             )
         )
+        if s.overdue_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=s.overdue_at,
+                    kind="scheme_overdue",
+                    need_type=s.need_type,
+                    status=s.status.value,
+                    partner_id=s.partner_id,
+                    scheme=s.scheme,
+                    due_on=s.due_on,
+                    ref=s.id,
+                )
+            )
         if s.outcome_at is not None:
             entries.append(
                 TimelineEntry(
