@@ -322,3 +322,18 @@ class Suggestion:
     status: SuggestionStatus
     referral_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One time a case's data reached a partner (PIPL arts. 23, 45): an offer of a needs record to a charity
+    (``needs_record``) or a referral to a government scheme (``scheme_referral``)."""
+
+    case_id: str
+    partner_id: str
+    partner_name: str
+    partner_kind: str
+    via: str
+    need_type: str
+    shared_at: datetime
+    status: str
