@@ -120,6 +120,7 @@ async def test_a_decided_case_is_not_amendable_and_its_correction_stays_open(sta
         ({"field": "payee_account", "value": "12", "reason": "r"}, "value"),
         ({"field": "phone", "value": "13900000000", "member_seq": 1, "reason": "r"}, "member_seq"),
         ({"field": "id_number", "value": "x", "reason": "r"}, "field"),
+        ({"field": "name", "value": "王五", "member_seq": 2, "reason": "r"}, "member_seq"),  # two members
     ],
 )
 async def test_a_value_that_cannot_be_one_is_a_422_naming_the_field(standalone, db, body, field):
@@ -131,3 +132,18 @@ async def test_a_value_that_cannot_be_one_is_a_422_naming_the_field(standalone, 
     assert response.status_code == 422, response.text
     assert field in response.text
     assert await db.fetchval("SELECT count(*) FROM intake.corrections") == before
+
+
+async def test_a_payee_field_without_a_payee_on_file_is_refused_and_nothing_is_recorded(standalone, db):
+    body = application()
+    del body["payee"]
+    case_id, _ = await pending_case(standalone, body)
+    response = await standalone.post(
+        f"/intake/v1/applications/{case_id}/corrections",
+        json={"field": "payee_account", "value": "6222020200199887766", "reason": "new card"},
+        headers=CLERK,
+    )
+    assert response.status_code == 409 and response.json()["type"].endswith("/no-payee-on-file")
+    assert (
+        await db.fetchval("SELECT count(*) FROM intake.corrections WHERE application_id = $1", case_id) == 0
+    )

@@ -32,6 +32,7 @@ async def request(runtime: Runtime, application_id: str, body: CorrectionIn, *, 
         if app is None:
             raise ApplicationNotFound(application_id)
         guard(app.county_code, app.township_code, "application")
+        _correctable(runtime, app, body.field, value, body.member_seq)
         return await cq.add(
             session,
             {
@@ -84,6 +85,16 @@ async def review(
             correction_id,
             {**values, "status": CorrectionStatus.applied.value, "applied_revision": stored.revision},
         )
+
+
+def _correctable(
+    runtime: Runtime, app: Application, field: CorrectionField, value: str, member_seq: int | None
+) -> None:
+    """Refuse now what could never be applied: a member the household does not have (422), a payee field
+    where no payee is on file (409)."""
+    personal = json.loads(runtime.cipher.decrypt(app.personal, context=PERSONAL))
+    relations = [m["relation"] for m in app.facts["household"]]
+    corrected(personal, field, value, member_seq, relations.index("self"))
 
 
 def _amendment(runtime: Runtime, app: Application, correction: Correction) -> AmendmentIn:
