@@ -9,6 +9,7 @@ service by command (as the Helm hook Jobs do), starts the five processes and wai
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -150,6 +151,8 @@ async def open_cluster(
         kafka=kafka_bootstrap,
         database_url=database_url,
     )
+    # intake's person export asks the other services over HTTP (PIPL art. 45, docs/person-data.md)
+    env["INTAKE_PEER_URLS"] = json.dumps({n: u for n, u in cluster.urls.items() if n != "intake"})
     # Distributed mode migrates by command (a Helm hook Job in Kubernetes), before the services start.
     for name in SERVICE_NAMES:
         done = await asyncio.to_thread(

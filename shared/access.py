@@ -46,6 +46,8 @@ STAFF = (
 """Government staff who may read cases in their jurisdiction."""
 DECIDERS = (Role.township_approver, Role.county_approver)
 ADMIN = (Role.policy_admin,)
+PROTECTION = (Role.data_protection_officer,)
+"""Who answers a person's requests about their data (PIPL arts. 44-47): the export, the recipients list."""
 
 bearer = HTTPBearer(
     auto_error=False,

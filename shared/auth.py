@@ -39,6 +39,9 @@ class Role(StrEnum):
     policy_admin = "policy_admin"
     partner = "partner"
     gov_system = "gov_system"
+    data_protection_officer = "data_protection_officer"
+    """个人信息保护负责人 (PIPL art. 52): answers a person's requests about their data (export, recipients,
+    corrections); reads no case lists and decides no case."""
 
 
 @dataclass(frozen=True)

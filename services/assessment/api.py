@@ -21,10 +21,11 @@ from services.assessment.schemas import (
     VerificationOut,
 )
 from services.assessment.service import verification
-from shared.access import STAFF, ensure_county_level, ensure_covers, require
+from shared.access import PROTECTION, STAFF, ensure_county_level, ensure_covers, require
 from shared.api import PROBLEM_RESPONSES, CaseId, runtime_of
 from shared.auth import Principal, Role
 from shared.errors import Problem
+from shared.person_data import PersonDataIn, PersonDataSection, dumped, per_case
 
 router = APIRouter(prefix="/assessment/v1", tags=["assessment"], responses=PROBLEM_RESPONSES)
 
@@ -32,6 +33,7 @@ Reader = Annotated[Principal, Depends(require(*STAFF))]
 County = Annotated[Principal, Depends(require(Role.county_approver))]
 PolicyReader = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
 Admin = Annotated[Principal, Depends(require(Role.policy_admin))]
+Protector = Annotated[Principal, Depends(require(*PROTECTION))]
 RequestId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 ItemName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")]
 
@@ -184,4 +186,25 @@ async def verify_essential_item(
     )
     return EssentialItemOut(
         item=done.item, verified_by=done.verified_by, verified_at=done.verified_at, finding=done.finding
+    )
+
+
+@router.post(
+    "/person-data",
+    response_model=PersonDataSection,
+    summary="A person's records held by assessment (PIPL art. 45): the assessments and verification of the "
+    "cases intake names, within the caller's jurisdiction",
+    description="Called by intake's export (`POST /intake/v1/person-data/export`) with the caller's token; "
+    "the ID number is in the body, never in a URL or a log. Unknown or uncovered cases are absent.",
+)
+async def person_data(body: PersonDataIn, request: Request, principal: Protector) -> PersonDataSection:
+    runtime = runtime_of(request, "assessment")
+    assessments = await per_case(body.case_ids, lambda c: _assessments(request, c, principal))
+    checks = await per_case(body.case_ids, lambda c: verification.case_view(runtime, c))
+    return PersonDataSection(
+        service="assessment",
+        records={
+            "assessments": dumped(assessments),
+            "verification": dumped(checks),
+        },
     )

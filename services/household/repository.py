@@ -66,6 +66,12 @@ async def get_case(session: AsyncSession, case_id: str) -> Case | None:
     return _case(row) if row else None
 
 
+async def cases_of_applicant(session: AsyncSession, applicant_index: str) -> list[Case]:
+    """The cases whose applicant has this ID-number blind index (a person's data, PIPL art. 45)."""
+    query = select(cases).where(cases.c.applicant_index == applicant_index).order_by(cases.c.case_id)
+    return [_case(r) for r in (await session.execute(query)).mappings()]
+
+
 async def case_by_number(session: AsyncSession, case_no: str) -> Case | None:
     row = (await session.execute(select(cases).where(cases.c.case_no == case_no))).mappings().first()
     return _case(row) if row else None

@@ -28,8 +28,9 @@ from services.household.domain.reasons import refusal_reasons
 from services.household.domain.status import label, next_step
 from services.household.settings import HouseholdSettings, settings_of
 from shared import clock
-from shared.access import guard
+from shared.access import caller, covers, guard, note_place
 from shared.contracts.household import CaseStatusChanged
+from shared.contracts.intake import CONTACT_SEAL_CONTEXT
 from shared.runtime import Runtime
 from shared.webhooks import new_secret, url_problem
 
@@ -267,3 +268,32 @@ async def query_status(runtime: Runtime, source: str, case_no: str, id_number: s
             await repo.count_failure(session, source, now, s.status_failure_window_seconds)
         raise CaseNotFound(UNKNOWN_CASE)
     return public_view(case)
+
+
+# --- a person's data (PIPL art. 45) ---
+
+
+async def person_cases(
+    runtime: Runtime, id_number: str, case_ids: list[str]
+) -> list[tuple[Case, list[Notice]]]:
+    """The cases intake named and those whose applicant matches the person's blind index, each with its
+    notices; unknown cases and those outside the caller's jurisdiction are left out."""
+    index = runtime.cipher.blind_index(id_number, purpose="id_number")
+    principal = caller()
+    async with runtime.reading() as session:
+        named = [await repo.get_case(session, c) for c in dict.fromkeys(case_ids)]
+        found = {c.case_id: c for c in [*named, *await repo.cases_of_applicant(session, index)] if c}
+        held = []
+        for case in found.values():
+            if principal is not None and not covers(principal, case.county_code, case.township_code):
+                continue
+            note_place(case.county_code, case.township_code)
+            held.append((case, await repo.notices_for(session, case.case_id)))
+    return held
+
+
+def phone_on_file(runtime: Runtime, case: Case) -> str | None:
+    """The phone the notices go to, decrypted for the person's own export only."""
+    if case.contact_sealed is None:
+        return None
+    return runtime.cipher.decrypt(case.contact_sealed, context=CONTACT_SEAL_CONTEXT)

@@ -6,10 +6,12 @@ from pathlib import Path
 from services.intake import handlers as h
 from services.intake.api import router
 from services.intake.api.lead_routes import router as lead_router
+from services.intake.api.person_routes import router as person_router
 from services.intake.api.timeline_routes import router as timeline_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.service import PERSONAL, VISIT_REPORT
+from services.intake.service.corrections import CORRECTION_VALUE
 from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
@@ -45,6 +47,7 @@ def handlers(runtime: Runtime):
 
 router.include_router(lead_router)  # /leads (R-OVS-2)
 router.include_router(timeline_router)  # /applications/{id}/timeline (R-AID-1)
+router.include_router(person_router)  # a person's data: export, recipients, corrections (PIPL)
 router.include_router(
     figures_router(
         "intake",
@@ -68,6 +71,7 @@ MODULE = ServiceModule(
         SealedColumn("intake.application_revisions", "personal", PERSONAL),
         SealedColumn("intake.leads", "personal", LEAD_PERSONAL),
         SealedColumn("intake.home_visits", "report", VISIT_REPORT),
+        SealedColumn("intake.corrections", "value_sealed", CORRECTION_VALUE),
     ),
     on_dead_letter=h.on_own_dead_letter,
     background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)

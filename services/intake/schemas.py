@@ -7,11 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.intake.domain.model import (
     ApplicationStatus,
     Channel,
+    CorrectionField,
+    CorrectionStatus,
     FlagStatus,
     LeadSource,
     LeadStatus,
@@ -514,3 +516,50 @@ class TimelineEntryOut(BaseModel):
     due_on: date | None = None
     ref: str | None = None
     """The scheme referral's id (referral's GET /referral/v1/cases/{case_id}/scheme-referrals)."""
+
+
+# --- a person's corrections (PIPL art. 46, R-RIGHTS-2) ---
+
+
+class CorrectionIn(Strict):
+    """A person's request to correct one field of their data, recorded by an officer with the reason."""
+
+    field: CorrectionField
+    value: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+    """The corrected value (stored only encrypted; never logged)."""
+    member_seq: Annotated[int | None, Field(ge=0, le=29)] = None
+    """For ``name``: the household member (0-based, in the application's order); absent: the applicant."""
+    reason: Reason
+    requested_by: Actor = None
+
+
+class CorrectionReviewIn(Strict):
+    """The second officer's review: ``apply`` (an amendment: a new revision) or ``refuse`` with a reason."""
+
+    decision: Literal["apply", "refuse"]
+    reason: Annotated[str | None, Field(min_length=1, max_length=2000, pattern=NO_NUL)] = None
+
+    @model_validator(mode="after")
+    def _refusal_has_reason(self) -> CorrectionReviewIn:
+        if self.decision == "refuse" and not self.reason:
+            raise ValueError("reason: a refused correction is recorded with its reason")
+        return self
+
+
+class CorrectionOut(BaseModel):
+    """A correction request as staff see it: the value masked like every staff view."""
+
+    id: str
+    application_id: str
+    field: CorrectionField
+    member_seq: int | None
+    value_masked: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    status: CorrectionStatus
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str | None
+    applied_revision: int | None
+    """The application revision the correction became (``applied``)."""

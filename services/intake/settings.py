@@ -1,9 +1,11 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+HttpBase = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=300)]
 
 
 class IntakeSettings(ServiceSettings):
@@ -40,3 +42,10 @@ class IntakeSettings(ServiceSettings):
     s3_region: str = "cn-north-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
+
+    peer_urls: dict[Literal["assessment", "approval", "disbursement", "referral", "household"], HttpBase] = {}
+    """Base URLs of the other services for a person's export (``INTAKE_PEER_URLS``, JSON, e.g.
+    ``{"approval": "http://approval:8000"}``); a service not named here is called inside this process when
+    it is mounted here (standalone), else the export answers 502 naming it (PIPL art. 45)."""
+    peer_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """How long the export waits for each other service."""

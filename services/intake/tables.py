@@ -257,3 +257,26 @@ scheme_referral_events = Table(
     Index("ix_scheme_referral_events_application", "application_id", "at"),
 )
 """The case's referrals to government schemes as referral published them, for its timeline (R-AID-1)."""
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id"), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("field", String(30), nullable=False),
+    Column("member_seq", Integer),
+    Column("value_sealed", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reviewed_by", String(100)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("review_reason", Text),
+    Column("applied_revision", Integer),
+    Index("ix_corrections_application", "application_id"),
+)
+"""A person's request to correct their data (PIPL art. 46): the field, the corrected value (only encrypted),
+why and who asked; a second officer applies it as an amendment (a new revision) or refuses it with a
+reason."""

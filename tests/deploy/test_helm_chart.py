@@ -230,6 +230,20 @@ def test_configmap_holds_the_shared_contract(render: Callable[..., Docs], value_
     assert not any(word in key for key in data for word in ("PASSWORD", "USERNAME", "DATABASE_URL", "_KEY"))
 
 
+@pytest.mark.parametrize("value_set", ALL_SETS)
+def test_intake_finds_the_other_enabled_services_for_a_persons_export(
+    render: Callable[..., Docs], value_set: str
+) -> None:
+    docs = render(value_set)
+    peers = json.loads(configmap(docs)["INTAKE_PEER_URLS"])
+    services = {s["metadata"]["name"]: s for s in of_kind(docs, "Service")}
+    enabled = [s for s in enabled_services(value_set) if s != "intake"]
+    assert sorted(peers) == sorted(enabled)  # a disabled service is not asked (docs/person-data.md)
+    for name, url in peers.items():
+        host = url.removeprefix("http://")
+        assert host in services and services[host]["spec"]["ports"][0]["port"] == 80, name
+
+
 def test_configmap_change_rolls_the_pods(render: Callable[..., Docs]) -> None:
     def checksums(*extra: str) -> set[str]:
         return {
@@ -421,6 +435,9 @@ def test_each_optional_object_follows_its_switch(render: Callable[..., Docs], ki
     assert rendered("all-features", True) and not rendered("all-features", False)
 
 
+COMPONENT = "app.kubernetes.io/component"
+
+
 def test_network_policy(render: Callable[..., Docs]) -> None:
     (policy,) = of_kind(render("all-features"), "NetworkPolicy")
     spec = policy["spec"]
@@ -429,8 +446,13 @@ def test_network_policy(render: Callable[..., Docs]) -> None:
         "app.kubernetes.io/name": "assistance",
         "app.kubernetes.io/instance": RELEASE,
     }
-    (ingress,) = spec["ingress"]
+    ingress, from_intake = spec["ingress"]
     assert ingress["ports"] == [{"port": 8000, "protocol": "TCP"}]
+    # intake's person export asks the other services over HTTP (docs/person-data.md), and only intake
+    assert from_intake["ports"] == [{"port": 8000, "protocol": "TCP"}]
+    assert from_intake["from"] == [
+        {"podSelector": {"matchLabels": {**spec["podSelector"]["matchLabels"], COMPONENT: "intake"}}}
+    ]
     peers = ingress["from"]
     assert len(peers) == 2 and all("namespaceSelector" in p and "podSelector" in p for p in peers)
     assert {p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in peers} == {
@@ -445,7 +467,11 @@ def test_network_policy(render: Callable[..., Docs]) -> None:
     }
     assert egress[2]["ports"] == [{"port": 5432, "protocol": "TCP"}]
     assert [p["ipBlock"]["cidr"] for p in egress[2]["to"]] == ["10.30.0.10/32", "10.30.0.11/32"]
-    assert len(egress) == 5  # + the two extraEgress rules (OTLP collector, JWKS host)
+    assert egress[3] == {
+        "to": [{"podSelector": {"matchLabels": spec["podSelector"]["matchLabels"]}}],
+        "ports": [{"port": 8000, "protocol": "TCP"}],
+    }
+    assert len(egress) == 6  # + the two extraEgress rules (OTLP collector, JWKS host)
     # Without CIDRs a port rule allows any destination on that port.
     (open_policy,) = of_kind(render("defaults", "--set", "networkPolicy.enabled=true"), "NetworkPolicy")
     assert open_policy["spec"]["egress"][1] == {"ports": [{"port": 9092, "protocol": "TCP"}]}

@@ -265,6 +265,7 @@ async def test_role_and_jurisdiction_of_every_cell(standalone, method, path):
         "township_code": A_TOWNSHIP,
         "visit_id": str(uuid.uuid4()),  # R-ARC-1: a home visit or document of the case (none: 404 inside)
         "document_id": str(uuid.uuid4()),
+        "correction_id": str(uuid.uuid4()),  # R-RIGHTS-2: a correction of the case (none: 404 inside)
     }
     url = re.sub(
         r"\{([^}]+)\}", lambda m: object_id if m.group(1) in PLACED else values.get(m.group(1), "x"), path

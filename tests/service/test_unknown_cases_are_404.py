@@ -51,6 +51,17 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/intake/v1/applications/{id}/home-visits", None),
         ("POST", "/intake/v1/applications/{id}/home-visits/{visit_id}/confirmation", None),
         ("POST", "/intake/v1/applications/{id}/consents/share_with_charities/withdrawal", None),
+        (
+            "POST",
+            "/intake/v1/applications/{id}/corrections",
+            {"field": "phone", "value": "13900000000", "reason": "changed number"},
+        ),
+        ("GET", "/intake/v1/applications/{id}/corrections", None),
+        (
+            "POST",
+            "/intake/v1/applications/{id}/corrections/{correction_id}/review",
+            {"decision": "refuse", "reason": "no proof"},
+        ),
         ("GET", "/assessment/v1/cases/{id}", None),
         ("GET", "/assessment/v1/cases/{id}/assessments", None),
         ("POST", "/assessment/v1/cases/{id}/raises", RAISE),
@@ -99,7 +110,13 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
 
 def _url(path: str, case_id: str) -> str:
     """The path for ``case_id``; a second id (a visit, a document) is an unknown one, a kind a real one."""
-    return path.format(id=case_id, visit_id=uuid.uuid4(), document_id=uuid.uuid4(), kind="medical_bills")
+    return path.format(
+        id=case_id,
+        visit_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
+        correction_id=uuid.uuid4(),
+        kind="medical_bills",
+    )
 
 
 def test_the_loop_covers_every_case_route_of_the_five_services(standalone):

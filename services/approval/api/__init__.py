@@ -32,3 +32,8 @@ router.include_router(budget_routes.router)
 from services.approval.api import scorecard_routes  # noqa: E402 - the scorecards block
 
 router.include_router(scorecard_routes.router)
+
+# --- the person's rights (PIPL art. 45) ---
+from services.approval.api import person_data  # noqa: E402 - the person-data block
+
+router.include_router(person_data.router)

@@ -10,6 +10,7 @@ from services.disbursement import figures
 from services.disbursement.api.bank_routes import router as bank_router
 from services.disbursement.api.fund_routes import router as fund_router
 from services.disbursement.api.payment_routes import router as payment_router
+from services.disbursement.api.person_data import router as person_data_router
 from services.disbursement.api.reserve_routes import router as reserve_router
 from shared.api import PROBLEM_RESPONSES
 
@@ -19,3 +20,4 @@ router.include_router(fund_router)
 router.include_router(payment_router)
 router.include_router(figures.router())  # GET /figures (R-OVS-1)
 router.include_router(bank_router)  # bank files: batches, return files, receipt checks (R-AID-2)
+router.include_router(person_data_router)  # a person's records (PIPL art. 45)

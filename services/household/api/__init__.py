@@ -133,3 +133,9 @@ async def list_subscribers(request: Request, principal: Admin) -> list[Subscribe
 @router.get("/asyncapi.json", summary="AsyncAPI 3 document of the status pushes (Kafka topic and webhook)")
 async def asyncapi(request: Request, principal: Subscriber) -> dict[str, Any]:
     return status_asyncapi(_runtime(request))
+
+
+# --- a person's records (PIPL art. 45) ---
+from services.household.api import person_data  # noqa: E402 - the person-data block, kept apart for merges
+
+router.include_router(person_data.router)

@@ -122,3 +122,28 @@ class ContentRefused(InvalidApplication):
     """R-ARC-1: the scanner refused the upload (e.g. its bytes are not the declared media type): 422."""
 
     slug = "content-refused"
+
+
+class CorrectionNotFound(RecordNotFound):
+    def __init__(self, correction_id: str) -> None:
+        super().__init__(f"correction {correction_id} not found")
+
+
+class InvalidCorrection(InvalidValue):
+    """A corrected value that cannot be one (422 naming the field)."""
+
+
+class NoPayeeOnFile(FieldRefused):
+    """A payee field is corrected on an application with no payee (409)."""
+
+    slug = "no-payee-on-file"
+
+
+class CorrectionAlreadyReviewed(StateConflict):
+    slug = "correction-already-reviewed"
+
+
+class CorrectionReviewedByRequester(RuleRefused):
+    """R-RIGHTS-2, four eyes: whoever recorded a correction request does not review it."""
+
+    slug = "separation-of-duties"

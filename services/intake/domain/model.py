@@ -295,3 +295,43 @@ class SchemeReferralEvent:
     reason: str | None
     due_on: date | None
     at: datetime
+
+
+class CorrectionField(StrEnum):
+    """What a person may ask to correct (PIPL art. 46): their name (or a member's), the phone, the address,
+    the payee's name, bank or account. The ID number is the person's identity, not a field: a wrong one is a
+    new application."""
+
+    name = "name"
+    phone = "phone"
+    address = "address"
+    payee_name = "payee_name"
+    payee_bank = "payee_bank"
+    payee_account = "payee_account"
+
+
+class CorrectionStatus(StrEnum):
+    requested = "requested"
+    applied = "applied"
+    refused = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction request; ``value_sealed`` holds the corrected value, only encrypted."""
+
+    id: str
+    application_id: str
+    county_code: str
+    township_code: str
+    field: CorrectionField
+    member_seq: int | None
+    value_sealed: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    status: CorrectionStatus
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str | None
+    applied_revision: int | None

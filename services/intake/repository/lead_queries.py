@@ -168,3 +168,9 @@ async def figures(session: AsyncSession, f: Filters, now: datetime) -> LeadFigur
         median=speed["p50"],
         p90=speed["p90"],
     )
+
+
+async def leads_of_person(session: AsyncSession, person_bidx: str, limit: int = 500) -> list[Lead]:
+    """The leads about a person (by ID-number blind index), newest first (PIPL art. 45)."""
+    query = select(leads).where(c.person_bidx == person_bidx).order_by(c.received_at.desc()).limit(limit)
+    return [_lead(r) for r in (await session.execute(query)).mappings()]

@@ -441,80 +441,88 @@ def stated_needs(facts: dict[str, Any]) -> list[StatedNeed]:
 async def amend_application(runtime: Runtime, application_id: str, data: AmendmentIn) -> Application:
     """A new revision (the old ones stay), re-screened (R-FLOW-5, duplicates) and re-published for
     assessment."""
+    async with runtime.transaction() as session:
+        return await record_amendment(runtime, session, application_id, data)
+
+
+async def record_amendment(
+    runtime: Runtime, session: AsyncSession, application_id: str, data: AmendmentIn
+) -> Application:
+    """``amend_application`` inside the caller's transaction (an applied correction writes its review and
+    the amendment together, or neither)."""
     validate_rules(data)
     bidxs = _bidxs(runtime, data)
-    async with runtime.transaction() as session:
-        await repo.lock_people(session, bidxs)
-        row = await repo.get(session, application_id, for_update=True)
-        if row is None:
-            raise ApplicationNotFound(application_id)
-        guard(row.county_code, row.township_code, "application")
-        if row.status not in AMENDABLE or row.flow_status not in AMENDABLE:
-            # needs_attention is amendable only where the case stopped before review: a decided case
-            # whose scheme referral is overdue (R-AID-1) is not reopened by the attention
-            raise CaseNotAmendable(
-                f"case {row.case_no} is {row.flow_status}: it can be amended only while "
-                f"{', '.join(sorted(AMENDABLE))}"
-            )
-        if data.consents is not None and data.consents.model_dump() != row.consents:
-            raise ConsentsChangeByWithdrawal(
-                "consents", "consents change only through the withdrawal endpoint (R-CHA-2)", rule="R-CHA-2"
-            )
-        await check_policy_coverage(session, data)
-        now = clock.now()
-        found = await _screen(session, data, bidxs, now, exclude=application_id)
-        already = {f.matched_application_id for f in await repo.flags_of(session, application_id)}
-        new_flags = [(k, c) for k, c in found if c.id not in already]
-        personal, facts = _stated(runtime, data, now)
-        sealed = runtime.cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
-        number = row.revision + 1
-        held = bool(new_flags) or row.status is ApplicationStatus.held
-        await repo.amend(
-            session,
+    await repo.lock_people(session, bidxs)
+    row = await repo.get(session, application_id, for_update=True)
+    if row is None:
+        raise ApplicationNotFound(application_id)
+    guard(row.county_code, row.township_code, "application")
+    if row.status not in AMENDABLE or row.flow_status not in AMENDABLE:
+        # needs_attention is amendable only where the case stopped before review: a decided case
+        # whose scheme referral is overdue (R-AID-1) is not reopened by the attention
+        raise CaseNotAmendable(
+            f"case {row.case_no} is {row.flow_status}: it can be amended only while "
+            f"{', '.join(sorted(AMENDABLE))}"
+        )
+    if data.consents is not None and data.consents.model_dump() != row.consents:
+        raise ConsentsChangeByWithdrawal(
+            "consents", "consents change only through the withdrawal endpoint (R-CHA-2)", rule="R-CHA-2"
+        )
+    await check_policy_coverage(session, data)
+    now = clock.now()
+    found = await _screen(session, data, bidxs, now, exclude=application_id)
+    already = {f.matched_application_id for f in await repo.flags_of(session, application_id)}
+    new_flags = [(k, c) for k, c in found if c.id not in already]
+    personal, facts = _stated(runtime, data, now)
+    sealed = runtime.cipher.encrypt(json.dumps(personal, ensure_ascii=False), context=PERSONAL)
+    number = row.revision + 1
+    held = bool(new_flags) or row.status is ApplicationStatus.held
+    await repo.amend(
+        session,
+        application_id,
+        {
+            "revision": number,
+            "status": (ApplicationStatus.held if held else ApplicationStatus.submitted).value,
+            "attention": None,  # the amended case is processed again
+            "county_code": data.address.county_code,
+            "township_code": data.address.township_code,
+            "category": data.category.value,
+            "subtype": data.subtype.value,
+            "incident_date": data.incident.occurred_on,
+            "household_size": len(data.household),
+            "persons_helped": data.persons_helped,
+            "facts": facts,
+            "personal": sealed,
+            "applicant_bidx": bidxs[[m.relation for m in data.household].index("self")],
+            "updated_at": now,
+        },
+        _member_rows(application_id, data, bidxs),
+    )
+    await repo.add_revision(
+        session,
+        _revision_row(
             application_id,
-            {
-                "revision": number,
-                "status": (ApplicationStatus.held if held else ApplicationStatus.submitted).value,
-                "attention": None,  # the amended case is processed again
-                "county_code": data.address.county_code,
-                "township_code": data.address.township_code,
-                "category": data.category.value,
-                "subtype": data.subtype.value,
-                "incident_date": data.incident.occurred_on,
-                "household_size": len(data.household),
-                "persons_helped": data.persons_helped,
-                "facts": facts,
-                "personal": sealed,
-                "applicant_bidx": bidxs[[m.relation for m in data.household].index("self")],
-                "updated_at": now,
-            },
-            _member_rows(application_id, data, bidxs),
-        )
-        await repo.add_revision(
-            session,
-            _revision_row(
-                application_id,
-                number,
-                data,
-                facts,
-                sealed,
-                now,
-                amended_by=data.amended_by,
-                reason=data.reason,
-            ),
-        )
-        await repo.add_flags(session, _flag_rows(application_id, data, new_flags, now))
-        stored = await repo.get(session, application_id)
-        if stored is None:
-            raise RuntimeError("the row just written is missing from its own transaction")
-        if not held:
-            with log_context(case_id=application_id):
-                await runtime.outbox.add(
-                    session,
-                    submitted_event(runtime, stored, amended_by=data.amended_by),
-                    subject=application_id,
-                )
-        await publish_completeness(runtime, session, stored)  # the sub-type decides the checklist
+            number,
+            data,
+            facts,
+            sealed,
+            now,
+            amended_by=data.amended_by,
+            reason=data.reason,
+        ),
+    )
+    await repo.add_flags(session, _flag_rows(application_id, data, new_flags, now))
+    stored = await repo.get(session, application_id)
+    if stored is None:
+        raise RuntimeError("the row just written is missing from its own transaction")
+    if not held:
+        with log_context(case_id=application_id):
+            await runtime.outbox.add(
+                session,
+                submitted_event(runtime, stored, amended_by=data.amended_by),
+                subject=application_id,
+            )
+    await publish_completeness(runtime, session, stored)  # the sub-type decides the checklist
     return stored
 
 

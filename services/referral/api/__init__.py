@@ -11,6 +11,7 @@ from services.referral.api.desk import router as desk_router
 from services.referral.api.partner import router as partner_router
 from services.referral.api.partner_projects import router as project_router
 from services.referral.api.partner_projects import staff_router as directory_router
+from services.referral.api.person_data import router as person_data_router
 from services.referral.api.purchased_services import router as contracts_router
 from services.referral.api.staff import router as staff_router
 
@@ -21,5 +22,6 @@ router.include_router(directory_router)
 router.include_router(contracts_router)
 router.include_router(partner_router)
 router.include_router(project_router)
+router.include_router(person_data_router)  # a person's records and recipients (PIPL arts. 23, 45)
 
 __all__ = ["router"]

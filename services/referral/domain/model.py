@@ -402,3 +402,17 @@ class PartnerNeedFigure:
     amount_delivered: Decimal
     response_seconds_total: Decimal
     responses: int
+
+
+class Disclosure:
+    """One time a case's data reached a partner (PIPL arts. 23, 45): an offer of a needs record to a charity
+    (``needs_record``) or a referral to a government scheme (``scheme_referral``)."""
+
+    case_id: str
+    partner_id: str
+    partner_name: str
+    partner_kind: str
+    via: str
+    need_type: str
+    shared_at: datetime
+    status: str

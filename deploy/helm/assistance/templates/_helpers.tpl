@@ -135,6 +135,15 @@ ASSISTANCE_AUTH_ISSUER: {{ . | quote }}
 ASSISTANCE_AUTH_AUDIENCE: {{ . | quote }}
 {{- end }}
 ASSISTANCE_AUTH_DEV_ISSUER: "false"
+{{- if $.Values.services.intake.enabled }}
+{{- $peers := dict }}
+{{- range $name := include "assistance.serviceNames" . | splitList " " }}
+{{- if and (ne $name "intake") (index $.Values.services $name).enabled }}
+{{- $_ := set $peers $name (printf "http://%s" (include "assistance.componentName" (dict "root" $ "name" $name))) }}
+{{- end }}
+{{- end }}
+INTAKE_PEER_URLS: {{ toJson $peers | quote }}
+{{- end }}
 {{- with $g.otel.endpoint }}
 ASSISTANCE_OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

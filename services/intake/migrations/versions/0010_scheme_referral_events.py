@@ -5,7 +5,7 @@ Frozen DDL (issue 18): each referral of the case to a government scheme as refer
 reason) — once per event.
 
 Revision ID: intake_contracts
-Revises: intake_visit_steps
+Revises: intake_pipl
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "intake_contracts"
-down_revision = "intake_visit_steps"
+down_revision = "intake_pipl"
 branch_labels = None
 depends_on = None
 
