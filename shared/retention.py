@@ -148,6 +148,26 @@ class Target:
     values: Mapping[str, Any] = field(default_factory=dict)
     """Plain columns set to a fixed value (None: NULL)."""
     through: tuple[str, str, str] | None = None
+    holds: bool = True
+    """Whether rows here make a case count as holding the class (not so for the outbox: every case has
+    events, but a case whose data is otherwise gone has nothing left to purge)."""
+    only_set: str | None = None
+    """Rewrite only rows where this column is set (the outbox: published events, never one still to go)."""
+
+
+def messaging_targets(service: str) -> tuple[Target, ...]:
+    """The service's published events and dead letters about the case: their envelopes carry the sealed
+    personal fields and indexes of the case, so they go with the class that holds those (R-RET-2)."""
+    return (
+        Target(
+            f"{service}.outbox",
+            "key",
+            values={"envelope": {"purged": True}},
+            holds=False,
+            only_set="published_at",
+        ),
+        Target(f"{service}.dead_letter", "key", values={"value": '{"purged": true}'}, holds=False),
+    )
 
 
 @dataclass(frozen=True)
@@ -308,11 +328,14 @@ def cutoff(as_of: date, years: int) -> datetime:
 def _rows_of(tables: Mapping[str, Table], target: Target, case_ids: Any) -> Any:
     """The condition selecting ``target``'s rows of these cases (a list or a subquery of case ids)."""
     table = tables[target.table]
+    present = [table.c[target.only_set].is_not(None)] if target.only_set else []
     if target.through is None:
-        return table.c[target.case_column].in_(case_ids)
+        return and_(table.c[target.case_column].in_(case_ids), *present)
     via, key, case = target.through
     inner = tables[via]
-    return table.c[target.case_column].in_(select(inner.c[key]).where(inner.c[case].in_(case_ids)))
+    return and_(
+        table.c[target.case_column].in_(select(inner.c[key]).where(inner.c[case].in_(case_ids))), *present
+    )
 
 
 def _due(
@@ -333,6 +356,7 @@ def _due(
             tables[t.through[0]].c[t.through[1]].in_(select(tables[t.table].c[t.case_column]))
         )
         for t in spec.targets
+        if t.holds
     ]
     return (
         select(closed.c.case_id)

@@ -10,7 +10,7 @@ from services.approval.service import seed
 from services.approval.service.help_first import overdue_watch
 from services.approval.settings import ApprovalSettings
 from services.approval.tables import metadata
-from shared.retention import PSEUDONYM_TEXT, DataClassSpec, RetentionSpec, Target
+from shared.retention import PSEUDONYM_TEXT, DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import ServiceModule
 
@@ -24,6 +24,7 @@ RETENTION = RetentionSpec(
             (
                 Target("approval.reexaminations", "case_id", values={"grounds_text": PSEUDONYM_TEXT}),
                 Target("approval.complaints", "case_id", values={"summary": PSEUDONYM_TEXT}),
+                *messaging_targets("approval"),
             ),
         ),
     ),

@@ -16,7 +16,7 @@ from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
-from shared.retention import DataClassSpec, RetentionSpec, Target
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -47,6 +47,7 @@ RETENTION = RetentionSpec(
                     "case_id",
                     sealed=(("members_sealed", MEMBERS_SEAL_CONTEXT), ("answer_sealed", ANSWER_SEAL_CONTEXT)),
                 ),
+                *messaging_targets("assessment"),
             ),
         ),
     ),

@@ -11,7 +11,7 @@ from services.disbursement.repository.retention_queries import closed_cases
 from services.disbursement.settings import DisbursementSettings
 from services.disbursement.tables import metadata
 from shared.reencrypt import SealedColumn
-from shared.retention import DataClassSpec, RetentionSpec, Target
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import ServiceModule
 
@@ -37,6 +37,7 @@ RETENTION = RetentionSpec(
                     sealed=(("new_payee", PAYEE),),
                     values={"old_payee": None},
                 ),
+                *messaging_targets("disbursement"),
             ),
         ),
         DataClassSpec(

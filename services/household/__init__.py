@@ -29,7 +29,7 @@ from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted
 from shared.figures import figures_router
-from shared.retention import DataClassSpec, RetentionSpec, Target
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -65,7 +65,12 @@ RETENTION = RetentionSpec(
     classes=(
         DataClassSpec(
             "application_personal",
-            (Target("household.cases", "case_id", values={"contact_sealed": None, "applicant_index": None}),),
+            (
+                Target(
+                    "household.cases", "case_id", values={"contact_sealed": None, "applicant_index": None}
+                ),
+                *messaging_targets("household"),
+            ),
         ),
         DataClassSpec("notices", (Target("household.notices", "case_id", values={"sms_text": None}),)),
     ),

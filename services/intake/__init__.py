@@ -20,7 +20,7 @@ from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import BY_SERVICE
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
-from shared.retention import DataClassSpec, RetentionSpec, Target
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -72,6 +72,7 @@ RETENTION = RetentionSpec(
                     values={"person_bidx": None, "contact_note": None},
                 ),
                 Target("intake.home_visits", "application_id", sealed=(("report", VISIT_REPORT),)),
+                *messaging_targets("intake"),
             ),
         ),
         DataClassSpec(

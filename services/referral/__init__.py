@@ -17,7 +17,7 @@ from services.referral.settings import ReferralSettings
 from services.referral.tables import metadata
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
-from shared.retention import DataClassSpec, RetentionSpec, Target
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
 from shared.retention_api import retention_router
 from shared.runtime import ServiceModule
 
@@ -44,6 +44,7 @@ RETENTION = RetentionSpec(
                     values={"hidden": True, "envelope": {"purged": True}},
                     through=("referral.needs_records", "id", "case_id"),
                 ),
+                *messaging_targets("referral"),
             ),
         ),
     ),

@@ -99,6 +99,8 @@ PERSONAL_COLUMNS = {
     "referral.cases": ("case_id", "stated_needs::text"),
     "household.cases": ("case_id", "contact_sealed, applicant_index"),
     "household.notices": ("case_id", "sms_text"),
+    "intake.outbox": ("key", "envelope::text"),
+    "disbursement.outbox": ("key", "envelope::text"),
 }
 
 
@@ -194,6 +196,11 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
     assert after["disbursement.beneficiaries"] == [(None,)]
     assert {r[0] for r in after["disbursement.payment_instructions"]} == {None}
     assert after["referral.cases"] == [(None,)]
+    # the published events about the case keep their type and time, not the sealed fields they carried
+    assert after["intake.outbox"] and {r[0] for r in after["intake.outbox"]} == {'{"purged": true}'}
+    assert after["disbursement.outbox"] and {r[0] for r in after["disbursement.outbox"]} == {
+        '{"purged": true}'
+    }
     assert after["household.cases"] == [(None, None)]
     assert {r[0] for r in after["household.notices"]} == {None}
     assert await _personal(db, recent) == recent_before  # the recent case untouched
