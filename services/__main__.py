@@ -3,12 +3,19 @@
 python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
 python -m services <service> migrate                       its migrations as the owner role, then exit
 python -m services <service> reencrypt [--batch-size N]    old rows to the current key and suite; resumable
+python -m services <service> retention [--county C]        the service's retention dry run for one county
+                                                           or every county of the city (R-RET-2; the CronJob)
 python -m services <service> db-roles                      create its owner and runtime database roles
                                                            (ASSISTANCE_DATABASE_ADMIN_URL: an administrator)
 python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
 python -m services token [--role R ...] [--county C] [--township T] [--sub S] [--ttl SECONDS]
                                                            a development access token (not in production)
 python -m services demo [--url URL] [--cases N]            demo cases through a running system's APIs
+python -m services retention dry-run --county C [--service S ...] [--by NAME]
+                                                           what the retention purge would remove (counts)
+python -m services retention apply --service S --dry-run-id ID --by NAME [--batch-size N]
+                                                           apply a dry run (a second officer, R-RET-2)
+python -m services retention report --service S --dry-run-id ID
 """
 
 from __future__ import annotations
@@ -158,8 +165,68 @@ def reencrypt(mod: ServiceModule, batch_size: int) -> bool:
     )
 
 
+def retention(argv: list[str], *, exit_at_end: bool = True) -> None:
+    """The retention job for ops (R-RET-2): dry runs (schedulable, e.g. the Helm CronJob), their application
+    by a named second officer, and reports. Each prints one JSON report per service (counts only)."""
+    import asyncio
+    import json
+    from dataclasses import asdict
+
+    from shared import retention as job
+    from shared.auth import Principal, Role
+    from shared.bus import InProcessBus
+    from shared.domain_errors import DomainError
+    from shared.runtime import Runtime
+
+    parser = argparse.ArgumentParser(prog="python -m services retention")
+    parser.add_argument("action", choices=["dry-run", "apply", "report"])
+    parser.add_argument("--service", action="append", choices=SERVICE_NAMES, help="repeat; default: all six")
+    parser.add_argument("--county", help="dry-run: the county code")
+    parser.add_argument("--dry-run-id", help="apply/report: the dry run's id")
+    parser.add_argument("--by", default="retention-job", help="who acts (recorded in the audit log)")
+    parser.add_argument("--batch-size", type=int, default=100, help="apply: cases per transaction")
+    args = parser.parse_args(argv)
+    names = args.service or list(SERVICE_NAMES)
+    if args.action == "dry-run" and not args.county:
+        sys.exit("dry-run needs --county")
+    if args.action != "dry-run" and (not args.dry_run_id or len(names) != 1):
+        sys.exit(f"{args.action} needs one --service and --dry-run-id")
+    who = Principal(subject=args.by, roles=frozenset({Role.policy_admin}))
+
+    async def one(name: str) -> dict[str, object]:
+        mod = module(name)
+        runtime = Runtime(module=mod, settings=mod.settings_cls(), bus=InProcessBus())
+        try:
+            if args.action == "dry-run":
+                made = await job.dry_run(runtime, who, args.county)
+            elif args.action == "apply":
+                made = await job.apply(runtime, who, args.dry_run_id, batch_size=max(1, args.batch_size))
+            else:
+                made = await job.report(runtime, args.dry_run_id)
+            return asdict(made)
+        finally:
+            await runtime.engine.dispose()
+
+    async def run() -> int:
+        failed = 0
+        for name in names:
+            try:
+                print(json.dumps(await one(name), default=str, ensure_ascii=False), flush=True)
+            except DomainError as exc:
+                failed += 1
+                print(json.dumps({"service": name, "refused": exc.slug, "detail": exc.detail}), flush=True)
+        return failed
+
+    failed = asyncio.run(run())
+    if exit_at_end or failed:
+        sys.exit(1 if failed else 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["retention"]:
+        retention(args_in[1:])
+        return
     if args_in[:1] == ["demo"]:
         from services import demo  # demo data for the oversight page (make demo)
 
@@ -173,8 +240,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("target", choices=[*SERVICE_NAMES, "standalone"])
     parser.add_argument(
-        "command", nargs="?", choices=["serve", "migrate", "reencrypt", "db-roles"], default="serve"
+        "command",
+        nargs="?",
+        choices=["serve", "migrate", "reencrypt", "db-roles", "retention"],
+        default="serve",
     )
+    parser.add_argument("--county", help="retention: one county (default: every county of the city)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--batch-size", type=int, default=200, help="reencrypt: rows per transaction")
@@ -199,6 +270,13 @@ def main(argv: list[str] | None = None) -> None:
             runtime_role=runtime_role_of(settings.database_url, owner_url),
         )
         print(f"{args.target}: migrated", flush=True)
+        return
+    if args.command == "retention":
+        from shared.reference import jurisdictions
+
+        counties = [args.county] if args.county else [c["code"] for c in jurisdictions()["counties"]]
+        for county in counties:
+            retention(["dry-run", "--service", args.target, "--county", county], exit_at_end=False)
         return
     if args.command == "reencrypt":
         sys.exit(0 if reencrypt(mod, args.batch_size) else 130)

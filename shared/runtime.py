@@ -27,6 +27,7 @@ from shared.events import Envelope
 from shared.inbox import ConsumerWorker, Handler
 from shared.outbox import Outbox, OutboxRelay, wrote_events
 from shared.reencrypt import SealedColumn
+from shared.retention import RetentionSpec
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.runtime")
@@ -75,6 +76,9 @@ class ServiceModule:
     gauges in shared/observability.py (cases by state, reserve funds); labels never carry personal data."""
     sealed: Sequence[SealedColumn] = ()
     """Its columns holding ciphertext, for ``python -m services <service> reencrypt`` (shared/reencrypt)."""
+    retention: RetentionSpec | None = None
+    """When its cases are closed and where each data class's personal data lies, for the retention job
+    (shared/retention.py, R-RET-2)."""
 
 
 @dataclass

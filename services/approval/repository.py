@@ -52,6 +52,7 @@ from services.approval.tables import (
 )
 from shared.figures import Filters, local_day, month_of
 from shared.reference import jurisdictions
+from shared.retention import ClosedRows
 
 
 def _case(row: RowMapping) -> Case:
@@ -882,3 +883,22 @@ async def archive_state(
 
 async def override_archive(session: AsyncSession, case_id: str, values: dict[str, Any]) -> None:
     await session.execute(update(archive_states).where(archive_states.c.case_id == case_id).values(**values))
+
+
+def retention_closed_cases() -> ClosedRows:
+    """Retention (R-RET-2): (case_id, county_code, closed_at) of the decided cases, closed at their last
+    decision."""
+    last = (
+        select(decisions.c.case_id, func.max(decisions.c.at).label("at"))
+        .group_by(decisions.c.case_id)
+        .subquery()
+    )
+    return (
+        select(
+            cases.c.case_id.label("case_id"),
+            cases.c.county_code.label("county_code"),
+            last.c.at.label("closed_at"),
+        )
+        .join(last, last.c.case_id == cases.c.case_id)
+        .where(cases.c.status.in_(("approved", "rejected")))
+    )

@@ -8,6 +8,7 @@ from services.assessment import service
 from services.assessment.api import router
 from services.assessment.figures import figures as figure_query
 from services.assessment.figures import state_gauges
+from services.assessment.repository.retention_queries import closed_cases
 from services.assessment.service.verification import ANSWER_SEAL_CONTEXT, worker
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
@@ -15,6 +16,8 @@ from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
+from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -31,6 +34,26 @@ router.include_router(
         "assessment", figure_query, "Assessed eligible / ineligible with the failed rules' ids (JSON or CSV)"
     )
 )  # GET /figures (R-OVS-1)
+router.include_router(retention_router("assessment"))  # /retention (R-RET-1, R-RET-2)
+
+RETENTION = RetentionSpec(
+    closed=closed_cases,
+    classes=(
+        DataClassSpec(
+            "application_personal",
+            (
+                Target(
+                    "assessment.verifications",
+                    "case_id",
+                    sealed=(("members_sealed", MEMBERS_SEAL_CONTEXT), ("answer_sealed", ANSWER_SEAL_CONTEXT)),
+                ),
+                *messaging_targets("assessment"),
+            ),
+        ),
+    ),
+)
+"""The verification requests' ID numbers and answers go after the period (R-RET-2); the assessments
+(figures, failed rules, policy version) stay."""
 
 MODULE = ServiceModule(
     name="assessment",
@@ -42,6 +65,7 @@ MODULE = ServiceModule(
     handlers=handlers,
     on_start=service.seed,
     state_gauges=state_gauges,
+    retention=RETENTION,
     background=(worker,),  # verification requests: send, poll, retry, deadline (R-CAT-3, R-CAT-4)
     sealed=(
         SealedColumn("assessment.verifications", "members_sealed", MEMBERS_SEAL_CONTEXT),

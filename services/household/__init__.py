@@ -13,6 +13,7 @@ from services.household.adapters.webhooks import dispatch_webhooks
 from services.household.api import router as api_router
 from services.household.figures import figures as figure_query
 from services.household.figures import state_gauges
+from services.household.repository import retention_closed_cases
 from services.household.service import STATUS_TOPIC
 from services.household.settings import HouseholdSettings
 from services.household.tables import metadata
@@ -28,6 +29,8 @@ from shared.contracts.disbursement import PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.figures import figures_router
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
+from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -57,6 +60,25 @@ router.include_router(
     ),
     prefix="/household/v1",
 )  # GET /household/v1/figures (R-OVS-1)
+router.include_router(retention_router("household"), prefix="/household/v1")  # R-RET-1, R-RET-2
+
+RETENTION = RetentionSpec(
+    closed=retention_closed_cases,
+    classes=(
+        DataClassSpec(
+            "application_personal",
+            (
+                Target(
+                    "household.cases", "case_id", values={"contact_sealed": None, "applicant_index": None}
+                ),
+                *messaging_targets("household"),
+            ),
+        ),
+        DataClassSpec("notices", (Target("household.notices", "case_id", values={"sms_text": None}),)),
+    ),
+)
+"""The phone, the verifier's blind index and the SMS texts go after the periods (R-RET-2); the notices'
+kinds, dates and delivery statuses stay."""
 
 MODULE = ServiceModule(
     name="household",
@@ -69,4 +91,5 @@ MODULE = ServiceModule(
     state_gauges=state_gauges,
     extra_topics=(STATUS_TOPIC,),
     background=(send_notices, dispatch_webhooks),
+    retention=RETENTION,
 )

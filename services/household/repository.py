@@ -26,6 +26,7 @@ from services.household.domain.model import (
 )
 from services.household.tables import cases, notices, query_failures, subscribers, webhook_deliveries
 from shared.figures import Filters
+from shared.retention import ClosedRows
 
 
 def _case(row: RowMapping) -> Case:
@@ -252,3 +253,12 @@ async def stage_counts(session: AsyncSession, f: Filters) -> dict[str, int]:
         .order_by(cases.c.stage)
     )
     return {str(stage): int(count) for stage, count in (await session.execute(q)).all()}
+
+
+def retention_closed_cases() -> ClosedRows:
+    """Retention (R-RET-2): (case_id, county_code, closed_at) of the decided cases."""
+    return select(
+        cases.c.case_id.label("case_id"),
+        cases.c.county_code.label("county_code"),
+        cases.c.decided_at.label("closed_at"),
+    ).where(cases.c.decided_at.is_not(None), cases.c.county_code.is_not(None))

@@ -10,9 +10,11 @@ from services.intake.api.person_routes import router as person_router
 from services.intake.api.timeline_routes import router as timeline_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
+from services.intake.repository.retention_queries import closed_cases
 from services.intake.service import PERSONAL, VISIT_REPORT
 from services.intake.service.corrections import CORRECTION_VALUE
 from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
+from services.intake.service.retention import delete_content
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
 from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
@@ -22,6 +24,8 @@ from shared.contracts.processing import BY_SERVICE
 from shared.contracts.referral import SchemeOutcomeRecorded, SchemeReferralCreated, SchemeReferralOverdue
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
+from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
 
@@ -56,6 +60,40 @@ router.include_router(
         "contact, conversion and overdue (JSON or CSV)",
     )
 )  # GET /figures (R-OVS-1)
+router.include_router(retention_router("intake"))  # /retention (R-RET-1, R-RET-2)
+
+RETENTION = RetentionSpec(
+    closed=closed_cases,
+    classes=(
+        DataClassSpec(
+            "application_personal",
+            (
+                Target(
+                    "intake.applications",
+                    "id",
+                    sealed=(("personal", PERSONAL),),
+                    pseudonyms=("applicant_bidx",),
+                ),
+                Target("intake.application_revisions", "application_id", sealed=(("personal", PERSONAL),)),
+                Target("intake.members", "application_id", pseudonyms=("id_bidx",)),
+                Target(
+                    "intake.leads",
+                    "application_id",
+                    sealed=(("personal", LEAD_PERSONAL),),
+                    values={"person_bidx": None, "contact_note": None},
+                ),
+                Target("intake.home_visits", "application_id", sealed=(("report", VISIT_REPORT),)),
+                *messaging_targets("intake"),
+            ),
+        ),
+        DataClassSpec(
+            "documents",
+            (Target("intake.documents", "application_id", values={"metadata": {"purged": True}}),),
+            blobs=delete_content,
+        ),
+    ),
+)
+"""What intake purges after the county's periods (R-RET-2); counts, dates, place and case type stay."""
 
 MODULE = ServiceModule(
     name="intake",
@@ -74,5 +112,6 @@ MODULE = ServiceModule(
         SealedColumn("intake.corrections", "value_sealed", CORRECTION_VALUE),
     ),
     on_dead_letter=h.on_own_dead_letter,
+    retention=RETENTION,
     background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)
 )

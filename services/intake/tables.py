@@ -23,9 +23,11 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db import service_metadata
 from shared.messaging import add_messaging_tables
+from shared.retention import add_retention_tables
 
 metadata = service_metadata("intake")
 add_messaging_tables(metadata)
+add_retention_tables(metadata)  # R-RET-1/R-RET-2: county periods, dry runs, purges
 
 case_no_seq = Sequence("case_no_seq", metadata=metadata)
 

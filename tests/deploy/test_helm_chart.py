@@ -97,7 +97,8 @@ def by_component(docs: Docs, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc["spec"]["template"]["spec"]
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    return spec["template"]["spec"]
 
 
 def enabled_services(value_set: str) -> list[str]:
@@ -136,7 +137,7 @@ def test_lint(helm: Callable[..., Any], value_set: str, strict: bool) -> None:
 # ------------------------------------------------------------------------------------ security profile
 @pytest.mark.parametrize("value_set", ALL_SETS)
 def test_every_pod_meets_the_restricted_profile(render: Callable[..., Docs], value_set: str) -> None:
-    workloads = [d for d in render(value_set) if d["kind"] in ("Deployment", "Job")]
+    workloads = [d for d in render(value_set) if d["kind"] in ("Deployment", "Job", "CronJob")]
     assert workloads
     for doc in workloads:
         where = f"{doc['kind']}/{doc['metadata']['name']}"
@@ -342,6 +343,26 @@ def test_the_roles_jobs_create_both_roles_before_the_migrations(render: Callable
         assert f"{name.upper()}_MIGRATION_DATABASE_URL" in env and f"{name.upper()}_DATABASE_URL" in env
         weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
         assert weight < int(migrate[0]["metadata"]["annotations"]["helm.sh/hook-weight"])
+
+
+def test_the_retention_dry_runs_are_scheduled_only_when_enabled_and_never_get_the_owners_role(
+    render: Callable[..., Docs],
+) -> None:
+    """R-RET-2: a CronJob per service runs its retention dry run in the programme's zone (off by default);
+    applying needs a second officer through the API, so the job only plans, as the runtime role."""
+    assert not of_kind(render("defaults"), "CronJob")
+    crons = by_component(render("all-features"), "CronJob")
+    assert set(crons) == {f"{name}-retention" for name in SERVICES}
+    for name in SERVICES:
+        cron = crons[f"{name}-retention"]
+        assert cron["spec"]["schedule"] == "0 3 * * *" and cron["spec"]["timeZone"] == "Asia/Shanghai"
+        assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+        (container,) = pod_spec(cron)["containers"]
+        assert container["args"] == [name, "retention"]
+        env = env_of(container)
+        assert f"{name.upper()}_DATABASE_URL" in env
+        assert not [k for k in env if "MIGRATION_DATABASE_URL" in k or "ADMIN_URL" in k]
+        assert pod_spec(cron)["restartPolicy"] == "Never"
 
 
 # ------------------------------------------------------------------------------- optional objects

@@ -170,7 +170,7 @@ Usage: include "assistance.secretEnv" (dict "root" $ "name" "intake" "mode" "ser
   {{- include "assistance.secretKeyRef" (dict
       "secret" (required (printf "services.%s.database.existingSecret or global.database.existingSecret is required" .name) $dbSecret)
       "key" (default (printf "%s-database-url" .name) $db.secretKey)) | nindent 2 }}
-{{- if ne (default "serve" .mode) "serve" }}
+{{- if has (default "serve" .mode) (list "migrate" "db-roles") }}
 - name: {{ upper .name }}_MIGRATION_DATABASE_URL
   {{- include "assistance.secretKeyRef" (dict
       "secret" $dbSecret
@@ -250,7 +250,8 @@ The pod template of one service, shared by its Deployment (mode "serve") and its
 {{- $root := .root -}}
 {{- $svc := index $root.Values.services .name -}}
 {{- $serve := eq .mode "serve" -}}
-{{- $component := ternary .name (printf "%s-%s" .name (ternary "migrations" "db-roles" (eq .mode "migrate"))) $serve -}}
+{{- $jobs := dict "migrate" "migrations" "db-roles" "db-roles" "retention" "retention" -}}
+{{- $component := ternary .name (printf "%s-%s" .name (get $jobs .mode)) $serve -}}
 metadata:
   labels:
     {{- include "assistance.labels" (dict "root" $root "component" $component) | nindent 4 }}
@@ -344,7 +345,7 @@ spec:
         {{- toYaml $svc.resources | nindent 8 }}
       {{- else }}
       resources:
-        {{- toYaml $root.Values.migrations.resources | nindent 8 }}
+        {{- toYaml (ternary $root.Values.retention.resources $root.Values.migrations.resources (eq .mode "retention")) | nindent 8 }}
       {{- end }}
       securityContext:
         {{- toYaml $root.Values.securityContext | nindent 8 }}
