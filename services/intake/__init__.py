@@ -83,6 +83,7 @@ RETENTION = RetentionSpec(
                     values={"person_bidx": None, "contact_note": None},
                 ),
                 Target("intake.home_visits", "application_id", sealed=(("report", VISIT_REPORT),)),
+                Target("intake.corrections", "application_id", sealed=(("value_sealed", CORRECTION_VALUE),)),
                 *messaging_targets("intake"),
             ),
         ),
