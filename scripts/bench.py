@@ -46,7 +46,8 @@ from scripts import kafka, pg  # noqa: E402
 from scripts.cluster import Cluster, free_port, open_cluster  # noqa: E402
 from scripts.cluster import plain_dsn as _plain  # noqa: E402
 from services.demo import STAFF  # noqa: E402
-from shared import embedded_pg, idnumber  # noqa: E402
+from services.intake.domain.policy import in_force  # noqa: E402
+from shared import clock, embedded_pg, idnumber  # noqa: E402
 from shared.auth import DevIssuer  # noqa: E402
 from shared.settings import DEV_BLIND_INDEX_KEY  # noqa: E402
 
@@ -54,6 +55,17 @@ OUT = ROOT / "artifacts" / "bench"
 DEV_KEY_DIR = str(ROOT / ".run" / "bench-dev-issuer")
 """The development issuer the benchmark's services trust and its callers sign with."""
 _households = itertools.count()
+
+
+def archive_items() -> list[str]:
+    """R-ARC-1: the documents the bench's case must have on file before its review (the intake and
+    investigation stages of the medical checklist in force), the home-visit report apart."""
+    rules = in_force(clock.local_today())
+    return [
+        kind
+        for kind in rules.required("medical", county="140302")
+        if rules.documents[kind].stage in ("intake", "investigation") and kind != "home_visit_report"
+    ]
 
 
 def auth(subject: str, *roles: str) -> dict[str, str]:
@@ -281,6 +293,10 @@ class Case:
     submitted: float
     case_id: str | None = None
     assessed: float | None = None
+    assessment_at: tuple[int, int] | None = None
+    """(partition, offset) of its assessment on the assessment topic."""
+    archived_at: tuple[int, int] | None = None
+    """(partition, offset) on the intake topic of the completeness report with nothing blocking."""
     decided: float | None = None
     paid: float | None = None
     partner: float | None = None
@@ -325,7 +341,10 @@ class Driver:
         self.by_case: dict[str, Case] = {}
         self.by_ref: dict[str, Case] = {}
         self.early: dict[str, tuple[float, int, int]] = {}
-        self.awaiting: list[tuple[int, int, Case]] = []
+        self.early_archive: dict[str, tuple[int, int]] = {}
+        self.awaiting: list[Case] = []
+        self.archive = archive_items()
+        self.visitor_headers = auth("bench-visitor", "township_reviewer")
         self.admin: AIOKafkaAdminClient | None = None
         self.phase: Phase | None = None
         self.consumer: AIOKafkaConsumer | None = None
@@ -342,7 +361,7 @@ class Driver:
         self.slots: asyncio.Semaphore | None = None
 
     async def start(self) -> None:
-        topics = [self.cluster.topic(t) for t in ("assessment", "disbursement", "referral.partner")]
+        topics = [self.cluster.topic(t) for t in ("intake", "assessment", "disbursement", "referral.partner")]
         self.consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=self.cluster.kafka,
@@ -368,33 +387,45 @@ class Driver:
         await self.client.aclose()
 
     async def _release(self) -> None:
-        """Decide a case once approval holds it: approval's consumer group has committed the offset past
-        its assessment (offsets are committed after the inbox). Read from the broker, never from approval's
-        HTTP API, so the driver adds no load to the service it waits for."""
+        """Decide a case once approval holds it: approval's consumer group has committed the offsets past
+        its assessment and past intake's report that its archive is complete (offsets are committed after
+        the inbox). Read from the broker, never from approval's HTTP API, so the driver adds no load to the
+        service it waits for."""
         if self.admin is None:
             raise RuntimeError("driver not started")
-        group, topic = f"{self.cluster.topic_prefix}-approval", self.cluster.topic("assessment")
+        group = f"{self.cluster.topic_prefix}-approval"
+        assessment, intake = self.cluster.topic("assessment"), self.cluster.topic("intake")
         while True:
             await asyncio.sleep(0.1)  # no hop is timed from here (hops run commit to commit)
-            if not self.awaiting:
+            ready = [c for c in self.awaiting if c.assessment_at and c.archived_at]
+            if not ready:
                 continue
             committed = {
-                tp.partition: meta.offset
+                (tp.topic, tp.partition): meta.offset
                 for tp, meta in (await self.admin.list_consumer_group_offsets(group)).items()
-                if tp.topic == topic
             }
-            waiting = []
-            for partition, offset, case in self.awaiting:
-                if committed.get(partition, -1) > offset:
+
+            def past(topic: str, at: tuple[int, int], committed: dict = committed) -> bool:
+                return committed.get((topic, at[0]), -1) > at[1]
+
+            released = {
+                id(c)
+                for c in ready
+                if c.assessment_at
+                and c.archived_at
+                and past(assessment, c.assessment_at)
+                and past(intake, c.archived_at)
+            }
+            for case in self.awaiting:
+                if id(case) in released:
                     self._spawn(self._decide(case))
-                else:
-                    waiting.append((partition, offset, case))
-            self.awaiting = waiting
+            self.awaiting = [c for c in self.awaiting if id(c) not in released]
 
     async def _watch(self) -> None:
         if self.consumer is None:
             raise RuntimeError("driver not started")
         assessment, disbursement = self.cluster.topic("assessment"), self.cluster.topic("disbursement")
+        intake = self.cluster.topic("intake")
         while True:
             batches = await self.consumer.getmany(timeout_ms=200)
             now = time.time()
@@ -402,13 +433,21 @@ class Driver:
                 for m in messages:
                     envelope = json.loads(m.value)
                     data = envelope.get("data", {})
-                    if tp.topic == assessment:
+                    if tp.topic == intake:
+                        if data.get("blocking") != [] or "required" not in data:
+                            continue  # not the completeness report that lets the review through
+                        case = self.by_case.get(data.get("case_id", ""))
+                        if case is None:
+                            self.early_archive[data.get("case_id", "")] = (tp.partition, m.offset)
+                        elif case.archived_at is None:
+                            case.archived_at = (tp.partition, m.offset)
+                    elif tp.topic == assessment:
                         case = self.by_case.get(data.get("case_id", ""))
                         if case is None:  # assessed before intake's answer reached the driver
                             self.early[data.get("case_id", "")] = (now, tp.partition, m.offset)
                         elif case.assessed is None:
                             case.assessed = now
-                            self.awaiting.append((tp.partition, m.offset, case))
+                            case.assessment_at = (tp.partition, m.offset)
                     elif tp.topic == disbursement:
                         case = self.by_case.get(data.get("case_id", ""))
                         if case is not None and case.paid is None:
@@ -482,7 +521,48 @@ class Driver:
         phase.cases[case.case_id] = case
         if case.case_id in self.early:
             case.assessed, partition, offset = self.early.pop(case.case_id)
-            self.awaiting.append((partition, offset, case))
+            case.assessment_at = (partition, offset)
+        self.awaiting.append(case)
+        await self._complete_archive(phase, case)
+        if case.case_id in self.early_archive:
+            case.archived_at = self.early_archive.pop(case.case_id)
+
+    async def _complete_archive(self, phase: Phase, case: Case) -> None:
+        """R-ARC-1, as a township does before the review: each required paper recorded by reference to the
+        object store, and the home-visit report signed by a second officer."""
+        base = f"{self.cluster.urls['intake']}/intake/v1/applications/{case.case_id}"
+        for kind in self.archive:
+            digest = hashlib.sha256(f"{case.case_id}:{kind}".encode()).hexdigest()
+            document = {
+                "kind": kind,
+                "media_type": "application/pdf",
+                "size_bytes": 150000,
+                "sha256": digest,
+                "storage_uri": f"s3://archive/{case.case_id}/{kind}.pdf",
+                "metadata": {},
+                "recorded_by": "bench-clerk",
+            }
+            await self._archive_post(phase, f"{base}/documents", document, {})
+        visit = {
+            "visited_on": clock.local_today().isoformat(),
+            "second_visitor": "bench-visitor",
+            "findings": "入户核实：家庭情况与申请一致",
+            "living_conditions": "住房受损，生活困难",
+        }
+        made = await self._archive_post(phase, f"{base}/home-visits", visit, {})
+        if made is not None:
+            await self._archive_post(
+                phase, f"{base}/home-visits/{made['id']}/confirmation", {}, self.visitor_headers
+            )
+
+    async def _archive_post(
+        self, phase: Phase, url: str, body: dict, headers: dict[str, str]
+    ) -> dict[str, Any] | None:
+        r = await self.client.post(url, json=body, headers=headers)
+        if r.status_code not in (200, 201):
+            phase.errors.append(f"archive {r.status_code}: {r.text[:200]}")
+            return None
+        return dict(r.json())
 
     async def closed_loop(self, name: str, cases: int, in_flight: int, budget: float) -> Phase:
         """At most ``in_flight`` cases between submission and completion: the maximum this system does."""

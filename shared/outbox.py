@@ -98,8 +98,11 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled. Between batches it waits for a wake-up; without one it polls, backing off
-        from ``poll_interval`` to ``max_idle`` (rows another replica wrote, or left by a crash), so an idle
-        service costs next to nothing."""
+        from ``poll_interval`` to ``max_idle`` (rows left by a crash or written by another process), so an
+        idle service costs next to nothing. A wake-up does not shorten that fallback: the rows of this
+        process's commits arrive with their wake-ups, so polling soon after them found nothing but cost a
+        transaction each time a burst of work ended. Only a relay that found another replica's relay at work
+        (``LOCKED``) looks again soon, since that replica may not know this one's rows."""
         idle = self.poll_interval
         while True:
             self._wake.clear()  # before reading: a commit that lands during the read wakes the next wait
@@ -117,7 +120,6 @@ class OutboxRelay:
                 idle = self.poll_interval
             try:
                 await asyncio.wait_for(self._wake.wait(), idle)
-                idle = self.poll_interval
             except TimeoutError:
                 idle = min(self.max_idle, idle * 2)
 

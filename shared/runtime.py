@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -306,18 +307,30 @@ class IdleBackoff:
     """How long a background loop rests when it found too little to do: ``poll`` seconds at first,
     doubling while nothing comes up to ten times ``poll``, back to ``poll`` when there was work or a
     consumed event woke it (``Runtime.watch``). An idle service then reads its database every few
-    seconds instead of every second, and new work is still picked up at once."""
+    seconds instead of every second, and new work is still picked up at once.
+
+    Under load every consumed event wakes the loop, and each look is a transaction, most finding nothing
+    (the event queued no work for this loop). So looks are at least ``gap`` apart (half a poll, at most
+    half a second): the wake-ups of that span are served by one look, which sees every commit made before
+    it (the watcher is cleared before the look), so nothing is missed and a notice or push waits at most
+    ``gap`` longer."""
 
     def __init__(self, watcher: asyncio.Event, poll: float) -> None:
         self.watcher, self.poll, self.delay = watcher, poll, poll
+        self.gap = min(poll / 2, 0.5)
+        self._looked = -math.inf
 
     def looking(self) -> None:
         """Call before looking for work: a commit during the look then ends the next rest."""
         self.watcher.clear()
+        self._looked = asyncio.get_running_loop().time()
 
     async def rest(self, found: int) -> None:
         if found:
             self.delay = self.poll
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.watcher.wait(), self.delay)
-        self.delay = self.poll if self.watcher.is_set() else min(self.delay * 2, self.poll * 10)
+        woken = self.watcher.is_set()
+        self.delay = self.poll if woken else min(self.delay * 2, self.poll * 10)
+        if woken:  # let the wake-ups of the next moments share one look
+            await asyncio.sleep(max(0.0, self._looked + self.gap - asyncio.get_running_loop().time()))

@@ -43,3 +43,38 @@ async def test_a_wake_during_the_rest_ends_it_at_once() -> None:
     started = loop.time()
     await idle.rest(0)
     assert loop.time() - started < 5  # woke long before the 30 s rest
+
+
+async def test_wake_ups_in_quick_succession_share_one_look() -> None:
+    """Under load every consumed event wakes the loop: looks are at least half a poll apart, so the
+    wake-ups of that span cost one transaction, not one each (issue 16: commits per case)."""
+    watcher = asyncio.Event()
+    idle = IdleBackoff(watcher, 0.2)
+    looks = 0
+    waking = True
+
+    async def background_loop() -> None:
+        nonlocal looks
+        while waking:
+            idle.looking()
+            looks += 1
+            await idle.rest(1)
+
+    task = asyncio.create_task(background_loop())
+    for _ in range(30):  # 30 wake-ups over about 0.3 s
+        watcher.set()
+        await asyncio.sleep(0.01)
+    waking = False
+    await task
+    assert 2 <= looks <= 6  # one look per gap (0.1 s), not one per wake-up
+
+
+async def test_a_commit_during_the_gap_is_seen_by_the_next_look() -> None:
+    watcher = asyncio.Event()
+    idle = IdleBackoff(watcher, 0.2)
+    idle.looking()
+    watcher.set()  # woken at once
+    asyncio.get_running_loop().call_later(0.05, watcher.set)  # a commit during the gap
+    await idle.rest(0)
+    assert watcher.is_set()  # still set when the loop looks again: looking() clears it before the look
+    assert idle.delay == idle.poll

@@ -14,7 +14,7 @@ import httpx
 
 from services.household import repository as repo
 from services.household.adapters.sms import HttpSmsGateway, SendResult, SmsSender
-from services.household.domain.model import Notice, NoticeStatus
+from services.household.domain.model import Case, Notice, NoticeStatus
 from services.household.service import render_sms
 from services.household.settings import settings_of
 from shared import clock
@@ -26,11 +26,11 @@ log = logging.getLogger("assistance.household.notices")
 BATCH = 20
 
 
-async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: Notice) -> dict[str, Any]:
+async def _attempt(
+    runtime: Runtime, sender: SmsSender | None, notice: Notice, case: Case | None
+) -> dict[str, Any]:
     """The notice's new columns after one attempt (or after finding it cannot be sent)."""
     s = settings_of(runtime)
-    async with runtime.sessions() as session:
-        case = await repo.get_case(session, notice.case_id)
     if case is None or not case.case_no:
         return {"next_attempt_at": clock.now() + timedelta(seconds=s.sms_backoff_seconds)}
     text, version = render_sms(s, case, notice)
@@ -57,15 +57,26 @@ async def _attempt(runtime: Runtime, sender: SmsSender | None, notice: Notice) -
 
 
 async def send_once(runtime: Runtime, sender: SmsSender | None) -> int:
+    """One batch: claimed with the cases' rows in one transaction, sent outside any transaction, and every
+    outcome recorded in one more (two transactions a batch, not one a notice and one more to claim). A
+    crash before the record leaves the notices leased, then sent again under the same ``message_id``,
+    which the gateway sends once (adapters/sms.py)."""
     s = settings_of(runtime)
     async with runtime.transaction() as session:
         due = await repo.claim_due_notices(
             session, BATCH, clock.now(), lease=s.sms_gateway_timeout_seconds * 2 + 5
         )
-    for notice in due:
-        values = await _attempt(runtime, sender, notice)
-        async with runtime.transaction() as session:
-            await repo.update_notice(session, notice.id, values)
+        cases = {n.case_id: await repo.get_case(session, n.case_id) for n in due}
+    outcomes: list[tuple[Notice, dict[str, Any]]] = []
+    try:
+        for notice in due:
+            outcomes.append((notice, await _attempt(runtime, sender, notice, cases[notice.case_id])))
+    finally:  # what was attempted is recorded even if a later attempt raised
+        if outcomes:
+            async with runtime.transaction() as session:
+                for notice, values in outcomes:
+                    await repo.update_notice(session, notice.id, values)
+    for notice, values in outcomes:
         log.info(
             "notice attempt",
             extra={
