@@ -630,7 +630,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
 
 def content_store(settings: IntakeSettings) -> ContentStore:
     """The configured store of documents' content (R-ARC-1)."""
-    if settings.content_store == "s3":
+    if settings.content_store_kind == "s3":
         if not (settings.s3_endpoint and settings.s3_bucket and settings.s3_access_key_id):
             raise RuntimeError("CONTENT_STORE=s3 needs S3_ENDPOINT, S3_BUCKET and S3 credentials")
         secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else ""
