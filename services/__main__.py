@@ -2,7 +2,8 @@
 
 python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
 python -m services <service> migrate                       its migrations as the owner role, then exit
-python -m services <service> reencrypt [--batch-size N]    old rows to the current key and suite; resumable
+python -m services <service> reencrypt [--batch-size N]    sealed rows, dead letters, document blobs to the
+                                                           current key and suite; resumable
 python -m services <service> db-roles                      create its owner and runtime database roles
                                                            (ASSISTANCE_DATABASE_ADMIN_URL: an administrator)
 python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
@@ -14,6 +15,7 @@ python -m services demo [--url URL] [--cases N]            demo cases through a 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -154,7 +156,12 @@ def reencrypt(mod: ServiceModule, batch_size: int) -> bool:
 
     runtime = Runtime(module=mod, settings=mod.settings_cls(), bus=InProcessBus())
     return run(
-        runtime.engine, dict(mod.metadata.tables), mod.sealed, runtime.cipher, batch_size=max(1, batch_size)
+        runtime.engine,
+        dict(mod.metadata.tables),
+        mod.sealed_columns,
+        runtime.cipher,
+        batch_size=max(1, batch_size),
+        rotations=[functools.partial(rotate, runtime) for rotate in mod.rotations],
     )
 
 
