@@ -85,7 +85,7 @@ async def assessed_application_revision(
     return (await session.execute(first_of_revision(case_id, application_revision))).first() is not None
 
 
-def first_of_revision(case_id: str, application_revision: int) -> Select[Any]:
+def first_of_revision(case_id: str, application_revision: int) -> Select:
     """The assessment of the application revision as submitted: at most one, answered by the partial unique
     index ``uq_assessments_first_per_revision`` (its predicate, the same literal SQL)."""
     a = assessments.c
