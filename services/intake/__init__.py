@@ -8,7 +8,7 @@ from services.intake.api import router
 from services.intake.api.lead_routes import router as lead_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
-from services.intake.service import PERSONAL, VISIT_REPORT
+from services.intake.service import PERSONAL, VISIT_REPORT, reencrypt_contents
 from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
@@ -61,6 +61,7 @@ MODULE = ServiceModule(
         SealedColumn("intake.leads", "personal", LEAD_PERSONAL),
         SealedColumn("intake.home_visits", "report", VISIT_REPORT),
     ),
+    rotations=(reencrypt_contents,),  # documents' content in the content store (R-ARC-1)
     on_dead_letter=h.on_own_dead_letter,
     background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)
 )
