@@ -52,7 +52,7 @@ def open_dead_letter(cipher: FieldCipher, service: str, stored: str) -> str:
 
 
 def _without_input(exc: ValidationError) -> str:
-    """A validation error without the values it refused (a payload's personal data, R-SEC-1)."""
+    """A validation error without the values it refused (a payload's personal data)."""
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
         for e in exc.errors(include_url=False, include_input=False, include_context=False)

@@ -1,4 +1,4 @@
-"""R-ARC-1, R-SEC-1: key rotation covers documents' content. ``python -m services intake reencrypt`` runs
+"""R-ARC-1: key rotation covers documents' content. ``python -m services intake reencrypt`` runs
 intake's content rotation after its sealed columns: each blob in the content store under an old key is
 opened, checked against its SHA-256 and written again under the current key. After the run the old key
 can be retired: the content reads back with the new key alone, and the old key opens nothing. A run is

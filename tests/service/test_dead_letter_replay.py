@@ -72,7 +72,7 @@ def _lead_envelope(name: str, id_number: str) -> Envelope:
 
 
 async def test_a_leads_dead_letter_keeps_no_plaintext_of_the_persons_name_or_id_number(standalone, db):
-    """R-SEC-1: the raw message of a failed lead is personal data; its dead letter is stored sealed (the
+    """R-OVS-2: the raw message of a failed lead is personal data; its dead letter is stored sealed (the
     service's field encryption, its own context), and still listed with its subject for operators."""
     name, id_number = "钱多多", resident_id(area="140302", birth="19770707")
     lead = _lead_envelope(name, id_number)

@@ -3,7 +3,7 @@ Rows store ``raise_decision`` as the JSON ``null`` SQLAlchemy writes for None; t
 migration 0006 asked ``raise_decision IS NULL``, which no such row satisfies: the index covered nothing
 (a second first assessment went in), the query never found the first one. Migration
 ``assessment_controls`` replaces the index; EXPLAIN shows the planner using it for the query it serves,
-in a generic plan too (R-ELG-1, R-AMT-4, R-CAT-3)."""
+in a generic plan too (R-AMT-4, R-CAT-3)."""
 
 from __future__ import annotations
 
