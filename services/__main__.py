@@ -2,9 +2,10 @@
 
 python -m services <service> serve [--host H] [--port P]   one service (distributed mode)
 python -m services <service> migrate                       its migrations as the owner role, then exit
-python -m services <service> reencrypt [--batch-size N]    old rows to the current key and suite; resumable
 python -m services <service> retention [--county C]        the service's retention dry run for one county
                                                            or every county of the city (R-RET-2; the CronJob)
+python -m services <service> reencrypt [--batch-size N]    sealed rows, dead letters, document blobs to the
+                                                           current key and suite; resumable
 python -m services <service> db-roles                      create its owner and runtime database roles
                                                            (ASSISTANCE_DATABASE_ADMIN_URL: an administrator)
 python -m services standalone [--host H] [--port P]        all five, embedded PostgreSQL, in-process bus
@@ -21,6 +22,7 @@ python -m services retention report --service S --dry-run-id ID
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -161,7 +163,12 @@ def reencrypt(mod: ServiceModule, batch_size: int) -> bool:
 
     runtime = Runtime(module=mod, settings=mod.settings_cls(), bus=InProcessBus())
     return run(
-        runtime.engine, dict(mod.metadata.tables), mod.sealed, runtime.cipher, batch_size=max(1, batch_size)
+        runtime.engine,
+        dict(mod.metadata.tables),
+        mod.sealed_columns,
+        runtime.cipher,
+        batch_size=max(1, batch_size),
+        rotations=[functools.partial(rotate, runtime) for rotate in mod.rotations],
     )
 
 

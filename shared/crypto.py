@@ -24,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,8 @@ Algorithm = Literal["aes256gcm", "sm4gcm"]
 SUITE_ALGORITHM: dict[str, Algorithm] = {"default": "aes256gcm", "gm": "sm4gcm"}
 KEY_BYTES: dict[str, int] = {"aes256gcm": 32, "sm4gcm": 16}
 NONCE_BYTES, TAG_BYTES = 12, 16
+SEALED_FORM = re.compile(r"^(?:aes256gcm|sm4gcm):[^.:,\s]+\.[A-Za-z0-9_-]+$")
+"""What ``FieldCipher.encrypt`` writes (the algorithm named): ``<algorithm>:<kid>.<base64url>``."""
 
 
 class DecryptionError(ValueError):
@@ -177,11 +180,26 @@ class FieldCipher:
                 f"ciphertext under {kid!r} does not open (context or data altered)"
             ) from exc
 
+    @staticmethod
+    def is_sealed(value: str) -> bool:
+        """Whether ``value`` has the form ``encrypt`` writes, for a column that may still hold plaintext
+        written before it was sealed (the dead letters' payloads): such rows are sealed by ``reencrypt``."""
+        return SEALED_FORM.fullmatch(value) is not None
+
     def is_current(self, token: str) -> bool:
         """Sealed with the key that encrypts now (nothing for ``reencrypt`` to do)."""
         return self.header(token) == (self.primary.algorithm, self.primary.kid) and token.startswith(
             self.primary.algorithm + ":"
         )
+
+    def is_current_bytes(self, blob: bytes) -> bool:
+        """A blob of ``encrypt_bytes`` sealed with the key that encrypts now (nothing to re-encrypt)."""
+        return blob.startswith(f"{self.primary.algorithm}:{self.primary.kid}.".encode())
+
+    def reencrypt_bytes(self, blob: bytes, *, context: str) -> bytes:
+        """The same content under the current key and suite (a fresh nonce); DecryptionError if no
+        configured key opens it."""
+        return self.encrypt_bytes(self.decrypt_bytes(blob, context=context), context=context)
 
     def reencrypt(self, token: str, *, context: str) -> str:
         """The same plaintext under the current key and suite (a fresh nonce)."""

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import telemetry
 from shared.bus import Bus, Message, Record, Subscription
+from shared.crypto import FieldCipher
 from shared.events import Envelope, Event
 from shared.logging import log_context, trace_context
 from shared.observability import DEAD_LETTERS, EVENTS_CONSUMED
@@ -34,6 +35,29 @@ log = logging.getLogger("assistance.inbox")
 Handler = Callable[[AsyncSession, Envelope, Event], Awaitable[None]]
 DeadLetterHook = Callable[[AsyncSession, Envelope, str], Awaitable[None]]
 """Runs in the dead-letter record's transaction: makes the failure visible on the case (needs_attention)."""
+
+
+def dead_letter_context(service: str) -> str:
+    """The associated data a dead letter's stored payload is sealed with (one per service's table)."""
+    return f"{service}.dead_letter.value"
+
+
+def open_dead_letter(cipher: FieldCipher, service: str, stored: str) -> str:
+    """A dead letter's payload as received. Rows written before payloads were sealed hold it in the clear
+    until ``python -m services <service> reencrypt`` seals them; DecryptionError for a sealed one no
+    configured key opens."""
+    if not FieldCipher.is_sealed(stored):
+        return stored
+    return cipher.decrypt(stored, context=dead_letter_context(service))
+
+
+def _without_input(exc: ValidationError) -> str:
+    """A validation error without the values it refused (a payload's personal data)."""
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    )
+    return f"{exc.error_count()} validation error(s) for {exc.title}: {problems}"
 
 
 class PoisonEvent(Exception):
@@ -70,6 +94,8 @@ class ConsumerWorker:
     inbox: Table
     dead_letter: Table
     dead_letter_topic: str
+    cipher: FieldCipher
+    """Seals each dead letter's stored payload (the raw message: a lead's name and ID number, ...)."""
     max_attempts: int = 3
     backoff: float = 0.2
     after_commit: Callable[[], None] = lambda: None
@@ -179,7 +205,7 @@ class ConsumerWorker:
         try:
             envelope = Envelope.model_validate_json(message.value)
         except ValidationError as exc:
-            await self._dead_letter(message, None, f"invalid envelope: {exc}", 1)
+            await self._dead_letter(message, None, f"invalid envelope: {_without_input(exc)}", 1)
             return
         handler = self.handlers.get(envelope.type)
         if handler is None:
@@ -217,7 +243,7 @@ class ConsumerWorker:
             payload = envelope.payload()
         except ValidationError as exc:
             _outcome(span, "dead_lettered")
-            await self._dead_letter(message, envelope, f"invalid payload: {exc}", 1)
+            await self._dead_letter(message, envelope, f"invalid payload: {_without_input(exc)}", 1)
             return
         attempt = 0
         while True:
@@ -302,7 +328,10 @@ class ConsumerWorker:
                                 partition=message.partition,
                                 offset=message.offset,
                                 key=message.key,
-                                value=message.value.decode(errors="replace"),
+                                value=self.cipher.encrypt(  # personal data at rest: sealed
+                                    message.value.decode(errors="replace"),
+                                    context=dead_letter_context(self.service),
+                                ),
                                 error=error,
                                 attempts=attempts,
                             )

@@ -1,7 +1,8 @@
 """Operations endpoints every consuming service gets: its dead letters, and replaying one after a fix.
 
 A replay runs the stored event through the same inbox-protected handler, so an event that was in fact
-applied is never applied twice; a replay that fails again stays a dead letter with the new error.
+applied is never applied twice; a replay that fails again stays a dead letter with the new error. The stored
+payload is sealed (shared/inbox.py): it is opened here, for the replay and the subject, never served.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy import RowMapping, func, select, update
 from shared.access import require
 from shared.auth import Principal, Role
 from shared.bus import Message
+from shared.crypto import DecryptionError
 from shared.errors import Conflict, NotFound
+from shared.inbox import open_dead_letter
 from shared.runtime import Runtime
 
 
@@ -63,7 +66,7 @@ def ops_router(service: str) -> APIRouter:
             query = query.where(table.c.replayed_at.is_(None))
         async with runtime.reading() as session:
             rows = (await session.execute(query)).mappings().all()
-        return [_out(r) for r in rows]
+        return [_out(runtime, r) for r in rows]
 
     @router.post(
         "/dead-letters/{dead_letter_id}/replay",
@@ -88,9 +91,15 @@ def ops_router(service: str) -> APIRouter:
         worker = runtime.consumer()
         if worker is None:
             raise Conflict(f"{service} consumes no events", slug="no-consumer")
+        try:
+            value = open_dead_letter(runtime.cipher, service, row["value"])
+        except DecryptionError as exc:
+            raise Conflict(
+                f"dead letter {dead_letter_id} is sealed under a key no longer configured", slug="key-retired"
+            ) from exc
         before = await _count(runtime)
         await worker.process(
-            Message(row["topic"], row["partition"], row["offset"], row["key"], row["value"].encode(), {})
+            Message(row["topic"], row["partition"], row["offset"], row["key"], value.encode(), {})
         )
         if await _count(runtime) > before:
             raise Conflict(
@@ -104,15 +113,15 @@ def ops_router(service: str) -> APIRouter:
             updated = (
                 (await session.execute(select(table).where(table.c.id == dead_letter_id))).mappings().one()
             )
-        return _out(updated)
+        return _out(runtime, updated)
 
     return router
 
 
-def _out(row: RowMapping) -> DeadLetterOut:
+def _out(runtime: Runtime, row: RowMapping) -> DeadLetterOut:
     try:
-        subject = json.loads(row["value"]).get("subject")
-    except (ValueError, AttributeError):
+        subject = json.loads(open_dead_letter(runtime.cipher, runtime.name, row["value"])).get("subject")
+    except (ValueError, AttributeError):  # DecryptionError is a ValueError: the subject stays unknown
         subject = None
     return DeadLetterOut(
         **{k: v for k, v in row.items() if k in DeadLetterOut.model_fields},

@@ -11,6 +11,11 @@ suite.
   batch rolls back): nothing is half-written. Run it again to resume: rows already under the current key
   are only read, so it continues where it stopped. Progress goes to stdout, one line per batch.
 
+Besides the service's sealed columns (``ServiceModule.sealed_columns``: its own, and every service's dead
+letters' payloads — rows from before those were sealed are sealed here), a service may name ``rotations``
+for ciphertext kept elsewhere (intake: documents' content in the content store, rewritten blob by blob
+under the same rules: only after it opened, skipped when already current, so a rerun resumes).
+
 Event payloads kept in the outbox/inbox and sealed values inside them are history and are not rewritten;
 keep the old key configured (it still decrypts) as long as such messages may be read.
 The blind index is not touched: re-keying it means recomputing it from the plaintext (see crypto.py).
@@ -21,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +44,9 @@ class SealedColumn:
     table: str
     column: str
     context: str
+    legacy_plaintext: bool = False
+    """Rows written before the column was sealed hold plaintext (anything not of the sealed form,
+    ``FieldCipher.is_sealed``): the run seals them."""
 
 
 @dataclass
@@ -64,6 +72,19 @@ class Stop:
 
     def __call__(self) -> None:
         self.requested = True
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What a rotation of ciphertext kept outside the sealed columns gets (``ServiceModule.rotations``)."""
+
+    cipher: FieldCipher
+    batch_size: int
+    stop: Stop
+    report: Callable[[str], None]
+
+
+Rotate = Callable[[Rotation], Awaitable[Progress]]
 
 
 async def reencrypt_column(
@@ -96,9 +117,12 @@ async def reencrypt_column(
             rows = (await conn.execute(query)).all()
             for row in rows:
                 old = row[-1]
-                if cipher.is_current(old):
+                if sealed.legacy_plaintext and not cipher.is_sealed(old):
+                    new = cipher.encrypt(old, context=sealed.context)  # written before it was sealed
+                elif cipher.is_current(old):
                     continue
-                new = cipher.reencrypt(old, context=sealed.context)  # raises if no key opens it
+                else:
+                    new = cipher.reencrypt(old, context=sealed.context)  # raises if no key opens it
                 key = and_(*(c == v for c, v in zip(pk, row[:-1], strict=True)))
                 await conn.execute(update(table).where(key, column == old).values({sealed.column: new}))
                 progress.rewritten += 1
@@ -120,6 +144,7 @@ async def reencrypt(
     batch_size: int = 200,
     report: Callable[[str], None] = print,
     stop: Stop | None = None,
+    rotations: Sequence[Rotate] = (),
 ) -> list[Progress]:
     stop = stop or Stop()
     done: list[Progress] = []
@@ -131,6 +156,10 @@ async def reencrypt(
             engine, tables[sealed.table], sealed, cipher, batch_size=batch_size, stop=stop, report=report
         )
         done.append(progress)
+    for rotate in rotations:
+        if stop.requested:
+            break
+        done.append(await rotate(Rotation(cipher, batch_size, stop, report)))
     state = "interrupted: run again to resume" if stop.requested else "done"
     report(
         f"{state}: {sum(p.rewritten for p in done)} re-encrypted, {sum(p.checked for p in done)} checked "
@@ -146,6 +175,7 @@ def run(
     cipher: FieldCipher,
     *,
     batch_size: int,
+    rotations: Sequence[Rotate] = (),
 ) -> bool:
     """The command: re-encrypt with SIGINT/SIGTERM stopping after the batch in flight; True when complete."""
 
@@ -163,6 +193,7 @@ def run(
                 batch_size=batch_size,
                 stop=stop,
                 report=lambda line: print(line, flush=True),
+                rotations=rotations,
             )
         finally:
             await engine.dispose()

@@ -25,9 +25,9 @@ from shared.contracts.processing import BY_SERVICE, REASON_LIMIT
 from shared.crypto import FieldCipher
 from shared.db import make_engine, make_sessions
 from shared.events import Envelope
-from shared.inbox import ConsumerWorker, Handler
+from shared.inbox import ConsumerWorker, Handler, dead_letter_context
 from shared.outbox import Outbox, OutboxRelay, wrote_events
-from shared.reencrypt import SealedColumn
+from shared.reencrypt import Progress, Rotation, SealedColumn
 from shared.retention import RetentionSpec
 from shared.settings import ServiceSettings
 
@@ -80,6 +80,18 @@ class ServiceModule:
     retention: RetentionSpec | None = None
     """When its cases are closed and where each data class's personal data lies, for the retention job
     (shared/retention.py, R-RET-2)."""
+    rotations: Sequence[Callable[[Runtime, Rotation], Awaitable[Progress]]] = ()
+    """Ciphertext kept outside its sealed columns that ``reencrypt`` moves to the current key too (intake:
+    documents' content in the content store), each resumable and idempotent like a column."""
+
+    @property
+    def sealed_columns(self) -> tuple[SealedColumn, ...]:
+        """``sealed`` and what every service has: its dead letters' payloads (shared/inbox.py), where rows
+        from before they were sealed still hold plaintext (the run seals them)."""
+        dead_letters = SealedColumn(
+            f"{self.name}.dead_letter", "value", dead_letter_context(self.name), legacy_plaintext=True
+        )
+        return (*self.sealed, dead_letters)
 
 
 @dataclass
@@ -240,6 +252,7 @@ class Runtime:
             inbox=self.inbox_table,
             dead_letter=self.dead_letter_table,
             dead_letter_topic=s.dead_letter_topic(),
+            cipher=self.cipher,
             max_attempts=s.consumer_max_attempts,
             backoff=s.consumer_retry_backoff_seconds,
             after_commit=self._consumed,

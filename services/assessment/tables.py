@@ -25,6 +25,13 @@ metadata = service_metadata("assessment")
 add_messaging_tables(metadata)
 add_retention_tables(metadata)  # R-RET-1/R-RET-2: county periods, dry runs, purges
 
+FIRST_OF_REVISION = "basis = 'application' AND (raise_decision IS NULL OR raise_decision = 'null'::jsonb)"
+"""The assessment of an application revision as submitted: not a raise (R-AMT-4), not a re-assessment on
+verified figures (R-CAT-3). ``raise_decision`` of such a row is the JSON ``null`` SQLAlchemy writes for
+``None`` (or SQL NULL): a bare ``IS NULL`` never matches it. Written out as literal SQL, the same text in
+the partial index and in the queries it serves (repository), so the planner can prove the index applies —
+also in a generic plan, where a bound parameter in its place would not."""
+
 policies = Table(
     "policies",
     metadata,
@@ -57,11 +64,11 @@ assessments = Table(
     Column("basis", String(20), nullable=False, server_default="application"),
     UniqueConstraint("case_id", "revision"),
     Index(
-        "uq_assessments_application_basis",
+        "uq_assessments_first_per_revision",
         "case_id",
         "application_revision",
         unique=True,
-        postgresql_where=text("raise_decision IS NULL AND basis = 'application'"),
+        postgresql_where=text(FIRST_OF_REVISION),
     ),
 )
 """``revision`` is the assessment's own revision per case (what approval orders by); each pins the frozen

@@ -11,7 +11,7 @@ from services.intake.api.timeline_routes import router as timeline_router
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.repository.retention_queries import closed_cases
-from services.intake.service import PERSONAL, VISIT_REPORT
+from services.intake.service import PERSONAL, VISIT_REPORT, reencrypt_contents
 from services.intake.service.corrections import CORRECTION_VALUE
 from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.service.retention import delete_content
@@ -112,6 +112,7 @@ MODULE = ServiceModule(
         SealedColumn("intake.home_visits", "report", VISIT_REPORT),
         SealedColumn("intake.corrections", "value_sealed", CORRECTION_VALUE),
     ),
+    rotations=(reencrypt_contents,),  # documents' content in the content store (R-ARC-1)
     on_dead_letter=h.on_own_dead_letter,
     retention=RETENTION,
     background=(overdue_watch,),  # LeadOverdue once per lead past its target (R-OVS-2)

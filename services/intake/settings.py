@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -32,9 +34,11 @@ class IntakeSettings(ServiceSettings):
     document_scanner: str = "services.intake.adapters.scanner:MagicBytesScanner"
     """The upload scanning hook (``module:Class``); the default checks magic bytes against the declared
     type (a mismatch: 422)."""
-    content_store: Literal["filesystem", "s3"] = "filesystem"
+    content_store: Literal["filesystem", "s3"] | None = None
     """Where documents' content is kept, always encrypted: a directory (standalone) or an S3-compatible
-    object store (production)."""
+    object store (production). Unset: the filesystem in development and test; production refuses to start
+    until it is set (``INTAKE_CONTENT_STORE=s3``, or ``filesystem`` as an explicit choice with an absolute
+    ``INTAKE_CONTENT_DIR`` on a durable volume). See ``content_store_kind``."""
     content_dir: str = ".run/documents"
     """The filesystem store's directory."""
     s3_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+$")
@@ -49,3 +53,33 @@ class IntakeSettings(ServiceSettings):
     it is mounted here (standalone), else the export answers 502 naming it (PIPL art. 45)."""
     peer_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     """How long the export waits for each other service."""
+
+    @property
+    def content_store_kind(self) -> Literal["filesystem", "s3"]:
+        """The store in use: the configured one, else the filesystem (never in production, see below)."""
+        return self.content_store or "filesystem"
+
+    @model_validator(mode="after")
+    def _no_implicit_filesystem_store_in_production(self) -> IntakeSettings:
+        """Safe by default (R-ARC-1): a production deployment names its content store; the filesystem one
+        only by explicit choice and on an absolute path, and the S3 one with its endpoint, bucket and keys."""
+        if self.environment != "production":
+            return self
+        if self.content_store is None:
+            raise ValueError(
+                "production refuses the default content store: set INTAKE_CONTENT_STORE (s3, or filesystem "
+                "explicitly with an absolute INTAKE_CONTENT_DIR)"
+            )
+        if self.content_store == "filesystem" and not self.content_dir.startswith("/"):
+            raise ValueError(
+                "production refuses INTAKE_CONTENT_STORE=filesystem with a relative INTAKE_CONTENT_DIR "
+                f"({self.content_dir!r}): give the absolute path of a durable volume"
+            )
+        if self.content_store == "s3" and not (
+            self.s3_endpoint and self.s3_bucket and self.s3_access_key_id and self.s3_secret_access_key
+        ):
+            raise ValueError(
+                "production with INTAKE_CONTENT_STORE=s3 needs INTAKE_S3_ENDPOINT, INTAKE_S3_BUCKET, "
+                "INTAKE_S3_ACCESS_KEY_ID and INTAKE_S3_SECRET_ACCESS_KEY"
+            )
+        return self

@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from shared.bus import InProcessBus, Message
 from shared.contracts.processing import AssessmentCaseProcessingFailed as Failed
+from shared.crypto import FieldCipher
 from shared.db import make_sessions
 from shared.events import Envelope, Event
 from shared.inbox import ConsumerWorker, PoisonEvent
 from shared.messaging import add_messaging_tables
+from shared.settings import DEV_BLIND_INDEX_KEY, DEV_ENCRYPTION_KEYS
 from tests.conftest import _plain, create_database
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -64,6 +66,7 @@ async def worker(pg_server_url: str) -> AsyncIterator[tuple[ConsumerWorker, asyn
         inbox=inbox,
         dead_letter=dead_letter,
         dead_letter_topic="t.dlq",
+        cipher=FieldCipher(DEV_ENCRYPTION_KEYS, DEV_BLIND_INDEX_KEY),
         backoff=0.01,
     )
     raw = await asyncpg.connect(_plain(url))

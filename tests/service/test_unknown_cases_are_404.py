@@ -96,6 +96,11 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
         ("GET", "/referral/v1/cases/{id}/referrals", None),
         ("GET", "/referral/v1/cases/{id}/needs", None),
         ("GET", "/assessment/v1/cases/{id}/verification", None),
+        (
+            "POST",
+            "/assessment/v1/cases/{id}/essential-spending/{item}",
+            {"finding": "医疗票据与医保结算单一致"},
+        ),
         ("GET", "/referral/v1/cases/{id}/timeline", None),
         ("GET", "/referral/v1/cases/{id}/scheme-referrals", None),
         (
@@ -109,13 +114,15 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
 
 
 def _url(path: str, case_id: str) -> str:
-    """The path for ``case_id``; a second id (a visit, a document) is an unknown one, a kind a real one."""
+    """The path for ``case_id``; a second id (a visit, a document) is an unknown one, a kind or an
+    essential-spending item (R-CAT-4) a real one."""
     return path.format(
         id=case_id,
         visit_id=uuid.uuid4(),
         document_id=uuid.uuid4(),
         correction_id=uuid.uuid4(),
         kind="medical_bills",
+        item="medical",
     )
 
 
@@ -123,7 +130,7 @@ def test_the_loop_covers_every_case_route_of_the_five_services(standalone):
     documented = {
         (method.upper(), path.replace("{application_id}", "{id}").replace("{case_id}", "{id}"))
         for path, ops in standalone.app.openapi()["paths"].items()
-        if ("{case_id}" in path or "{application_id}" in path) and "essential-spending" not in path
+        if "{case_id}" in path or "{application_id}" in path
         for method in ops
     }
     looped = {(m, p.replace("/share_with_charities/", "/{consent}/")) for m, p, _ in case_routes()}
@@ -142,6 +149,7 @@ async def test_an_unknown_case_ledger_is_404(standalone):
 async def test_an_unknown_case_is_404_on_every_case_route(standalone, method, path, body):
     response = await standalone.request(method, _url(path, str(uuid.uuid4())), json=body)
     assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+    assert response.headers["content-type"].startswith("application/problem+json"), (method, path)
 
 
 async def test_a_case_outside_the_callers_jurisdiction_is_404_on_every_case_route(standalone):
@@ -159,3 +167,4 @@ async def test_a_case_outside_the_callers_jurisdiction_is_404_on_every_case_rout
             body = {**body, "address": address("140303", "140303001")}
         response = await standalone.request(method, _url(path, case_id), json=body, headers=elsewhere)
         assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.headers["content-type"].startswith("application/problem+json"), (method, path)

@@ -9,14 +9,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.domain.model import Assessment, DecidedCase
 from services.assessment.domain.policy import Policy
-from services.assessment.tables import assessments, decided_cases, policies
+from services.assessment.tables import FIRST_OF_REVISION, assessments, decided_cases, policies
 from shared.contracts.approval import Decision
 
 SEED = Path(__file__).parents[1] / "domain" / "seed" / "policies.json"
@@ -81,14 +81,17 @@ async def lock_case(session: AsyncSession, case_id: str) -> None:
 async def assessed_application_revision(
     session: AsyncSession, case_id: str, application_revision: int
 ) -> bool:
+    """Whether the revision as submitted has its assessment."""
+    return (await session.execute(first_of_revision(case_id, application_revision))).first() is not None
+
+
+def first_of_revision(case_id: str, application_revision: int) -> Select:
+    """The assessment of the application revision as submitted: at most one, answered by the partial unique
+    index ``uq_assessments_first_per_revision`` (its predicate, the same literal SQL)."""
     a = assessments.c
-    query = select(a.id).where(
-        a.case_id == case_id,
-        a.application_revision == application_revision,
-        a.raise_decision.is_(None),
-        a.basis == "application",
+    return select(assessments).where(
+        a.case_id == case_id, a.application_revision == application_revision, text(FIRST_OF_REVISION)
     )
-    return (await session.execute(query)).first() is not None
 
 
 async def next_revision(session: AsyncSession, case_id: str) -> int:
@@ -143,13 +146,5 @@ async def decided(session: AsyncSession, case_id: str) -> DecidedCase | None:
 
 async def as_submitted(session: AsyncSession, case_id: str, application_revision: int) -> Assessment | None:
     """The assessment of the application revision as submitted (its frozen inputs), for a re-assessment."""
-    a = assessments.c
-    query = (
-        select(assessments)
-        .where(a.case_id == case_id, a.application_revision == application_revision, a.basis == "application")
-        .order_by(a.revision)
-    )
-    for row in (await session.execute(query)).mappings():
-        if row["raise_decision"] is None:  # JSON null or SQL NULL: both read as None
-            return Assessment(**row)
-    return None
+    row = (await session.execute(first_of_revision(case_id, application_revision))).mappings().first()
+    return Assessment(**row) if row else None

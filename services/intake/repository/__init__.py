@@ -438,6 +438,23 @@ async def documents_by_id(session: AsyncSession, application_id: str, ids: list[
     return [Document(**r) for r in (await session.execute(query)).mappings()]
 
 
+async def count_documents(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(documents)) or 0)
+
+
+async def documents_after(
+    session: AsyncSession, after: str | None, limit: int, *, lock: bool = False
+) -> list[Document]:
+    """Documents in id order after ``after`` (a keyset page of the re-encryption run); ``lock``: held
+    until the transaction ends."""
+    query = select(documents).order_by(documents.c.id).limit(limit)
+    if after is not None:
+        query = query.where(documents.c.id > after)
+    if lock:
+        query = query.with_for_update()
+    return [Document(**r) for r in (await session.execute(query)).mappings()]
+
+
 async def awaiting_visit(
     session: AsyncSession,
     *,

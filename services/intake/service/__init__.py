@@ -80,6 +80,7 @@ from shared.contracts.intake import (
     StatedNeed,
 )
 from shared.logging import log_context
+from shared.reencrypt import Progress, Rotation
 from shared.reference import jurisdictions, office, township_county
 from shared.runtime import Runtime, is_case_id
 
@@ -640,7 +641,7 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
 
 def content_store(settings: IntakeSettings) -> ContentStore:
     """The configured store of documents' content (R-ARC-1)."""
-    if settings.content_store == "s3":
+    if settings.content_store_kind == "s3":
         if not (settings.s3_endpoint and settings.s3_bucket and settings.s3_access_key_id):
             raise RuntimeError("CONTENT_STORE=s3 needs S3_ENDPOINT, S3_BUCKET and S3 credentials")
         secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else ""
@@ -656,6 +657,44 @@ def content_store(settings: IntakeSettings) -> ContentStore:
 
 def _content_context(application_id: str, document_id: str) -> str:
     return f"intake.document.content:{application_id}:{document_id}"
+
+
+async def reencrypt_contents(runtime: Runtime, rotation: Rotation) -> Progress:
+    """Key rotation of documents' content (R-ARC-1, ``python -m services intake reencrypt``): every blob
+    this store holds, sealed under an old key, opened, checked against its SHA-256 and written again under
+    the current key and suite (the store replaces it whole: a temporary file and a rename, or one PUT).
+    Pages of documents in id order, each in one transaction holding its rows locked; a blob under the
+    current key is only read, so the run is idempotent and a rerun resumes; a blob no configured key opens
+    stops the run (DecryptionError) with the blobs before it done."""
+    store = content_store(runtime.settings)  # type: ignore[arg-type]
+    cipher = rotation.cipher
+    async with runtime.reading() as session:
+        total = await repo.count_documents(session)
+    progress = Progress("intake.documents content", total)
+    last: str | None = None
+    while not rotation.stop.requested:
+        async with runtime.sessions() as session, session.begin():
+            page = await repo.documents_after(session, last, rotation.batch_size, lock=True)
+            for document in page:
+                key = store.key_of(document.storage_uri)
+                if key is None:
+                    continue  # recorded by reference: its content is not held here
+                blob = await store.get(key)
+                if cipher.is_current_bytes(blob):
+                    continue
+                context = _content_context(document.application_id, document.id)
+                content = cipher.decrypt_bytes(blob, context=context)  # raises if no key opens it
+                if hashlib.sha256(content).hexdigest() != document.sha256:
+                    raise RuntimeError(f"document {document.id}: stored content does not match its SHA-256")
+                await store.put(key, cipher.encrypt_bytes(content, context=context))
+                progress.rewritten += 1
+        if not page:
+            break
+        last = page[-1].id
+        progress.checked += len(page)
+        progress.batches += 1
+        rotation.report(progress.line())
+    return progress
 
 
 def _known_kind(row: Application, kind: str, *, generated: bool = False) -> None:
