@@ -411,6 +411,9 @@ group.initial.rebalance.delay.ms=0
 broker.heartbeat.interval.ms=1000
 broker.session.timeout.ms=4000
 num.recovery.threads.per.data.dir=2
+# The controller appends a no-op record to the metadata log every 500 ms by default, so an idle broker
+# keeps its JVM busy; every 5 s halves a bare broker's idle CPU here (0.035 -> 0.019 cores, issue 16).
+metadata.max.idle.interval.ms=5000
 log.retention.hours=24
 log.retention.check.interval.ms=60000
 log.segment.bytes=16777216
