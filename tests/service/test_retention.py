@@ -63,7 +63,9 @@ async def _approved_everywhere(client, db) -> str:
             "SELECT count(*) FROM assessment.decided_cases WHERE case_id = $1",
             "SELECT count(*) FROM disbursement.payment_instructions WHERE case_id = $1",
             "SELECT count(*) FROM referral.needs_records WHERE case_id = $1",
-            "SELECT count(*) FROM household.notices WHERE case_id = $1 AND sms_text IS NOT NULL",
+            # the acceptance and the decision notices, both rendered (one still pending has no text yet)
+            "SELECT (count(*) >= 2 AND bool_and(sms_text IS NOT NULL))::int "
+            "FROM household.notices WHERE case_id = $1",
             "SELECT count(*) FROM household.cases WHERE case_id = $1 AND decided_at IS NOT NULL",
         )
         return all([await db.fetchval(q, case_id) > 0 for q in checks])

@@ -404,6 +404,7 @@ class PartnerNeedFigure:
     responses: int
 
 
+@dataclass(frozen=True, slots=True)
 class Disclosure:
     """One time a case's data reached a partner (PIPL arts. 23, 45): an offer of a needs record to a charity
     (``needs_record``) or a referral to a government scheme (``scheme_referral``)."""
