@@ -209,10 +209,14 @@ def test_standalone_and_demo_run_from_the_installed_wheel(
     )
     assert re.search(r"^submitted 6 applications$", demo.stdout, re.M), demo.stdout
     token = _run([str(installed), "-m", "services", "token"], timeout=60, cwd=run_dir, env=env).stdout.strip()
-    figures = httpx.get(
-        f"{base}/intake/v1/figures", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ).json()
-    assert figures["totals"]["received"] == 6, figures
+    assert token.count(".") == 2 and "\n" not in token, token  # one compact JWS, nothing else on stdout
+    answer = httpx.get(f"{base}/intake/v1/figures", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code == 200, (
+        answer.status_code,
+        answer.text,
+        (run_dir / "standalone.log").read_text(errors="replace")[-4000:],
+    )
+    assert answer.json()["totals"]["received"] == 6, answer.text
 
 
 def test_the_image_builds_from_its_context_and_keeps_standalone_state_in_tmp() -> None:
