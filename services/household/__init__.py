@@ -25,7 +25,7 @@ from shared.contracts.approval import (
     PaperworkOverdue,
 )
 from shared.contracts.assessment import CaseAssessed
-from shared.contracts.disbursement import PaymentResultRecorded
+from shared.contracts.disbursement import PaymentGivenUp, PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.figures import figures_router
@@ -44,6 +44,7 @@ def _handlers(runtime: Runtime):
         CaseRedecided.event_type: partial(handlers.on_case_redecided, runtime),
         PaperworkOverdue.event_type: partial(handlers.on_paperwork_overdue, runtime),
         PaymentResultRecorded.event_type: partial(handlers.on_payment_result, runtime),
+        PaymentGivenUp.event_type: partial(handlers.on_payment_given_up, runtime),  # R-OVS-3
         ReferralAccepted.event_type: partial(handlers.on_referral_accepted, runtime),
         SchemeReferralCreated.event_type: partial(handlers.on_scheme_referral_created, runtime),  # R-AID-1
         SchemeOutcomeRecorded.event_type: partial(handlers.on_scheme_outcome, runtime),

@@ -20,7 +20,7 @@ from shared.contracts.approval import (
     Reexamined,
 )
 from shared.contracts.assessment import CaseAssessed
-from shared.contracts.disbursement import PaymentResultRecorded
+from shared.contracts.disbursement import PaymentGivenUp, PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.events import Envelope
@@ -205,6 +205,16 @@ async def on_payment_result(
     if case.stage in (Stage.approved, Stage.help_first, Stage.under_review):
         case = await move_to(runtime, session, case, Stage.paid)
     await queue_notice(session, case, "paid", {"paid": str(ev.amount), "stage": ev.stage})
+
+
+async def on_payment_given_up(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaymentGivenUp
+) -> None:
+    """R-OVS-3: a payment the finance office gave up; the household is told it could not be completed and
+    that the township office will contact them. Only the amount and the stage reach the notice: the
+    officer's reason may carry personal data (an account, a name) and is never copied (R-OVS-3)."""
+    case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
+    await queue_notice(session, case, "payment_given_up", {"amount": str(ev.amount), "stage": ev.stage})
 
 
 async def on_referral_accepted(

@@ -22,6 +22,7 @@ KINDS = (
     "approved",
     "refused",
     "paid",
+    "payment_given_up",
     "referred",
     "scheme_referred",
     "scheme_outcome",
