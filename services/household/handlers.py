@@ -152,6 +152,8 @@ async def on_case_decided(
     facts = dict(case.facts)
     window = _review_window(ev)
     if ev.decision is Decision.approved:
+        facts["stage_count"] = len(ev.stages)  # a later payment notice names its stage only if staged
+        case = await repo.merge_case(session, ev.case_id, facts=facts)
         case = await move_to(runtime, session, case, Stage.approved)
         await queue_notice(
             session,
@@ -214,7 +216,14 @@ async def on_payment_given_up(
     that the township office will contact them. Only the amount and the stage reach the notice: the
     officer's reason may carry personal data (an account, a name) and is never copied (R-OVS-3)."""
     case = await repo.get_case(session, ev.case_id) or await repo.merge_case(session, ev.case_id)
-    await queue_notice(session, case, "payment_given_up", {"amount": str(ev.amount), "stage": ev.stage})
+    staged = int(case.facts.get("stage_count") or 0) > 1
+    stage_text = f"第{ev.stage}期" if staged else ""
+    await queue_notice(
+        session,
+        case,
+        "payment_given_up",
+        {"amount": str(ev.amount), "stage": ev.stage, "stage_text": stage_text},
+    )
 
 
 async def on_referral_accepted(

@@ -63,6 +63,7 @@ async def test_a_given_up_payment_tells_the_household_once_with_the_amount_and_t
     text = told["sms_text"]
     assert told["template_version"] == "payment-given-up-1"
     assert "700.00元" in text and "上站街道办事处社会救助服务窗口" in text and "0353-2020101" in text
+    assert "第1期" not in text  # a single payment names no stage
     assert ACCOUNT not in text and ACCOUNT[-4:] not in text and "张小明" not in text
     assert len(await _given_up_notices(db, case_id)) == 1
 
