@@ -22,4 +22,7 @@ class AssessmentSettings(ServiceSettings):
     verification_retry_max_seconds: float = 1800.0
     verification_poll_seconds: float = 60.0
     verification_check_seconds: float = 5.0
-    """How often the background worker looks for due requests."""
+    """Shortest rest of the background worker between looks for due requests."""
+    verification_idle_max_seconds: float = 300.0
+    """Longest rest of the worker: it sleeps until the earliest due request (or a new one wakes it), at
+    most this long, so an idle service does no database work in between."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +70,12 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[str]:
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the earliest open request's next step (send, poll, deadline) is due; None: nothing open."""
+    query = select(func.min(v.next_attempt_at)).where(v.state.in_([s.value for s in OPEN_STATES]))
+    return cast(datetime | None, (await session.execute(query)).scalar())
 
 
 async def awaiting_authorisation(session: AsyncSession, case_id: str) -> list[Verification]:

@@ -8,11 +8,12 @@ ID numbers and verified figures exist in clear only in memory here: stored seale
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -152,16 +153,33 @@ async def _policy_of(session: AsyncSession, v: Verification) -> Policy | None:
 
 
 async def worker(runtime: Runtime) -> None:
-    """Background task (ServiceModule.background): advance every due request, then sleep."""
+    """Background task (ServiceModule.background): advance every due request, then rest until the earliest
+    next step is due or a consumed event (a new request, an authorisation) wakes it. A request that is not
+    due is not touched, and an idle service does no database work between steps (issue 16)."""
     s = _settings(runtime)
+    watcher = runtime.watch()
     while True:
+        watcher.clear()  # a commit during the look then ends the rest at once
+        delay = s.verification_check_seconds
         try:
-            await run_due(runtime)
+            found, next_at = await run_due_and_next(runtime)
+            if found < STEP_BATCH:
+                delay = rest_seconds(next_at, clock.now(), s)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep working after a database hiccup; never an ID number in the text
             log.warning("verification step failed", extra={"error": type(exc).__name__})
-        await asyncio.sleep(s.verification_check_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(watcher.wait(), delay)
+
+
+def rest_seconds(next_at: datetime | None, now: datetime, s: AssessmentSettings) -> float:
+    """How long the worker rests: until the earliest due step, at least ``verification_check_seconds``
+    and at most ``verification_idle_max_seconds`` (also with nothing open)."""
+    longest = max(s.verification_idle_max_seconds, s.verification_check_seconds)
+    if next_at is None:
+        return longest
+    return min(max((next_at - now).total_seconds(), s.verification_check_seconds), longest)
 
 
 def _settings(runtime: Runtime) -> AssessmentSettings:
@@ -173,10 +191,19 @@ def _settings(runtime: Runtime) -> AssessmentSettings:
 
 async def run_due(runtime: Runtime) -> int:
     """Advance each due request once (its own transactions); the number advanced."""
-    async with runtime.transaction() as session:
+    found, _ = await run_due_and_next(runtime)
+    return found
+
+
+async def run_due_and_next(runtime: Runtime) -> tuple[int, datetime | None]:
+    """Advance each due request once; the number advanced and when the next open step is due after."""
+    async with runtime.reading() as session:
         ids = await vrepo.due(session, clock.now(), STEP_BATCH)
+        if not ids:  # an idle look is one read-only transaction
+            return 0, await vrepo.next_due_at(session)
     await asyncio.gather(*(step(runtime, i) for i in ids))  # a slow system does not hold up the others
-    return len(ids)
+    async with runtime.reading() as session:
+        return len(ids), await vrepo.next_due_at(session)
 
 
 async def step(runtime: Runtime, verification_id: str) -> None:
