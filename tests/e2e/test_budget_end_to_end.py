@@ -6,12 +6,14 @@ refused, nothing written. What remains is exact to the fen at every step."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from shared import clock
+from tests.e2e.conftest import Cluster, open_cluster
 from tests.factories import address, application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
@@ -19,6 +21,14 @@ pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest
 YEAR = clock.local_today().year
 ESCALATING, E_TOWNSHIP = "140303", "140303002"  # 矿区: over the envelope, the county decides
 REFUSING, R_TOWNSHIP = "140302", "140302004"  # 城区: over the envelope, nobody approves
+
+
+@pytest.fixture(scope="module")
+async def cluster(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[Cluster]:
+    """A cluster of this module's own: the envelopes it sets stay in force for the rest of the year, and the
+    other e2e tests approve cases in the same counties without a budget."""
+    async with open_cluster(pg_server_url, kafka_bootstrap, label="budget") as running:
+        yield running
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:
