@@ -44,6 +44,27 @@ async def test_in_process_publish_returns_only_after_every_group_committed():
     await asyncio.wait_for(publish, 1)
 
 
+async def test_committing_the_last_message_of_a_batch_settles_every_earlier_one_of_its_partition():
+    """As Kafka's offset commit does: a batched consumer commits only its batch's last offset, and the
+    publishers of the earlier messages must not be left waiting (standalone stalled so once)."""
+    bus = InProcessBus()
+    sub = bus.subscribe("a", ["t"])
+    await sub.start()
+    first = asyncio.create_task(bus.publish([Record("t", "k", b"1")]))
+    second = asyncio.create_task(bus.publish([Record("t", "k", b"2")]))
+    third = asyncio.create_task(bus.publish([Record("t", "k", b"3")]))
+    await asyncio.sleep(0)
+    batch = await sub.fetch(1)
+    assert [m.value for m in batch] == [b"1", b"2", b"3"]
+    await sub.commit(batch[1])
+    await asyncio.wait_for(asyncio.gather(first, second), 1)
+    assert not third.done(), "a commit settles earlier offsets only, never a later one"
+    assert await sub.lag() == {("t", 0): 1}
+    await sub.commit(batch[2])
+    await asyncio.wait_for(third, 1)
+    assert await sub.lag() == {("t", 0): 0}
+
+
 async def test_in_process_publish_fails_when_a_consumer_stops_before_committing():
     bus = InProcessBus()
     sub = bus.subscribe("a", ["t"])
