@@ -23,13 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import shared.contracts  # noqa: E402,F401 - registers event types
+from scripts.cluster import create_database, plain_dsn  # noqa: E402 - one copy, shared with e2e and bench
 from tests.factories import officer  # noqa: E402 - also points every service at the tests' token issuer
 
-
-def _plain(url: str) -> str:
-    """asyncpg's own DSN form of a SQLAlchemy URL."""
-    parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+_plain = plain_dsn  # the name tests import: asyncpg's own DSN form of a SQLAlchemy URL
 
 
 @pytest.fixture(autouse=True)
@@ -69,17 +66,6 @@ def kafka_bootstrap() -> str:
     return kafka.start(
         port=int(os.environ.get("TEST_KAFKA_PORT", "19093")), data=str(ROOT / ".run" / "kafka-test")
     )
-
-
-async def create_database(server_url: str, prefix: str = "t") -> str:
-    """A fresh, empty database on the test server; returns its SQLAlchemy URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(_plain(server_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def clone_database(server_url: str, template: str, prefix: str = "t") -> str:
