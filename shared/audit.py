@@ -8,7 +8,8 @@ Each service keeps its own chain (table ``<service>.audit_log``); every API requ
 - a refused attempt (401, 403, 404 outside the jurisdiction, 409, 422) is recorded in a transaction of its
   own, after the refused change rolled back.
 
-Entry n stores ``hash = HMAC-SHA256(key[key_id], prev_hash | canonical JSON of its fields)`` — a MAC with a
+Entry n stores ``hash = HMAC(key[key_id], prev_hash | canonical JSON of its fields)`` — HMAC-SHA256, or
+HMAC-SM3 under the national suite (``CRYPTO_SUITE=gm``, or a key pinned ``kid:sm3:base64``) — a MAC with a
 key the database never holds (``AUDIT_KEYS``; ``key_id`` per entry, so keys rotate), ``prev_hash`` the MAC of
 entry n-1 and ``seq`` its position (1, 2, ...). Appends are serialised by a transaction-scoped advisory lock.
 The database refuses UPDATE, DELETE and TRUNCATE (triggers) and the services' runtime role holds only INSERT
@@ -48,6 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
 from shared.access import Actor
+from shared.crypto import Suite
+from shared.crypto import mac as crypto_mac
 
 GENESIS = "0" * 64
 LEGACY_FIELDS = ("at", "actor", "roles", "kind", "action", "target", "ip", "reason", "request_id")
@@ -83,16 +86,28 @@ def add_audit_table(metadata: MetaData) -> Table:
 
 
 class AuditKeys:
-    """The chain's HMAC keys by id; the first one signs new entries and checkpoints."""
+    """The chain's HMAC keys by id; the first one signs new entries and checkpoints.
 
-    def __init__(self, spec: str) -> None:
-        self._keys: dict[str, bytes] = {}
+    ``kid:base64`` keys MAC with the crypto suite's HMAC (HMAC-SHA256, or HMAC-SM3 when ``CRYPTO_SUITE=gm``);
+    ``kid:sha256:base64`` or ``kid:sm3:base64`` pin a key's algorithm, so a chain written under one suite
+    still verifies after the deployment moves to the other (each entry names its key id)."""
+
+    def __init__(self, spec: str, suite: Suite = "default") -> None:
+        self._keys: dict[str, tuple[bytes, Suite]] = {}
         for item in (k.strip() for k in spec.split(",") if k.strip()):
-            kid, _, material = item.partition(":")
+            kid, _, rest = item.partition(":")
+            marker, pinned, material = rest.partition(":")
+            key_suite: Suite = suite
+            if pinned:  # base64 has no ":": a second one names the algorithm
+                if marker not in _MAC_SUITES:
+                    raise ValueError(f"audit key {kid!r}: unknown algorithm {marker!r} (sha256 or sm3)")
+                key_suite = _MAC_SUITES[marker]
+            else:
+                material = rest
             raw = base64.b64decode(material)
             if not kid or len(kid) > 32 or len(raw) < 32:
                 raise ValueError(f"audit key {kid!r} needs an id of 1-32 characters and >= 32 bytes (base64)")
-            self._keys[kid] = raw
+            self._keys[kid] = (raw, key_suite)
         if not self._keys:
             raise ValueError("at least one audit key is required (AUDIT_KEYS)")
         self.primary = next(iter(self._keys))
@@ -100,8 +115,16 @@ class AuditKeys:
     def knows(self, kid: str | None) -> bool:
         return kid in self._keys
 
+    def algorithm(self, kid: str) -> str:
+        """``HMAC-SHA256`` or ``HMAC-SM3``: what the key's entries are signed with."""
+        return "HMAC-SM3" if self._keys[kid][1] == "gm" else "HMAC-SHA256"
+
     def mac(self, kid: str, data: bytes) -> str:
-        return hmac.new(self._keys[kid], data, hashlib.sha256).hexdigest()
+        key, key_suite = self._keys[kid]
+        return crypto_mac(key, data, key_suite)
+
+
+_MAC_SUITES: dict[str, Suite] = {"sha256": "default", "sm3": "gm"}
 
 
 def _canonical(entry: dict[str, Any], fields: tuple[str, ...]) -> bytes:

@@ -134,7 +134,7 @@ class Runtime:
         self.cipher = FieldCipher(
             s.encryption_keys, s.blind_index_key, suite=s.crypto_suite, blind_index_suite=s.blind_index_suite
         )
-        self.audit_keys = audit.AuditKeys(s.audit_keys)
+        self.audit_keys = audit.AuditKeys(s.audit_keys, s.crypto_suite)
         self.anchor: Anchor = make_anchor(s, self.bus)
 
     @property

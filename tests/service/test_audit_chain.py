@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
-from shared import audit
+from shared import audit, crypto
 from shared.settings import DEV_AUDIT_KEYS, ServiceSettings
 from tests.conftest import _plain, create_database, least_privilege
 from tests.factories import auth
@@ -321,6 +321,40 @@ async def test_entries_are_macs_under_a_key_the_database_does_not_hold_and_keys_
     async with running(database_url, tmp_path, audit_keys=fresh_key("k3")) as stranger:
         verdict = await stranger.verify()
         assert verdict["intact"] is False and any("unknown audit key 'k1'" in p for p in verdict["problems"])
+
+
+async def test_the_national_suite_chains_with_hmac_sm3_and_a_pinned_key_verifies_after_a_suite_change(
+    pg_server_url, tmp_path
+):
+    """GB/T 39786-2021: under CRYPTO_SUITE=gm every entry's MAC is HMAC-SM3; a key pinned ``kid:sm3:...``
+    keeps verifying the chain when the deployment goes back to the default suite, and the same key read as
+    HMAC-SHA256 names the first entry it no longer matches."""
+    database_url = await create_database(pg_server_url, prefix="audit")
+    material = base64.b64encode(os.urandom(32)).decode()
+    sm4 = "g1:sm4gcm:" + base64.b64encode(os.urandom(16)).decode()
+    async with running(
+        database_url, tmp_path, audit_keys=f"k1:{material}", crypto_suite="gm", encryption_keys=sm4
+    ) as national:
+        await national.calls(2)
+        assert (await national.verify())["intact"] is True
+        async with connected(database_url) as conn:
+            entries = await rows(conn)
+    raw, prev = base64.b64decode(material), audit.GENESIS
+    for row in entries:
+        data = prev.encode() + b"|" + audit._canonical(row, audit.KEYED_FIELDS)
+        assert row["hash"] == crypto.mac(raw, data, "gm") != crypto.mac(raw, data, "default")
+        prev = row["hash"]
+    assert audit.AuditKeys(f"k1:{material}", "gm").algorithm("k1") == "HMAC-SM3"
+    async with running(database_url, tmp_path, audit_keys=f"k1:sm3:{material}") as pinned:
+        assert (await pinned.verify())["intact"] is True
+    async with running(database_url, tmp_path, audit_keys=f"k1:{material}") as unpinned:
+        verdict = await unpinned.verify()
+        assert verdict["intact"] is False and verdict["problems"], verdict
+
+
+def test_an_audit_key_with_an_unknown_algorithm_is_refused():
+    with pytest.raises(ValueError, match="unknown algorithm 'md5'"):
+        audit.AuditKeys("k1:md5:" + base64.b64encode(os.urandom(32)).decode())
 
 
 async def test_checkpoints_are_written_periodically_to_an_append_only_file(pg_server_url, tmp_path):
