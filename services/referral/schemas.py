@@ -410,6 +410,10 @@ class TimelineEntry(BaseModel):
 # --- purchased services, ranking, rewards (R-CHA-3) -----------------------------------------------------
 
 
+ContractDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+"""A contract's days (local): bounded, so no date arithmetic on them can overflow."""
+
+
 class ContractTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -428,8 +432,8 @@ class ContractIn(BaseModel):
         min_length=1, max_length=60, pattern=NO_NUL, description="招投标编号: the tender reference"
     )
     title: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    starts_on: date
-    ends_on: date
+    starts_on: ContractDay
+    ends_on: ContractDay
     budget: Decimal = Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)
     targets: list[ContractTarget] = Field(min_length=1, max_length=NEED_TYPES_MAX)
 
@@ -448,9 +452,9 @@ class AmendmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    effective_on: date = Field(description="the first local day the amended terms are in force")
+    effective_on: ContractDay = Field(description="the first local day the amended terms are in force")
     budget: Decimal | None = Field(default=None, gt=0, le=Decimal("999999999999.99"), decimal_places=2)
-    ends_on: date | None = Field(default=None, description="a later end of period (extension)")
+    ends_on: ContractDay | None = Field(default=None, description="a later end of period (extension)")
     targets: list[ContractTarget] | None = Field(
         default=None, min_length=1, max_length=NEED_TYPES_MAX, description="the target volumes, all of them"
     )
@@ -470,7 +474,7 @@ class CancellationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    effective_on: date = Field(description="the first local day the contract no longer counts")
+    effective_on: ContractDay = Field(description="the first local day the contract no longer counts")
     reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
 
 

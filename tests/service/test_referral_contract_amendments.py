@@ -246,7 +246,7 @@ async def test_a_cancelled_contract_cannot_be_amended_or_cancelled_again(standal
     await contract_of(standalone, partner, "YXCG-C-2")
 
 
-async def test_a_cancellation_outside_the_period_is_a_422_naming_effective_on(standalone, db):
+async def test_a_cancellation_outside_the_period_is_a_422_naming_effective_on_elsewhere_a_404(standalone, db):
     partner = await register(standalone, 4)
     contract = await contract_of(standalone, partner, "YXCG-D-1")
     url = f"/referral/v1/contracts/{contract['id']}/cancellation"
@@ -254,6 +254,12 @@ async def test_a_cancellation_outside_the_period_is_a_422_naming_effective_on(st
         r = await standalone.post(url, json={"effective_on": day, "reason": "x"}, headers=ADMIN)
         assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), r.text
         assert r.json()["errors"][0]["field"] == "effective_on"
+    for headers, target in (
+        (OTHER_ADMIN, url),
+        (ADMIN, f"/referral/v1/contracts/{uuid.uuid4()}/cancellation"),
+    ):
+        r = await standalone.post(target, json={"effective_on": "2026-10-15", "reason": "x"}, headers=headers)
+        assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM), r.text
     # the last day of the period in force is still inside it
     ok = await standalone.post(url, json={"effective_on": "2026-10-31", "reason": "x"}, headers=ADMIN)
     assert ok.status_code == 201, ok.text
@@ -314,6 +320,7 @@ async def test_bad_amendments_are_problems_naming_the_cause_and_write_nothing(st
     assert "effective_on" in str(await refused(422, {**good, "effective_on": "2026-09-30"}))
     assert "effective_on" in str(await refused(422, {**good, "effective_on": "2026-11-01"}))
     await refused(422, {"effective_on": "2026-10-10", "reason": "空"})  # changes nothing
+    await refused(422, {**good, "effective_on": "0001-01-01"})  # outside the days a contract may have
     await refused(422, {**good, "reason": ""})
     # an extension into the partner's next contract
     await contract_of(standalone, partner, "YXCG-F-2", starts_on="2026-11-16", ends_on="2026-12-31")
