@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from services.referral.domain.contract_terms import ContractView
 from services.referral.domain.schemes import PartnerKind, SchemeKind, is_overdue
 from services.referral.domain.tasks import HelpForm
 from services.referral.domain.uscc import uscc_problem
@@ -409,6 +410,10 @@ class TimelineEntry(BaseModel):
 # --- purchased services, ranking, rewards (R-CHA-3) -----------------------------------------------------
 
 
+ContractDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+"""A contract's days (local): bounded, so no date arithmetic on them can overflow."""
+
+
 class ContractTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -427,8 +432,8 @@ class ContractIn(BaseModel):
         min_length=1, max_length=60, pattern=NO_NUL, description="招投标编号: the tender reference"
     )
     title: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    starts_on: date
-    ends_on: date
+    starts_on: ContractDay
+    ends_on: ContractDay
     budget: Decimal = Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)
     targets: list[ContractTarget] = Field(min_length=1, max_length=NEED_TYPES_MAX)
 
@@ -441,7 +446,68 @@ class ContractIn(BaseModel):
         return self
 
 
+class AmendmentIn(BaseModel):
+    """An amendment of a contract (R-CHA-3): what changes from ``effective_on`` on (budget, target volumes,
+    a later end of period; what is left out stays), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effective_on: ContractDay = Field(description="the first local day the amended terms are in force")
+    budget: Decimal | None = Field(default=None, gt=0, le=Decimal("999999999999.99"), decimal_places=2)
+    ends_on: ContractDay | None = Field(default=None, description="a later end of period (extension)")
+    targets: list[ContractTarget] | None = Field(
+        default=None, min_length=1, max_length=NEED_TYPES_MAX, description="the target volumes, all of them"
+    )
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+
+    @model_validator(mode="after")
+    def _something_and_targets(self) -> AmendmentIn:
+        if self.budget is None and self.ends_on is None and self.targets is None:
+            raise ValueError("budget: an amendment changes budget, ends_on or targets")
+        if self.targets is not None and len({t.need_type for t in self.targets}) != len(self.targets):
+            raise ValueError("targets: one target per need type")
+        return self
+
+
+class CancellationIn(BaseModel):
+    """An early termination of a contract (R-CHA-3): from ``effective_on`` on it counts nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effective_on: ContractDay = Field(description="the first local day the contract no longer counts")
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+
+
+class TermsOut(BaseModel):
+    """One revision of a contract's terms; revision 0 is the contract as signed."""
+
+    revision: int
+    effective_on: date
+    budget: Decimal
+    ends_on: date
+    targets: list[dict[str, Any]]
+
+
+class AmendmentOut(BaseModel):
+    revision: int
+    effective_on: date
+    changes: dict[str, Any] = Field(description='{field: {"from": old, "to": new}}')
+    reason: str
+    amended_by: str
+    amended_at: datetime
+
+
+class CancellationOut(BaseModel):
+    effective_on: date
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
+
+
 class ContractOut(BaseModel):
+    """A contract with its terms in force today (``budget``, ``ends_on``, ``targets``, ``revision``), the
+    terms as signed, its amendment history (oldest first) and its cancellation (R-CHA-3)."""
+
     id: str
     partner_id: str
     county_code: str
@@ -451,12 +517,30 @@ class ContractOut(BaseModel):
     ends_on: date
     budget: Decimal
     targets: list[dict[str, Any]]
+    revision: int = Field(description="the revision in force today (0: as signed)")
+    status: Literal["active", "cancelled"]
+    signed: TermsOut
+    amendments: list[AmendmentOut]
+    cancellation: CancellationOut | None
     created_by: str
     created_at: datetime
 
     @classmethod
-    def of(cls, row: Any) -> ContractOut:
-        return cls(**fields_of(row, cls))
+    def of(cls, view: ContractView) -> ContractOut:
+        c, terms = view.contract, view.in_force(clock.local_today())
+        return cls(
+            **fields_of(c, cls, skip=("ends_on", "budget", "targets")),
+            ends_on=terms.ends_on,
+            budget=terms.budget,
+            targets=terms.targets,
+            revision=terms.revision,
+            status="cancelled" if view.cancellation else "active",
+            signed=TermsOut(**fields_of(view.signed, TermsOut)),
+            amendments=[AmendmentOut(**fields_of(a, AmendmentOut)) for a in view.amendments],
+            cancellation=CancellationOut(**fields_of(view.cancellation, CancellationOut))
+            if view.cancellation
+            else None,
+        )
 
 
 class Shown(BaseModel):
@@ -487,6 +571,12 @@ class ContractPerformanceOut(Shown):
     delivered against the budget (``budget_used``)."""
 
     contract: ContractOut
+    on: date = Field(description="the day asked: its terms in force are measured against")
+    terms: TermsOut = Field(description="the terms in force on `on`")
+    counted_to: date | None = Field(
+        description="the last local day whose offers count: the end in force, `on`, or the day before the "
+        "cancellation took effect, whichever is first (null: none yet)"
+    )
     targets: list[TargetProgress]
     budget: Decimal
     budget_used: Decimal | None

@@ -259,6 +259,37 @@ partner_contracts = Table(
     Index("ix_partner_contracts_partner", "partner_id", "county_code", "starts_on"),
 )
 
+contract_amendments = Table(
+    "contract_amendments",
+    metadata,
+    # R-CHA-3: an effective-dated revision of a contract's terms, never an overwrite of partner_contracts.
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("contract_id", UUID(as_uuid=False), nullable=False),
+    Column("revision", Integer, nullable=False),
+    # 1, 2, ... per contract; effective dates never go back, so the order of revisions is the order in force.
+    Column("effective_on", Date, nullable=False),
+    Column("budget", Numeric(14, 2), nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("targets", JSONB, nullable=False),
+    # The full terms from effective_on on; ``changes``: {field: {"from": old, "to": new}} of what changed.
+    Column("changes", JSONB, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("amended_by", String(100), nullable=False),
+    Column("amended_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("contract_id", "revision"),
+)
+
+contract_cancellations = Table(
+    "contract_cancellations",
+    metadata,
+    # R-CHA-3: an early termination; the contract counts nothing from effective_on on.
+    Column("contract_id", UUID(as_uuid=False), primary_key=True),
+    Column("effective_on", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("cancelled_by", String(100), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True), nullable=False),
+)
+
 partner_rewards = Table(
     "partner_rewards",
     metadata,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from services.referral.domain.contract_terms import ContractView
 from services.referral.domain.model import Contract, PartnerNeedFigure
 from services.referral.domain.performance import contract_performance, ranking
 
@@ -63,7 +64,9 @@ def test_a_contracts_targets_and_budget_are_measured_per_need_type() -> None:
         created_by="x",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    perf = contract_performance(contract, [fig("p", "A", 2, 2, 1, need="care", amount="40")])
+    perf = contract_performance(
+        ContractView(contract).signed, [fig("p", "A", 2, 2, 1, need="care", amount="40")]
+    )
     assert perf["targets"] == [
         {"need_type": "care", "volume": 3, "fulfilled": 1, "progress": Decimal("0.3333")}
     ]

@@ -95,12 +95,22 @@ async def case_scheme_referrals(
 async def record_outcome(
     scheme_referral_id: SchemeReferralId, body: SchemeOutcomeIn, request: Request, _: Desk
 ) -> SchemeReferralOut:
+    return await answer_scheme_referral(request, scheme_referral_id, body)
+
+
+async def answer_scheme_referral(
+    request: Request, scheme_referral_id: str, body: SchemeOutcomeIn, partner_id: str | None = None
+) -> SchemeReferralOut:
+    """A scheme's answer to one of its referrals (R-AID-1), recorded by the desk (staff, within their
+    jurisdiction) or by the scheme itself (``partner_id``: its own referrals only): the one body of both
+    routes."""
     row = await scheme_referrals.record_outcome(
         runtime_of(request, "referral"),
         scheme_referral_id,
         SchemeStatus(body.outcome),
         amount=body.amount,
         reason=body.reason,
+        partner_id=partner_id,
     )
     return SchemeReferralOut.of(row)
 

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from services.referral.api.desk import SchemeReferralId, answer_scheme_referral
 from services.referral.api.partner import _AUTH, Partner
 from services.referral.domain.errors import ProjectNotFound
-from services.referral.domain.schemes import SchemeStatus
 from services.referral.repository import project_queries as project_repo
 from services.referral.repository import scheme_queries as schemes_repo
 from services.referral.schemas import (
@@ -21,7 +21,7 @@ from services.referral.schemas import (
     SchemeOutcomeIn,
     SchemeReferralOut,
 )
-from services.referral.service import projects, scheme_referrals
+from services.referral.service import projects
 from shared.access import STAFF, require
 from shared.api import PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
 from shared.auth import Principal, Role
@@ -34,7 +34,6 @@ router = APIRouter(
 staff_router = APIRouter(prefix="/referral/v1", tags=["referral"], responses=PROBLEM_RESPONSES)
 Directory = Annotated[Principal, Depends(require(*STAFF, Role.policy_admin))]
 ProjectId = Annotated[str, Path(pattern=UUID_PATTERN, description="The project id")]
-SchemeReferralId = Annotated[str, Path(pattern=UUID_PATTERN, description="The scheme referral id")]
 
 
 @router.post(
@@ -99,15 +98,7 @@ async def scheme_tasks(
 async def scheme_outcome(
     partner: Partner, scheme_referral_id: SchemeReferralId, body: SchemeOutcomeIn, request: Request
 ) -> SchemeReferralOut:
-    row = await scheme_referrals.record_outcome(
-        runtime_of(request, "referral"),
-        scheme_referral_id,
-        SchemeStatus(body.outcome),
-        amount=body.amount,
-        reason=body.reason,
-        partner_id=partner.id,
-    )
-    return SchemeReferralOut.of(row)
+    return await answer_scheme_referral(request, scheme_referral_id, body, partner.id)
 
 
 @staff_router.get(

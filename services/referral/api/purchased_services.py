@@ -11,8 +11,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.referral.api.partner import PartnerId
 from services.referral.api.staff import Admin, Directory, Oversight
-from services.referral.repository import contract_queries as q
 from services.referral.schemas import (
+    AmendmentIn,
+    CancellationIn,
     ContractIn,
     ContractOut,
     ContractPerformanceOut,
@@ -20,8 +21,11 @@ from services.referral.schemas import (
     RankingOut,
     RewardIn,
     RewardOut,
+    TermsOut,
+    fields_of,
 )
 from services.referral.service import contracts as service
+from shared import clock
 from shared.access import ensure_covers
 from shared.api import FIRST_DAY, LAST_DAY, PROBLEM_RESPONSES, UUID_PATTERN, runtime_of
 from shared.csvexport import to_csv
@@ -67,40 +71,97 @@ async def create_contract(body: ContractIn, request: Request, principal: Admin) 
     return ContractOut.of(row)
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractOut, summary="One purchased-service contract")
+@router.get(
+    "/contracts/{contract_id}",
+    response_model=ContractOut,
+    summary="One purchased-service contract: its terms in force today, as signed, its amendments and "
+    "cancellation",
+)
 async def get_contract(contract_id: ContractId, request: Request, principal: Oversight) -> ContractOut:
     async with runtime_of(request, "referral").reading() as session:
-        contract, _ = await service.performance_of(session, contract_id)
-    ensure_covers(principal, contract.county_code, None, "contract")
-    return ContractOut.of(contract)
+        view = await service.view_of(session, contract_id)
+    ensure_covers(principal, view.contract.county_code, None, "contract")
+    return ContractOut.of(view)
+
+
+@router.post(
+    "/contracts/{contract_id}/amendments",
+    status_code=201,
+    response_model=ContractOut,
+    summary="Amend a contract: budget, target volumes or a later end, from an effective date (R-CHA-3)",
+    description="The county's policy admin (or the city's); a new revision, the earlier ones kept. 404 for "
+    "an unknown contract or another county's; 409 `contract-cancelled` for a cancelled one, "
+    "`budget-below-spent` when the budget is below what was delivered plus what accepted offers hold, "
+    "`contract-overlaps` when an extension reaches the partner's next contract; 422 naming `effective_on` "
+    "(before the start, after the end, before the latest amendment's date), `ends_on` (not later than the "
+    "end in force), `budget` (zero or negative).",
+)
+async def amend_contract(
+    contract_id: ContractId, body: AmendmentIn, request: Request, principal: Admin
+) -> ContractOut:
+    view = await service.amend(
+        runtime_of(request, "referral"), contract_id, body.model_dump(mode="python"), principal.subject
+    )
+    return ContractOut.of(view)
+
+
+@router.post(
+    "/contracts/{contract_id}/cancellation",
+    status_code=201,
+    response_model=ContractOut,
+    summary="Cancel (terminate early) a contract from an effective date, with a reason (R-CHA-3)",
+    description="The county's policy admin (or the city's). From `effective_on` on the contract counts no "
+    "offer; it stays readable. 404 for an unknown contract or another county's; 409 `contract-cancelled` "
+    "when already cancelled; 422 naming `effective_on` before the contract's start or after its end.",
+)
+async def cancel_contract(
+    contract_id: ContractId, body: CancellationIn, request: Request, principal: Admin
+) -> ContractOut:
+    view = await service.cancel(
+        runtime_of(request, "referral"), contract_id, body.model_dump(mode="python"), principal.subject
+    )
+    return ContractOut.of(view)
 
 
 @router.get(
     "/contracts/{contract_id}/performance",
     response_model=ContractPerformanceOut,
     summary="A contract's performance: offers accepted and fulfilled, amounts delivered against the "
-    "targets and budget, response times (R-CHA-3)",
+    "targets and budget in force, response times (R-CHA-3)",
+    description="As of the local day `on` (default today): measured against the terms in force on that day "
+    "(the latest amendment effective on or before it, else the terms as signed), over the partner's offers "
+    "in the county from the contract's start to `counted_to`.",
 )
 async def contract_performance(
-    contract_id: ContractId, request: Request, principal: Oversight
+    contract_id: ContractId,
+    request: Request,
+    principal: Oversight,
+    on: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="the day asked")] = None,
 ) -> ContractPerformanceOut:
+    day = on or clock.local_today()
     async with runtime_of(request, "referral").reading() as session:
-        contract, figures = await service.performance_of(session, contract_id)
-    ensure_covers(principal, contract.county_code, None, "contract")
-    return ContractPerformanceOut(contract=ContractOut.of(contract), **figures)
+        view, terms, counted_to, figures = await service.performance_of(session, contract_id, day)
+    ensure_covers(principal, view.contract.county_code, None, "contract")
+    return ContractPerformanceOut(
+        contract=ContractOut.of(view),
+        on=day,
+        terms=TermsOut(**fields_of(terms, TermsOut)),
+        counted_to=counted_to,
+        **figures,
+    )
 
 
 @router.get(
     "/partners/{partner_id}/contracts",
     response_model=list[ContractOut],
-    summary="A partner's purchased-service contracts (of the caller's county)",
+    summary="A partner's purchased-service contracts (of the caller's county), cancelled ones too",
 )
 async def partner_contracts(
     partner_id: PartnerId, request: Request, principal: Oversight
 ) -> list[ContractOut]:
     async with runtime_of(request, "referral").reading() as session:
-        rows = await q.contracts_of_partner(session, partner_id, principal.county_code)
-    return [ContractOut.of(r) for r in rows]
+        views = await service.views_of_partner(session, partner_id, principal.county_code)
+    return [ContractOut.of(v) for v in views]
 
 
 @router.post(

@@ -167,6 +167,36 @@ class ContractOverlaps(StateConflict):
         )
 
 
+class ContractCancelled(StateConflict):
+    """A cancelled contract is read-only: it is neither amended nor cancelled again (R-CHA-3)."""
+
+    slug, title = "contract-cancelled", "The contract was cancelled"
+
+    def __init__(self, contract_id: str, effective_on: str) -> None:
+        super().__init__(
+            f"contract {contract_id} was cancelled with effect from {effective_on}: a cancelled contract "
+            "cannot be amended or cancelled again",
+            cancelled_on=effective_on,
+            rule="R-CHA-3",
+        )
+
+
+class BudgetBelowSpent(StateConflict):
+    """A contract's budget may not be amended below what was delivered under it and what its accepted
+    offers still hold (R-CHA-3)."""
+
+    slug, title = "budget-below-spent", "The budget is below what the contract has spent and committed"
+
+    def __init__(self, budget: str, spent: str, committed: str) -> None:
+        super().__init__(
+            f"budget: {budget} is below the {spent} delivered and {committed} committed under the contract",
+            errors=[{"field": "budget", "message": f"below {spent} delivered + {committed} committed"}],
+            spent=spent,
+            committed=committed,
+            rule="R-CHA-3",
+        )
+
+
 class DuplicateProcurementRef(StateConflict):
     """A tender reference (招投标编号) names one contract of its county (R-CHA-3)."""
 

@@ -17,6 +17,8 @@ from services.referral.domain.tasks import TaskStatus
 __all__ = [
     "Case",
     "Contract",
+    "ContractAmendment",
+    "ContractCancellation",
     "Delivery",
     "DeliveryStatus",
     "DueDelivery",
@@ -368,6 +370,35 @@ class Contract:
     targets: list[dict[str, Any]]
     created_by: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContractAmendment:
+    """One revision of a contract's terms (R-CHA-3): the full terms from ``effective_on`` on, what changed
+    (``changes``: {field: {"from": old, "to": new}}), why, who and when it was recorded."""
+
+    id: str
+    contract_id: str
+    revision: int
+    effective_on: date
+    budget: Decimal
+    ends_on: date
+    targets: list[dict[str, Any]]
+    changes: dict[str, Any]
+    reason: str
+    amended_by: str
+    amended_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCancellation:
+    """A contract's early termination (R-CHA-3): it counts nothing from ``effective_on`` on."""
+
+    contract_id: str
+    effective_on: date
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

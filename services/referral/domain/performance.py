@@ -20,7 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from services.referral.domain.model import Contract, PartnerNeedFigure
+from services.referral.domain.contract_terms import Terms
+from services.referral.domain.model import PartnerNeedFigure
 from shared.money import ZERO
 
 RATE = Decimal("0.0001")
@@ -129,10 +130,10 @@ def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
     return a_start <= b_end and b_start <= a_end
 
 
-def contract_performance(contract: Contract, rows: list[PartnerNeedFigure]) -> dict[str, Any]:
-    """A contract's performance (R-CHA-3): the partner's figures in the contract's county and period, each
-    target's volume against the help fulfilled for that need type, and the amount delivered against the
-    budget."""
+def contract_performance(terms: Terms, rows: list[PartnerNeedFigure]) -> dict[str, Any]:
+    """A contract's performance (R-CHA-3) against the terms in force (``domain.contract_terms``): the
+    partner's figures in the contract's county over the days counted, each target's volume against the help
+    fulfilled for that need type, and the amount delivered against the budget."""
     by_need: dict[str, Figures] = {}
     for r in rows:
         by_need[r.need_type] = by_need.get(r.need_type, Figures()).plus(r)
@@ -140,7 +141,7 @@ def contract_performance(contract: Contract, rows: list[PartnerNeedFigure]) -> d
     for f in by_need.values():
         total = total.plus(f)
     targets = []
-    for t in contract.targets:
+    for t in terms.targets:
         done = by_need.get(t["need_type"], Figures()).fulfilled
         volume = int(t["volume"])
         targets.append(
@@ -152,14 +153,14 @@ def contract_performance(contract: Contract, rows: list[PartnerNeedFigure]) -> d
             }
         )
     budget_used = (
-        _decimal(Fraction(total.amount_delivered) / Fraction(contract.budget), RATE)
-        if contract.budget > ZERO
+        _decimal(Fraction(total.amount_delivered) / Fraction(terms.budget), RATE)
+        if terms.budget > ZERO
         else None
     )
     return {
         **total.shown(),
         "targets": targets,
-        "budget": contract.budget,
+        "budget": terms.budget,
         "budget_used": budget_used,
         "by_need_type": [{"need_type": k, **v.shown()} for k, v in sorted(by_need.items())],
     }
