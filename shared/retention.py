@@ -56,6 +56,7 @@ from shared.access import Actor, current_actor
 from shared.auth import Principal
 from shared.crypto import FieldCipher
 from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused
+from shared.policy_versions import version_in_force
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -255,10 +256,10 @@ async def county_versions(session: AsyncSession, policies: Table, county_code: s
 def in_force(versions: Sequence[PolicyVersion], county: Sequence[PolicyVersion], on: date) -> dict[str, int]:
     """The national default in force on ``on`` overlaid by the county's version in force then."""
     years: dict[str, int] = {}
-    for group in (versions, county):  # each in the order set: the last one begun by ``on`` is in force
-        current = sorted((v for v in group if v.effective_from <= on), key=lambda v: v.effective_from)
+    for group in (versions, county):  # each in the order set (shared/policy_versions.py's rule)
+        current = version_in_force(group, on)
         if current:
-            years.update(current[-1].years)
+            years.update(current.years)
     return years
 
 

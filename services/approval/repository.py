@@ -51,6 +51,7 @@ from services.approval.tables import (
     township_limits,
 )
 from shared.figures import Filters, local_day, month_of
+from shared.policy_versions import row_in_force
 from shared.reference import jurisdictions
 from shared.retention import ClosedRows
 
@@ -111,13 +112,7 @@ async def decisions_for(session: AsyncSession, case_id: str) -> list[DecisionRec
 
 async def township_limits_on(session: AsyncSession, township_code: str, on: date) -> TownshipLimits | None:
     """The limits in force on ``on`` (the latest effective version; a later same-day entry wins)."""
-    query = (
-        select(township_limits)
-        .where(township_limits.c.township_code == township_code, township_limits.c.effective_from <= on)
-        .order_by(township_limits.c.effective_from.desc(), township_limits.c.id.desc())
-        .limit(1)
-    )
-    row = (await session.execute(query)).mappings().first()
+    row = await row_in_force(session, township_limits, township_code, on, key_column="township_code")
     return TownshipLimits(**row) if row else None
 
 
@@ -382,14 +377,7 @@ async def reexamination_policy_on(
     session: AsyncSession, county_code: str, on: date
 ) -> ReexaminationPolicy | None:
     """The county's version in force on ``on`` (the latest effective; a later same-day entry wins)."""
-    p = reexamination_policies
-    query = (
-        select(p)
-        .where(p.c.county_code == county_code, p.c.effective_from <= on)
-        .order_by(p.c.effective_from.desc(), p.c.id.desc())
-        .limit(1)
-    )
-    row = (await session.execute(query)).mappings().first()
+    row = await row_in_force(session, reexamination_policies, county_code, on)
     return ReexaminationPolicy(**row) if row else None
 
 
@@ -679,14 +667,7 @@ async def movements(session: AsyncSession, envelope_id: int, after: int, limit: 
 
 async def budget_policy_on(session: AsyncSession, county_code: str, on: date) -> BudgetPolicy | None:
     """The county's budget rules in force on ``on`` (the latest version; a later same-day entry wins)."""
-    p = budget_policies
-    query = (
-        select(p)
-        .where(p.c.county_code == county_code, p.c.effective_from <= on)
-        .order_by(p.c.effective_from.desc(), p.c.id.desc())
-        .limit(1)
-    )
-    row = (await session.execute(query)).mappings().first()
+    row = await row_in_force(session, budget_policies, county_code, on)
     return BudgetPolicy(**row) if row else None
 
 

@@ -32,9 +32,9 @@ from shared.runtime import Runtime, ServiceModule
 def handlers(runtime: Runtime):
     return {
         CaseAssessed.event_type: partial(h.on_case_assessed, runtime),
-        CaseReviewed.event_type: partial(h.on_case_reviewed, runtime),
+        CaseReviewed.event_type: partial(h.on_opinion, runtime),
         CaseReturned.event_type: partial(h.on_case_returned, runtime),
-        CaseDecided.event_type: partial(h.on_case_decided, runtime),
+        CaseDecided.event_type: partial(h.on_opinion, runtime),
         PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
         LeadReported.event_type: partial(h.on_lead_reported, runtime),  # R-OVS-2, from outside
         # the case's referrals to government schemes, on its timeline (R-AID-1)

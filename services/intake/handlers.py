@@ -50,22 +50,17 @@ async def on_case_assessed(
     await service.follow_assessed(runtime, session, ev)
 
 
-async def on_case_reviewed(
-    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseReviewed
-) -> None:
-    await service.follow_reviewed(session, ev)
-
-
 async def on_case_returned(
     runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseReturned
 ) -> None:
     await service.follow_returned(session, ev)
 
 
-async def on_case_decided(
-    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseDecided
+async def on_opinion(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: CaseReviewed | CaseDecided
 ) -> None:
-    await service.follow_decided(session, ev)
+    """A review's opinion or the decision: a step of the case's 审批表, and the case moves on."""
+    await service.follow_opinion(session, ev)
 
 
 async def on_lead_reported(

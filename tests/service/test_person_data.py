@@ -5,7 +5,15 @@ standalone), only for the data-protection officer, only the person's own records
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.factories import (
@@ -181,3 +189,89 @@ async def test_the_recipients_list_names_partner_data_classes_time_and_consent(s
 
     [after] = await eventually(no_longer_in_force, what="referral to learn of the withdrawal")
     assert after["partner_id"] == offer["partner_id"] and after["shared_at"] == offer["shared_at"]
+
+
+FAILING_PEER = Path(__file__).with_name("fake_failing_peer.py")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def failing_peer() -> Iterator[str]:
+    """A service that answers every person-data request with 500, a real process; its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(FAILING_PEER), "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith("port ")
+        for _ in range(100):  # until uvicorn listens
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/control/received", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def peer_at(standalone, service: str, url: str) -> Iterator[None]:
+    """Intake asks ``service`` at ``url`` (INTAKE_PEER_URLS) instead of in this process, for the block."""
+    settings = standalone.app.state.runtimes["intake"].settings
+    before = settings.peer_urls
+    settings.peer_urls = {**before, service: url}
+    try:
+        yield
+    finally:
+        settings.peer_urls = before
+
+
+def _no_partial_export(response, people) -> dict:
+    assert response.status_code == 502, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("service-unavailable") and problem["status"] == 502
+    assert not {"sections", "recipients", "case_ids"} & set(problem), problem
+    text = response.text
+    assert _id(people["bodies"][0]) not in text and people["cases"][0] not in text
+    return problem
+
+
+async def test_an_export_is_a_502_naming_the_service_that_answered_500_never_a_partial_one(
+    standalone, people, failing_peer
+):
+    """R-RIGHTS-1: one service answers 500, so the export is refused as a whole, naming that service."""
+    body = {"id_number": _id(people["bodies"][0])}
+    with peer_at(standalone, "disbursement", failing_peer):
+        response = await standalone.post("/intake/v1/person-data/export", json=body, headers=DPO)
+    problem = _no_partial_export(response, people)
+    assert problem["service"] == "disbursement" and "disbursement" in problem["detail"]
+    assert "500" in problem["detail"]
+    async with httpx.AsyncClient(base_url=failing_peer) as c:
+        [asked] = (await c.get("/control/received")).json()
+    assert asked["path"] == "/disbursement/v1/person-data"
+    assert asked["bearer"] and asked["id_in_body"] and not asked["id_in_url"]  # the caller's token, body only
+    assert asked["id_last4"] == body["id_number"][-4:]
+
+
+async def test_an_export_is_a_502_naming_a_service_nobody_answers_for(standalone, people):
+    """R-RIGHTS-1: a service at a closed port (nothing listens) is named in the 502; then, with every
+    service reachable again, the same export is whole."""
+    body = {"id_number": _id(people["bodies"][0])}
+    with peer_at(standalone, "approval", f"http://127.0.0.1:{_free_port()}"):
+        response = await standalone.post("/intake/v1/person-data/export", json=body, headers=DPO)
+    problem = _no_partial_export(response, people)
+    assert problem["service"] == "approval" and "approval" in problem["detail"]
+    again = await standalone.post("/intake/v1/person-data/export", json=body, headers=DPO)
+    assert again.status_code == 200 and [s["service"] for s in again.json()["sections"]] == SERVICES

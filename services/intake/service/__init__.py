@@ -33,6 +33,7 @@ from services.intake.domain.errors import (
     VisitNotFound,
     VisitorsNotDistinct,
 )
+from services.intake.domain.flow import moves_on
 from services.intake.domain.model import (
     Application,
     ApplicationStatus,
@@ -1137,64 +1138,48 @@ async def follow_assessed(runtime: Runtime, session: AsyncSession, ev: CaseAsses
         raised = await repo.get(session, ev.case_id)
         if raised is not None:
             await publish_completeness(runtime, session, raised)
-    if row.flow_status is ApplicationStatus.submitted:
-        await repo.set_status(session, ev.case_id, ApplicationStatus.assessed)
+    await _move_on(session, row, ApplicationStatus.assessed)
 
 
-async def follow_reviewed(session: AsyncSession, ev: CaseReviewed) -> None:
+async def follow_opinion(session: AsyncSession, ev: CaseReviewed | CaseDecided) -> None:
+    """A review's opinion or the decision: a step of the case's 审批表 (R-ARC-1), then the case moves on
+    (to ``reviewed``, or to ``approved``/``rejected`` with the decision's instant) where domain/flow.py
+    lets it."""
     row = await repo.get(session, ev.case_id, for_update=True)
-    if row is not None:  # R-ARC-1: the opinion for the case's 审批表
-        await repo.add_step(
-            session,
-            {
-                "application_id": ev.case_id,
-                "step": "review",
-                "opinion": ev.opinion.value,
-                "level": ev.level,
-                "actor": ev.actor,
-                "reasons": ev.reasons,
-                "amount": ev.amount,
-                "at": ev.reviewed_at,
-            },
-        )
-    if row is not None and row.flow_status in (ApplicationStatus.submitted, ApplicationStatus.assessed):
-        await repo.set_status(session, ev.case_id, ApplicationStatus.reviewed)
+    if row is None:
+        return
+    if isinstance(ev, CaseReviewed):
+        step, opinion, reasons, at = "review", ev.opinion, ev.reasons, ev.reviewed_at
+        to, values = ApplicationStatus.reviewed, {}
+    else:
+        step, opinion, reasons, at = "approval", ev.decision, None, ev.decided_at
+        to, values = ApplicationStatus(ev.decision.value), {"decided_at": ev.decided_at}
+    await repo.add_step(
+        session,
+        {
+            "application_id": ev.case_id,
+            "step": step,
+            "opinion": opinion.value,
+            "level": ev.level,
+            "actor": ev.actor,
+            "reasons": reasons,
+            "amount": ev.amount,
+            "at": at,
+        },
+    )
+    await _move_on(session, row, to, **values)
 
 
 async def follow_returned(session: AsyncSession, ev: CaseReturned) -> None:
     row = await repo.get(session, ev.case_id, for_update=True)
-    if row is not None and row.flow_status in (
-        ApplicationStatus.submitted,
-        ApplicationStatus.assessed,
-        ApplicationStatus.reviewed,
-    ):
-        await repo.set_status(session, ev.case_id, ApplicationStatus.returned)
+    if row is not None:
+        await _move_on(session, row, ApplicationStatus.returned)
 
 
-async def follow_decided(session: AsyncSession, ev: CaseDecided) -> None:
-    row = await repo.get(session, ev.case_id, for_update=True)
-    if row is not None:  # R-ARC-1: the decision for the case's 审批表
-        await repo.add_step(
-            session,
-            {
-                "application_id": ev.case_id,
-                "step": "approval",
-                "opinion": ev.decision.value,
-                "level": ev.level,
-                "actor": ev.actor,
-                "reasons": None,
-                "amount": ev.amount,
-                "at": ev.decided_at,
-            },
-        )
-    if row is not None and row.flow_status not in (
-        ApplicationStatus.merged,
-        ApplicationStatus.approved,
-        ApplicationStatus.rejected,
-    ):
-        await repo.set_status(
-            session, ev.case_id, ApplicationStatus(ev.decision.value), decided_at=ev.decided_at
-        )
+async def _move_on(session: AsyncSession, row: Application, to: ApplicationStatus, **values: Any) -> None:
+    """The case's new status, if the event may move it from where it is (domain/flow.py)."""
+    if moves_on(row.flow_status, to):
+        await repo.set_status(session, row.id, to, **values)
 
 
 # --- the case's forms and its archive for the records office (R-ARC-1) ---
