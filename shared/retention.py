@@ -9,7 +9,8 @@ is closed, and the purge-or-pseudonymise job that removes it once that period is
   cases are closed (a query of its own tables: case id, county, closed-at instant) and, per data class,
   which columns of which tables hold the personal data: sealed columns are replaced by a sealed pseudonym
   (the same JSON shape, every text value replaced), blind indexes by a random value that matches nobody,
-  plain personal columns by a fixed value or NULL; a class may delete content blobs too (documents).
+  plain personal columns by a fixed value or NULL, plain JSON columns by the service's scrub of them (the
+  same shape without the person's figures); a class may delete content blobs too (documents).
   Counts, amounts, dates, township, case type and status are never touched, so the figures do not change.
 - **A dry run first** (R-RET-2): it lists, per class, the cases closed before the class's cut-off (local
   dates, Asia/Shanghai) whose data is still there, and stores that set with counts only (no personal data
@@ -147,6 +148,10 @@ class Target:
     """Blind indexes and other linking keys: replaced by a random value that matches nobody."""
     values: Mapping[str, Any] = field(default_factory=dict)
     """Plain columns set to a fixed value (None: NULL)."""
+    scrubbed: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    """Plain JSON columns rewritten by a function of their value (NULL stays NULL): the service's own rule
+    of what in them is personal (amounts, ages, texts) and what the readers and figures need (the shape,
+    types, counts and categories)."""
     through: tuple[str, str, str] | None = None
     holds: bool = True
     """Whether rows here make a case count as holding the class (not so for the outbox: every case has
@@ -566,9 +571,10 @@ async def _rewrite(
     table = tables[target.table]
     pk = list(table.primary_key.columns)
     sealed_cols = [table.c[c] for c, _ in target.sealed]
+    scrubbed = list(target.scrubbed.items())
     rows = (
         await session.execute(
-            select(*pk, *sealed_cols)
+            select(*pk, *sealed_cols, *(table.c[c] for c, _ in scrubbed))
             .where(_rows_of(tables, target, case_ids))
             .order_by(*pk)
             .with_for_update()
@@ -580,6 +586,10 @@ async def _rewrite(
             old = row[len(pk) + i]
             if old is not None:
                 values[column] = pseudonym_sealed(cipher, old, context)
+        for i, (column, scrub) in enumerate(scrubbed):
+            old = row[len(pk) + len(sealed_cols) + i]
+            if old is not None:
+                values[column] = scrub(old)
         for column in target.pseudonyms:
             values[column] = unlinkable()
         if values:
