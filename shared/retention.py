@@ -3,8 +3,10 @@ is closed, and the purge-or-pseudonymise job that removes it once that period is
 
 - **Policy is data.** The periods (years per data class) are effective-dated county versions kept in each
   service's ``retention_policies`` table over the national default seeded in
-  ``shared/reference/retention.json``; a policy administrator of the county sets them (audit-logged like
-  every change). The audit trail is never a data class: the log is append-only and is never purged.
+  ``shared/reference/retention.json``; a policy administrator of the county sets them once, at intake (the
+  one owner, audit-logged like every change), which publishes each version as RetentionPolicySet; the
+  other five copy it into their own table through their inbox. The audit trail is never a data class: the
+  log is append-only and is never purged.
 - **Each service answers for its own data.** A service declares in ``ServiceModule.retention`` when its
   cases are closed (a query of its own tables: case id, county, closed-at instant) and, per data class,
   which columns of which tables hold the personal data: sealed columns are replaced by a sealed pseudonym
@@ -28,7 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +57,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import audit, clock
 from shared.access import Actor, current_actor
 from shared.auth import Principal
+from shared.contracts.intake import RetentionPolicySet
 from shared.crypto import FieldCipher
 from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused
+from shared.events import Envelope
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -75,6 +79,10 @@ PSEUDONYM_TEXT = "已清除"
 """What a purged text value reads as (in sealed JSON and in plain personal columns)."""
 
 PURGE_RULE = "R-RET-2"
+
+POLICY_OWNER = "intake"
+"""The one service where a county sets its periods (R-RET-1); it publishes each version as
+RetentionPolicySet and the other five keep a copy in their own ``retention_policies``."""
 
 
 # --- the tables every service keeps (added to its metadata like the outbox) -------------------------------
@@ -203,6 +211,10 @@ class UnknownDataClass(InvalidValue):
     pass
 
 
+class PolicyOwnedElsewhere(RuleRefused):
+    slug, title = "retention-policy-owner", "A county's retention periods are set at intake only"
+
+
 # --- policy ---------------------------------------------------------------------------------------------
 
 
@@ -280,24 +292,71 @@ async def set_policy(
     years: Mapping[str, int],
     reason: str | None,
 ) -> PolicyVersion:
-    """A new county version (never an edit of one in force); the caller is county-level (checked by the
-    router with ``ensure_county_level``). The request's audit entry commits with it."""
+    """A new county version (never an edit of one in force), set at the policy's owner only (intake); the
+    caller is county-level (checked by the router with ``ensure_county_level``). The version and its
+    RetentionPolicySet event (the other services' copy) commit with the request's audit entry (outbox)."""
+    if runtime.name != POLICY_OWNER:
+        raise PolicyOwnedElsewhere(
+            f"a county's retention periods are set once, at {POLICY_OWNER}: "
+            f"PUT /{POLICY_OWNER}/v1/retention/policies/{county_code}; {runtime.name} keeps a copy",
+            rule="R-RET-1",
+            owner=POLICY_OWNER,
+        )
     checked = validate_years(years)
     policies, _, _ = _tables(runtime)
     version = f"{county_code}-{effective_from.isoformat()}-{secrets.token_hex(3)}"
+    made = PolicyVersion(version, county_code, effective_from, checked, principal.subject[:100], reason)
     async with runtime.transaction() as session:
-        await session.execute(
-            policies.insert().values(
+        now = clock.now()
+        await _store(session, policies, made, now)
+        await runtime.outbox.add(
+            session,
+            RetentionPolicySet(
                 version=version,
                 county_code=county_code,
                 effective_from=effective_from,
                 years=checked,
-                set_by=principal.subject[:100],
+                set_by=made.set_by or "",
                 reason=reason,
-                created_at=clock.now(),
-            )
+                set_at=now,
+            ),
+            subject=county_code,
         )
-    return PolicyVersion(version, county_code, effective_from, checked, principal.subject[:100], reason)
+    return made
+
+
+async def _store(session: AsyncSession, policies: Table, version: PolicyVersion, at: datetime) -> None:
+    await session.execute(
+        pg_insert(policies)
+        .values(
+            version=version.version,
+            county_code=version.county_code,
+            effective_from=version.effective_from,
+            years=version.years,
+            set_by=version.set_by,
+            reason=version.reason,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["version"])
+    )
+
+
+async def on_policy_set(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: RetentionPolicySet
+) -> None:
+    """The owner's new county version, copied into this service's own table (R-RET-1) in the inbox's
+    transaction; delivered twice, stored once (the version is the key)."""
+    policies, _, _ = _tables(runtime)
+    copy = PolicyVersion(
+        ev.version, ev.county_code, ev.effective_from, validate_years(ev.years), ev.set_by, ev.reason
+    )
+    await _store(session, policies, copy, ev.set_at)
+
+
+def policy_handlers(runtime: Runtime) -> dict[str, Callable[..., Awaitable[None]]]:
+    """The consumer of the policy owner's RetentionPolicySet, in the handler table of every service but the
+    owner (which does not consume its own topic)."""
+    return {RetentionPolicySet.event_type: partial(on_policy_set, runtime)}
 
 
 # --- dry run --------------------------------------------------------------------------------------------

@@ -14,13 +14,15 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from shared import clock
-from shared.retention import PSEUDONYM_TEXT
+from shared.contracts.intake import RetentionPolicySet
+from shared.events import Envelope
+from shared.retention import PSEUDONYM_TEXT, on_policy_set
 from tests.conftest import ROOT
 from tests.factories import application, auth, eventually, pending_case, review
 
@@ -289,49 +291,102 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
     assert report.status_code == 200 and report.json()["status"] == "applied"
 
 
-async def test_a_county_sets_its_own_periods_and_only_its_policy_admin_may(standalone, db):
+async def test_a_county_sets_its_own_periods_once_at_intake_and_every_service_keeps_them(standalone, db):
+    """R-RET-1: one owner. The county's policy admin sets the periods at intake; the version travels as
+    RetentionPolicySet and the other five services keep a copy through their inbox; a PUT elsewhere is a
+    409 naming intake."""
     county, other = "140302", "140303"
     today = clock.local_today()
     own = auth("county-admin", "policy_admin", county=county)
     put = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}, "reason": "县政府决定"},
         headers=own,
     )
     assert put.status_code == 201, put.text
+    version = put.json()["version"]
+
+    async def everywhere() -> bool:
+        for service in SERVICES:
+            shown = await standalone.get(
+                f"/{service}/v1/retention/policies", params={"county_code": county}, headers=own
+            )
+            body = shown.json()
+            if body["in_force"]["notices"] != 1 or [v["version"] for v in body["county"]] != [version]:
+                return False
+        return True
+
+    await eventually(everywhere, what="the county's version in all six services")
     shown = (
         await standalone.get("/household/v1/retention/policies", params={"county_code": county}, headers=own)
     ).json()
-    assert shown["in_force"]["notices"] == 1 and shown["in_force"]["application_personal"] == 10
-    elsewhere = await standalone.put(
-        f"/household/v1/retention/policies/{other}",
+    assert shown["in_force"]["application_personal"] == 10  # a class it left out keeps the default
+    assert shown["county"][0]["set_by"] == "county-admin" and shown["county"][0]["reason"] == "县政府决定"
+
+    for service in SERVICES[1:]:
+        elsewhere = await standalone.put(
+            f"/{service}/v1/retention/policies/{county}",
+            json={"effective_from": today.isoformat(), "years": {"notices": 2}},
+            headers=own,
+        )
+        assert elsewhere.status_code == 409, elsewhere.text
+        assert elsewhere.json()["type"].endswith("/retention-policy-owner") and "intake" in elsewhere.text
+    other_county = await standalone.put(
+        f"/intake/v1/retention/policies/{other}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=own,
     )
-    assert elsewhere.status_code == 404
+    assert other_county.status_code == 404
     township = auth("town-admin", "policy_admin", township=f"{county}001")
     refused = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=township,
     )
     assert refused.status_code == 403
     clerk = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=auth("clerk", "intake_clerk", county=county),
     )
     assert clerk.status_code == 403
     unknown = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"audit_trail": 1}},
         headers=own,
     )
     assert unknown.status_code == 422 and "years.audit_trail" in unknown.text  # the audit trail is no class
     entries = await db.fetch(
-        "SELECT actor FROM household.audit_log WHERE county_code = $1 AND kind = 'change'", county
+        "SELECT actor FROM intake.audit_log WHERE county_code = $1 AND kind = 'change'", county
     )
     assert "county-admin" in {e["actor"] for e in entries}
+    for service in SERVICES:  # nothing half-written by the refusals: still the one version everywhere
+        n = await db.fetchval(
+            f"SELECT count(*) FROM {service}.retention_policies WHERE county_code = $1", county
+        )
+        assert n == 1, service
+
+
+async def test_a_policy_event_delivered_twice_is_kept_once(standalone, db):
+    """The copy is keyed by the owner's version (R-RET-1): the same RetentionPolicySet again adds nothing."""
+    event = RetentionPolicySet(
+        version="140311-2026-01-01-abcdef",
+        county_code="140311",
+        effective_from=date(2026, 1, 1),
+        years={"health": 4},
+        set_by="county-admin",
+        set_at=clock.now(),
+    )
+    runtime = standalone.app.state.runtimes["referral"]
+    for _ in range(2):
+        async with runtime.transaction() as session:
+            await on_policy_set(
+                runtime, session, Envelope.wrap(event, source="intake", subject="140311"), event
+            )
+    rows = await db.fetch(
+        "SELECT version, years FROM referral.retention_policies WHERE county_code = '140311'"
+    )
+    assert [(r["version"], json.loads(r["years"])) for r in rows] == [(event.version, {"health": 4})]
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
