@@ -206,6 +206,7 @@ KEYS: dict[str, str] = {
     "gov.assistance.referral.referral-cancelled.v1": "the partner id",
     "gov.assistance.monitoring.lead-reported.v1": "the reporting system's `lead_ref`",
     "gov.assistance.intake.lead-overdue.v1": "the lead id",
+    "gov.assistance.intake.retention-policy-set.v1": "the county code (one ordered stream per county)",
 }
 """The Kafka key of events without a ``case_id`` (every other event is keyed by its case id)."""
 

@@ -3,13 +3,16 @@ is closed, and the purge-or-pseudonymise job that removes it once that period is
 
 - **Policy is data.** The periods (years per data class) are effective-dated county versions kept in each
   service's ``retention_policies`` table over the national default seeded in
-  ``shared/reference/retention.json``; a policy administrator of the county sets them (audit-logged like
-  every change). The audit trail is never a data class: the log is append-only and is never purged.
+  ``shared/reference/retention.json``; a policy administrator of the county sets them once, at intake (the
+  one owner, audit-logged like every change), which publishes each version as RetentionPolicySet; the
+  other five copy it into their own table through their inbox. The audit trail is never a data class: the
+  log is append-only and is never purged.
 - **Each service answers for its own data.** A service declares in ``ServiceModule.retention`` when its
   cases are closed (a query of its own tables: case id, county, closed-at instant) and, per data class,
   which columns of which tables hold the personal data: sealed columns are replaced by a sealed pseudonym
   (the same JSON shape, every text value replaced), blind indexes by a random value that matches nobody,
-  plain personal columns by a fixed value or NULL; a class may delete content blobs too (documents).
+  plain personal columns by a fixed value or NULL, plain JSON columns by the service's scrub of them (the
+  same shape without the person's figures); a class may delete content blobs too (documents).
   Counts, amounts, dates, township, case type and status are never touched, so the figures do not change.
 - **A dry run first** (R-RET-2): it lists, per class, the cases closed before the class's cut-off (local
   dates, Asia/Shanghai) whose data is still there, and stores that set with counts only (no personal data
@@ -27,7 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +57,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import audit, clock
 from shared.access import Actor, current_actor
 from shared.auth import Principal
+from shared.contracts.intake import RetentionPolicySet
 from shared.crypto import FieldCipher
 from shared.domain_errors import InvalidValue, RecordNotFound, RuleRefused
+from shared.events import Envelope
 from shared.policy_versions import version_in_force
 
 if TYPE_CHECKING:
@@ -75,6 +80,10 @@ PSEUDONYM_TEXT = "已清除"
 """What a purged text value reads as (in sealed JSON and in plain personal columns)."""
 
 PURGE_RULE = "R-RET-2"
+
+POLICY_OWNER = "intake"
+"""The one service where a county sets its periods (R-RET-1); it publishes each version as
+RetentionPolicySet and the other five keep a copy in their own ``retention_policies``."""
 
 
 # --- the tables every service keeps (added to its metadata like the outbox) -------------------------------
@@ -148,6 +157,10 @@ class Target:
     """Blind indexes and other linking keys: replaced by a random value that matches nobody."""
     values: Mapping[str, Any] = field(default_factory=dict)
     """Plain columns set to a fixed value (None: NULL)."""
+    scrubbed: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    """Plain JSON columns rewritten by a function of their value (NULL stays NULL): the service's own rule
+    of what in them is personal (amounts, ages, texts) and what the readers and figures need (the shape,
+    types, counts and categories)."""
     through: tuple[str, str, str] | None = None
     holds: bool = True
     """Whether rows here make a case count as holding the class (not so for the outbox: every case has
@@ -197,6 +210,10 @@ class SameOfficer(RuleRefused):
 
 class UnknownDataClass(InvalidValue):
     pass
+
+
+class PolicyOwnedElsewhere(RuleRefused):
+    slug, title = "retention-policy-owner", "A county's retention periods are set at intake only"
 
 
 # --- policy ---------------------------------------------------------------------------------------------
@@ -276,24 +293,71 @@ async def set_policy(
     years: Mapping[str, int],
     reason: str | None,
 ) -> PolicyVersion:
-    """A new county version (never an edit of one in force); the caller is county-level (checked by the
-    router with ``ensure_county_level``). The request's audit entry commits with it."""
+    """A new county version (never an edit of one in force), set at the policy's owner only (intake); the
+    caller is county-level (checked by the router with ``ensure_county_level``). The version and its
+    RetentionPolicySet event (the other services' copy) commit with the request's audit entry (outbox)."""
+    if runtime.name != POLICY_OWNER:
+        raise PolicyOwnedElsewhere(
+            f"a county's retention periods are set once, at {POLICY_OWNER}: "
+            f"PUT /{POLICY_OWNER}/v1/retention/policies/{county_code}; {runtime.name} keeps a copy",
+            rule="R-RET-1",
+            owner=POLICY_OWNER,
+        )
     checked = validate_years(years)
     policies, _, _ = _tables(runtime)
     version = f"{county_code}-{effective_from.isoformat()}-{secrets.token_hex(3)}"
+    made = PolicyVersion(version, county_code, effective_from, checked, principal.subject[:100], reason)
     async with runtime.transaction() as session:
-        await session.execute(
-            policies.insert().values(
+        now = clock.now()
+        await _store(session, policies, made, now)
+        await runtime.outbox.add(
+            session,
+            RetentionPolicySet(
                 version=version,
                 county_code=county_code,
                 effective_from=effective_from,
                 years=checked,
-                set_by=principal.subject[:100],
+                set_by=made.set_by or "",
                 reason=reason,
-                created_at=clock.now(),
-            )
+                set_at=now,
+            ),
+            subject=county_code,
         )
-    return PolicyVersion(version, county_code, effective_from, checked, principal.subject[:100], reason)
+    return made
+
+
+async def _store(session: AsyncSession, policies: Table, version: PolicyVersion, at: datetime) -> None:
+    await session.execute(
+        pg_insert(policies)
+        .values(
+            version=version.version,
+            county_code=version.county_code,
+            effective_from=version.effective_from,
+            years=version.years,
+            set_by=version.set_by,
+            reason=version.reason,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["version"])
+    )
+
+
+async def on_policy_set(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: RetentionPolicySet
+) -> None:
+    """The owner's new county version, copied into this service's own table (R-RET-1) in the inbox's
+    transaction; delivered twice, stored once (the version is the key)."""
+    policies, _, _ = _tables(runtime)
+    copy = PolicyVersion(
+        ev.version, ev.county_code, ev.effective_from, validate_years(ev.years), ev.set_by, ev.reason
+    )
+    await _store(session, policies, copy, ev.set_at)
+
+
+def policy_handlers(runtime: Runtime) -> dict[str, Callable[..., Awaitable[None]]]:
+    """The consumer of the policy owner's RetentionPolicySet, in the handler table of every service but the
+    owner (which does not consume its own topic)."""
+    return {RetentionPolicySet.event_type: partial(on_policy_set, runtime)}
 
 
 # --- dry run --------------------------------------------------------------------------------------------
@@ -567,9 +631,10 @@ async def _rewrite(
     table = tables[target.table]
     pk = list(table.primary_key.columns)
     sealed_cols = [table.c[c] for c, _ in target.sealed]
+    scrubbed = list(target.scrubbed.items())
     rows = (
         await session.execute(
-            select(*pk, *sealed_cols)
+            select(*pk, *sealed_cols, *(table.c[c] for c, _ in scrubbed))
             .where(_rows_of(tables, target, case_ids))
             .order_by(*pk)
             .with_for_update()
@@ -581,6 +646,10 @@ async def _rewrite(
             old = row[len(pk) + i]
             if old is not None:
                 values[column] = pseudonym_sealed(cipher, old, context)
+        for i, (column, scrub) in enumerate(scrubbed):
+            old = row[len(pk) + len(sealed_cols) + i]
+            if old is not None:
+                values[column] = scrub(old)
         for column in target.pseudonyms:
             values[column] = unlinkable()
         if values:

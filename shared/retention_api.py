@@ -101,6 +101,9 @@ def retention_router(service: str) -> APIRouter:
         "/policies/{county_code}",
         status_code=201,
         summary="A new effective-dated version of the county's retention periods (policy admin, R-RET-1)",
+        description="Set at intake, the policy's one owner: it publishes the version (RetentionPolicySet) "
+        "and the other five services keep a copy; on any other service this is a 409 naming intake.",
+        responses={409: {"description": "Not the policy's owner: set the periods at intake"}},
     )
     async def set_policy(
         request: Request,

@@ -3,6 +3,11 @@
 from pathlib import Path
 
 from services.approval.api import router
+from services.approval.domain.retention_rules import (
+    scrub_assessment_health,
+    scrub_assessment_personal,
+    scrub_needs,
+)
 from services.approval.figures import state_gauges
 from services.approval.handlers import handlers
 from services.approval.repository import retention_closed_cases
@@ -24,13 +29,26 @@ RETENTION = RetentionSpec(
             (
                 Target("approval.reexaminations", "case_id", values={"grounds_text": PSEUDONYM_TEXT}),
                 Target("approval.complaints", "case_id", values={"summary": PSEUDONYM_TEXT}),
+                Target("approval.cases", "case_id", scrubbed={"assessment": scrub_assessment_personal}),
                 *messaging_targets("approval"),
+            ),
+        ),
+        DataClassSpec(
+            "health",
+            (
+                Target(
+                    "approval.cases",
+                    "case_id",
+                    scrubbed={"needs": scrub_needs, "assessment": scrub_assessment_health},
+                ),
+                *messaging_targets("approval"),  # CaseDecided carries the needs with their amounts
             ),
         ),
     ),
 )
-"""The household's own words (re-examination grounds, complaint summaries) go after the period (R-RET-2);
-the decisions, their reasons, amounts, levels and dates stay."""
+"""The household's own words (re-examination grounds, complaint summaries) and income, and the health
+figures of the copied needs and assessment, go after their periods (R-RET-2); the decisions, their reasons,
+amounts, levels, dates, need types and persons helped stay (the figures read them)."""
 
 MODULE = ServiceModule(
     name="approval",

@@ -15,6 +15,7 @@ from shared.contracts.disbursement import PaymentCorrected, PaymentGivenUp, Paym
 from shared.contracts.intake import ArchiveCompleteness
 from shared.events import Envelope
 from shared.inbox import Handler
+from shared.retention import policy_handlers
 from shared.runtime import Runtime
 
 
@@ -54,6 +55,7 @@ async def on_archive_completeness(
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     return {
         CaseAssessed.event_type: partial(on_case_assessed, runtime),
+        **policy_handlers(runtime),  # the county's retention periods, set at intake (R-RET-1)
         PaymentResultRecorded.event_type: partial(on_payment_result, runtime),
         PaymentCorrected.event_type: partial(on_payment_corrected, runtime),
         PaymentGivenUp.event_type: partial(on_payment_given_up, runtime),

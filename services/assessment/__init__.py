@@ -16,7 +16,7 @@ from shared.contracts.approval import CaseDecided
 from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
-from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets, policy_handlers
 from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -24,6 +24,7 @@ from shared.runtime import Runtime, ServiceModule
 def handlers(runtime: Runtime):
     return {
         ApplicationSubmitted.event_type: partial(h.on_application_submitted, runtime),
+        **policy_handlers(runtime),  # the county's retention periods, set at intake (R-RET-1)
         CaseDecided.event_type: partial(h.on_case_decided, runtime),  # a raise after it: 409
         DocumentRecorded.event_type: partial(h.on_document_recorded, runtime),  # the authorisation (R-CAT-3)
     }

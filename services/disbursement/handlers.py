@@ -13,6 +13,7 @@ from shared.contracts.approval import CaseDecided, CaseRedecided, HelpFirstGrant
 from shared.contracts.intake import ApplicationSubmitted
 from shared.events import Envelope
 from shared.inbox import Handler
+from shared.retention import policy_handlers
 from shared.runtime import Runtime
 
 
@@ -43,6 +44,7 @@ async def on_help_first_granted(
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     return {
         ApplicationSubmitted.event_type: partial(on_application_submitted, runtime),
+        **policy_handlers(runtime),  # the county's retention periods, set at intake (R-RET-1)
         CaseDecided.event_type: partial(on_case_decided, runtime),
         HelpFirstGranted.event_type: partial(on_help_first_granted, runtime),
         CaseRedecided.event_type: partial(on_case_redecided, runtime),

@@ -3,7 +3,8 @@ grants as received, payment instructions and their attempts, handovers, township
 the append-only ledger (工作台账, R-OVS-3), and the bank files: county bank settings, batch files (代发批次)
 and their items, the bank's return files (回盘) and lines, statements, the reconciliation exceptions queue
 and receipt checks (到账核查, DDL in migration 0004); the reserve-fund reporting settings, reports and their
-history, top-ups and year-end settlements (R-RES-2, migration disbursement_reserve)."""
+history, top-ups and year-end settlements (R-RES-2, migration disbursement_reserve); the cases closed
+without a payment (R-RET-1, migration disbursement_purge)."""
 
 from sqlalchemy import (
     BigInteger,
@@ -70,6 +71,19 @@ approved_cases = Table(
     Column("stages", JSONB, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("help_first_amount", Numeric(14, 2), nullable=False, server_default=text("0")),
+)
+
+unpaid_closings = Table(
+    "unpaid_closings",
+    metadata,
+    # R-RET-1: a case closed with nothing for disbursement to pay (refused, or approved as referral services
+    # only): its decision's instant starts the retention period of the payee kept on its beneficiary row
+    # (migration disbursement_purge). A case approved for payment is closed by approved_cases instead.
+    Column("case_id", UUID(as_uuid=False), primary_key=True),
+    Column("decision", String(20), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 redecisions = Table(

@@ -29,7 +29,7 @@ from shared.contracts.disbursement import PaymentGivenUp, PaymentResultRecorded
 from shared.contracts.intake import ApplicationSubmitted
 from shared.contracts.referral import ReferralAccepted, SchemeOutcomeRecorded, SchemeReferralCreated
 from shared.figures import figures_router
-from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets
+from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets, policy_handlers
 from shared.retention_api import retention_router
 from shared.runtime import Runtime, ServiceModule
 
@@ -37,6 +37,7 @@ from shared.runtime import Runtime, ServiceModule
 def _handlers(runtime: Runtime):
     return {
         ApplicationSubmitted.event_type: partial(handlers.on_application_submitted, runtime),
+        **policy_handlers(runtime),  # the county's retention periods, set at intake (R-RET-1)
         CaseAssessed.event_type: partial(handlers.on_case_assessed, runtime),
         CaseReturned.event_type: partial(handlers.on_case_returned, runtime),
         CaseReviewed.event_type: partial(handlers.on_case_reviewed, runtime),

@@ -8,6 +8,7 @@ from services.intake.api import router
 from services.intake.api.lead_routes import router as lead_router
 from services.intake.api.person_routes import router as person_router
 from services.intake.api.timeline_routes import router as timeline_router
+from services.intake.domain.retention_rules import scrub_facts
 from services.intake.figures import figures as figure_query
 from services.intake.figures import state_gauges
 from services.intake.repository.retention_queries import closed_cases
@@ -73,8 +74,14 @@ RETENTION = RetentionSpec(
                     "id",
                     sealed=(("personal", PERSONAL),),
                     pseudonyms=("applicant_bidx",),
+                    scrubbed={"facts": scrub_facts},  # the household's figures (income, costs, ages)
                 ),
-                Target("intake.application_revisions", "application_id", sealed=(("personal", PERSONAL),)),
+                Target(
+                    "intake.application_revisions",
+                    "application_id",
+                    sealed=(("personal", PERSONAL),),
+                    scrubbed={"facts": scrub_facts},
+                ),
                 Target("intake.members", "application_id", pseudonyms=("id_bidx",)),
                 Target(
                     "intake.leads",

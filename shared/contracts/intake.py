@@ -185,3 +185,20 @@ class ArchiveCompleteness(Event):
     blocking: list[str]
     """Missing items that stop an approving review or decision (empty: nothing blocks)."""
     as_of: datetime
+
+
+@event("gov.assistance.intake.retention-policy-set.v1")
+class RetentionPolicySet(Event):
+    """R-RET-1: a county's new effective-dated version of its retention periods, set once at intake (the
+    policy's one owner) by the county's policy administrator; the other five services keep a copy in their
+    own ``retention_policies`` through their inbox, so every service purges by the same periods. Key: the
+    county code. No personal data."""
+
+    version: str
+    county_code: str
+    effective_from: date
+    years: dict[str, int]
+    """Whole years per data class (the classes it names; the others keep the national default)."""
+    set_by: str
+    reason: str | None = None
+    set_at: datetime

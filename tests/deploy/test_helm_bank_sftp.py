@@ -79,3 +79,51 @@ def test_an_sftp_hand_off_without_a_pinned_host_key_does_not_render(helm: Callab
     assert bad.returncode != 0 and "hostKeyFingerprints" in bad.stderr, bad.stderr
     elsewhere = helm("template", RELEASE, str(CHART), "--set", "services.intake.bankSftp.host=x")
     assert elsewhere.returncode != 0 and "/services/intake" in elsewhere.stderr
+
+
+def _sftp_policies(docs: Docs) -> Docs:
+    return [d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"].endswith("-bank-sftp")]
+
+
+def test_the_network_policy_lets_only_disbursement_reach_the_configured_sftp_port(
+    render: Callable[..., Docs],
+) -> None:
+    policy = ("--set", "networkPolicy.enabled=true")
+    port = ("--set", "services.disbursement.bankSftp.port=2222")
+    docs = render("defaults", *policy, *SFTP, *port)
+    [sftp] = _sftp_policies(docs)
+    assert sftp["spec"]["policyTypes"] == ["Egress"]  # adds to the release's policy, changes no ingress
+    assert sftp["spec"]["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "assistance",
+        "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "disbursement",
+    }
+    # a host name cannot be matched by a NetworkPolicy: without CIDRs, any destination on that port
+    assert sftp["spec"]["egress"] == [{"ports": [{"port": 2222, "protocol": "TCP"}]}]
+    [release] = [d for d in docs if d["kind"] == "NetworkPolicy" and d not in _sftp_policies(docs)]
+    assert 2222 not in [p.get("port") for rule in release["spec"]["egress"] for p in rule.get("ports", [])]
+
+    cidrs = ("--set-json", 'networkPolicy.egress.bankSftp.cidrs=["203.0.113.16/28"]')
+    [narrowed] = _sftp_policies(render("defaults", *policy, *SFTP, *cidrs))
+    assert narrowed["spec"]["egress"] == [
+        {"ports": [{"port": 22, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "203.0.113.16/28"}}]}
+    ]
+    by_ip = tuple(a.replace("sftp.bank.example.org", "198.51.100.7") for a in SFTP)
+    [pinned] = _sftp_policies(render("defaults", *policy, *by_ip))
+    assert pinned["spec"]["egress"][0]["to"] == [{"ipBlock": {"cidr": "198.51.100.7/32"}}]
+
+
+def test_no_sftp_egress_is_rendered_unless_the_hand_off_and_the_policy_are_on(
+    render: Callable[..., Docs],
+) -> None:
+    assert not _sftp_policies(render("defaults", "--set", "networkPolicy.enabled=true"))  # no SFTP host
+    assert not _sftp_policies(render("defaults", *SFTP))  # no NetworkPolicy at all
+    off = render(
+        "defaults",
+        "--set",
+        "networkPolicy.enabled=true",
+        *SFTP,
+        "--set",
+        "services.disbursement.enabled=false",
+    )
+    assert not _sftp_policies(off)

@@ -411,7 +411,9 @@ def test_all_features_renders_every_optional_object(render: Callable[..., Docs])
     hpas = by_component(docs, "HorizontalPodAutoscaler")
     pdbs = by_component(docs, "PodDisruptionBudget")
     assert set(hpas) == set(pdbs) == set(SERVICES)
-    assert len(of_kind(docs, "NetworkPolicy")) == len(of_kind(docs, "ServiceMonitor")) == 1
+    assert len(of_kind(docs, "ServiceMonitor")) == 1
+    # the release's policy, and disbursement's egress to the bank's SFTP server (bankSftp is configured)
+    assert len(of_kind(docs, "NetworkPolicy")) == 2
     assert len(of_kind(docs, "Ingress")) == 1
 
     deployments = by_component(docs, "Deployment")
@@ -460,7 +462,11 @@ COMPONENT = "app.kubernetes.io/component"
 
 
 def test_network_policy(render: Callable[..., Docs]) -> None:
-    (policy,) = of_kind(render("all-features"), "NetworkPolicy")
+    (policy,) = [
+        p
+        for p in of_kind(render("all-features"), "NetworkPolicy")
+        if COMPONENT not in p["metadata"]["labels"]
+    ]
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     assert spec["podSelector"]["matchLabels"] == {

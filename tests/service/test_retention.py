@@ -14,13 +14,15 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from shared import clock
-from shared.retention import PSEUDONYM_TEXT
+from shared.contracts.intake import RetentionPolicySet
+from shared.events import Envelope
+from shared.retention import PSEUDONYM_TEXT, on_policy_set
 from tests.conftest import ROOT
 from tests.factories import application, auth, eventually, pending_case, review
 
@@ -91,11 +93,12 @@ async def _figures(client) -> dict[str, Any]:
 
 
 PERSONAL_COLUMNS = {
-    "intake.applications": ("id", "personal, applicant_bidx"),
-    "intake.application_revisions": ("application_id", "personal"),
+    "intake.applications": ("id", "personal, applicant_bidx, facts::text"),
+    "intake.application_revisions": ("application_id", "personal, facts::text"),
     "intake.members": ("application_id", "id_bidx"),
     "intake.documents": ("application_id", "metadata::text"),
     "approval.complaints": ("case_id", "summary"),
+    "approval.cases": ("case_id", "needs::text, assessment::text"),
     "disbursement.beneficiaries": ("case_id", "payee"),
     "disbursement.payment_instructions": ("case_id", "payee"),
     "referral.cases": ("case_id", "stated_needs::text"),
@@ -123,6 +126,54 @@ async def _audit(db) -> dict[str, list[tuple[Any, ...]]]:
         ]
         for s in SERVICES
     }
+
+
+def _assert_facts_scrubbed(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Intake's facts (application_personal, R-RET-2): the household's figures are gone, the shape, the
+    relations, the flags and the need types the readers use are kept."""
+    rows = [("intake.applications", 2), ("intake.application_revisions", 1)]
+    for table, at in rows:
+        assert after[table] and len(after[table]) == len(before[table])
+        for old_row, new_row in zip(before[table], after[table], strict=True):
+            was, now = json.loads(old_row[at]), json.loads(new_row[at])
+            assert was["annual_household_income"] != "0.00" and now["annual_household_income"] == "0.00"
+            assert set(now["medical"].values()) == {"0.00"} and set(was["medical"].values()) != {"0.00"}
+            assert now["property"] == {
+                "deposits": "0.00",
+                "vehicles": 0,
+                "vehicle_value": "0.00",
+                "houses": 0,
+            }
+            assert [m["age"] for m in now["household"]] == [0] * len(was["household"])
+            keep = ("relation", "dibao", "tekun", "jiandang")
+            assert [{k: m[k] for k in keep} for m in now["household"]] == [
+                {k: m[k] for k in keep} for m in was["household"]
+            ]
+            assert [n["need_type"] for n in now["needs"]] == [n["need_type"] for n in was["needs"]]
+            assert all(n["amount"] is None for n in now["needs"])
+            assert now["incident_ongoing"] == was["incident_ongoing"]
+
+
+def _assert_needs_and_assessment_scrubbed(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Approval's copies (R-RET-2): the needs' amounts and the assessment's health figures (health), its
+    income (application_personal); what the decision and the figures read is kept."""
+    [(needs_was, assessed_was)] = before["approval.cases"]
+    [(needs_now, assessed_now)] = after["approval.cases"]
+    was, now = json.loads(needs_was), json.loads(needs_now)
+    assert was and any(n["amount"] != "0.00" for n in was)
+    assert [n["need_type"] for n in now] == [n["need_type"] for n in was]
+    assert {n["amount"] for n in now} == {"0.00"}
+    a_was, a_now = json.loads(assessed_was), json.loads(assessed_now)
+    assert a_was["per_capita_income"] is not None and a_now["per_capita_income"] is None
+    assert a_now["self_paid"] is None
+    assert {n["amount"] for n in a_now["needs"]} == {"0.00"}
+    assert a_was["reasons"] and {r["message"] for r in a_now["reasons"]} == {PSEUDONYM_TEXT}
+    assert all(set(r["figures"].values()) <= {PSEUDONYM_TEXT} for r in a_now["reasons"])
+    assert [(r["rule"], r["passed"]) for r in a_now["reasons"]] == [
+        (r["rule"], r["passed"]) for r in a_was["reasons"]
+    ]
+    kept = ("persons_helped", "household_size", "months", "monthly_standard", "amount", "eligible")
+    assert {k: a_now[k] for k in kept} == {k: a_was[k] for k in kept}
 
 
 def _county(app_row: Any) -> str:
@@ -158,7 +209,7 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
     counts = {s: {c: n["cases"] for c, n in r["counts"].items()} for s, r in runs.items()}
     # exactly the old case, in every class it has data of (the recent one is within every period)
     assert counts["intake"] == {"application_personal": 1, "documents": 1}
-    assert counts["approval"] == {"application_personal": 1}
+    assert counts["approval"] == {"application_personal": 1, "health": 1}
     assert counts["disbursement"]["bank_accounts"] == 1
     assert counts["referral"] == {"health": 1, "partner_sharing": counts["referral"]["partner_sharing"]}
     assert counts["household"] == {"application_personal": 1, "notices": 1}
@@ -185,7 +236,7 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
         assert body["applied"] == counts[service]
 
     after = await _personal(db, old)
-    app_personal, app_bidx = after["intake.applications"][0]
+    app_personal, app_bidx, _ = after["intake.applications"][0]
     assert app_personal != old_before["intake.applications"][0][0] and app_bidx.startswith("purged:")
     cipher = standalone.app.state.runtimes["intake"].cipher
     stated = json.loads(cipher.decrypt(app_personal, context="intake.application.personal"))
@@ -195,6 +246,8 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
     assert all(r[0].startswith("purged:") for r in after["intake.members"])
     assert all(json.loads(r[0]) == {"purged": True} for r in after["intake.documents"])
     assert after["approval.complaints"] == [(PSEUDONYM_TEXT,)]
+    _assert_facts_scrubbed(old_before, after)
+    _assert_needs_and_assessment_scrubbed(old_before, after)
     assert after["disbursement.beneficiaries"] == [(None,)]
     assert {r[0] for r in after["disbursement.payment_instructions"]} == {None}
     assert after["referral.cases"] == [(None,)]
@@ -238,49 +291,102 @@ async def test_a_purge_after_retention_removes_the_old_cases_personal_data_and_k
     assert report.status_code == 200 and report.json()["status"] == "applied"
 
 
-async def test_a_county_sets_its_own_periods_and_only_its_policy_admin_may(standalone, db):
+async def test_a_county_sets_its_own_periods_once_at_intake_and_every_service_keeps_them(standalone, db):
+    """R-RET-1: one owner. The county's policy admin sets the periods at intake; the version travels as
+    RetentionPolicySet and the other five services keep a copy through their inbox; a PUT elsewhere is a
+    409 naming intake."""
     county, other = "140302", "140303"
     today = clock.local_today()
     own = auth("county-admin", "policy_admin", county=county)
     put = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}, "reason": "县政府决定"},
         headers=own,
     )
     assert put.status_code == 201, put.text
+    version = put.json()["version"]
+
+    async def everywhere() -> bool:
+        for service in SERVICES:
+            shown = await standalone.get(
+                f"/{service}/v1/retention/policies", params={"county_code": county}, headers=own
+            )
+            body = shown.json()
+            if body["in_force"]["notices"] != 1 or [v["version"] for v in body["county"]] != [version]:
+                return False
+        return True
+
+    await eventually(everywhere, what="the county's version in all six services")
     shown = (
         await standalone.get("/household/v1/retention/policies", params={"county_code": county}, headers=own)
     ).json()
-    assert shown["in_force"]["notices"] == 1 and shown["in_force"]["application_personal"] == 10
-    elsewhere = await standalone.put(
-        f"/household/v1/retention/policies/{other}",
+    assert shown["in_force"]["application_personal"] == 10  # a class it left out keeps the default
+    assert shown["county"][0]["set_by"] == "county-admin" and shown["county"][0]["reason"] == "县政府决定"
+
+    for service in SERVICES[1:]:
+        elsewhere = await standalone.put(
+            f"/{service}/v1/retention/policies/{county}",
+            json={"effective_from": today.isoformat(), "years": {"notices": 2}},
+            headers=own,
+        )
+        assert elsewhere.status_code == 409, elsewhere.text
+        assert elsewhere.json()["type"].endswith("/retention-policy-owner") and "intake" in elsewhere.text
+    other_county = await standalone.put(
+        f"/intake/v1/retention/policies/{other}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=own,
     )
-    assert elsewhere.status_code == 404
+    assert other_county.status_code == 404
     township = auth("town-admin", "policy_admin", township=f"{county}001")
     refused = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=township,
     )
     assert refused.status_code == 403
     clerk = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"notices": 1}},
         headers=auth("clerk", "intake_clerk", county=county),
     )
     assert clerk.status_code == 403
     unknown = await standalone.put(
-        f"/household/v1/retention/policies/{county}",
+        f"/intake/v1/retention/policies/{county}",
         json={"effective_from": today.isoformat(), "years": {"audit_trail": 1}},
         headers=own,
     )
     assert unknown.status_code == 422 and "years.audit_trail" in unknown.text  # the audit trail is no class
     entries = await db.fetch(
-        "SELECT actor FROM household.audit_log WHERE county_code = $1 AND kind = 'change'", county
+        "SELECT actor FROM intake.audit_log WHERE county_code = $1 AND kind = 'change'", county
     )
     assert "county-admin" in {e["actor"] for e in entries}
+    for service in SERVICES:  # nothing half-written by the refusals: still the one version everywhere
+        n = await db.fetchval(
+            f"SELECT count(*) FROM {service}.retention_policies WHERE county_code = $1", county
+        )
+        assert n == 1, service
+
+
+async def test_a_policy_event_delivered_twice_is_kept_once(standalone, db):
+    """The copy is keyed by the owner's version (R-RET-1): the same RetentionPolicySet again adds nothing."""
+    event = RetentionPolicySet(
+        version="140311-2026-01-01-abcdef",
+        county_code="140311",
+        effective_from=date(2026, 1, 1),
+        years={"health": 4},
+        set_by="county-admin",
+        set_at=clock.now(),
+    )
+    runtime = standalone.app.state.runtimes["referral"]
+    for _ in range(2):
+        async with runtime.transaction() as session:
+            await on_policy_set(
+                runtime, session, Envelope.wrap(event, source="intake", subject="140311"), event
+            )
+    rows = await db.fetch(
+        "SELECT version, years FROM referral.retention_policies WHERE county_code = '140311'"
+    )
+    assert [(r["version"], json.loads(r["years"])) for r in rows] == [(event.version, {"health": 4})]
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -37,6 +37,7 @@ from services.disbursement.tables import (
     payment_attempts,
     payment_instructions,
     redecisions,
+    unpaid_closings,
 )
 
 
@@ -54,6 +55,18 @@ async def add_beneficiary(session: AsyncSession, row: dict[str, Any]) -> None:
 async def add_approved(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(
         insert(approved_cases).values(**row).on_conflict_do_nothing(index_elements=["case_id"])
+    )
+
+
+async def add_unpaid_closing(session: AsyncSession, row: dict[str, Any]) -> None:
+    """A case closed with nothing to pay (R-RET-1); a later decision of the same case moves its closing."""
+    stmt = insert(unpaid_closings).values(**row)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["case_id"],
+            set_={k: stmt.excluded[k] for k in ("decision", "form", "closed_at")},
+            where=unpaid_closings.c.closed_at < stmt.excluded.closed_at,
+        )
     )
 
 

@@ -76,8 +76,19 @@ def year_of(moment: datetime) -> int:
 
 
 async def record_decision(runtime: Runtime, session: AsyncSession, ev: CaseDecided) -> None:
-    """An approved decision of cash or goods: its stages become payments once the payee is known."""
+    """An approved decision of cash or goods: its stages become payments once the payee is known. Any other
+    decision (refused, or referral services only) closes the case with nothing to pay: recorded, so that its
+    payee is purged after the period like a paid case's (R-RET-1, R-RET-2)."""
     if ev.decision is not Decision.approved or ev.form not in (AidForm.cash, AidForm.in_kind):
+        await repo.add_unpaid_closing(
+            session,
+            {
+                "case_id": ev.case_id,
+                "decision": ev.decision.value,
+                "form": ev.form.value,
+                "closed_at": ev.decided_at,
+            },
+        )
         return
     await repo.add_approved(
         session,
