@@ -8,6 +8,7 @@ paperwork and accounts for the help already given; and a grant whose application
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -201,6 +202,29 @@ class TestGrantAtTheScene:
                 "SELECT count(*) FROM approval.outbox WHERE key = $1 "
                 "AND event_type = 'gov.assistance.approval.help-first-granted.v1'",
                 lead["case_id"],
+            )
+            == 1
+        )
+
+    async def test_two_grants_at_once_on_one_lead_give_one_grant_and_one_409(self, standalone, db):
+        lead = await reported(standalone, db)
+        url = f"/approval/v1/leads/{lead['id']}/help-first"
+        answers = await asyncio.gather(
+            standalone.post(url, json=SCENE, headers=TOWNSHIP_HEAD),
+            standalone.post(url, json=SCENE, headers=COUNTY_APPROVER),
+        )
+        assert sorted(a.status_code for a in answers) == [201, 409]
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM approval.outbox WHERE key = $1 "
+                "AND event_type = 'gov.assistance.approval.help-first-granted.v1'",
+                lead["case_id"],
+            )
+            == 1
+        )  # the refused one published nothing
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM approval.help_first_grants WHERE lead_id = $1", lead["id"]
             )
             == 1
         )
