@@ -9,10 +9,10 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.approval.service import archive, budgets, review
+from services.approval.service import archive, budgets, help_first, review
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentCorrected, PaymentGivenUp, PaymentResultRecorded
-from shared.contracts.intake import ArchiveCompleteness
+from shared.contracts.intake import ArchiveCompleteness, LeadOpened
 from shared.events import Envelope
 from shared.inbox import Handler
 from shared.retention import policy_handlers
@@ -52,6 +52,11 @@ async def on_archive_completeness(
     await archive.take_in(session, ev)
 
 
+async def on_lead_opened(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: LeadOpened) -> None:
+    """R-OVS-2 with R-FLOW-2: a lead (codes only) on which help may be granted at the scene."""
+    await help_first.take_in_lead(session, ev)
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     return {
         CaseAssessed.event_type: partial(on_case_assessed, runtime),
@@ -60,4 +65,5 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         PaymentCorrected.event_type: partial(on_payment_corrected, runtime),
         PaymentGivenUp.event_type: partial(on_payment_given_up, runtime),
         ArchiveCompleteness.event_type: partial(on_archive_completeness, runtime),
+        LeadOpened.event_type: partial(on_lead_opened, runtime),
     }

@@ -34,6 +34,7 @@ from services.approval.domain.model import (
     ReexaminationPolicy,
     ReexaminationStatus,
     ReexaminationTally,
+    SceneLead,
     Step,
     TownshipLimits,
 )
@@ -46,6 +47,7 @@ from services.approval.tables import (
     complaints,
     decisions,
     help_first_grants,
+    leads,
     reexamination_policies,
     reexaminations,
     township_limits,
@@ -224,6 +226,36 @@ async def overdue_grants(
     if lock:
         query = query.with_for_update(skip_locked=True)
     return [_grant(r) for r in (await session.execute(query)).mappings()]
+
+
+# --- leads announced by intake (R-OVS-2), for help at the scene (R-FLOW-2) ---
+
+
+async def add_lead(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Record a lead once (a repeated LeadOpened changes nothing)."""
+    await session.execute(insert(leads).values(**row).on_conflict_do_nothing(index_elements=["lead_id"]))
+
+
+async def lead(session: AsyncSession, lead_id: str, *, for_update: bool = False) -> SceneLead | None:
+    query = select(leads).where(leads.c.lead_id == lead_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return SceneLead(**row) if row else None
+
+
+async def lead_grant(session: AsyncSession, lead_id: str) -> HelpFirstGrant | None:
+    query = select(help_first_grants).where(help_first_grants.c.lead_id == lead_id)
+    row = (await session.execute(query)).mappings().first()
+    return _grant(row) if row else None
+
+
+async def known_cases(session: AsyncSession, case_ids: list[str]) -> set[str]:
+    """Which of ``case_ids`` reached approval (their application was assessed)."""
+    if not case_ids:
+        return set()
+    query = select(cases.c.case_id).where(cases.c.case_id.in_(case_ids))
+    return set((await session.execute(query)).scalars())
 
 
 # --- working-day calendars ---

@@ -168,6 +168,11 @@ class GrantOut(BaseModel):
     status: str
     overdue_notified_at: datetime | None
     completed_at: datetime | None
+    lead_id: str | None = None
+    """Help at the scene (R-FLOW-2 with R-OVS-2): the lead it was granted on; ``case_id`` is the case id
+    reserved for the lead's application, and the deadline counts from the grant."""
+    application_missing: bool = False
+    """The case's application has not reached approval yet (help was given at the scene, R-FLOW-2)."""
 
 
 class ArchiveOverrideIn(BaseModel):

@@ -106,8 +106,27 @@ help_first_grants = Table(
     Column("status", String(20), nullable=False),
     Column("overdue_notified_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    Column("lead_id", UUID(as_uuid=False), unique=True),
+    # lead_id: help at the scene (R-FLOW-2 with R-OVS-2), granted on the lead before its application existed
     Index("ix_help_first_grants_open_deadline", "status", "deadline"),
 )
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", UUID(as_uuid=False), primary_key=True),
+    Column("case_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("county_code", String(6), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("category", String(32)),
+    Column("subtype", String(32)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""R-OVS-2 with R-FLOW-2: the leads intake announced (LeadOpened; codes only, no personal data), each with
+the case id reserved for its application, so a township may grant help at the scene."""
 
 calendars = Table(
     "calendars",

@@ -18,7 +18,13 @@ from services.intake.service.leads import LEAD_PERSONAL, overdue_watch
 from services.intake.service.retention import delete_content
 from services.intake.settings import IntakeSettings
 from services.intake.tables import metadata
-from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
+from shared.contracts.approval import (
+    CaseDecided,
+    CaseReturned,
+    CaseReviewed,
+    HelpFirstGranted,
+    PaperworkOverdue,
+)
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import BY_SERVICE
@@ -38,6 +44,9 @@ def handlers(runtime: Runtime):
         CaseDecided.event_type: partial(h.on_opinion, runtime),
         PolicyCoverage.event_type: partial(h.on_policy_coverage, runtime),
         LeadReported.event_type: partial(h.on_lead_reported, runtime),  # R-OVS-2, from outside
+        # help at the scene on a lead, and its application missing past the deadline (R-FLOW-2)
+        HelpFirstGranted.event_type: partial(h.on_help_first_granted, runtime),
+        PaperworkOverdue.event_type: partial(h.on_paperwork_overdue, runtime),
         # the case's referrals to government schemes, on its timeline (R-AID-1)
         **{
             ev.event_type: partial(h.on_scheme_event, runtime)

@@ -8,7 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import service
 from services.intake.service import leads
 from services.intake.service.timeline import follow_scheme_event
-from shared.contracts.approval import CaseDecided, CaseReturned, CaseReviewed
+from shared.contracts.approval import (
+    CaseDecided,
+    CaseReturned,
+    CaseReviewed,
+    HelpFirstGranted,
+    PaperworkOverdue,
+)
 from shared.contracts.assessment import CaseAssessed, PolicyCoverage
 from shared.contracts.monitoring import LeadReported
 from shared.contracts.processing import CaseProcessingFailed
@@ -72,6 +78,20 @@ async def on_lead_reported(
         await leads.from_event(runtime, session, envelope.source, ev)
     except InvalidValue as exc:
         raise PoisonEvent(f"{exc.detail} (lead {ev.lead_ref})") from exc
+
+
+async def on_help_first_granted(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: HelpFirstGranted
+) -> None:
+    """Help at the scene on a lead (R-FLOW-2 with R-OVS-2): shown on the lead."""
+    await leads.follow_scene_help(session, ev)
+
+
+async def on_paperwork_overdue(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: PaperworkOverdue
+) -> None:
+    """The scene help's application never came (R-FLOW-2): shown on the lead."""
+    await leads.follow_paperwork_overdue(session, ev)
 
 
 async def on_scheme_event(

@@ -400,6 +400,17 @@ class LeadOut(BaseModel):
     close_reason: str | None
     application_id: str | None
     converted_at: datetime | None
+    case_id: str | None = None
+    """The case id reserved for the lead's application (R-FLOW-2): help granted at the scene is bound to it,
+    and the application the lead converts into takes it."""
+    scene_help_amount: str | None = None
+    scene_help_granted_at: datetime | None = None
+    """Help first granted at the scene by approval (R-FLOW-2), before the application."""
+    paperwork_deadline: date | None = None
+    """The application and its paperwork are due by then (10 working days after the scene grant)."""
+    paperwork_overdue: bool = False
+    """Approval announced the scene help's paperwork overdue with the application missing (PaperworkOverdue):
+    nothing silent."""
 
 
 class LeadAssignmentIn(Strict):

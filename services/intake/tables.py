@@ -193,6 +193,14 @@ leads = Table(
     Column("application_id", UUID(as_uuid=False), ForeignKey("intake.applications.id")),
     Column("converted_at", DateTime(timezone=True)),
     Column("overdue_notified_at", DateTime(timezone=True)),  # LeadOverdue announced (once)
+    # R-FLOW-2 with R-OVS-2: the case id the lead's application takes (reserved at receipt, announced in
+    # LeadOpened), help granted at the scene (HelpFirstGranted) and its paperwork falling overdue
+    Column("case_id", UUID(as_uuid=False), unique=True),
+    Column("scene_help_grant_id", UUID(as_uuid=False)),
+    Column("scene_help_amount", Numeric(14, 2)),
+    Column("scene_help_granted_at", DateTime(timezone=True)),
+    Column("paperwork_deadline", Date),
+    Column("paperwork_overdue_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("reported_by", "source_ref"),

@@ -115,6 +115,12 @@ class HelpFirstGranted(Event):
     amount: Money
     granted_by: str
     granted_at: datetime
+    lead_id: str | None = None
+    """Help at the scene (R-FLOW-2, R-OVS-2): the lead it was granted on, before the application existed;
+    the application follows under ``case_id`` (reserved for the lead)."""
+    paperwork_deadline: date | None = None
+    """Help at the scene: the application and its paperwork are due by then (10 working days from the
+    grant); a case's help first gets its deadline when the emergency is declared over."""
 
 
 @event("gov.assistance.approval.paperwork-overdue.v1")
@@ -125,10 +131,19 @@ class PaperworkOverdue(Event):
     grant_id: str
     county_code: str
     township_code: str
-    emergency_over_on: date
+    emergency_over_on: date | None
+    """The day the emergency was declared over (the clock's start); None for help at the scene, whose
+    clock starts at the grant (``counted_from``)."""
     deadline: date
     calendar: str
     detected_at: datetime
+    counted_from: date | None = None
+    """The day the 10 working days count from: the emergency's end, or the day of the scene grant."""
+    lead_id: str | None = None
+    """Help at the scene: the lead it was granted on (R-OVS-2)."""
+    application_missing: bool = False
+    """True when the case's application never reached approval: help was given at the scene and no
+    application followed (R-FLOW-2)."""
 
 
 class Reexamined(StrEnum):

@@ -169,6 +169,29 @@ class LeadOverdue(Event):
     detected_at: datetime
 
 
+@event("gov.assistance.intake.lead-opened.v1")
+class LeadOpened(Event):
+    """R-OVS-2 with R-FLOW-2: a lead became a visit task of its township; approval learns of it so that help
+    may be granted at the scene before the application exists. ``case_id`` is reserved for the lead: the
+    application the lead converts into takes it, so approval's case finds the scene grant. No personal
+    data: codes, ids and times only (the household's name, number and address stay in intake)."""
+
+    lead_id: str
+    """Intake's id of the lead (``GET /intake/v1/leads/{lead_id}``)."""
+    case_id: str
+    """The case id reserved for the lead's application."""
+    county_code: str
+    township_code: str
+    source: str
+    """Where the lead came from (monitoring_platform, hotline_12345, grid_worker, hospital, school,
+    township_officer)."""
+    urgency: str
+    """emergency or normal."""
+    category: Category | None = None
+    subtype: Subtype | None = None
+    received_at: datetime
+
+
 @event("gov.assistance.intake.archive-completeness.v1")
 class ArchiveCompleteness(Event):
     """R-ARC-1: the case archive's state, published whenever it changes (submission, amendment, a document, a

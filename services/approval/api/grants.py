@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.approval.api.caller import as_caller
 from services.approval.domain.model import HelpFirstGrant
@@ -24,8 +24,15 @@ Operator = Annotated[Principal, Depends(require(*DECIDERS, Role.policy_admin))]
 router = APIRouter()
 
 
-def grant_out(grant: HelpFirstGrant) -> GrantOut:
-    return GrantOut(**{**asdict(grant), "amount": str(grant.amount)})
+LeadId = Annotated[
+    str, Path(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+]
+
+
+def grant_out(grant: HelpFirstGrant, application_missing: bool = False) -> GrantOut:
+    return GrantOut(
+        **{**asdict(grant), "amount": str(grant.amount), "application_missing": application_missing}
+    )
 
 
 @router.post(
@@ -44,9 +51,30 @@ async def grant_help_first(case_id: CaseId, body: GrantIn, request: Request, pri
 
 
 @router.post(
+    "/leads/{lead_id}/help-first",
+    response_model=GrantOut,
+    status_code=201,
+    summary="Grant help first at the scene on an emergency lead, before its application (R-FLOW-2, R-OVS-2)",
+    description="Cash or goods handed over directly (channel `direct`), within the township's disbursement "
+    "limit (above it the county grants, R-FLOW-3), paid at once from the township's reserve fund "
+    "(HelpFirstGranted with `lead_id`). Bound to the case id intake reserved for the lead's application; "
+    "the application and its paperwork are due 10 working days after the grant (`deadline`). An unknown "
+    "lead or one of another jurisdiction: 404; 409 `not-an-emergency` (the lead's urgency or category), "
+    "`help-first-already-granted`, `county-grant-required`, `case-already-decided`; 422 for a referral "
+    "form or a bank transfer.",
+)
+async def grant_at_scene(lead_id: LeadId, body: GrantIn, request: Request, principal: Decider) -> GrantOut:
+    runtime = runtime_of(request, "approval")
+    grant = await help_first.grant_at_scene(runtime, lead_id, as_caller(body, principal))
+    return grant_out(grant, await help_first.application_missing(runtime, grant))
+
+
+@router.post(
     "/cases/{case_id}/help-first/emergency-over",
     response_model=GrantOut,
     summary="Declare the emergency over: the paperwork is due in 10 working days (R-FLOW-2)",
+    description="Help given at the scene on a lead: 409 `paperwork-clock-from-the-scene` (its deadline "
+    "counts from the grant).",
 )
 async def emergency_over(
     case_id: CaseId, body: EmergencyOverIn, request: Request, principal: Caseworker
@@ -59,6 +87,8 @@ async def emergency_over(
     "/help-first/overdue",
     response_model=list[GrantOut],
     summary="Help-first cases whose paperwork is past its deadline (R-FLOW-2)",
+    description="Help given at the scene whose application has not arrived shows `lead_id` and "
+    "`application_missing: true`.",
 )
 async def overdue(
     request: Request,
@@ -68,7 +98,11 @@ async def overdue(
 ) -> list[GrantOut]:
     county_code, township_code = scope(principal, county_code, None)
     found = await help_first.overdue(runtime_of(request, "approval"), on, county_code)
-    return [grant_out(g) for g in found if township_code is None or g.township_code == township_code]
+    return [
+        grant_out(g, missing)
+        for g, missing in found
+        if township_code is None or g.township_code == township_code
+    ]
 
 
 @router.post(

@@ -140,6 +140,38 @@ class NotAnEmergency(RuleRefused):
         super().__init__("help first is for emergency cases (R-FLOW-2, R-CAT-1)", rule="R-FLOW-2")
 
 
+class LeadNotFound(RecordNotFound):
+    """Intake has not announced the lead (LeadOpened, R-OVS-2), or it is outside the caller's jurisdiction."""
+
+
+class NotAnEmergencyLead(RuleRefused):
+    """R-FLOW-2, R-CAT-1: help at the scene is for an emergency lead only."""
+
+    slug = "not-an-emergency"
+
+    def __init__(self, lead_id: str, urgency: str, category: str | None) -> None:
+        cause = f"its category is {category}" if urgency == "emergency" else f"its urgency is {urgency}"
+        super().__init__(
+            f"lead {lead_id} is not an emergency ({cause}): help first at the scene is for emergencies "
+            "(R-FLOW-2, R-CAT-1); the township visits and the application goes the normal way",
+            rule="R-FLOW-2",
+            urgency=urgency,
+            category=category,
+        )
+
+
+class ClockFromTheScene(StateConflict):
+    """R-FLOW-2: the paperwork of help given at the scene is due 10 working days after the grant."""
+
+    slug = "paperwork-clock-from-the-scene"
+
+    def __init__(self, case_id: str, deadline: object) -> None:
+        super().__init__(
+            f"case {case_id} had help at the scene: its paperwork is due {deadline}, counted from the grant "
+            "(R-FLOW-2), not from the emergency's end"
+        )
+
+
 class HelpFirstAlreadyGranted(StateConflict):
     slug = "help-first-already-granted"
 

@@ -124,6 +124,31 @@ class HelpFirstGrant:
     status: GrantStatus
     overdue_notified_at: datetime | None
     completed_at: datetime | None
+    lead_id: str | None = None
+    """Help at the scene (R-FLOW-2 with R-OVS-2): the lead it was granted on before the application."""
+
+
+@dataclass(frozen=True, slots=True)
+class SceneLead:
+    """A lead as intake announced it (LeadOpened, R-OVS-2): codes only, and the case id reserved for the
+    application it converts into, on which help may be granted at the scene (R-FLOW-2)."""
+
+    lead_id: str
+    case_id: str
+    county_code: str
+    township_code: str
+    source: str
+    urgency: str
+    category: str | None
+    subtype: str | None
+    received_at: datetime
+    created_at: datetime
+
+    @property
+    def emergency(self) -> bool:
+        """Help first is for emergencies (R-FLOW-2, R-CAT-1): an emergency lead whose category, if the
+        reporter gave one, is the emergency category."""
+        return self.urgency == "emergency" and self.category in (None, "emergency")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +30,6 @@ from services.approval.domain.errors import (
     EnvelopeBelowUse,
     EnvelopeNotFound,
 )
-from services.approval.domain.model import Case
 from services.approval.domain.tiers import Level
 from services.approval.schemas import BudgetPolicyIn, EnvelopeIn
 from shared import clock
@@ -44,9 +44,22 @@ payment it gives up as ``PaymentGivenUp`` (below); these free-text results are k
 # --- commitments, inside the decision's (or the grant's) transaction ---
 
 
+class Budgeted(Protocol):
+    """What a commitment needs of its case: a Case, or a lead's reserved case for help at the scene."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def county_code(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def subtype(self) -> str: ...
+
+
 async def commit(
     session: AsyncSession,
-    case: Case,
+    case: Budgeted,
     amount: Decimal,
     *,
     kind: CommitmentKind,

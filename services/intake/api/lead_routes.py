@@ -167,7 +167,8 @@ async def contact_lead(lead_id: LeadId, body: LeadContactIn, request: Request, p
     "/leads/{lead_id}/closing",
     response_model=LeadOut,
     summary="Close a lead with a reason (no application follows)",
-    description="Already converted into an application, or already closed: 409 `lead-already-ended`.",
+    description="Already converted into an application, or already closed: 409 `lead-already-ended`; help "
+    "was granted at the scene on it (R-FLOW-2), so its application must follow: 409 `lead-had-scene-help`.",
 )
 async def close_lead(lead_id: LeadId, body: LeadCloseIn, request: Request, principal: Worker) -> LeadOut:
     runtime = runtime_of(request, "intake")
@@ -183,7 +184,9 @@ async def close_lead(lead_id: LeadId, body: LeadCloseIn, request: Request, princ
     description="What the body leaves out is taken from the lead (applicant, phone, address, category, "
     "what was reported). The application is intake's own (repeat rule R-FLOW-5, duplicate flags, policy "
     "coverage R-AMT-3), its channel the lead's reporter; lead and application are written together or not "
-    "at all. An emergency case goes on to approval, where help first (R-FLOW-2) may be granted at once. "
+    "at all. The application takes the case id reserved for the lead (`case_id`), so help granted at the "
+    "scene (R-FLOW-2, `POST /approval/v1/leads/{id}/help-first`) is this case's and its decision completes "
+    "that paperwork; an emergency case goes on to approval, where help first may also be granted at once. "
     "Already converted or closed: 409 `lead-already-ended`; another township: 409 "
     "`lead-application-elsewhere`.",
 )

@@ -78,6 +78,13 @@ class LeadAlreadyEnded(StateConflict):
     slug = "lead-already-ended"
 
 
+class LeadHadSceneHelp(StateConflict):
+    """R-FLOW-2: help was granted at the scene on the lead; its application must follow (the paperwork of
+    that help), so the lead cannot be closed without one (409)."""
+
+    slug = "lead-had-scene-help"
+
+
 class LeadApplicationElsewhere(FieldRefused):
     """The application made from a lead is for the lead's township (409 naming ``address.township_code``):
     a household found elsewhere gets a lead of that township."""

@@ -211,6 +211,16 @@ class Lead:
     overdue_notified_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    case_id: str | None = None
+    """The case id reserved for the lead's application (R-FLOW-2 with R-OVS-2); None for a lead recorded
+    before reservations."""
+    scene_help_grant_id: str | None = None
+    scene_help_amount: Decimal | None = None
+    scene_help_granted_at: datetime | None = None
+    """Help first granted at the scene by approval (HelpFirstGranted on the lead, R-FLOW-2)."""
+    paperwork_deadline: date | None = None
+    paperwork_overdue_at: datetime | None = None
+    """Approval announced the scene help's paperwork overdue (PaperworkOverdue, the application missing)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,10 +324,16 @@ async def submit_application(
 
 
 async def record_application(
-    runtime: Runtime, session: AsyncSession, data: ApplicationIn, *, idempotency_key: str | None
+    runtime: Runtime,
+    session: AsyncSession,
+    data: ApplicationIn,
+    *,
+    idempotency_key: str | None,
+    case_id: str | None = None,
 ) -> tuple[Application, bool]:
     """``submit_application`` inside the caller's transaction (a lead's conversion writes the lead and
-    its application together, or neither)."""
+    its application together, or neither); ``case_id``: the id reserved for a lead's application (help at
+    the scene, R-FLOW-2, is bound to it), else a new one."""
     validate_rules(data)
     validate_channel(data)
     request_hash = _request_hash(data)
@@ -343,7 +349,7 @@ async def record_application(
     await check_policy_coverage(session, data)
     now = clock.now()
     found = await _screen(session, data, bidxs, now)
-    application_id = str(uuid.uuid4())
+    application_id = case_id or str(uuid.uuid4())
     case_no = await repo.next_case_no(session, data.address.county_code, clock.local_date(now).year)
     applicant_bidx = bidxs[[m.relation for m in data.household].index("self")]
     personal, facts = _stated(runtime, data, now)

@@ -21,6 +21,7 @@ from services.intake.domain.errors import (
     InvalidApplication,
     LeadAlreadyEnded,
     LeadApplicationElsewhere,
+    LeadHadSceneHelp,
     LeadNotFound,
     UnknownTownship,
 )
@@ -30,8 +31,9 @@ from services.intake.schemas import ApplicationIn, LeadApplicationIn, LeadIn, Le
 from services.intake.settings import IntakeSettings
 from shared import clock, idnumber
 from shared.access import guard
+from shared.contracts.approval import HelpFirstGranted, PaperworkOverdue
 from shared.contracts.common import SUBTYPES_BY_CATEGORY, Category, Subtype
-from shared.contracts.intake import LeadOverdue
+from shared.contracts.intake import LeadOpened, LeadOverdue
 from shared.contracts.monitoring import LeadReported
 from shared.reference import township_county
 from shared.runtime import Runtime
@@ -83,6 +85,7 @@ async def record_lead(
     id_number = personal.get("id_number")
     row = {
         "id": str(uuid.uuid4()),
+        "case_id": str(uuid.uuid4()),  # reserved for its application: help at the scene binds to it
         "source": source.value,
         "reported_by": reported_by[:100],
         "source_ref": source_ref,
@@ -104,11 +107,29 @@ async def record_lead(
     }
     inserted = await lq.add(session, row)
     if inserted is not None:
+        await runtime.outbox.add(session, opened_event(inserted), subject=inserted.case_id)
         return inserted, True
     existing = await lq.by_source_ref(session, reported_by[:100], source_ref or "")
     if existing is None:
         raise RuntimeError("the lead that blocked the insert is missing")
     return existing, False
+
+
+def opened_event(lead: Lead) -> LeadOpened:
+    """What approval learns of a lead (R-OVS-2 with R-FLOW-2): codes, ids and times, no personal data."""
+    if lead.case_id is None:
+        raise RuntimeError("a lead recorded now has its case id reserved")
+    return LeadOpened(
+        lead_id=lead.id,
+        case_id=lead.case_id,
+        county_code=lead.county_code,
+        township_code=lead.township_code,
+        source=lead.source.value,
+        urgency=lead.urgency.value,
+        category=Category(lead.category) if lead.category else None,
+        subtype=Subtype(lead.subtype) if lead.subtype else None,
+        received_at=lead.received_at,
+    )
 
 
 async def report(runtime: Runtime, body: LeadIn, *, reported_by: str) -> tuple[Lead, bool]:
@@ -211,10 +232,17 @@ async def contact(runtime: Runtime, lead_id: str, *, by: str, note: str | None) 
 
 
 async def close(runtime: Runtime, lead_id: str, *, by: str, reason: str) -> Lead:
-    """Closed with a reason; a lead already converted (or closed) is refused with 409."""
+    """Closed with a reason; a lead already converted (or closed) is refused with 409, and so is one that
+    had help at the scene (its application must follow, R-FLOW-2)."""
     async with runtime.transaction() as session:
         lead = await _open_lead(session, lead_id)
         _end_refusal(lead)
+        if lead.scene_help_granted_at is not None:
+            raise LeadHadSceneHelp(
+                f"lead {lead_id} had help at the scene ({lead.scene_help_amount}): its application must "
+                f"follow by {lead.paperwork_deadline} (R-FLOW-2)",
+                case_id=lead.case_id,
+            )
         await lq.change(
             session,
             lead_id,
@@ -264,8 +292,9 @@ async def convert(
     runtime: Runtime, lead_id: str, body: LeadApplicationIn, *, by: str
 ) -> tuple[Lead, Application]:
     """The lead becomes an application (intake's own creation, R-FLOW-5 screening included) and links to
-    the case, in one transaction: a refused application leaves the lead as it was. An emergency case then
-    reaches approval like any other, where help first (先行救助, R-FLOW-2) may be granted at once."""
+    the case, in one transaction: a refused application leaves the lead as it was. The application takes
+    the case id reserved for the lead, so help granted at the scene (先行救助, R-FLOW-2) is this case's and
+    its decision completes that paperwork; an emergency case reaches approval like any other."""
     async with runtime.transaction() as session:
         lead = await _open_lead(session, lead_id)
         _end_refusal(lead)
@@ -276,7 +305,9 @@ async def convert(
                 f"the lead is for township {lead.township_code}: a household found elsewhere gets a lead "
                 "there",
             )
-        application, _ = await applications.record_application(runtime, session, data, idempotency_key=None)
+        application, _ = await applications.record_application(
+            runtime, session, data, idempotency_key=None, case_id=lead.case_id
+        )
         now = clock.now()
         first_contact = {} if lead.first_contact_at else {"first_contact_at": now, "contacted_by": by}
         await lq.change(
@@ -325,7 +356,34 @@ def to_out(runtime: Runtime, lead: Lead, now: datetime) -> LeadOut:
         close_reason=lead.close_reason,
         application_id=lead.application_id,
         converted_at=lead.converted_at,
+        case_id=lead.case_id,
+        scene_help_amount=str(lead.scene_help_amount) if lead.scene_help_amount is not None else None,
+        scene_help_granted_at=lead.scene_help_granted_at,
+        paperwork_deadline=lead.paperwork_deadline,
+        paperwork_overdue=lead.paperwork_overdue_at is not None,
     )
+
+
+async def follow_scene_help(session: AsyncSession, ev: HelpFirstGranted) -> None:
+    """Help granted at the scene on a lead (R-FLOW-2): shown on the lead, with its paperwork deadline."""
+    if ev.lead_id is None:
+        return  # help first on a case: the case's own business
+    await lq.change(
+        session,
+        ev.lead_id,
+        scene_help_grant_id=ev.grant_id,
+        scene_help_amount=ev.amount,
+        scene_help_granted_at=ev.granted_at,
+        paperwork_deadline=ev.paperwork_deadline,
+    )
+
+
+async def follow_paperwork_overdue(session: AsyncSession, ev: PaperworkOverdue) -> None:
+    """The scene help's paperwork is overdue with its application missing: shown on the lead (nothing
+    silent, R-FLOW-2)."""
+    if ev.lead_id is None or not ev.application_missing:
+        return
+    await lq.change(session, ev.lead_id, paperwork_overdue_at=ev.detected_at)
 
 
 async def announce_overdue(runtime: Runtime, *, batch: int = 500) -> int:
