@@ -325,6 +325,25 @@ async def add_document(session: AsyncSession, row: dict[str, Any]) -> Document |
     return Document(**inserted) if inserted else None
 
 
+async def add_documents(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Document]:
+    """Insert several in one statement; returns those inserted (not those already recorded: same case,
+    kind and content)."""
+    result = await session.execute(
+        pg_insert(documents)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
+        .returning(documents)
+    )
+    return [Document(**r) for r in result.mappings()]
+
+
+async def documents_by_hash(session: AsyncSession, application_id: str, sha256s: list[str]) -> list[Document]:
+    """The case's documents with any of these contents (any kind)."""
+    d = documents.c
+    query = select(documents).where(d.application_id == application_id, d.sha256.in_(sha256s))
+    return [Document(**r) for r in (await session.execute(query)).mappings()]
+
+
 async def document_by_hash(
     session: AsyncSession, application_id: str, kind: str, sha256: str
 ) -> Document | None:

@@ -585,12 +585,12 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
     return stored
 
 
-def _check_storage_uri(runtime: Runtime, uri: str) -> None:
+def _check_storage_uri(runtime: Runtime, uri: str, field: str = "storage_uri") -> None:
     """R-ARC-1: only the allowed document stores (``storage_uri_problem``); 422 naming the field."""
     s: IntakeSettings = runtime.settings  # type: ignore[assignment]
     problem = storage_uri_problem(uri, schemes=s.document_uri_schemes, file_root=s.document_file_root)
     if problem:
-        raise InvalidApplication("storage_uri", problem)
+        raise InvalidApplication(field, problem)
 
 
 async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
@@ -637,6 +637,71 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
     if existing is None:
         raise RuntimeError("the document that blocked the insert is missing")
     return existing, False
+
+
+def _distinct_items(items: list[DocumentIn]) -> None:
+    """One batch names each content of a kind once (422 naming the repeated item)."""
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        if (item.kind, item.sha256) in seen:
+            raise InvalidApplication(
+                f"documents[{i}]", "the same content as the same kind is already an earlier item of the batch"
+            )
+        seen.add((item.kind, item.sha256))
+
+
+def _document_row(application_id: str, body: DocumentIn, now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "application_id": application_id,
+        "kind": body.kind,
+        "media_type": body.media_type,
+        "size_bytes": body.size_bytes,
+        "sha256": body.sha256,
+        "storage_uri": body.storage_uri,
+        "metadata": body.metadata,
+        "recorded_by": body.recorded_by,
+        "recorded_at": now,
+    }
+
+
+async def record_documents(
+    runtime: Runtime, application_id: str, items: list[DocumentIn]
+) -> list[tuple[Document, bool]]:
+    """R-ARC-1: a township's paper set in one transaction, all or none: every item checked as
+    ``record_document`` checks one (422 naming ``documents[i].<field>``), inserted in one statement, a
+    DocumentRecorded per new item and one ArchiveCompleteness for the set. Items already on file (same
+    kind and content) are replays. Returns (document, created) in the order sent."""
+    _distinct_items(items)
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        for i, item in enumerate(items):
+            _known_kind(row, item.kind, field=f"documents[{i}].kind")
+            _check_storage_uri(runtime, item.storage_uri, field=f"documents[{i}].storage_uri")
+        now = clock.now()
+        inserted = await repo.add_documents(session, [_document_row(application_id, i, now) for i in items])
+        by_key = {(d.kind, d.sha256): d for d in inserted}
+        missing = [i.sha256 for i in items if (i.kind, i.sha256) not in by_key]
+        on_file = {
+            (d.kind, d.sha256): d for d in await repo.documents_by_hash(session, application_id, missing)
+        }
+        for document in inserted:
+            await announce_document(runtime, session, document)
+        if inserted:
+            await publish_completeness(runtime, session, row)
+    out = []
+    for item in items:
+        key = (item.kind, item.sha256)
+        if key in by_key:
+            out.append((by_key[key], True))
+        elif key in on_file:
+            out.append((on_file[key], False))
+        else:
+            raise RuntimeError("the document that blocked the insert is missing")
+    return out
 
 
 def content_store(settings: IntakeSettings) -> ContentStore:
@@ -697,15 +762,13 @@ async def reencrypt_contents(runtime: Runtime, rotation: Rotation) -> Progress:
     return progress
 
 
-def _known_kind(row: Application, kind: str, *, generated: bool = False) -> None:
+def _known_kind(row: Application, kind: str, *, generated: bool = False, field: str = "kind") -> None:
     rules = policy.in_force(clock.local_date(row.created_at))
     if kind not in rules.documents:
-        raise InvalidApplication(
-            "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
-        )
+        raise InvalidApplication(field, f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
     if kind in GENERATED and not generated:
         raise ReportThroughVisit(
-            "kind",
+            field,
             f"{kind} is made by the system (the home-visit report through /home-visits, signed by both "
             "visitors; the approval form through /forms/approval-form), never uploaded (R-ARC-1)",
             rule="R-ARC-1",
