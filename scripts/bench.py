@@ -1129,7 +1129,8 @@ async def main() -> None:
                 if args.pipeline_only:
                     quick = {"pipeline": pipeline, "idle": idle, "load_average": os.getloadavg()}
                     (ROOT / ".run" / "bench-pipeline.json").write_text(json.dumps(quick, indent=2))
-                    print(json.dumps({k: v for k, v in pipeline.items() if k != "throughput_timeline"}))
+                    shown = {k: v for k, v in pipeline.items() if k != "throughput_timeline"}
+                    print(json.dumps({**shown, "idle": idle}))
                     return
                 offered = round(pipeline["cases_per_second"] / 2, 2)
                 phase, half = await measured(

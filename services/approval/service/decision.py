@@ -25,7 +25,7 @@ from services.approval.domain.tiers import approval_level, may_decide
 from services.approval.schemas import DecisionIn
 from services.approval.service import budgets
 from services.approval.service.archive import ensure_complete
-from services.approval.service.review import check_amount, open_case, send_back
+from services.approval.service.review import CaseView, T, as_is, check_amount, open_case, send_back
 from shared import clock
 from shared.contracts.approval import AidForm, CaseDecided, Decision, Stage
 from shared.contracts.common import Need
@@ -101,6 +101,11 @@ def _amount(body: DecisionIn, case: Case, reviewed: DecisionRecord, help_first: 
 
 
 async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
+    return await decide_then(runtime, case_id, body, as_is)
+
+
+async def decide_then(runtime: Runtime, case_id: str, body: DecisionIn, view: CaseView[T]) -> T:
+    """The decision, answered by ``view`` of the decided case in the same transaction."""
     async with runtime.transaction() as session:
         case = await open_case(session, case_id)
         reviewed = await _review_by_another(session, case, body.actor)
@@ -180,6 +185,6 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
                 subject=case_id,
             )
         updated = await repo.get(session, case_id)
-    if updated is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
-    return updated
+        if updated is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
+        return await view(session, updated)

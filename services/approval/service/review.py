@@ -4,8 +4,10 @@ events together."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,15 @@ from shared.contracts.assessment import CaseAssessed
 from shared.inbox import PoisonEvent
 from shared.money import ZERO
 from shared.runtime import Runtime
+
+T = TypeVar("T")
+CaseView = Callable[[AsyncSession, Case], Awaitable[T]]
+"""What a use case answers, read in its own write transaction (no second round trip after the commit)."""
+
+
+async def as_is(session: AsyncSession, case: Case) -> Case:
+    """The case as the use case left it."""
+    return case
 
 
 async def take_in(session: AsyncSession, ev: CaseAssessed) -> None:
@@ -115,6 +126,11 @@ async def send_back(
 
 
 async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
+    return await review_then(runtime, case_id, body, as_is)
+
+
+async def review_then(runtime: Runtime, case_id: str, body: ReviewIn, view: CaseView[T]) -> T:
+    """The review, answered by ``view`` of the reviewed case in the same transaction."""
     async with runtime.transaction() as session:
         case = await open_case(session, case_id)
         if case.status is not CaseStatus.pending:
@@ -163,6 +179,6 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
                 subject=case_id,
             )
         updated = await repo.get(session, case_id)
-    if updated is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
-    return updated
+        if updated is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
+        return await view(session, updated)

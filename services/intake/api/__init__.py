@@ -118,11 +118,11 @@ async def submit_application(
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
     body = channel_from_token(body, principal)
     runtime = runtime_of(request, "intake")
-    row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
+    row, created, view = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row.id}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return await _view(runtime, row.id, principal)
+    return view
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application")

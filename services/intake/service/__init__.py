@@ -314,12 +314,14 @@ def _revision_row(
 
 async def submit_application(
     runtime: Runtime, data: ApplicationIn, *, idempotency_key: str | None
-) -> tuple[Application, bool]:
+) -> tuple[Application, bool, ApplicationOut]:
     """Record an application; publish ApplicationSubmitted unless it is held for duplicate review.
 
-    Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
+    Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created, its view), the view
+    read in the same transaction (no second round trip after the commit)."""
     async with runtime.transaction() as session:
-        return await record_application(runtime, session, data, idempotency_key=idempotency_key)
+        row, created = await record_application(runtime, session, data, idempotency_key=idempotency_key)
+        return row, created, (await views(runtime, session, [row]))[0]
 
 
 async def record_application(
