@@ -131,3 +131,16 @@ async def test_an_empty_or_oversized_batch_is_a_422(standalone, documents):
     response = await _batch(standalone, case_id, documents)
     assert response.status_code == 422
     assert "documents" in [e["field"] for e in response.json()["errors"]]
+
+
+async def test_the_batch_events_are_written_in_the_order_sent_then_the_completeness_report(standalone, db):
+    case_id = await _case(standalone)
+    papers = [document_body(k) for k in ("medical_bills", "id_card", "household_register")]
+    assert (await _batch(standalone, case_id, papers)).status_code == 201
+    rows = await db.fetch(
+        "SELECT event_type, envelope->'data'->>'kind' AS kind FROM intake.outbox WHERE key = $1 ORDER BY id",
+        case_id,
+    )
+    recorded = [r["kind"] for r in rows if "document-recorded" in r["event_type"]]
+    assert recorded == ["medical_bills", "id_card", "household_register"]
+    assert "archive-completeness" in rows[-1]["event_type"]

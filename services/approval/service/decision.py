@@ -150,10 +150,11 @@ async def decide_then(runtime: Runtime, case_id: str, body: DecisionIn, view: Ca
                 "reexamination_window_days": window,
             },
         )
+        updated = None
         if body.decision is Opinion.returned:
             await send_back(runtime, session, case, Step.approval, body.actor, body.reasons, now)
         else:
-            await repo.set_status(session, case_id, CaseStatus(body.decision.value))
+            updated = await repo.set_status(session, case_id, CaseStatus(body.decision.value))
             if grant is not None and grant.status is GrantStatus.open:
                 await repo.update_grant(
                     session, case_id, status=GrantStatus.completed.value, completed_at=now
@@ -184,7 +185,7 @@ async def decide_then(runtime: Runtime, case_id: str, body: DecisionIn, view: Ca
                 ),
                 subject=case_id,
             )
-        updated = await repo.get(session, case_id)
+        updated = updated or await repo.get(session, case_id)  # sent back: re-read
         if updated is None:
             raise RuntimeError("the row just written is missing from its own transaction")
         return await view(session, updated)

@@ -161,10 +161,11 @@ async def review_then(runtime: Runtime, case_id: str, body: ReviewIn, view: Case
                 "at": now,
             },
         )
+        updated = None
         if body.opinion is Opinion.returned:
             await send_back(runtime, session, case, Step.review, body.actor, body.reasons, now)
         else:
-            await repo.set_status(session, case_id, CaseStatus.reviewed)
+            updated = await repo.set_status(session, case_id, CaseStatus.reviewed)
             await runtime.outbox.add(
                 session,
                 CaseReviewed(
@@ -178,7 +179,7 @@ async def review_then(runtime: Runtime, case_id: str, body: ReviewIn, view: Case
                 ),
                 subject=case_id,
             )
-        updated = await repo.get(session, case_id)
+        updated = updated or await repo.get(session, case_id)  # sent back: re-read
         if updated is None:
             raise RuntimeError("the row just written is missing from its own transaction")
         return await view(session, updated)

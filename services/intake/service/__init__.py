@@ -372,12 +372,9 @@ async def record_application(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert(session, row, _member_rows(application_id, data, bidxs))
+    stored = await repo.insert(session, row, _member_rows(application_id, data, bidxs))
     await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
     await repo.add_flags(session, _flag_rows(application_id, data, found, now))
-    stored = await repo.get(session, application_id)
-    if stored is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
     if not found:
         with log_context(case_id=application_id):
             await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
@@ -595,16 +592,19 @@ def _check_storage_uri(runtime: Runtime, uri: str, field: str = "storage_uri") -
         raise InvalidApplication(field, problem)
 
 
-async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
-    """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
-    (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
-    event = DocumentRecorded(
+def _recorded(document: Document) -> DocumentRecorded:
+    return DocumentRecorded(
         case_id=document.application_id,
         kind=document.kind,
         sha256=document.sha256,
         recorded_at=document.recorded_at,
     )
-    await runtime.outbox.add(session, event, subject=document.application_id)
+
+
+async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
+    """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
+    (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
+    await runtime.outbox.add(session, _recorded(document), subject=document.application_id)
 
 
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
@@ -690,8 +690,7 @@ async def record_documents(
         on_file = {
             (d.kind, d.sha256): d for d in await repo.documents_by_hash(session, application_id, missing)
         }
-        for document in inserted:
-            await announce_document(runtime, session, document)
+        await runtime.outbox.add_many(session, [(_recorded(d), d.application_id) for d in inserted])
         if inserted:
             await publish_completeness(runtime, session, row)
     out = []
@@ -1004,12 +1003,9 @@ async def confirm_visit(runtime: Runtime, application_id: str, visit_id: str, co
         document = await repo.add_document(session, _report_document(runtime, visit, photos, now))
         if document is None:
             raise RuntimeError("a report document with a fresh timestamp already exists")
-        await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
+        confirmed = await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
         await announce_document(runtime, session, document)
         await publish_completeness(runtime, session, row)
-        confirmed = await repo.visit(session, application_id, visit_id)
-    if confirmed is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
     return confirmed
 
 
