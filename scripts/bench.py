@@ -240,13 +240,16 @@ class Counters:
             await self.admin.stop()
 
     async def commits(self) -> int:
+        return (await self._database_stats())[0]
+
+    async def _database_stats(self) -> tuple[int, int]:
+        """(commits, sessions opened) of the bench's database."""
         conn = await asyncpg.connect(_plain(self.database_url))
         try:
-            return int(
-                await conn.fetchval(
-                    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
-                )
+            row = await conn.fetchrow(
+                "SELECT xact_commit, sessions FROM pg_stat_database WHERE datname = current_database()"
             )
+            return int(row["xact_commit"]), int(row["sessions"])
         finally:
             await conn.close()
 
@@ -271,8 +274,10 @@ class Counters:
         return await self._end_offsets(topic="__consumer_offsets")
 
     async def snapshot(self) -> dict[str, int]:
+        commits, sessions = await self._database_stats()
         return {
-            "commits": await self.commits(),
+            "commits": commits,
+            "sessions": sessions,
             "messages": await self.messages(),
             "offset_commits": await self.offset_commits(),
         }
@@ -704,6 +709,7 @@ async def measured(
         "seconds": round(elapsed, 2),
         "cases_per_second": round(n / elapsed, 2),
         "commits_per_case": round(commits / n, 2),
+        "database_sessions_per_case": round((after["sessions"] - before["sessions"] - 2) / n, 2),
         "kafka_messages_per_case": round((after["messages"] - before["messages"]) / n, 2),
         "offset_commit_records_per_case": round((after["offset_commits"] - before["offset_commits"]) / n, 2),
         "cpu_ms_per_case": round(system_total(cpu) * 1000 / n, 1),
