@@ -9,7 +9,6 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval import repository as repo
 from services.approval.api.caller import as_caller
@@ -79,18 +78,7 @@ async def _case_out(request: Request, case_id: str, principal: Principal) -> Cas
         if case is None:
             raise NotFound(f"case {case_id} has not reached approval (yet)")
         ensure_covers(principal, case.county_code, case.township_code)
-        return await _full_out(session, case)
-
-
-async def _full_out(session: AsyncSession, case: Case) -> CaseOut:
-    """The case with its steps, help-first grant and archive state, read in the caller's session (a POST
-    answers from its own write transaction)."""
-    return _out(
-        case,
-        await repo.decisions_for(session, case.case_id),
-        await repo.grant(session, case.case_id),
-        await repo.archive_state(session, case.case_id),
-    )
+        return _out(*await reviewing.details(session, case))
 
 
 @router.get(
@@ -129,9 +117,8 @@ async def list_cases(
     "`archive-incomplete` naming them in `missing` (R-ARC-1).",
 )
 async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: Reviewer) -> CaseOut:
-    return await reviewing.review_then(
-        runtime_of(request, "approval"), case_id, as_caller(body, principal), _full_out
-    )
+    runtime = runtime_of(request, "approval")
+    return _out(*await reviewing.review_then(runtime, case_id, as_caller(body, principal), reviewing.details))
 
 
 @router.post(
@@ -147,9 +134,8 @@ async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: R
     "up: 422. Unknown or out-of-jurisdiction case: 404.",
 )
 async def decide(case_id: CaseId, body: DecisionIn, request: Request, principal: Decider) -> CaseOut:
-    return await deciding.decide_then(
-        runtime_of(request, "approval"), case_id, as_caller(body, principal), _full_out
-    )
+    runtime = runtime_of(request, "approval")
+    return _out(*await deciding.decide_then(runtime, case_id, as_caller(body, principal), reviewing.details))
 
 
 async def run_batch(items: Sequence[Any], one: Callable[[Any], Awaitable[Case]]) -> list[dict[str, Any]]:

@@ -18,7 +18,15 @@ from services.approval.domain.errors import (
     CaseNotFound,
     NotAwaitingReview,
 )
-from services.approval.domain.model import Case, CaseStatus, Opinion, Step
+from services.approval.domain.model import (
+    ArchiveState,
+    Case,
+    CaseStatus,
+    DecisionRecord,
+    HelpFirstGrant,
+    Opinion,
+    Step,
+)
 from services.approval.domain.tiers import approval_level
 from services.approval.schemas import ReviewIn
 from services.approval.service.archive import ensure_complete
@@ -38,6 +46,20 @@ CaseView = Callable[[AsyncSession, Case], Awaitable[T]]
 async def as_is(session: AsyncSession, case: Case) -> Case:
     """The case as the use case left it."""
     return case
+
+
+CaseDetails = tuple[Case, list[DecisionRecord], HelpFirstGrant | None, ArchiveState | None]
+
+
+async def details(session: AsyncSession, case: Case) -> CaseDetails:
+    """The case with its steps, help-first grant and archive state, read in the caller's session (a POST
+    answers from its own write transaction)."""
+    return (
+        case,
+        await repo.decisions_for(session, case.case_id),
+        await repo.grant(session, case.case_id),
+        await repo.archive_state(session, case.case_id),
+    )
 
 
 async def take_in(session: AsyncSession, ev: CaseAssessed) -> None:
