@@ -53,25 +53,40 @@ class Outbox:
         topic: str | None = None,
         key: str | None = None,
     ) -> Envelope:
-        topic = topic or self.topic
+        envelope, row = self._row(payload, subject=subject, topic=topic or self.topic, key=key)
+        session.info[WROTE_EVENTS] = True
+        await session.execute(self._insert, row)
+        return envelope
+
+    async def add_many(
+        self, session: AsyncSession, events: Sequence[tuple[Event, str | None]]
+    ) -> list[Envelope]:
+        """Several (event, subject) on the service's topic in one statement (one round trip), in order:
+        the relay publishes them in the order given, as successive ``add`` calls would."""
+        made = [
+            self._row(payload, subject=subject, topic=self.topic, key=None) for payload, subject in events
+        ]
+        if made:
+            session.info[WROTE_EVENTS] = True
+            await session.execute(self._insert, [row for _, row in made])
+        return [envelope for envelope, _ in made]
+
+    def _row(
+        self, payload: Event, *, subject: str | None, topic: str, key: str | None
+    ) -> tuple[Envelope, dict[str, Any]]:
         envelope = Envelope.wrap(payload, source=self.source, subject=subject)
         # A producer span, child of the request's or the consumed event's span: the event carries its
         # traceparent, so consumers continue the same trace.
         envelope.traceparent = telemetry.producer_traceparent(
             self.service, topic=topic, event_id=envelope.id, event_type=envelope.type
         ) or current("traceparent")
-        session.info[WROTE_EVENTS] = True
-        await session.execute(
-            self._insert,
-            {
-                "event_id": envelope.id,
-                "event_type": envelope.type,
-                "topic": topic,
-                "key": key if key is not None else subject,
-                "envelope": envelope.model_dump(mode="json", exclude_none=True),
-            },
-        )
-        return envelope
+        return envelope, {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "topic": topic,
+            "key": key if key is not None else subject,
+            "envelope": envelope.model_dump(mode="json", exclude_none=True),
+        }
 
 
 class OutboxRelay:

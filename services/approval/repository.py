@@ -97,10 +97,16 @@ async def get(session: AsyncSession, case_id: str, *, for_update: bool = False) 
     return _case(row) if row else None
 
 
-async def set_status(session: AsyncSession, case_id: str, status: CaseStatus) -> None:
-    await session.execute(
-        update(cases).where(cases.c.case_id == case_id).values(status=status.value, updated_at=func.now())
+async def set_status(session: AsyncSession, case_id: str, status: CaseStatus) -> Case | None:
+    """The new status; returns the case as stored (UPDATE … RETURNING: no re-read), None if unknown."""
+    result = await session.execute(
+        update(cases)
+        .where(cases.c.case_id == case_id)
+        .values(status=status.value, updated_at=func.now())
+        .returning(cases)
     )
+    row = result.mappings().first()
+    return _case(row) if row else None
 
 
 async def add_decision(session: AsyncSession, row: dict[str, Any]) -> None:

@@ -50,16 +50,13 @@ def _delivery(row: RowMapping) -> Delivery:
 
 async def merge_case(session: AsyncSession, case_id: str, **values: Any) -> Case:
     """Create the case's row or update the given columns (events of several services arrive in any order);
-    returns the row, locked for this transaction."""
+    returns the row, locked for this transaction (the upsert locks it; RETURNING answers in the same
+    round trip)."""
     values = dict(values)
     values["updated_at"] = func.now()
     stmt = insert(cases).values(case_id=case_id, **values)
-    stmt = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=values)
-    await session.execute(stmt)
-    row = (
-        await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update())
-    ).mappings()
-    return _case(row.one())
+    upsert = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=values).returning(cases)
+    return _case((await session.execute(upsert)).mappings().one())
 
 
 async def get_case(session: AsyncSession, case_id: str) -> Case | None:

@@ -318,6 +318,27 @@ class DocumentOut(BaseModel):
     recorded_at: datetime
 
 
+DOCUMENT_BATCH_MAX = 50
+"""The most archive items one batch records (a checklist has about a dozen)."""
+
+
+class DocumentBatchIn(Strict):
+    """R-ARC-1: several archive items of one case recorded at once (a township's paper set), all or none."""
+
+    documents: Annotated[list[DocumentIn], Field(min_length=1, max_length=DOCUMENT_BATCH_MAX)]
+
+
+class RecordedDocumentOut(DocumentOut):
+    replayed: bool
+    """True when this content was already on file as this kind (nothing new recorded for it)."""
+
+
+class DocumentBatchOut(BaseModel):
+    """The batch's items in the order sent, each new or a replay of what was already on file."""
+
+    documents: list[RecordedDocumentOut]
+
+
 class ChecklistItem(BaseModel):
     kind: str
     title: str

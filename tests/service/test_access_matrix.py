@@ -87,6 +87,9 @@ BODIES: dict[tuple[str, str], Any] = {
         "reason": "matrix: the income was stated wrongly",
     },
     ("POST", "/intake/v1/applications/{application_id}/documents"): lambda: document_body("medical_bills"),
+    ("POST", "/intake/v1/applications/{application_id}/documents/batch"): lambda: {
+        "documents": [document_body("medical_bills")]
+    },
     ("POST", "/intake/v1/leads/{lead_id}/application"): lambda: {
         "incident": {"occurred_on": "2026-11-01"},
         "persons_helped": 1,

@@ -33,6 +33,7 @@ def case_routes() -> list[tuple[str, str, dict | None]]:
             {"outcome": "cleared", "reason": "checked"},
         ),
         ("POST", "/intake/v1/applications/{id}/documents", document_body("id_card")),
+        ("POST", "/intake/v1/applications/{id}/documents/batch", {"documents": [document_body("id_card")]}),
         ("GET", "/intake/v1/applications/{id}/documents", None),
         ("POST", "/intake/v1/applications/{id}/documents/{kind}/content", None),
         ("GET", "/intake/v1/applications/{id}/documents/{document_id}/content", None),

@@ -78,12 +78,7 @@ async def _case_out(request: Request, case_id: str, principal: Principal) -> Cas
         if case is None:
             raise NotFound(f"case {case_id} has not reached approval (yet)")
         ensure_covers(principal, case.county_code, case.township_code)
-        return _out(
-            case,
-            await repo.decisions_for(session, case_id),
-            await repo.grant(session, case_id),
-            await repo.archive_state(session, case_id),
-        )
+        return _out(*await reviewing.details(session, case))
 
 
 @router.get(
@@ -122,8 +117,8 @@ async def list_cases(
     "`archive-incomplete` naming them in `missing` (R-ARC-1).",
 )
 async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: Reviewer) -> CaseOut:
-    await reviewing.review(runtime_of(request, "approval"), case_id, as_caller(body, principal))
-    return await _case_out(request, case_id, principal)
+    runtime = runtime_of(request, "approval")
+    return _out(*await reviewing.review_then(runtime, case_id, as_caller(body, principal), reviewing.details))
 
 
 @router.post(
@@ -139,8 +134,8 @@ async def review(case_id: CaseId, body: ReviewIn, request: Request, principal: R
     "up: 422. Unknown or out-of-jurisdiction case: 404.",
 )
 async def decide(case_id: CaseId, body: DecisionIn, request: Request, principal: Decider) -> CaseOut:
-    await deciding.decide(runtime_of(request, "approval"), case_id, as_caller(body, principal))
-    return await _case_out(request, case_id, principal)
+    runtime = runtime_of(request, "approval")
+    return _out(*await deciding.decide_then(runtime, case_id, as_caller(body, principal), reviewing.details))
 
 
 async def run_batch(items: Sequence[Any], one: Callable[[Any], Awaitable[Case]]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from services.approval.domain.tiers import approval_level, may_decide
 from services.approval.schemas import DecisionIn
 from services.approval.service import budgets
 from services.approval.service.archive import ensure_complete
-from services.approval.service.review import check_amount, open_case, send_back
+from services.approval.service.review import CaseView, T, as_is, check_amount, open_case, send_back
 from shared import clock
 from shared.contracts.approval import AidForm, CaseDecided, Decision, Stage
 from shared.contracts.common import Need
@@ -101,6 +101,11 @@ def _amount(body: DecisionIn, case: Case, reviewed: DecisionRecord, help_first: 
 
 
 async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
+    return await decide_then(runtime, case_id, body, as_is)
+
+
+async def decide_then(runtime: Runtime, case_id: str, body: DecisionIn, view: CaseView[T]) -> T:
+    """The decision, answered by ``view`` of the decided case in the same transaction."""
     async with runtime.transaction() as session:
         case = await open_case(session, case_id)
         reviewed = await _review_by_another(session, case, body.actor)
@@ -145,10 +150,11 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
                 "reexamination_window_days": window,
             },
         )
+        updated = None
         if body.decision is Opinion.returned:
             await send_back(runtime, session, case, Step.approval, body.actor, body.reasons, now)
         else:
-            await repo.set_status(session, case_id, CaseStatus(body.decision.value))
+            updated = await repo.set_status(session, case_id, CaseStatus(body.decision.value))
             if grant is not None and grant.status is GrantStatus.open:
                 await repo.update_grant(
                     session, case_id, status=GrantStatus.completed.value, completed_at=now
@@ -179,7 +185,7 @@ async def decide(runtime: Runtime, case_id: str, body: DecisionIn) -> Case:
                 ),
                 subject=case_id,
             )
-        updated = await repo.get(session, case_id)
-    if updated is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
-    return updated
+        updated = updated or await repo.get(session, case_id)  # sent back: re-read
+        if updated is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
+        return await view(session, updated)

@@ -4,8 +4,10 @@ events together."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +18,15 @@ from services.approval.domain.errors import (
     CaseNotFound,
     NotAwaitingReview,
 )
-from services.approval.domain.model import Case, CaseStatus, Opinion, Step
+from services.approval.domain.model import (
+    ArchiveState,
+    Case,
+    CaseStatus,
+    DecisionRecord,
+    HelpFirstGrant,
+    Opinion,
+    Step,
+)
 from services.approval.domain.tiers import approval_level
 from services.approval.schemas import ReviewIn
 from services.approval.service.archive import ensure_complete
@@ -27,6 +37,29 @@ from shared.contracts.assessment import CaseAssessed
 from shared.inbox import PoisonEvent
 from shared.money import ZERO
 from shared.runtime import Runtime
+
+T = TypeVar("T")
+CaseView = Callable[[AsyncSession, Case], Awaitable[T]]
+"""What a use case answers, read in its own write transaction (no second round trip after the commit)."""
+
+
+async def as_is(session: AsyncSession, case: Case) -> Case:
+    """The case as the use case left it."""
+    return case
+
+
+CaseDetails = tuple[Case, list[DecisionRecord], HelpFirstGrant | None, ArchiveState | None]
+
+
+async def details(session: AsyncSession, case: Case) -> CaseDetails:
+    """The case with its steps, help-first grant and archive state, read in the caller's session (a POST
+    answers from its own write transaction)."""
+    return (
+        case,
+        await repo.decisions_for(session, case.case_id),
+        await repo.grant(session, case.case_id),
+        await repo.archive_state(session, case.case_id),
+    )
 
 
 async def take_in(session: AsyncSession, ev: CaseAssessed) -> None:
@@ -115,6 +148,11 @@ async def send_back(
 
 
 async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
+    return await review_then(runtime, case_id, body, as_is)
+
+
+async def review_then(runtime: Runtime, case_id: str, body: ReviewIn, view: CaseView[T]) -> T:
+    """The review, answered by ``view`` of the reviewed case in the same transaction."""
     async with runtime.transaction() as session:
         case = await open_case(session, case_id)
         if case.status is not CaseStatus.pending:
@@ -145,10 +183,11 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
                 "at": now,
             },
         )
+        updated = None
         if body.opinion is Opinion.returned:
             await send_back(runtime, session, case, Step.review, body.actor, body.reasons, now)
         else:
-            await repo.set_status(session, case_id, CaseStatus.reviewed)
+            updated = await repo.set_status(session, case_id, CaseStatus.reviewed)
             await runtime.outbox.add(
                 session,
                 CaseReviewed(
@@ -162,7 +201,7 @@ async def review(runtime: Runtime, case_id: str, body: ReviewIn) -> Case:
                 ),
                 subject=case_id,
             )
-        updated = await repo.get(session, case_id)
-    if updated is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
-    return updated
+        updated = updated or await repo.get(session, case_id)  # sent back: re-read
+        if updated is None:
+            raise RuntimeError("the row just written is missing from its own transaction")
+        return await view(session, updated)

@@ -21,6 +21,8 @@ from services.intake.schemas import (
     ArchiveOut,
     ChecklistItem,
     ConsentName,
+    DocumentBatchIn,
+    DocumentBatchOut,
     DocumentIn,
     DocumentOut,
     DuplicateReviewIn,
@@ -29,6 +31,7 @@ from services.intake.schemas import (
     HomeVisitOut,
     OfficeOut,
     PersonSearchIn,
+    RecordedDocumentOut,
     RevisionOut,
     VisitTaskOut,
 )
@@ -115,11 +118,11 @@ async def submit_application(
         raise Forbidden(f"township {body.address.township_code} is outside your jurisdiction")
     body = channel_from_token(body, principal)
     runtime = runtime_of(request, "intake")
-    row, created = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
+    row, created, view = await service.submit_application(runtime, body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/intake/v1/applications/{row.id}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return await _view(runtime, row.id, principal)
+    return view
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application")
@@ -305,6 +308,31 @@ async def record_document(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return DocumentOut.model_validate(asdict(row))
+
+
+@router.post(
+    "/applications/{application_id}/documents/batch",
+    response_model=DocumentBatchOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record several archive documents at once (R-ARC-1): all of them in one transaction, or none",
+    description="A township's paper set in one request (up to 50 items), each item as "
+    "`POST .../documents` takes it. One wrong item refuses the whole batch, naming it "
+    "(`documents[i].<field>`: 422 for a bad value, 409 `home-visit-report-through-visit`), and nothing "
+    "is recorded. Items already on file (same kind and content) come back with `replayed: true`; when "
+    "every item is a replay the answer is 200 with `Idempotent-Replayed`. Publishes one DocumentRecorded "
+    "per new item and one ArchiveCompleteness for the set.",
+)
+async def record_documents(
+    application_id: CaseId, body: DocumentBatchIn, request: Request, response: Response, principal: Archivist
+) -> DocumentBatchOut:
+    items = [d.model_copy(update={"recorded_by": principal.subject}) for d in body.documents]
+    recorded = await service.record_documents(runtime_of(request, "intake"), application_id, items)
+    if not any(created for _, created in recorded):
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return DocumentBatchOut(
+        documents=[RecordedDocumentOut(**asdict(row), replayed=not created) for row, created in recorded]
+    )
 
 
 DocumentKind = Annotated[

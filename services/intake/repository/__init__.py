@@ -70,9 +70,13 @@ async def get(session: AsyncSession, application_id: str, *, for_update: bool = 
     return _application(row) if row else None
 
 
-async def insert(session: AsyncSession, row: dict[str, Any], member_rows: list[dict[str, Any]]) -> None:
-    await session.execute(applications.insert().values(**row))
+async def insert(
+    session: AsyncSession, row: dict[str, Any], member_rows: list[dict[str, Any]]
+) -> Application:
+    """The new case and its members; returns the case as stored (one round trip, no re-read)."""
+    stored = (await session.execute(applications.insert().values(**row).returning(applications))).mappings()
     await session.execute(members.insert(), member_rows)
+    return _application(stored.one())
 
 
 async def set_consents(
@@ -325,6 +329,25 @@ async def add_document(session: AsyncSession, row: dict[str, Any]) -> Document |
     return Document(**inserted) if inserted else None
 
 
+async def add_documents(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Document]:
+    """Insert several in one statement; returns those inserted (not those already recorded: same case,
+    kind and content)."""
+    result = await session.execute(
+        pg_insert(documents)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["application_id", "kind", "sha256"])
+        .returning(documents)
+    )
+    return [Document(**r) for r in result.mappings()]
+
+
+async def documents_by_hash(session: AsyncSession, application_id: str, sha256s: list[str]) -> list[Document]:
+    """The case's documents with any of these contents (any kind)."""
+    d = documents.c
+    query = select(documents).where(d.application_id == application_id, d.sha256.in_(sha256s))
+    return [Document(**r) for r in (await session.execute(query)).mappings()]
+
+
 async def document_by_hash(
     session: AsyncSession, application_id: str, kind: str, sha256: str
 ) -> Document | None:
@@ -422,12 +445,15 @@ async def visits_of(session: AsyncSession, application_id: str) -> list[HomeVisi
     return [_visit(r) for r in (await session.execute(query)).mappings()]
 
 
-async def confirm_visit(session: AsyncSession, visit_id: str, *, at: datetime, document_id: str) -> None:
-    await session.execute(
+async def confirm_visit(session: AsyncSession, visit_id: str, *, at: datetime, document_id: str) -> HomeVisit:
+    """The visit signed; returns it as stored (UPDATE … RETURNING: no re-read)."""
+    result = await session.execute(
         update(home_visits)
         .where(home_visits.c.id == visit_id)
         .values(status=VisitStatus.confirmed.value, confirmed_at=at, document_id=document_id)
+        .returning(home_visits)
     )
+    return _visit(result.mappings().one())
 
 
 async def documents_by_id(session: AsyncSession, application_id: str, ids: list[str]) -> list[Document]:

@@ -315,12 +315,14 @@ def _revision_row(
 
 async def submit_application(
     runtime: Runtime, data: ApplicationIn, *, idempotency_key: str | None
-) -> tuple[Application, bool]:
+) -> tuple[Application, bool, ApplicationOut]:
     """Record an application; publish ApplicationSubmitted unless it is held for duplicate review.
 
-    Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created)."""
+    Refused when it repeats an earlier case's cause (R-FLOW-5). Returns (row, created, its view), the view
+    read in the same transaction (no second round trip after the commit)."""
     async with runtime.transaction() as session:
-        return await record_application(runtime, session, data, idempotency_key=idempotency_key)
+        row, created = await record_application(runtime, session, data, idempotency_key=idempotency_key)
+        return row, created, (await views(runtime, session, [row]))[0]
 
 
 async def record_application(
@@ -377,12 +379,9 @@ async def record_application(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert(session, row, _member_rows(application_id, data, bidxs))
+    stored = await repo.insert(session, row, _member_rows(application_id, data, bidxs))
     await repo.add_revision(session, _revision_row(application_id, 1, data, facts, sealed, now))
     await repo.add_flags(session, _flag_rows(application_id, data, found, now))
-    stored = await repo.get(session, application_id)
-    if stored is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
     if not found:
         with log_context(case_id=application_id):
             await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
@@ -592,24 +591,27 @@ async def review_duplicates(runtime: Runtime, application_id: str, body: Duplica
     return stored
 
 
-def _check_storage_uri(runtime: Runtime, uri: str) -> None:
+def _check_storage_uri(runtime: Runtime, uri: str, field: str = "storage_uri") -> None:
     """R-ARC-1: only the allowed document stores (``storage_uri_problem``); 422 naming the field."""
     s: IntakeSettings = runtime.settings  # type: ignore[assignment]
     problem = storage_uri_problem(uri, schemes=s.document_uri_schemes, file_root=s.document_file_root)
     if problem:
-        raise InvalidApplication("storage_uri", problem)
+        raise InvalidApplication(field, problem)
 
 
-async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
-    """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
-    (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
-    event = DocumentRecorded(
+def _recorded(document: Document) -> DocumentRecorded:
+    return DocumentRecorded(
         case_id=document.application_id,
         kind=document.kind,
         sha256=document.sha256,
         recorded_at=document.recorded_at,
     )
-    await runtime.outbox.add(session, event, subject=document.application_id)
+
+
+async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
+    """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
+    (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
+    await runtime.outbox.add(session, _recorded(document), subject=document.application_id)
 
 
 async def record_document(runtime: Runtime, application_id: str, body: DocumentIn) -> tuple[Document, bool]:
@@ -644,6 +646,70 @@ async def record_document(runtime: Runtime, application_id: str, body: DocumentI
     if existing is None:
         raise RuntimeError("the document that blocked the insert is missing")
     return existing, False
+
+
+def _distinct_items(items: list[DocumentIn]) -> None:
+    """One batch names each content of a kind once (422 naming the repeated item)."""
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        if (item.kind, item.sha256) in seen:
+            raise InvalidApplication(
+                f"documents[{i}]", "the same content as the same kind is already an earlier item of the batch"
+            )
+        seen.add((item.kind, item.sha256))
+
+
+def _document_row(application_id: str, body: DocumentIn, now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "application_id": application_id,
+        "kind": body.kind,
+        "media_type": body.media_type,
+        "size_bytes": body.size_bytes,
+        "sha256": body.sha256,
+        "storage_uri": body.storage_uri,
+        "metadata": body.metadata,
+        "recorded_by": body.recorded_by,
+        "recorded_at": now,
+    }
+
+
+async def record_documents(
+    runtime: Runtime, application_id: str, items: list[DocumentIn]
+) -> list[tuple[Document, bool]]:
+    """R-ARC-1: a township's paper set in one transaction, all or none: every item checked as
+    ``record_document`` checks one (422 naming ``documents[i].<field>``), inserted in one statement, a
+    DocumentRecorded per new item and one ArchiveCompleteness for the set. Items already on file (same
+    kind and content) are replays. Returns (document, created) in the order sent."""
+    _distinct_items(items)
+    async with runtime.transaction() as session:
+        row = await repo.get(session, application_id, for_update=True)
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        guard(row.county_code, row.township_code, "application")
+        for i, item in enumerate(items):
+            _known_kind(row, item.kind, field=f"documents[{i}].kind")
+            _check_storage_uri(runtime, item.storage_uri, field=f"documents[{i}].storage_uri")
+        now = clock.now()
+        inserted = await repo.add_documents(session, [_document_row(application_id, i, now) for i in items])
+        by_key = {(d.kind, d.sha256): d for d in inserted}
+        missing = [i.sha256 for i in items if (i.kind, i.sha256) not in by_key]
+        on_file = {
+            (d.kind, d.sha256): d for d in await repo.documents_by_hash(session, application_id, missing)
+        }
+        await runtime.outbox.add_many(session, [(_recorded(d), d.application_id) for d in inserted])
+        if inserted:
+            await publish_completeness(runtime, session, row)
+    out = []
+    for item in items:
+        key = (item.kind, item.sha256)
+        if key in by_key:
+            out.append((by_key[key], True))
+        elif key in on_file:
+            out.append((on_file[key], False))
+        else:
+            raise RuntimeError("the document that blocked the insert is missing")
+    return out
 
 
 def content_store(settings: IntakeSettings) -> ContentStore:
@@ -704,15 +770,13 @@ async def reencrypt_contents(runtime: Runtime, rotation: Rotation) -> Progress:
     return progress
 
 
-def _known_kind(row: Application, kind: str, *, generated: bool = False) -> None:
+def _known_kind(row: Application, kind: str, *, generated: bool = False, field: str = "kind") -> None:
     rules = policy.in_force(clock.local_date(row.created_at))
     if kind not in rules.documents:
-        raise InvalidApplication(
-            "kind", f"unknown document kind; one of {', '.join(sorted(rules.documents))}"
-        )
+        raise InvalidApplication(field, f"unknown document kind; one of {', '.join(sorted(rules.documents))}")
     if kind in GENERATED and not generated:
         raise ReportThroughVisit(
-            "kind",
+            field,
             f"{kind} is made by the system (the home-visit report through /home-visits, signed by both "
             "visitors; the approval form through /forms/approval-form), never uploaded (R-ARC-1)",
             rule="R-ARC-1",
@@ -946,12 +1010,9 @@ async def confirm_visit(runtime: Runtime, application_id: str, visit_id: str, co
         document = await repo.add_document(session, _report_document(runtime, visit, photos, now))
         if document is None:
             raise RuntimeError("a report document with a fresh timestamp already exists")
-        await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
+        confirmed = await repo.confirm_visit(session, visit_id, at=now, document_id=document.id)
         await announce_document(runtime, session, document)
         await publish_completeness(runtime, session, row)
-        confirmed = await repo.visit(session, application_id, visit_id)
-    if confirmed is None:
-        raise RuntimeError("the row just written is missing from its own transaction")
     return confirmed
 
 
