@@ -18,17 +18,17 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 DateQuery = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
 """An optional date filter within the programme's range: 9999-12-31 (+1 day) or year 1 are a 422."""
 
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid bearer token (problem+json)", **_PROBLEM},
-    403: {"description": "The caller's role or jurisdiction does not allow this (problem+json)", **_PROBLEM},
-    429: {"description": "Too many failed authentications: see Retry-After (problem+json)", **_PROBLEM},
+    401: {"description": "No valid bearer token (problem+json)", **PROBLEM},
+    403: {"description": "The caller's role or jurisdiction does not allow this (problem+json)", **PROBLEM},
+    429: {"description": "Too many failed authentications: see Retry-After (problem+json)", **PROBLEM},
 }
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     **AUTH_RESPONSES,
-    404: {"description": "Not found (problem+json)", **_PROBLEM},
-    409: {"description": "Conflict or policy refusal (problem+json)", **_PROBLEM},
-    422: {"description": "Invalid field (problem+json naming it)", **_PROBLEM},
+    404: {"description": "Not found (problem+json)", **PROBLEM},
+    409: {"description": "Conflict or policy refusal (problem+json)", **PROBLEM},
+    422: {"description": "Invalid field (problem+json naming it)", **PROBLEM},
 }
 
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import clock
 from shared.access import Authenticator
-from shared.api import PROBLEM_RESPONSES
+from shared.api import PROBLEM, PROBLEM_RESPONSES
 from shared.asyncapi import asyncapi_router
 from shared.audit_api import audit_router
 from shared.audit_http import AuditTrail
@@ -179,6 +179,26 @@ def launch(runtime: Runtime) -> None:
     runtime.tasks.append(asyncio.create_task(checkpoints, name=f"{runtime.name}-audit-checkpoints"))
 
 
+def document_problems(app: FastAPI) -> None:
+    """Every error answer is problem+json (shared/errors.py), so the OpenAPI document says so for every
+    4xx and 5xx response, including those a route describes in words only
+    (tests/unit/test_openapi_problems.py)."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = plain()
+            for operations in spec.get("paths", {}).values():
+                for operation in operations.values():
+                    for code, answer in operation.get("responses", {}).items():
+                        if code[:1] in ("4", "5") and not answer.get("content"):
+                            answer["content"] = PROBLEM["content"]
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def build_app(
     modules: Sequence[ServiceModule],
     *,
@@ -246,6 +266,8 @@ def build_app(
         app.include_router(audit_router(module.name))
         if module.consumes:
             app.include_router(ops_router(module.name), responses=PROBLEM_RESPONSES)
+
+    document_problems(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process is serving")
     async def healthz() -> dict[str, str]:
