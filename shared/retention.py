@@ -292,10 +292,12 @@ async def set_policy(
     effective_from: date,
     years: Mapping[str, int],
     reason: str | None,
-) -> PolicyVersion:
+) -> tuple[PolicyVersion, bool]:
     """A new county version (never an edit of one in force), set at the policy's owner only (intake); the
     caller is county-level (checked by the router with ``ensure_county_level``). The version and its
-    RetentionPolicySet event (the other services' copy) commit with the request's audit entry (outbox)."""
+    RetentionPolicySet event (the other services' copy) commit with the request's audit entry (outbox).
+    The same periods, date and reason as the county's latest version are a replay: that version, and
+    ``True`` (nothing new is stored or published)."""
     if runtime.name != POLICY_OWNER:
         raise PolicyOwnedElsewhere(
             f"a county's retention periods are set once, at {POLICY_OWNER}: "
@@ -308,6 +310,15 @@ async def set_policy(
     version = f"{county_code}-{effective_from.isoformat()}-{secrets.token_hex(3)}"
     made = PolicyVersion(version, county_code, effective_from, checked, principal.subject[:100], reason)
     async with runtime.transaction() as session:
+        # one writer per county at a time, so a retried PUT finds the version its first attempt made
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"retention:{county_code}"))))
+        latest = (await county_versions(session, policies, county_code))[-1:]
+        if latest and (latest[0].effective_from, latest[0].years, latest[0].reason) == (
+            effective_from,
+            checked,
+            reason,
+        ):
+            return latest[0], True
         now = clock.now()
         await _store(session, policies, made, now)
         await runtime.outbox.add(
@@ -323,7 +334,7 @@ async def set_policy(
             ),
             subject=county_code,
         )
-    return made
+    return made, False
 
 
 async def _store(session: AsyncSession, policies: Table, version: PolicyVersion, at: datetime) -> None:

@@ -7,12 +7,12 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from shared import clock, retention
 from shared.access import ensure_county_level, ensure_covers, note_place, require
-from shared.api import PROBLEM_RESPONSES, runtime_of
+from shared.api import PROBLEM, PROBLEM_RESPONSES, runtime_of
 from shared.auth import Principal, Role
 from shared.domain_errors import RecordNotFound
 
@@ -24,7 +24,7 @@ READERS = (Role.policy_admin, Role.county_approver, Role.auditor)
 
 class PolicyIn(BaseModel):
     effective_from: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
-    years: dict[str, Annotated[int, Field(ge=1, le=100)]] = Field(
+    years: dict[str, Annotated[int, Field(ge=1, le=100, strict=True)]] = Field(
         min_length=1, description=f"years after closure, per data class: {', '.join(retention.DATA_CLASSES)}"
     )
     reason: str | None = Field(default=None, max_length=500)
@@ -102,20 +102,32 @@ def retention_router(service: str) -> APIRouter:
         status_code=201,
         summary="A new effective-dated version of the county's retention periods (policy admin, R-RET-1)",
         description="Set at intake, the policy's one owner: it publishes the version (RetentionPolicySet) "
-        "and the other five services keep a copy; on any other service this is a 409 naming intake.",
-        responses={409: {"description": "Not the policy's owner: set the periods at intake"}},
+        "and the other five services keep a copy; on any other service this is a 409 naming intake. "
+        "The same date, periods and reason as the county's latest version again (a retried request) is "
+        "200 with that version and `Idempotent-Replayed: true`; nothing new is stored or published.",
+        responses={
+            200: {"description": "A replay of the county's latest version (Idempotent-Replayed)"},
+            409: {
+                "description": "Not the policy's owner: set the periods at intake (problem+json)",
+                **PROBLEM,
+            },
+        },
     )
     async def set_policy(
         request: Request,
+        response: Response,
         body: PolicyIn,
         principal: Annotated[Principal, Depends(require(Role.policy_admin))],
         county_code: Annotated[str, Path(pattern=COUNTY)],
     ) -> PolicyVersionOut:
         note_place(county_code, None)
         ensure_county_level(principal, county_code)
-        made = await retention.set_policy(
+        made, replayed = await retention.set_policy(
             runtime_of(request, service), principal, county_code, body.effective_from, body.years, body.reason
         )
+        if replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
         return _version(made)
 
     @router.post(
@@ -134,7 +146,9 @@ def retention_router(service: str) -> APIRouter:
     @router.post(
         "/purges",
         summary="Apply a dry run's set: a second officer, in batches, idempotent (R-RET-2)",
-        responses={409: {"description": "No such dry run, or the same officer (four eyes)"}},
+        responses={
+            409: {"description": "No such dry run, or the same officer (four eyes) (problem+json)", **PROBLEM}
+        },
     )
     async def purge(
         request: Request, body: ApplyIn, principal: Annotated[Principal, Depends(require(*OFFICERS))]

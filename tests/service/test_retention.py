@@ -430,3 +430,32 @@ async def test_ops_run_the_dry_run_and_a_second_officer_applies_it_from_the_comm
         "SELECT actor, target FROM household.audit_log WHERE kind = 'purge' AND actor = 'ops-confirmer'"
     )
     assert len(purges) == 2 and all(json.loads(p["target"])["retention_run"] == report["id"] for p in purges)
+
+
+async def test_a_retried_policy_is_the_same_version_and_concurrent_ones_make_one(standalone, db):
+    """A client that retries a PUT whose answer it lost gets the version its first attempt made (200,
+    Idempotent-Replayed), and two identical PUTs at once make one version and one event: the county is
+    locked while its latest version is compared. A different reason or period is a new version."""
+    county = "140321"
+    own = auth("county-admin-pd", "policy_admin", county=county)
+    body = {"effective_from": "2099-01-01", "years": {"notices": 30}, "reason": "重试"}
+    url = f"/intake/v1/retention/policies/{county}"
+    first, second = await asyncio.gather(
+        standalone.put(url, json=body, headers=own), standalone.put(url, json=body, headers=own)
+    )
+    assert sorted((first.status_code, second.status_code)) == [200, 201], (first.text, second.text)
+    replay = first if first.status_code == 200 else second
+    assert replay.headers["Idempotent-Replayed"] == "true" and first.json() == second.json()
+    again = await standalone.put(url, json=body, headers=own)
+    assert again.status_code == 200 and again.json()["version"] == first.json()["version"]
+    events = (
+        "SELECT count(*) FROM intake.outbox WHERE key = $1 "
+        "AND event_type = 'gov.assistance.intake.retention-policy-set.v1'"
+    )
+    assert await db.fetchval(events, county) == 1
+    assert await db.fetchval("SELECT count(*) FROM intake.retention_policies WHERE county_code = $1", county) == 1
+    changed = await standalone.put(url, json={**body, "reason": "县政府再次决定"}, headers=own)
+    assert changed.status_code == 201 and changed.json()["version"] != first.json()["version"]
+    as_text = await standalone.put(url, json={**body, "years": {"notices": "30"}}, headers=own)
+    assert as_text.status_code == 422 and "years" in as_text.text
+    assert await db.fetchval(events, county) == 2
