@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.approval.service import archive, budgets, help_first, review
 from shared.contracts.assessment import CaseAssessed
 from shared.contracts.disbursement import PaymentCorrected, PaymentGivenUp, PaymentResultRecorded
-from shared.contracts.intake import ArchiveCompleteness, LeadOpened
+from shared.contracts.intake import ArchiveCompleteness, LeadClosed, LeadOpened
 from shared.events import Envelope
 from shared.inbox import Handler
 from shared.retention import policy_handlers
@@ -57,6 +57,11 @@ async def on_lead_opened(runtime: Runtime, session: AsyncSession, envelope: Enve
     await help_first.take_in_lead(session, ev)
 
 
+async def on_lead_closed(runtime: Runtime, session: AsyncSession, envelope: Envelope, ev: LeadClosed) -> None:
+    """R-OVS-2: a lead closed without an application; no help at the scene on it from then on."""
+    await help_first.close_lead(session, ev)
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     return {
         CaseAssessed.event_type: partial(on_case_assessed, runtime),
@@ -66,4 +71,5 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         PaymentGivenUp.event_type: partial(on_payment_given_up, runtime),
         ArchiveCompleteness.event_type: partial(on_archive_completeness, runtime),
         LeadOpened.event_type: partial(on_lead_opened, runtime),
+        LeadClosed.event_type: partial(on_lead_closed, runtime),
     }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -240,6 +240,16 @@ async def overdue_grants(
 async def add_lead(session: AsyncSession, row: dict[str, Any]) -> None:
     """Record a lead once (a repeated LeadOpened changes nothing)."""
     await session.execute(insert(leads).values(**row).on_conflict_do_nothing(index_elements=["lead_id"]))
+
+
+async def close_lead(session: AsyncSession, lead_id: str, closed_at: datetime) -> None:
+    """Intake closed the lead (LeadClosed); the first closing time stays (a repeated event changes
+    nothing)."""
+    await session.execute(
+        update(leads)
+        .where(leads.c.lead_id == lead_id, leads.c.closed_at.is_(None))
+        .values(closed_at=closed_at)
+    )
 
 
 async def lead(session: AsyncSession, lead_id: str, *, for_update: bool = False) -> SceneLead | None:

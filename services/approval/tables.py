@@ -124,9 +124,11 @@ leads = Table(
     Column("subtype", String(32)),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_at", DateTime(timezone=True)),
 )
 """R-OVS-2 with R-FLOW-2: the leads intake announced (LeadOpened; codes only, no personal data), each with
-the case id reserved for its application, so a township may grant help at the scene."""
+the case id reserved for its application, so a township may grant help at the scene; ``closed_at`` once
+intake closed the lead without an application (LeadClosed): no help at the scene from then on."""
 
 calendars = Table(
     "calendars",

@@ -192,6 +192,20 @@ class LeadOpened(Event):
     received_at: datetime
 
 
+@event("gov.assistance.intake.lead-closed.v1")
+class LeadClosed(Event):
+    """R-OVS-2: a lead closed with a reason, without an application (a lead that had help at the scene
+    cannot be closed, R-FLOW-2). Approval refuses help at the scene on it from then on. No personal data:
+    the reason stays in intake."""
+
+    lead_id: str
+    case_id: str
+    """The case id that was reserved for the lead's application; no application will take it."""
+    county_code: str
+    township_code: str
+    closed_at: datetime
+
+
 @event("gov.assistance.intake.archive-completeness.v1")
 class ArchiveCompleteness(Event):
     """R-ARC-1: the case archive's state, published whenever it changes (submission, amendment, a document, a

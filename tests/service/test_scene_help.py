@@ -278,6 +278,42 @@ class TestGrantAtTheScene:
             == 0
         )
 
+    async def test_a_lead_closed_at_intake_gets_no_help_at_the_scene_and_nothing_is_written(
+        self, standalone, db
+    ):
+        lead = await reported(standalone, db)
+        closing = await standalone.post(
+            f"/intake/v1/leads/{lead['id']}/closing", json={"reason": "已由亲属安置"}, headers=CLERK
+        )
+        assert closing.status_code == 200, closing.text
+        envelope = await db.fetchval(
+            "SELECT envelope FROM intake.outbox WHERE key = $1 "
+            "AND event_type = 'gov.assistance.intake.lead-closed.v1'",
+            lead["case_id"],
+        )
+        assert envelope is not None and "已由亲属安置" not in str(envelope)  # the reason stays in intake
+
+        async def closed_in_approval() -> bool:
+            return bool(
+                await db.fetchval(
+                    "SELECT closed_at IS NOT NULL FROM approval.leads WHERE lead_id = $1", lead["id"]
+                )
+            )
+
+        await eventually(closed_in_approval, what="approval to learn the lead was closed")
+        refused = await standalone.post(
+            f"/approval/v1/leads/{lead['id']}/help-first", json=SCENE, headers=TOWNSHIP_HEAD
+        )
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/lead-closed")
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM approval.help_first_grants WHERE lead_id = $1", lead["id"]
+            )
+            == 0
+        )
+        assert await db.fetchval("SELECT count(*) FROM approval.outbox WHERE key = $1", lead["case_id"]) == 0
+
 
 async def test_the_application_from_the_lead_takes_the_reserved_case_id_and_its_decision_completes_it(
     standalone, db

@@ -60,8 +60,8 @@ async def grant_help_first(case_id: CaseId, body: GrantIn, request: Request, pri
     "(HelpFirstGranted with `lead_id`). Bound to the case id intake reserved for the lead's application; "
     "the application and its paperwork are due 10 working days after the grant (`deadline`). An unknown "
     "lead or one of another jurisdiction: 404; 409 `not-an-emergency` (the lead's urgency or category), "
-    "`help-first-already-granted`, `county-grant-required`, `case-already-decided`; 422 for a referral "
-    "form or a bank transfer.",
+    "`lead-closed` (intake closed it without an application), `help-first-already-granted`, "
+    "`county-grant-required`, `case-already-decided`; 422 for a referral form or a bank transfer.",
 )
 async def grant_at_scene(lead_id: LeadId, body: GrantIn, request: Request, principal: Decider) -> GrantOut:
     runtime = runtime_of(request, "approval")

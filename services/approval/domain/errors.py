@@ -160,6 +160,20 @@ class NotAnEmergencyLead(RuleRefused):
         )
 
 
+class LeadClosed(StateConflict):
+    """R-OVS-2: intake closed the lead without an application, so no help is granted at the scene on it."""
+
+    slug = "lead-closed"
+
+    def __init__(self, lead_id: str, closed_at: object) -> None:
+        super().__init__(
+            f"lead {lead_id} was closed at intake ({closed_at}) without an application: no help at the scene "
+            "on it; if the household still needs help, record a new lead or take its application",
+            rule="R-OVS-2",
+            lead_id=lead_id,
+        )
+
+
 class ClockFromTheScene(StateConflict):
     """R-FLOW-2: the paperwork of help given at the scene is due 10 working days after the grant."""
 

@@ -143,6 +143,8 @@ class SceneLead:
     subtype: str | None
     received_at: datetime
     created_at: datetime
+    closed_at: datetime | None = None
+    """When intake closed the lead without an application (LeadClosed)."""
 
     @property
     def emergency(self) -> bool:

@@ -29,6 +29,7 @@ from services.approval.domain.errors import (
     HelpFirstAlreadyGranted,
     HelpFirstNotFound,
     InvalidValue,
+    LeadClosed,
     LeadNotFound,
     NotAnEmergency,
     NotAnEmergencyLead,
@@ -41,6 +42,7 @@ from services.approval.service.calendars import load_calendar
 from shared import clock
 from shared.access import guard
 from shared.contracts.approval import AidForm, Channel, HelpFirstGranted, PaperworkOverdue
+from shared.contracts.intake import LeadClosed as LeadClosedEvent
 from shared.contracts.intake import LeadOpened
 from shared.runtime import Runtime
 
@@ -175,6 +177,11 @@ async def application_missing(runtime: Runtime, grant: HelpFirstGrant) -> bool:
 # --- help at the scene, on a lead (R-FLOW-2 with R-OVS-2) ---
 
 
+async def close_lead(session: AsyncSession, ev: LeadClosedEvent) -> None:
+    """Intake closed the lead without an application: no help at the scene on it from then on."""
+    await repo.close_lead(session, ev.lead_id, ev.closed_at)
+
+
 async def take_in_lead(session: AsyncSession, ev: LeadOpened) -> None:
     """A lead intake announced (codes only), with the case id reserved for its application."""
     await repo.add_lead(
@@ -240,6 +247,8 @@ async def grant_at_scene(runtime: Runtime, lead_id: str, body: GrantIn) -> HelpF
         if lead is None:
             raise LeadNotFound(f"lead {lead_id} is not (yet) known to approval")
         guard(lead.county_code, lead.township_code, "lead")
+        if lead.closed_at is not None:
+            raise LeadClosed(lead_id, lead.closed_at)
         if not lead.emergency:
             raise NotAnEmergencyLead(lead_id, lead.urgency, lead.category)
         case = await repo.get(session, lead.case_id)

@@ -33,7 +33,7 @@ from shared import clock, idnumber
 from shared.access import guard
 from shared.contracts.approval import HelpFirstGranted, PaperworkOverdue
 from shared.contracts.common import SUBTYPES_BY_CATEGORY, Category, Subtype
-from shared.contracts.intake import LeadOpened, LeadOverdue
+from shared.contracts.intake import LeadClosed, LeadOpened, LeadOverdue
 from shared.contracts.monitoring import LeadReported
 from shared.reference import township_county
 from shared.runtime import Runtime
@@ -243,14 +243,24 @@ async def close(runtime: Runtime, lead_id: str, *, by: str, reason: str) -> Lead
                 f"follow by {lead.paperwork_deadline} (R-FLOW-2)",
                 case_id=lead.case_id,
             )
+        now = clock.now()
         await lq.change(
             session,
             lead_id,
             status=LeadStatus.closed.value,
-            closed_at=clock.now(),
+            closed_at=now,
             closed_by=by,
             close_reason=reason,
         )
+        if lead.case_id is not None:  # approval stops help at the scene on it (codes only, no reason)
+            closed = LeadClosed(
+                lead_id=lead_id,
+                case_id=lead.case_id,
+                county_code=lead.county_code,
+                township_code=lead.township_code,
+                closed_at=now,
+            )
+            await runtime.outbox.add(session, closed, subject=lead.case_id)
         return await _reread(session, lead_id)
 
 
