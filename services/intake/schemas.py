@@ -283,7 +283,7 @@ class DocumentIn(Strict):
     media_type: Annotated[
         str, Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$", examples=["application/pdf"])
     ]
-    size_bytes: Annotated[int, Field(ge=1, le=10**12)]
+    size_bytes: Annotated[int, Field(ge=1, le=10**12, strict=True)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     storage_uri: Annotated[
         str,

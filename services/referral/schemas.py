@@ -418,7 +418,7 @@ class ContractTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     need_type: NeedType
-    volume: int = Field(ge=1, le=1_000_000, description="help to be fulfilled in the period")
+    volume: int = Field(ge=1, le=1_000_000, strict=True, description="help to be fulfilled in the period")
 
 
 class ContractIn(BaseModel):
