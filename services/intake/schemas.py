@@ -432,6 +432,9 @@ class LeadOut(BaseModel):
     paperwork_overdue: bool = False
     """Approval announced the scene help's paperwork overdue with the application missing (PaperworkOverdue):
     nothing silent."""
+    reopened_at: datetime | None = None
+    """The lead was closed, but help had been granted at the scene before approval learned of the closing:
+    it is open again for the application that must follow (R-FLOW-2); ``closed_*`` keep the closing."""
 
 
 class LeadAssignmentIn(Strict):

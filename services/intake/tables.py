@@ -201,6 +201,8 @@ leads = Table(
     Column("scene_help_granted_at", DateTime(timezone=True)),
     Column("paperwork_deadline", Date),
     Column("paperwork_overdue_at", DateTime(timezone=True)),
+    # a closing that help at the scene overtook (granted before approval learned of the closing)
+    Column("reopened_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("reported_by", "source_ref"),

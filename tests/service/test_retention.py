@@ -453,7 +453,10 @@ async def test_a_retried_policy_is_the_same_version_and_concurrent_ones_make_one
         "AND event_type = 'gov.assistance.intake.retention-policy-set.v1'"
     )
     assert await db.fetchval(events, county) == 1
-    assert await db.fetchval("SELECT count(*) FROM intake.retention_policies WHERE county_code = $1", county) == 1
+    assert (
+        await db.fetchval("SELECT count(*) FROM intake.retention_policies WHERE county_code = $1", county)
+        == 1
+    )
     changed = await standalone.put(url, json={**body, "reason": "县政府再次决定"}, headers=own)
     assert changed.status_code == 201 and changed.json()["version"] != first.json()["version"]
     as_text = await standalone.put(url, json={**body, "years": {"notices": "30"}}, headers=own)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from services.intake.handlers import on_help_first_granted
 from shared import clock
+from shared.contracts.approval import AidForm, Channel, HelpFirstGranted
+from shared.events import Envelope
 from tests.factories import auth, eventually, gov_system, resident_id, review
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -416,3 +420,44 @@ async def test_scene_help_whose_application_never_came_is_overdue_after_ten_work
 
     shown = await eventually(shown_on_the_lead, what="intake to show the missing application on the lead")
     assert (shown["status"], shown["paperwork_deadline"]) == ("open", "2026-03-20")
+
+
+async def test_a_closing_overtaken_by_help_at_the_scene_reopens_the_lead_for_its_application(standalone, db):
+    """The closing and the grant can cross: intake closes a lead while approval, not yet told, grants help
+    at the scene on it. The help was given, so its application must follow: intake reopens the lead when
+    the grant reaches it, shows the help and keeps the closing on record; the application can be made."""
+    lead = await reported(standalone, db)
+    closing = await standalone.post(
+        f"/intake/v1/leads/{lead['id']}/closing", json={"reason": "电话无人接听"}, headers=CLERK
+    )
+    assert closing.status_code == 200 and closing.json()["status"] == "closed"
+    granted = HelpFirstGranted(
+        case_id=lead["case_id"],
+        grant_id=str(uuid.uuid4()),
+        county_code=COUNTY,
+        township_code=TOWNSHIP,
+        level="township",
+        form=AidForm.cash,
+        channel=Channel.direct,
+        amount=Decimal("600.00"),
+        granted_by="head-hedi",
+        granted_at=clock.now(),
+        lead_id=lead["id"],
+        paperwork_deadline=clock.local_today(),
+    )
+    runtime = standalone.app.state.runtimes["intake"]
+    async with runtime.transaction() as session:  # the grant as approval published it before the closing
+        await on_help_first_granted(
+            runtime, session, Envelope.wrap(granted, source="approval", subject=lead["case_id"]), granted
+        )
+    shown = (await standalone.get(f"/intake/v1/leads/{lead['id']}", headers=CLERK)).json()
+    assert (shown["status"], shown["scene_help_amount"], shown["close_reason"]) == (
+        "open",
+        "600.00",
+        "电话无人接听",
+    )
+    assert shown["reopened_at"] is not None and shown["closed_at"] is not None
+    again = await standalone.post(
+        f"/intake/v1/leads/{lead['id']}/closing", json={"reason": "再次关闭"}, headers=CLERK
+    )
+    assert again.status_code == 409 and again.json()["type"].endswith("/lead-had-scene-help")

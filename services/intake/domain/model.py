@@ -221,6 +221,9 @@ class Lead:
     paperwork_deadline: date | None = None
     paperwork_overdue_at: datetime | None = None
     """Approval announced the scene help's paperwork overdue (PaperworkOverdue, the application missing)."""
+    reopened_at: datetime | None = None
+    """Closed, then help was granted at the scene before approval learned of the closing: open again, for
+    the application that must follow (R-FLOW-2); the closing stays on record."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -371,6 +371,7 @@ def to_out(runtime: Runtime, lead: Lead, now: datetime) -> LeadOut:
         scene_help_granted_at=lead.scene_help_granted_at,
         paperwork_deadline=lead.paperwork_deadline,
         paperwork_overdue=lead.paperwork_overdue_at is not None,
+        reopened_at=lead.reopened_at,
     )
 
 
@@ -378,6 +379,18 @@ async def follow_scene_help(session: AsyncSession, ev: HelpFirstGranted) -> None
     """Help granted at the scene on a lead (R-FLOW-2): shown on the lead, with its paperwork deadline."""
     if ev.lead_id is None:
         return  # help first on a case: the case's own business
+    lead = await lq.get(session, ev.lead_id, for_update=True)
+    if lead is None:
+        return
+    reopened: dict[str, object] = {}
+    if lead.status == LeadStatus.closed:
+        # the grant crossed the closing (approval had not yet learned of it): the help was given, so its
+        # application must follow; the lead is open again and shows why ("nothing silent")
+        log.warning("a closed lead had help at the scene: reopened", extra={"lead_id": lead.id})
+        reopened = {
+            "status": (LeadStatus.contacted if lead.first_contact_at else LeadStatus.open).value,
+            "reopened_at": clock.now(),
+        }
     await lq.change(
         session,
         ev.lead_id,
@@ -385,6 +398,7 @@ async def follow_scene_help(session: AsyncSession, ev: HelpFirstGranted) -> None
         scene_help_amount=ev.amount,
         scene_help_granted_at=ev.granted_at,
         paperwork_deadline=ev.paperwork_deadline,
+        **reopened,
     )
 
 
