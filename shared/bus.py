@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from typing import Any
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("assistance.bus")
+
+SETTLE_SECONDS = 1.0
+"""How long a Kafka consumer may hold back the offsets of processed messages before committing them."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,17 @@ class Subscription(ABC):
         partitions where the broker allows it)."""
         for message in messages:
             await self.commit(message)
+
+    async def settle(self, messages: Sequence[Message]) -> None:
+        """Mark the last processed message of each partition, as ``commit_last``, but a subscription may
+        gather these into one later commit (its events are inbox-protected, so a redelivery after a crash
+        is a no-op) as long as ``settle_due`` or ``stop`` commits them in time. Here: at once (the
+        in-process bus acknowledges a publish only when every group has committed it)."""
+        await self.commit_last(messages)
+
+    async def settle_due(self) -> None:
+        """Commit what ``settle`` has held back for too long (called on every fetch, empty ones too)."""
+        return None  # noqa: B027 - nothing is held unless a subscription holds it
 
     async def lag(self) -> dict[tuple[str, int], int]:
         """Messages not yet processed (committed) per assigned (topic, partition); only what is known."""
@@ -232,11 +247,18 @@ class _KafkaSubscription(Subscription):
             **kafka_client_options(settings),
         )
         self._committed: dict[tuple[str, int], int] = {}
+        self._held: dict[tuple[str, int], int] = {}
+        """Next offsets of partitions whose messages were all ignored, not yet committed (``settle``)."""
+        self._held_since: float | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
 
     async def stop(self) -> None:
+        try:
+            await self._commit({})
+        except Exception as exc:  # noqa: BLE001 - stopping anyway: redelivered ignored messages cost nothing
+            log.info("held offsets not committed at stop", extra={"error": repr(exc)[:300]})
         await self.consumer.stop()
 
     async def fetch(self, timeout: float) -> list[Message]:  # noqa: ASYNC109 - Consumer.fetch
@@ -258,14 +280,39 @@ class _KafkaSubscription(Subscription):
         await self.commit_last([message])
 
     async def commit_last(self, messages: Sequence[Message]) -> None:
-        """One offset commit for every partition of a processed batch."""
+        """One offset commit for every partition of a processed batch, with the held ones (``settle``)."""
+        if messages:
+            await self._commit({(m.topic, m.partition): m.offset + 1 for m in messages})
+
+    async def settle(self, messages: Sequence[Message]) -> None:
+        """Held, not committed each: one offset commit per fetched batch (one or two events at a time
+        under load) was a large part of the broker's work. They go with an explicit ``commit_last``, after
+        ``SETTLE_SECONDS`` (``settle_due``), or at ``stop``; a member that takes a partition over re-reads
+        at most that much, and its inbox turns each event into a no-op."""
+        for m in messages:
+            key = (m.topic, m.partition)
+            self._held[key] = max(self._held.get(key, 0), m.offset + 1)
+        if self._held_since is None:
+            self._held_since = time.monotonic()
+        await self.settle_due()
+
+    async def settle_due(self) -> None:
+        if self._held_since is not None and time.monotonic() - self._held_since >= SETTLE_SECONDS:
+            await self._commit({})
+
+    async def _commit(self, offsets: dict[tuple[str, int], int]) -> None:
         from aiokafka import TopicPartition
 
-        if not messages:
+        assigned = {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
+        merged = {k: v for k, v in self._held.items() if k in assigned}  # a revoked one is re-read elsewhere
+        for key, offset in offsets.items():
+            merged[key] = max(offset, merged.get(key, 0))
+        self._held.clear()
+        self._held_since = None
+        if not merged:
             return
-        await self.consumer.commit({TopicPartition(m.topic, m.partition): m.offset + 1 for m in messages})
-        for m in messages:
-            self._committed[(m.topic, m.partition)] = m.offset + 1
+        await self.consumer.commit({TopicPartition(t, p): offset for (t, p), offset in merged.items()})
+        self._committed.update(merged)
 
     async def lag(self) -> dict[tuple[str, int], int]:
         """High watermark minus the group's committed offset, per partition assigned to this consumer
@@ -279,6 +326,8 @@ class _KafkaSubscription(Subscription):
             if highwater is None:
                 continue
             committed = self._committed.get(key)
+            if key in self._held:  # ignored messages held back are processed, not waiting
+                committed = max(committed or 0, self._held[key])
             if committed is None:
                 try:
                     committed = await asyncio.wait_for(self.consumer.committed(tp), 2)

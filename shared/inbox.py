@@ -125,16 +125,28 @@ class ConsumerWorker:
         """A fetched batch: partitions side by side, each in its own order, then one offset commit for
         all of them, only after every event's inbox record has committed (events ignored or duplicate
         cost no commit of their own). A crash before the offset commit redelivers the batch, and the
-        inbox turns each redelivered event into a no-op: still at most one effect per event."""
-        if not batch:
-            return
-        if len(batch) == 1:
-            await self._partition(next(iter(batch.values())))
-        else:
+        inbox turns each redelivered event into a no-op: still at most one effect per event. The offsets
+        are settled (``Subscription.settle``): Kafka's subscription gathers them into one offset commit
+        per ``SETTLE_SECONDS``, so a crash redelivers at most that much, each event again a no-op; events
+        of types this service ignores are told by their header and never parsed."""
+        acted = {k: m for k, m in batch.items() if m and not all(map(self._ignored, m))}
+        if len(acted) == 1:
+            await self._partition(next(iter(acted.values())))
+        elif acted:
             async with asyncio.TaskGroup() as group:
-                for messages in batch.values():
+                for messages in acted.values():
                     group.create_task(self._partition(messages))
-        await subscription.commit_last([messages[-1] for messages in batch.values() if messages])
+        done = [messages[-1] for messages in batch.values() if messages]
+        if done:
+            await subscription.settle(done)
+        else:
+            await subscription.settle_due()
+
+    def _ignored(self, message: Message) -> bool:
+        """An event this service does not act on, told by its CloudEvents type header without parsing it
+        (a message without the header is parsed: an invalid envelope is dead-lettered)."""
+        kind = message.headers.get("ce_type")
+        return kind is not None and kind not in self.handlers
 
     async def _partition(self, messages: Sequence[Message]) -> None:
         if len(messages) > 1 and await self._together(messages):
@@ -150,6 +162,8 @@ class ConsumerWorker:
         at most one effect per event. True when every event was applied, duplicate or ignored."""
         work: list[tuple[Message, Envelope, Handler, Event]] = []
         for message in messages:
+            if self._ignored(message):
+                continue
             try:
                 envelope = Envelope.model_validate_json(message.value)
                 handler = self.handlers.get(envelope.type)
@@ -202,6 +216,8 @@ class ConsumerWorker:
 
     async def process(self, message: Message) -> None:
         """Apply one message exactly once in effect; returns when it is applied, skipped or dead-lettered."""
+        if self._ignored(message):
+            return
         try:
             envelope = Envelope.model_validate_json(message.value)
         except ValidationError as exc:
