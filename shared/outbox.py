@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 from opentelemetry.trace import Status, StatusCode
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import BigInteger, Table, any_, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared import telemetry
@@ -104,6 +105,11 @@ class OutboxRelay:
         self.engine, self.table, self.bus, self.service = engine, table, bus, service
         self.poll_interval, self.batch_size = poll_interval, batch_size
         self.max_idle = max(max_idle, poll_interval)
+        self._mark_sent = (  # one statement for any batch size (an IN list would be a new one per size)
+            update(table)
+            .where(table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+            .values(published_at=func.now())
+        )
         self._wake = asyncio.Event()
         self._lock_key = zlib.crc32(f"outbox:{table.schema}".encode())
 
@@ -178,9 +184,7 @@ class OutboxRelay:
                 raise
             for span in spans:
                 span.end()
-            await conn.execute(
-                update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now())
-            )
+            await conn.execute(self._mark_sent, {"ids": [r.id for r in rows]})
             await conn.commit()
         for r in rows:
             EVENTS_PUBLISHED.labels(self.service, r.event_type).inc()
