@@ -202,6 +202,21 @@ async def standalone_client(
         yield client
 
 
+@asynccontextmanager
+async def fresh_world(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory, prefix: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, asyncpg.Connection]]:
+    """All the services on a database of their own (figures that count every case need one), as
+    ``standalone`` runs them, with a raw connection to it for checking what was written."""
+    url = await create_database(pg_server_url, prefix=prefix)
+    async with standalone_client(url, tmp_path_factory) as client:
+        db = await asyncpg.connect(_plain(url))
+        try:
+            yield client, db
+        finally:
+            await db.close()
+
+
 @pytest.fixture(scope="module")
 async def standalone(
     database_url: str, tmp_path_factory: pytest.TempPathFactory

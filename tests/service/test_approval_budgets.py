@@ -10,19 +10,17 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from shared import clock
-from tests.conftest import _plain, create_database
+from tests.conftest import fresh_world
 from tests.factories import (
     address,
     application,
     auth,
     emergency_application,
     eventually,
-    officer,
     pending_case,
 )
 from tests.factories import review as review_step
@@ -36,36 +34,11 @@ TOWNSHIP_STAFF = auth("township-approver", "township_approver", county="140311",
 
 
 @pytest.fixture(scope="module")
-async def world(pg_server_url: str) -> AsyncIterator[dict[str, Any]]:
-    from services.registry import all_modules
-    from shared.app import build_app
-
-    url = await create_database(pg_server_url, prefix="budgets")
-    modules = all_modules()
-    app = build_app(
-        modules,
-        migrate_on_start=True,
-        overrides={
-            m.name: {
-                "database_url": url,
-                "bus": "memory",
-                "environment": "test",
-                "outbox_poll_interval_seconds": 0.05,
-            }
-            for m in modules
-        },
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://budgets", headers=officer()
-        ) as client,
-    ):
-        db = await asyncpg.connect(_plain(url))
-        try:
-            yield {"client": client, "db": db, "app": app}
-        finally:
-            await db.close()
+async def world(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
+    async with fresh_world(pg_server_url, tmp_path_factory, "budgets") as (client, db):
+        yield {"client": client, "db": db, "app": client.app}
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:

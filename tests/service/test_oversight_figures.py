@@ -21,14 +21,13 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import _plain, create_database
+from tests.conftest import fresh_world
 from tests.factories import (
     address,
     application,
     emergency_application,
     eventually,
     gov_system,
-    officer,
     pending_case,
     review,
 )
@@ -48,37 +47,12 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-async def world(pg_server_url: str) -> AsyncIterator[dict[str, Any]]:
+async def world(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
     """All five services on a fresh database, and the known cases driven through them."""
-    from services.registry import all_modules
-    from shared.app import build_app
-
-    url = await create_database(pg_server_url, prefix="oversight")
-    modules = all_modules()
-    app = build_app(
-        modules,
-        migrate_on_start=True,
-        overrides={
-            m.name: {
-                "database_url": url,
-                "bus": "memory",
-                "environment": "test",
-                "outbox_poll_interval_seconds": 0.05,
-            }
-            for m in modules
-        },
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://oversight", headers=officer()
-        ) as client,
-    ):
-        db = await asyncpg.connect(_plain(url))
-        try:
-            yield {"client": client, "db": db, **await _drive(client, db)}
-        finally:
-            await db.close()
+    async with fresh_world(pg_server_url, tmp_path_factory, "oversight") as (client, db):
+        yield {"client": client, "db": db, **await _drive(client, db)}
 
 
 async def _ok(response: httpx.Response, status: int = 200) -> Any:

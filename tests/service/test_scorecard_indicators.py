@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from shared import clock
-from tests.conftest import _plain, create_database
-from tests.factories import address, application, auth, emergency_application, officer, pending_case
+from tests.conftest import fresh_world
+from tests.factories import address, application, auth, emergency_application, pending_case
 from tests.factories import review as review_step
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -35,36 +35,11 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
 
 
 @pytest.fixture(scope="module")
-async def world(pg_server_url: str) -> AsyncIterator[dict[str, Any]]:
-    from services.registry import all_modules
-    from shared.app import build_app
-
-    url = await create_database(pg_server_url, prefix="indicators")
-    modules = all_modules()
-    app = build_app(
-        modules,
-        migrate_on_start=True,
-        overrides={
-            m.name: {
-                "database_url": url,
-                "bus": "memory",
-                "environment": "test",
-                "outbox_poll_interval_seconds": 0.05,
-            }
-            for m in modules
-        },
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://indicators", headers=officer()
-        ) as client,
-    ):
-        db = await asyncpg.connect(_plain(url))
-        try:
-            yield {"client": client, "db": db}
-        finally:
-            await db.close()
+async def world(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
+    async with fresh_world(pg_server_url, tmp_path_factory, "indicators") as (client, db):
+        yield {"client": client, "db": db}
 
 
 async def _decided(client: httpx.AsyncClient, township: str, amount: str) -> str:
