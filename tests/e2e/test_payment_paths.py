@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.e2e.conftest import arrived_in_approval
 from tests.factories import address, application, emergency_application, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
@@ -18,18 +19,6 @@ async def _payments(client: httpx.AsyncClient, base: str, case_id: str, count: i
         return rows if len(rows) >= count else None
 
     return await eventually(probe, timeout=60, what=f"{count} payment(s) of {case_id}")
-
-
-async def _pending(client: httpx.AsyncClient, urls: dict[str, str], body: dict) -> tuple[str, dict]:
-    created = await client.post(urls["intake"] + "/intake/v1/applications", json=body)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["id"]
-
-    async def arrived():
-        r = await client.get(f"{urls['approval']}/approval/v1/cases/{case_id}")
-        return r.json() if r.status_code == 200 else None
-
-    return case_id, await eventually(arrived, timeout=60, what="approval to receive the case")
 
 
 async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster):
@@ -47,7 +36,9 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
             },
         )
         assert fund.status_code == 201, fund.text
-        case_id, case = await _pending(client, urls, emergency_application(address=address(county, township)))
+        case_id, case = await arrived_in_approval(
+            client, urls, emergency_application(address=address(county, township))
+        )
         granted = await client.post(
             f"{urls['approval']}/approval/v1/cases/{case_id}/help-first",
             json={
@@ -109,7 +100,7 @@ async def test_emergency_case_helped_first_then_approved_is_paid_in_full(cluster
 async def test_expenditure_case_reviewed_approved_failed_retried_and_paid_once(cluster, db_e2e):
     urls = cluster.urls
     async with staff_client(timeout=15) as client:
-        case_id, _ = await _pending(client, urls, application())
+        case_id, _ = await arrived_in_approval(client, urls, application())
         assert (
             await review(client, case_id, urls["approval"], intake_base=urls["intake"])
         ).status_code == 200

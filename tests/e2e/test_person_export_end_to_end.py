@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.factories import address, application, auth, eventually, partner_body, review, staff_client
+from tests.e2e.conftest import approved_over_http
+from tests.factories import address, application, auth, eventually, partner_body, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
@@ -30,23 +31,7 @@ async def test_a_persons_export_holds_their_records_from_all_six_processes(clust
         )
         cases = []
         for body in (mine, other):
-            created = await client.post(urls["intake"] + "/intake/v1/applications", json=body)
-            assert created.status_code == 201, created.text
-            case_id = created.json()["id"]
-
-            async def arrived(case_id=case_id):
-                r = await client.get(f"{urls['approval']}/approval/v1/cases/{case_id}")
-                return r.status_code == 200
-
-            await eventually(arrived, timeout=60, what="approval to receive the case")
-            reviewed = await review(client, case_id, urls["approval"], intake_base=urls["intake"])
-            assert reviewed.status_code == 200, reviewed.text
-            decided = await client.post(
-                f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-                json={"decision": "approved", "confirm_extended_duration": True, "reasons": "ok"},
-            )
-            assert decided.status_code == 200, decided.text
-            cases.append(case_id)
+            cases.append(await approved_over_http(client, urls, body, reasons="ok"))
 
         async def everywhere():
             for case_id in cases:

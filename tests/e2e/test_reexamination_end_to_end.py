@@ -9,6 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.e2e.conftest import arrived_in_approval
 from tests.factories import address, application, auth, eventually, gov_system, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
@@ -28,17 +29,9 @@ async def test_a_reexamination_raises_the_amount_and_exactly_the_difference_is_p
     urls = cluster.urls
     approval, disbursement = urls["approval"], urls["disbursement"]
     async with staff_client(timeout=15) as client:
-        created = await client.post(
-            urls["intake"] + "/intake/v1/applications", json=application(address=address(COUNTY, TOWNSHIP))
+        case_id, case = await arrived_in_approval(
+            client, urls, application(address=address(COUNTY, TOWNSHIP))
         )
-        assert created.status_code == 201, created.text
-        case_id = created.json()["id"]
-
-        async def arrived():
-            r = await client.get(f"{approval}/approval/v1/cases/{case_id}")
-            return r.json() if r.status_code == 200 else None
-
-        case = await eventually(arrived, timeout=60, what="approval to receive the case")
         assert (await review(client, case_id, approval, intake_base=urls["intake"])).status_code == 200
         decided = await client.post(
             f"{approval}/approval/v1/cases/{case_id}/decision",

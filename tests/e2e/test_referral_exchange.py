@@ -12,13 +12,13 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from tests.e2e.conftest import approved_over_http
 from tests.factories import (
     WebhookReceiver,
     address,
     application,
     eventually,
     partner_body,
-    review,
     staff_client,
 )
 
@@ -57,31 +57,6 @@ def auth(partner: dict) -> dict:
 async def _json(client: httpx.AsyncClient, url: str, **kw):
     r = await client.get(url, **kw)
     return r.json() if r.status_code == 200 else None
-
-
-async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) -> str:
-    created = await client.post(urls["intake"] + "/intake/v1/applications", json=body)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["id"]
-    await eventually(
-        lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"),
-        timeout=60,
-        what="approval to receive the case",
-    )
-    assert (
-        await review(client, case_id, urls["approval"], intake_base=urls["intake"])
-    ).status_code == 200  # R-FLOW-1
-    decided = await client.post(
-        f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={
-            "decision": "approved",
-            "confirm_extended_duration": True,
-            "actor": "approver",
-            "reasons": "meets R-CAT",
-        },
-    )
-    assert decided.status_code == 200, decided.text
-    return case_id
 
 
 class PartnerConsumer:
@@ -139,8 +114,10 @@ async def test_partners_get_consented_records_by_kafka_webhook_and_feed_and_with
             await kafka_first.consumer.start()
             await kafka_second.consumer.start()
             try:
-                consented = await _decided(client, urls, application(address=address("140302", TOWNSHIP)))
-                unconsented = await _decided(
+                consented = await approved_over_http(
+                    client, urls, application(address=address("140302", TOWNSHIP))
+                )
+                unconsented = await approved_over_http(
                     client,
                     urls,
                     application(

@@ -16,13 +16,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from shared import clock
+from tests.e2e.conftest import approved_over_http
 from tests.factories import (
     address,
     application,
     emergency_application,
     eventually,
     partner_body,
-    review,
     staff_client,
 )
 
@@ -37,24 +37,6 @@ def key(partner: dict) -> dict:
 async def _json(client: httpx.AsyncClient, url: str, **kw):
     r = await client.get(url, **kw)
     return r.json() if r.status_code == 200 else None
-
-
-async def _decided(client: httpx.AsyncClient, urls: dict[str, str], body: dict) -> str:
-    created = await client.post(urls["intake"] + "/intake/v1/applications", json=body)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["id"]
-    await eventually(
-        lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"),
-        timeout=60,
-        what="approval to receive the case",
-    )
-    assert (await review(client, case_id, urls["approval"], intake_base=urls["intake"])).status_code == 200
-    decided = await client.post(
-        f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={"decision": "approved", "confirm_extended_duration": True, "reasons": "meets R-CAT"},
-    )
-    assert decided.status_code == 200, decided.text
-    return case_id
 
 
 class Topic:
@@ -129,7 +111,7 @@ async def test_a_fire_cases_need_is_offered_to_the_best_fitting_project_over_kaf
                         {"need_type": "legal"},
                     ],
                 )
-                case_id = await _decided(client, urls, body)
+                case_id = await approved_over_http(client, urls, body)
 
                 async def offered():
                     return await own.of_type("referral-offered.v1", need_type="housing_repair")
@@ -179,7 +161,7 @@ async def test_a_medical_case_is_referred_to_medical_assistance_and_its_outcome_
         try:
             body = application(address=address(COUNTY, f"{COUNTY}104"))
             body["medical"] = {**body["medical"], "total_bills": "300000.00"}
-            case_id = await _decided(client, urls, body)
+            case_id = await approved_over_http(client, urls, body)
 
             async def known():
                 needs = await _json(client, f"{base}/cases/{case_id}/needs")

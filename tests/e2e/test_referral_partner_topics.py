@@ -14,7 +14,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.factories import address, application, eventually, partner_body, review, staff_client
+from tests.e2e.conftest import approved_over_http
+from tests.factories import address, application, eventually, partner_body, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 TOWNSHIPS = ("140321102", "140321103")
@@ -30,30 +31,7 @@ async def _json(client: httpx.AsyncClient, url: str, **kw):
 
 
 async def decided(client: httpx.AsyncClient, urls: dict[str, str], township: str) -> str:
-    created = await client.post(
-        urls["intake"] + "/intake/v1/applications", json=application(address=address(township[:6], township))
-    )
-    assert created.status_code == 201, created.text
-    case_id = created.json()["id"]
-    await eventually(
-        lambda: _json(client, f"{urls['approval']}/approval/v1/cases/{case_id}"),
-        timeout=60,
-        what="approval to receive the case",
-    )
-    assert (
-        await review(client, case_id, urls["approval"], intake_base=urls["intake"])
-    ).status_code == 200  # R-FLOW-1
-    decision = await client.post(
-        f"{urls['approval']}/approval/v1/cases/{case_id}/decision",
-        json={
-            "decision": "approved",
-            "confirm_extended_duration": True,
-            "actor": "approver",
-            "reasons": "meets R-CAT",
-        },
-    )
-    assert decision.status_code == 200, decision.text
-    return case_id
+    return await approved_over_http(client, urls, application(address=address(township[:6], township)))
 
 
 class TopicReader:
