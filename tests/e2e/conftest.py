@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from scripts import cluster as harness
 from scripts.cluster import Cluster, free_port
-from tests.factories import DEV_KEY_DIR, eventually, review
+from shared.contracts.monitoring import LeadReported
+from shared.events import Envelope
+from tests.factories import DEV_KEY_DIR, eventually, resident_id, review
 
-__all__ = ["Cluster", "approved_over_http", "arrived_in_approval", "free_port", "open_cluster"]
+__all__ = [
+    "MONITORING_PLATFORM",
+    "Cluster",
+    "approved_over_http",
+    "arrived_in_approval",
+    "free_port",
+    "monitoring_lead",
+    "open_cluster",
+    "produce",
+]
+
+MONITORING_PLATFORM = "urn:cn:yangquan:low-income-monitoring"
+"""The low-income population monitoring platform, as the source of the leads it publishes."""
+
+
+def monitoring_lead(lead_ref: str, county: str, township: str, **fields: Any) -> Envelope:
+    """A house fire the monitoring platform reports on its topic (LeadReported), as the platform wraps it;
+    ``fields`` change the report (name, phone, address, description, ...)."""
+    report = {
+        "lead_ref": lead_ref,
+        "source": "monitoring_platform",
+        "township_code": township,
+        "urgency": "emergency",
+        "category": "emergency",
+        "subtype": "fire_or_accident",
+        "name": "赵铁柱",
+        "id_number": resident_id(area=county),
+        "phone": "13700001111",
+        "address": "某村3号",
+        "description": "监测预警: 房屋失火, 家庭收入骤降",
+        "reported_at": datetime.now(UTC),
+    } | fields
+    return Envelope.wrap(LeadReported(**report), source=MONITORING_PLATFORM, subject=lead_ref)
+
+
+async def produce(kafka: str, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
+    """Publish (key, value) records as another system would: its own idempotent producer, acks=all."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
 
 
 async def arrived_in_approval(

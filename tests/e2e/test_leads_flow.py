@@ -8,48 +8,17 @@ the same lead delivered twice is one lead."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from shared.contracts.monitoring import LeadReported
-from shared.events import Envelope
-from tests.factories import auth, eventually, resident_id, review, staff_client
+from tests.e2e.conftest import MONITORING_PLATFORM, monitoring_lead, produce
+from tests.factories import auth, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
 COUNTY, TOWNSHIP = "140321", "140321106"  # 平定县, a township no other e2e test reports leads for
-PLATFORM = "urn:cn:yangquan:low-income-monitoring"
 CLERK = auth("clerk-pingding", "intake_clerk", county=COUNTY, township=TOWNSHIP)
-
-
-def _lead(lead_ref: str, township_code: str = TOWNSHIP) -> Envelope:
-    payload = LeadReported(
-        lead_ref=lead_ref,
-        source="monitoring_platform",
-        township_code=township_code,
-        urgency="emergency",
-        category="emergency",
-        subtype="fire_or_accident",
-        name="赵铁柱",
-        id_number=resident_id(area=COUNTY),
-        phone="13700001111",
-        address="某村3号",
-        description="监测预警: 房屋失火, 家庭收入骤降",
-        reported_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(payload, source=PLATFORM, subject=lead_ref)
-
-
-async def _publish(kafka: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, acks="all")
-    await producer.start()
-    try:
-        for key, value in records:
-            await producer.send_and_wait(topic, value, key=key)
-    finally:
-        await producer.stop()
 
 
 async def test_a_monitoring_lead_becomes_a_visit_task_an_application_and_a_decision_with_its_response_time(
@@ -58,8 +27,9 @@ async def test_a_monitoring_lead_becomes_a_visit_task_an_application_and_a_decis
     urls = cluster.urls
     intake = urls["intake"] + "/intake/v1"
     ref = f"JC-{uuid.uuid4().hex[:10]}"
-    good, unknown = _lead(ref), _lead(f"JC-{uuid.uuid4().hex[:10]}", township_code="140321999")
-    await _publish(
+    good = monitoring_lead(ref, COUNTY, TOWNSHIP)
+    unknown = monitoring_lead(f"JC-{uuid.uuid4().hex[:10]}", COUNTY, "140321999")
+    await produce(
         cluster.kafka,
         cluster.topic("monitoring.leads"),
         [
@@ -80,7 +50,11 @@ async def test_a_monitoring_lead_becomes_a_visit_task_an_application_and_a_decis
         found = await eventually(the_lead, timeout=60, what="intake to make the lead a visit task")
         assert len(found) == 1
         lead = found[0]
-        assert (lead["status"], lead["reported_by"], lead["response_hours"]) == ("open", PLATFORM, 24)
+        assert (lead["status"], lead["reported_by"], lead["response_hours"]) == (
+            "open",
+            MONITORING_PLATFORM,
+            24,
+        )
         assert (lead["name"], lead["source"], lead["overdue"]) == ("赵*柱", "monitoring_platform", False)
 
         contacted = await client.post(
@@ -104,7 +78,7 @@ async def test_a_monitoring_lead_becomes_a_visit_task_an_application_and_a_decis
         )
         assert converted.status_code == 201, converted.text
         case_id = converted.json()["application"]["id"]
-        assert converted.json()["application"]["referring_system"] == PLATFORM
+        assert converted.json()["application"]["referring_system"] == MONITORING_PLATFORM
 
         async def in_approval():
             r = await client.get(f"{urls['approval']}/approval/v1/cases/{case_id}")

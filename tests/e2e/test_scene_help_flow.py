@@ -9,49 +9,21 @@ pays only what remains. Five processes, the real broker and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from shared import clock
-from shared.contracts.monitoring import LeadReported
-from shared.events import Envelope
-from tests.factories import auth, eventually, resident_id, review, staff_client
+from tests.e2e.conftest import monitoring_lead, produce
+from tests.factories import auth, eventually, review, staff_client
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.e2e, pytest.mark.kafka]
 
 COUNTY, TOWNSHIP = "140321", "140321104"  # 平定县, a township no other e2e test uses
-PLATFORM = "urn:cn:yangquan:low-income-monitoring"
 CLERK = auth("clerk-pingding-scene", "intake_clerk", county=COUNTY, township=TOWNSHIP)
 HEAD = auth("head-pingding-scene", "township_approver", county=COUNTY, township=TOWNSHIP)
 SCENE = {"amount": "600.00", "form": "cash", "channel": "direct", "reasons": "房屋失火, 现场先行救助"}
-
-
-async def _publish_lead(kafka: str, topic: str, lead_ref: str) -> None:
-    payload = LeadReported(
-        lead_ref=lead_ref,
-        source="monitoring_platform",
-        township_code=TOWNSHIP,
-        urgency="emergency",
-        category="emergency",
-        subtype="fire_or_accident",
-        name="钱满仓",
-        id_number=resident_id(area=COUNTY),
-        phone="13700002222",
-        address="某村8号",
-        description="监测预警: 房屋失火, 一家无处居住",
-        reported_at=datetime.now(UTC),
-    )
-    envelope = Envelope.wrap(payload, source=PLATFORM, subject=lead_ref)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, envelope.to_bytes(), key=lead_ref.encode())
-    finally:
-        await producer.stop()
 
 
 async def test_help_at_the_scene_on_a_monitoring_lead_is_paid_from_the_reserve_and_the_application_follows(
@@ -74,7 +46,16 @@ async def test_help_at_the_scene_on_a_monitoring_lead_is_paid_from_the_reserve_a
             },
         )
         assert fund.status_code == 201, fund.text
-        await _publish_lead(cluster.kafka, cluster.topic("monitoring.leads"), ref)
+        report = monitoring_lead(
+            ref,
+            COUNTY,
+            TOWNSHIP,
+            name="钱满仓",
+            phone="13700002222",
+            address="某村8号",
+            description="监测预警: 房屋失火, 一家无处居住",
+        )
+        await produce(cluster.kafka, cluster.topic("monitoring.leads"), [(ref.encode(), report.to_bytes())])
 
         async def the_lead() -> dict[str, Any] | None:
             r = await client.get(f"{intake}/leads", params={"township_code": TOWNSHIP}, headers=CLERK)
