@@ -49,7 +49,7 @@ def _dated(on: date, **overrides: object) -> dict:
     )
 
 
-def test_the_frozen_moments_straddle_the_utc_date_line():
+async def test_the_frozen_moments_straddle_the_utc_date_line():
     assert (AT_0759.date(), clock.local_date(AT_0759)) == (CHINA_TODAY - timedelta(days=1), CHINA_TODAY)
     assert (AT_0801.date(), clock.local_date(AT_0801)) == (CHINA_TODAY, CHINA_TODAY)
 

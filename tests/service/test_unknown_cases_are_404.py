@@ -127,7 +127,7 @@ def _url(path: str, case_id: str) -> str:
     )
 
 
-def test_the_loop_covers_every_case_route_of_the_five_services(standalone):
+async def test_the_loop_covers_every_case_route_of_the_five_services(standalone):
     documented = {
         (method.upper(), path.replace("{application_id}", "{id}").replace("{case_id}", "{id}"))
         for path, ops in standalone.app.openapi()["paths"].items()
