@@ -248,7 +248,7 @@ class _KafkaSubscription(Subscription):
         )
         self._committed: dict[tuple[str, int], int] = {}
         self._held: dict[tuple[str, int], int] = {}
-        """Next offsets of partitions whose messages were all ignored, not yet committed (``settle``)."""
+        """Next offsets of processed messages not yet committed (``settle``), per partition."""
         self._held_since: float | None = None
 
     async def start(self) -> None:
@@ -257,7 +257,7 @@ class _KafkaSubscription(Subscription):
     async def stop(self) -> None:
         try:
             await self._commit({})
-        except Exception as exc:  # noqa: BLE001 - stopping anyway: redelivered ignored messages cost nothing
+        except Exception as exc:  # noqa: BLE001 - stopping anyway: the inbox makes a redelivery a no-op
             log.info("held offsets not committed at stop", extra={"error": repr(exc)[:300]})
         await self.consumer.stop()
 
@@ -326,7 +326,7 @@ class _KafkaSubscription(Subscription):
             if highwater is None:
                 continue
             committed = self._committed.get(key)
-            if key in self._held:  # ignored messages held back are processed, not waiting
+            if key in self._held:  # processed messages whose offsets are held back are not waiting
                 committed = max(committed or 0, self._held[key])
             if committed is None:
                 try:

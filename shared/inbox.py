@@ -122,19 +122,17 @@ class ConsumerWorker:
     async def process_batch(
         self, subscription: Subscription, batch: Mapping[tuple[str, int], Sequence[Message]]
     ) -> None:
-        """A fetched batch: partitions side by side, each in its own order, then one offset commit for
-        all of them, only after every event's inbox record has committed (events ignored or duplicate
-        cost no commit of their own). A crash before the offset commit redelivers the batch, and the
-        inbox turns each redelivered event into a no-op: still at most one effect per event. The offsets
-        are settled (``Subscription.settle``): Kafka's subscription gathers them into one offset commit
-        per ``SETTLE_SECONDS``, so a crash redelivers at most that much, each event again a no-op; events
-        of types this service ignores are told by their header and never parsed."""
-        acted = {k: m for k, m in batch.items() if m and not all(map(self._ignored, m))}
-        if len(acted) == 1:
-            await self._partition(next(iter(acted.values())))
-        elif acted:
+        """A fetched batch: partitions side by side, each in its own order, then their offsets settled
+        (``Subscription.settle``) only after every event's inbox record has committed (events ignored or
+        duplicate cost no commit of their own). Kafka's subscription gathers the offsets into one commit
+        per ``SETTLE_SECONDS``; a crash before it redelivers those events, and the inbox turns each into a
+        no-op: still at most one effect per event. Events of types this service ignores are told by their
+        header and never parsed."""
+        if len(batch) == 1:
+            await self._partition(next(iter(batch.values())))
+        elif batch:
             async with asyncio.TaskGroup() as group:
-                for messages in acted.values():
+                for messages in batch.values():
                     group.create_task(self._partition(messages))
         done = [messages[-1] for messages in batch.values() if messages]
         if done:

@@ -312,13 +312,14 @@ async def set_policy(
     async with runtime.transaction() as session:
         # one writer per county at a time, so a retried PUT finds the version its first attempt made
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"retention:{county_code}"))))
-        latest = (await county_versions(session, policies, county_code))[-1:]
-        if latest and (latest[0].effective_from, latest[0].years, latest[0].reason) == (
+        versions = await county_versions(session, policies, county_code)
+        latest = versions[-1] if versions else None
+        if latest and (latest.effective_from, latest.years, latest.reason) == (
             effective_from,
             checked,
             reason,
         ):
-            return latest[0], True
+            return latest, True
         now = clock.now()
         await _store(session, policies, made, now)
         await runtime.outbox.add(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from shared import clock, retention
 from shared.access import ensure_county_level, ensure_covers, note_place, require
-from shared.api import PROBLEM, PROBLEM_RESPONSES, runtime_of
+from shared.api import PROBLEM_RESPONSES, runtime_of
 from shared.auth import Principal, Role
 from shared.domain_errors import RecordNotFound
 
@@ -107,10 +107,7 @@ def retention_router(service: str) -> APIRouter:
         "200 with that version and `Idempotent-Replayed: true`; nothing new is stored or published.",
         responses={
             200: {"description": "A replay of the county's latest version (Idempotent-Replayed)"},
-            409: {
-                "description": "Not the policy's owner: set the periods at intake (problem+json)",
-                **PROBLEM,
-            },
+            409: {"description": "Not the policy's owner: set the periods at intake"},
         },
     )
     async def set_policy(
@@ -146,9 +143,7 @@ def retention_router(service: str) -> APIRouter:
     @router.post(
         "/purges",
         summary="Apply a dry run's set: a second officer, in batches, idempotent (R-RET-2)",
-        responses={
-            409: {"description": "No such dry run, or the same officer (four eyes) (problem+json)", **PROBLEM}
-        },
+        responses={409: {"description": "No such dry run, or the same officer (four eyes)"}},
     )
     async def purge(
         request: Request, body: ApplyIn, principal: Annotated[Principal, Depends(require(*OFFICERS))]
