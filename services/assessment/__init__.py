@@ -13,7 +13,12 @@ from services.assessment.service.verification import ANSWER_SEAL_CONTEXT, worker
 from services.assessment.settings import AssessmentSettings
 from services.assessment.tables import metadata
 from shared.contracts.approval import CaseDecided
-from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
+from shared.contracts.intake import (
+    MEMBERS_SEAL_CONTEXT,
+    ApplicationSubmitted,
+    DocumentRecorded,
+    DocumentsRecorded,
+)
 from shared.figures import figures_router
 from shared.reencrypt import SealedColumn
 from shared.retention import DataClassSpec, RetentionSpec, Target, messaging_targets, policy_handlers
@@ -27,6 +32,7 @@ def handlers(runtime: Runtime):
         **policy_handlers(runtime),  # the county's retention periods, set at intake (R-RET-1)
         CaseDecided.event_type: partial(h.on_case_decided, runtime),  # a raise after it: 409
         DocumentRecorded.event_type: partial(h.on_document_recorded, runtime),  # the authorisation (R-CAT-3)
+        DocumentsRecorded.event_type: partial(h.on_documents_recorded, runtime),  # the same, of a batch
     }
 
 

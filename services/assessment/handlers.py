@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.assessment import service
 from services.assessment.service import verification
 from shared.contracts.approval import CaseDecided
-from shared.contracts.intake import ApplicationSubmitted, DocumentRecorded
+from shared.contracts.intake import ApplicationSubmitted, DocumentRecorded, DocumentsRecorded
 from shared.events import Envelope
 from shared.runtime import Runtime
 
@@ -31,3 +31,10 @@ async def on_document_recorded(
 ) -> None:
     """The signed authorisation on file releases the case's economic verification request (R-CAT-3)."""
     await verification.authorisation_recorded(runtime, session, doc)
+
+
+async def on_documents_recorded(
+    runtime: Runtime, session: AsyncSession, envelope: Envelope, docs: DocumentsRecorded
+) -> None:
+    """A township's paper set recorded at once: its authorisation, if any, as ``on_document_recorded``."""
+    await verification.documents_recorded(runtime, session, docs)

@@ -143,6 +143,26 @@ class DocumentRecorded(Event):
     recorded_at: datetime
 
 
+class RecordedItem(_Part):
+    """One archive item of a batch: its kind and content hash, as on DocumentRecorded; no personal data."""
+
+    kind: str
+    sha256: str
+    recorded_at: datetime
+
+
+@event("gov.assistance.intake.documents-recorded.v1")
+class DocumentsRecorded(Event):
+    """The archive items a batch recorded on a case (R-ARC-1, ``POST .../documents/batch``), in one message
+    for a township's paper set instead of one DocumentRecorded per item. Each item as DocumentRecorded
+    carries one: its kind (such as ``verification_authorisation``) and content hash, in the order sent.
+    Items already on file are not listed; a batch of replays publishes nothing. No personal data."""
+
+    case_id: str
+    items: list[RecordedItem] = Field(min_length=1)
+    """The new items, in the order sent (at least one)."""
+
+
 @event("gov.assistance.intake.consent-withdrawn.v1")
 class ConsentWithdrawn(Event):
     case_id: str

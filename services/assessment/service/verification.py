@@ -58,7 +58,12 @@ from shared import clock, idnumber
 from shared.access import guard
 from shared.contracts.assessment import Reason
 from shared.contracts.common import Category
-from shared.contracts.intake import MEMBERS_SEAL_CONTEXT, ApplicationSubmitted, DocumentRecorded
+from shared.contracts.intake import (
+    MEMBERS_SEAL_CONTEXT,
+    ApplicationSubmitted,
+    DocumentRecorded,
+    DocumentsRecorded,
+)
 from shared.contracts.processing import AssessmentCaseProcessingFailed
 from shared.runtime import Runtime
 
@@ -125,11 +130,25 @@ async def open_requests(
 
 async def authorisation_recorded(runtime: Runtime, session: AsyncSession, doc: DocumentRecorded) -> None:
     """Intake recorded a document: the signed authorisation releases the case's waiting economic request."""
-    if doc.kind != AUTHORISATION_KIND:
+    await document_on_file(session, doc.case_id, doc.kind, doc.sha256, doc.recorded_at)
+
+
+async def documents_recorded(runtime: Runtime, session: AsyncSession, docs: DocumentsRecorded) -> None:
+    """Intake recorded a batch of documents: each item as if announced alone (``authorisation_recorded``)."""
+    for item in docs.items:
+        await document_on_file(session, docs.case_id, item.kind, item.sha256, item.recorded_at)
+
+
+async def document_on_file(
+    session: AsyncSession, case_id: str, kind: str, sha256: str, recorded_at: datetime
+) -> None:
+    """One document intake recorded (R-ARC-1): only the signed authorisation matters here; the first on file
+    is kept and releases the case's economic requests waiting for it (R-CAT-3). Again: nothing changes."""
+    if kind != AUTHORISATION_KIND:
         return
-    await vrepo.record_authorisation(session, doc.case_id, doc.sha256, doc.recorded_at)
+    await vrepo.record_authorisation(session, case_id, sha256, recorded_at)
     now = clock.now()
-    for waiting in await vrepo.awaiting_authorisation(session, doc.case_id):
+    for waiting in await vrepo.awaiting_authorisation(session, case_id):
         policy = await _policy_of(session, waiting)
         vp = policy.parameters.verification if policy else None
         if vp is None:
