@@ -1,6 +1,8 @@
 """R-ARC-1: a township records its paper set in one request (``POST .../documents/batch``): one
-transaction, all items or none, one audit entry, a DocumentRecorded per new item and one
-ArchiveCompleteness for the set; a wrong item is named (``documents[i].<field>``)."""
+transaction, all items or none, one audit entry, one DocumentsRecorded listing the new items and one
+ArchiveCompleteness for the set (nothing for replays); a wrong item is named (``documents[i].<field>``)."""
+
+import json
 
 import pytest
 
@@ -27,11 +29,23 @@ async def _count(db, sql: str, case_id: str) -> int:
 
 DOCUMENTS = "SELECT count(*) FROM intake.documents WHERE application_id = $1"
 RECORDED_EVENTS = (
-    "SELECT count(*) FROM intake.outbox WHERE key = $1 AND event_type LIKE '%document-recorded%'"
+    "SELECT count(*) FROM intake.outbox WHERE key = $1 AND event_type LIKE '%.document-recorded.%'"
 )
+"""The single route's DocumentRecorded: a batch writes none."""
 COMPLETENESS_EVENTS = (
     "SELECT count(*) FROM intake.outbox WHERE key = $1 AND event_type LIKE '%archive-completeness%'"
 )
+
+
+async def _batch_events(db, case_id: str) -> list[list[tuple[str, str]]]:
+    """The case's DocumentsRecorded rows in intake's outbox, oldest first: each one's (kind, sha256) items."""
+    rows = await db.fetch(
+        "SELECT envelope FROM intake.outbox WHERE key = $1 AND event_type = $2 ORDER BY id",
+        case_id,
+        "gov.assistance.intake.documents-recorded.v1",
+    )
+    envelopes = [json.loads(r["envelope"]) if isinstance(r["envelope"], str) else r["envelope"] for r in rows]
+    return [[(i["kind"], i["sha256"]) for i in e["data"]["items"]] for e in envelopes]
 
 
 async def test_a_paper_set_is_recorded_in_one_request_with_one_completeness_report(standalone, db):
@@ -45,7 +59,8 @@ async def test_a_paper_set_is_recorded_in_one_request_with_one_completeness_repo
         (p["kind"], p["sha256"], False) for p in papers
     ]
     assert await _count(db, DOCUMENTS, case_id) == 3
-    assert await _count(db, RECORDED_EVENTS, case_id) == 3
+    assert await _batch_events(db, case_id) == [[(p["kind"], p["sha256"]) for p in papers]]  # one message
+    assert await _count(db, RECORDED_EVENTS, case_id) == 0
     assert await _count(db, COMPLETENESS_EVENTS, case_id) == completeness_before + 1
     archive = (await standalone.get(f"/intake/v1/applications/{case_id}/documents")).json()
     assert {"id_card", "household_register", "medical_bills"}.isdisjoint(archive["missing"])
@@ -75,11 +90,13 @@ async def test_a_batch_sent_again_is_a_replay_that_records_and_publishes_nothing
     first = await _batch(standalone, case_id, papers)
     assert first.status_code == 201, first.text
     events = await _count(db, "SELECT count(*) FROM intake.outbox WHERE key = $1", case_id)
+    assert len(await _batch_events(db, case_id)) == 1
     again = await _batch(standalone, case_id, papers)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert [d["id"] for d in again.json()["documents"]] == [d["id"] for d in first.json()["documents"]]
     assert all(d["replayed"] for d in again.json()["documents"])
     assert await _count(db, "SELECT count(*) FROM intake.outbox WHERE key = $1", case_id) == events
+    assert len(await _batch_events(db, case_id)) == 1
 
 
 async def test_a_batch_with_one_paper_already_on_file_records_only_the_new_ones(standalone, db):
@@ -88,11 +105,13 @@ async def test_a_batch_with_one_paper_already_on_file_records_only_the_new_ones(
     assert (
         await standalone.post(f"/intake/v1/applications/{case_id}/documents", json=on_file)
     ).status_code == 201
-    response = await _batch(standalone, case_id, [document_body("medical_bills"), on_file])
+    new = document_body("medical_bills")
+    response = await _batch(standalone, case_id, [new, on_file])
     assert response.status_code == 201, response.text
     assert [d["replayed"] for d in response.json()["documents"]] == [False, True]
     assert await _count(db, DOCUMENTS, case_id) == 2
-    assert await _count(db, RECORDED_EVENTS, case_id) == 2
+    assert await _count(db, RECORDED_EVENTS, case_id) == 1  # the single route's, for the paper on file
+    assert await _batch_events(db, case_id) == [[("medical_bills", new["sha256"])]]  # only the new one
 
 
 @pytest.mark.parametrize(
@@ -114,6 +133,7 @@ async def test_one_wrong_item_refuses_the_whole_batch_naming_it(standalone, db, 
     assert field in [e["field"] for e in response.json()["errors"]]
     assert await _count(db, DOCUMENTS, case_id) == 0
     assert await _count(db, "SELECT count(*) FROM intake.outbox WHERE key = $1", case_id) == events
+    assert await _batch_events(db, case_id) == []
 
 
 async def test_the_same_paper_twice_in_one_batch_is_refused_naming_the_repeat(standalone, db):
@@ -133,14 +153,19 @@ async def test_an_empty_or_oversized_batch_is_a_422(standalone, documents):
     assert "documents" in [e["field"] for e in response.json()["errors"]]
 
 
-async def test_the_batch_events_are_written_in_the_order_sent_then_the_completeness_report(standalone, db):
+async def test_the_batch_event_lists_the_items_in_the_order_sent_then_the_completeness_report(standalone, db):
     case_id = await _case(standalone)
     papers = [document_body(k) for k in ("medical_bills", "id_card", "household_register")]
     assert (await _batch(standalone, case_id, papers)).status_code == 201
     rows = await db.fetch(
-        "SELECT event_type, envelope->'data'->>'kind' AS kind FROM intake.outbox WHERE key = $1 ORDER BY id",
-        case_id,
+        "SELECT event_type, envelope FROM intake.outbox WHERE key = $1 ORDER BY id", case_id
     )
-    recorded = [r["kind"] for r in rows if "document-recorded" in r["event_type"]]
-    assert recorded == ["medical_bills", "id_card", "household_register"]
-    assert "archive-completeness" in rows[-1]["event_type"]
+    types = [r["event_type"].split(".")[3] for r in rows]
+    assert types.count("documents-recorded") == 1
+    at = types.index("documents-recorded")
+    assert types[at + 1] == "archive-completeness"  # the report on the set, right after the items
+    envelope = rows[at]["envelope"]
+    data = (json.loads(envelope) if isinstance(envelope, str) else envelope)["data"]
+    assert set(data) == {"case_id", "items"} and data["case_id"] == case_id
+    assert [i["kind"] for i in data["items"]] == ["medical_bills", "id_card", "household_register"]
+    assert all(set(i) == {"kind", "sha256", "recorded_at"} for i in data["items"])  # kind and hash only

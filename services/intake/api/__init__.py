@@ -319,8 +319,9 @@ async def record_document(
     "`POST .../documents` takes it. One wrong item refuses the whole batch, naming it "
     "(`documents[i].<field>`: 422 for a bad value, 409 `home-visit-report-through-visit`), and nothing "
     "is recorded. Items already on file (same kind and content) come back with `replayed: true`; when "
-    "every item is a replay the answer is 200 with `Idempotent-Replayed`. Publishes one DocumentRecorded "
-    "per new item and one ArchiveCompleteness for the set.",
+    "every item is a replay the answer is 200 with `Idempotent-Replayed`. Publishes one DocumentsRecorded "
+    "listing the new items (kind and hash, in the order sent) and one ArchiveCompleteness for the set; "
+    "nothing when every item is a replay.",
 )
 async def record_documents(
     application_id: CaseId, body: DocumentBatchIn, request: Request, response: Response, principal: Archivist

@@ -74,10 +74,12 @@ from shared.contracts.intake import (
     Consents,
     ConsentWithdrawn,
     DocumentRecorded,
+    DocumentsRecorded,
     EducationCosts,
     MedicalCosts,
     MemberFacts,
     Property,
+    RecordedItem,
     StatedNeed,
 )
 from shared.logging import log_context
@@ -608,6 +610,14 @@ def _recorded(document: Document) -> DocumentRecorded:
     )
 
 
+def _batch_recorded(application_id: str, documents: list[Document]) -> DocumentsRecorded:
+    """The new items of a batch in one event, in the order sent (R-ARC-1): kind and hash only."""
+    return DocumentsRecorded(
+        case_id=application_id,
+        items=[RecordedItem(kind=d.kind, sha256=d.sha256, recorded_at=d.recorded_at) for d in documents],
+    )
+
+
 async def announce_document(runtime: Runtime, session: AsyncSession, document: Document) -> None:
     """DocumentRecorded in the same transaction as the item (R-ARC-1): assessment starts the verification
     (R-CAT-3) once the signed authorisation is on file. Kind and hash only, no content."""
@@ -679,8 +689,9 @@ async def record_documents(
 ) -> list[tuple[Document, bool]]:
     """R-ARC-1: a township's paper set in one transaction, all or none: every item checked as
     ``record_document`` checks one (422 naming ``documents[i].<field>``), inserted in one statement, a
-    DocumentRecorded per new item and one ArchiveCompleteness for the set. Items already on file (same
-    kind and content) are replays. Returns (document, created) in the order sent."""
+    DocumentsRecorded listing the new items (one message for the set, not one per item) and one
+    ArchiveCompleteness for the set. Items already on file (same kind and content) are replays: a batch of
+    replays publishes nothing. Returns (document, created) in the order sent."""
     _distinct_items(items)
     async with runtime.transaction() as session:
         row = await repo.get(session, application_id, for_update=True)
@@ -697,8 +708,9 @@ async def record_documents(
         on_file = {
             (d.kind, d.sha256): d for d in await repo.documents_by_hash(session, application_id, missing)
         }
-        await runtime.outbox.add_many(session, [(_recorded(d), d.application_id) for d in inserted])
         if inserted:
+            new = [by_key[(i.kind, i.sha256)] for i in items if (i.kind, i.sha256) in by_key]  # order sent
+            await runtime.outbox.add(session, _batch_recorded(application_id, new), subject=application_id)
             await publish_completeness(runtime, session, row)
     out = []
     for item in items:
