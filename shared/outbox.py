@@ -59,19 +59,6 @@ class Outbox:
         await session.execute(self._insert, row)
         return envelope
 
-    async def add_many(
-        self, session: AsyncSession, events: Sequence[tuple[Event, str | None]]
-    ) -> list[Envelope]:
-        """Several (event, subject) on the service's topic in one statement (one round trip), in order:
-        the relay publishes them in the order given, as successive ``add`` calls would."""
-        made = [
-            self._row(payload, subject=subject, topic=self.topic, key=None) for payload, subject in events
-        ]
-        if made:
-            session.info[WROTE_EVENTS] = True
-            await session.execute(self._insert, [row for _, row in made])
-        return [envelope for envelope, _ in made]
-
     def _row(
         self, payload: Event, *, subject: str | None, topic: str, key: str | None
     ) -> tuple[Envelope, dict[str, Any]]:
