@@ -77,3 +77,25 @@ def test_a_token_for_another_audience_or_issuer_is_refused(issuer):
         issuer.verifier().verify(issuer.mint("x", ["auditor"], audience="another-system"))
     with pytest.raises(InvalidToken):
         issuer.verifier().verify(issuer.mint("x", ["auditor"], issuer="https://evil.example"))
+
+
+def test_a_verified_token_is_reused_briefly_and_never_past_its_expiry(issuer, monkeypatch):
+    verifier = issuer.verifier()
+    token = issuer.mint("clerk-2", ["intake_clerk"])
+    first = verifier.verify(token)
+    checks: list[str] = []
+    real = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda t: checks.append(t) or real(t))
+    assert verifier.verify(token) is first and checks == [], "the same token again: no second check"
+    other = issuer.mint("clerk-3", ["intake_clerk"])
+    assert verifier.verify(other).subject == "clerk-3" and checks == [other], "another token: checked"
+    # expired 10 s ago: still inside the 30 s leeway, so it verifies, but it is never taken from the cache
+    late = issuer.mint("clerk-4", ["intake_clerk"], ttl=-10)
+    verifier.verify(late)
+    verifier.verify(late)
+    assert checks[-2:] == [late, late]
+    # a minute on, the first token is checked again
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    verifier.verify(token)
+    assert checks[-1] == token
