@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,10 +128,18 @@ async def page(
     return [_application(r) for r in (await session.execute(query)).mappings()]
 
 
+_LOCK_PEOPLE = text(
+    "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) "
+    "ORDER BY n"
+)
+"""One round trip for a whole household, the locks taken in the order given (sorted: no deadlock)."""
+
+
 async def lock_people(session: AsyncSession, bidxs: list[str]) -> None:
     """Serialise concurrent submissions that share a person, so the repeat rule and flags see each other."""
-    for bidx in sorted(set(bidxs)):
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"intake:person:{bidx}"))))
+    keys = [f"intake:person:{bidx}" for bidx in sorted(set(bidxs))]
+    if keys:
+        await session.execute(_LOCK_PEOPLE, {"keys": keys})
 
 
 async def candidates(

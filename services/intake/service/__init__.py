@@ -387,7 +387,7 @@ async def record_application(
     if not found:
         with log_context(case_id=application_id):
             await runtime.outbox.add(session, submitted_event(runtime, stored), subject=application_id)
-    await publish_completeness(runtime, session, stored)
+    await publish_completeness(runtime, session, stored, recorded=set())  # no paper yet: the row is new
     return stored, True
 
 
@@ -893,11 +893,15 @@ def checklist(row: Application) -> tuple[policy.IntakePolicy, list[str]]:
     return rules, rules.required(row.subtype, raised=row.raised, county=row.county_code)
 
 
-async def publish_completeness(runtime: Runtime, session: AsyncSession, row: Application) -> None:
+async def publish_completeness(
+    runtime: Runtime, session: AsyncSession, row: Application, *, recorded: set[str] | None = None
+) -> None:
     """R-ARC-1: tell approval what the archive lacks and what of it blocks (outbox, this transaction). The
-    caller holds the case row locked, so the events of one case carry growing ``as_of``."""
+    caller holds the case row locked, so the events of one case carry growing ``as_of``. ``recorded``: the
+    kinds on file when the caller knows them (a case created in this transaction has none), else read."""
     rules, required = checklist(row)
-    recorded = (await repo.document_kinds(session, [row.id]))[row.id]
+    if recorded is None:
+        recorded = (await repo.document_kinds(session, [row.id]))[row.id]
     missing = policy.missing(required, recorded)
     event = ArchiveCompleteness(
         case_id=row.id,
