@@ -7,9 +7,9 @@ distributed mode, and drives cases through them without ever polling HTTP: progr
 to the next (``pg_xact_commit_timestamp`` of insert-only rows: audit entries, decisions, inbox records).
 
 Phases, all in one run so every figure sits beside its references:
-  warm-up -> idle burn (no load) -> maximum load (closed loop, N cases in flight) -> half load (open loop at
-  half the measured maximum) -> intake POST against a bare FastAPI JSON echo (other services stopped) ->
-  pgbench on the same server (its commit ceiling) and Kafka's produce rate.
+  warm-up -> idle burn (no load: just after work, then settled) -> maximum load (closed loop, N cases in
+  flight) -> half load (open loop at half the measured maximum) -> intake POST against a bare FastAPI JSON
+  echo (other services stopped) -> pgbench on the same server (its commit ceiling) and Kafka's produce rate.
 Writes artifacts/bench/results.json, results.md and bench.svg. Stops by itself (every phase is bounded).
 """
 
@@ -23,12 +23,14 @@ import hmac
 import itertools
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -52,6 +54,9 @@ from shared.auth import DevIssuer  # noqa: E402
 from shared.settings import DEV_BLIND_INDEX_KEY  # noqa: E402
 
 OUT = ROOT / "artifacts" / "bench"
+VERIFICATION_SYSTEM = ROOT / "tests" / "service" / "fake_verification.py"
+OUTSIDE = ("bench_driver", "verification_system")
+"""Processes reported apart: the driver and the city's verification system are not the system under test."""
 DEV_KEY_DIR = str(ROOT / ".run" / "bench-dev-issuer")
 """The development issuer the benchmark's services trust and its callers sign with."""
 _households = itertools.count()
@@ -187,6 +192,7 @@ class Processes:
     cluster: Cluster
     pg_data: str
     kafka_data: str
+    verification_system: int | None = None
 
     def groups(self) -> dict[str, list[tuple[int, bool]]]:
         groups: dict[str, list[tuple[int, bool]]] = {
@@ -199,6 +205,8 @@ class Processes:
             pid = postmaster[0]
             groups["postgresql"] = [(pid, True), *((c, False) for c in embedded_pg._children(pid))]
         groups["bench_driver"] = [(os.getpid(), False)]
+        if self.verification_system is not None:
+            groups["verification_system"] = [(self.verification_system, False)]
         return groups
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -219,8 +227,8 @@ def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, fl
 
 
 def system_total(cpu: dict[str, float]) -> float:
-    """CPU of the system under test (the driver itself is reported apart)."""
-    return sum(v for k, v in cpu.items() if k != "bench_driver")
+    """CPU of the system under test (the driver and the verification system are reported apart)."""
+    return sum(v for k, v in cpu.items() if k not in OUTSIDE)
 
 
 # ---------------------------------------------------------------- counters: commits, messages, offsets
@@ -733,7 +741,7 @@ def timeline(phase: Phase) -> list[int]:
     return bins
 
 
-async def idle_burn(procs: Processes, counters: Counters, seconds: float) -> dict[str, Any]:
+async def idle_window(procs: Processes, counters: Counters, seconds: float) -> dict[str, Any]:
     c0, cpu0, t0 = await counters.commits(), procs.cpu_seconds(), time.time()
     await asyncio.sleep(seconds)
     c1, cpu1, t1 = await counters.commits(), procs.cpu_seconds(), time.time()
@@ -745,6 +753,71 @@ async def idle_burn(procs: Processes, counters: Counters, seconds: float) -> dic
         "cores_by_process": {k: round(v / wall, 3) for k, v in cpu.items()},
         "commits_per_second": round(max(0, c1 - c0 - 1) / wall, 2),
     }
+
+
+async def idle_burn(procs: Processes, counters: Counters, seconds: float, settle: float) -> dict[str, Any]:
+    """No cases at all, twice: just after the warm-up (the JVM and the services' back-offs still winding
+    down from work) and again once the system has rested ``settle`` seconds, the state a quiet night
+    leaves it in. The second is the idle burn; both are reported."""
+    after_work = await idle_window(procs, counters, seconds)
+    await asyncio.sleep(settle)
+    settled = await idle_window(procs, counters, 2 * seconds)
+    ended = STATS_FLUSH_SECONDS + seconds + settle  # called once the statistics of the work are flushed
+    return {**settled, "settled_after_seconds": round(ended), "after_work": after_work}
+
+
+# ---------------------------------------------------------------- the city's verification system
+
+
+@dataclass
+class VerificationSystem:
+    """The city's verification system (核对, docs/verification.md), played by the tests' fake: a real HTTP
+    process that checks the token, the idempotency key and every member's ID number, so each case's
+    economic request and registry check are sent as in production (without it every request failed and
+    was retried). Answers are polled an hour later (``ASSESSMENT_VERIFICATION_POLL_SECONDS``): in practice
+    the answer comes long after the case went through, and its reassessment is not a step measured here."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    token: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "ASSESSMENT_VERIFICATION_URL": self.url,
+            "ASSESSMENT_VERIFICATION_TOKEN": self.token,
+            "ASSESSMENT_VERIFICATION_POLL_SECONDS": "3600",
+        }
+
+    async def received(self) -> dict[str, Any]:
+        """What it got: requests, polls, and any it refused (a malformed request would be ours)."""
+        async with httpx.AsyncClient(timeout=5) as client:
+            got = (await client.get(f"{self.url}/control/received")).json()
+        return {"requests": got["posts"], "polls": got["polls"], "refused": len(got["refused"])}
+
+
+def start_verification_system() -> VerificationSystem:
+    port, token = free_port(), secrets.token_urlsafe(24)
+    cmd = [sys.executable, str(VERIFICATION_SYSTEM), "--token", token, "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return VerificationSystem(proc, f"http://127.0.0.1:{port}", token)
+
+
+@contextlib.asynccontextmanager
+async def verification_system() -> AsyncIterator[VerificationSystem]:
+    system = start_verification_system()
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for _ in range(100):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{system.url}/control/received")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the verification system did not start")
+        yield system
+    finally:
+        system.proc.terminate()
+        await asyncio.to_thread(system.proc.wait, 5)
 
 
 # ---------------------------------------------------------------- intake POST against a bare echo
@@ -1044,6 +1117,7 @@ def svg_plot(result: dict[str, Any]) -> str:
 def markdown(result: dict[str, Any]) -> str:
     p, half, idle, refs = result["pipeline"], result["half_load"], result["idle"], result["references"]
     post = result["intake_post"]
+    after, ver = idle["after_work"], p["verification_system"]
     by_process = ", ".join(f"{k} {v}" for k, v in p["cpu_ms_per_case_by_process"].items())
     lines = [
         "| measure | value | reference (same run) |",
@@ -1057,6 +1131,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{refs['kafka_produce_msgs_per_s_1KiB_acks_all']} msgs/s |",
         f"| CPU per case | **{p['cpu_ms_per_case']} ms** ({by_process}) | {p['cores_busy']} cores busy of "
         f"{result['machine']['cpus']} |",
+        f"| verification requests sent (economic and registry) | {ver['requests']} for {ver['cases']} cases, "
+        f"{ver['refused']} refused | the city's verification system (a real HTTP process) |",
     ]
     for hop in HOPS:
         m, h = p["hops"][hop], half["hops"][hop]
@@ -1068,8 +1144,12 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         f"| intake POST | {post['intake']['requests_per_second']} req/s, p99 {post['intake']['p99_ms']} ms | "
         f"bare echo {post['bare_echo']['requests_per_second']} req/s: **{post['vs_bare_echo']}×** |",
-        f"| idle burn | **{idle['cores']} cores** ({idle['commits_per_second']} commits/s) | "
-        f"over {idle['seconds']} s |",
+        f"| idle burn, settled | **{idle['cores']} cores** ({idle['commits_per_second']} commits/s; "
+        f"kafka {idle['cores_by_process'].get('kafka')}) | over {idle['seconds']} s, "
+        f"{idle['settled_after_seconds']} s after work ended |",
+        f"| idle burn, just after work | {after['cores']} cores ({after['commits_per_second']} commits/s; "
+        f"kafka {after['cores_by_process'].get('kafka')}) | over {after['seconds']} s, "
+        f"from {STATS_FLUSH_SECONDS:g} s after work ended |",
         f"| memory (PSS MiB) | {result['memory_mib']} | |",
     ]
     return "\n".join(lines) + "\n"
@@ -1094,6 +1174,9 @@ async def main() -> None:
     parser.add_argument("--half-cases", type=int, default=0, help="cases at half load (default: cases/2)")
     parser.add_argument("--concurrency", type=int, default=32, help="cases in flight at maximum load")
     parser.add_argument("--idle-seconds", type=float, default=15)
+    parser.add_argument(
+        "--idle-settle-seconds", type=float, default=45, help="rest before the settled idle measurement"
+    )
     parser.add_argument("--post-requests", type=int, default=400)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--sizes", default="", help="e.g. 10000,100000,1000000: intake list as it grows")
@@ -1113,8 +1196,13 @@ async def main() -> None:
     extras: dict[str, Any] = {}
     try:
         pg_url = await enable_commit_timestamps(pg_url, pg_port, pg_data)
-        async with open_cluster(pg_url, bootstrap, label="bench", dev_key_dir=DEV_KEY_DIR) as cluster:
-            procs = Processes(cluster, pg_data, kafka_data)
+        async with (
+            verification_system() as verifier,
+            open_cluster(
+                pg_url, bootstrap, label="bench", dev_key_dir=DEV_KEY_DIR, extra_env=verifier.env()
+            ) as cluster,
+        ):
+            procs = Processes(cluster, pg_data, kafka_data, verifier.proc.pid)
             counters = Counters(cluster.database_url, bootstrap, cluster.topic_prefix)
             await counters.start()
             driver = Driver(cluster, args.concurrency)
@@ -1122,8 +1210,8 @@ async def main() -> None:
             try:
                 await driver.closed_loop("warmup", min(20, args.cases), args.concurrency, budget)
                 await asyncio.sleep(STATS_FLUSH_SECONDS)
-                idle = await idle_burn(procs, counters, args.idle_seconds)
-                rate = idle["commits_per_second"]
+                idle = await idle_burn(procs, counters, args.idle_seconds, args.idle_settle_seconds)
+                rate = idle["after_work"]["commits_per_second"]  # the max phase's tail is just after work
                 phase, pipeline = await measured(
                     driver,
                     counters,
@@ -1131,6 +1219,8 @@ async def main() -> None:
                     rate,
                     driver.closed_loop("max", args.cases, args.concurrency, budget),
                 )
+                verification = {"cases": min(20, args.cases) + args.cases, **await verifier.received()}
+                pipeline["verification_system"] = verification
                 pipeline["hops"] = await hops(cluster.database_url, phase)
                 if args.pipeline_only:
                     quick = {"pipeline": pipeline, "idle": idle, "load_average": os.getloadavg()}

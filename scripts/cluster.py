@@ -113,10 +113,16 @@ class Cluster:
 
 @asynccontextmanager
 async def open_cluster(
-    pg_server_url: str, kafka_bootstrap: str, label: str = "e2e", *, dev_key_dir: str
+    pg_server_url: str,
+    kafka_bootstrap: str,
+    label: str = "e2e",
+    *,
+    dev_key_dir: str,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Cluster]:
     """A fresh database and topic prefix, migrated by command, and the five services started and ready.
-    The services trust the development issuer whose key is in ``dev_key_dir`` (the caller signs with it)."""
+    The services trust the development issuer whose key is in ``dev_key_dir`` (the caller signs with it);
+    ``extra_env`` adds settings of the caller's (e.g. the verification system the bench plays)."""
     database_url = await create_database(pg_server_url, prefix=label)
     prefix = f"{label}{uuid.uuid4().hex[:8]}"
     logs = ROOT / "artifacts" / "e2e-logs" / prefix
@@ -151,6 +157,7 @@ async def open_cluster(
         kafka=kafka_bootstrap,
         database_url=database_url,
     )
+    env.update(extra_env or {})
     # intake's person export asks the other services over HTTP (PIPL art. 45, docs/person-data.md)
     env["INTAKE_PEER_URLS"] = json.dumps({n: u for n, u in cluster.urls.items() if n != "intake"})
     # Distributed mode migrates by command (a Helm hook Job in Kubernetes), before the services start.
