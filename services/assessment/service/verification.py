@@ -571,11 +571,14 @@ async def case_view(runtime: Runtime, case_id: str) -> CaseVerificationOut:
     """Declared against verified per case and member (ID numbers masked), each request's state and hold
     reason, and the essential-spending checklist (R-CAT-3, R-CAT-4)."""
     async with runtime.reading() as session:
+        # Each statement sees the commits made before it (READ COMMITTED), and an answer commits with its
+        # re-assessment: the requests are read first, so the assessment shown is never older than an
+        # answer shown (read the other way, both answers could appear beside the assessment before them).
+        found = await vrepo.for_case(session, case_id)
         latest = await repo.latest(session, case_id)
         if latest is None:
             raise AssessmentNotFound(case_id)
         guard(latest.county_code, latest.township_code)
-        found = await vrepo.for_case(session, case_id)
         items = await vrepo.checklist(session, case_id)
         bases = {
             r: await repo.as_submitted(session, case_id, r) for r in {v.application_revision for v in found}
