@@ -285,17 +285,24 @@ async def test_failing_receiver_is_retried_dead_lettered_and_redelivered_once_in
         again = await standalone.post(path.format(partner["id"]), headers=auth(partner))
         assert again.status_code == 200 and again.json()["status"] == "pending"
         await eventually(now(lambda: receiver.events(OFFERED)), what="the redelivered webhook")
-        assert (
-            await standalone.post(f"/referral/v1/deliveries/{delivery['id']}/redeliver")
-        ).status_code == 200
 
-        async def delivered_twice():
+        async def delivered():
             rows = (
                 await standalone.get(
                     f"/referral/v1/partners/{partner['id']}/deliveries", headers=auth(partner)
                 )
             ).json()
-            return len(receiver.requests) >= 5 and rows[0]["status"] == "delivered"
+            return rows[0]["status"] == "delivered"
+
+        # The receiver has the request before the dispatcher records its answer; a redelivery asked for while
+        # the attempt is in flight finds the delivery still pending and queues nothing more (the old flake).
+        await eventually(delivered, what="the redelivery to be recorded")
+        assert (
+            await standalone.post(f"/referral/v1/deliveries/{delivery['id']}/redeliver")
+        ).status_code == 200
+
+        async def delivered_twice():
+            return len(receiver.requests) >= 5 and await delivered()
 
         await eventually(delivered_twice, what="the second redelivery")
         ids = {r["headers"]["webhook-id"] for r in receiver.requests}
