@@ -796,7 +796,7 @@ class VerificationSystem:
 
 def start_verification_system() -> VerificationSystem:
     port, token = free_port(), secrets.token_urlsafe(24)
-    cmd = [sys.executable, str(VERIFICATION_SYSTEM), "--token", token, "--port", str(port)]
+    cmd = [sys.executable, str(VERIFICATION_SYSTEM), f"--token={token}", "--port", str(port)]  # may begin "-"
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
     return VerificationSystem(proc, f"http://127.0.0.1:{port}", token)
 

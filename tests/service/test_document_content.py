@@ -130,8 +130,7 @@ def fake_s3() -> Iterator[tuple[str, str, str]]:
             str(FAKE_S3),
             "--access-key",
             access,
-            "--secret-key",
-            secret,
+            f"--secret-key={secret}",  # one argument: a URL-safe secret may begin with "-" (the old flake)
             "--region",
             "cn-north-1",
         ],
